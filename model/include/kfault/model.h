@@ -1,0 +1,211 @@
+/*
+ * kfault/model.h - the model's control surface: what a real kernel decides on its own and
+ * a harness must decide instead (profile, modeled remaining stack, which allocation fails,
+ * what a bug check does), plus what the harness reads back (high-water marks, statistics).
+ *
+ * Every name here starts with kf_ / KF_ so that it can never collide with a WDK name.
+ * Driver code never includes this header; tests, harness and fuzz targets do.
+ * The model asks the fault hook at every fault site; it never decides a failure itself.
+ */
+#ifndef KFAULT_MODEL_H
+#define KFAULT_MODEL_H
+
+#include "nt_base.h"
+#include "seh.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Profiles: OS version x architecture ------------------------------------------- */
+typedef enum kf_os {
+    KF_OS_WS03, KF_OS_VISTA, KF_OS_WIN7, KF_OS_WIN8, KF_OS_WIN10, KF_OS_WIN11, KF_OS_COUNT
+} kf_os;
+
+typedef enum kf_arch { KF_ARCH_X86, KF_ARCH_AMD64, KF_ARCH_ARM, KF_ARCH_ARM64, KF_ARCH_COUNT } kf_arch;
+
+typedef struct kf_profile {
+    kf_os os;
+    kf_arch arch;
+    SIZE_T kernel_stack_size;       /* KERNEL_STACK_SIZE */
+    SIZE_T large_stack_size;        /* KERNEL_LARGE_STACK_SIZE */
+    SIZE_T large_stack_commit;      /* KERNEL_LARGE_STACK_COMMIT */
+    SIZE_T maximum_expansion_size;  /* MAXIMUM_EXPANSION_SIZE */
+} kf_profile;
+
+/* Parses "<os>-<arch>". Returns 0, or -1 with a sentence in err. */
+int kf_profile_parse(const char *text, kf_profile *out, char *err, size_t errlen);
+/* Fills *out for a shipped os/arch pair; returns -1 for a pair Windows never shipped. */
+int kf_profile_make(kf_os os, kf_arch arch, kf_profile *out);
+/* "win10-x86" etc. */
+const char *kf_profile_name(const kf_profile *p, char *buf, size_t len);
+const char *kf_os_name(kf_os os);
+const char *kf_arch_name(kf_arch arch);
+/* The list of shipped profiles, in a fixed order (fuzz targets index it). */
+size_t kf_profile_count(void);
+const kf_profile *kf_profile_at(size_t index);
+
+const kf_profile *kf_current_profile(void);
+void kf_set_profile(const kf_profile *p);
+
+/* ---- Options (KFAULT_OPTIONS) ------------------------------------------------------ */
+typedef enum kf_fault_kind { KF_FAULT_NONE = 0, KF_FAULT_TRANSIENT = 1, KF_FAULT_HARD = 2 } kf_fault_kind;
+typedef enum kf_fail_kind_opt { KF_FAILKIND_SITE, KF_FAILKIND_TRANSIENT, KF_FAILKIND_HARD } kf_fail_kind_opt;
+
+typedef struct kf_options {
+#define KF_OPT_FIELD_UINT unsigned long long
+#define KF_OPT_FIELD_BOOL int
+#define KF_OPT_FIELD_PROFILE kf_profile
+#define KF_OPT_FIELD_FAULTKIND kf_fail_kind_opt
+#define KF_OPT_FIELD_STRING const char *
+#define KF_OPTION(type, name, def, help) KF_OPT_FIELD_##type name;
+#include "options.def"
+#undef KF_OPTION
+} kf_options;
+
+/* Parses an ASAN_OPTIONS-style string ("a=1:b=2") over *opts. Returns 0, or -1 with a
+ * sentence naming the bad key or value in err. */
+int kf_options_parse(const char *text, kf_options *opts, char *err, size_t errlen);
+void kf_options_defaults(kf_options *opts);
+/* The options in force: KFAULT_OPTIONS, read once on first use; a bad value is fatal. */
+const kf_options *kf_options_get(void);
+/* Replaces the options in force (tests and harness), re-applying the profile. */
+int kf_options_set(const char *text, char *err, size_t errlen);
+/* Prints the option table (name, type, default, help). */
+void kf_options_print_help(void *file /* FILE* */);
+/* Number of options and each one's metadata, for tools that list them. */
+typedef struct kf_option_info { const char *name, *type, *def, *help; } kf_option_info;
+size_t kf_option_count(void);
+const kf_option_info *kf_option_at(size_t i);
+
+/* ---- Fault sites and the fault hook ------------------------------------------------ */
+typedef enum kf_site {
+#define KF_SITE(id, name, routine, what, kind) KF_SITE_##id,
+#include "fault_sites.def"
+#undef KF_SITE
+    KF_SITE_COUNT
+} kf_site;
+
+typedef struct kf_site_info {
+    kf_site id;
+    const char *name, *routine, *what;
+    kf_fault_kind kind;
+} kf_site_info;
+
+const kf_site_info *kf_site_get(kf_site site);
+/* Looks a site up by its stable name; -1 when unknown. */
+int kf_site_lookup(const char *name);
+
+/* Asked at every fault site: return KF_FAULT_NONE to let the allocation succeed. */
+typedef kf_fault_kind (*kf_fault_hook_fn)(void *ctx, kf_site site);
+/* NULL restores the built-in hook (fail_nth from the options). */
+void kf_set_fault_hook(kf_fault_hook_fn fn, void *ctx);
+/* What the model calls at a fault site: counts, asks the hook, counts the injection. */
+kf_fault_kind kf_fault_consult(kf_site site);
+
+typedef struct kf_fault_stats {
+    unsigned long long consulted[KF_SITE_COUNT];
+    unsigned long long injected[KF_SITE_COUNT];
+    unsigned long long total_consulted, total_injected;
+} kf_fault_stats;
+const kf_fault_stats *kf_fault_get_stats(void);
+void kf_fault_reset_stats(void);
+
+/* ---- Stops: bug checks and contract violations ------------------------------------- */
+typedef enum kf_violation {
+#define KF_VIOLATION(id, code, name, what) KF_VIOL_##id = code,
+#include "violations.def"
+#undef KF_VIOLATION
+} kf_violation;
+
+typedef struct kf_stop {
+    ULONG code;                  /* bug check code */
+    ULONG_PTR param[4];
+    const char *routine;         /* the routine that stopped (static string) */
+    char reason[256];            /* one sentence */
+} kf_stop;
+
+const char *kf_bugcheck_name(ULONG code);
+/* Name and sentence of a violation code; NULL when unknown. */
+const char *kf_violation_name(ULONG code);
+const char *kf_violation_what(ULONG code);
+/* Formats the stop report a person reads (code, name, parameters, routine, reason). */
+void kf_stop_format(const kf_stop *s, char *buf, size_t len);
+
+/* Raises a contract violation (a stop with DRIVER_VERIFIER_DETECTED_VIOLATION). */
+_Noreturn void kf_violation_stop(kf_violation v, const char *routine, ULONG_PTR p2, ULONG_PTR p3,
+                                 ULONG_PTR p4, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+/* A bug check with the routine and reason that caused it. */
+_Noreturn void kf_bugcheck(const char *routine, ULONG code, ULONG_PTR p1, ULONG_PTR p2,
+                           ULONG_PTR p3, ULONG_PTR p4, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+
+/* Runs fn(arg). A stop inside it (at any callout depth, on any stack) unwinds back here:
+ * the thread's callouts, stacks and exception handlers are torn down, IRQL returns to what
+ * it was at entry, *out receives the stop, and 1 is returned. 0 when fn returned normally.
+ * Without such a guard a stop prints its report and aborts (so a fuzzer keeps the input). */
+int kf_guarded_call(void (*fn)(void *), void *arg, kf_stop *out);
+
+/* ---- Simulated threads, IRQL and the modeled stack --------------------------------- */
+/* Resets the current simulated thread and the fault statistics for a new run: IRQL
+ * PASSIVE_LEVEL, a full kernel stack of the profile's size, no callouts, no handlers.
+ * Frees what the last run left behind (and counts it: see kf_leaks). */
+void kf_reset(void);
+
+/* Sets the modeled remaining stack of the current stack (clamped to the stack's size). */
+void kf_set_remaining_stack(SIZE_T remaining);
+/* Gives the current thread a large kernel stack (KERNEL_LARGE_STACK_SIZE), as GUI threads. */
+void kf_set_large_stack(BOOLEAN large);
+/* Consumes modeled stack for the duration of fn(arg) (as a deep call chain would). */
+void kf_with_stack_consumed(SIZE_T bytes, void (*fn)(void *), void *arg);
+/* Sets the IRQL directly, bypassing KeRaiseIrql's rules (harness setup only). */
+void kf_set_irql(KIRQL irql);
+
+/* Runs start(ctx) as a system thread: PsTerminateSystemThread inside it ends it and its
+ * status is returned; a normal return gives STATUS_SUCCESS. */
+NTSTATUS kf_run_system_thread(void (*start)(void *), void *ctx);
+
+/* How the last expansion of the current thread went, for the harness to check. */
+typedef enum kf_expand_path {
+    KF_PATH_NONE,       /* failed or stopped before the callout */
+    KF_PATH_IN_PLACE,   /* the current stack had Size bytes free */
+    KF_PATH_GROWN,      /* the current stack was grown to a large stack */
+    KF_PATH_SEGMENT     /* a new stack segment */
+} kf_expand_path;
+
+typedef struct kf_expand_record {
+    kf_expand_path path;
+    NTSTATUS status;
+    unsigned callout_calls;        /* how often the callout ran (0 or 1) */
+    SIZE_T size;                   /* Size asked for */
+    SIZE_T modeled_remaining_in;   /* IoGetRemainingStackSize at callout entry */
+    SIZE_T real_stack_granted;     /* bytes of real stack the callout ran on */
+    SIZE_T real_stack_used;        /* high-water mark of the callout's real stack */
+    KIRQL irql_before, irql_in_callout, irql_after_callout;
+    BOOLEAN waited;                /* a transient shortage was waited out */
+} kf_expand_record;
+/* The record of the most recently completed (or failed) expansion on this thread. */
+const kf_expand_record *kf_last_expand(void);
+
+/* Number of expanded callouts active on this thread now. */
+unsigned kf_callout_depth(void);
+/* Real stack segments taken from the cache and not yet returned (a leak when non-zero
+ * between runs). */
+size_t kf_segments_in_use(void);
+/* System calls made for stack segments since start (mmap/munmap/mprotect): stays flat in
+ * a steady stream of expansions. */
+unsigned long long kf_segment_syscalls(void);
+
+/* What the last run left behind, counted by kf_reset (and by kf_leaks before a reset). */
+typedef struct kf_leak_report {
+    size_t pool_blocks;
+    size_t segments;
+    size_t callback_data;   /* Filter Manager callback data still allocated */
+} kf_leak_report;
+void kf_leaks(kf_leak_report *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_MODEL_H */

@@ -1,0 +1,53 @@
+/*
+ * ntddk.h - the WDK's ntddk.h as far as kfault models it: everything of wdm.h plus stack
+ * expansion (KeExpandKernelStackAndCallout and KeExpandKernelStackAndCalloutEx) and
+ * system threads.
+ *
+ * Declares only WDK names with the WDK's types; behaviour lives in model/ and is written
+ * down in model/SEMANTICS.md.
+ */
+#ifndef KFAULT_NTDDK_H
+#define KFAULT_NTDDK_H
+
+#include "wdm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+_Function_class_(EXPAND_STACK_CALLOUT) _IRQL_requires_same_
+typedef VOID EXPAND_STACK_CALLOUT(_In_opt_ PVOID Parameter);
+typedef EXPAND_STACK_CALLOUT *PEXPAND_STACK_CALLOUT;
+
+NTKERNELAPI NTSTATUS KeExpandKernelStackAndCallout(_In_ PEXPAND_STACK_CALLOUT Callout,
+                                                   _In_opt_ PVOID Parameter, _In_ SIZE_T Size);
+
+NTKERNELAPI NTSTATUS KeExpandKernelStackAndCalloutEx(_In_ PEXPAND_STACK_CALLOUT Callout,
+                                                     _In_opt_ PVOID Parameter, _In_ SIZE_T Size,
+                                                     _In_ BOOLEAN Wait, _In_opt_ PVOID Context);
+
+typedef struct _OBJECT_ATTRIBUTES {
+    ULONG Length;
+    HANDLE RootDirectory;
+    PUNICODE_STRING ObjectName;
+    ULONG Attributes;
+    PVOID SecurityDescriptor;
+    PVOID SecurityQualityOfService;
+} OBJECT_ATTRIBUTES, *POBJECT_ATTRIBUTES;
+
+#define OBJ_CASE_INSENSITIVE 0x00000040L
+#define OBJ_KERNEL_HANDLE 0x00000200L
+#define InitializeObjectAttributes(p, n, a, r, s) \
+    do {                                          \
+        (p)->Length = sizeof(OBJECT_ATTRIBUTES);  \
+        (p)->RootDirectory = (r);                 \
+        (p)->Attributes = (a);                    \
+        (p)->ObjectName = (n);                    \
+        (p)->SecurityDescriptor = (s);            \
+        (p)->SecurityQualityOfService = NULL;     \
+    } while (0)
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_NTDDK_H */

@@ -1,0 +1,13 @@
+/*
+ * ntifs.h - the WDK's ntifs.h as far as kfault models it: ntddk.h plus what file systems
+ * and file system filters use. KeExpandKernelStackAndCalloutEx is declared here too in
+ * the WDK; it comes through ntddk.h.
+ *
+ * Declares only WDK names with the WDK's types.
+ */
+#ifndef KFAULT_NTIFS_H
+#define KFAULT_NTIFS_H
+
+#include "ntddk.h"
+
+#endif /* KFAULT_NTIFS_H */

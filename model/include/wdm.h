@@ -1,0 +1,216 @@
+/*
+ * wdm.h - the WDK's wdm.h as far as kfault models it: driver-facing types (DRIVER_OBJECT,
+ * DEVICE_OBJECT, IRP, IO_STATUS_BLOCK, ...), IRQL routines, pool, stack limits, bug checks,
+ * exceptions and system threads, each backed by the kfault model.
+ *
+ * Declares only WDK names with the WDK's types; the model's own control surface is
+ * kfault/model.h. Never add a routine here without its behaviour in model/SEMANTICS.md.
+ */
+#ifndef KFAULT_WDM_H
+#define KFAULT_WDM_H
+
+#include "kfault/nt_base.h"
+#include "kfault/seh.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Objects a driver sees --------------------------------------------------------- */
+typedef struct _KTHREAD *PKTHREAD, *PRKTHREAD;
+typedef struct _ETHREAD *PETHREAD;
+typedef struct _EPROCESS *PEPROCESS;
+typedef struct _KEVENT { LONG Header[6]; } KEVENT, *PKEVENT, *PRKEVENT;
+typedef struct _ERESOURCE { ULONG_PTR Opaque[13]; } ERESOURCE, *PERESOURCE;
+typedef struct _MDL {
+    struct _MDL *Next;
+    SHORT Size;
+    SHORT MdlFlags;
+    struct _EPROCESS *Process;
+    PVOID MappedSystemVa;
+    PVOID StartVa;
+    ULONG ByteCount;
+    ULONG ByteOffset;
+} MDL, *PMDL;
+
+typedef struct _IO_STATUS_BLOCK {
+    union {
+        NTSTATUS Status;
+        PVOID Pointer;
+    };
+    ULONG_PTR Information;
+} IO_STATUS_BLOCK, *PIO_STATUS_BLOCK;
+
+typedef enum _POOL_TYPE {
+    NonPagedPool = 0,
+    NonPagedPoolExecute = 0,
+    PagedPool = 1,
+    NonPagedPoolMustSucceed = 2,
+    NonPagedPoolCacheAligned = 4,
+    PagedPoolCacheAligned = 5,
+    NonPagedPoolNx = 512,
+    NonPagedPoolNxCacheAligned = 516
+} POOL_TYPE;
+
+#define POOL_FLAG_REQUIRED_START   0x0000000000000001ULL
+#define POOL_FLAG_USE_QUOTA        0x0000000000000001ULL
+#define POOL_FLAG_UNINITIALIZED    0x0000000000000002ULL
+#define POOL_FLAG_CACHE_ALIGNED    0x0000000000000008ULL
+#define POOL_FLAG_RAISE_ON_FAILURE 0x0000000000000020ULL
+#define POOL_FLAG_NON_PAGED        0x0000000000000040ULL
+#define POOL_FLAG_NON_PAGED_EXECUTE 0x0000000000000080ULL
+#define POOL_FLAG_PAGED            0x0000000000000100ULL
+
+typedef enum _MODE { KernelMode, UserMode, MaximumMode } MODE;
+
+struct _DRIVER_OBJECT;
+struct _DEVICE_OBJECT;
+struct _IRP;
+
+typedef struct _IRP {
+    SHORT Type;
+    USHORT Size;
+    PMDL MdlAddress;
+    ULONG Flags;
+    IO_STATUS_BLOCK IoStatus;
+    KPROCESSOR_MODE RequestorMode;
+    BOOLEAN PendingReturned;
+    BOOLEAN Cancel;
+    PVOID UserBuffer;
+} IRP, *PIRP;
+
+typedef NTSTATUS DRIVER_INITIALIZE(struct _DRIVER_OBJECT *DriverObject, PUNICODE_STRING RegistryPath);
+typedef DRIVER_INITIALIZE *PDRIVER_INITIALIZE;
+typedef VOID DRIVER_UNLOAD(struct _DRIVER_OBJECT *DriverObject);
+typedef DRIVER_UNLOAD *PDRIVER_UNLOAD;
+typedef NTSTATUS DRIVER_DISPATCH(struct _DEVICE_OBJECT *DeviceObject, struct _IRP *Irp);
+typedef DRIVER_DISPATCH *PDRIVER_DISPATCH;
+typedef NTSTATUS DRIVER_ADD_DEVICE(struct _DRIVER_OBJECT *DriverObject, struct _DEVICE_OBJECT *Pdo);
+typedef DRIVER_ADD_DEVICE *PDRIVER_ADD_DEVICE;
+
+#define IRP_MJ_MAXIMUM_FUNCTION 0x1b
+
+typedef struct _DRIVER_EXTENSION {
+    struct _DRIVER_OBJECT *DriverObject;
+    PDRIVER_ADD_DEVICE AddDevice;
+    ULONG Count;
+    UNICODE_STRING ServiceKeyName;
+} DRIVER_EXTENSION, *PDRIVER_EXTENSION;
+
+typedef struct _DEVICE_OBJECT {
+    SHORT Type;
+    USHORT Size;
+    LONG ReferenceCount;
+    struct _DRIVER_OBJECT *DriverObject;
+    struct _DEVICE_OBJECT *NextDevice;
+    struct _DEVICE_OBJECT *AttachedDevice;
+    struct _IRP *CurrentIrp;
+    ULONG Flags;
+    ULONG Characteristics;
+    PVOID DeviceExtension;
+    ULONG DeviceType;
+} DEVICE_OBJECT, *PDEVICE_OBJECT;
+
+typedef struct _DRIVER_OBJECT {
+    SHORT Type;
+    SHORT Size;
+    PDEVICE_OBJECT DeviceObject;
+    ULONG Flags;
+    PVOID DriverStart;
+    ULONG DriverSize;
+    PVOID DriverSection;
+    PDRIVER_EXTENSION DriverExtension;
+    UNICODE_STRING DriverName;
+    PUNICODE_STRING HardwareDatabase;
+    PVOID FastIoDispatch;
+    PDRIVER_INITIALIZE DriverInit;
+    PVOID DriverStartIo;
+    PDRIVER_UNLOAD DriverUnload;
+    PDRIVER_DISPATCH MajorFunction[IRP_MJ_MAXIMUM_FUNCTION + 1];
+} DRIVER_OBJECT, *PDRIVER_OBJECT;
+
+typedef VOID KSTART_ROUTINE(PVOID StartContext);
+typedef KSTART_ROUTINE *PKSTART_ROUTINE;
+
+/* ---- IRQL ------------------------------------------------------------------------- */
+NTKERNELAPI KIRQL KeGetCurrentIrql(VOID);
+NTKERNELAPI VOID KeRaiseIrql(KIRQL NewIrql, PKIRQL OldIrql);
+NTKERNELAPI VOID KeLowerIrql(KIRQL NewIrql);
+NTKERNELAPI KIRQL KeRaiseIrqlToDpcLevel(VOID);
+
+/* ---- Stack ------------------------------------------------------------------------ */
+NTKERNELAPI ULONG_PTR IoGetRemainingStackSize(VOID);
+NTKERNELAPI VOID IoGetStackLimits(PULONG_PTR LowLimit, PULONG_PTR HighLimit);
+
+/* ---- Bug checks, exceptions, threads ---------------------------------------------- */
+NTKERNELAPI DECLSPEC_NORETURN VOID KeBugCheckEx(ULONG BugCheckCode, ULONG_PTR BugCheckParameter1,
+                                                ULONG_PTR BugCheckParameter2,
+                                                ULONG_PTR BugCheckParameter3,
+                                                ULONG_PTR BugCheckParameter4);
+NTKERNELAPI DECLSPEC_NORETURN VOID KeBugCheck(ULONG BugCheckCode);
+NTSYSAPI DECLSPEC_NORETURN VOID ExRaiseStatus(NTSTATUS Status);
+NTKERNELAPI NTSTATUS PsTerminateSystemThread(NTSTATUS ExitStatus);
+NTKERNELAPI PETHREAD PsGetCurrentThread(VOID);
+NTKERNELAPI HANDLE PsGetCurrentThreadId(VOID);
+#define KeGetCurrentThread() ((PKTHREAD)PsGetCurrentThread())
+
+/* ---- Pool ------------------------------------------------------------------------- */
+NTKERNELAPI PVOID ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag);
+NTKERNELAPI PVOID ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag);
+NTKERNELAPI PVOID ExAllocatePoolZero(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag);
+NTKERNELAPI VOID ExFreePoolWithTag(PVOID P, ULONG Tag);
+NTKERNELAPI VOID ExFreePool(PVOID P);
+
+/* ---- Debug output and assertions --------------------------------------------------- */
+NTSYSAPI ULONG DbgPrint(PCSTR Format, ...) __attribute__((format(printf, 1, 2)));
+NTSYSAPI ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...)
+    __attribute__((format(printf, 3, 4)));
+#define DPFLTR_IHVDRIVER_ID 77
+#define DPFLTR_ERROR_LEVEL 0
+#define DPFLTR_WARNING_LEVEL 1
+#define DPFLTR_TRACE_LEVEL 2
+#define DPFLTR_INFO_LEVEL 3
+#define KdPrint(x) ((void)DbgPrint x)
+#define KdPrintEx(x) ((void)DbgPrintEx x)
+NTSYSAPI VOID RtlAssert(PVOID FailedAssertion, PVOID FileName, ULONG LineNumber, PSTR Message);
+#define ASSERT(e) ((e) ? (void)0 : RtlAssert((PVOID) #e, (PVOID)__FILE__, __LINE__, NULL))
+#define NT_ASSERT(e) ASSERT(e)
+#define ASSERTMSG(msg, e) ((e) ? (void)0 : RtlAssert((PVOID) #e, (PVOID)__FILE__, __LINE__, (PSTR)(msg)))
+
+/* ---- Lists ------------------------------------------------------------------------ */
+FORCEINLINE VOID InitializeListHead(PLIST_ENTRY ListHead) { ListHead->Flink = ListHead->Blink = ListHead; }
+FORCEINLINE BOOLEAN IsListEmpty(const LIST_ENTRY *ListHead) { return (BOOLEAN)(ListHead->Flink == ListHead); }
+FORCEINLINE BOOLEAN RemoveEntryList(PLIST_ENTRY Entry)
+{
+    PLIST_ENTRY f = Entry->Flink, b = Entry->Blink;
+    b->Flink = f;
+    f->Blink = b;
+    return (BOOLEAN)(f == b);
+}
+FORCEINLINE PLIST_ENTRY RemoveHeadList(PLIST_ENTRY ListHead)
+{
+    PLIST_ENTRY e = ListHead->Flink;
+    RemoveEntryList(e);
+    return e;
+}
+FORCEINLINE VOID InsertTailList(PLIST_ENTRY ListHead, PLIST_ENTRY Entry)
+{
+    PLIST_ENTRY b = ListHead->Blink;
+    Entry->Flink = ListHead;
+    Entry->Blink = b;
+    b->Flink = Entry;
+    ListHead->Blink = Entry;
+}
+FORCEINLINE VOID InsertHeadList(PLIST_ENTRY ListHead, PLIST_ENTRY Entry)
+{
+    PLIST_ENTRY f = ListHead->Flink;
+    Entry->Flink = f;
+    Entry->Blink = ListHead;
+    f->Blink = Entry;
+    ListHead->Flink = Entry;
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_WDM_H */

@@ -1,0 +1,74 @@
+/*
+ * internal.h - state and helpers shared by the model's source files; never installed.
+ *
+ * One simulated thread per host thread (thread-local), holding IRQL, the modeled stack,
+ * the chain of handler / callout / guard frames and the record of the last expansion.
+ * Nothing here may depend on the harness: the model only asks the fault hook.
+ */
+#ifndef KFAULT_MODEL_INTERNAL_H
+#define KFAULT_MODEL_INTERNAL_H
+
+#include "kfault/model.h"
+#include <stdio.h>
+
+/* Frame kinds in a thread's chain (kf_seh_frame.kind). */
+enum { KF_FRAME_SEH = 0, KF_FRAME_BARRIER = 1, KF_FRAME_GUARD = 2, KF_FRAME_THREAD = 3 };
+/* SEH frame states. */
+enum { KF_SEH_NEW = 0, KF_SEH_IN_TRY = 1, KF_SEH_CAUGHT = 2, KF_SEH_DONE = 3 };
+/* longjmp values. */
+enum { KF_JMP_EXCEPTION = 1, KF_JMP_STOP = 2, KF_JMP_TERMINATE = 3 };
+
+/* The modeled kernel stack the thread is running on. */
+typedef struct kf_mstack {
+    SIZE_T size;        /* modeled size of the current stack */
+    SIZE_T remaining;   /* modeled bytes still free */
+    ULONG_PTR high;     /* modeled high limit (for IoGetStackLimits) */
+    BOOLEAN large;      /* a large stack (cannot grow further) */
+} kf_mstack;
+
+typedef struct kf_thread {
+    KIRQL irql;
+    kf_mstack stack;
+    BOOLEAN large_base;          /* the thread's base stack is a large stack */
+    kf_seh_frame *frames;        /* innermost frame first */
+    unsigned depth;              /* active expanded callouts */
+    NTSTATUS exception_code;     /* for GetExceptionCode */
+    int unwinding;               /* a stop is travelling to a guard */
+    kf_stop stop;                /* the stop in flight / last caught */
+    NTSTATUS exit_status;        /* PsTerminateSystemThread's status in flight */
+    kf_expand_record last;       /* the last expansion */
+} kf_thread;
+
+kf_thread *kf__thread(void);
+
+/* Stack segments (stack.c). */
+typedef struct kf_segment kf_segment;
+/* Takes a segment with at least `granted` usable bytes; NULL when the host has no memory. */
+kf_segment *kf__segment_take(size_t granted, size_t size_asked);
+/* Runs fn(arg) on the segment behind a callout barrier. Returns 0 when fn returned, or
+ * the longjmp value that unwound it (KF_JMP_STOP). *used gets the high-water mark. */
+int kf__segment_run(kf_segment *seg, void (*fn)(void *), void *arg, size_t *used);
+void kf__segment_give(kf_segment *seg);
+
+/* Walks the frame chain to the next barrier or guard and longjmps there with a stop. */
+_Noreturn void kf__unwind_stop(void);
+/* Reports a stop: unwinds to a guard when one is active, else prints and aborts. */
+_Noreturn void kf__stop(const kf_stop *s);
+void kf__frame_push(kf_seh_frame *f, int kind);
+void kf__frame_pop(kf_seh_frame *f);
+int kf__has_frame(int kind);
+
+/* Profile rule helpers (options.c). */
+ULONG_PTR kf__stack_high_base(void);
+
+/* Reset hooks of the model's parts (kernel.c calls them from kf_reset). */
+typedef void (*kf_reset_fn)(void);
+void kf__register_reset(kf_reset_fn fn);
+/* Leak counters filled by the parts' reset hooks. */
+extern kf_leak_report kf__leaks_at_reset;
+size_t kf__pool_outstanding(void);
+/* Set by the Filter Manager part: callback data its driver still holds. */
+extern size_t (*kf__callback_data_outstanding)(void);
+void kf__pool_release_all(void);
+
+#endif

@@ -1,0 +1,318 @@
+/*
+ * kernel.c - the simulated thread and the small kernel routines around stack expansion:
+ * IRQL, remaining stack and stack limits, system threads and PsTerminateSystemThread,
+ * pool, debug output, assertions, and the reset between runs.
+ *
+ * Everything is a function of the calls made and the options: no clock, no addresses in
+ * any value a driver or a report sees (thread "addresses" and stack limits are modeled).
+ */
+#include "internal.h"
+#include "ntddk.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+
+static _Thread_local kf_thread thread;
+static _Thread_local int thread_ready;
+
+#define MODELED_THREAD ((ULONG_PTR)0xFFFFC08000001080ull)
+
+static void thread_init(kf_thread *t)
+{
+    const kf_profile *p = kf_current_profile();
+    memset(t, 0, sizeof *t);
+    t->irql = PASSIVE_LEVEL;
+    t->large_base = FALSE;
+    t->stack.size = p->kernel_stack_size;
+    t->stack.remaining = p->kernel_stack_size;
+    t->stack.high = kf__stack_high_base();
+    t->stack.large = FALSE;
+}
+
+kf_thread *kf__thread(void)
+{
+    if (!thread_ready) {
+        thread_init(&thread);
+        thread_ready = 1;
+    }
+    return &thread;
+}
+
+/* ---- Parts of the model that keep state of their own -------------------------------- */
+
+#define MAX_PARTS 8
+static kf_reset_fn reset_fns[MAX_PARTS];
+static size_t n_parts;
+kf_leak_report kf__leaks_at_reset;
+size_t (*kf__callback_data_outstanding)(void);
+
+void kf__register_reset(kf_reset_fn fn)
+{
+    for (size_t i = 0; i < n_parts; i++)
+        if (reset_fns[i] == fn)
+            return;
+    if (n_parts < MAX_PARTS)
+        reset_fns[n_parts++] = fn;
+}
+
+void kf_leaks(kf_leak_report *out)
+{
+    out->pool_blocks = kf__pool_outstanding();
+    out->segments = kf_segments_in_use();
+    out->callback_data = kf__callback_data_outstanding ? kf__callback_data_outstanding() : 0;
+}
+
+void kf_reset(void)
+{
+    kf_leaks(&kf__leaks_at_reset);
+    kf__pool_release_all();
+    for (size_t i = 0; i < n_parts; i++)
+        reset_fns[i]();
+    kf_thread *t = kf__thread();
+    thread_init(t);
+    kf_fault_reset_stats();
+}
+
+/* ---- The modeled stack -------------------------------------------------------------- */
+
+void kf_set_remaining_stack(SIZE_T remaining)
+{
+    kf_thread *t = kf__thread();
+    t->stack.remaining = remaining > t->stack.size ? t->stack.size : remaining;
+}
+
+void kf_set_large_stack(BOOLEAN large)
+{
+    kf_thread *t = kf__thread();
+    const kf_profile *p = kf_current_profile();
+    SIZE_T used = t->stack.size - t->stack.remaining;
+    t->large_base = large ? TRUE : FALSE;
+    t->stack.large = t->large_base;
+    t->stack.size = large ? p->large_stack_size : p->kernel_stack_size;
+    t->stack.remaining = used > t->stack.size ? 0 : t->stack.size - used;
+}
+
+void kf_with_stack_consumed(SIZE_T bytes, void (*fn)(void *), void *arg)
+{
+    kf_thread *t = kf__thread();
+    SIZE_T saved = t->stack.remaining;
+    t->stack.remaining -= bytes > saved ? saved : bytes;
+    fn(arg);
+    t->stack.remaining = saved;
+}
+
+ULONG_PTR IoGetRemainingStackSize(VOID) { return kf__thread()->stack.remaining; }
+
+VOID IoGetStackLimits(PULONG_PTR LowLimit, PULONG_PTR HighLimit)
+{
+    kf_thread *t = kf__thread();
+    *HighLimit = t->stack.high;
+    *LowLimit = t->stack.high - t->stack.size;
+}
+
+/* ---- IRQL --------------------------------------------------------------------------- */
+
+static KIRQL high_level(void)
+{
+    kf_arch a = kf_current_profile()->arch;
+    return (a == KF_ARCH_AMD64 || a == KF_ARCH_ARM64) ? 15 : 31;
+}
+
+void kf_set_irql(KIRQL irql) { kf__thread()->irql = irql; }
+
+KIRQL KeGetCurrentIrql(VOID) { return kf__thread()->irql; }
+
+VOID KeRaiseIrql(KIRQL NewIrql, PKIRQL OldIrql)
+{
+    kf_thread *t = kf__thread();
+    if (NewIrql < t->irql)
+        kf_bugcheck("KeRaiseIrql", IRQL_NOT_GREATER_OR_EQUAL, t->irql, NewIrql, 0, 0,
+                    "KeRaiseIrql to %u from the higher IRQL %u", NewIrql, t->irql);
+    if (NewIrql > high_level())
+        kf_bugcheck("KeRaiseIrql", IRQL_NOT_LESS_OR_EQUAL, NewIrql, high_level(), 0, 0,
+                    "KeRaiseIrql to %u, above HIGH_LEVEL (%u) of this architecture", NewIrql, high_level());
+    *OldIrql = t->irql;
+    t->irql = NewIrql;
+}
+
+KIRQL KeRaiseIrqlToDpcLevel(VOID)
+{
+    KIRQL old;
+    KeRaiseIrql(DISPATCH_LEVEL, &old);
+    return old;
+}
+
+VOID KeLowerIrql(KIRQL NewIrql)
+{
+    kf_thread *t = kf__thread();
+    if (NewIrql > t->irql)
+        kf_bugcheck("KeLowerIrql", IRQL_NOT_LESS_OR_EQUAL, NewIrql, t->irql, 0, 0,
+                    "KeLowerIrql to %u from the lower IRQL %u", NewIrql, t->irql);
+    t->irql = NewIrql;
+}
+
+/* ---- Threads ------------------------------------------------------------------------ */
+
+PETHREAD PsGetCurrentThread(VOID) { return (PETHREAD)MODELED_THREAD; }
+HANDLE PsGetCurrentThreadId(VOID) { return (HANDLE)(ULONG_PTR)0x1004; }
+
+NTSTATUS PsTerminateSystemThread(NTSTATUS ExitStatus)
+{
+    kf_thread *t = kf__thread();
+    if (t->depth > 0)
+        kf_bugcheck("PsTerminateSystemThread", KERNEL_EXPAND_STACK_ACTIVE, MODELED_THREAD, 0, 0, 0,
+                    "PsTerminateSystemThread while %u expanded-stack callout(s) are active on the thread",
+                    t->depth);
+    for (kf_seh_frame *f = t->frames; f; f = f->prev) {
+        if (f->kind == KF_FRAME_THREAD) {
+            t->frames = f->prev;
+            t->exit_status = ExitStatus;
+            longjmp(f->jb, KF_JMP_TERMINATE);
+        }
+    }
+    kf_violation_stop(KF_VIOL_NOT_SYSTEM_THREAD, "PsTerminateSystemThread", (ULONG_PTR)(ULONG)ExitStatus, 0, 0,
+                      "PsTerminateSystemThread(0x%08X) outside a system thread", (unsigned)ExitStatus);
+}
+
+NTSTATUS kf_run_system_thread(void (*start)(void *), void *ctx)
+{
+    kf_thread *t = kf__thread();
+    kf_seh_frame f;
+    memset(&f, 0, sizeof f);
+    kf__frame_push(&f, KF_FRAME_THREAD);
+    if (setjmp(f.jb) == 0) {
+        start(ctx);
+        kf__frame_pop(&f);
+        return STATUS_SUCCESS;
+    }
+    return t->exit_status;
+}
+
+/* ---- Pool --------------------------------------------------------------------------- */
+
+typedef struct pool_block {
+    struct pool_block *prev, *next;
+    SIZE_T size;
+    ULONG tag;
+    ULONG pad;
+} pool_block;
+
+static pool_block pool_head = {&pool_head, &pool_head, 0, 0, 0};
+static size_t pool_count;
+
+size_t kf__pool_outstanding(void) { return pool_count; }
+
+static PVOID pool_alloc(const char *routine, int paged, SIZE_T n, ULONG tag, int zero)
+{
+    kf_thread *t = kf__thread();
+    KIRQL max = paged ? APC_LEVEL : DISPATCH_LEVEL;
+    if (t->irql > max)
+        kf_bugcheck(routine, IRQL_NOT_LESS_OR_EQUAL, max, t->irql, 0, 0,
+                    "%s pool allocated at IRQL %u (requires IRQL <= %u)", paged ? "paged" : "nonpaged",
+                    t->irql, max);
+    if (kf_fault_consult(KF_SITE_POOL) != KF_FAULT_NONE)
+        return NULL;
+    if (n > ((SIZE_T)1 << 40))
+        return NULL;
+    pool_block *b = malloc(sizeof *b + (n ? n : 1));
+    if (!b)
+        return NULL;
+    b->size = n;
+    b->tag = tag;
+    b->next = &pool_head;
+    b->prev = pool_head.prev;
+    pool_head.prev->next = b;
+    pool_head.prev = b;
+    pool_count++;
+    if (zero)
+        memset(b + 1, 0, n);
+    return b + 1;
+}
+
+PVOID ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)
+{
+    return pool_alloc("ExAllocatePoolWithTag", (PoolType & 1) != 0, NumberOfBytes, Tag, 0);
+}
+
+PVOID ExAllocatePoolZero(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)
+{
+    return pool_alloc("ExAllocatePoolZero", (PoolType & 1) != 0, NumberOfBytes, Tag, 1);
+}
+
+PVOID ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag)
+{
+    PVOID p = pool_alloc("ExAllocatePool2", (Flags & POOL_FLAG_PAGED) != 0, NumberOfBytes, Tag,
+                         (Flags & POOL_FLAG_UNINITIALIZED) == 0);
+    if (!p && (Flags & POOL_FLAG_RAISE_ON_FAILURE))
+        ExRaiseStatus(STATUS_INSUFFICIENT_RESOURCES);
+    return p;
+}
+
+static void pool_free(const char *routine, PVOID p)
+{
+    for (pool_block *b = pool_head.next; b != &pool_head; b = b->next) {
+        if (b + 1 == p) {
+            b->prev->next = b->next;
+            b->next->prev = b->prev;
+            pool_count--;
+            free(b);
+            return;
+        }
+    }
+    kf_violation_stop(KF_VIOL_POOL_FREE_INVALID, routine, 0, 0, 0,
+                      "%s of a pointer that is not an outstanding pool allocation (double free, or memory "
+                      "from elsewhere)",
+                      routine);
+}
+
+VOID ExFreePoolWithTag(PVOID P, ULONG Tag)
+{
+    (void)Tag;
+    pool_free("ExFreePoolWithTag", P);
+}
+
+VOID ExFreePool(PVOID P) { pool_free("ExFreePool", P); }
+
+void kf__pool_release_all(void)
+{
+    while (pool_head.next != &pool_head) {
+        pool_block *b = pool_head.next;
+        pool_head.next = b->next;
+        b->next->prev = &pool_head;
+        free(b);
+    }
+    pool_count = 0;
+}
+
+/* ---- Debug output and assertions ----------------------------------------------------- */
+
+ULONG DbgPrint(PCSTR Format, ...)
+{
+    if (kf_options_get()->dbgprint) {
+        va_list ap;
+        va_start(ap, Format);
+        vfprintf(stderr, Format, ap);
+        va_end(ap);
+    }
+    return 0;
+}
+
+ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...)
+{
+    (void)ComponentId;
+    (void)Level;
+    if (kf_options_get()->dbgprint) {
+        va_list ap;
+        va_start(ap, Format);
+        vfprintf(stderr, Format, ap);
+        va_end(ap);
+    }
+    return 0;
+}
+
+VOID RtlAssert(PVOID FailedAssertion, PVOID FileName, ULONG LineNumber, PSTR Message)
+{
+    kf_violation_stop(KF_VIOL_ASSERT_FAILED, "RtlAssert", LineNumber, 0, 0, "ASSERT(%s) failed at %s:%u%s%s",
+                      (const char *)FailedAssertion, (const char *)FileName, LineNumber, Message ? ": " : "",
+                      Message ? Message : "");
+}
