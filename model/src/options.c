@@ -228,14 +228,14 @@ int kf_options_parse(const char *text, kf_options *o, char *err, size_t errlen)
     if (strlen(text) >= sizeof buf)
         return ERR("KFAULT_OPTIONS is longer than %zu characters", sizeof buf - 1);
     strcpy(buf, text);
-    /* Separators as in ASAN_OPTIONS: ':' (also ',' and whitespace). */
+    /* Separators as in ASAN_OPTIONS: ':' (and whitespace); ',' and '|' stay inside values. */
     for (char *p = buf; *p;) {
-        while (*p == ':' || *p == ',' || *p == ' ' || *p == '\t' || *p == '\n')
+        while (*p == ':' || *p == ' ' || *p == '\t' || *p == '\n')
             p++;
         if (!*p)
             break;
         char *item = p;
-        while (*p && *p != ':' && *p != ',' && *p != ' ' && *p != '\t' && *p != '\n')
+        while (*p && *p != ':' && *p != ' ' && *p != '\t' && *p != '\n')
             p++;
         if (*p)
             *p++ = 0;
