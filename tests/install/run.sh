@@ -1,0 +1,90 @@
+#!/bin/sh
+# run.sh - the install test: installs the current build tree into a fresh temporary prefix
+# and builds tests/install/drv.c against it the two ways README documents, with the
+# compiler the tree was built with, then runs both programs. Exit 77 (skipped) only when
+# pkg-config is not installed. It must never install into, or read kfault from, any other
+# place than that temporary prefix.
+#
+# usage: run.sh BUILD_DIR C_COMPILER CMAKE_COMMAND LIBDIR GENERATOR MAKE_PROGRAM SANITIZED
+set -eu
+
+build=$1 cc=$2 cmake=$3 libdir=$4 generator=$5 make_program=$6 sanitized=$7
+here=$(cd "$(dirname "$0")" && pwd)
+
+fail() {
+    echo "install test: FAIL: $*" >&2
+    exit 1
+}
+
+if ! command -v pkg-config >/dev/null 2>&1; then
+    echo "install test: pkg-config is not installed; skipped" >&2
+    exit 77
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/kfault-install.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+prefix=$tmp/prefix
+
+echo "== cmake --install $build --prefix $prefix"
+"$cmake" --install "$build" --prefix "$prefix" >"$tmp/install.log" 2>&1 ||
+    { cat "$tmp/install.log" >&2; fail "cmake --install failed"; }
+for f in include/kfault/ntddk.h include/kfault/wdm.h include/kfault/ntifs.h \
+         include/kfault/kfault/model.h "$libdir/libkfault.a" "$libdir/pkgconfig/kfault.pc" \
+         "$libdir/cmake/kfault/kfaultConfig.cmake" "$libdir/cmake/kfault/kfaultTargets.cmake"; do
+    [ -f "$prefix/$f" ] || fail "not installed: $f"
+done
+
+# A sanitized library needs a sanitized link: the flags must travel with the package.
+check_sanitized() {
+    if [ "$sanitized" = ON ]; then
+        nm "$1" 2>/dev/null | grep -q __asan_init ||
+            fail "$2: the library was built with AddressSanitizer but the driver was linked without it"
+    fi
+}
+
+echo "== pkg-config"
+PKG_CONFIG_PATH=$prefix/$libdir/pkgconfig
+export PKG_CONFIG_PATH
+flags=$(pkg-config --cflags --libs kfault) || fail "pkg-config --cflags --libs kfault failed"
+echo "pkg-config --cflags --libs kfault: $flags"
+case "$flags" in
+    *"$prefix"*) ;;
+    *) fail "kfault.pc does not point into the install prefix $prefix" ;;
+esac
+if [ "$sanitized" = ON ]; then
+    case "$flags" in
+        *-fsanitize=address*) ;;
+        *) fail "kfault.pc lacks the sanitizer flags the library was built with" ;;
+    esac
+fi
+mkdir "$tmp/pc"
+cp "$here/drv.c" "$tmp/pc/"
+(
+    cd "$tmp/pc"
+    echo "$cc drv.c \$(pkg-config --cflags --libs kfault)"
+    # shellcheck disable=SC2046 # the flags are meant to split into words
+    "$cc" drv.c $(pkg-config --cflags --libs kfault)
+) || fail "the one-line pkg-config build of drv.c failed"
+check_sanitized "$tmp/pc/a.out" "pkg-config build"
+(cd "$tmp/pc" && ./a.out) || fail "drv built with pkg-config exited with status $?"
+echo "pkg-config build: drv ran and exited 0"
+
+echo "== find_package(kfault) + kfault::model"
+mkdir "$tmp/consumer"
+cp -R "$here/cmake_consumer" "$tmp/consumer/src"
+cp "$here/drv.c" "$tmp/consumer/"
+set -- -S "$tmp/consumer/src" -B "$tmp/consumer/build" -G "$generator" \
+    -DCMAKE_C_COMPILER="$cc" -DCMAKE_PREFIX_PATH="$prefix"
+if [ -n "$make_program" ]; then
+    set -- "$@" -DCMAKE_MAKE_PROGRAM="$make_program"
+fi
+if ! { "$cmake" "$@" && "$cmake" --build "$tmp/consumer/build"; } >"$tmp/consumer.log" 2>&1; then
+    cat "$tmp/consumer.log" >&2
+    fail "the CMake consumer project did not configure or build"
+fi
+grep -q "^kfault_DIR:PATH=$prefix/" "$tmp/consumer/build/CMakeCache.txt" ||
+    fail "find_package(kfault) found a kfault outside the install prefix"
+check_sanitized "$tmp/consumer/build/drv" "CMake build"
+(cd "$tmp/consumer/build" && ./drv) || fail "drv built with CMake exited with status $?"
+echo "CMake build: drv ran and exited 0"
+echo "install test: ok"
