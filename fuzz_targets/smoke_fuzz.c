@@ -53,6 +53,15 @@ static void run(void *arg)
     s->status = KeExpandKernelStackAndCalloutEx(callout, NULL, s->size, s->wait, NULL);
 }
 
+/* Reads KFAULT_OPTIONS before the first input, so help=1 or a bad option ends the run at once. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    (void)kf_options_get();
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     kf_reset();
