@@ -1,0 +1,979 @@
+/*
+ * fltKernel.h - the WDK's fltKernel.h as far as kfault models it: the Filter Manager types a
+ * minifilter uses (callback data, I/O parameter block, registration, related objects, the
+ * callback typedefs), the IRP major/minor codes and flags they carry, FILE_OBJECT and the
+ * common file information classes, and the routines of the callback-data life cycle with
+ * their registration companions (FltRegisterFilter, FltStartFiltering, FltUnregisterFilter).
+ *
+ * Declares only WDK names with the WDK's types, values and field order, so that minifilter
+ * source (positional FLT_REGISTRATION initializers included) compiles unchanged. Never add a
+ * routine here without its behaviour in model/SEMANTICS.md ("Filter Manager"); the model's
+ * control surface for these routines is kfault/flt_model.h, which drivers never include.
+ *
+ * FILE_OBJECT, the IRP_MJ_/IRP_MN_/IRP_/SL_ codes and the FILE_*_INFORMATION structures belong
+ * to wdm.h / ntifs.h in the WDK; they live here because this is the only header that needs
+ * them so far. Move them (do not copy them) if wdm.h or ntifs.h ever needs them.
+ */
+#ifndef KFAULT_FLTKERNEL_H
+#define KFAULT_FLTKERNEL_H
+
+#include "ntifs.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Decorations -------------------------------------------------------------------- */
+#define FLTAPI NTAPI
+#ifndef POINTER_ALIGNMENT
+#if defined(_AMD64_) || defined(_ARM64_)
+#define POINTER_ALIGNMENT DECLSPEC_ALIGN(8)
+#else
+#define POINTER_ALIGNMENT
+#endif
+#endif
+
+/* Flag helpers of ntifs.h that every minifilter uses. */
+#ifndef FlagOn
+#define FlagOn(_F, _SF) ((_F) & (_SF))
+#endif
+#ifndef BooleanFlagOn
+#define BooleanFlagOn(F, SF) ((BOOLEAN)(((F) & (SF)) != 0))
+#endif
+#ifndef SetFlag
+#define SetFlag(_F, _SF) ((_F) |= (_SF))
+#endif
+#ifndef ClearFlag
+#define ClearFlag(_F, _SF) ((_F) &= ~(_SF))
+#endif
+
+#define Add2Ptr(P, I) ((PVOID)((PUCHAR)(P) + (I)))
+#define PtrOffset(B, O) ((ULONG)((ULONG_PTR)(O) - (ULONG_PTR)(B)))
+#define FLT_ASSERT(_e) NT_ASSERT(_e)
+#define FLT_ASSERTMSG(_m, _e) ASSERTMSG(_m, _e)
+
+/* ---- Small types the structures below use ------------------------------------------ */
+typedef char CCHAR;
+typedef short CSHORT;
+typedef ULONG DEVICE_TYPE;
+typedef ULONG SECURITY_INFORMATION, *PSECURITY_INFORMATION;
+typedef PVOID PSECURITY_DESCRIPTOR;
+typedef struct _VPB *PVPB;
+typedef struct _ACCESS_STATE *PACCESS_STATE;
+typedef struct _SECURITY_QUALITY_OF_SERVICE *PSECURITY_QUALITY_OF_SERVICE;
+typedef struct _IO_COMPLETION_CONTEXT *PIO_COMPLETION_CONTEXT;
+typedef struct _KTRANSACTION *PKTRANSACTION;
+
+/* Device types a volume's device object reports (InstanceSetupCallback's VolumeDeviceType). */
+#define FILE_DEVICE_CD_ROM                0x00000002
+#define FILE_DEVICE_CD_ROM_FILE_SYSTEM    0x00000003
+#define FILE_DEVICE_DISK                  0x00000007
+#define FILE_DEVICE_DISK_FILE_SYSTEM      0x00000008
+#define FILE_DEVICE_FILE_SYSTEM           0x00000009
+#define FILE_DEVICE_MAILSLOT              0x0000000c
+#define FILE_DEVICE_NAMED_PIPE            0x00000011
+#define FILE_DEVICE_NETWORK               0x00000012
+#define FILE_DEVICE_NETWORK_FILE_SYSTEM   0x00000014
+#define FILE_DEVICE_VIRTUAL_DISK          0x00000024
+#define FILE_DEVICE_DFS_FILE_SYSTEM       0x00000035
+
+/* ---- IRP major function codes (all of 0x00..0x1b) ---------------------------------- */
+#define IRP_MJ_CREATE                   0x00
+#define IRP_MJ_CREATE_NAMED_PIPE        0x01
+#define IRP_MJ_CLOSE                    0x02
+#define IRP_MJ_READ                     0x03
+#define IRP_MJ_WRITE                    0x04
+#define IRP_MJ_QUERY_INFORMATION        0x05
+#define IRP_MJ_SET_INFORMATION          0x06
+#define IRP_MJ_QUERY_EA                 0x07
+#define IRP_MJ_SET_EA                   0x08
+#define IRP_MJ_FLUSH_BUFFERS            0x09
+#define IRP_MJ_QUERY_VOLUME_INFORMATION 0x0a
+#define IRP_MJ_SET_VOLUME_INFORMATION   0x0b
+#define IRP_MJ_DIRECTORY_CONTROL        0x0c
+#define IRP_MJ_FILE_SYSTEM_CONTROL      0x0d
+#define IRP_MJ_DEVICE_CONTROL           0x0e
+#define IRP_MJ_INTERNAL_DEVICE_CONTROL  0x0f
+#define IRP_MJ_SHUTDOWN                 0x10
+#define IRP_MJ_LOCK_CONTROL             0x11
+#define IRP_MJ_CLEANUP                  0x12
+#define IRP_MJ_CREATE_MAILSLOT          0x13
+#define IRP_MJ_QUERY_SECURITY           0x14
+#define IRP_MJ_SET_SECURITY             0x15
+#define IRP_MJ_POWER                    0x16
+#define IRP_MJ_SYSTEM_CONTROL           0x17
+#define IRP_MJ_DEVICE_CHANGE            0x18
+#define IRP_MJ_QUERY_QUOTA              0x19
+#define IRP_MJ_SET_QUOTA                0x1a
+#define IRP_MJ_PNP                      0x1b
+#define IRP_MJ_PNP_POWER                IRP_MJ_PNP
+#define IRP_MJ_SCSI                     IRP_MJ_INTERNAL_DEVICE_CONTROL
+/* IRP_MJ_MAXIMUM_FUNCTION (0x1b) comes from wdm.h. */
+
+/* Filter Manager's pseudo-operations (never IRP-based) and the end of a registration list. */
+#define IRP_MJ_ACQUIRE_FOR_SECTION_SYNCHRONIZATION ((UCHAR)-1)
+#define IRP_MJ_RELEASE_FOR_SECTION_SYNCHRONIZATION ((UCHAR)-2)
+#define IRP_MJ_ACQUIRE_FOR_MOD_WRITE               ((UCHAR)-3)
+#define IRP_MJ_RELEASE_FOR_MOD_WRITE               ((UCHAR)-4)
+#define IRP_MJ_ACQUIRE_FOR_CC_FLUSH                ((UCHAR)-5)
+#define IRP_MJ_RELEASE_FOR_CC_FLUSH                ((UCHAR)-6)
+#define IRP_MJ_QUERY_OPEN                          ((UCHAR)-7)
+#define IRP_MJ_FAST_IO_CHECK_IF_POSSIBLE           ((UCHAR)-13)
+#define IRP_MJ_NETWORK_QUERY_OPEN                  ((UCHAR)-14)
+#define IRP_MJ_MDL_READ                            ((UCHAR)-15)
+#define IRP_MJ_MDL_READ_COMPLETE                   ((UCHAR)-16)
+#define IRP_MJ_PREPARE_MDL_WRITE                   ((UCHAR)-17)
+#define IRP_MJ_MDL_WRITE_COMPLETE                  ((UCHAR)-18)
+#define IRP_MJ_VOLUME_MOUNT                        ((UCHAR)-19)
+#define IRP_MJ_VOLUME_DISMOUNT                     ((UCHAR)-20)
+#define IRP_MJ_OPERATION_END                       ((UCHAR)0x80)
+
+/* ---- IRP minor function codes -------------------------------------------------------- */
+/* IRP_MJ_DIRECTORY_CONTROL */
+#define IRP_MN_QUERY_DIRECTORY            0x01
+#define IRP_MN_NOTIFY_CHANGE_DIRECTORY    0x02
+#define IRP_MN_NOTIFY_CHANGE_DIRECTORY_EX 0x03
+/* IRP_MJ_FILE_SYSTEM_CONTROL */
+#define IRP_MN_USER_FS_REQUEST            0x00
+#define IRP_MN_MOUNT_VOLUME               0x01
+#define IRP_MN_VERIFY_VOLUME              0x02
+#define IRP_MN_LOAD_FILE_SYSTEM           0x03
+#define IRP_MN_TRACK_LINK                 0x04
+#define IRP_MN_KERNEL_CALL                0x04
+/* IRP_MJ_LOCK_CONTROL */
+#define IRP_MN_LOCK                       0x01
+#define IRP_MN_UNLOCK_SINGLE              0x02
+#define IRP_MN_UNLOCK_ALL                 0x03
+#define IRP_MN_UNLOCK_ALL_BY_KEY          0x04
+/* IRP_MJ_READ / IRP_MJ_WRITE */
+#define IRP_MN_NORMAL                     0x00
+#define IRP_MN_DPC                        0x01
+#define IRP_MN_MDL                        0x02
+#define IRP_MN_COMPLETE                   0x04
+#define IRP_MN_COMPRESSED                 0x08
+#define IRP_MN_MDL_DPC                    (IRP_MN_MDL | IRP_MN_DPC)
+#define IRP_MN_COMPLETE_MDL               (IRP_MN_COMPLETE | IRP_MN_MDL)
+#define IRP_MN_COMPLETE_MDL_DPC           (IRP_MN_COMPLETE_MDL | IRP_MN_DPC)
+/* IRP_MJ_FLUSH_BUFFERS */
+#define IRP_MN_FLUSH_AND_PURGE            0x01
+#define IRP_MN_FLUSH_DATA_ONLY            0x02
+#define IRP_MN_FLUSH_NO_SYNC              0x03
+#define IRP_MN_FLUSH_DATA_SYNC_ONLY       0x04
+
+/* ---- IRP flags (FLT_IO_PARAMETER_BLOCK.IrpFlags) ------------------------------------ */
+#define IRP_NOCACHE                 0x00000001
+#define IRP_PAGING_IO               0x00000002
+#define IRP_MOUNT_COMPLETION        0x00000002
+#define IRP_SYNCHRONOUS_API         0x00000004
+#define IRP_ASSOCIATED_IRP          0x00000008
+#define IRP_BUFFERED_IO             0x00000010
+#define IRP_DEALLOCATE_BUFFER       0x00000020
+#define IRP_INPUT_OPERATION         0x00000040
+#define IRP_SYNCHRONOUS_PAGING_IO   0x00000040
+#define IRP_CREATE_OPERATION        0x00000080
+#define IRP_READ_OPERATION          0x00000100
+#define IRP_WRITE_OPERATION         0x00000200
+#define IRP_CLOSE_OPERATION         0x00000400
+#define IRP_DEFER_IO_COMPLETION     0x00000800
+#define IRP_OB_QUERY_NAME           0x00001000
+#define IRP_HOLD_DEVICE_QUEUE       0x00002000
+
+/* ---- Stack location flags (FLT_IO_PARAMETER_BLOCK.OperationFlags) ------------------- */
+#define SL_PENDING_RETURNED             0x01
+#define SL_ERROR_RETURNED               0x02
+#define SL_INVOKE_ON_CANCEL             0x20
+#define SL_INVOKE_ON_SUCCESS            0x40
+#define SL_INVOKE_ON_ERROR              0x80
+/* create */
+#define SL_FORCE_ACCESS_CHECK           0x01
+#define SL_OPEN_PAGING_FILE             0x02
+#define SL_OPEN_TARGET_DIRECTORY        0x04
+#define SL_STOP_ON_SYMLINK              0x08
+#define SL_CASE_SENSITIVE               0x80
+/* read / write */
+#define SL_KEY_SPECIFIED                0x01
+#define SL_OVERRIDE_VERIFY_VOLUME       0x02
+#define SL_WRITE_THROUGH                0x04
+#define SL_FT_SEQUENTIAL_WRITE          0x08
+#define SL_FORCE_DIRECT_WRITE           0x10
+/* directory queries */
+#define SL_RESTART_SCAN                 0x01
+#define SL_RETURN_SINGLE_ENTRY          0x02
+#define SL_INDEX_SPECIFIED              0x04
+#define SL_RETURN_ON_DISK_ENTRIES_ONLY  0x08
+#define SL_NO_CURSOR_UPDATE             0x10
+/* change notification */
+#define SL_WATCH_TREE                   0x01
+/* set information */
+#define SL_REPLACE_IF_EXISTS            0x01
+#define SL_ADVANCE_ONLY                 0x02
+/* lock control */
+#define SL_FAIL_IMMEDIATELY             0x01
+#define SL_EXCLUSIVE_LOCK               0x02
+
+/* ---- File information classes ------------------------------------------------------ */
+typedef enum _FILE_INFORMATION_CLASS {
+    FileDirectoryInformation = 1,
+    FileFullDirectoryInformation,                /* 2 */
+    FileBothDirectoryInformation,                /* 3 */
+    FileBasicInformation,                        /* 4 */
+    FileStandardInformation,                     /* 5 */
+    FileInternalInformation,                     /* 6 */
+    FileEaInformation,                           /* 7 */
+    FileAccessInformation,                       /* 8 */
+    FileNameInformation,                         /* 9 */
+    FileRenameInformation,                       /* 10 */
+    FileLinkInformation,                         /* 11 */
+    FileNamesInformation,                        /* 12 */
+    FileDispositionInformation,                  /* 13 */
+    FilePositionInformation,                     /* 14 */
+    FileFullEaInformation,                       /* 15 */
+    FileModeInformation,                         /* 16 */
+    FileAlignmentInformation,                    /* 17 */
+    FileAllInformation,                          /* 18 */
+    FileAllocationInformation,                   /* 19 */
+    FileEndOfFileInformation,                    /* 20 */
+    FileAlternateNameInformation,                /* 21 */
+    FileStreamInformation,                       /* 22 */
+    FilePipeInformation,                         /* 23 */
+    FilePipeLocalInformation,                    /* 24 */
+    FilePipeRemoteInformation,                   /* 25 */
+    FileMailslotQueryInformation,                /* 26 */
+    FileMailslotSetInformation,                  /* 27 */
+    FileCompressionInformation,                  /* 28 */
+    FileObjectIdInformation,                     /* 29 */
+    FileCompletionInformation,                   /* 30 */
+    FileMoveClusterInformation,                  /* 31 */
+    FileQuotaInformation,                        /* 32 */
+    FileReparsePointInformation,                 /* 33 */
+    FileNetworkOpenInformation,                  /* 34 */
+    FileAttributeTagInformation,                 /* 35 */
+    FileTrackingInformation,                     /* 36 */
+    FileIdBothDirectoryInformation,              /* 37 */
+    FileIdFullDirectoryInformation,              /* 38 */
+    FileValidDataLengthInformation,              /* 39 */
+    FileShortNameInformation,                    /* 40 */
+    FileIoCompletionNotificationInformation,     /* 41 */
+    FileIoStatusBlockRangeInformation,           /* 42 */
+    FileIoPriorityHintInformation,               /* 43 */
+    FileSfioReserveInformation,                  /* 44 */
+    FileSfioVolumeInformation,                   /* 45 */
+    FileHardLinkInformation,                     /* 46 */
+    FileProcessIdsUsingFileInformation,          /* 47 */
+    FileNormalizedNameInformation,               /* 48 */
+    FileNetworkPhysicalNameInformation,          /* 49 */
+    FileIdGlobalTxDirectoryInformation,          /* 50 */
+    FileIsRemoteDeviceInformation,               /* 51 */
+    FileUnusedInformation,                       /* 52 */
+    FileNumaNodeInformation,                     /* 53 */
+    FileStandardLinkInformation,                 /* 54 */
+    FileRemoteProtocolInformation,               /* 55 */
+    FileRenameInformationBypassAccessCheck,      /* 56 */
+    FileLinkInformationBypassAccessCheck,        /* 57 */
+    FileVolumeNameInformation,                   /* 58 */
+    FileIdInformation,                           /* 59 */
+    FileIdExtdDirectoryInformation,              /* 60 */
+    FileReplaceCompletionInformation,            /* 61 */
+    FileHardLinkFullIdInformation,               /* 62 */
+    FileIdExtdBothDirectoryInformation,          /* 63 */
+    FileDispositionInformationEx,                /* 64 */
+    FileRenameInformationEx,                     /* 65 */
+    FileRenameInformationExBypassAccessCheck,    /* 66 */
+    FileDesiredStorageClassInformation,          /* 67 */
+    FileStatInformation,                         /* 68 */
+    FileMemoryPartitionInformation,              /* 69 */
+    FileStatLxInformation,                       /* 70 */
+    FileCaseSensitiveInformation,                /* 71 */
+    FileLinkInformationEx,                       /* 72 */
+    FileLinkInformationExBypassAccessCheck,      /* 73 */
+    FileStorageReserveIdInformation,             /* 74 */
+    FileCaseSensitiveInformationForceAccessCheck,/* 75 */
+    FileKnownFolderInformation,                  /* 76 */
+    FileMaximumInformation
+} FILE_INFORMATION_CLASS, *PFILE_INFORMATION_CLASS;
+
+typedef enum _FSINFOCLASS {
+    FileFsVolumeInformation = 1,
+    FileFsLabelInformation,          /* 2 */
+    FileFsSizeInformation,           /* 3 */
+    FileFsDeviceInformation,         /* 4 */
+    FileFsAttributeInformation,      /* 5 */
+    FileFsControlInformation,        /* 6 */
+    FileFsFullSizeInformation,       /* 7 */
+    FileFsObjectIdInformation,       /* 8 */
+    FileFsDriverPathInformation,     /* 9 */
+    FileFsVolumeFlagsInformation,    /* 10 */
+    FileFsSectorSizeInformation,     /* 11 */
+    FileFsDataCopyInformation,       /* 12 */
+    FileFsMetadataSizeInformation,   /* 13 */
+    FileFsFullSizeInformationEx,     /* 14 */
+    FileFsMaximumInformation
+} FS_INFORMATION_CLASS, *PFS_INFORMATION_CLASS;
+
+/* The information structures minifilters read most often. */
+typedef struct _FILE_BASIC_INFORMATION {
+    LARGE_INTEGER CreationTime;
+    LARGE_INTEGER LastAccessTime;
+    LARGE_INTEGER LastWriteTime;
+    LARGE_INTEGER ChangeTime;
+    ULONG FileAttributes;
+} FILE_BASIC_INFORMATION, *PFILE_BASIC_INFORMATION;
+
+typedef struct _FILE_STANDARD_INFORMATION {
+    LARGE_INTEGER AllocationSize;
+    LARGE_INTEGER EndOfFile;
+    ULONG NumberOfLinks;
+    BOOLEAN DeletePending;
+    BOOLEAN Directory;
+} FILE_STANDARD_INFORMATION, *PFILE_STANDARD_INFORMATION;
+
+typedef struct _FILE_POSITION_INFORMATION {
+    LARGE_INTEGER CurrentByteOffset;
+} FILE_POSITION_INFORMATION, *PFILE_POSITION_INFORMATION;
+
+typedef struct _FILE_END_OF_FILE_INFORMATION {
+    LARGE_INTEGER EndOfFile;
+} FILE_END_OF_FILE_INFORMATION, *PFILE_END_OF_FILE_INFORMATION;
+
+typedef struct _FILE_DISPOSITION_INFORMATION {
+    BOOLEAN DeleteFile;
+} FILE_DISPOSITION_INFORMATION, *PFILE_DISPOSITION_INFORMATION;
+
+typedef struct _FILE_NAMES_INFORMATION {
+    ULONG NextEntryOffset;
+    ULONG FileIndex;
+    ULONG FileNameLength;
+    WCHAR FileName[1];
+} FILE_NAMES_INFORMATION, *PFILE_NAMES_INFORMATION;
+
+typedef struct _FILE_DIRECTORY_INFORMATION {
+    ULONG NextEntryOffset;
+    ULONG FileIndex;
+    LARGE_INTEGER CreationTime;
+    LARGE_INTEGER LastAccessTime;
+    LARGE_INTEGER LastWriteTime;
+    LARGE_INTEGER ChangeTime;
+    LARGE_INTEGER EndOfFile;
+    LARGE_INTEGER AllocationSize;
+    ULONG FileAttributes;
+    ULONG FileNameLength;
+    WCHAR FileName[1];
+} FILE_DIRECTORY_INFORMATION, *PFILE_DIRECTORY_INFORMATION;
+
+typedef struct _FILE_BOTH_DIR_INFORMATION {
+    ULONG NextEntryOffset;
+    ULONG FileIndex;
+    LARGE_INTEGER CreationTime;
+    LARGE_INTEGER LastAccessTime;
+    LARGE_INTEGER LastWriteTime;
+    LARGE_INTEGER ChangeTime;
+    LARGE_INTEGER EndOfFile;
+    LARGE_INTEGER AllocationSize;
+    ULONG FileAttributes;
+    ULONG FileNameLength;
+    ULONG EaSize;
+    CCHAR ShortNameLength;
+    WCHAR ShortName[12];
+    WCHAR FileName[1];
+} FILE_BOTH_DIR_INFORMATION, *PFILE_BOTH_DIR_INFORMATION;
+
+/* ---- FILE_OBJECT --------------------------------------------------------------------- */
+typedef struct _SECTION_OBJECT_POINTERS {
+    PVOID DataSectionObject;
+    PVOID SharedCacheMap;
+    PVOID ImageSectionObject;
+} SECTION_OBJECT_POINTERS, *PSECTION_OBJECT_POINTERS;
+
+typedef struct _FILE_OBJECT {
+    CSHORT Type;
+    CSHORT Size;
+    PDEVICE_OBJECT DeviceObject;
+    PVPB Vpb;
+    PVOID FsContext;
+    PVOID FsContext2;
+    PSECTION_OBJECT_POINTERS SectionObjectPointer;
+    PVOID PrivateCacheMap;
+    NTSTATUS FinalStatus;
+    struct _FILE_OBJECT *RelatedFileObject;
+    BOOLEAN LockOperation;
+    BOOLEAN DeletePending;
+    BOOLEAN ReadAccess;
+    BOOLEAN WriteAccess;
+    BOOLEAN DeleteAccess;
+    BOOLEAN SharedRead;
+    BOOLEAN SharedWrite;
+    BOOLEAN SharedDelete;
+    ULONG Flags;
+    UNICODE_STRING FileName;
+    LARGE_INTEGER CurrentByteOffset;
+    volatile ULONG Waiters;
+    volatile ULONG Busy;
+    PVOID LastLock;
+    KEVENT Lock;
+    KEVENT Event;
+    volatile PIO_COMPLETION_CONTEXT CompletionContext;
+    KSPIN_LOCK IrpListLock;
+    LIST_ENTRY IrpList;
+    volatile PVOID FileObjectExtension;
+} FILE_OBJECT, *PFILE_OBJECT;
+
+#define FO_SYNCHRONOUS_IO      0x00000002
+#define FO_NO_INTERMEDIATE_BUFFERING 0x00000008
+#define FO_WRITE_THROUGH       0x00000010
+#define FO_CACHE_SUPPORTED     0x00000040
+#define FO_NAMED_PIPE          0x00000080
+#define FO_STREAM_FILE         0x00000100
+#define FO_FILE_MODIFIED       0x00001000
+#define FO_CLEANUP_COMPLETE    0x00004000
+#define FO_DIRECT_DEVICE_OPEN  0x00800000
+
+typedef struct _IO_SECURITY_CONTEXT {
+    PSECURITY_QUALITY_OF_SERVICE SecurityQos;
+    PACCESS_STATE AccessState;
+    ACCESS_MASK DesiredAccess;
+    ULONG FullCreateOptions;
+} IO_SECURITY_CONTEXT, *PIO_SECURITY_CONTEXT;
+
+/* ---- Opaque Filter Manager objects --------------------------------------------------- */
+typedef struct _FLT_FILTER *PFLT_FILTER;
+typedef struct _FLT_VOLUME *PFLT_VOLUME;
+typedef struct _FLT_INSTANCE *PFLT_INSTANCE;
+typedef struct _FLT_PORT *PFLT_PORT;
+typedef PVOID PFLT_CONTEXT;
+#define NULL_CONTEXT ((PFLT_CONTEXT)NULL)
+
+/* ---- The parameters of an operation ------------------------------------------------- */
+/* Cleanup, close, flush and shutdown carry no parameters of their own: the WDK's union has
+ * no member for them (a flush's kind is its MinorFunction); Others covers raw access. */
+typedef union _FLT_PARAMETERS {
+    struct {
+        PIO_SECURITY_CONTEXT SecurityContext;
+        ULONG Options;
+        USHORT POINTER_ALIGNMENT FileAttributes;
+        USHORT ShareAccess;
+        ULONG POINTER_ALIGNMENT EaLength;
+        PVOID EaBuffer;
+        LARGE_INTEGER AllocationSize;
+    } Create;
+
+    struct {
+        PIO_SECURITY_CONTEXT SecurityContext;
+        ULONG Options;
+        USHORT POINTER_ALIGNMENT Reserved;
+        USHORT ShareAccess;
+        PVOID Parameters;
+    } CreatePipe;
+
+    struct {
+        PIO_SECURITY_CONTEXT SecurityContext;
+        ULONG Options;
+        USHORT POINTER_ALIGNMENT Reserved;
+        USHORT ShareAccess;
+        PVOID Parameters;
+    } CreateMailslot;
+
+    struct {
+        ULONG Length;
+        ULONG POINTER_ALIGNMENT Key;
+        LARGE_INTEGER ByteOffset;
+        PVOID ReadBuffer;
+        PMDL MdlAddress;
+    } Read;
+
+    struct {
+        ULONG Length;
+        ULONG POINTER_ALIGNMENT Key;
+        LARGE_INTEGER ByteOffset;
+        PVOID WriteBuffer;
+        PMDL MdlAddress;
+    } Write;
+
+    struct {
+        ULONG Length;
+        FILE_INFORMATION_CLASS POINTER_ALIGNMENT FileInformationClass;
+        PVOID InfoBuffer;
+    } QueryFileInformation;
+
+    struct {
+        ULONG Length;
+        FILE_INFORMATION_CLASS POINTER_ALIGNMENT FileInformationClass;
+        PFILE_OBJECT ParentOfTarget;
+        union {
+            struct {
+                BOOLEAN ReplaceIfExists;
+                BOOLEAN AdvanceOnly;
+            };
+            ULONG ClusterCount;
+            HANDLE DeleteHandle;
+        };
+        PVOID InfoBuffer;
+    } SetFileInformation;
+
+    struct {
+        ULONG Length;
+        PVOID EaList;
+        ULONG EaListLength;
+        ULONG POINTER_ALIGNMENT EaIndex;
+        PVOID EaBuffer;
+        PMDL MdlAddress;
+    } QueryEa;
+
+    struct {
+        ULONG Length;
+        PVOID EaBuffer;
+        PMDL MdlAddress;
+    } SetEa;
+
+    struct {
+        ULONG Length;
+        FS_INFORMATION_CLASS POINTER_ALIGNMENT FsInformationClass;
+        PVOID VolumeBuffer;
+    } QueryVolumeInformation;
+
+    struct {
+        ULONG Length;
+        FS_INFORMATION_CLASS POINTER_ALIGNMENT FsInformationClass;
+        PVOID VolumeBuffer;
+    } SetVolumeInformation;
+
+    union {
+        struct {
+            ULONG Length;
+            PUNICODE_STRING FileName;
+            FILE_INFORMATION_CLASS FileInformationClass;
+            ULONG POINTER_ALIGNMENT FileIndex;
+            PVOID DirectoryBuffer;
+            PMDL MdlAddress;
+        } QueryDirectory;
+        struct {
+            ULONG Length;
+            ULONG POINTER_ALIGNMENT CompletionFilter;
+            ULONG POINTER_ALIGNMENT Spare1;
+            ULONG POINTER_ALIGNMENT Spare2;
+            PVOID DirectoryBuffer;
+            PMDL MdlAddress;
+        } NotifyDirectory;
+    } DirectoryControl;
+
+    union {
+        struct {
+            PVPB Vpb;
+            PDEVICE_OBJECT DeviceObject;
+        } VerifyVolume;
+        struct {
+            ULONG OutputBufferLength;
+            ULONG POINTER_ALIGNMENT InputBufferLength;
+            ULONG POINTER_ALIGNMENT FsControlCode;
+        } Common;
+        struct {
+            ULONG OutputBufferLength;
+            ULONG POINTER_ALIGNMENT InputBufferLength;
+            ULONG POINTER_ALIGNMENT FsControlCode;
+            PVOID InputBuffer;
+            PVOID OutputBuffer;
+            PMDL OutputMdlAddress;
+        } Neither;
+        struct {
+            ULONG OutputBufferLength;
+            ULONG POINTER_ALIGNMENT InputBufferLength;
+            ULONG POINTER_ALIGNMENT FsControlCode;
+            PVOID SystemBuffer;
+        } Buffered;
+        struct {
+            ULONG OutputBufferLength;
+            ULONG POINTER_ALIGNMENT InputBufferLength;
+            ULONG POINTER_ALIGNMENT FsControlCode;
+            PVOID InputSystemBuffer;
+            PVOID OutputBuffer;
+            PMDL OutputMdlAddress;
+        } Direct;
+    } FileSystemControl;
+
+    union {
+        struct {
+            ULONG OutputBufferLength;
+            ULONG POINTER_ALIGNMENT InputBufferLength;
+            ULONG POINTER_ALIGNMENT IoControlCode;
+        } Common;
+        struct {
+            ULONG OutputBufferLength;
+            ULONG POINTER_ALIGNMENT InputBufferLength;
+            ULONG POINTER_ALIGNMENT IoControlCode;
+            PVOID InputBuffer;
+            PVOID OutputBuffer;
+            PMDL OutputMdlAddress;
+        } Neither;
+        struct {
+            ULONG OutputBufferLength;
+            ULONG POINTER_ALIGNMENT InputBufferLength;
+            ULONG POINTER_ALIGNMENT IoControlCode;
+            PVOID SystemBuffer;
+        } Buffered;
+        struct {
+            ULONG OutputBufferLength;
+            ULONG POINTER_ALIGNMENT InputBufferLength;
+            ULONG POINTER_ALIGNMENT IoControlCode;
+            PVOID InputSystemBuffer;
+            PVOID OutputBuffer;
+            PMDL OutputMdlAddress;
+        } Direct;
+        struct {
+            ULONG OutputBufferLength;
+            ULONG POINTER_ALIGNMENT InputBufferLength;
+            ULONG POINTER_ALIGNMENT IoControlCode;
+            PVOID InputBuffer;
+            PVOID OutputBuffer;
+        } FastIo;
+    } DeviceIoControl;
+
+    struct {
+        PLARGE_INTEGER Length;
+        ULONG POINTER_ALIGNMENT Key;
+        LARGE_INTEGER ByteOffset;
+        PEPROCESS ProcessId;
+        BOOLEAN FailImmediately;
+        BOOLEAN ExclusiveLock;
+    } LockControl;
+
+    struct {
+        SECURITY_INFORMATION SecurityInformation;
+        ULONG POINTER_ALIGNMENT Length;
+        PVOID SecurityBuffer;
+        PMDL MdlAddress;
+    } QuerySecurity;
+
+    struct {
+        SECURITY_INFORMATION SecurityInformation;
+        PSECURITY_DESCRIPTOR SecurityDescriptor;
+    } SetSecurity;
+
+    struct {
+        PVOID Argument1;
+        PVOID Argument2;
+        PVOID Argument3;
+        PVOID Argument4;
+        PVOID Argument5;
+        LARGE_INTEGER Argument6;
+    } Others;
+} FLT_PARAMETERS, *PFLT_PARAMETERS;
+
+/* ---- The I/O parameter block and the callback data ---------------------------------- */
+typedef struct _FLT_IO_PARAMETER_BLOCK {
+    ULONG IrpFlags;
+    UCHAR MajorFunction;
+    UCHAR MinorFunction;
+    UCHAR OperationFlags;
+    UCHAR Reserved;
+    PFILE_OBJECT TargetFileObject;
+    PFLT_INSTANCE TargetInstance;
+    FLT_PARAMETERS Parameters;
+} FLT_IO_PARAMETER_BLOCK, *PFLT_IO_PARAMETER_BLOCK;
+
+typedef ULONG FLT_CALLBACK_DATA_FLAGS;
+
+#define FLTFL_CALLBACK_DATA_REISSUE_MASK        0x0000FFFF
+#define FLTFL_CALLBACK_DATA_IRP_OPERATION       0x00000001
+#define FLTFL_CALLBACK_DATA_FAST_IO_OPERATION   0x00000002
+#define FLTFL_CALLBACK_DATA_FS_FILTER_OPERATION 0x00000004
+#define FLTFL_CALLBACK_DATA_SYSTEM_BUFFER       0x00000008
+#define FLTFL_CALLBACK_DATA_GENERATED_IO        0x00010000
+#define FLTFL_CALLBACK_DATA_REISSUED_IO         0x00020000
+#define FLTFL_CALLBACK_DATA_DRAINING_IO         0x00040000
+#define FLTFL_CALLBACK_DATA_POST_OPERATION      0x00080000
+#define FLTFL_CALLBACK_DATA_NEW_SYSTEM_BUFFER   0x00100000
+#define FLTFL_CALLBACK_DATA_DIRTY               0x80000000
+
+typedef ULONG FLT_ALLOCATE_CALLBACK_DATA_FLAGS;
+#define FLT_ALLOCATE_CALLBACK_DATA_PREALLOCATE_ALL_MEMORY 0x00000001
+
+typedef struct _FLT_CALLBACK_DATA {
+    FLT_CALLBACK_DATA_FLAGS Flags;
+    PETHREAD CONST Thread;
+    PFLT_IO_PARAMETER_BLOCK CONST Iopb;
+    IO_STATUS_BLOCK IoStatus;
+    struct _FLT_TAG_DATA_BUFFER *TagData;
+    union {
+        struct {
+            LIST_ENTRY QueueLinks;
+            PVOID QueueContext[2];
+        };
+        PVOID FilterContext[4];
+    };
+    KPROCESSOR_MODE RequestorMode;
+} FLT_CALLBACK_DATA, *PFLT_CALLBACK_DATA;
+
+#define FLT_IS_IRP_OPERATION(Data) (FlagOn((Data)->Flags, FLTFL_CALLBACK_DATA_IRP_OPERATION))
+#define FLT_IS_FASTIO_OPERATION(Data) (FlagOn((Data)->Flags, FLTFL_CALLBACK_DATA_FAST_IO_OPERATION))
+#define FLT_IS_FS_FILTER_OPERATION(Data) (FlagOn((Data)->Flags, FLTFL_CALLBACK_DATA_FS_FILTER_OPERATION))
+#define FLT_IS_REISSUED_IO(Data) (FlagOn((Data)->Flags, FLTFL_CALLBACK_DATA_REISSUED_IO))
+#define FLT_IS_SYSTEM_BUFFER(Data) (FlagOn((Data)->Flags, FLTFL_CALLBACK_DATA_SYSTEM_BUFFER))
+
+/* ---- Related objects, contexts -------------------------------------------------------- */
+typedef struct _FLT_RELATED_OBJECTS {
+    USHORT CONST Size;
+    USHORT CONST TransactionContext;
+    PFLT_FILTER CONST Filter;
+    PFLT_VOLUME CONST Volume;
+    PFLT_INSTANCE CONST Instance;
+    PFILE_OBJECT CONST FileObject;
+    PKTRANSACTION CONST Transaction;
+} FLT_RELATED_OBJECTS, *PFLT_RELATED_OBJECTS;
+typedef CONST struct _FLT_RELATED_OBJECTS *PCFLT_RELATED_OBJECTS;
+
+typedef USHORT FLT_CONTEXT_TYPE;
+#define FLT_VOLUME_CONTEXT       0x0001
+#define FLT_INSTANCE_CONTEXT     0x0002
+#define FLT_FILE_CONTEXT         0x0004
+#define FLT_STREAM_CONTEXT       0x0008
+#define FLT_STREAMHANDLE_CONTEXT 0x0010
+#define FLT_TRANSACTION_CONTEXT  0x0020
+#define FLT_SECTION_CONTEXT      0x0040
+#define FLT_CONTEXT_END          0xffff
+
+typedef VOID(FLTAPI *PFLT_CONTEXT_CLEANUP_CALLBACK)(PFLT_CONTEXT Context, FLT_CONTEXT_TYPE ContextType);
+typedef PVOID(FLTAPI *PFLT_CONTEXT_ALLOCATE_CALLBACK)(POOL_TYPE PoolType, SIZE_T Size,
+                                                      FLT_CONTEXT_TYPE ContextType);
+typedef VOID(FLTAPI *PFLT_CONTEXT_FREE_CALLBACK)(PVOID Pool, FLT_CONTEXT_TYPE ContextType);
+
+typedef USHORT FLT_CONTEXT_REGISTRATION_FLAGS;
+#define FLTFL_CONTEXT_REGISTRATION_NO_EXACT_SIZE_MATCH 0x0001
+#define FLT_VARIABLE_SIZED_CONTEXTS ((SIZE_T)-1)
+
+typedef struct _FLT_CONTEXT_REGISTRATION {
+    FLT_CONTEXT_TYPE ContextType;
+    FLT_CONTEXT_REGISTRATION_FLAGS Flags;
+    PFLT_CONTEXT_CLEANUP_CALLBACK ContextCleanupCallback;
+    SIZE_T Size;
+    ULONG PoolTag;
+    PFLT_CONTEXT_ALLOCATE_CALLBACK ContextAllocateCallback;
+    PFLT_CONTEXT_FREE_CALLBACK ContextFreeCallback;
+    PVOID Reserved1;
+} FLT_CONTEXT_REGISTRATION, *PFLT_CONTEXT_REGISTRATION;
+typedef CONST FLT_CONTEXT_REGISTRATION *PCFLT_CONTEXT_REGISTRATION;
+
+/* ---- Instance setup and teardown ------------------------------------------------------ */
+typedef enum _FLT_FILESYSTEM_TYPE {
+    FLT_FSTYPE_UNKNOWN,
+    FLT_FSTYPE_RAW,
+    FLT_FSTYPE_NTFS,
+    FLT_FSTYPE_FAT,
+    FLT_FSTYPE_CDFS,
+    FLT_FSTYPE_UDFS,
+    FLT_FSTYPE_LANMAN,
+    FLT_FSTYPE_WEBDAV,
+    FLT_FSTYPE_RDPDR,
+    FLT_FSTYPE_NFS,
+    FLT_FSTYPE_MS_NETWARE,
+    FLT_FSTYPE_NETWARE,
+    FLT_FSTYPE_BSUDF,
+    FLT_FSTYPE_MUP,
+    FLT_FSTYPE_RSFX,
+    FLT_FSTYPE_ROXIO_UDF1,
+    FLT_FSTYPE_ROXIO_UDF2,
+    FLT_FSTYPE_ROXIO_UDF3,
+    FLT_FSTYPE_TACIT,
+    FLT_FSTYPE_FS_REC,
+    FLT_FSTYPE_INCD,
+    FLT_FSTYPE_INCD_FAT,
+    FLT_FSTYPE_EXFAT,
+    FLT_FSTYPE_PSFS,
+    FLT_FSTYPE_GPFS,
+    FLT_FSTYPE_NPFS,
+    FLT_FSTYPE_MSFS,
+    FLT_FSTYPE_CSVFS,
+    FLT_FSTYPE_REFS,
+    FLT_FSTYPE_OPENAFS,
+    FLT_FSTYPE_CIMFS
+} FLT_FILESYSTEM_TYPE, *PFLT_FILESYSTEM_TYPE;
+
+typedef ULONG FLT_INSTANCE_SETUP_FLAGS;
+#define FLTFL_INSTANCE_SETUP_AUTOMATIC_ATTACHMENT 0x00000001
+#define FLTFL_INSTANCE_SETUP_MANUAL_ATTACHMENT    0x00000002
+#define FLTFL_INSTANCE_SETUP_NEWLY_MOUNTED_VOLUME 0x00000004
+#define FLTFL_INSTANCE_SETUP_DETACHED_VOLUME      0x00000008
+
+typedef NTSTATUS(FLTAPI *PFLT_INSTANCE_SETUP_CALLBACK)(PCFLT_RELATED_OBJECTS FltObjects,
+                                                        FLT_INSTANCE_SETUP_FLAGS Flags,
+                                                        DEVICE_TYPE VolumeDeviceType,
+                                                        FLT_FILESYSTEM_TYPE VolumeFilesystemType);
+
+typedef ULONG FLT_INSTANCE_QUERY_TEARDOWN_FLAGS;
+typedef NTSTATUS(FLTAPI *PFLT_INSTANCE_QUERY_TEARDOWN_CALLBACK)(PCFLT_RELATED_OBJECTS FltObjects,
+                                                                 FLT_INSTANCE_QUERY_TEARDOWN_FLAGS Flags);
+
+typedef ULONG FLT_INSTANCE_TEARDOWN_FLAGS;
+#define FLTFL_INSTANCE_TEARDOWN_MANUAL                  0x00000001
+#define FLTFL_INSTANCE_TEARDOWN_FILTER_UNLOAD           0x00000002
+#define FLTFL_INSTANCE_TEARDOWN_MANDATORY_FILTER_UNLOAD 0x00000004
+#define FLTFL_INSTANCE_TEARDOWN_VOLUME_DISMOUNT         0x00000008
+#define FLTFL_INSTANCE_TEARDOWN_INTERNAL_ERROR          0x00000010
+
+typedef VOID(FLTAPI *PFLT_INSTANCE_TEARDOWN_CALLBACK)(PCFLT_RELATED_OBJECTS FltObjects,
+                                                       FLT_INSTANCE_TEARDOWN_FLAGS Reason);
+
+/* ---- Operation callbacks ------------------------------------------------------------ */
+typedef enum _FLT_PREOP_CALLBACK_STATUS {
+    FLT_PREOP_SUCCESS_WITH_CALLBACK,
+    FLT_PREOP_SUCCESS_NO_CALLBACK,
+    FLT_PREOP_PENDING,
+    FLT_PREOP_DISALLOW_FASTIO,
+    FLT_PREOP_COMPLETE,
+    FLT_PREOP_SYNCHRONIZE,
+    FLT_PREOP_DISALLOW_FSFILTER_IO
+} FLT_PREOP_CALLBACK_STATUS, *PFLT_PREOP_CALLBACK_STATUS;
+
+typedef FLT_PREOP_CALLBACK_STATUS(FLTAPI *PFLT_PRE_OPERATION_CALLBACK)(PFLT_CALLBACK_DATA Data,
+                                                                        PCFLT_RELATED_OBJECTS FltObjects,
+                                                                        PVOID *CompletionContext);
+
+typedef enum _FLT_POSTOP_CALLBACK_STATUS {
+    FLT_POSTOP_FINISHED_PROCESSING,
+    FLT_POSTOP_MORE_PROCESSING_REQUIRED,
+    FLT_POSTOP_DISALLOW_FSFILTER_IO
+} FLT_POSTOP_CALLBACK_STATUS, *PFLT_POSTOP_CALLBACK_STATUS;
+
+typedef ULONG FLT_POST_OPERATION_FLAGS;
+#define FLTFL_POST_OPERATION_DRAINING 0x00000001
+
+typedef FLT_POSTOP_CALLBACK_STATUS(FLTAPI *PFLT_POST_OPERATION_CALLBACK)(PFLT_CALLBACK_DATA Data,
+                                                                          PCFLT_RELATED_OBJECTS FltObjects,
+                                                                          PVOID CompletionContext,
+                                                                          FLT_POST_OPERATION_FLAGS Flags);
+
+typedef ULONG FLT_OPERATION_REGISTRATION_FLAGS;
+#define FLTFL_OPERATION_REGISTRATION_SKIP_PAGING_IO               0x00000001
+#define FLTFL_OPERATION_REGISTRATION_SKIP_CACHED_IO               0x00000002
+#define FLTFL_OPERATION_REGISTRATION_SKIP_NON_DASD_IO             0x00000004
+#define FLTFL_OPERATION_REGISTRATION_SKIP_NON_CACHED_NON_PAGING_IO 0x00000008
+
+typedef struct _FLT_OPERATION_REGISTRATION {
+    UCHAR MajorFunction;
+    FLT_OPERATION_REGISTRATION_FLAGS Flags;
+    PFLT_PRE_OPERATION_CALLBACK PreOperation;
+    PFLT_POST_OPERATION_CALLBACK PostOperation;
+    PVOID Reserved1;
+} FLT_OPERATION_REGISTRATION, *PFLT_OPERATION_REGISTRATION;
+
+/* ---- Unload, names, transactions, sections -------------------------------------------- */
+typedef ULONG FLT_FILTER_UNLOAD_FLAGS;
+#define FLTFL_FILTER_UNLOAD_MANDATORY 0x00000001
+
+typedef NTSTATUS(FLTAPI *PFLT_FILTER_UNLOAD_CALLBACK)(FLT_FILTER_UNLOAD_FLAGS Flags);
+
+typedef struct _FLT_NAME_CONTROL {
+    UNICODE_STRING Name;
+} FLT_NAME_CONTROL, *PFLT_NAME_CONTROL;
+
+typedef ULONG FLT_FILE_NAME_OPTIONS;
+typedef ULONG FLT_NORMALIZE_NAME_FLAGS;
+#define FLTFL_NORMALIZE_NAME_CASE_SENSITIVE        0x01
+#define FLTFL_NORMALIZE_NAME_DESTINATION_FILE_NAME 0x02
+
+typedef NTSTATUS(FLTAPI *PFLT_GENERATE_FILE_NAME)(PFLT_INSTANCE Instance, PFILE_OBJECT FileObject,
+                                                   PFLT_CALLBACK_DATA CallbackData,
+                                                   FLT_FILE_NAME_OPTIONS NameOptions,
+                                                   PBOOLEAN CacheFileNameInformation,
+                                                   PFLT_NAME_CONTROL FileName);
+
+typedef NTSTATUS(FLTAPI *PFLT_NORMALIZE_NAME_COMPONENT)(PFLT_INSTANCE Instance,
+                                                         PCUNICODE_STRING ParentDirectory,
+                                                         USHORT VolumeNameLength,
+                                                         PCUNICODE_STRING Component,
+                                                         PFILE_NAMES_INFORMATION ExpandComponentName,
+                                                         ULONG ExpandComponentNameLength,
+                                                         FLT_NORMALIZE_NAME_FLAGS Flags,
+                                                         PVOID *NormalizationContext);
+
+typedef NTSTATUS(FLTAPI *PFLT_NORMALIZE_NAME_COMPONENT_EX)(PFLT_INSTANCE Instance, PFILE_OBJECT FileObject,
+                                                            PCUNICODE_STRING ParentDirectory,
+                                                            USHORT VolumeNameLength,
+                                                            PCUNICODE_STRING Component,
+                                                            PFILE_NAMES_INFORMATION ExpandComponentName,
+                                                            ULONG ExpandComponentNameLength,
+                                                            FLT_NORMALIZE_NAME_FLAGS Flags,
+                                                            PVOID *NormalizationContext);
+
+typedef VOID(FLTAPI *PFLT_NORMALIZE_CONTEXT_CLEANUP)(PVOID *NormalizationContext);
+
+typedef NTSTATUS(FLTAPI *PFLT_TRANSACTION_NOTIFICATION_CALLBACK)(PCFLT_RELATED_OBJECTS FltObjects,
+                                                                  PFLT_CONTEXT TransactionContext,
+                                                                  ULONG NotificationMask);
+
+typedef NTSTATUS(FLTAPI *PFLT_SECTION_CONFLICT_NOTIFICATION_CALLBACK)(PFLT_INSTANCE Instance,
+                                                                       PFLT_CONTEXT SectionContext,
+                                                                       PFLT_CALLBACK_DATA Data);
+
+/* ---- Registration ------------------------------------------------------------------- */
+#define FLT_REGISTRATION_VERSION_0200 0x0200
+#define FLT_REGISTRATION_VERSION_0201 0x0201
+#define FLT_REGISTRATION_VERSION_0202 0x0202
+#define FLT_REGISTRATION_VERSION_0203 0x0203
+#define FLT_REGISTRATION_VERSION FLT_REGISTRATION_VERSION_0203
+
+typedef ULONG FLT_REGISTRATION_FLAGS;
+#define FLTFL_REGISTRATION_DO_NOT_SUPPORT_SERVICE_STOP 0x00000001
+#define FLTFL_REGISTRATION_SUPPORT_NPFS_MSFS           0x00000002
+#define FLTFL_REGISTRATION_SUPPORT_DAX_VOLUME          0x00000004
+
+/* Field order is the WDK's: drivers initialize this structure positionally. */
+typedef struct _FLT_REGISTRATION {
+    USHORT Size;
+    USHORT Version;
+    FLT_REGISTRATION_FLAGS Flags;
+    CONST FLT_CONTEXT_REGISTRATION *ContextRegistration;
+    CONST FLT_OPERATION_REGISTRATION *OperationRegistration;
+    PFLT_FILTER_UNLOAD_CALLBACK FilterUnloadCallback;
+    PFLT_INSTANCE_SETUP_CALLBACK InstanceSetupCallback;
+    PFLT_INSTANCE_QUERY_TEARDOWN_CALLBACK InstanceQueryTeardownCallback;
+    PFLT_INSTANCE_TEARDOWN_CALLBACK InstanceTeardownStartCallback;
+    PFLT_INSTANCE_TEARDOWN_CALLBACK InstanceTeardownCompleteCallback;
+    PFLT_GENERATE_FILE_NAME GenerateFileNameCallback;
+    PFLT_NORMALIZE_NAME_COMPONENT NormalizeNameComponentCallback;
+    PFLT_NORMALIZE_CONTEXT_CLEANUP NormalizeContextCleanupCallback;
+    PFLT_TRANSACTION_NOTIFICATION_CALLBACK TransactionNotificationCallback;
+    PFLT_NORMALIZE_NAME_COMPONENT_EX NormalizeNameComponentExCallback;
+    PFLT_SECTION_CONFLICT_NOTIFICATION_CALLBACK SectionNotificationCallback;
+} FLT_REGISTRATION, *PFLT_REGISTRATION;
+
+typedef VOID(FLTAPI *PFLT_COMPLETED_ASYNC_IO_CALLBACK)(PFLT_CALLBACK_DATA CallbackData,
+                                                        PFLT_CONTEXT Context);
+
+/* ---- Routines ------------------------------------------------------------------------ */
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltRegisterFilter(_In_ PDRIVER_OBJECT Driver, _In_ CONST FLT_REGISTRATION *Registration,
+                                  _Outptr_ PFLT_FILTER *RetFilter);
+
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltStartFiltering(_In_ PFLT_FILTER Filter);
+
+_IRQL_requires_max_(APC_LEVEL)
+VOID FLTAPI FltUnregisterFilter(_In_ PFLT_FILTER Filter);
+
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltAllocateCallbackData(_In_ PFLT_INSTANCE Instance, _In_opt_ PFILE_OBJECT FileObject,
+                                        _Outptr_ PFLT_CALLBACK_DATA *RetNewCallbackData);
+
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltAllocateCallbackDataEx(_In_ PFLT_INSTANCE Instance, _In_opt_ PFILE_OBJECT FileObject,
+                                          _In_ FLT_ALLOCATE_CALLBACK_DATA_FLAGS Flags,
+                                          _Outptr_ PFLT_CALLBACK_DATA *RetNewCallbackData);
+
+_IRQL_requires_max_(DISPATCH_LEVEL)
+VOID FLTAPI FltFreeCallbackData(_In_ PFLT_CALLBACK_DATA CallbackData);
+
+_IRQL_requires_max_(APC_LEVEL)
+VOID FLTAPI FltReuseCallbackData(_Inout_ PFLT_CALLBACK_DATA CallbackData);
+
+_When_(FlagOn(CallbackData->Iopb->IrpFlags, IRP_PAGING_IO), _IRQL_requires_max_(APC_LEVEL))
+_When_(!FlagOn(CallbackData->Iopb->IrpFlags, IRP_PAGING_IO), _IRQL_requires_max_(PASSIVE_LEVEL))
+VOID FLTAPI FltPerformSynchronousIo(_Inout_ PFLT_CALLBACK_DATA CallbackData);
+
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltPerformAsynchronousIo(_Inout_ PFLT_CALLBACK_DATA CallbackData,
+                                         _In_ PFLT_COMPLETED_ASYNC_IO_CALLBACK CallbackRoutine,
+                                         _In_opt_ PVOID CallbackContext);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_FLTKERNEL_H */

@@ -1,0 +1,94 @@
+/*
+ * kfault/flt_model.h - the control surface of the Filter Manager part of the model: what a
+ * real system decides on its own and a harness decides instead (which volumes exist, how the
+ * layers below an instance complete an I/O, when and at which IRQL asynchronous completions
+ * run, which instance is being torn down), and what a harness reads back.
+ *
+ * Every name starts with kf_flt_ / KF_FLT_. Driver code never includes this header; tests,
+ * harness and fuzz targets do. kf_reset() returns every control here to its default.
+ * Nothing here may change what a WDK routine returns except through the documented controls.
+ */
+#ifndef KFAULT_FLT_MODEL_H
+#define KFAULT_FLT_MODEL_H
+
+#include "model.h"
+#include "../fltKernel.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Volumes ------------------------------------------------------------------------ */
+#define KF_FLT_MAX_VOLUMES 8
+
+typedef struct kf_flt_volume {
+    DEVICE_TYPE device_type;              /* e.g. FILE_DEVICE_DISK_FILE_SYSTEM */
+    FLT_FILESYSTEM_TYPE filesystem_type;  /* e.g. FLT_FSTYPE_NTFS */
+} kf_flt_volume;
+
+/* The volumes FltStartFiltering offers to a filter: `count` of them (0..KF_FLT_MAX_VOLUMES),
+ * described by `volumes` (NULL: each an NTFS disk volume). Default: one NTFS disk volume.
+ * Takes effect for filters that start filtering afterwards. Returns 0, or -1 when count is
+ * too large (nothing changes then). */
+int kf_flt_set_volumes(unsigned count, const kf_flt_volume *volumes);
+unsigned kf_flt_volume_count(void);
+
+/* ---- Instances ---------------------------------------------------------------------- */
+/* The filter's attached instance on volume `index`, or NULL (no such filter or volume, the
+ * setup callback declined, or the instance is gone). */
+PFLT_INSTANCE kf_flt_instance(PFLT_FILTER filter, unsigned index);
+/* Marks an instance as being torn down (a volume dismount in progress) or clears the mark:
+ * while marked, allocating callback data for it returns STATUS_FLT_DELETING_OBJECT.
+ * Returns 0, or -1 when `instance` is not a live instance. */
+int kf_flt_set_instance_teardown(PFLT_INSTANCE instance, BOOLEAN tearing_down);
+
+/* Does what `fltmc unload` makes Filter Manager do: calls the filter's FilterUnloadCallback
+ * (which normally calls FltUnregisterFilter) and returns its status. A filter registered
+ * without an unload callback cannot be unloaded: STATUS_FLT_DO_NOT_DETACH, nothing called.
+ * An unknown filter: violation flt-invalid-filter. */
+NTSTATUS kf_flt_unload(PFLT_FILTER filter, FLT_FILTER_UNLOAD_FLAGS flags);
+
+/* ---- The layers below the instance ------------------------------------------------------ */
+/* What the lower layers are asked to do with one I/O, and how they complete it. The model
+ * fills `status` and `information` with the default outcome before calling the hook; the
+ * hook may change them, and may write into the buffers the parameters describe (the data a
+ * read or a directory query returns). It must not change anything else in `data`. */
+typedef struct kf_flt_lower_io {
+    PFLT_CALLBACK_DATA data;  /* the I/O as issued: Iopb->MajorFunction, MinorFunction, ... */
+    BOOLEAN fault;            /* site flt.io.lower failed: the default is a failure */
+    NTSTATUS status;          /* in: the default; out: the status the I/O completes with */
+    ULONG_PTR information;    /* in: the default; out: IoStatus.Information */
+} kf_flt_lower_io;
+typedef void (*kf_flt_lower_fn)(void *ctx, kf_flt_lower_io *io);
+
+/* Installs the hook (NULL: defaults only). Defaults: STATUS_SUCCESS with Information the
+ * requested Length for IRP_MJ_READ / IRP_MJ_WRITE and 0 otherwise; when the site failed,
+ * STATUS_INSUFFICIENT_RESOURCES with Information 0. */
+void kf_flt_set_lower_hook(kf_flt_lower_fn fn, void *ctx);
+
+/* ---- Asynchronous completion ----------------------------------------------------------- */
+typedef enum kf_flt_completion {
+    KF_FLT_COMPLETE_INLINE,   /* the I/O completes inside FltPerformAsynchronousIo, which
+                                 then returns STATUS_SUCCESS */
+    KF_FLT_COMPLETE_DEFERRED  /* FltPerformAsynchronousIo returns STATUS_PENDING; the I/O
+                                 completes in kf_flt_run_pending_completions */
+} kf_flt_completion;
+
+/* How asynchronous I/O completes, and the IRQL its completion callback runs at (at least the
+ * IRQL of the code that completes it). Default: inline at PASSIVE_LEVEL. Returns 0, or -1
+ * when irql is above DISPATCH_LEVEL (completion callbacks never run higher). */
+int kf_flt_set_async_mode(kf_flt_completion mode, KIRQL completion_irql);
+/* Completes, in the order they were started, the asynchronous I/Os pending when called (not
+ * those their callbacks start): the lower layers complete each one, then its callback runs
+ * at the chosen IRQL. Returns how many completed. */
+size_t kf_flt_run_pending_completions(void);
+size_t kf_flt_pending_completions(void);
+
+/* ---- Reading back ------------------------------------------------------------------------ */
+/* Callback data allocated and not yet freed (also counted by kf_leaks). */
+size_t kf_flt_callback_data_outstanding(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_FLT_MODEL_H */

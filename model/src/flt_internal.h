@@ -1,0 +1,57 @@
+/*
+ * flt_internal.h - what the two halves of the Filter Manager model share: the filter,
+ * volume and instance objects behind the WDK's opaque pointers (flt_filter.c owns them) and
+ * the questions the filter half asks of the callback data half (flt_io.c). Never installed.
+ *
+ * A pointer a driver hands in is never dereferenced before it has been found among the live
+ * objects: lookups compare addresses only.
+ */
+#ifndef KFAULT_FLT_INTERNAL_H
+#define KFAULT_FLT_INTERNAL_H
+
+#include "internal.h"
+#include "kfault/flt_model.h"
+
+/* Life of an instance: created for a volume at FltStartFiltering (SETUP while its setup
+ * callback runs), ATTACHED once the callback accepted, TEARDOWN from the start of its teardown
+ * until it is freed. */
+enum flt_instance_state { FLT_INST_SETUP, FLT_INST_ATTACHED, FLT_INST_TEARDOWN };
+
+struct _FLT_VOLUME {
+    unsigned index;
+    kf_flt_volume config;
+};
+
+struct _FLT_INSTANCE {
+    struct _FLT_FILTER *filter;
+    struct _FLT_VOLUME *volume;
+    enum flt_instance_state state;
+    BOOLEAN marked_teardown;        /* kf_flt_set_instance_teardown */
+};
+
+struct _FLT_FILTER {
+    struct _FLT_FILTER *next;
+    PDRIVER_OBJECT driver;
+    FLT_REGISTRATION reg;           /* a copy, as Filter Manager keeps one */
+    BOOLEAN started;
+    BOOLEAN unregistering;
+    struct _FLT_INSTANCE *instances[KF_FLT_MAX_VOLUMES];   /* by volume; NULL: none */
+};
+
+/* flt_filter.c: the live instance `p` points to, or NULL (never dereferences p). */
+struct _FLT_INSTANCE *kf__flt_find_instance(PFLT_INSTANCE p);
+/* flt_filter.c: frees every filter and instance and restores the volume defaults. */
+void kf__flt_filters_reset(void);
+
+/* flt_io.c: callback data outstanding whose allocation named `inst`. */
+size_t kf__flt_callback_data_on(const struct _FLT_INSTANCE *inst);
+/* flt_io.c: completes the pending asynchronous I/Os on `inst`'s callback data (those pending
+ * when called), as the I/O system eventually would. */
+void kf__flt_complete_pending_on(const struct _FLT_INSTANCE *inst);
+/* flt_io.c: frees all callback data and pending completions; restores the I/O defaults. */
+void kf__flt_io_reset(void);
+
+/* Both: bug check IRQL_NOT_LESS_OR_EQUAL (max allowed, current) when above `max`. */
+void kf__flt_require_irql(const char *routine, KIRQL max);
+
+#endif
