@@ -83,7 +83,11 @@ check_tools() {
     missing=()
     command -v cmake >/dev/null 2>&1 || add_missing cmake
     command -v pkg-config >/dev/null 2>&1 || add_missing pkg-config
-    command -v make >/dev/null 2>&1 || command -v ninja >/dev/null 2>&1 || add_missing make
+    # The presets leave the generator to CMake: Unix Makefiles unless CMAKE_GENERATOR says.
+    case "${CMAKE_GENERATOR:-}" in
+        Ninja*) command -v ninja >/dev/null 2>&1 || add_missing ninja-build ;;
+        *) command -v make >/dev/null 2>&1 || add_missing make ;;
+    esac
     if uses fuzz || uses coverage; then
         command -v clang >/dev/null 2>&1 || add_missing clang
         # llvm: llvm-symbolizer for readable sanitizer reports, llvm-profdata/llvm-cov.
