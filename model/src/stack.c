@@ -36,7 +36,7 @@ void __asan_unpoison_memory_region(const volatile void *addr, size_t size);
 #define GUARD_BYTES ((size_t)1024 * 1024) /* PROT_NONE below every segment (no memory, only addresses) */
 #define CLASS_BYTES ((size_t)16 * 1024) /* segments come in multiples of this */
 #define CLASSES 64                       /* cached classes: up to 1 MiB */
-#define PER_CLASS 4                      /* free segments kept per class */
+#define PER_CLASS 4                      /* free segments kept per class, at least */
 #define MAX_LIVE 256                     /* segments mapped at once */
 #define PATTERN 0xA5A5A5A5A5A5A5A5ull
 
@@ -214,9 +214,16 @@ static void unmap(kf_segment *s)
 void kf__segment_give(kf_segment *s)
 {
     size_t cls = s->usable / CLASS_BYTES - 1;
+    /* Keep as many as a thread may have active callouts (nest_limit), so that nesting to
+     * the limit in a steady stream finds every segment in the cache. */
+    unsigned long long keep = kf_options_get()->nest_limit;
+    if (keep < PER_CLASS)
+        keep = PER_CLASS;
+    if (keep > MAX_LIVE)
+        keep = MAX_LIVE;
     s->in_use = 0;
     in_use_count--;
-    if (cls < CLASSES && free_counts[cls] < PER_CLASS) {
+    if (cls < CLASSES && free_counts[cls] < keep) {
         s->next = free_lists[cls];
         free_lists[cls] = s;
         free_counts[cls]++;
