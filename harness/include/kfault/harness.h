@@ -1,0 +1,326 @@
+/*
+ * kfault/harness.h - the harness between a fuzzer's bytes and the model: fault plans, the
+ * scenario format (bytes and text), the runner with its independent oracle and invariant
+ * checks, deterministic traces, and finding reports.
+ *
+ * Uses the model only through its public headers (kfault/model.h and the WDK-shaped ones).
+ * Nothing here may make a decision from a clock, an address or unseeded randomness: a run
+ * is a function of the scenario bytes and the options, and its trace hash proves it.
+ * Driver code never includes this header; fuzz targets, tools and tests do.
+ */
+#ifndef KFAULT_HARNESS_H
+#define KFAULT_HARNESS_H
+
+#include "kfault/model.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ==== Invariants ==================================================================== */
+typedef enum kfh_inv {
+    KFH_INV_NONE = 0,
+#define KFH_INV(num, id, name, source, sentence) KFH_INV_##id = num,
+#include "kfault/invariants.def"
+#undef KFH_INV
+} kfh_inv;
+
+typedef struct kfh_inv_info {
+    int num;
+    const char *id;       /* "KF-INV-001" */
+    const char *name;     /* "callout-iff-success" */
+    const char *source;   /* SEMANTICS.md rule ids */
+    const char *sentence; /* what the rule says, for the report */
+} kfh_inv_info;
+size_t kfh_inv_count(void);
+const kfh_inv_info *kfh_inv_at(size_t index);
+/* By number (KFH_INV_*); NULL when unknown. */
+const kfh_inv_info *kfh_inv_get(int num);
+
+/* ==== Fault plans ==================================================================== */
+typedef enum kfh_plan_kind {
+    KFH_PLAN_NONE,        /* never fail */
+    KFH_PLAN_INPUT,       /* the scenario's fault decisions, in consultation order */
+    KFH_PLAN_NTH,         /* the nth counted consultation fails */
+    KFH_PLAN_PROBABILITY, /* probability / 10000 with seed, times, interval */
+    KFH_PLAN_PATH         /* each distinct site + call path fails the first time it is seen */
+} kfh_plan_kind;
+
+#define KFH_SITES_TEXT 256
+typedef struct kfh_plan_config {
+    kfh_plan_kind kind;
+    char sites[KFH_SITES_TEXT];      /* filter: names or fnmatch globs, '|' or ',' separated */
+    unsigned long long nth;          /* KFH_PLAN_NTH, 1-based */
+    unsigned long long probability;  /* units of 1/10000 */
+    unsigned long long seed;
+    unsigned long long times;        /* at most this many injections per run; 0: no limit */
+    unsigned long long interval;     /* only every interval-th counted consultation (<=1: all) */
+    kf_fail_kind_opt fail_kind;      /* site / transient / hard for nth, probability, path */
+} kfh_plan_config;
+
+const char *kfh_plan_kind_name(kfh_plan_kind k);
+/* Fills *out from options (plan, sites, fail_nth, fail_kind, probability, seed, times,
+ * interval). Returns 0, or -1 with a sentence in err. */
+int kfh_plan_config_from_options(const kf_options *o, kfh_plan_config *out, char *err, size_t errlen);
+/* Checks a site filter: every item must be a site name or a glob matching one. */
+int kfh_sites_validate(const char *filter, char *err, size_t errlen);
+/* 1 when the site name matches the filter ("" and "*" match everything). */
+int kfh_site_matches(const char *filter, const char *site_name);
+
+typedef struct kfh_plan kfh_plan;
+kfh_plan *kfh_plan_new(const kfh_plan_config *cfg);
+void kfh_plan_free(kfh_plan *p);
+/* Back to the state of a fresh run: counters, generator, seen call paths, decision queue. */
+void kfh_plan_reset(kfh_plan *p);
+/* KFH_PLAN_INPUT: queues the decision for the next counted consultation. */
+void kfh_plan_push_decision(kfh_plan *p, kf_fault_kind k);
+/* Decides one consultation of `site` (what a fault hook calls). */
+kf_fault_kind kfh_plan_decide(kfh_plan *p, kf_site site);
+/* Installs the plan as the model's fault hook (NULL: the model's built-in hook). */
+void kfh_plan_install(kfh_plan *p);
+/* Whether any fault was injected since the last reset (Linux fail-nth's report). */
+int kfh_plan_injected_any(const kfh_plan *p);
+typedef struct kfh_site_stats {
+    unsigned long long consulted[KF_SITE_COUNT], injected[KF_SITE_COUNT];
+    unsigned long long total_consulted, total_injected;
+} kfh_site_stats;
+const kfh_site_stats *kfh_plan_stats(const kfh_plan *p);
+
+/* The call path (for KFH_PLAN_PATH): a stack of frame names. The runner pushes the name of
+ * every scenario operation it enters, so the path of a consultation is the chain of
+ * operations (by kind, not by position) that led to it, e.g. "expand.ex/expand/pool_alloc".
+ * Driver targets may push frames of their own. Names must be static strings. */
+void kfh_callpath_push(const char *frame);
+void kfh_callpath_pop(void);
+void kfh_callpath_clear(void);
+/* The current path as text ("" at top level). */
+const char *kfh_callpath_text(char *buf, size_t len);
+
+/* ==== Traces ========================================================================= */
+/* A run's events, one per line. The hash (FNV-1a, 64 bits) covers each line up to an
+ * optional " ;; " marker; what follows the marker (the real stack high-water mark, which
+ * differs between compilers and sanitizers) is shown but never hashed. */
+void kfh_trace_begin(void);
+void kfh_trace_event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Appends an unhashed note to the last event. */
+void kfh_trace_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+uint64_t kfh_trace_hash(void);
+size_t kfh_trace_events(void);
+/* The whole trace text (kept up to a bound; the hash covers every event regardless). */
+const char *kfh_trace_text(void);
+/* Writes the last `lines` events to f. */
+void kfh_trace_tail(FILE *f, size_t lines);
+/* Echo every event to f as it happens (NULL: off). */
+void kfh_trace_echo(FILE *f);
+
+/* ==== Scenarios ====================================================================== */
+#define KFH_SCENARIO_VERSION 1 /* the version encode writes */
+#define KFH_MAX_OPS 256        /* operations per scenario, bodies included */
+#define KFH_MAX_DEPTH 8        /* nested blocks */
+
+typedef enum kfh_opcode {
+    KFH_OP_END = 0,      /* closes the innermost block */
+    KFH_OP_PROFILE,      /* a: index into kf_profile_at */
+    KFH_OP_RAISE_IRQL,   /* a: IRQL */
+    KFH_OP_LOWER_IRQL,   /* a: IRQL */
+    KFH_OP_SET_STACK,    /* size: remaining stack */
+    KFH_OP_LARGE_STACK,  /* a: 0/1 */
+    KFH_OP_EXPAND,       /* a: KFH_EXP_* flags; size; body runs inside the callout */
+    KFH_OP_CONSUME,      /* size: modeled stack consumed while the body runs */
+    KFH_OP_RAISE,        /* a: status index; b: 1 caught by a handler around it */
+    KFH_OP_TERMINATE,    /* a: status index */
+    KFH_OP_FAULT,        /* a: kf_fault_kind queued for the input plan */
+    KFH_OP_POOL_ALLOC,   /* a: slot; b: 1 paged */
+    KFH_OP_POOL_FREE,    /* a: slot */
+    KFH_OP_COUNT_V1
+} kfh_opcode;
+
+enum { KFH_EXP_EX = 1, KFH_EXP_WAIT = 2, KFH_EXP_CONTEXT = 4, KFH_EXP_NULL_CALLOUT = 8 };
+
+/* Symbolic sizes, resolved against the profile in force when the operation runs. */
+typedef enum kfh_size_sel {
+    KFH_SIZE_RAW = 0, KFH_SIZE_ZERO, KFH_SIZE_MAX, KFH_SIZE_MAX_PLUS1, KFH_SIZE_MAX_MINUS1,
+    KFH_SIZE_STACK, KFH_SIZE_LARGE, KFH_SIZE_SIZE_T_MAX, KFH_SIZE_PAGE, KFH_SIZE_REMAINING,
+    KFH_SIZE_REMAINING_PLUS1, KFH_SIZE_SEL_COUNT
+} kfh_size_sel;
+
+#define KFH_POOL_SLOTS 8
+
+typedef struct kfh_op {
+    uint8_t code;      /* kfh_opcode */
+    uint8_t depth;     /* nesting depth of this op (0 at top level) */
+    uint8_t a, b;
+    uint8_t size_sel;  /* kfh_size_sel */
+    uint32_t size_raw;
+    uint16_t body;     /* ops in the body (all descendants), which follow this op */
+} kfh_op;
+
+typedef struct kfh_scenario {
+    uint8_t version;
+    uint16_t n;
+    kfh_op ops[KFH_MAX_OPS];
+} kfh_scenario;
+
+/* Any bytes whose first byte is a known version decode into a scenario (values are
+ * clamped, missing bytes read as zero, extra ops and nesting beyond the bounds are cut).
+ * Returns 0, or -1 with a sentence in err (empty input, unknown version). */
+int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, char *err, size_t errlen);
+/* Canonical bytes of a scenario; returns the length (may exceed cap: nothing is written
+ * past cap, call again with a larger buffer). */
+size_t kfh_scenario_encode(const kfh_scenario *s, uint8_t *buf, size_t cap);
+/* The text form; returns the length (like snprintf). */
+size_t kfh_scenario_format(const kfh_scenario *s, char *buf, size_t cap);
+/* One operation's line, without its body. */
+size_t kfh_op_format(const kfh_op *op, char *buf, size_t cap);
+/* Parses the text form. Returns 0, or -1 with "line L, column C: ..." in err. */
+int kfh_scenario_parse(const char *text, kfh_scenario *out, char *err, size_t errlen);
+/* Reads a file in either form (bytes start with a control byte, text never does). */
+int kfh_scenario_load(const char *path, kfh_scenario *out, char *err, size_t errlen);
+/* Names for the text form. */
+const char *kfh_op_name(int code);
+size_t kfh_status_count(void);
+NTSTATUS kfh_status_at(size_t index);
+const char *kfh_status_name(NTSTATUS s);
+/* Resolves an op's size against the profile and the current remaining stack. */
+SIZE_T kfh_size_resolve(uint8_t sel, uint32_t raw, const kf_profile *p, SIZE_T remaining);
+
+/* ==== The oracle ===================================================================== */
+/* Everything the prediction of one expansion depends on. */
+typedef struct kfh_expand_in {
+    kf_profile profile;
+    int ex;                      /* KeExpandKernelStackAndCalloutEx */
+    KIRQL irql;
+    int callout_null, context_nonnull, wait;
+    SIZE_T size;
+    unsigned depth;              /* active callouts before the call */
+    unsigned long long nest_limit;
+    SIZE_T stack_size, remaining;
+    int large;                   /* the current stack is a large stack */
+    /* The decisions the plan gives, in consultation order (site and kind). */
+    int n_decisions;
+    kf_site dsite[4];
+    kf_fault_kind dkind[4];
+} kfh_expand_in;
+
+typedef struct kfh_stop_pred {
+    int stops;
+    ULONG code;
+    ULONG_PTR param[4];
+    int n_params;                /* how many leading parameters the rules fix */
+    const char *rule;
+} kfh_stop_pred;
+
+typedef struct kfh_expand_pred {
+    kfh_stop_pred stop;          /* a stop on entry */
+    NTSTATUS status;
+    kf_expand_path path;
+    unsigned callout_calls;
+    int waited;
+    SIZE_T inside_size, inside_remaining;
+    int inside_large;
+    int n_sites;
+    kf_site sites[2];
+    const char *rule;            /* the SEMANTICS.md rule that decided the outcome */
+} kfh_expand_pred;
+
+void kfh_oracle_expand(const kfh_expand_in *in, kfh_expand_pred *out);
+/* A callout returning at exit_irql after entry at entry_irql (E-15). */
+void kfh_oracle_callout_exit(KIRQL entry_irql, KIRQL exit_irql, kfh_stop_pred *out);
+/* KeRaiseIrql / KeLowerIrql from `cur` to `to` on the profile's architecture (K-1, K-2). */
+void kfh_oracle_raise_irql(const kf_profile *p, KIRQL cur, KIRQL to, kfh_stop_pred *out);
+void kfh_oracle_lower_irql(KIRQL cur, KIRQL to, kfh_stop_pred *out);
+/* An exception with no handler before the callout boundary or the thread's end (E-16, K-5). */
+void kfh_oracle_unhandled(NTSTATUS code, unsigned depth, kfh_stop_pred *out);
+/* PsTerminateSystemThread with `depth` active callouts (E-17, K-4). */
+void kfh_oracle_terminate(unsigned depth, ULONG_PTR thread, kfh_stop_pred *out);
+/* Pool allocation at irql (K-8): a stop, or which site is consulted. */
+void kfh_oracle_pool_alloc(KIRQL irql, int paged, kfh_stop_pred *out);
+
+/* ==== Findings ======================================================================= */
+typedef struct kfh_finding {
+    int inv;                 /* KFH_INV_* */
+    int op;                  /* index of the operation (-1: the run as a whole) */
+    char routine[64];
+    char site[32];           /* "-" when no site is involved */
+    char expected[256];
+    char actual[256];
+    char signature[160];     /* KF-INV-nnn/routine/site */
+} kfh_finding;
+
+/* Observed outcome of one returning expansion, as the runner measured it. */
+typedef struct kfh_expand_obs {
+    NTSTATUS status;
+    unsigned calls;               /* callout invocations the harness counted */
+    int param_ok;                 /* every invocation received the Parameter passed */
+    SIZE_T remaining_in;          /* IoGetRemainingStackSize() at callout entry */
+    KIRQL irql_in, irql_after;
+    SIZE_T remaining_after;
+    unsigned depth_in;            /* kf_callout_depth() at callout entry */
+    kf_expand_record rec;         /* kf_last_expand() after the call */
+    int n_sites;
+    kf_site sites[8];
+} kfh_expand_obs;
+
+/* Compares an expansion's observed outcome with the prediction; appends findings to out
+ * (at most max) and returns how many it found. Routine names come from in->ex. */
+int kfh_check_expand(const kfh_expand_in *in, const kfh_expand_pred *pred, const kfh_expand_obs *obs,
+                     kfh_finding *out, int max);
+/* Compares a stop with the prediction (either may be absent). Returns 1 and fills *out when
+ * they disagree. */
+int kfh_check_stop(const kfh_stop_pred *pred, const kf_stop *actual, kfh_finding *out);
+/* Fills the signature from inv, routine and site. */
+void kfh_finding_sign(kfh_finding *f);
+
+/* ==== Running ======================================================================== */
+#define KFH_MAX_FINDINGS 16
+typedef struct kfh_config {
+    kfh_plan_config plan;
+    int capture;        /* 1: record findings and return; 0: report and abort() */
+    FILE *echo;         /* echo the trace as it happens (NULL: quiet) */
+    int lie;            /* tests only: the hook logs "none" while answering "hard" */
+} kfh_config;
+
+typedef struct kfh_result {
+    uint64_t trace_hash;
+    size_t events;
+    int n_findings;
+    kfh_finding findings[KFH_MAX_FINDINGS];
+    int stops;                /* stops caught (predicted or not) */
+    int injected_any;
+    kfh_site_stats plan_stats;
+    kf_fault_stats model_stats;
+} kfh_result;
+
+/* The configuration the options in force describe (plan from KFAULT_OPTIONS). */
+int kfh_config_from_options(kfh_config *cfg, char *err, size_t errlen);
+/* Runs a scenario from a fresh model reset, checking every operation. Returns the number
+ * of findings (in abort mode a finding never returns). Leaves the model reset, with the
+ * profile of the options restored. */
+int kfh_run(const kfh_scenario *s, const kfh_config *cfg, kfh_result *res);
+
+/* Systematic enumeration: runs with plan nth = 1, 2, ... until a run injects nothing (or
+ * max_runs). Every run is checked. */
+typedef struct kfh_enum_result {
+    unsigned runs;
+    int complete;            /* stopped because a run injected nothing */
+    int n_findings;
+    kfh_finding first;       /* the first finding, if any */
+    unsigned long long first_nth;
+} kfh_enum_result;
+int kfh_enumerate(const kfh_scenario *s, const kfh_config *cfg, unsigned max_runs, kfh_enum_result *out);
+
+/* Prints the finding report (invariant, spec sentence, expected vs actual, profile, fault
+ * decisions, the scenario as text, the tail of the trace). */
+void kfh_report(FILE *f, const kfh_finding *fd, const kfh_scenario *s);
+
+/* The whole pipeline for a fuzz target: bytes -> scenario -> run -> verdict, in abort mode
+ * with the options in force. Unknown versions and empty inputs return early. Returns 0. */
+int kfh_fuzz_one(const uint8_t *data, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_HARNESS_H */

@@ -1,0 +1,297 @@
+/*
+ * scenario.c - the versioned byte format of scenarios: decode any bytes into a bounded
+ * sequence of operations, encode a scenario back to canonical bytes.
+ *
+ * The layout is in docs/SCENARIO_FORMAT.md. The decoder never rejects a value: it clamps
+ * (modulo a table's size, masks), reads missing bytes as zero and cuts what exceeds the
+ * bounds. The only errors are an empty input and an unknown version. A decoder change that
+ * alters what existing bytes mean is a migration: it needs a new version number, and the
+ * old version's decoding must stay as it is.
+ */
+#include "kfault/harness.h"
+
+#include <string.h>
+
+/* ---- Tables shared with the text form ------------------------------------------------ */
+
+static const char *const op_names[KFH_OP_COUNT_V1] = {
+    [KFH_OP_END] = "end",           [KFH_OP_PROFILE] = "profile",
+    [KFH_OP_RAISE_IRQL] = "raise_irql", [KFH_OP_LOWER_IRQL] = "lower_irql",
+    [KFH_OP_SET_STACK] = "set_stack", [KFH_OP_LARGE_STACK] = "large_stack",
+    [KFH_OP_EXPAND] = "expand",     [KFH_OP_CONSUME] = "consume",
+    [KFH_OP_RAISE] = "raise",       [KFH_OP_TERMINATE] = "terminate",
+    [KFH_OP_FAULT] = "fault",       [KFH_OP_POOL_ALLOC] = "pool_alloc",
+    [KFH_OP_POOL_FREE] = "pool_free",
+};
+
+const char *kfh_op_name(int code)
+{
+    return (unsigned)code < KFH_OP_COUNT_V1 ? op_names[code] : "?";
+}
+
+/* Bytes that follow each opcode (fixed width per opcode). */
+static const uint8_t op_width[KFH_OP_COUNT_V1] = {
+    [KFH_OP_END] = 0,        [KFH_OP_PROFILE] = 1,   [KFH_OP_RAISE_IRQL] = 1,
+    [KFH_OP_LOWER_IRQL] = 1, [KFH_OP_SET_STACK] = 5, [KFH_OP_LARGE_STACK] = 1,
+    [KFH_OP_EXPAND] = 6,     [KFH_OP_CONSUME] = 5,   [KFH_OP_RAISE] = 2,
+    [KFH_OP_TERMINATE] = 1,  [KFH_OP_FAULT] = 1,     [KFH_OP_POOL_ALLOC] = 2,
+    [KFH_OP_POOL_FREE] = 1,
+};
+
+/* How many opcodes each version knows; an opcode byte is taken modulo this count, so
+ * appending opcodes needs a new version (old files keep their meaning). */
+static unsigned ops_in_version(uint8_t version) { return version == 1 ? KFH_OP_COUNT_V1 : 0; }
+
+static int is_block(uint8_t code) { return code == KFH_OP_EXPAND || code == KFH_OP_CONSUME; }
+
+/* IRQLs a scenario can name: the three a driver meets, and the edges of the HAL's range. */
+static const uint8_t irql_table[8] = {0, 1, 2, 3, 4, 13, 15, 31};
+
+static const struct {
+    NTSTATUS s;
+    const char *name;
+} statuses[] = {
+    {STATUS_ACCESS_VIOLATION, "STATUS_ACCESS_VIOLATION"},
+    {STATUS_INSUFFICIENT_RESOURCES, "STATUS_INSUFFICIENT_RESOURCES"},
+    {STATUS_NO_MEMORY, "STATUS_NO_MEMORY"},
+    {STATUS_INVALID_PARAMETER, "STATUS_INVALID_PARAMETER"},
+    {STATUS_STACK_OVERFLOW, "STATUS_STACK_OVERFLOW"},
+    {STATUS_UNSUCCESSFUL, "STATUS_UNSUCCESSFUL"},
+    {STATUS_SUCCESS, "STATUS_SUCCESS"},
+    {STATUS_CANCELLED, "STATUS_CANCELLED"},
+};
+
+size_t kfh_status_count(void) { return sizeof statuses / sizeof statuses[0]; }
+NTSTATUS kfh_status_at(size_t i) { return i < kfh_status_count() ? statuses[i].s : STATUS_SUCCESS; }
+
+const char *kfh_status_name(NTSTATUS s)
+{
+    for (size_t i = 0; i < kfh_status_count(); i++)
+        if (statuses[i].s == s)
+            return statuses[i].name;
+    switch (s) {
+    case STATUS_INVALID_PARAMETER_3:
+        return "STATUS_INVALID_PARAMETER_3";
+    case STATUS_INVALID_PARAMETER_4:
+        return "STATUS_INVALID_PARAMETER_4";
+    case STATUS_PENDING:
+        return "STATUS_PENDING";
+    default:
+        return NULL;
+    }
+}
+
+SIZE_T kfh_size_resolve(uint8_t sel, uint32_t raw, const kf_profile *p, SIZE_T remaining)
+{
+    switch (sel) {
+    case KFH_SIZE_ZERO:
+        return 0;
+    case KFH_SIZE_MAX:
+        return p->maximum_expansion_size;
+    case KFH_SIZE_MAX_PLUS1:
+        return p->maximum_expansion_size + 1;
+    case KFH_SIZE_MAX_MINUS1:
+        return p->maximum_expansion_size - 1;
+    case KFH_SIZE_STACK:
+        return p->kernel_stack_size;
+    case KFH_SIZE_LARGE:
+        return p->large_stack_size;
+    case KFH_SIZE_SIZE_T_MAX:
+        return (SIZE_T)-1;
+    case KFH_SIZE_PAGE:
+        return PAGE_SIZE;
+    case KFH_SIZE_REMAINING:
+        return remaining;
+    case KFH_SIZE_REMAINING_PLUS1:
+        return remaining + 1;
+    default:
+        return raw;
+    }
+}
+
+/* ---- Decoding ------------------------------------------------------------------------ */
+
+typedef struct reader {
+    const uint8_t *d;
+    size_t n, pos;
+} reader;
+
+static uint8_t rd8(reader *r) { return r->pos < r->n ? r->d[r->pos++] : 0; }
+
+static uint32_t rd32(reader *r)
+{
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++)
+        v |= (uint32_t)rd8(r) << (8 * i);
+    return v;
+}
+
+static void rd_size(reader *r, kfh_op *op)
+{
+    uint8_t sel = rd8(r) % 16;
+    uint32_t raw = rd32(r);
+    if (sel >= KFH_SIZE_SEL_COUNT)
+        sel = KFH_SIZE_RAW;
+    op->size_sel = sel;
+    op->size_raw = sel == KFH_SIZE_RAW ? raw : 0;
+}
+
+int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    if (size == 0) {
+        snprintf(err, errlen, "empty input: a scenario starts with its format version byte");
+        return -1;
+    }
+    unsigned nops = ops_in_version(data[0]);
+    if (!nops) {
+        snprintf(err, errlen, "unknown scenario format version %u (this build reads version %d)",
+                 data[0], KFH_SCENARIO_VERSION);
+        return -1;
+    }
+    out->version = data[0];
+    reader r = {data, size, 1};
+    uint16_t open[KFH_MAX_DEPTH];
+    unsigned depth = 0;
+    while (r.pos < r.n && out->n < KFH_MAX_OPS) {
+        uint8_t code = (uint8_t)(rd8(&r) % nops);
+        kfh_op op;
+        memset(&op, 0, sizeof op);
+        op.code = code;
+        op.depth = (uint8_t)depth;
+        size_t start = r.pos;
+        switch (code) {
+        case KFH_OP_END:
+            if (depth > 0) {
+                uint16_t at = open[--depth];
+                out->ops[at].body = (uint16_t)(out->n - at - 1);
+            }
+            continue; /* never stored: the text form closes blocks with braces */
+        case KFH_OP_PROFILE:
+            op.a = (uint8_t)(rd8(&r) % kf_profile_count());
+            break;
+        case KFH_OP_RAISE_IRQL:
+        case KFH_OP_LOWER_IRQL:
+            op.a = irql_table[rd8(&r) % 8];
+            break;
+        case KFH_OP_SET_STACK:
+        case KFH_OP_CONSUME:
+            rd_size(&r, &op);
+            break;
+        case KFH_OP_LARGE_STACK:
+            op.a = rd8(&r) & 1;
+            break;
+        case KFH_OP_EXPAND:
+            op.a = rd8(&r) & 0x0F;
+            rd_size(&r, &op);
+            break;
+        case KFH_OP_RAISE:
+            op.a = (uint8_t)(rd8(&r) % kfh_status_count());
+            op.b = rd8(&r) & 1;
+            break;
+        case KFH_OP_TERMINATE:
+            op.a = (uint8_t)(rd8(&r) % kfh_status_count());
+            break;
+        case KFH_OP_FAULT:
+            op.a = rd8(&r) % 3;
+            break;
+        case KFH_OP_POOL_ALLOC:
+            op.a = rd8(&r) % KFH_POOL_SLOTS;
+            op.b = rd8(&r) & 1;
+            break;
+        case KFH_OP_POOL_FREE:
+            op.a = rd8(&r) % KFH_POOL_SLOTS;
+            break;
+        }
+        /* Fields are fixed width: the table, not the reads above, decides where the next
+         * opcode starts. */
+        r.pos = start + op_width[code] < r.n ? start + op_width[code] : r.n;
+        uint16_t at = out->n++;
+        out->ops[at] = op;
+        if (is_block(code) && depth < KFH_MAX_DEPTH)
+            open[depth++] = at;
+    }
+    /* Blocks still open at the end of the input close there. */
+    while (depth > 0) {
+        uint16_t at = open[--depth];
+        out->ops[at].body = (uint16_t)(out->n - at - 1);
+    }
+    return 0;
+}
+
+/* ---- Encoding ------------------------------------------------------------------------ */
+
+typedef struct writer {
+    uint8_t *b;
+    size_t cap, len;
+} writer;
+
+static void wr8(writer *w, uint8_t v)
+{
+    if (w->len < w->cap)
+        w->b[w->len] = v;
+    w->len++;
+}
+
+static void wr32(writer *w, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        wr8(w, (uint8_t)(v >> (8 * i)));
+}
+
+static uint8_t irql_index(uint8_t irql)
+{
+    for (uint8_t i = 0; i < 8; i++)
+        if (irql_table[i] == irql)
+            return i;
+    return 0;
+}
+
+size_t kfh_scenario_encode(const kfh_scenario *s, uint8_t *buf, size_t cap)
+{
+    writer w = {buf, cap, 0};
+    uint16_t end_at[KFH_MAX_DEPTH];
+    unsigned open = 0;
+    wr8(&w, s->version ? s->version : KFH_SCENARIO_VERSION);
+    for (uint16_t i = 0; i < s->n; i++) {
+        while (open > 0 && i >= end_at[open - 1]) {
+            wr8(&w, KFH_OP_END);
+            open--;
+        }
+        const kfh_op *op = &s->ops[i];
+        wr8(&w, op->code);
+        switch (op->code) {
+        case KFH_OP_PROFILE:
+        case KFH_OP_LARGE_STACK:
+        case KFH_OP_TERMINATE:
+        case KFH_OP_FAULT:
+        case KFH_OP_POOL_FREE:
+            wr8(&w, op->a);
+            break;
+        case KFH_OP_RAISE_IRQL:
+        case KFH_OP_LOWER_IRQL:
+            wr8(&w, irql_index(op->a));
+            break;
+        case KFH_OP_EXPAND:
+            wr8(&w, op->a);
+            /* fall through */
+        case KFH_OP_SET_STACK:
+        case KFH_OP_CONSUME:
+            wr8(&w, op->size_sel);
+            wr32(&w, op->size_raw);
+            break;
+        case KFH_OP_RAISE:
+        case KFH_OP_POOL_ALLOC:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            break;
+        default:
+            break;
+        }
+        if (is_block(op->code) && op->depth < KFH_MAX_DEPTH)
+            end_at[open++] = (uint16_t)(i + 1 + op->body);
+    }
+    while (open-- > 0)
+        wr8(&w, KFH_OP_END);
+    return w.len;
+}

@@ -1,0 +1,125 @@
+/*
+ * trace.c - the deterministic trace of a run and its 64-bit FNV-1a hash.
+ *
+ * Events are lines of text. The hash covers each line up to the " ;; " marker; notes after
+ * the marker (values that legitimately differ between builds, such as the real stack
+ * high-water mark) are kept for people and left out of the hash. Nothing that goes into
+ * an event may be an address, a time or a process id.
+ */
+#include "kfault/harness.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TRACE_KEEP (1u << 20) /* characters of text kept; the hash covers everything */
+
+static char *text;
+static size_t text_len, text_cap;
+static int text_truncated;
+static uint64_t hash;
+static size_t events;
+static FILE *echo;
+
+static const uint64_t FNV_OFFSET = 0xcbf29ce484222325ull, FNV_PRIME = 0x100000001b3ull;
+
+static void hash_bytes(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        hash ^= (unsigned char)s[i];
+        hash *= FNV_PRIME;
+    }
+}
+
+static void append(const char *s, size_t n)
+{
+    if (text_truncated)
+        return;
+    if (text_len + n + 1 > TRACE_KEEP) {
+        static const char cut[] = "... (trace text truncated; the hash covers every event)\n";
+        text_truncated = 1;
+        s = cut;
+        n = sizeof cut - 1;
+    }
+    if (text_len + n + 1 > text_cap) {
+        size_t cap = text_cap ? text_cap * 2 : 4096;
+        while (cap < text_len + n + 1)
+            cap *= 2;
+        char *t = realloc(text, cap);
+        if (!t) {
+            text_truncated = 1;
+            return;
+        }
+        text = t;
+        text_cap = cap;
+    }
+    memcpy(text + text_len, s, n);
+    text_len += n;
+    text[text_len] = 0;
+}
+
+void kfh_trace_begin(void)
+{
+    text_len = 0;
+    text_truncated = 0;
+    if (text)
+        text[0] = 0;
+    hash = FNV_OFFSET;
+    events = 0;
+}
+
+void kfh_trace_echo(FILE *f) { echo = f; }
+
+void kfh_trace_event(const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    size_t len = strlen(line);
+    hash_bytes(line, len);
+    hash_bytes("\n", 1);
+    events++;
+    append(line, len);
+    append("\n", 1);
+    if (echo)
+        fprintf(echo, "%s\n", line);
+}
+
+void kfh_trace_note(const char *fmt, ...)
+{
+    char note[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(note, sizeof note, fmt, ap);
+    va_end(ap);
+    if (n < 0 || text_truncated || text_len == 0)
+        return;
+    /* Insert " ;; note" before the last newline; never hashed. */
+    text_len--;
+    append(" ;; ", 4);
+    append(note, strlen(note));
+    append("\n", 1);
+    if (echo)
+        fprintf(echo, "    ;; %s\n", note);
+}
+
+uint64_t kfh_trace_hash(void) { return hash; }
+size_t kfh_trace_events(void) { return events; }
+const char *kfh_trace_text(void) { return text ? text : ""; }
+
+void kfh_trace_tail(FILE *f, size_t lines)
+{
+    if (!text || !text_len)
+        return;
+    size_t i = text_len, seen = 0;
+    while (i > 0) {
+        if (text[i - 1] == '\n' && i != text_len && ++seen >= lines)
+            break;
+        i--;
+    }
+    fputs(text + i, f);
+}
