@@ -1,0 +1,49 @@
+/*
+ * test_harness_util.h - helpers shared by the harness tests: run a scenario given as text
+ * in capture mode, and find text in the trace. Test code only; never linked elsewhere.
+ */
+#ifndef TEST_HARNESS_UTIL_H
+#define TEST_HARNESS_UTIL_H
+
+#include "kft.h"
+#include "kfault/harness.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Parses text (failing the test on a parse error), runs it with the options in force and
+ * returns the result (static storage). */
+static inline kfh_result *th_run(const char *text)
+{
+    static kfh_scenario s;
+    static kfh_result r;
+    char err[256];
+    kfh_config cfg;
+    memset(&r, 0, sizeof r);
+    if (kfh_scenario_parse(text, &s, err, sizeof err)) {
+        kft_fail(__FILE__, __LINE__, "parse: %s", err);
+        r.n_findings = -1;
+        return &r;
+    }
+    if (kfh_config_from_options(&cfg, err, sizeof err)) {
+        kft_fail(__FILE__, __LINE__, "config: %s", err);
+        r.n_findings = -1;
+        return &r;
+    }
+    cfg.capture = 1;
+    kfh_run(&s, &cfg, &r);
+    return &r;
+}
+
+static inline int th_trace_has(const char *needle) { return strstr(kfh_trace_text(), needle) != NULL; }
+
+/* 1 when some finding of r carries invariant inv. */
+static inline int th_has_finding(const kfh_result *r, int inv)
+{
+    for (int i = 0; i < r->n_findings && i < KFH_MAX_FINDINGS; i++)
+        if (r->findings[i].inv == inv)
+            return 1;
+    return 0;
+}
+
+#endif
