@@ -166,12 +166,17 @@ static int parse_faultkind(const char *v, kf_fail_kind_opt *out)
     return 0;
 }
 
-/* Strings handed out by the STRING type live as long as the process; a small arena. */
+/* Strings handed out by the STRING type live as long as the process, in a small arena
+ * that stores each distinct value once: setting the same options again and again (every
+ * test, every run) never grows it. */
 __attribute__((unused)) static const char *keep_string(const char *v)
 {
-    static char arena[4096];
+    static char arena[8192];
     static size_t used;
     size_t n = strlen(v) + 1;
+    for (size_t at = 0; at < used; at += strlen(arena + at) + 1)
+        if (!strcmp(arena + at, v))
+            return arena + at;
     if (used + n > sizeof arena)
         return NULL;
     memcpy(arena + used, v, n);
