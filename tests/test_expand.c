@@ -310,6 +310,32 @@ static void check_size_limit(int ex)
 TEST(size_max_ex) { check_size_limit(1); }
 TEST(size_max_nonex) { check_size_limit(0); }
 
+/* Size is checked before the strategy: a Size above the maximum fails even when the
+ * current (large) stack has that much free and the callout could run in place. */
+TEST(size_checked_even_when_it_fits_in_place)
+{
+    kf_stop st;
+    kf_set_large_stack(TRUE);
+    CHECK_EQ(IoGetRemainingStackSize(), 0x12000);
+    call c = ex_call(0x11801, FALSE);
+    CHECK(!run(&c, &st));
+    CHECK_EQ(c.status, STATUS_INVALID_PARAMETER_3);
+    CHECK_EQ(seen.calls, 0);
+    c = nonex_call(0x12000);
+    CHECK(!run(&c, &st));
+    CHECK_EQ(c.status, STATUS_INVALID_PARAMETER_3);
+    CHECK_EQ(seen.calls, 0);
+    use_profile("win10-x86");
+    kf_set_large_stack(TRUE);
+    c = ex_call(0xE801, TRUE);
+    CHECK(!run(&c, &st));
+    CHECK_EQ(c.status, STATUS_INVALID_PARAMETER_3);
+    c.size = 0xE800;
+    CHECK(!run(&c, &st));
+    CHECK_EQ(c.status, STATUS_SUCCESS);
+    CHECK_EQ(kf_last_expand()->path, KF_PATH_IN_PLACE);
+}
+
 /* A driver compiled for amd64 (MAXIMUM_EXPANSION_SIZE 0x11800) meets the run-time
  * profile's smaller limit on a 32-bit profile. */
 TEST(size_header_constant_meets_profile_limit)

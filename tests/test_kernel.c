@@ -261,6 +261,20 @@ TEST(terminate_passes_handlers_and_leaves_none)
     CHECK_EQ(st.param[0], (ULONG)STATUS_UNSUCCESSFUL);
 }
 
+/* Without a guard on top, a raise after the thread ended must find no handler of the dead
+ * thread (its frames are gone): the bug check report, not a jump into a dead frame. */
+static void terminate_then_raise(void)
+{
+    NTSTATUS code = STATUS_DISK_FULL;
+    kf_run_system_thread(terminates_inside_try, &code);
+    ExRaiseStatus(STATUS_UNSUCCESSFUL);
+}
+
+TEST(terminate_leaves_no_frames_unguarded)
+{
+    CHECK(kft_expect_death(terminate_then_raise, "STOP: 0x0000001E (0xC0000001, 0x0, 0x0, 0x0)"));
+}
+
 TEST(terminate_outside_system_thread)
 {
     kf_stop st;
@@ -304,6 +318,28 @@ TEST(seh_try_without_exception)
     }
     CHECK_EQ(body, 1);
     CHECK_EQ(handler, 0);
+}
+
+/* A filter that handles an exception of its own before deciding. */
+static int filter_with_own_exception(void)
+{
+    NTSTATUS seen_first = GetExceptionCode();
+    __try {
+        ExRaiseStatus(STATUS_OBJECT_NAME_INVALID);
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+    }
+    return seen_first == STATUS_SHARING_VIOLATION ? EXCEPTION_EXECUTE_HANDLER : EXCEPTION_CONTINUE_SEARCH;
+}
+
+TEST(seh_handler_code_after_nested_exception_in_filter)
+{
+    NTSTATUS code = 0;
+    __try {
+        ExRaiseStatus(STATUS_SHARING_VIOLATION);
+    } __except (filter_with_own_exception()) {
+        code = GetExceptionCode();
+    }
+    CHECK_EQ(code, STATUS_SHARING_VIOLATION);
 }
 
 static void inner_search(void)
@@ -497,6 +533,28 @@ TEST(guarded_stop_restores_thread)
     }
     CHECK_EQ(code, STATUS_CANCELLED);
     CHECK_EQ(KeExpandKernelStackAndCalloutEx(nothing, NULL, 0x1000, FALSE, NULL), STATUS_SUCCESS);
+}
+
+static void bugcheck_now(void *p)
+{
+    (void)p;
+    KeBugCheckEx(0xE3, 0, 0, 0, 0);
+}
+static void consume_then_stop(void *p)
+{
+    (void)p;
+    kf_set_remaining_stack(0x200);
+    kf_with_stack_consumed(0x100, bugcheck_now, NULL);
+}
+
+TEST(guarded_stop_restores_stack_outside_callouts)
+{
+    /* No callout involved: the stack changed by the code under the guard comes back too. */
+    kf_stop st;
+    kf_set_remaining_stack(0x3000);
+    CHECK_EQ(kf_guarded_call(consume_then_stop, NULL, &st), 1);
+    CHECK_EQ(st.code, 0xE3);
+    CHECK_EQ(IoGetRemainingStackSize(), 0x3000);
 }
 
 static int guarded_ran;
