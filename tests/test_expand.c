@@ -764,7 +764,7 @@ TEST(no_memory_when_grow_and_segment_fail)
     for (int g = 0; g < 2; g++)
         for (int s = 0; s < 2; s++)
             for (int wait = 0; wait <= 1; wait++) {
-                char where[32];
+                char where[64];
                 snprintf(where, sizeof where, "grow %d segment %d wait %d", kinds[g], kinds[s], wait);
                 plan(kinds[g], kinds[s]);
                 NTSTATUS st = starved_call(1, (BOOLEAN)wait, FALSE);

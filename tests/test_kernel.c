@@ -294,9 +294,12 @@ static int filter_saw(NTSTATUS want)
     return filtered_code == want ? EXCEPTION_EXECUTE_HANDLER : EXCEPTION_CONTINUE_SEARCH;
 }
 
+/* Locals that live across a __try and are read after an exception reached it are volatile:
+ * __try is setjmp underneath (see kfault/seh.h), and C leaves such locals indeterminate. */
+
 TEST(seh_execute_handler)
 {
-    NTSTATUS code = 0;
+    volatile NTSTATUS code = 0;
     int after = 0;
     __try {
         ExRaiseStatus(STATUS_ACCESS_DENIED);
@@ -310,7 +313,7 @@ TEST(seh_execute_handler)
 
 TEST(seh_try_without_exception)
 {
-    int handler = 0, body = 0;
+    volatile int handler = 0, body = 0;
     __try {
         body = 1;
     } __except (EXCEPTION_EXECUTE_HANDLER) {
@@ -333,7 +336,7 @@ static int filter_with_own_exception(void)
 
 TEST(seh_handler_code_after_nested_exception_in_filter)
 {
-    NTSTATUS code = 0;
+    volatile NTSTATUS code = 0;
     __try {
         ExRaiseStatus(STATUS_SHARING_VIOLATION);
     } __except (filter_with_own_exception()) {
@@ -353,7 +356,7 @@ static void inner_search(void)
 
 TEST(seh_continue_search_reaches_outer)
 {
-    NTSTATUS outer = 0;
+    volatile NTSTATUS outer = 0;
     __try {
         inner_search();
     } __except (EXCEPTION_EXECUTE_HANDLER) {
@@ -374,7 +377,7 @@ static void inner_continue(void)
 
 TEST(seh_continue_execution_is_noncontinuable)
 {
-    NTSTATUS outer = 0;
+    volatile NTSTATUS outer = 0;
     __try {
         inner_continue();
     } __except (EXCEPTION_EXECUTE_HANDLER) {
@@ -387,8 +390,8 @@ TEST(seh_completed_try_is_gone)
 {
     /* After a __try block ends (normally or by its handler), its handler is no longer
      * on the chain: the next raise goes to the enclosing one. */
-    NTSTATUS outer = 0;
-    int inner_handled = 0;
+    volatile NTSTATUS outer = 0;
+    volatile int inner_handled = 0;
     __try {
         __try {
             inner_handled = 0;
@@ -410,7 +413,7 @@ TEST(seh_completed_try_is_gone)
 
 TEST(seh_raise_in_handler_goes_outward)
 {
-    NTSTATUS outer = 0;
+    volatile NTSTATUS outer = 0;
     __try {
         __try {
             ExRaiseStatus(STATUS_CANCELLED);

@@ -343,7 +343,7 @@ static int expected_sum(void)
 static VOID raise_then_reuse(PVOID Parameter)
 {
     int *sum = Parameter;
-    NTSTATUS code = 0;
+    volatile NTSTATUS code = 0; /* set by the handler, read after it: __try is setjmp */
     __try {
         deep_raise(8);
     } __except (EXCEPTION_EXECUTE_HANDLER) {
