@@ -6,15 +6,17 @@
  * (modulo a table's size, masks), reads missing bytes as zero and cuts what exceeds the
  * bounds. The only errors are an empty input and an unknown version. A decoder change that
  * alters what existing bytes mean is a migration: it needs a new version number, and the
- * old version's decoding must stay as it is.
+ * old version's decoding must stay as it is. Version 1 (stack expansion) is frozen; version 2
+ * appends the Filter Manager operations.
  */
 #include "kfault/harness.h"
+#include "kfault/flt_model.h"
 
 #include <string.h>
 
 /* ---- Tables shared with the text form ------------------------------------------------ */
 
-static const char *const op_names[KFH_OP_COUNT_V1] = {
+static const char *const op_names[KFH_OP_COUNT_V2] = {
     [KFH_OP_END] = "end",           [KFH_OP_PROFILE] = "profile",
     [KFH_OP_RAISE_IRQL] = "raise_irql", [KFH_OP_LOWER_IRQL] = "lower_irql",
     [KFH_OP_SET_STACK] = "set_stack", [KFH_OP_LARGE_STACK] = "large_stack",
@@ -22,25 +24,95 @@ static const char *const op_names[KFH_OP_COUNT_V1] = {
     [KFH_OP_RAISE] = "raise",       [KFH_OP_TERMINATE] = "terminate",
     [KFH_OP_FAULT] = "fault",       [KFH_OP_POOL_ALLOC] = "pool_alloc",
     [KFH_OP_POOL_FREE] = "pool_free",
+    [KFH_OP_FLT_START] = "flt_start", [KFH_OP_CBD_ALLOC] = "cbd_alloc",
+    [KFH_OP_IOPB] = "iopb",         [KFH_OP_SYNC_IO] = "sync_io",
+    [KFH_OP_ASYNC_IO] = "async_io", [KFH_OP_RUN_PENDING] = "run_pending",
+    [KFH_OP_CBD_REUSE] = "cbd_reuse", [KFH_OP_CBD_FREE] = "cbd_free",
+    [KFH_OP_LOWER] = "lower",       [KFH_OP_TEARDOWN] = "teardown",
+    [KFH_OP_FLT_UNREGISTER] = "flt_unregister",
 };
 
 const char *kfh_op_name(int code)
 {
-    return (unsigned)code < KFH_OP_COUNT_V1 ? op_names[code] : "?";
+    return (unsigned)code < KFH_OP_COUNT_V2 ? op_names[code] : "?";
 }
 
 /* Bytes that follow each opcode (fixed width per opcode). */
-static const uint8_t op_width[KFH_OP_COUNT_V1] = {
+static const uint8_t op_width[KFH_OP_COUNT_V2] = {
     [KFH_OP_END] = 0,        [KFH_OP_PROFILE] = 1,   [KFH_OP_RAISE_IRQL] = 1,
     [KFH_OP_LOWER_IRQL] = 1, [KFH_OP_SET_STACK] = 5, [KFH_OP_LARGE_STACK] = 1,
     [KFH_OP_EXPAND] = 6,     [KFH_OP_CONSUME] = 5,   [KFH_OP_RAISE] = 2,
     [KFH_OP_TERMINATE] = 1,  [KFH_OP_FAULT] = 1,     [KFH_OP_POOL_ALLOC] = 2,
     [KFH_OP_POOL_FREE] = 1,
+    [KFH_OP_FLT_START] = 1,  [KFH_OP_CBD_ALLOC] = 3, [KFH_OP_IOPB] = 7,
+    [KFH_OP_SYNC_IO] = 1,    [KFH_OP_ASYNC_IO] = 3,  [KFH_OP_RUN_PENDING] = 0,
+    [KFH_OP_CBD_REUSE] = 1,  [KFH_OP_CBD_FREE] = 2,  [KFH_OP_LOWER] = 5,
+    [KFH_OP_TEARDOWN] = 2,   [KFH_OP_FLT_UNREGISTER] = 0,
 };
 
 /* How many opcodes each version knows; an opcode byte is taken modulo this count, so
- * appending opcodes needs a new version (old files keep their meaning). */
-static unsigned ops_in_version(uint8_t version) { return version == 1 ? KFH_OP_COUNT_V1 : 0; }
+ * appending opcodes needs a new version (old files keep their meaning). Version 1 is
+ * frozen at its 13 opcodes. */
+static unsigned ops_in_version(uint8_t version)
+{
+    return version == 1 ? KFH_OP_COUNT_V1 : version == 2 ? KFH_OP_COUNT_V2 : 0;
+}
+
+uint8_t kfh_scenario_min_version(const kfh_scenario *s)
+{
+    for (uint16_t i = 0; i < s->n; i++)
+        if (s->ops[i].code >= KFH_OP_COUNT_V1)
+            return 2;
+    return 1;
+}
+
+/* ---- Filter Manager operand tables (version 2) ----------------------------------------- */
+
+static const ULONG alloc_flags[KFH_ALLOC_FLAGS_COUNT] = {
+    0, FLT_ALLOCATE_CALLBACK_DATA_PREALLOCATE_ALL_MEMORY, 0x2, 0x80000000u | FLT_ALLOCATE_CALLBACK_DATA_PREALLOCATE_ALL_MEMORY,
+};
+ULONG kfh_alloc_flags_at(size_t i) { return alloc_flags[i % KFH_ALLOC_FLAGS_COUNT]; }
+
+/* The operations minifilters issue, a major function above the IRP range, and an FsFilter
+ * operation (not IRP-based): both of the latter are refused. */
+static const struct {
+    UCHAR major;
+    const char *name;
+} majors[KFH_MAJOR_COUNT] = {
+    {IRP_MJ_CREATE, "create"},
+    {IRP_MJ_CLOSE, "close"},
+    {IRP_MJ_READ, "read"},
+    {IRP_MJ_WRITE, "write"},
+    {IRP_MJ_QUERY_INFORMATION, "query_information"},
+    {IRP_MJ_SET_INFORMATION, "set_information"},
+    {IRP_MJ_FLUSH_BUFFERS, "flush_buffers"},
+    {IRP_MJ_DIRECTORY_CONTROL, "directory_control"},
+    {IRP_MJ_FILE_SYSTEM_CONTROL, "file_system_control"},
+    {IRP_MJ_CLEANUP, "cleanup"},
+    {0x40, "major_0x40"},
+    {IRP_MJ_ACQUIRE_FOR_SECTION_SYNCHRONIZATION, "acquire_for_section_synchronization"},
+};
+UCHAR kfh_major_at(size_t i) { return majors[i % KFH_MAJOR_COUNT].major; }
+const char *kfh_major_name(size_t i) { return majors[i % KFH_MAJOR_COUNT].name; }
+
+static const struct {
+    ULONG flags;
+    const char *name;
+} irpflags[KFH_IRPFLAGS_COUNT] = {
+    {0, "none"},
+    {IRP_SYNCHRONOUS_API, "synchronous_api"},
+    {IRP_PAGING_IO | IRP_NOCACHE, "paging_io"},
+    {IRP_NOCACHE, "nocache"},
+};
+ULONG kfh_irpflags_at(size_t i) { return irpflags[i % KFH_IRPFLAGS_COUNT].flags; }
+const char *kfh_irpflags_name(size_t i) { return irpflags[i % KFH_IRPFLAGS_COUNT].name; }
+
+/* What the layers below may answer; index 0 means "the defaults" (no answer chosen). */
+static const NTSTATUS lower_statuses[KFH_LOWER_COUNT] = {
+    STATUS_SUCCESS, STATUS_SUCCESS, STATUS_END_OF_FILE, STATUS_NO_MORE_FILES,
+    STATUS_BUFFER_OVERFLOW, STATUS_ACCESS_DENIED, STATUS_INVALID_DEVICE_REQUEST, STATUS_INSUFFICIENT_RESOURCES,
+};
+NTSTATUS kfh_lower_status_at(size_t i) { return lower_statuses[i % KFH_LOWER_COUNT]; }
 
 static int is_block(uint8_t code) { return code == KFH_OP_EXPAND || code == KFH_OP_CONSUME; }
 
@@ -76,6 +148,20 @@ const char *kfh_status_name(NTSTATUS s)
         return "STATUS_INVALID_PARAMETER_4";
     case STATUS_PENDING:
         return "STATUS_PENDING";
+    case STATUS_END_OF_FILE:
+        return "STATUS_END_OF_FILE";
+    case STATUS_NO_MORE_FILES:
+        return "STATUS_NO_MORE_FILES";
+    case STATUS_BUFFER_OVERFLOW:
+        return "STATUS_BUFFER_OVERFLOW";
+    case STATUS_ACCESS_DENIED:
+        return "STATUS_ACCESS_DENIED";
+    case STATUS_INVALID_DEVICE_REQUEST:
+        return "STATUS_INVALID_DEVICE_REQUEST";
+    case STATUS_FLT_DELETING_OBJECT:
+        return "STATUS_FLT_DELETING_OBJECT";
+    case STATUS_FLT_INVALID_ASYNCHRONOUS_REQUEST:
+        return "STATUS_FLT_INVALID_ASYNCHRONOUS_REQUEST";
     default:
         return NULL;
     }
@@ -145,7 +231,7 @@ int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, cha
     }
     unsigned nops = ops_in_version(data[0]);
     if (!nops) {
-        snprintf(err, errlen, "unknown scenario format version %u (this build reads version %d)",
+        snprintf(err, errlen, "unknown scenario format version %u (this build reads versions 1 to %d)",
                  data[0], KFH_SCENARIO_VERSION);
         return -1;
     }
@@ -202,6 +288,47 @@ int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, cha
         case KFH_OP_POOL_FREE:
             op.a = rd8(&r) % KFH_POOL_SLOTS;
             break;
+        case KFH_OP_FLT_START:
+            op.a = rd8(&r) % (KFH_FLT_VOLUMES + 1);
+            break;
+        case KFH_OP_CBD_ALLOC:
+            op.a = rd8(&r) % KFH_CBD_SLOTS;
+            op.b = rd8(&r) & 0x1F;
+            op.c = rd8(&r) % KFH_ALLOC_FLAGS_COUNT;
+            break;
+        case KFH_OP_IOPB:
+            op.a = rd8(&r) % KFH_CBD_SLOTS;
+            op.b = rd8(&r) % KFH_MAJOR_COUNT;
+            op.c = rd8(&r) & 0x0F;
+            op.size_raw = rd32(&r);
+            break;
+        case KFH_OP_SYNC_IO:
+        case KFH_OP_CBD_REUSE:
+            op.a = rd8(&r) % KFH_CBD_SLOTS;
+            break;
+        case KFH_OP_ASYNC_IO: {
+            op.a = rd8(&r) % KFH_CBD_SLOTS;
+            op.b = rd8(&r) % KFH_THEN_COUNT;
+            uint8_t m = rd8(&r);
+            op.c = (uint8_t)((m & 1) | (((m >> 1) % KFH_ASYNC_IRQL_COUNT) << 1));
+            break;
+        }
+        case KFH_OP_CBD_FREE:
+            op.a = rd8(&r) % KFH_CBD_SLOTS;
+            op.b = rd8(&r) % KFH_FREE_COUNT;
+            break;
+        case KFH_OP_LOWER:
+            op.a = rd8(&r) % KFH_LOWER_COUNT;
+            op.size_raw = rd32(&r);
+            if (op.a == 0)
+                op.size_raw = 0; /* the defaults carry no Information of their own */
+            break;
+        case KFH_OP_TEARDOWN:
+            op.a = rd8(&r) % KFH_FLT_VOLUMES;
+            op.b = rd8(&r) & 1;
+            break;
+        default: /* KFH_OP_RUN_PENDING, KFH_OP_FLT_UNREGISTER: no fields */
+            break;
         }
         /* Fields are fixed width: the table, not the reads above, decides where the next
          * opcode starts. */
@@ -252,7 +379,11 @@ size_t kfh_scenario_encode(const kfh_scenario *s, uint8_t *buf, size_t cap)
     writer w = {buf, cap, 0};
     uint16_t end_at[KFH_MAX_DEPTH];
     unsigned open = 0;
-    wr8(&w, s->version ? s->version : KFH_SCENARIO_VERSION);
+    /* The scenario's own version, raised when it holds operations only a later one has. */
+    uint8_t version = s->version ? s->version : 1;
+    if (version < kfh_scenario_min_version(s))
+        version = kfh_scenario_min_version(s);
+    wr8(&w, version);
     for (uint16_t i = 0; i < s->n; i++) {
         while (open > 0 && i >= end_at[open - 1]) {
             wr8(&w, KFH_OP_END);
@@ -282,8 +413,31 @@ size_t kfh_scenario_encode(const kfh_scenario *s, uint8_t *buf, size_t cap)
             break;
         case KFH_OP_RAISE:
         case KFH_OP_POOL_ALLOC:
+        case KFH_OP_CBD_FREE:
+        case KFH_OP_TEARDOWN:
             wr8(&w, op->a);
             wr8(&w, op->b);
+            break;
+        case KFH_OP_FLT_START:
+        case KFH_OP_SYNC_IO:
+        case KFH_OP_CBD_REUSE:
+            wr8(&w, op->a);
+            break;
+        case KFH_OP_CBD_ALLOC:
+        case KFH_OP_ASYNC_IO:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            wr8(&w, op->c);
+            break;
+        case KFH_OP_IOPB:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            wr8(&w, op->c);
+            wr32(&w, op->size_raw);
+            break;
+        case KFH_OP_LOWER:
+            wr8(&w, op->a);
+            wr32(&w, op->size_raw);
             break;
         default:
             break;

@@ -51,6 +51,8 @@ static void put_size(out *o, const kfh_op *op)
 }
 
 static const char *const fault_names[3] = {"none", "transient", "hard"};
+static const char *const then_names[KFH_THEN_COUNT] = {"nothing", "free", "reuse", "reissue"};
+static const char *const async_irql_names[KFH_ASYNC_IRQL_COUNT] = {"0", "1", "2"};
 
 static void format_op(out *o, const kfh_op *op)
 {
@@ -99,7 +101,35 @@ static void format_op(out *o, const kfh_op *op)
         put(o, " %u%s", op->a, op->b ? " paged" : "");
         break;
     case KFH_OP_POOL_FREE:
+    case KFH_OP_FLT_START:
+    case KFH_OP_SYNC_IO:
+    case KFH_OP_CBD_REUSE:
         put(o, " %u", op->a);
+        break;
+    case KFH_OP_CBD_ALLOC:
+        put(o, " %u%s%s%s volume=%u flags=0x%x", op->a, (op->b & KFH_CBD_EX) ? " ex" : "",
+            (op->b & KFH_CBD_NULL_INSTANCE) ? " null_instance" : "", (op->b & KFH_CBD_FILE) ? " file" : "",
+            (unsigned)(op->b >> 3) & 3, (unsigned)kfh_alloc_flags_at(op->c));
+        break;
+    case KFH_OP_IOPB:
+        put(o, " %u %s minor=%u irp=%s length=0x%x", op->a, kfh_major_name(op->b), op->c & 3u,
+            kfh_irpflags_name((op->c >> 2) & 3u), (unsigned)op->size_raw);
+        break;
+    case KFH_OP_ASYNC_IO:
+        put(o, " %u then=%s %s irql=%s", op->a, then_names[op->b % KFH_THEN_COUNT], (op->c & 1) ? "deferred" : "inline",
+            async_irql_names[(op->c >> 1) % KFH_ASYNC_IRQL_COUNT]);
+        break;
+    case KFH_OP_CBD_FREE:
+        put(o, " %u%s", op->a, op->b == KFH_FREE_AGAIN ? " again" : op->b == KFH_FREE_FOREIGN ? " foreign" : "");
+        break;
+    case KFH_OP_LOWER:
+        if (op->a == 0)
+            put(o, " default");
+        else
+            put(o, " %s info=0x%x", kfh_status_name(kfh_lower_status_at(op->a)), (unsigned)op->size_raw);
+        break;
+    case KFH_OP_TEARDOWN:
+        put(o, " %u %s", op->a, op->b ? "on" : "off");
         break;
     default:
         break;
@@ -122,7 +152,10 @@ size_t kfh_scenario_format(const kfh_scenario *s, char *buf, size_t cap)
         buf[0] = 0;
     uint16_t end_at[KFH_MAX_DEPTH + 1];
     unsigned open = 0;
-    put(&o, "version %u\n", s->version ? s->version : KFH_SCENARIO_VERSION);
+    uint8_t version = s->version ? s->version : 1;
+    if (version < kfh_scenario_min_version(s))
+        version = kfh_scenario_min_version(s);
+    put(&o, "version %u\n", version);
     for (uint16_t i = 0; i <= s->n; i++) {
         while (open > 0 && i >= end_at[open - 1]) {
             open--;
@@ -243,12 +276,184 @@ static int parse_slot(parser *p, const tok *t, uint8_t *slot)
     return 0;
 }
 
+static int parse_small(parser *p, const tok *t, unsigned max, const char *what, uint8_t *v)
+{
+    unsigned long long x;
+    if (parse_number(t, max, &x))
+        return perr(p, t->col, "'%.*s' is not %s (0..%u)", (int)t->n, t->s, what, max);
+    *v = (uint8_t)x;
+    return 0;
+}
+
+/* "key=value" with the value as a token of its own; NULL when t is not that key. */
+static int key_value(const tok *t, const char *key, tok *v)
+{
+    size_t k = strlen(key);
+    if (t->n <= k + 1 || strncmp(t->s, key, k) || t->s[k] != '=')
+        return 0;
+    v->s = t->s + k + 1;
+    v->n = t->n - k - 1;
+    v->col = t->col + (unsigned)k + 1;
+    return 1;
+}
+
+/* The Filter Manager operations of version 2. Returns 1 when code is not one of them. */
+static int parse_flt_op(parser *p, tok *t, int nt, kfh_op *op)
+{
+    tok v;
+    switch (op->code) {
+    case KFH_OP_FLT_START:
+        if (nt != 2)
+            return perr(p, t[0].col, "flt_start takes the number of volumes (0..%d)", KFH_FLT_VOLUMES);
+        return parse_small(p, &t[1], KFH_FLT_VOLUMES, "a volume count", &op->a);
+    case KFH_OP_SYNC_IO:
+    case KFH_OP_CBD_REUSE:
+        if (nt != 2)
+            return perr(p, t[0].col, "%s takes a callback data slot", kfh_op_name(op->code));
+        return parse_small(p, &t[1], KFH_CBD_SLOTS - 1, "a callback data slot", &op->a);
+    case KFH_OP_RUN_PENDING:
+    case KFH_OP_FLT_UNREGISTER:
+        if (nt != 1)
+            return perr(p, t[1].col, "%s takes no argument", kfh_op_name(op->code));
+        return 0;
+    case KFH_OP_CBD_ALLOC: {
+        int have_volume = 0, have_flags = 0;
+        if (nt < 2 || parse_small(p, &t[1], KFH_CBD_SLOTS - 1, "a callback data slot", &op->a))
+            return nt < 2 ? perr(p, t[0].col, "cbd_alloc takes a slot, then its arguments") : -1;
+        for (int i = 2; i < nt; i++) {
+            if (tok_is(&t[i], "ex"))
+                op->b |= KFH_CBD_EX;
+            else if (tok_is(&t[i], "null_instance"))
+                op->b |= KFH_CBD_NULL_INSTANCE;
+            else if (tok_is(&t[i], "file"))
+                op->b |= KFH_CBD_FILE;
+            else if (key_value(&t[i], "volume", &v)) {
+                uint8_t vol = 0;
+                if (parse_small(p, &v, KFH_FLT_VOLUMES - 1, "a volume", &vol))
+                    return -1;
+                op->b = (uint8_t)((op->b & 7) | (vol << 3));
+                have_volume = 1;
+            } else if (key_value(&t[i], "flags", &v)) {
+                unsigned long long f;
+                int found = 0;
+                if (!parse_number(&v, 0xFFFFFFFFull, &f))
+                    for (uint8_t k = 0; k < KFH_ALLOC_FLAGS_COUNT; k++)
+                        if (kfh_alloc_flags_at(k) == f) {
+                            op->c = k;
+                            found = 1;
+                        }
+                if (!found)
+                    return perr(p, v.col, "'%.*s' is not a flags value a scenario can use (0x0, 0x1, 0x2, 0x80000001)",
+                                (int)v.n, v.s);
+                have_flags = 1;
+            } else
+                return perr(p, t[i].col, "'%.*s' is not a cbd_alloc argument (ex, null_instance, file, volume=N, "
+                            "flags=X)", (int)t[i].n, t[i].s);
+        }
+        if (!have_volume || !have_flags)
+            return perr(p, t[0].col, "cbd_alloc needs volume=N and flags=X");
+        return 0;
+    }
+    case KFH_OP_IOPB: {
+        uint8_t minor = 0, irp = 0;
+        int found = 0;
+        unsigned long long len;
+        if (nt != 6)
+            return perr(p, t[0].col, "iopb takes SLOT MAJOR minor=N irp=FLAGS length=N");
+        if (parse_small(p, &t[1], KFH_CBD_SLOTS - 1, "a callback data slot", &op->a))
+            return -1;
+        for (uint8_t k = 0; k < KFH_MAJOR_COUNT; k++)
+            if (tok_is(&t[2], kfh_major_name(k))) {
+                op->b = k;
+                found = 1;
+            }
+        if (!found)
+            return perr(p, t[2].col, "'%.*s' is not a major function a scenario can use", (int)t[2].n, t[2].s);
+        if (!key_value(&t[3], "minor", &v))
+            return perr(p, t[3].col, "expected minor=N");
+        if (parse_small(p, &v, 3, "a minor function", &minor))
+            return -1;
+        if (!key_value(&t[4], "irp", &v))
+            return perr(p, t[4].col, "expected irp=FLAGS");
+        found = 0;
+        for (uint8_t k = 0; k < KFH_IRPFLAGS_COUNT; k++)
+            if (tok_is(&v, kfh_irpflags_name(k))) {
+                irp = k;
+                found = 1;
+            }
+        if (!found)
+            return perr(p, v.col, "'%.*s' is not an IrpFlags name (none, synchronous_api, paging_io, nocache)",
+                        (int)v.n, v.s);
+        if (!key_value(&t[5], "length", &v) || parse_number(&v, 0xFFFFFFFFull, &len))
+            return perr(p, t[5].col, "expected length=N (up to 0xffffffff)");
+        op->c = (uint8_t)(minor | (irp << 2));
+        op->size_raw = (uint32_t)len;
+        return 0;
+    }
+    case KFH_OP_ASYNC_IO: {
+        uint8_t then = 0, irql = 0;
+        int found = 0;
+        if (nt != 5)
+            return perr(p, t[0].col, "async_io takes SLOT then=ACTION inline|deferred irql=N");
+        if (parse_small(p, &t[1], KFH_CBD_SLOTS - 1, "a callback data slot", &op->a))
+            return -1;
+        if (key_value(&t[2], "then", &v))
+            for (uint8_t k = 0; k < KFH_THEN_COUNT; k++)
+                if (tok_is(&v, then_names[k])) {
+                    then = k;
+                    found = 1;
+                }
+        if (!found)
+            return perr(p, t[2].col, "expected then=nothing, then=free, then=reuse or then=reissue");
+        if (!tok_is(&t[3], "inline") && !tok_is(&t[3], "deferred"))
+            return perr(p, t[3].col, "expected inline or deferred");
+        if (!key_value(&t[4], "irql", &v) || parse_small(p, &v, KFH_ASYNC_IRQL_COUNT - 1, "a completion IRQL", &irql))
+            return perr(p, t[4].col, "expected irql=0, irql=1 or irql=2 (completions never run higher)");
+        op->b = then;
+        op->c = (uint8_t)(tok_is(&t[3], "deferred") | (irql << 1));
+        return 0;
+    }
+    case KFH_OP_CBD_FREE:
+        if (nt == 2 || (nt == 3 && (tok_is(&t[2], "again") || tok_is(&t[2], "foreign")))) {
+            op->b = nt == 2 ? KFH_FREE_SLOT : tok_is(&t[2], "again") ? KFH_FREE_AGAIN : KFH_FREE_FOREIGN;
+            return parse_small(p, &t[1], KFH_CBD_SLOTS - 1, "a callback data slot", &op->a);
+        }
+        return perr(p, nt == 3 ? t[2].col : t[0].col, "cbd_free takes a slot and optionally 'again' or 'foreign'");
+    case KFH_OP_LOWER:
+        if (nt == 2 && tok_is(&t[1], "default"))
+            return 0;
+        if (nt == 3) {
+            unsigned long long info;
+            for (uint8_t k = 1; k < KFH_LOWER_COUNT; k++)
+                if (tok_is(&t[1], kfh_status_name(kfh_lower_status_at(k)))) {
+                    if (!key_value(&t[2], "info", &v) || parse_number(&v, 0xFFFFFFFFull, &info))
+                        return perr(p, t[2].col, "expected info=N (up to 0xffffffff)");
+                    op->a = k;
+                    op->size_raw = (uint32_t)info;
+                    return 0;
+                }
+            return perr(p, t[1].col, "'%.*s' is not a status the lower layers can answer (STATUS_SUCCESS, "
+                        "STATUS_END_OF_FILE, STATUS_NO_MORE_FILES, STATUS_BUFFER_OVERFLOW, STATUS_ACCESS_DENIED, "
+                        "STATUS_INVALID_DEVICE_REQUEST, STATUS_INSUFFICIENT_RESOURCES)", (int)t[1].n, t[1].s);
+        }
+        return perr(p, t[0].col, "lower takes 'default', or a status and info=N");
+    case KFH_OP_TEARDOWN:
+        if (nt == 3 && (tok_is(&t[2], "on") || tok_is(&t[2], "off"))) {
+            op->b = tok_is(&t[2], "on");
+            return parse_small(p, &t[1], KFH_FLT_VOLUMES - 1, "a volume", &op->a);
+        }
+        return perr(p, nt == 3 ? t[2].col : t[0].col, "teardown takes a volume and on or off");
+    default:
+        return 1;
+    }
+}
+
 /* Parses one operation line (tokens after the name in t[1..nt-1]); *opens is set when the
  * line ends with '{'. */
 static int parse_op(parser *p, tok *t, int nt, kfh_op *op, int *opens)
 {
     int code = -1;
-    for (int c = 1; c < KFH_OP_COUNT_V1; c++)
+    for (int c = 1; c < KFH_OP_COUNT_V2; c++)
         if (tok_is(&t[0], kfh_op_name(c)))
             code = c;
     if (code < 0)
@@ -263,6 +468,11 @@ static int parse_op(parser *p, tok *t, int nt, kfh_op *op, int *opens)
     }
     memset(op, 0, sizeof *op);
     op->code = (uint8_t)code;
+    if (code >= KFH_OP_COUNT_V1) {
+        int rc = parse_flt_op(p, t, nt, op);
+        if (rc <= 0)
+            return rc;
+    }
     int want = -1; /* number of argument tokens, when fixed */
     switch (code) {
     case KFH_OP_PROFILE: {
@@ -377,9 +587,9 @@ int kfh_scenario_parse(const char *text, kfh_scenario *out, char *err, size_t er
     parser p = {err, errlen, 0};
     uint16_t open[KFH_MAX_DEPTH];
     unsigned depth = 0;
-    int saw_op = 0;
+    int saw_op = 0, declared = 0;
     memset(out, 0, sizeof *out);
-    out->version = KFH_SCENARIO_VERSION;
+    out->version = 1; /* without a version line: the lowest that carries the operations */
     const char *line = text;
     while (*line) {
         p.line++;
@@ -428,19 +638,27 @@ int kfh_scenario_parse(const char *text, kfh_scenario *out, char *err, size_t er
                 return perr(&p, t[0].col, "'version' must come before the first operation");
             if (nt != 2 || parse_number(&t[1], 255, &v))
                 return perr(&p, t[0].col, "version takes one number");
-            if (v != KFH_SCENARIO_VERSION)
-                return perr(&p, t[1].col, "unknown scenario format version %llu (this build reads version %d)",
+            if (v < 1 || v > KFH_SCENARIO_VERSION)
+                return perr(&p, t[1].col, "unknown scenario format version %llu (this build reads versions 1 to %d)",
                             v, KFH_SCENARIO_VERSION);
             out->version = (uint8_t)v;
+            declared = 1;
             continue;
         }
         saw_op = 1;
         if (out->n >= KFH_MAX_OPS)
             return perr(&p, t[0].col, "more than %d operations", KFH_MAX_OPS);
         kfh_op op;
-        int opens;
+        int opens = 0;
+        memset(&op, 0, sizeof op);
         if (parse_op(&p, t, nt, &op, &opens))
             return -1;
+        if (op.code >= KFH_OP_COUNT_V1) {
+            if (declared && out->version < 2)
+                return perr(&p, t[0].col, "'%s' needs scenario format version 2 (the file says version %u)",
+                            kfh_op_name(op.code), out->version);
+            out->version = 2;
+        }
         op.depth = (uint8_t)depth;
         if (opens && depth >= KFH_MAX_DEPTH)
             return perr(&p, t[nt - 1].col, "blocks nested deeper than %d", KFH_MAX_DEPTH);
@@ -493,7 +711,7 @@ int kfh_scenario_load(const char *path, kfh_scenario *out, char *err, size_t err
             rc = 0;
     } else if (memchr(buf, 0, n)) {
         snprintf(err, errlen, "%s: binary data that is not a scenario (scenario bytes start with the "
-                              "version byte 0x%02x; text has no NUL bytes)", path, KFH_SCENARIO_VERSION);
+                              "version byte, 0x01 to 0x%02x; text has no NUL bytes)", path, KFH_SCENARIO_VERSION);
     } else {
         buf[n] = 0;
         if (kfh_scenario_parse(buf, out, sub, sizeof sub))

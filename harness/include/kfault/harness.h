@@ -117,7 +117,7 @@ void kfh_trace_tail(FILE *f, size_t lines);
 void kfh_trace_echo(FILE *f);
 
 /* ==== Scenarios ====================================================================== */
-#define KFH_SCENARIO_VERSION 1 /* the version encode writes */
+#define KFH_SCENARIO_VERSION 2 /* the newest version this build reads */
 #define KFH_MAX_OPS 256        /* operations per scenario, bodies included */
 #define KFH_MAX_DEPTH 8        /* nested blocks */
 
@@ -135,8 +135,39 @@ typedef enum kfh_opcode {
     KFH_OP_FAULT,        /* a: kf_fault_kind queued for the input plan */
     KFH_OP_POOL_ALLOC,   /* a: slot; b: 1 paged */
     KFH_OP_POOL_FREE,    /* a: slot */
-    KFH_OP_COUNT_V1
+    KFH_OP_COUNT_V1,
+    /* Version 2: the Filter Manager operations, appended. */
+    KFH_OP_FLT_START = KFH_OP_COUNT_V1, /* a: volumes; FltRegisterFilter + FltStartFiltering */
+    KFH_OP_CBD_ALLOC,    /* a: slot; b: KFH_CBD_* bits, volume in bits 3-4; c: flags index */
+    KFH_OP_IOPB,         /* a: slot; b: major index; c: minor (bits 0-1), IrpFlags index (bits 2-3); size_raw: length */
+    KFH_OP_SYNC_IO,      /* a: slot; FltPerformSynchronousIo */
+    KFH_OP_ASYNC_IO,     /* a: slot; b: KFH_THEN_* action; c: bit 0 deferred, bits 1-2 IRQL index */
+    KFH_OP_RUN_PENDING,  /* kf_flt_run_pending_completions */
+    KFH_OP_CBD_REUSE,    /* a: slot; FltReuseCallbackData */
+    KFH_OP_CBD_FREE,     /* a: slot; b: KFH_FREE_* */
+    KFH_OP_LOWER,        /* a: lower status index (0: the defaults); size_raw: Information */
+    KFH_OP_TEARDOWN,     /* a: volume; b: 1 mark, 0 clear */
+    KFH_OP_FLT_UNREGISTER, /* FltUnregisterFilter */
+    KFH_OP_COUNT_V2
 } kfh_opcode;
+
+/* Filter Manager operand tables (version 2). */
+#define KFH_CBD_SLOTS 4
+#define KFH_FLT_VOLUMES 4
+enum { KFH_CBD_EX = 1, KFH_CBD_NULL_INSTANCE = 2, KFH_CBD_FILE = 4 };
+enum { KFH_THEN_NOTHING, KFH_THEN_FREE, KFH_THEN_REUSE, KFH_THEN_REISSUE, KFH_THEN_COUNT };
+enum { KFH_FREE_SLOT, KFH_FREE_AGAIN, KFH_FREE_FOREIGN, KFH_FREE_COUNT };
+#define KFH_ALLOC_FLAGS_COUNT 4 /* 0, PREALLOCATE_ALL_MEMORY, 0x2, 0x80000001 */
+#define KFH_MAJOR_COUNT 12
+#define KFH_IRPFLAGS_COUNT 4    /* none, IRP_SYNCHRONOUS_API, IRP_PAGING_IO|IRP_NOCACHE, IRP_NOCACHE */
+#define KFH_LOWER_COUNT 8       /* index 0: the defaults */
+#define KFH_ASYNC_IRQL_COUNT 3  /* PASSIVE_LEVEL, APC_LEVEL, DISPATCH_LEVEL */
+ULONG kfh_alloc_flags_at(size_t index);
+UCHAR kfh_major_at(size_t index);
+const char *kfh_major_name(size_t index);
+ULONG kfh_irpflags_at(size_t index);
+const char *kfh_irpflags_name(size_t index);
+NTSTATUS kfh_lower_status_at(size_t index);
 
 enum { KFH_EXP_EX = 1, KFH_EXP_WAIT = 2, KFH_EXP_CONTEXT = 4, KFH_EXP_NULL_CALLOUT = 8 };
 
@@ -152,9 +183,9 @@ typedef enum kfh_size_sel {
 typedef struct kfh_op {
     uint8_t code;      /* kfh_opcode */
     uint8_t depth;     /* nesting depth of this op (0 at top level) */
-    uint8_t a, b;
+    uint8_t a, b, c;
     uint8_t size_sel;  /* kfh_size_sel */
-    uint32_t size_raw;
+    uint32_t size_raw; /* also a plain 32-bit field of version-2 operations */
     uint16_t body;     /* ops in the body (all descendants), which follow this op */
 } kfh_op;
 
@@ -163,6 +194,9 @@ typedef struct kfh_scenario {
     uint16_t n;
     kfh_op ops[KFH_MAX_OPS];
 } kfh_scenario;
+
+/* The lowest version whose opcodes carry every operation of s. */
+uint8_t kfh_scenario_min_version(const kfh_scenario *s);
 
 /* Any bytes whose first byte is a known version decode into a scenario (values are
  * clamped, missing bytes read as zero, extra ops and nesting beyond the bounds are cut).
