@@ -5,11 +5,16 @@
  * runs under kf_guarded_call inside a simulated system thread, so a predicted stop is a
  * correct outcome and an unpredicted one is a finding.
  *
+ * The Filter Manager operations (format version 2) run the harness's own filter and up to
+ * four callback data; completions of asynchronous I/O come back to runner_flt_done, which
+ * counts and checks them and does the scenario's completion action.
+ *
  * Also the finding report and the systematic (fail_nth) enumeration. Everything traced is
  * a value of the scenario, the options or the model's modeled state: never an address.
  * The runner's own frames run on callout stacks of a bounded size: keep locals small.
  */
 #include "kfault/harness.h"
+#include "kfault/flt_model.h"
 
 #include <ntddk.h>
 #include <stdarg.h>
@@ -25,6 +30,32 @@ typedef struct shadow {
     int large;
     unsigned depth; /* expanded callouts active */
 } shadow;
+
+/* What the harness knows of the callback data in one slot (Filter Manager scenarios). */
+typedef struct cbd_slot {
+    PFLT_CALLBACK_DATA d;
+    int live;          /* allocated and not freed */
+    int stale;         /* d was freed; a double free may pass it again */
+    unsigned serial;   /* the run's 1-based number of this callback data */
+    unsigned stale_at; /* successful allocations in the run when it was freed */
+    int uncertain;     /* a stop inside a completion of it: the harness leaves it alone */
+    int prealloc, performed, in_flight, file;
+    unsigned vol;
+    PFLT_INSTANCE inst;
+    UCHAR major;
+    ULONG irp_flags, length;
+} cbd_slot;
+
+#define MAX_TICKETS 64
+/* One asynchronous I/O the harness started; its completion context. */
+typedef struct ticket {
+    int slot, action, deferred;
+    int log_at_cb;     /* log index when its callback began */
+    unsigned calls;
+    KIRQL irql;
+    NTSTATUS status;
+    ULONG_PTR info;
+} ticket;
 
 typedef struct cframe {
     uint16_t op;
@@ -56,6 +87,24 @@ static struct runner {
     unsigned pool_live;
     cframe frames[KFH_MAX_DEPTH + 1];
     int nframes;
+    /* Filter Manager */
+    PFLT_FILTER filter;
+    int flt_state; /* 0 none, 1 registered, 2 unknown (a stop in FltUnregisterFilter) */
+    unsigned volumes, instances, teardown;
+    PFLT_INSTANCE inst[KFH_FLT_VOLUMES];
+    cbd_slot cbd[KFH_CBD_SLOTS];
+    unsigned cbd_allocs;
+    int lower_set;
+    NTSTATUS lower_status;
+    ULONG_PTR lower_info;
+    KIRQL async_irql;
+    int async_deferred;
+    ticket tickets[MAX_TICKETS];
+    int n_tickets;
+    int pend[MAX_TICKETS], pend_head, pend_tail;
+    int running_pending; /* inside kf_flt_run_pending_completions: tickets before this index run */
+    int cb_slot[4], cb_depth;
+    int flt_mark;        /* log index where the current completion's consultations start */
 } R;
 
 static void exec_range(uint16_t first, uint16_t end);
@@ -158,9 +207,14 @@ static void check_leaks(const char *when)
     else if (l.pool_blocks != R.pool_live)
         simple_finding(KFH_INV_NO_POOL_LEAK, "-", "ex.pool", "the pool blocks the scenario holds",
                        "%zu block(s) in the model, %u held by the scenario %s", l.pool_blocks, R.pool_live, when);
-    else if (l.callback_data != 0)
-        simple_finding(KFH_INV_NO_CALLBACK_DATA_LEAK, "-", "-", "no callback data outstanding",
-                       "%zu callback data outstanding %s", l.callback_data, when);
+    else {
+        unsigned held = 0;
+        for (int k = 0; k < KFH_CBD_SLOTS; k++)
+            held += R.cbd[k].live != 0;
+        if (l.callback_data != held)
+            simple_finding(KFH_INV_NO_CALLBACK_DATA_LEAK, "-", "-", "the callback data the scenario holds",
+                           "%zu callback data in the model, %u held by the scenario %s", l.callback_data, held, when);
+    }
 }
 
 /* ---- Operations ---------------------------------------------------------------------- */
@@ -427,6 +481,636 @@ static void exec_pool_alloc(uint16_t i)
                        "%s", p ? "a block" : "NULL");
 }
 
+/* ---- Filter Manager operations ---------------------------------------------------------- */
+
+static DRIVER_OBJECT flt_driver;
+static FILE_OBJECT flt_file;
+static FLT_CALLBACK_DATA flt_foreign; /* never allocated by Filter Manager */
+static const FLT_OPERATION_REGISTRATION flt_operations[] = {{IRP_MJ_OPERATION_END, 0, NULL, NULL, NULL}};
+static const FLT_REGISTRATION flt_registration = {
+    sizeof(FLT_REGISTRATION), FLT_REGISTRATION_VERSION, 0, NULL, flt_operations, NULL, NULL, NULL, NULL, NULL,
+    NULL, NULL, NULL, NULL, NULL, NULL,
+};
+
+#define IND(op) 2 * (int)(op)->depth, ""
+
+static const char *st_name(NTSTATUS s, char *buf, size_t len)
+{
+    const char *n = kfh_status_name(s);
+    if (n)
+        return n;
+    snprintf(buf, len, "0x%08X", (unsigned)s);
+    return buf;
+}
+
+/* The consultations logged since `from`: sites and decisions. */
+static int logged(int from, kf_site *site, kf_fault_kind *kind, int max)
+{
+    int n = 0;
+    for (int k = from; k < R.log_n && k < LOG_MAX && n < max; k++, n++) {
+        site[n] = R.log_site[k];
+        if (kind)
+            kind[n] = R.log_kind[k];
+    }
+    return n;
+}
+
+static void flt_findings(kfh_finding *fs, int n)
+{
+    for (int k = 0; k < n && !R.aborting; k++) {
+        fs[k].op = -1;
+        finding(&fs[k]);
+    }
+}
+
+/* A slot the operation can work on, or NULL (traced as skipped). */
+static cbd_slot *usable_slot(const kfh_op *op, int need_live)
+{
+    cbd_slot *c = &R.cbd[op->a % KFH_CBD_SLOTS];
+    const char *why = NULL;
+    if (R.flt_state == 2)
+        why = "the filter's state is unknown after a stop in FltUnregisterFilter";
+    else if (c->uncertain)
+        why = "a stop interrupted a completion of this callback data";
+    else if (need_live && !c->live)
+        why = "the slot holds no callback data";
+    else if (!need_live && c->live)
+        why = "the slot holds callback data";
+    if (why) {
+        kfh_trace_event("%*s  skipped: %s", IND(op), why);
+        return NULL;
+    }
+    return c;
+}
+
+static void exec_flt_start(const kfh_op *op)
+{
+    if (R.flt_state) {
+        kfh_trace_event("%*s  skipped: the filter is registered already", IND(op));
+        return;
+    }
+    unsigned volumes = op->a > KFH_FLT_VOLUMES ? KFH_FLT_VOLUMES : op->a;
+    kf_flt_set_volumes(volumes, NULL);
+    kf_fault_kind none[1] = {KF_FAULT_NONE};
+    kfh_flt_start_pred pred;
+    kfh_oracle_flt_start(R.sh.irql, volumes, none, 0, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    int from = R.log_n;
+    PFLT_FILTER f = NULL;
+    NTSTATUS st = FltRegisterFilter(&flt_driver, &flt_registration, &f);
+    if (R.expect.stops) {
+        missed_stop("FltRegisterFilter");
+        return;
+    }
+    NTSTATUS start = STATUS_UNSUCCESSFUL;
+    if (st == STATUS_SUCCESS) {
+        R.filter = f;
+        R.flt_state = 1;
+        R.volumes = volumes;
+        start = FltStartFiltering(f);
+    }
+    kf_site sites[8];
+    kf_fault_kind kinds[8];
+    int n = logged(from, sites, kinds, 8);
+    kfh_oracle_flt_start(R.sh.irql, volumes, kinds, n, &pred);
+    R.instances = 0;
+    for (unsigned v = 0; v < KFH_FLT_VOLUMES; v++) {
+        R.inst[v] = R.flt_state == 1 && v < volumes ? kf_flt_instance(f, v) : NULL;
+        if (R.inst[v])
+            R.instances |= 1u << v;
+    }
+    R.teardown = 0;
+    char b1[16], b2[16];
+    kfh_trace_event("%*s  -> register %s start %s instances=0x%x", IND(op), st_name(st, b1, sizeof b1),
+                    st == STATUS_SUCCESS ? st_name(start, b2, sizeof b2) : "-", R.instances);
+    int same = n == pred.n_sites;
+    for (int k = 0; same && k < n; k++)
+        same = sites[k] == pred.sites[k];
+    if (!same)
+        simple_finding(KFH_INV_FLT_SITES, "FltRegisterFilter", "flt.filter", "flt.filter, then flt.instance per volume",
+                       "%d consultation(s)", n);
+    else if (st != pred.status || (st == STATUS_SUCCESS && start != STATUS_SUCCESS))
+        simple_finding(KFH_INV_FLT_STATUS, "FltRegisterFilter", "flt.filter", "the status F-2 and F-3 give",
+                       "register 0x%08X, start 0x%08X", (unsigned)st, (unsigned)start);
+    else if (st == STATUS_SUCCESS && R.instances != pred.instances)
+        simple_finding(KFH_INV_FLT_STATUS, "FltStartFiltering", "flt.instance",
+                       "an instance on every volume whose flt.instance site was granted", "instances 0x%x, expected 0x%x",
+                       R.instances, pred.instances);
+}
+
+/* F-10: the fields of callback data fresh from allocation or reuse. */
+static int fields_initial(PFLT_CALLBACK_DATA d, int check_thread)
+{
+    static const UCHAR zero[sizeof(FLT_PARAMETERS)];
+    PFLT_IO_PARAMETER_BLOCK b = d->Iopb;
+    return d->Flags == (FLTFL_CALLBACK_DATA_IRP_OPERATION | FLTFL_CALLBACK_DATA_GENERATED_IO) && b &&
+           b->MajorFunction == 0 && b->MinorFunction == 0 && b->IrpFlags == 0 && b->OperationFlags == 0 &&
+           memcmp(&b->Parameters, zero, sizeof zero) == 0 && d->IoStatus.Status == 0 && d->IoStatus.Information == 0 &&
+           d->TagData == NULL && d->FilterContext[0] == NULL && d->FilterContext[1] == NULL &&
+           d->FilterContext[2] == NULL && d->FilterContext[3] == NULL && d->RequestorMode == KernelMode &&
+           (!check_thread || d->Thread == PsGetCurrentThread());
+}
+
+static void exec_cbd_alloc(const kfh_op *op)
+{
+    cbd_slot *c = usable_slot(op, 0);
+    if (!c)
+        return;
+    kfh_flt_alloc_in in;
+    memset(&in, 0, sizeof in);
+    in.profile = R.profile;
+    in.ex = (op->b & KFH_CBD_EX) != 0;
+    in.irql = R.sh.irql;
+    unsigned vol = (op->b >> 3) & 3u;
+    PFLT_INSTANCE inst = (op->b & KFH_CBD_NULL_INSTANCE) || R.flt_state != 1 ? NULL : R.inst[vol];
+    in.instance_null = inst == NULL;
+    in.teardown = inst && (R.teardown & (1u << vol));
+    in.flags = kfh_alloc_flags_at(op->c);
+    PFILE_OBJECT file = (op->b & KFH_CBD_FILE) ? &flt_file : NULL;
+    kfh_flt_alloc_pred pred;
+    kfh_oracle_flt_alloc(&in, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    int from = R.log_n;
+    PFLT_CALLBACK_DATA d = &flt_foreign; /* must be overwritten */
+    NTSTATUS st = in.ex ? FltAllocateCallbackDataEx(inst, file, in.flags, &d) : FltAllocateCallbackData(inst, file, &d);
+    if (R.expect.stops) {
+        missed_stop(in.ex ? "FltAllocateCallbackDataEx" : "FltAllocateCallbackData");
+        return;
+    }
+    kfh_flt_alloc_obs obs;
+    memset(&obs, 0, sizeof obs);
+    in.n_decisions = logged(from, in.dsite, in.dkind, 4);
+    obs.n_sites = logged(from, obs.sites, NULL, 8);
+    kfh_oracle_flt_alloc(&in, &pred);
+    obs.status = st;
+    obs.ret_null = d == NULL;
+    if (st == STATUS_SUCCESS && d && d != &flt_foreign) {
+        obs.targets_ok = d->Iopb && d->Iopb->TargetInstance == inst && d->Iopb->TargetFileObject == file;
+        obs.fields_ok = fields_initial(d, 1);
+        memset(c, 0, sizeof *c);
+        c->d = d;
+        c->live = 1;
+        c->serial = ++R.cbd_allocs;
+        c->prealloc = in.ex && (in.flags & FLT_ALLOCATE_CALLBACK_DATA_PREALLOCATE_ALL_MEMORY);
+        c->file = file != NULL;
+        c->vol = vol;
+        c->inst = inst;
+    }
+    char b[16];
+    kfh_trace_event("%*s  -> %s%s [%s]", IND(op), st_name(st, b, sizeof b), d ? "" : " data=NULL", pred.rule);
+    kfh_finding fs[6];
+    flt_findings(fs, kfh_check_flt_alloc(&in, &pred, &obs, fs, 6));
+}
+
+static void set_length(PFLT_CALLBACK_DATA d, UCHAR major, ULONG length)
+{
+    FLT_PARAMETERS *p = &d->Iopb->Parameters;
+    switch (major) {
+    case IRP_MJ_READ:
+        p->Read.Length = length;
+        break;
+    case IRP_MJ_WRITE:
+        p->Write.Length = length;
+        break;
+    case IRP_MJ_QUERY_INFORMATION:
+        p->QueryFileInformation.Length = length;
+        break;
+    case IRP_MJ_SET_INFORMATION:
+        p->SetFileInformation.Length = length;
+        break;
+    case IRP_MJ_DIRECTORY_CONTROL:
+        p->DirectoryControl.QueryDirectory.Length = length;
+        break;
+    default:
+        break;
+    }
+}
+
+static void exec_iopb(const kfh_op *op)
+{
+    cbd_slot *c = usable_slot(op, 1);
+    if (!c)
+        return;
+    if (c->in_flight) {
+        kfh_trace_event("%*s  skipped: its asynchronous I/O has not completed", IND(op));
+        return;
+    }
+    c->major = kfh_major_at(op->b);
+    c->irp_flags = kfh_irpflags_at((op->c >> 2) & 3u);
+    c->length = op->size_raw;
+    c->d->Iopb->MajorFunction = c->major;
+    c->d->Iopb->MinorFunction = (UCHAR)(op->c & 3u);
+    c->d->Iopb->IrpFlags = c->irp_flags;
+    set_length(c->d, c->major, c->length);
+}
+
+static void io_in(kfh_flt_io_in *in, const cbd_slot *c, KIRQL irql)
+{
+    memset(in, 0, sizeof *in);
+    in->irql = irql;
+    in->prealloc = c->prealloc;
+    in->in_flight = c->in_flight;
+    in->major = c->major;
+    in->irp_flags = c->irp_flags;
+    in->length = c->length;
+    in->completion_irql = R.async_irql;
+    in->lower_set = R.lower_set;
+    in->lower_status = R.lower_status;
+    in->lower_info = R.lower_info;
+}
+
+static void exec_sync(const kfh_op *op)
+{
+    cbd_slot *c = usable_slot(op, 1);
+    if (!c)
+        return;
+    kfh_flt_io_in in;
+    kfh_flt_io_pred pred;
+    io_in(&in, c, R.sh.irql);
+    kfh_oracle_flt_io(&in, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    int from = R.log_n;
+    FltPerformSynchronousIo(c->d);
+    if (R.expect.stops) {
+        missed_stop("FltPerformSynchronousIo");
+        return;
+    }
+    c->performed = 1;
+    kfh_flt_io_obs obs;
+    memset(&obs, 0, sizeof obs);
+    in.n_decisions = logged(from, in.dsite, in.dkind, 4);
+    obs.n_sites = logged(from, obs.sites, NULL, 8);
+    kfh_oracle_flt_io(&in, &pred);
+    obs.io_status = c->d->IoStatus.Status;
+    obs.io_info = c->d->IoStatus.Information;
+    char b[16];
+    kfh_trace_event("%*s  -> IoStatus %s info=0x%llx [%s]", IND(op), st_name(obs.io_status, b, sizeof b),
+                    (unsigned long long)obs.io_info, pred.rule);
+    kfh_finding fs[6];
+    flt_findings(fs, kfh_check_flt_io(&in, &pred, &obs, fs, 6));
+}
+
+static void flt_reuse(int slot, KIRQL irql, int depth);
+static void flt_async(int slot, int action, KIRQL irql, int depth);
+
+/* Frees the callback data of a slot at irql, as the scenario or a completion does (F-12). */
+static void flt_free_slot(int slot, KIRQL irql, int depth)
+{
+    cbd_slot *c = &R.cbd[slot];
+    kfh_stop_pred st;
+    kfh_oracle_flt_free(irql, KFH_CBD_LIVE, c->in_flight, c->serial, &st);
+    if (st.stops)
+        R.expect = st;
+    FltFreeCallbackData(c->d);
+    if (R.expect.stops) {
+        missed_stop("FltFreeCallbackData");
+        return;
+    }
+    c->live = 0;
+    c->stale = 1;
+    c->stale_at = R.cbd_allocs;
+    kfh_trace_event("%*s  -> freed #%u", 2 * depth, "", c->serial);
+}
+
+static VOID FLTAPI runner_flt_done(PFLT_CALLBACK_DATA d, PFLT_CONTEXT ctx)
+{
+    ticket *t = (ticket *)ctx;
+    t->calls++;
+    if (t->calls > 1 || R.aborting)
+        return; /* counted; a second call is reported by the caller */
+    t->log_at_cb = R.log_n;
+    t->irql = KeGetCurrentIrql();
+    t->status = d->IoStatus.Status;
+    t->info = d->IoStatus.Information;
+    cbd_slot *c = &R.cbd[t->slot];
+    c->in_flight = 0;
+    c->performed = 1;
+    int depth = (int)R.sh.depth + 2;
+    char b[16];
+    kfh_trace_event("%*scompletion slot=%d irql=%u IoStatus %s info=0x%llx", 2 * depth, "", t->slot, t->irql,
+                    st_name(t->status, b, sizeof b), (unsigned long long)t->info);
+    if (t->deferred) {
+        /* The deferred completion itself: the lower layers were asked since the mark. */
+        kfh_flt_io_in in;
+        kfh_flt_io_pred pred;
+        kfh_flt_io_obs obs;
+        io_in(&in, c, R.sh.irql);
+        in.completion = 1;
+        in.n_decisions = logged(R.flt_mark, in.dsite, in.dkind, 4);
+        kfh_oracle_flt_io(&in, &pred);
+        memset(&obs, 0, sizeof obs);
+        obs.n_sites = logged(R.flt_mark, obs.sites, NULL, 8);
+        obs.callbacks = 1;
+        obs.callback_irql = t->irql;
+        obs.io_status = t->status;
+        obs.io_info = t->info;
+        kfh_finding fs[6];
+        flt_findings(fs, kfh_check_flt_io(&in, &pred, &obs, fs, 6));
+    }
+    if (R.cb_depth < 4)
+        R.cb_slot[R.cb_depth] = t->slot;
+    R.cb_depth++;
+    switch (t->action) {
+    case KFH_THEN_FREE:
+        flt_free_slot(t->slot, t->irql, depth);
+        break;
+    case KFH_THEN_REUSE:
+        flt_reuse(t->slot, t->irql, depth);
+        break;
+    case KFH_THEN_REISSUE: {
+        UCHAR major = c->major;
+        ULONG flags = c->irp_flags, length = c->length;
+        flt_reuse(t->slot, t->irql, depth);
+        if (R.aborting || R.expect.stops)
+            break;
+        c->major = major;
+        c->irp_flags = flags;
+        c->length = length;
+        c->d->Iopb->MajorFunction = major;
+        c->d->Iopb->IrpFlags = flags;
+        set_length(c->d, major, length);
+        flt_async(t->slot, KFH_THEN_NOTHING, t->irql, depth);
+        break;
+    }
+    default:
+        break;
+    }
+    R.cb_depth--;
+    R.flt_mark = R.log_n;
+}
+
+/* Starts asynchronous I/O on a slot at irql, from the scenario or from a completion. */
+static void flt_async(int slot, int action, KIRQL irql, int depth)
+{
+    cbd_slot *c = &R.cbd[slot];
+    if (R.n_tickets >= MAX_TICKETS) {
+        kfh_trace_event("%*s  skipped: %d asynchronous I/Os in this run already", 2 * depth, "", MAX_TICKETS);
+        return;
+    }
+    ticket *t = &R.tickets[R.n_tickets++];
+    memset(t, 0, sizeof *t);
+    t->slot = slot;
+    t->action = action;
+    kfh_flt_io_in in;
+    kfh_flt_io_pred pred;
+    io_in(&in, c, irql);
+    in.async = 1;
+    in.deferred = R.async_deferred;
+    kfh_oracle_flt_io(&in, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    else
+        c->in_flight = 1; /* until its completion runs */
+    int from = R.log_n;
+    R.flt_mark = R.log_n;
+    NTSTATUS ret = FltPerformAsynchronousIo(c->d, runner_flt_done, t);
+    if (R.expect.stops && !R.aborting) {
+        missed_stop("FltPerformAsynchronousIo");
+        return;
+    }
+    if (R.aborting)
+        return;
+    kfh_flt_io_obs obs;
+    memset(&obs, 0, sizeof obs);
+    /* The consultations of this call, up to its completion callback's own work. */
+    int upto = t->calls ? t->log_at_cb : R.log_n;
+    in.n_decisions = 0;
+    for (int k = from; k < upto && k < LOG_MAX && in.n_decisions < 2; k++) {
+        kf_site s = R.log_site[k];
+        if (s != KF_SITE_FLT_ON_DEMAND && s != KF_SITE_FLT_LOWER)
+            break;
+        in.dsite[in.n_decisions] = s;
+        in.dkind[in.n_decisions++] = R.log_kind[k];
+        obs.sites[obs.n_sites++] = s;
+    }
+    kfh_oracle_flt_io(&in, &pred);
+    obs.ret = ret;
+    obs.callbacks = t->calls;
+    obs.callback_irql = t->irql;
+    if (t->calls) {
+        obs.io_status = t->status;
+        obs.io_info = t->info;
+    } else {
+        obs.io_status = c->live ? c->d->IoStatus.Status : STATUS_PENDING;
+        obs.io_info = pred.io_info;
+    }
+    char b[16];
+    kfh_trace_event("%*s  -> %s calls=%u [%s]", 2 * depth, "", st_name(ret, b, sizeof b), t->calls, pred.rule);
+    if (pred.pending && !t->calls) {
+        t->deferred = 1; /* its callback, when it runs, is the deferred completion */
+        R.pend[R.pend_tail++] = (int)(t - R.tickets);
+    } else if (!t->calls) {
+        c->in_flight = 0;
+    }
+    kfh_finding fs[6];
+    flt_findings(fs, kfh_check_flt_io(&in, &pred, &obs, fs, 6));
+}
+
+static void flt_reuse(int slot, KIRQL irql, int depth)
+{
+    cbd_slot *c = &R.cbd[slot];
+    kfh_stop_pred st;
+    kfh_oracle_flt_reuse(irql, KFH_CBD_LIVE, c->in_flight, c->performed, &st);
+    if (st.stops)
+        R.expect = st;
+    FltReuseCallbackData(c->d);
+    if (R.expect.stops) {
+        missed_stop("FltReuseCallbackData");
+        return;
+    }
+    PFLT_IO_PARAMETER_BLOCK b = c->d->Iopb;
+    int targets_ok = b && b->TargetInstance == c->inst && b->TargetFileObject == (c->file ? &flt_file : NULL);
+    int fields_ok = fields_initial(c->d, 0);
+    c->performed = 0;
+    c->major = 0;
+    c->irp_flags = 0;
+    c->length = 0;
+    kfh_trace_event("%*s  -> reused #%u", 2 * depth, "", c->serial);
+    kfh_finding fs[2];
+    flt_findings(fs, kfh_check_flt_reuse(targets_ok, fields_ok, fs, 2));
+}
+
+static void exec_async(const kfh_op *op)
+{
+    cbd_slot *c = usable_slot(op, 1);
+    if (!c)
+        return;
+    R.async_deferred = op->c & 1;
+    R.async_irql = (KIRQL)((op->c >> 1) % KFH_ASYNC_IRQL_COUNT);
+    if (kf_flt_set_async_mode(R.async_deferred ? KF_FLT_COMPLETE_DEFERRED : KF_FLT_COMPLETE_INLINE, R.async_irql))
+        simple_finding(KFH_INV_FLT_COMPLETION_IRQL, "kf_flt_set_async_mode", "-", "IRQL up to DISPATCH_LEVEL accepted",
+                       "IRQL %u refused", R.async_irql);
+    flt_async((int)(c - R.cbd), op->b % KFH_THEN_COUNT, R.sh.irql, (int)op->depth);
+}
+
+static void exec_run_pending(const kfh_op *op)
+{
+    int first = R.pend_head, last = R.pend_tail;
+    R.running_pending = 1;
+    R.flt_mark = R.log_n;
+    size_t done = kf_flt_run_pending_completions();
+    R.running_pending = 0;
+    if (R.aborting)
+        return;
+    R.pend_head = last;
+    kfh_trace_event("%*s  -> %zu completed", IND(op), done);
+    if (done != (size_t)(last - first))
+        simple_finding(KFH_INV_FLT_ASYNC_ONCE, "kf_flt_run_pending_completions", "-",
+                       "every I/O pending when called completes", "%zu completed, %d pending", done, last - first);
+    for (int k = first; k < last && !R.aborting; k++) {
+        kfh_finding f;
+        if (kfh_check_flt_completions(R.tickets[R.pend[k]].calls, &f))
+            finding(&f);
+    }
+}
+
+static void exec_cbd_reuse(const kfh_op *op)
+{
+    cbd_slot *c = usable_slot(op, 1);
+    if (c)
+        flt_reuse((int)(c - R.cbd), R.sh.irql, (int)op->depth);
+}
+
+static void exec_cbd_free(const kfh_op *op)
+{
+    kfh_stop_pred st;
+    if (op->b == KFH_FREE_FOREIGN) {
+        memset(&flt_foreign, 0, sizeof flt_foreign);
+        kfh_oracle_flt_free(R.sh.irql, KFH_CBD_FOREIGN, 0, 0, &st);
+        R.expect = st;
+        FltFreeCallbackData(&flt_foreign);
+        if (R.expect.stops)
+            missed_stop("FltFreeCallbackData");
+        return;
+    }
+    cbd_slot *c = &R.cbd[op->a % KFH_CBD_SLOTS];
+    if (op->b == KFH_FREE_AGAIN) {
+        /* Only while no allocation since the free could have been given the same block. */
+        if (R.flt_state == 2 || !c->stale || c->live || c->stale_at != R.cbd_allocs) {
+            kfh_trace_event("%*s  skipped: no freed callback data whose block is surely still free", IND(op));
+            return;
+        }
+        kfh_oracle_flt_free(R.sh.irql, KFH_CBD_FREED, 0, c->serial, &st);
+        R.expect = st;
+        FltFreeCallbackData(c->d);
+        if (R.expect.stops)
+            missed_stop("FltFreeCallbackData");
+        return;
+    }
+    if (!usable_slot(op, 1))
+        return;
+    flt_free_slot((int)(c - R.cbd), R.sh.irql, (int)op->depth);
+}
+
+static void runner_lower(void *ctx, kf_flt_lower_io *io)
+{
+    (void)ctx;
+    if (R.lower_set && !io->fault) {
+        io->status = R.lower_status;
+        io->information = R.lower_info;
+    }
+}
+
+static void exec_teardown(const kfh_op *op)
+{
+    unsigned v = op->a % KFH_FLT_VOLUMES;
+    if (R.flt_state != 1 || !R.inst[v]) {
+        kfh_trace_event("%*s  skipped: no instance on volume %u", IND(op), v);
+        return;
+    }
+    if (kf_flt_set_instance_teardown(R.inst[v], (BOOLEAN)op->b)) {
+        simple_finding(KFH_INV_FLT_STATUS, "kf_flt_set_instance_teardown", "-", "a live instance accepts the mark",
+                       "refused");
+        return;
+    }
+    R.teardown = op->b ? (R.teardown | (1u << v)) : (R.teardown & ~(1u << v));
+}
+
+static void exec_unregister(const kfh_op *op)
+{
+    if (R.flt_state != 1) {
+        kfh_trace_event("%*s  skipped: no filter registered", IND(op));
+        return;
+    }
+    kfh_flt_held held[KFH_CBD_SLOTS + MAX_TICKETS];
+    int n = 0;
+    for (int k = R.pend_head; k < R.pend_tail; k++) {
+        const ticket *t = &R.tickets[R.pend[k]];
+        if (t->calls || !R.cbd[t->slot].live)
+            continue;
+        if (t->action == KFH_THEN_REISSUE) {
+            kfh_trace_event("%*s  skipped: a pending completion would start I/O during the teardown", IND(op));
+            return;
+        }
+        held[n].volume = R.cbd[t->slot].vol;
+        held[n].pending = 1;
+        held[n++].then = t->action;
+    }
+    for (int k = 0; k < KFH_CBD_SLOTS; k++)
+        if (R.cbd[k].live && !R.cbd[k].in_flight) {
+            held[n].volume = R.cbd[k].vol;
+            held[n].pending = 0;
+            held[n++].then = KFH_THEN_NOTHING;
+        }
+    kfh_oracle_flt_unregister(R.sh.irql, held, n, R.volumes, R.async_irql, &R.expect);
+    if (R.expect.stops && R.expect.code == DRIVER_VERIFIER_DETECTED_VIOLATION)
+        R.flt_state = 2; /* whatever the stop left behind, the harness no longer predicts it */
+    R.running_pending = 1;
+    R.flt_mark = R.log_n;
+    FltUnregisterFilter(R.filter);
+    R.running_pending = 0;
+    if (R.expect.stops) {
+        missed_stop("FltUnregisterFilter");
+        return;
+    }
+    for (int k = R.pend_head; k < R.pend_tail && !R.aborting; k++) {
+        kfh_finding f;
+        if (kfh_check_flt_completions(R.tickets[R.pend[k]].calls, &f))
+            finding(&f);
+    }
+    R.pend_head = R.pend_tail;
+    R.flt_state = 0;
+    R.filter = NULL;
+    R.instances = R.teardown = 0;
+    memset(R.inst, 0, sizeof R.inst);
+}
+
+/* After a stop: callback data whose completion was interrupted, or that was waiting for a
+ * run of completions the stop cut short, is in a state the rules do not describe. */
+static void flt_after_stop(void)
+{
+    for (int k = 0; k < R.cb_depth && k < 4; k++)
+        R.cbd[R.cb_slot[k]].uncertain = 1;
+    R.cb_depth = 0;
+    if (R.running_pending) {
+        for (int k = R.pend_head; k < R.pend_tail; k++)
+            if (R.tickets[R.pend[k]].calls == 0)
+                R.cbd[R.tickets[R.pend[k]].slot].uncertain = 1;
+        R.pend_head = R.pend_tail;
+        R.running_pending = 0;
+    }
+}
+
+/* At the end of a run: give back the callback data the scenario still holds, as a driver
+ * would before unloading (at PASSIVE_LEVEL). In-flight and uncertain ones stay for kf_reset. */
+static void flt_finish(void)
+{
+    int any = 0;
+    for (int k = 0; k < KFH_CBD_SLOTS; k++)
+        any |= R.cbd[k].live && !R.cbd[k].in_flight && !R.cbd[k].uncertain && R.flt_state != 2;
+    if (!any)
+        return;
+    kf_set_irql(PASSIVE_LEVEL);
+    for (int k = 0; k < KFH_CBD_SLOTS; k++)
+        if (R.cbd[k].live && !R.cbd[k].in_flight && !R.cbd[k].uncertain && R.flt_state != 2) {
+            FltFreeCallbackData(R.cbd[k].d);
+            R.cbd[k].live = 0;
+        }
+}
+
 static void exec_op(uint16_t i)
 {
     const kfh_op *op = &R.s->ops[i];
@@ -495,6 +1179,41 @@ static void exec_op(uint16_t i)
         R.pool[op->a] = NULL;
         R.pool_live--;
         break;
+    case KFH_OP_FLT_START:
+        exec_flt_start(op);
+        break;
+    case KFH_OP_CBD_ALLOC:
+        exec_cbd_alloc(op);
+        break;
+    case KFH_OP_IOPB:
+        exec_iopb(op);
+        break;
+    case KFH_OP_SYNC_IO:
+        exec_sync(op);
+        break;
+    case KFH_OP_ASYNC_IO:
+        exec_async(op);
+        break;
+    case KFH_OP_RUN_PENDING:
+        exec_run_pending(op);
+        break;
+    case KFH_OP_CBD_REUSE:
+        exec_cbd_reuse(op);
+        break;
+    case KFH_OP_CBD_FREE:
+        exec_cbd_free(op);
+        break;
+    case KFH_OP_LOWER:
+        R.lower_set = op->a != 0;
+        R.lower_status = kfh_lower_status_at(op->a);
+        R.lower_info = op->size_raw;
+        break;
+    case KFH_OP_TEARDOWN:
+        exec_teardown(op);
+        break;
+    case KFH_OP_FLT_UNREGISTER:
+        exec_unregister(op);
+        break;
     default:
         break;
     }
@@ -536,6 +1255,7 @@ static void run_top(uint16_t i)
                         (unsigned long long)st.param[1], st.routine ? st.routine : "-",
                         R.expect.stops ? "predicted" : "NOT predicted");
         R.sh = R.top;
+        flt_after_stop();
         kfh_finding f;
         if (!R.aborting && kfh_check_stop(&R.expect, &st, &f)) {
             f.op = i;
@@ -595,6 +1315,8 @@ int kfh_run(const kfh_scenario *s, const kfh_config *cfg, kfh_result *res)
     kfh_trace_begin();
     kfh_trace_echo(cfg->echo);
     kf_set_fault_hook(runner_hook, NULL);
+    kf_flt_set_lower_hook(runner_lower, NULL);
+    R.async_irql = PASSIVE_LEVEL;
     char pname[32];
     kfh_trace_event("run version=%u ops=%u profile=%s plan=%s sites=%s nest_limit=%llu", s->version, s->n,
                     kf_profile_name(&base, pname, sizeof pname), kfh_plan_kind_name(cfg->plan.kind), cfg->plan.sites,
@@ -609,6 +1331,8 @@ int kfh_run(const kfh_scenario *s, const kfh_config *cfg, kfh_result *res)
             R.pool[k] = NULL;
             R.pool_live--;
         }
+    if (!R.aborting)
+        flt_finish();
     check_leaks("at the end of the run");
     const kf_fault_stats *ms = kf_fault_get_stats();
     const kfh_site_stats *ps = kfh_plan_stats(R.plan);

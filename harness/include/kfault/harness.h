@@ -273,6 +273,87 @@ void kfh_oracle_terminate(unsigned depth, ULONG_PTR thread, kfh_stop_pred *out);
 /* Pool allocation at irql (K-8): a stop, or which site is consulted. */
 void kfh_oracle_pool_alloc(KIRQL irql, int paged, kfh_stop_pred *out);
 
+/* ---- Filter Manager (rules F-* of model/SEMANTICS.md, facts of ROUTINES.md) ------------ */
+/* FltRegisterFilter + FltStartFiltering of the harness's own filter on `volumes` volumes. */
+typedef struct kfh_flt_start_pred {
+    kfh_stop_pred stop;
+    NTSTATUS status;             /* FltRegisterFilter's */
+    unsigned instances;          /* bit v: volume v has an instance */
+    int n_sites;
+    kf_site sites[1 + KFH_FLT_VOLUMES];
+} kfh_flt_start_pred;
+/* dkind[i]: the decision of the i-th consultation (register, then one per volume). */
+void kfh_oracle_flt_start(KIRQL irql, unsigned volumes, const kf_fault_kind *dkind, int n_decisions,
+                          kfh_flt_start_pred *out);
+
+typedef struct kfh_flt_alloc_in {
+    kf_profile profile;
+    int ex;
+    KIRQL irql;
+    int instance_null;           /* Instance passed as NULL (asked for, or no instance there) */
+    int teardown;                /* the instance is marked as being torn down */
+    ULONG flags;                 /* Ex only */
+    int n_decisions;
+    kf_site dsite[4];
+    kf_fault_kind dkind[4];
+} kfh_flt_alloc_in;
+typedef struct kfh_flt_alloc_pred {
+    kfh_stop_pred stop;
+    NTSTATUS status;
+    int n_sites;
+    kf_site sites[2];
+    const char *rule;
+} kfh_flt_alloc_pred;
+void kfh_oracle_flt_alloc(const kfh_flt_alloc_in *in, kfh_flt_alloc_pred *out);
+
+/* One FltPerformSynchronousIo / FltPerformAsynchronousIo, or the deferred completion of one. */
+typedef struct kfh_flt_io_in {
+    int async;
+    int completion;              /* the deferred completion of an asynchronous I/O */
+    KIRQL irql;                  /* of the caller (of the code that completes it, for completion) */
+    int prealloc;                /* allocated with the preallocate flag */
+    int in_flight;               /* its asynchronous I/O has not completed */
+    UCHAR major;
+    ULONG irp_flags, length;
+    int deferred;                /* asynchronous mode: deferred (else inline) */
+    KIRQL completion_irql;       /* the chosen completion IRQL */
+    int lower_set;               /* the lower layers answer lower_status / lower_info */
+    NTSTATUS lower_status;
+    ULONG_PTR lower_info;
+    int n_decisions;
+    kf_site dsite[4];
+    kf_fault_kind dkind[4];
+} kfh_flt_io_in;
+typedef struct kfh_flt_io_pred {
+    kfh_stop_pred stop;
+    NTSTATUS ret;                /* FltPerformAsynchronousIo's return value */
+    unsigned callbacks;          /* completion calls before the routine returns */
+    KIRQL callback_irql;
+    int pending;                 /* left for kf_flt_run_pending_completions */
+    NTSTATUS io_status;          /* IoStatus when the I/O completed (STATUS_PENDING while pending) */
+    ULONG_PTR io_info;
+    int n_sites;
+    kf_site sites[2];
+    const char *rule;
+} kfh_flt_io_pred;
+void kfh_oracle_flt_io(const kfh_flt_io_in *in, kfh_flt_io_pred *out);
+
+/* The state of callback data a routine is given, as the harness knows it. */
+typedef enum kfh_cbd_state { KFH_CBD_LIVE, KFH_CBD_FREED, KFH_CBD_FOREIGN } kfh_cbd_state;
+/* FltReuseCallbackData (F-13) and FltFreeCallbackData (F-12): stops only. `serial` is the
+ * run's 1-based number of the callback data (for a double free). */
+void kfh_oracle_flt_reuse(KIRQL irql, kfh_cbd_state st, int in_flight, int performed, kfh_stop_pred *out);
+void kfh_oracle_flt_free(KIRQL irql, kfh_cbd_state st, int in_flight, unsigned serial, kfh_stop_pred *out);
+/* FltUnregisterFilter (F-6): the callback data still allocated, pending ones in the order
+ * their I/O started, with what each completion does (KFH_THEN_*; REISSUE is not predicted). */
+typedef struct kfh_flt_held {
+    unsigned volume;
+    int pending;
+    int then;
+} kfh_flt_held;
+void kfh_oracle_flt_unregister(KIRQL irql, const kfh_flt_held *held, int n, unsigned volumes, KIRQL completion_irql,
+                               kfh_stop_pred *out);
+
 /* ==== Findings ======================================================================= */
 typedef struct kfh_finding {
     int inv;                 /* KFH_INV_* */
@@ -302,6 +383,34 @@ typedef struct kfh_expand_obs {
  * (at most max) and returns how many it found. Routine names come from in->ex. */
 int kfh_check_expand(const kfh_expand_in *in, const kfh_expand_pred *pred, const kfh_expand_obs *obs,
                      kfh_finding *out, int max);
+/* What the runner saw of one allocation. The *_ok fields hold for a successful one. */
+typedef struct kfh_flt_alloc_obs {
+    NTSTATUS status;
+    int ret_null;                /* *RetNewCallbackData is NULL */
+    int targets_ok;              /* Iopb->TargetInstance / TargetFileObject as passed */
+    int fields_ok;               /* Flags, Iopb codes and parameters, IoStatus, contexts as F-10 says */
+    int n_sites;
+    kf_site sites[8];
+} kfh_flt_alloc_obs;
+int kfh_check_flt_alloc(const kfh_flt_alloc_in *in, const kfh_flt_alloc_pred *pred, const kfh_flt_alloc_obs *obs,
+                        kfh_finding *out, int max);
+
+typedef struct kfh_flt_io_obs {
+    NTSTATUS ret;                /* async only */
+    unsigned callbacks;          /* completion calls seen before the routine returned */
+    KIRQL callback_irql;
+    NTSTATUS io_status;
+    ULONG_PTR io_info;
+    int n_sites;
+    kf_site sites[8];
+} kfh_flt_io_obs;
+int kfh_check_flt_io(const kfh_flt_io_in *in, const kfh_flt_io_pred *pred, const kfh_flt_io_obs *obs,
+                     kfh_finding *out, int max);
+/* After FltReuseCallbackData returned (F-13). */
+int kfh_check_flt_reuse(int targets_ok, int fields_ok, kfh_finding *out, int max);
+/* A completion callback called `calls` times for one asynchronous I/O (F-15). */
+int kfh_check_flt_completions(unsigned calls, kfh_finding *out);
+
 /* Compares a stop with the prediction (either may be absent). Returns 1 and fills *out when
  * they disagree. */
 int kfh_check_stop(const kfh_stop_pred *pred, const kf_stop *actual, kfh_finding *out);
