@@ -462,6 +462,10 @@ void kfh_report(FILE *f, const kfh_finding *fd, const kfh_scenario *s);
 /* The whole pipeline for a fuzz target: bytes -> scenario -> run -> verdict, in abort mode
  * with the options in force. Unknown versions and empty inputs return early. Returns 0. */
 int kfh_fuzz_one(const uint8_t *data, size_t size);
+/* For scenario targets' LLVMFuzzerInitialize, before the options are first read: grants
+ * callouts 128 KiB of stack_slack (the interpreter's own frames run inside them) unless
+ * KFAULT_OPTIONS sets stack_slack. */
+void kfh_default_scenario_slack(void);
 
 #ifdef __cplusplus
 }
