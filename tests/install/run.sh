@@ -68,6 +68,14 @@ cp "$here/drv.c" "$tmp/pc/"
 check_sanitized "$tmp/pc/a.out" "pkg-config build"
 (cd "$tmp/pc" && ./a.out) || fail "drv built with pkg-config exited with status $?"
 echo "pkg-config build: drv ran and exited 0"
+cp "$here/minifilter.c" "$tmp/pc/"
+(
+    cd "$tmp/pc"
+    # shellcheck disable=SC2046 # the flags are meant to split into words
+    "$cc" -o minifilter minifilter.c $(pkg-config --cflags --libs kfault)
+) || fail "the one-line pkg-config build of minifilter.c failed"
+(cd "$tmp/pc" && ./minifilter) || fail "the minifilter did not get its instance through FltRegisterFilter + FltStartFiltering"
+echo "pkg-config build: the minifilter got its instance and unregistered cleanly"
 
 echo "== find_package(kfault) + kfault::model"
 mkdir "$tmp/consumer"
