@@ -46,15 +46,4 @@ static const kfh_driver_target target = {
     .check = check,
 };
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    (void)kf_options_get();
-    return 0;
-}
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-    return kfh_driver_fuzz_one(&target, data, size);
-}
+KFH_DRIVER_FUZZ_MAIN(target)

@@ -70,6 +70,22 @@ int kfh_driver_run(const kfh_driver_target *t, const uint8_t *data, size_t size,
  * Returns 0. */
 int kfh_driver_fuzz_one(const kfh_driver_target *t, const uint8_t *data, size_t size);
 
+/* The libFuzzer entry points of a driver target: options read before the first input, then
+ * every input through kfh_driver_fuzz_one. One line in a target: KFH_DRIVER_FUZZ_MAIN(target). */
+#define KFH_DRIVER_FUZZ_MAIN(target_var)                                   \
+    int LLVMFuzzerInitialize(int *argc, char ***argv)                      \
+    {                                                                      \
+        (void)argc;                                                        \
+        (void)argv;                                                        \
+        (void)kf_options_get();                                            \
+        return 0;                                                          \
+    }                                                                      \
+    int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);          \
+    int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)           \
+    {                                                                      \
+        return kfh_driver_fuzz_one(&(target_var), data, size);             \
+    }
+
 /* Systematic target's body: every fail_nth of the scenario, each run checked; a finding
  * prints its report and aborts. Returns 0. */
 int kfh_systematic_fuzz_one(const uint8_t *data, size_t size);
