@@ -142,7 +142,7 @@ start_fuzz() { # start_fuzz TARGET: one libFuzzer process in the background; pid
 # Set-cover merge of the staged inputs: the merge writes into a hard-linked copy of the
 # corpus, and only files new there are copied into the corpus, atomically.
 merge_one() {
-    local t=$1 stage f name added=0
+    local t=$1 stage f name seeds added=0
     [ -n "$(ls -A "$runs/$t.new" 2>/dev/null)" ] || { echo 0 >"$runs/$t.added"; return 0; }
     stage=$runs/$t.merge
     rm -rf "$stage"
@@ -154,10 +154,12 @@ merge_one() {
         echo 0 >"$runs/$t.added"
         return 0
     fi
+    seeds=" $(kf_named_hashes "$corpus_root/$t" | tr '\n' ' ') "
     for f in "$stage"/*; do
         [ -f "$f" ] || continue
         name=$(basename "$f")
         [ -e "$corpus_root/$t/$name" ] && continue
+        case "$seeds" in *" $name "*) continue ;; esac
         # Merge output is named by content; a file cut short by an interrupt is not.
         [[ "$name" =~ ^[0-9a-f]{40}$ ]] && [ "$(sha1sum "$f" | cut -c1-40)" = "$name" ] || continue
         if kf_put_atomic "$f" "$corpus_root/$t/$name" || kf_put_atomic "$f" "$corpus_root/$t/$name"; then

@@ -169,7 +169,8 @@ kf_slug() {
 kf_put_atomic() {
     local src=$1 dest=$2 tmp
     tmp=$(mktemp "$(dirname "$dest")/.kfault-tmp.XXXXXX") || return 1
-    if cp "$src" "$tmp" && mv -f "$tmp" "$dest"; then
+    # mktemp makes the file private; the result gets the modes of a file made by cp.
+    if cp "$src" "$tmp" && chmod "$(printf '%o' $((0666 & ~0$(umask))))" "$tmp" && mv -f "$tmp" "$dest"; then
         return 0
     fi
     rm -f "$tmp"
@@ -190,4 +191,12 @@ kf_writable() {
         return 1
     fi
     rm -f "$tmp"
+}
+
+# kf_named_hashes DIR: the SHA-1 of every file directly in DIR whose name is not already
+# its SHA-1 (the committed seeds), one a line; a merge result equal to a seed is a copy.
+kf_named_hashes() {
+    find "$1" -maxdepth 1 -type f ! -name '.*' -printf '%f\n' 2>/dev/null | while IFS= read -r n; do
+        [[ "$n" =~ ^[0-9a-f]{40}$ ]] || sha1sum "$1/$n" | cut -c1-40
+    done
 }
