@@ -178,6 +178,12 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
 fi
 
+# ---- Optional: gnuplot, for the plot check of the user's scripts (skipped without it) ----
+if uses fuzz && ! command -v gnuplot >/dev/null 2>&1; then
+    missing=(gnuplot-nox)
+    install_missing || echo "test.sh: gnuplot is not installed (apt-get install gnuplot-nox); the plot check is skipped"
+fi
+
 cmake_version=$(cmake --version | sed -n 's/^cmake version \([0-9]*\.[0-9]*\).*/\1/p')
 case "$cmake_version" in
     3.1[0-9] | 3.20 | 3.[0-9] | [0-2].*)

@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# scripts/coverage.sh - source-based coverage of model/ and harness/ reached by the corpus,
+# and a picture of fuzzing runs.
+#
+# Default mode: builds the coverage preset (clang -fprofile-instr-generate
+# -fcoverage-mapping; fuzz targets linked with the replay main), replays every corpus
+# folder (or the folders given) with its target, merges the profiles with llvm-profdata,
+# writes an HTML report with llvm-cov show and prints llvm-cov report's summary (lines,
+# functions, regions, branches).
+# --plot mode: draws coverage and exec/s over time from libFuzzer logs with gnuplot.
+# It calls the build, the binaries and the LLVM tools; it never computes coverage itself.
+set -eu
+
+usage() {
+    cat <<'EOF'
+usage: scripts/coverage.sh [options] [DIR...]
+       scripts/coverage.sh --plot [--output PNG] LOG...
+
+Coverage: replays each DIR (default: corpus/TARGET for every target with a corpus;
+the target is the nearest directory of the path named after one) with the coverage
+build, then writes OUT/html/index.html and OUT/summary.txt and prints the summary.
+  --output-dir OUT  where the report goes (default build/coverage-report)
+  --corpus-dir DIR  corpus root for the default folders (default corpus)
+  --no-build        use build/coverage as it is, without building
+
+--plot: reads libFuzzer logs (the "#N ... cov: C ... exec/s: E" status lines; several
+rounds of scripts/fuzz.sh in one log follow each other) and draws coverage and exec/s
+against time, one line per log, into PNG (default build/fuzz-run.png). Time is
+N / exec/s in whole seconds (libFuzzer's exec/s is the runs so far over the whole
+seconds elapsed).
+Needs gnuplot (Debian: apt-get install gnuplot-nox).
+
+Exit status: 0 done, 1 an input crashed while replaying (its profile is lost; the
+report covers the rest), 2 error (bad usage, missing tool or file, build failure).
+EOF
+}
+
+kf_prog=coverage.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+plot_logs() { # plot_logs PNG LOG...
+    local png=$1 log i=0 plots_cov="" plots_eps="" title
+    shift
+    command -v gnuplot >/dev/null 2>&1 || kf_die 2 "gnuplot is not installed: apt-get install gnuplot-nox"
+    [ $# -gt 0 ] || kf_die 2 "--plot needs at least one libFuzzer log"
+    for log in "$@"; do
+        [ -f "$log" ] && [ -r "$log" ] || kf_die 2 "cannot read log $log"
+    done
+    [ -d "$(dirname "$png")" ] || kf_die 2 "no folder for $png"
+    data=$(mktemp "${TMPDIR:-/tmp}/kfault-plot.XXXXXX")
+    script=$data.gp
+    trap '[ -z "$data" ] || rm -f "$data" "$script"' EXIT
+    for log in "$@"; do
+        # One block per log: seconds, coverage, exec/s. A new round starts after the last.
+        awk '
+            /^== round / { offset = last; next }
+            /^#[0-9]+[ \t]/ && / cov: / && / exec\/s: / {
+                n = substr($1, 2) + 0
+                for (k = 1; k < NF; k++) {
+                    if ($k == "cov:") cov = $(k + 1)
+                    if ($k == "exec/s:") eps = $(k + 1) + 0
+                }
+                # exec/s is runs / whole seconds elapsed: the quotient is that second.
+                t = offset + (eps > 0 ? int(n / eps + 0.5) : 0)
+                last = t
+                printf "%.2f %s %s\n", t, cov, eps
+                lines++
+            }
+            END { if (!lines) print "0 0 0" }' "$log" >>"$data"
+        printf '\n\n' >>"$data"
+        title=$(basename "$log" .log)
+        plots_cov+="${plots_cov:+, }'$data' index $i using 1:2 with lines title '$title'"
+        plots_eps+="${plots_eps:+, }'$data' index $i using 1:3 with lines title '$title'"
+        i=$((i + 1))
+    done
+    local tmp_png
+    tmp_png=$(mktemp "$(dirname "$png")/.kfault-tmp.XXXXXX")
+    cat >"$script" <<EOF
+set terminal png size 1000,800 noenhanced
+set output '$tmp_png'
+set multiplot layout 2,1 title 'kfault fuzzing run'
+set grid
+set key outside right
+set xlabel 'seconds'
+set ylabel 'coverage (libFuzzer cov:)'
+plot $plots_cov
+set ylabel 'exec/s'
+plot $plots_eps
+unset multiplot
+EOF
+    if ! gnuplot "$script" 2>"$data.err"; then
+        cat "$data.err" >&2
+        rm -f "$tmp_png" "$data.err"
+        kf_die 2 "gnuplot failed"
+    fi
+    rm -f "$data.err"
+    chmod 644 "$tmp_png"
+    mv -f "$tmp_png" "$png"
+    echo "coverage.sh: wrote $png ($# log(s))"
+}
+
+mode=report
+data=""
+script=""
+out=$kf_root/build/coverage-report
+png=$kf_root/build/fuzz-run.png
+corpus_root=$kf_root/corpus
+build=1
+args=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+    -h | --help) usage; exit 0 ;;
+    --plot) mode=plot; shift ;;
+    --output) [ $# -ge 2 ] && [ -n "$2" ] || kf_die 2 "--output needs a file"; png=$2; shift 2 ;;
+    --output-dir) [ $# -ge 2 ] && [ -n "$2" ] || kf_die 2 "--output-dir needs a folder"; out=${2%/}; shift 2 ;;
+    --corpus-dir) [ $# -ge 2 ] && [ -n "$2" ] || kf_die 2 "--corpus-dir needs a folder"; corpus_root=${2%/}; shift 2 ;;
+    --no-build) build=0; shift ;;
+    -*) kf_die 2 "unknown option '$1' (see --help)" ;;
+    *) args+=("$1"); shift ;;
+    esac
+done
+
+if [ "$mode" = plot ]; then
+    plot_logs "$png" "${args[@]}"
+    exit 0
+fi
+
+profdata=$(kf_llvm_tool llvm-profdata) || kf_die 2 "llvm-profdata not found: apt-get install llvm"
+llvmcov=$(kf_llvm_tool llvm-cov) || kf_die 2 "llvm-cov not found: apt-get install llvm"
+for d in "${args[@]}"; do
+    [ -d "$d" ] || kf_die 2 "not a folder: $d"
+done
+[ "$build" = 0 ] || kf_build coverage
+bin=$kf_root/build/coverage/fuzz_targets
+[ -d "$bin" ] || kf_die 2 "no coverage build in build/coverage (run without --no-build)"
+
+dirs=()
+dir_targets=()
+if [ ${#args[@]} -eq 0 ]; then
+    for d in "$corpus_root"/*/; do
+        [ -d "$d" ] || continue
+        t=$(basename "$d")
+        kf_is_target "$t" coverage || continue
+        dirs+=("${d%/}")
+        dir_targets+=("$t")
+    done
+    [ ${#dirs[@]} -gt 0 ] || kf_die 2 "no target has a corpus in $corpus_root"
+else
+    for d in "${args[@]}"; do
+        t=$(kf_target_from_path "$d/." coverage) || kf_die 2 "cannot tell the target of $d from its path"
+        dirs+=("$d")
+        dir_targets+=("$t")
+    done
+fi
+
+mkdir -p "$out" || kf_die 2 "cannot create $out"
+rm -rf "$out/profraw"
+mkdir -p "$out/profraw"
+status=0
+objects=()
+for k in "${!dirs[@]}"; do
+    t=${dir_targets[$k]}
+    d=${dirs[$k]}
+    echo "== replaying $d with $t"
+    if ! LLVM_PROFILE_FILE="$out/profraw/$t-%p.profraw" "$bin/$t" "$d" >"$out/profraw/$t.log" 2>&1; then
+        tail -20 "$out/profraw/$t.log" >&2
+        echo "coverage.sh: warning: an input of $d crashed $t (log above); its profile is lost" >&2
+        status=1
+    fi
+    case " ${objects[*]-} " in *" $bin/$t "*) ;; *) objects+=("$bin/$t") ;; esac
+done
+shopt -s nullglob
+raws=("$out"/profraw/*.profraw)
+[ ${#raws[@]} -gt 0 ] || kf_die 2 "no profile was written"
+"$profdata" merge -sparse "${raws[@]}" -o "$out/kfault.profdata" || kf_die 2 "llvm-profdata merge failed"
+
+objargs=("${objects[0]}")
+for o in "${objects[@]:1}"; do objargs+=(-object "$o"); done
+sources=("$kf_root/model" "$kf_root/harness")
+rm -rf "$out/html"
+"$llvmcov" show -format=html -output-dir="$out/html" -show-branches=count -instr-profile="$out/kfault.profdata" \
+    "${objargs[@]}" "${sources[@]}" >/dev/null || kf_die 2 "llvm-cov show failed"
+"$llvmcov" report -show-branch-summary -instr-profile="$out/kfault.profdata" "${objargs[@]}" "${sources[@]}" \
+    >"$out/summary.txt.tmp" || kf_die 2 "llvm-cov report failed"
+mv -f "$out/summary.txt.tmp" "$out/summary.txt"
+sed "s|$kf_root/||" "$out/summary.txt"
+echo
+awk '$1 == "TOTAL" { printf "coverage.sh: model/ and harness/: lines %s, branches %s\n", $10, $13 }' "$out/summary.txt"
+echo "coverage.sh: HTML report in $out/html/index.html"
+exit $status
