@@ -856,6 +856,10 @@ static VOID FLTAPI runner_flt_done(PFLT_CALLBACK_DATA d, PFLT_CONTEXT ctx)
     if (R.cb_depth < 4)
         R.cb_slot[R.cb_depth] = t->slot;
     R.cb_depth++;
+    /* The completion's own calls get their own predictions: the stop expected of the call
+     * that completes the I/O (FltUnregisterFilter's 0x2008) is not theirs. */
+    kfh_stop_pred outer = R.expect;
+    memset(&R.expect, 0, sizeof R.expect);
     switch (t->action) {
     case KFH_THEN_FREE:
         flt_free_slot(t->slot, t->irql, depth);
@@ -883,6 +887,8 @@ static VOID FLTAPI runner_flt_done(PFLT_CALLBACK_DATA d, PFLT_CONTEXT ctx)
     }
     R.cb_depth--;
     R.flt_mark = R.log_n;
+    if (!R.expect.stops)
+        R.expect = outer;
 }
 
 /* Starts asynchronous I/O on a slot at irql, from the scenario or from a completion. */
@@ -1101,8 +1107,11 @@ static void exec_unregister(const kfh_op *op)
             held[n++].then = KFH_THEN_NOTHING;
         }
     kfh_oracle_flt_unregister(R.sh.irql, held, n, R.volumes, R.async_irql, &R.expect);
-    if (R.expect.stops && R.expect.code == DRIVER_VERIFIER_DETECTED_VIOLATION)
-        R.flt_state = 2; /* whatever the stop left behind, the harness no longer predicts it */
+    /* Once the teardown has begun, a stop inside it (callback data left over, or a stop in a
+     * completion it runs) leaves a filter the harness no longer predicts; the IRQL check on
+     * entry (F-2) stops before anything changed. */
+    if (R.sh.irql <= APC_LEVEL)
+        R.flt_state = 2;
     R.running_pending = 1;
     R.flt_mark = R.log_n;
     FltUnregisterFilter(R.filter);
@@ -1124,18 +1133,17 @@ static void exec_unregister(const kfh_op *op)
     memset(R.inst, 0, sizeof R.inst);
 }
 
-/* After a stop: callback data whose completion was interrupted, or that was waiting for a
- * run of completions the stop cut short, is in a state the rules do not describe. */
+/* After a stop: callback data whose completion was interrupted is in a state the rules do
+ * not describe. A run of completions the stop cut short completed, in start order, those
+ * whose callback was called; the model keeps the others pending, and so does the harness. */
 static void flt_after_stop(void)
 {
     for (int k = 0; k < R.cb_depth && k < 4; k++)
         R.cbd[R.cb_slot[k]].uncertain = 1;
     R.cb_depth = 0;
     if (R.running_pending) {
-        for (int k = R.pend_head; k < R.pend_tail; k++)
-            if (R.tickets[R.pend[k]].calls == 0)
-                R.cbd[R.tickets[R.pend[k]].slot].uncertain = 1;
-        R.pend_head = R.pend_tail;
+        while (R.pend_head < R.pend_tail && R.tickets[R.pend[R.pend_head]].calls)
+            R.pend_head++;
         R.running_pending = 0;
     }
 }
