@@ -169,8 +169,11 @@ static uint8_t *read_all(const char *path, size_t *len)
 /* The bytes of src/NAME.txt, encoded; 1 when they equal the .bin's. */
 static int matches_source(const char *dir, const char *name, const uint8_t *bin, size_t len)
 {
-    char path[512], err[256];
-    snprintf(path, sizeof path, "%s/src/%.*s.txt", dir, (int)(strlen(name) - 4), name);
+    char path[1280], err[256];
+    if (snprintf(path, sizeof path, "%s/src/%.*s.txt", dir, (int)(strlen(name) - 4), name) >= (int)sizeof path) {
+        kft_fail(__FILE__, __LINE__, "%s/%s: path too long", dir, name);
+        return 0;
+    }
     static kfh_scenario s;
     static uint8_t enc[4096];
     if (kfh_scenario_load(path, &s, err, sizeof err)) {
