@@ -35,7 +35,8 @@ static const char *const usage_encode =
     "Reads the scenario in FILE (text or bytes) and writes its canonical byte form to OUT.\n";
 
 static const char *const usage_run =
-    "usage: kfault run [--options TEXT] [--quiet] [--expect-hash HASH] [--enumerate[=MAX]] FILE\n"
+    "usage: kfault run [--options TEXT] [--quiet] [--expect-hash HASH] [--enumerate[=MAX]]\n"
+    "                  [--flt-prologue] [--reach] FILE\n"
     "Runs the scenario in FILE (bytes or text) from a fresh model, checking every operation\n"
     "against the oracle and the invariants. Prints the trace, the verdict and the trace hash.\n"
     "  --options TEXT     KFAULT_OPTIONS for this run (replaces the environment's)\n"
@@ -43,6 +44,10 @@ static const char *const usage_run =
     "  --expect-hash HASH exit 1 unless the trace hash is HASH (0x... as printed)\n"
     "  --enumerate[=MAX]  systematic fault injection: run with fail_nth = 1, 2, ... until a\n"
     "                     run injects nothing (at most MAX runs, default 1000)\n"
+    "  --flt-prologue     start the filter first, as flt_fuzz and mixed_fuzz do: a version-2\n"
+    "                     scenario not starting with flt_start gets `flt_start 4` in front\n"
+    "  --reach            after the run(s), list the operations executed, the fault sites\n"
+    "                     consulted and failed, and every outcome of a routine reached\n"
     "Exit status: 0 clean, 1 finding or hash mismatch, 2 error.\n";
 
 static const char *const usage_list =
@@ -137,7 +142,7 @@ static int cmd_encode(int argc, char **argv)
 static int cmd_run(int argc, char **argv)
 {
     const char *path = NULL, *options = NULL, *expect = NULL;
-    int quiet = 0;
+    int quiet = 0, prologue = 0, want_reach = 0;
     unsigned long enumerate = 0;
     if (wants_help(argc, argv)) {
         fputs(usage_run, stdout);
@@ -150,6 +155,10 @@ static int cmd_run(int argc, char **argv)
             expect = argv[++i];
         else if (!strcmp(argv[i], "--quiet"))
             quiet = 1;
+        else if (!strcmp(argv[i], "--flt-prologue"))
+            prologue = 1;
+        else if (!strcmp(argv[i], "--reach"))
+            want_reach = 1;
         else if (!strcmp(argv[i], "--enumerate"))
             enumerate = 1000;
         else if (!strncmp(argv[i], "--enumerate=", 12)) {
@@ -188,6 +197,15 @@ static int cmd_run(int argc, char **argv)
         free(res);
         return 2;
     }
+    kfh_reach *reach = want_reach ? calloc(1, sizeof *reach) : NULL;
+    if (want_reach && !reach) {
+        free(s);
+        free(res);
+        return fail("out of memory%s%s", "", "");
+    }
+    cfg.reach = reach;
+    if (prologue && kfh_scenario_flt_prologue(s, KFH_PROLOGUE_VOLUMES))
+        printf("prologue: flt_start %u in front of the scenario\n", KFH_PROLOGUE_VOLUMES);
     int rc = 0;
     if (enumerate) {
         kfh_enum_result er;
@@ -219,6 +237,9 @@ static int cmd_run(int argc, char **argv)
             rc = 1;
         }
     }
+    if (reach)
+        kfh_reach_print(stdout, reach);
+    free(reach);
     free(s);
     free(res);
     return rc;

@@ -108,6 +108,7 @@ static struct runner {
 } R;
 
 static void exec_range(uint16_t first, uint16_t end);
+static const char *st_name(NTSTATUS s, char *buf, size_t len);
 
 /* ---- Findings ------------------------------------------------------------------------ */
 
@@ -155,6 +156,33 @@ static void missed_stop(const char *routine)
     snprintf(f.routine, sizeof f.routine, "%s", routine);
     memset(&R.expect, 0, sizeof R.expect);
     finding(&f);
+}
+
+/* ---- Reach (kfh_config.reach) ------------------------------------------------------- */
+
+static void reach(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void reach(const char *fmt, ...)
+{
+    if (!R.cfg->reach || R.aborting)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    kfh_reach_voutcome(R.cfg->reach, fmt, ap);
+    va_end(ap);
+}
+
+/* Traces why the current operation does nothing, and counts it as skipped. */
+static void skip_event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void skip_event(const char *fmt, ...)
+{
+    char line[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    kfh_trace_event("%s", line);
+    if (R.cfg->reach)
+        R.cfg->reach->skipped[R.s->ops[R.cur_op].code % KFH_OP_COUNT_V2]++;
 }
 
 /* ---- Fault hook ---------------------------------------------------------------------- */
@@ -348,6 +376,8 @@ static void exec_expand(uint16_t i)
     kfh_trace_event("%*s  -> status=0x%08X path=%s calls=%u waited=%d [%s]", 2 * (int)op->depth, "",
                     (unsigned)status, (unsigned)obs.rec.path < 4 ? paths[obs.rec.path] : "?", obs.calls,
                     obs.rec.waited ? 1 : 0, pred.rule ? pred.rule : "-");
+    char sb[16];
+    reach("%s: %s", expand_routine(in->ex), st_name(status, sb, sizeof sb));
     if (obs.calls)
         kfh_trace_note("real stack granted 0x%llx used 0x%llx", (unsigned long long)obs.rec.real_stack_granted,
                        (unsigned long long)obs.rec.real_stack_used);
@@ -395,6 +425,7 @@ static void exec_irql(uint16_t i, int raise)
         missed_stop(raise ? "KeRaiseIrql" : "KeLowerIrql");
         return;
     }
+    reach("%s: %s", raise ? "KeRaiseIrql" : "KeLowerIrql", raise ? "raised" : "lowered");
     if (raise && old != R.sh.irql)
         simple_finding(KFH_INV_STATE_QUERIES, "KeRaiseIrql", "-", "OldIrql is the IRQL before the raise",
                        "OldIrql %u, IRQL before %u", old, R.sh.irql);
@@ -424,6 +455,8 @@ static void exec_raise(uint16_t i)
             caught = 1;
             got = GetExceptionCode();
         }
+        if (caught)
+            reach("ExRaiseStatus: caught by the handler");
         if (!caught || got != code)
             simple_finding(KFH_INV_EXCEPTION_CAUGHT, "ExRaiseStatus", "-", "the handler around the raise runs with its code",
                            caught ? "handler ran with 0x%08X" : "handler did not run (0x%08X)", (unsigned)got);
@@ -455,7 +488,7 @@ static void exec_pool_alloc(uint16_t i)
 {
     const kfh_op *op = &R.s->ops[i];
     if (R.pool[op->a]) {
-        kfh_trace_event("%*s  skipped: slot %u holds a block", 2 * (int)op->depth, "", op->a);
+        skip_event("%*s  skipped: slot %u holds a block", 2 * (int)op->depth, "", op->a);
         return;
     }
     kfh_oracle_pool_alloc(R.sh.irql, op->b, &R.expect);
@@ -470,6 +503,7 @@ static void exec_pool_alloc(uint16_t i)
         R.pool_live++;
     }
     kfh_trace_event("%*s  -> %s", 2 * (int)op->depth, "", p ? "block" : "NULL");
+    reach("ExAllocatePoolWithTag: %s", p ? "block" : "NULL");
     if (R.log_n - log_start != 1 || R.log_site[log_start] != KF_SITE_POOL) {
         simple_finding(KFH_INV_SITES_PREDICTED, "ExAllocatePoolWithTag", "ex.pool", "sites consulted: [ex.pool]",
                        "%d consultation(s)", R.log_n - log_start);
@@ -537,7 +571,7 @@ static cbd_slot *usable_slot(const kfh_op *op, int need_live)
     else if (!need_live && c->live)
         why = "the slot holds callback data";
     if (why) {
-        kfh_trace_event("%*s  skipped: %s", IND(op), why);
+        skip_event("%*s  skipped: %s", IND(op), why);
         return NULL;
     }
     return c;
@@ -546,7 +580,7 @@ static cbd_slot *usable_slot(const kfh_op *op, int need_live)
 static void exec_flt_start(const kfh_op *op)
 {
     if (R.flt_state) {
-        kfh_trace_event("%*s  skipped: the filter is registered already", IND(op));
+        skip_event("%*s  skipped: the filter is registered already", IND(op));
         return;
     }
     unsigned volumes = op->a > KFH_FLT_VOLUMES ? KFH_FLT_VOLUMES : op->a;
@@ -584,6 +618,11 @@ static void exec_flt_start(const kfh_op *op)
     char b1[16], b2[16];
     kfh_trace_event("%*s  -> register %s start %s instances=0x%x", IND(op), st_name(st, b1, sizeof b1),
                     st == STATUS_SUCCESS ? st_name(start, b2, sizeof b2) : "-", R.instances);
+    reach("FltRegisterFilter: %s", st_name(st, b1, sizeof b1));
+    if (st == STATUS_SUCCESS)
+        reach("FltStartFiltering: %s", st_name(start, b2, sizeof b2));
+    if (st == STATUS_SUCCESS && R.instances != (1u << volumes) - 1u)
+        reach("FltStartFiltering: a volume without an instance");
     int same = n == pred.n_sites;
     for (int k = 0; same && k < n; k++)
         same = sites[k] == pred.sites[k];
@@ -660,6 +699,7 @@ static void exec_cbd_alloc(const kfh_op *op)
     }
     char b[16];
     kfh_trace_event("%*s  -> %s%s [%s]", IND(op), st_name(st, b, sizeof b), d ? "" : " data=NULL", pred.rule);
+    reach("%s: %s", in.ex ? "FltAllocateCallbackDataEx" : "FltAllocateCallbackData", st_name(st, b, sizeof b));
     kfh_finding fs[6];
     flt_findings(fs, kfh_check_flt_alloc(&in, &pred, &obs, fs, 6));
 }
@@ -694,7 +734,7 @@ static void exec_iopb(const kfh_op *op)
     if (!c)
         return;
     if (c->in_flight) {
-        kfh_trace_event("%*s  skipped: its asynchronous I/O has not completed", IND(op));
+        skip_event("%*s  skipped: its asynchronous I/O has not completed", IND(op));
         return;
     }
     c->major = kfh_major_at(op->b);
@@ -749,6 +789,7 @@ static void exec_sync(const kfh_op *op)
     char b[16];
     kfh_trace_event("%*s  -> IoStatus %s info=0x%llx [%s]", IND(op), st_name(obs.io_status, b, sizeof b),
                     (unsigned long long)obs.io_info, pred.rule);
+    reach("FltPerformSynchronousIo: IoStatus %s", st_name(obs.io_status, b, sizeof b));
     kfh_finding fs[6];
     flt_findings(fs, kfh_check_flt_io(&in, &pred, &obs, fs, 6));
 }
@@ -773,6 +814,7 @@ static void flt_free_slot(int slot, KIRQL irql, int depth)
     c->stale = 1;
     c->stale_at = R.cbd_allocs;
     kfh_trace_event("%*s  -> freed #%u", 2 * depth, "", c->serial);
+    reach("FltFreeCallbackData: freed%s", R.cb_depth ? " in a completion" : "");
 }
 
 static VOID FLTAPI runner_flt_done(PFLT_CALLBACK_DATA d, PFLT_CONTEXT ctx)
@@ -792,6 +834,7 @@ static VOID FLTAPI runner_flt_done(PFLT_CALLBACK_DATA d, PFLT_CONTEXT ctx)
     char b[16];
     kfh_trace_event("%*scompletion slot=%d irql=%u IoStatus %s info=0x%llx", 2 * depth, "", t->slot, t->irql,
                     st_name(t->status, b, sizeof b), (unsigned long long)t->info);
+    reach("FltPerformAsynchronousIo: completion IoStatus %s", st_name(t->status, b, sizeof b));
     if (t->deferred) {
         /* The deferred completion itself: the lower layers were asked since the mark. */
         kfh_flt_io_in in;
@@ -813,6 +856,10 @@ static VOID FLTAPI runner_flt_done(PFLT_CALLBACK_DATA d, PFLT_CONTEXT ctx)
     if (R.cb_depth < 4)
         R.cb_slot[R.cb_depth] = t->slot;
     R.cb_depth++;
+    /* The completion's own calls get their own predictions: the stop expected of the call
+     * that completes the I/O (FltUnregisterFilter's 0x2008) is not theirs. */
+    kfh_stop_pred outer = R.expect;
+    memset(&R.expect, 0, sizeof R.expect);
     switch (t->action) {
     case KFH_THEN_FREE:
         flt_free_slot(t->slot, t->irql, depth);
@@ -840,6 +887,8 @@ static VOID FLTAPI runner_flt_done(PFLT_CALLBACK_DATA d, PFLT_CONTEXT ctx)
     }
     R.cb_depth--;
     R.flt_mark = R.log_n;
+    if (!R.expect.stops)
+        R.expect = outer;
 }
 
 /* Starts asynchronous I/O on a slot at irql, from the scenario or from a completion. */
@@ -847,7 +896,7 @@ static void flt_async(int slot, int action, KIRQL irql, int depth)
 {
     cbd_slot *c = &R.cbd[slot];
     if (R.n_tickets >= MAX_TICKETS) {
-        kfh_trace_event("%*s  skipped: %d asynchronous I/Os in this run already", 2 * depth, "", MAX_TICKETS);
+        skip_event("%*s  skipped: %d asynchronous I/Os in this run already", 2 * depth, "", MAX_TICKETS);
         return;
     }
     ticket *t = &R.tickets[R.n_tickets++];
@@ -899,6 +948,7 @@ static void flt_async(int slot, int action, KIRQL irql, int depth)
     }
     char b[16];
     kfh_trace_event("%*s  -> %s calls=%u [%s]", 2 * depth, "", st_name(ret, b, sizeof b), t->calls, pred.rule);
+    reach("FltPerformAsynchronousIo: %s", st_name(ret, b, sizeof b));
     if (pred.pending && !t->calls) {
         t->deferred = 1; /* its callback, when it runs, is the deferred completion */
         R.pend[R.pend_tail++] = (int)(t - R.tickets);
@@ -929,6 +979,7 @@ static void flt_reuse(int slot, KIRQL irql, int depth)
     c->irp_flags = 0;
     c->length = 0;
     kfh_trace_event("%*s  -> reused #%u", 2 * depth, "", c->serial);
+    reach("FltReuseCallbackData: reused%s", R.cb_depth ? " in a completion" : "");
     kfh_finding fs[2];
     flt_findings(fs, kfh_check_flt_reuse(targets_ok, fields_ok, fs, 2));
 }
@@ -990,7 +1041,7 @@ static void exec_cbd_free(const kfh_op *op)
     if (op->b == KFH_FREE_AGAIN) {
         /* Only while no allocation since the free could have been given the same block. */
         if (R.flt_state == 2 || !c->stale || c->live || c->stale_at != R.cbd_allocs) {
-            kfh_trace_event("%*s  skipped: no freed callback data whose block is surely still free", IND(op));
+            skip_event("%*s  skipped: no freed callback data whose block is surely still free", IND(op));
             return;
         }
         kfh_oracle_flt_free(R.sh.irql, KFH_CBD_FREED, 0, c->serial, &st);
@@ -1018,7 +1069,7 @@ static void exec_teardown(const kfh_op *op)
 {
     unsigned v = op->a % KFH_FLT_VOLUMES;
     if (R.flt_state != 1 || !R.inst[v]) {
-        kfh_trace_event("%*s  skipped: no instance on volume %u", IND(op), v);
+        skip_event("%*s  skipped: no instance on volume %u", IND(op), v);
         return;
     }
     if (kf_flt_set_instance_teardown(R.inst[v], (BOOLEAN)op->b)) {
@@ -1032,7 +1083,7 @@ static void exec_teardown(const kfh_op *op)
 static void exec_unregister(const kfh_op *op)
 {
     if (R.flt_state != 1) {
-        kfh_trace_event("%*s  skipped: no filter registered", IND(op));
+        skip_event("%*s  skipped: no filter registered", IND(op));
         return;
     }
     kfh_flt_held held[KFH_CBD_SLOTS + MAX_TICKETS];
@@ -1042,7 +1093,7 @@ static void exec_unregister(const kfh_op *op)
         if (t->calls || !R.cbd[t->slot].live)
             continue;
         if (t->action == KFH_THEN_REISSUE) {
-            kfh_trace_event("%*s  skipped: a pending completion would start I/O during the teardown", IND(op));
+            skip_event("%*s  skipped: a pending completion would start I/O during the teardown", IND(op));
             return;
         }
         held[n].volume = R.cbd[t->slot].vol;
@@ -1056,8 +1107,11 @@ static void exec_unregister(const kfh_op *op)
             held[n++].then = KFH_THEN_NOTHING;
         }
     kfh_oracle_flt_unregister(R.sh.irql, held, n, R.volumes, R.async_irql, &R.expect);
-    if (R.expect.stops && R.expect.code == DRIVER_VERIFIER_DETECTED_VIOLATION)
-        R.flt_state = 2; /* whatever the stop left behind, the harness no longer predicts it */
+    /* Once the teardown has begun, a stop inside it (callback data left over, or a stop in a
+     * completion it runs) leaves a filter the harness no longer predicts; the IRQL check on
+     * entry (F-2) stops before anything changed. */
+    if (R.sh.irql <= APC_LEVEL)
+        R.flt_state = 2;
     R.running_pending = 1;
     R.flt_mark = R.log_n;
     FltUnregisterFilter(R.filter);
@@ -1071,6 +1125,7 @@ static void exec_unregister(const kfh_op *op)
         if (kfh_check_flt_completions(R.tickets[R.pend[k]].calls, &f))
             finding(&f);
     }
+    reach("FltUnregisterFilter: unregistered");
     R.pend_head = R.pend_tail;
     R.flt_state = 0;
     R.filter = NULL;
@@ -1078,18 +1133,17 @@ static void exec_unregister(const kfh_op *op)
     memset(R.inst, 0, sizeof R.inst);
 }
 
-/* After a stop: callback data whose completion was interrupted, or that was waiting for a
- * run of completions the stop cut short, is in a state the rules do not describe. */
+/* After a stop: callback data whose completion was interrupted is in a state the rules do
+ * not describe. A run of completions the stop cut short completed, in start order, those
+ * whose callback was called; the model keeps the others pending, and so does the harness. */
 static void flt_after_stop(void)
 {
     for (int k = 0; k < R.cb_depth && k < 4; k++)
         R.cbd[R.cb_slot[k]].uncertain = 1;
     R.cb_depth = 0;
     if (R.running_pending) {
-        for (int k = R.pend_head; k < R.pend_tail; k++)
-            if (R.tickets[R.pend[k]].calls == 0)
-                R.cbd[R.tickets[R.pend[k]].slot].uncertain = 1;
-        R.pend_head = R.pend_tail;
+        while (R.pend_head < R.pend_tail && R.tickets[R.pend[R.pend_head]].calls)
+            R.pend_head++;
         R.running_pending = 0;
     }
 }
@@ -1118,6 +1172,8 @@ static void exec_op(uint16_t i)
         return;
     R.cur_op = i;
     trace_op(i);
+    if (R.cfg->reach)
+        R.cfg->reach->ops[op->code % KFH_OP_COUNT_V2]++;
     const char *frame = kfh_op_name(op->code);
     if (op->code == KFH_OP_EXPAND)
         frame = (op->a & KFH_EXP_EX) ? "expand.ex" : "expand";
@@ -1125,7 +1181,7 @@ static void exec_op(uint16_t i)
     switch (op->code) {
     case KFH_OP_PROFILE:
         if (op->depth || R.sh.depth) {
-            kfh_trace_event("%*s  skipped: the profile changes only at top level", 2 * (int)op->depth, "");
+            skip_event("%*s  skipped: the profile changes only at top level", 2 * (int)op->depth, "");
             break;
         }
         R.profile = *kf_profile_at(op->a);
@@ -1144,7 +1200,7 @@ static void exec_op(uint16_t i)
     }
     case KFH_OP_LARGE_STACK:
         if (op->depth || R.sh.depth) {
-            kfh_trace_event("%*s  skipped: the thread's stack changes only at top level", 2 * (int)op->depth, "");
+            skip_event("%*s  skipped: the thread's stack changes only at top level", 2 * (int)op->depth, "");
             break;
         }
         reseat_stack(op->a);
@@ -1165,14 +1221,14 @@ static void exec_op(uint16_t i)
         if (R.cfg->plan.kind == KFH_PLAN_INPUT)
             kfh_plan_push_decision(R.plan, (kf_fault_kind)(op->a % 3));
         else
-            kfh_trace_event("%*s  ignored: plan %s", 2 * (int)op->depth, "", kfh_plan_kind_name(R.cfg->plan.kind));
+            skip_event("%*s  ignored: plan %s", 2 * (int)op->depth, "", kfh_plan_kind_name(R.cfg->plan.kind));
         break;
     case KFH_OP_POOL_ALLOC:
         exec_pool_alloc(i);
         break;
     case KFH_OP_POOL_FREE:
         if (!R.pool[op->a]) {
-            kfh_trace_event("%*s  skipped: slot %u is empty", 2 * (int)op->depth, "", op->a);
+            skip_event("%*s  skipped: slot %u is empty", 2 * (int)op->depth, "", op->a);
             break;
         }
         ExFreePoolWithTag(R.pool[op->a], POOL_TAG);
@@ -1254,6 +1310,10 @@ static void run_top(uint16_t i)
                         vname ? " " : "", vname ? vname : "", (unsigned long long)st.param[0],
                         (unsigned long long)st.param[1], st.routine ? st.routine : "-",
                         R.expect.stops ? "predicted" : "NOT predicted");
+        if (vname)
+            reach("%s: violation 0x%X %s", st.routine ? st.routine : "-", (unsigned)st.param[0], vname);
+        else
+            reach("%s: bug check 0x%X %s", st.routine ? st.routine : "-", (unsigned)st.code, kf_bugcheck_name(st.code));
         R.sh = R.top;
         flt_after_stop();
         kfh_finding f;
@@ -1273,6 +1333,7 @@ static void run_top(uint16_t i)
                            "%u active", kf_callout_depth());
     } else if (R.expect_exit) {
         kfh_trace_event("thread exit status=0x%08X", (unsigned)thread_status);
+        reach("PsTerminateSystemThread: the thread ended");
         if (!R.aborting && thread_status != R.exit_code)
             simple_finding(KFH_INV_THREAD_EXIT, "PsTerminateSystemThread", "-", "the thread's status reaches its creator",
                            "0x%08X instead of 0x%08X", (unsigned)thread_status, (unsigned)R.exit_code);
@@ -1346,6 +1407,11 @@ int kfh_run(const kfh_scenario *s, const kfh_config *cfg, kfh_result *res)
             kfh_trace_event("site %s consulted=%llu injected=%llu", kf_site_get((kf_site)k)->name, ps->consulted[k],
                             ps->injected[k]);
     kfh_trace_event("end findings=%d stops=%d injected=%d", res->n_findings, res->stops, kfh_plan_injected_any(R.plan));
+    if (cfg->reach)
+        for (int k = 0; k < KF_SITE_COUNT; k++) {
+            cfg->reach->consulted[k] += ps->consulted[k];
+            cfg->reach->injected[k] += ps->injected[k];
+        }
     res->plan_stats = *ps;
     res->model_stats = *ms;
     res->injected_any = kfh_plan_injected_any(R.plan);

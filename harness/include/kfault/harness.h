@@ -13,6 +13,7 @@
 
 #include "kfault/model.h"
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -417,6 +418,32 @@ int kfh_check_stop(const kfh_stop_pred *pred, const kf_stop *actual, kfh_finding
 /* Fills the signature from inv, routine and site. */
 void kfh_finding_sign(kfh_finding *f);
 
+/* ==== Reach ========================================================================== */
+/* What runs reached, accumulated over any number of runs: the operations executed, the
+ * fault sites consulted and failed, and each distinct outcome of a routine as one line of
+ * text, "Routine: result", where result is a status ("STATUS_NO_MEMORY"), "bug check 0xA
+ * IRQL_NOT_LESS_OR_EQUAL", "violation 0x2003 flt-callback-data-double-free", or a word for
+ * routines without a status ("freed", "caught by the handler"). Used to prove that seed
+ * corpora reach every operation and every documented outcome. Never hashed, never traced. */
+#define KFH_REACH_MAX 192
+#define KFH_REACH_TEXT 96
+typedef struct kfh_reach {
+    unsigned long long ops[KFH_OP_COUNT_V2];     /* operations entered */
+    unsigned long long skipped[KFH_OP_COUNT_V2]; /* of those, skipped or ignored by the runner */
+    unsigned long long consulted[KF_SITE_COUNT], injected[KF_SITE_COUNT];
+    int n;                                       /* distinct outcomes recorded */
+    unsigned long long lost;                     /* outcomes that did not fit */
+    char outcome[KFH_REACH_MAX][KFH_REACH_TEXT];
+    unsigned long long count[KFH_REACH_MAX];
+} kfh_reach;
+/* Counts the outcome (printf-style text); a new one is added while there is room. */
+void kfh_reach_outcome(kfh_reach *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void kfh_reach_voutcome(kfh_reach *r, const char *fmt, va_list ap);
+/* How often the outcome was recorded (0: never). */
+unsigned long long kfh_reach_count(const kfh_reach *r, const char *outcome);
+/* Operations executed (entered and not skipped), sites, then outcomes, one per line. */
+void kfh_reach_print(FILE *f, const kfh_reach *r);
+
 /* ==== Running ======================================================================== */
 #define KFH_MAX_FINDINGS 16
 typedef struct kfh_config {
@@ -424,6 +451,7 @@ typedef struct kfh_config {
     int capture;        /* 1: record findings and return; 0: report and abort() */
     FILE *echo;         /* echo the trace as it happens (NULL: quiet) */
     int lie;            /* tests only: the hook logs "none" while answering "hard" */
+    kfh_reach *reach;   /* when set, every run adds what it reached to it */
 } kfh_config;
 
 typedef struct kfh_result {
@@ -462,6 +490,15 @@ void kfh_report(FILE *f, const kfh_finding *fd, const kfh_scenario *s);
 /* The whole pipeline for a fuzz target: bytes -> scenario -> run -> verdict, in abort mode
  * with the options in force. Unknown versions and empty inputs return early. Returns 0. */
 int kfh_fuzz_one(const uint8_t *data, size_t size);
+/* The Filter Manager prologue: a version-2 scenario whose first operation is not
+ * flt_start gets `flt_start volumes` put in front of it (the last operation is cut when
+ * the scenario is full), so that callback data operations find a started filter. Returns
+ * 1 when it added the operation, 0 when the scenario is left as it was (version 1, or it
+ * starts the filter itself). The result is an ordinary scenario: its text runs the same. */
+#define KFH_PROLOGUE_VOLUMES KFH_FLT_VOLUMES
+int kfh_scenario_flt_prologue(kfh_scenario *s, unsigned volumes);
+/* kfh_fuzz_one with the Filter Manager prologue (KFH_PROLOGUE_VOLUMES volumes). */
+int kfh_flt_fuzz_one(const uint8_t *data, size_t size);
 /* For scenario targets' LLVMFuzzerInitialize, before the options are first read: grants
  * callouts 128 KiB of stack_slack (the interpreter's own frames run inside them) unless
  * KFAULT_OPTIONS sets stack_slack. */

@@ -1,0 +1,343 @@
+/*
+ * test_harness_reach.c - the reach check of the model-conformance targets' seeds: every seed
+ * of corpus/expand_fuzz, flt_fuzz, mixed_fuzz and systematic_fuzz runs as its target runs it
+ * (flt_fuzz and mixed_fuzz with the Filter Manager prologue, systematic_fuzz once without
+ * faults and then with fail_nth = 1, 2, ...), with no finding; together they must execute
+ * every scenario operation, consult and fail every fault site, and reach every outcome the
+ * rules of model/SEMANTICS.md document for the routines (the table below, written from the
+ * rules and violations.def, not from what the seeds happen to reach). Outcomes no scenario
+ * can produce are listed with the reason. Each seed's .bin must be what `kfault encode`
+ * makes of its src/ text.
+ *
+ * A failure names what is missing; the fix is a seed that reaches it, never a shorter table.
+ */
+#include "test_harness_util.h"
+
+#include <dirent.h>
+#include <stdio.h>
+
+#ifndef KFAULT_SOURCE_DIR
+#error "KFAULT_SOURCE_DIR must name the source tree"
+#endif
+
+/* The runs of systematic_fuzz per input (harness/driver_env.c). */
+#define SYSTEMATIC_RUNS 64
+
+typedef struct outcome {
+    const char *text; /* "Routine: result", as kfh_reach records it */
+    const char *rule; /* model/SEMANTICS.md */
+} outcome;
+
+#define BC_A "bug check 0xA IRQL_NOT_LESS_OR_EQUAL"
+
+static const outcome documented[] = {
+    /* Stack expansion, the Ex routine. */
+    {"KeExpandKernelStackAndCalloutEx: STATUS_SUCCESS", "E-9, E-10, E-11, E-14"},
+    {"KeExpandKernelStackAndCalloutEx: STATUS_INVALID_PARAMETER_3", "E-5"},
+    {"KeExpandKernelStackAndCalloutEx: STATUS_INVALID_PARAMETER_4", "E-6"},
+    {"KeExpandKernelStackAndCalloutEx: STATUS_STACK_OVERFLOW", "E-8"},
+    {"KeExpandKernelStackAndCalloutEx: STATUS_NO_MEMORY", "E-12"},
+    {"KeExpandKernelStackAndCalloutEx: " BC_A, "E-2"},
+    {"KeExpandKernelStackAndCalloutEx: violation 0x1001 routine-unavailable", "E-1"},
+    {"KeExpandKernelStackAndCalloutEx: violation 0x1002 expand-context-not-null", "E-4"},
+    {"KeExpandKernelStackAndCalloutEx: violation 0x1005 expand-null-callout", "E-3"},
+    {"KeExpandKernelStackAndCalloutEx: bug check 0xC8 IRQL_UNEXPECTED_VALUE", "E-15"},
+    /* The routine without Ex (Wait TRUE, no Context: E-13). */
+    {"KeExpandKernelStackAndCallout: STATUS_SUCCESS", "E-13, E-14"},
+    {"KeExpandKernelStackAndCallout: STATUS_INVALID_PARAMETER_3", "E-5"},
+    {"KeExpandKernelStackAndCallout: STATUS_STACK_OVERFLOW", "E-8"},
+    {"KeExpandKernelStackAndCallout: STATUS_NO_MEMORY", "E-12"},
+    {"KeExpandKernelStackAndCallout: " BC_A, "E-2"},
+    {"KeExpandKernelStackAndCallout: violation 0x1001 routine-unavailable", "E-1"},
+    {"KeExpandKernelStackAndCallout: violation 0x1005 expand-null-callout", "E-3"},
+    {"KeExpandKernelStackAndCallout: bug check 0xC8 IRQL_UNEXPECTED_VALUE", "E-15"},
+    /* Around the callout: exceptions, thread exit, IRQL, pool. */
+    {"ExRaiseStatus: bug check 0x1E KMODE_EXCEPTION_NOT_HANDLED", "E-16, K-5"},
+    {"ExRaiseStatus: caught by the handler", "K-5"},
+    {"PsTerminateSystemThread: bug check 0x107 KERNEL_EXPAND_STACK_ACTIVE", "E-17"},
+    {"PsTerminateSystemThread: the thread ended", "K-4"},
+    {"KeRaiseIrql: raised", "K-1"},
+    {"KeRaiseIrql: bug check 0x9 IRQL_NOT_GREATER_OR_EQUAL", "K-1"},
+    {"KeRaiseIrql: " BC_A, "K-1 (above HIGH_LEVEL)"},
+    {"KeLowerIrql: lowered", "K-2"},
+    {"KeLowerIrql: " BC_A, "K-2"},
+    {"ExAllocatePoolWithTag: block", "K-8"},
+    {"ExAllocatePoolWithTag: NULL", "K-8"},
+    {"ExAllocatePoolWithTag: " BC_A, "K-8"},
+    /* Filter Manager: registration. */
+    {"FltRegisterFilter: STATUS_SUCCESS", "F-3"},
+    {"FltRegisterFilter: STATUS_INSUFFICIENT_RESOURCES", "F-3"},
+    {"FltRegisterFilter: " BC_A, "F-2"},
+    {"FltStartFiltering: STATUS_SUCCESS", "F-4"},
+    {"FltStartFiltering: a volume without an instance", "F-4"},
+    {"FltUnregisterFilter: unregistered", "F-6"},
+    {"FltUnregisterFilter: " BC_A, "F-2"},
+    {"FltUnregisterFilter: violation 0x2008 flt-callback-data-outstanding", "F-6"},
+    /* Allocation. */
+    {"FltAllocateCallbackData: STATUS_SUCCESS", "F-12"},
+    {"FltAllocateCallbackData: STATUS_INSUFFICIENT_RESOURCES", "F-11"},
+    {"FltAllocateCallbackData: STATUS_FLT_DELETING_OBJECT", "F-13"},
+    {"FltAllocateCallbackData: " BC_A, "F-9"},
+    {"FltAllocateCallbackData: violation 0x2001 flt-null-instance", "F-10"},
+    {"FltAllocateCallbackDataEx: STATUS_SUCCESS", "F-12"},
+    {"FltAllocateCallbackDataEx: STATUS_INSUFFICIENT_RESOURCES", "F-11"},
+    {"FltAllocateCallbackDataEx: STATUS_FLT_DELETING_OBJECT", "F-13"},
+    {"FltAllocateCallbackDataEx: " BC_A, "F-9"},
+    {"FltAllocateCallbackDataEx: violation 0x1001 routine-unavailable", "F-8"},
+    {"FltAllocateCallbackDataEx: violation 0x2001 flt-null-instance", "F-10"},
+    {"FltAllocateCallbackDataEx: violation 0x2002 flt-allocate-unknown-flags", "F-10"},
+    /* Synchronous I/O. */
+    {"FltPerformSynchronousIo: IoStatus STATUS_SUCCESS", "F-18"},
+    {"FltPerformSynchronousIo: IoStatus STATUS_INSUFFICIENT_RESOURCES", "F-17, F-18"},
+    {"FltPerformSynchronousIo: IoStatus STATUS_NO_MORE_FILES", "F-18 (the lower layers' answer)"},
+    {"FltPerformSynchronousIo: " BC_A, "F-9"},
+    {"FltPerformSynchronousIo: violation 0x2007 flt-callback-data-in-flight", "F-16"},
+    {"FltPerformSynchronousIo: violation 0x200C flt-invalid-major-function", "F-16"},
+    /* Asynchronous I/O and its completion. */
+    {"FltPerformAsynchronousIo: STATUS_SUCCESS", "F-20"},
+    {"FltPerformAsynchronousIo: STATUS_PENDING", "F-20"},
+    {"FltPerformAsynchronousIo: STATUS_FLT_INVALID_ASYNCHRONOUS_REQUEST", "F-19"},
+    {"FltPerformAsynchronousIo: STATUS_INSUFFICIENT_RESOURCES", "F-19"},
+    {"FltPerformAsynchronousIo: " BC_A, "F-9"},
+    {"FltPerformAsynchronousIo: violation 0x2007 flt-callback-data-in-flight", "F-16"},
+    {"FltPerformAsynchronousIo: violation 0x200C flt-invalid-major-function", "F-16"},
+    {"FltPerformAsynchronousIo: completion IoStatus STATUS_SUCCESS", "F-20"},
+    {"FltPerformAsynchronousIo: completion IoStatus STATUS_INSUFFICIENT_RESOURCES", "F-18, F-19"},
+    {"FltPerformAsynchronousIo: completion IoStatus STATUS_FLT_INVALID_ASYNCHRONOUS_REQUEST", "F-19"},
+    {"FltPerformAsynchronousIo: completion IoStatus STATUS_ACCESS_DENIED", "F-18 (the lower layers' answer)"},
+    /* Reuse and free, also from a completion. */
+    {"FltReuseCallbackData: reused", "F-15"},
+    {"FltReuseCallbackData: reused in a completion", "F-21"},
+    {"FltReuseCallbackData: " BC_A, "F-9, F-21"},
+    {"FltReuseCallbackData: violation 0x2006 flt-reuse-before-perform", "F-15"},
+    {"FltReuseCallbackData: violation 0x2007 flt-callback-data-in-flight", "F-15"},
+    {"FltFreeCallbackData: freed", "F-14"},
+    {"FltFreeCallbackData: freed in a completion", "F-21"},
+    {"FltFreeCallbackData: " BC_A, "F-9"},
+    {"FltFreeCallbackData: violation 0x2003 flt-callback-data-double-free", "F-14"},
+    {"FltFreeCallbackData: violation 0x2004 flt-callback-data-foreign", "F-14"},
+    {"FltFreeCallbackData: violation 0x2007 flt-callback-data-in-flight", "F-14"},
+};
+
+/* Outcomes of the rules that no scenario can produce, and why. */
+typedef struct unreachable {
+    ULONG violation;  /* its violations.def code, or 0 */
+    const char *what;
+    const char *why;
+} unreachable;
+
+static const unreachable cannot[] = {
+    {0x1003, "callout-stack-overrun (S-3)",
+     "the runner's callout bodies are its own bounded frames inside the granted stack_slack"},
+    {0x1004, "terminate-not-system-thread (K-4)", "the runner runs every operation in a system thread"},
+    {0x1006, "pool-free-invalid (K-8)", "pool_free frees only the block its slot holds"},
+    {0x1007, "pool-leak", "the runner frees the pool a scenario holds; a leak is its invariant KF-INV-014"},
+    {0x1008, "assert-failed (K-9)", "no operation runs a driver ASSERT"},
+    {0x2004, "flt-callback-data-foreign from reuse and the Perform routines (F-15, F-16)",
+     "a foreign pointer goes only to FltFreeCallbackData (cbd_free foreign)"},
+    {0x2005, "flt-callback-data-use-after-free (F-15, F-16)",
+     "a freed pointer goes only to FltFreeCallbackData (cbd_free again: a double free)"},
+    {0x2008, "flt-callback-data-outstanding from FltStartFiltering (F-5)",
+     "the harness's filter has no instance setup callback"},
+    {0x2009, "flt-invalid-instance (F-10)",
+     "cbd_alloc passes an instance FltStartFiltering created, or NULL once there is none"},
+    {0x200A, "flt-invalid-filter (F-4, F-6)", "the runner passes only the filter it registered, once"},
+    {0x200B, "flt-null-argument (F-3, F-10, F-14 to F-16)",
+     "the runner never passes NULL for a required pointer other than Instance (0x2001)"},
+    {0, "FltRegisterFilter: STATUS_INVALID_PARAMETER (F-3)", "the harness's registration has a valid version"},
+    {0, "FltStartFiltering: STATUS_INVALID_PARAMETER (F-4)", "flt_start is skipped while the filter is registered"},
+    {0, "kf_flt_unload: STATUS_FLT_DO_NOT_DETACH (F-7)", "no operation unloads the filter"},
+    {0, "KeBugCheckEx from driver code (K-6)", "no operation calls it"},
+};
+
+static const char *const targets[] = {"expand_fuzz", "flt_fuzz", "mixed_fuzz", "systematic_fuzz"};
+
+static kfh_reach reach;
+static int seeds, prepared;
+
+static uint8_t *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    uint8_t *buf = malloc(1 << 16);
+    *len = buf ? fread(buf, 1, 1 << 16, f) : 0;
+    fclose(f);
+    return buf;
+}
+
+/* The bytes of src/NAME.txt, encoded; 1 when they equal the .bin's. */
+static int matches_source(const char *dir, const char *name, const uint8_t *bin, size_t len)
+{
+    char path[1280], err[256];
+    if (snprintf(path, sizeof path, "%s/src/%.*s.txt", dir, (int)(strlen(name) - 4), name) >= (int)sizeof path) {
+        kft_fail(__FILE__, __LINE__, "%s/%s: path too long", dir, name);
+        return 0;
+    }
+    static kfh_scenario s;
+    static uint8_t enc[4096];
+    if (kfh_scenario_load(path, &s, err, sizeof err)) {
+        kft_fail(__FILE__, __LINE__, "%s", err);
+        return 0;
+    }
+    size_t n = kfh_scenario_encode(&s, enc, sizeof enc);
+    return n == len && memcmp(enc, bin, len) == 0;
+}
+
+static void run_seed(const char *target, const char *path, const uint8_t *bytes, size_t len)
+{
+    static kfh_scenario s;
+    static kfh_result res;
+    char err[256];
+    kfh_config cfg;
+    if (kfh_scenario_decode(bytes, len, &s, err, sizeof err)) {
+        kft_fail(__FILE__, __LINE__, "%s: %s", path, err);
+        return;
+    }
+    CHECK_EQ(kfh_config_from_options(&cfg, err, sizeof err), 0);
+    cfg.capture = 1;
+    cfg.reach = &reach;
+    if (!strcmp(target, "flt_fuzz") || !strcmp(target, "mixed_fuzz"))
+        kfh_scenario_flt_prologue(&s, KFH_PROLOGUE_VOLUMES);
+    if (!strcmp(target, "systematic_fuzz")) {
+        kfh_config none = cfg;
+        none.plan.kind = KFH_PLAN_NONE;
+        kfh_run(&s, &none, &res);
+        if (res.n_findings)
+            kft_fail(__FILE__, __LINE__, "%s: %s", path, res.findings[0].signature);
+        kfh_enum_result er;
+        if (kfh_enumerate(&s, &cfg, SYSTEMATIC_RUNS, &er))
+            kft_fail(__FILE__, __LINE__, "%s: fail_nth=%llu: %s", path, er.first_nth, er.first.signature);
+        return;
+    }
+    kfh_run(&s, &cfg, &res);
+    if (res.n_findings)
+        kft_fail(__FILE__, __LINE__, "%s: %s", path, res.findings[0].signature);
+    else
+        kft_pass();
+}
+
+/* Runs every seed once per test program (the tests below share the record). */
+static void prepare(void)
+{
+    if (prepared)
+        return;
+    prepared = 1;
+    memset(&reach, 0, sizeof reach);
+    for (size_t t = 0; t < sizeof targets / sizeof *targets; t++) {
+        char dir[512];
+        snprintf(dir, sizeof dir, "%s/corpus/%s", KFAULT_SOURCE_DIR, targets[t]);
+        DIR *d = opendir(dir);
+        if (!d) {
+            kft_fail(__FILE__, __LINE__, "%s: cannot open", dir);
+            continue;
+        }
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            size_t n = strlen(e->d_name);
+            if (n < 5 || strcmp(e->d_name + n - 4, ".bin"))
+                continue;
+            char path[1024];
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            size_t len = 0;
+            uint8_t *bytes = read_all(path, &len);
+            if (!bytes) {
+                kft_fail(__FILE__, __LINE__, "%s: cannot read", path);
+                continue;
+            }
+            if (!matches_source(dir, e->d_name, bytes, len))
+                kft_fail(__FILE__, __LINE__, "%s is not what `kfault encode` makes of src/%.*s.txt", path,
+                         (int)(n - 4), e->d_name);
+            run_seed(targets[t], path, bytes, len);
+            seeds++;
+            free(bytes);
+        }
+        closedir(d);
+    }
+}
+
+TEST(reach_seeds_run_clean)
+{
+    prepare();
+    CHECK(seeds >= 20);
+    CHECK_EQ(reach.lost, 0);
+}
+
+TEST(reach_every_operation_executed)
+{
+    prepare();
+    for (int c = 1; c < KFH_OP_COUNT_V2; c++) {
+        if (reach.ops[c] > reach.skipped[c])
+            kft_pass();
+        else
+            kft_fail(__FILE__, __LINE__, "no seed executes operation %s (%llu entered, all skipped)", kfh_op_name(c),
+                     reach.ops[c]);
+    }
+}
+
+TEST(reach_every_site_consulted_and_failed)
+{
+    prepare();
+    for (int k = 0; k < KF_SITE_COUNT; k++) {
+        if (reach.injected[k])
+            kft_pass();
+        else
+            kft_fail(__FILE__, __LINE__, "no seed fails fault site %s (consulted %llu times)",
+                     kf_site_get((kf_site)k)->name, reach.consulted[k]);
+    }
+}
+
+TEST(reach_every_documented_outcome)
+{
+    prepare();
+    for (size_t i = 0; i < sizeof documented / sizeof *documented; i++) {
+        if (kfh_reach_count(&reach, documented[i].text))
+            kft_pass();
+        else
+            kft_fail(__FILE__, __LINE__, "no seed reaches \"%s\" (%s)", documented[i].text, documented[i].rule);
+    }
+}
+
+TEST(reach_outcomes_are_all_documented)
+{
+    /* Whatever the seeds reach is in the table: a new outcome needs a rule and a row. */
+    prepare();
+    for (int i = 0; i < reach.n; i++) {
+        int known = 0;
+        for (size_t k = 0; k < sizeof documented / sizeof *documented && !known; k++)
+            known = !strcmp(documented[k].text, reach.outcome[i]);
+        const char *lower = strstr(reach.outcome[i], "IoStatus STATUS_");
+        /* The lower layers answer any status of the lower table (F-18): one row each suffices. */
+        known |= lower != NULL;
+        if (known)
+            kft_pass();
+        else
+            kft_fail(__FILE__, __LINE__, "seeds reach \"%s\", which the table does not list", reach.outcome[i]);
+    }
+}
+
+TEST(reach_every_violation_accounted_for)
+{
+    /* Each violation code of violations.def is an expected outcome or listed as unreachable. */
+    static const ULONG codes[] = {
+#define KF_VIOLATION(id, code, name, what) code,
+#include "kfault/violations.def"
+#undef KF_VIOLATION
+    };
+    for (size_t i = 0; i < sizeof codes / sizeof *codes; i++) {
+        char needle[32];
+        snprintf(needle, sizeof needle, "violation 0x%X ", (unsigned)codes[i]);
+        int found = 0;
+        for (size_t k = 0; k < sizeof documented / sizeof *documented && !found; k++)
+            found = strstr(documented[k].text, needle) != NULL;
+        for (size_t k = 0; k < sizeof cannot / sizeof *cannot && !found; k++)
+            found = cannot[k].violation == codes[i];
+        if (found)
+            kft_pass();
+        else
+            kft_fail(__FILE__, __LINE__, "violation 0x%X (%s) is neither an expected outcome nor listed as unreachable",
+                     (unsigned)codes[i], kf_violation_name(codes[i]));
+    }
+    for (size_t k = 0; k < sizeof cannot / sizeof *cannot; k++)
+        CHECK(cannot[k].why[0] != '\0');
+}
