@@ -6,6 +6,11 @@
  * changed, rejected expansion argument or broken condition of the driver is a finding.
  * Also the systematic (fail_nth over every consulted site) fuzz body.
  *
+ * A minifilter target also meets Filter Manager: volumes, the answers of the layers below,
+ * how and at which IRQL asynchronous I/O completes, instances being torn down; the driver
+ * is loaded before the call, its pending completions run after it and it is unloaded, and
+ * callback data left over is a finding too.
+ *
  * Only environments the driver claims to support are built: an operation asking for
  * another profile or IRQL is skipped, never mapped to something else, so the text form of
  * an input says exactly what the driver met. Must never decide from an address or a clock.
@@ -14,6 +19,7 @@
 
 #include <ntddk.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +29,13 @@ static struct {
     const kfh_driver_target *t;
     kfh_plan *plan;
     kfh_drv_run *run;
+    int running;
 } D;
+
+const kfh_env *kfh_driver_env(void)
+{
+    return D.running ? &D.run->env : NULL;
+}
 
 /* ---- Findings ------------------------------------------------------------------------ */
 
@@ -80,6 +92,44 @@ static SIZE_T stack_size_of(const kfh_env *e)
     return e->large ? e->profile.large_stack_size : e->profile.kernel_stack_size;
 }
 
+/* A minifilter's environment: one version-2 operation into *e. */
+static void build_flt_env(const kfh_op *op, kfh_env *e)
+{
+    switch (op->code) {
+    case KFH_OP_FLT_START:
+        e->volumes = op->a > KFH_FLT_VOLUMES ? KFH_FLT_VOLUMES : op->a;
+        break;
+    case KFH_OP_LOWER:
+        if (e->n_lower >= KFH_ENV_LOWER_MAX) {
+            kfh_trace_event("env skipped: more than %d answers of the layers below", KFH_ENV_LOWER_MAX);
+            break;
+        }
+        /* STATUS_PENDING, which no answer can be, stands for the file system's own. */
+        e->lower[e->n_lower].status = op->a ? kfh_lower_status_at(op->a) : STATUS_PENDING;
+        e->lower[e->n_lower].information = op->size_raw;
+        e->n_lower++;
+        break;
+    case KFH_OP_ASYNC_IO:
+        e->deferred = op->c & 1;
+        e->completion_irql = (KIRQL)((op->c >> 1) % KFH_ASYNC_IRQL_COUNT);
+        break;
+    case KFH_OP_TEARDOWN:
+        if (op->b)
+            e->teardown_mask |= 1u << (op->a % KFH_FLT_VOLUMES);
+        else
+            e->teardown_mask &= ~(1u << (op->a % KFH_FLT_VOLUMES));
+        break;
+    case KFH_OP_CBD_ALLOC:
+        e->alloc_flags = kfh_alloc_flags_at(op->c);
+        break;
+    case KFH_OP_FLT_UNREGISTER:
+        e->unload_in_flight = 1;
+        break;
+    default:
+        break;
+    }
+}
+
 /* Reads the environment operations of s into *e, queueing fault decisions into plan. */
 static void build_env(const kfh_driver_target *t, const kfh_scenario *s, kfh_plan *plan, int input_plan, kfh_env *e)
 {
@@ -88,6 +138,8 @@ static void build_env(const kfh_driver_target *t, const kfh_scenario *s, kfh_pla
     e->profile = start_profile(t);
     e->irql = t->min_irql;
     e->remaining = e->profile.kernel_stack_size;
+    if (t->minifilter)
+        e->volumes = 1;
     for (uint16_t i = 0; i < s->n; i++) {
         const kfh_op *op = &s->ops[i];
         switch (op->code) {
@@ -129,6 +181,15 @@ static void build_env(const kfh_driver_target *t, const kfh_scenario *s, kfh_pla
             e->remaining = used > stack_size_of(e) ? 0 : stack_size_of(e) - used;
             break;
         }
+        case KFH_OP_FLT_START:
+        case KFH_OP_LOWER:
+        case KFH_OP_ASYNC_IO:
+        case KFH_OP_TEARDOWN:
+        case KFH_OP_CBD_ALLOC:
+        case KFH_OP_FLT_UNREGISTER:
+            if (t->minifilter)
+                build_flt_env(op, e);
+            break;
         case KFH_OP_FAULT:
             if (input_plan) {
                 kfh_plan_push_decision(plan, (kf_fault_kind)(op->a % 3));
@@ -144,6 +205,13 @@ static void build_env(const kfh_driver_target *t, const kfh_scenario *s, kfh_pla
                     (unsigned long long)e->remaining, e->faults);
 }
 
+static void trace_flt_env(const kfh_env *e)
+{
+    kfh_trace_event("env flt volumes=%u teardown=0x%x completion=%s irql=%u alloc_flags=0x%x lower=%u%s", e->volumes,
+                    e->teardown_mask, e->deferred ? "deferred" : "inline", e->completion_irql,
+                    (unsigned)e->alloc_flags, e->n_lower, e->unload_in_flight ? " unload-in-flight" : "");
+}
+
 /* ---- Running the driver --------------------------------------------------------------- */
 
 static kf_fault_kind env_hook(void *ctx, kf_site site)
@@ -154,14 +222,121 @@ static kf_fault_kind env_hook(void *ctx, kf_site site)
     return k;
 }
 
+/* ---- Filter Manager, for minifilter targets --------------------------------------------- */
+
+/* FILE_NAMES_INFORMATION entries of a one-character name, 8-byte aligned. */
+#define NAME_ENTRY_SIZE ((ULONG)KFH_ENV_NAME_ENTRY_SIZE)
+_Static_assert(KFH_ENV_NAME_ENTRY_SIZE == ((offsetof(FILE_NAMES_INFORMATION, FileName) + sizeof(WCHAR) + 7) & ~(size_t)7),
+               "a name entry is the header and one WCHAR, 8-byte aligned");
+
+/* What a file system writes for a directory query that returns `len` bytes: as many whole
+ * entries as fit, chained; fewer bytes than one entry are zeros. */
+static void fill_names(UCHAR *buf, ULONG len)
+{
+    ULONG n = len / NAME_ENTRY_SIZE;
+    memset(buf, 0, len);
+    for (ULONG i = 0; i < n; i++) {
+        FILE_NAMES_INFORMATION *entry = (FILE_NAMES_INFORMATION *)(buf + (size_t)i * NAME_ENTRY_SIZE);
+        entry->NextEntryOffset = i + 1 < n ? NAME_ENTRY_SIZE : 0;
+        entry->FileIndex = i;
+        entry->FileNameLength = sizeof(WCHAR);
+        entry->FileName[0] = (WCHAR)(L'a' + i % 26);
+    }
+}
+
+/* The layers below: the scripted answers in order, then an empty file system. A failed
+ * fault site keeps its failure (and uses up its answer). Successful reads and directory
+ * queries return at most the bytes asked for, and those bytes are written. */
+static void env_lower(void *ctx, kf_flt_lower_io *io)
+{
+    (void)ctx;
+    const kfh_env *e = &D.run->env;
+    unsigned k = D.run->lower_ios++;
+    PFLT_IO_PARAMETER_BLOCK iopb = io->data->Iopb;
+    int query = iopb->MajorFunction == IRP_MJ_DIRECTORY_CONTROL && iopb->MinorFunction == IRP_MN_QUERY_DIRECTORY;
+    NTSTATUS st = k < e->n_lower ? e->lower[k].status : STATUS_PENDING;
+    if (io->fault) {
+        kfh_trace_event("lower io %u: site failed, 0x%08X", k, (unsigned)io->status);
+        return;
+    }
+    if (st == STATUS_PENDING) {
+        if (query) {
+            io->status = STATUS_NO_MORE_FILES;
+            io->information = 0;
+        }
+    } else {
+        io->status = st;
+        io->information = e->lower[k].information;
+    }
+    if (NT_SUCCESS(io->status) && iopb->MajorFunction == IRP_MJ_READ) {
+        ULONG room = iopb->Parameters.Read.Length;
+        if (io->information > room)
+            io->information = room;
+        if (iopb->Parameters.Read.ReadBuffer)
+            memset(iopb->Parameters.Read.ReadBuffer, KFH_ENV_READ_BYTE, io->information);
+    } else if (NT_SUCCESS(io->status) && query) {
+        ULONG room = iopb->Parameters.DirectoryControl.QueryDirectory.Length;
+        if (io->information > room)
+            io->information = room;
+        if (iopb->Parameters.DirectoryControl.QueryDirectory.DirectoryBuffer)
+            fill_names(iopb->Parameters.DirectoryControl.QueryDirectory.DirectoryBuffer, (ULONG)io->information);
+    }
+    kfh_trace_event("lower io %u: major %u minor %u -> 0x%08X info=0x%llx", k, iopb->MajorFunction,
+                    iopb->MinorFunction, (unsigned)io->status, (unsigned long long)io->information);
+}
+
+static void flt_setup(const kfh_env *e)
+{
+    kf_flt_set_volumes(e->volumes, NULL);
+    kf_flt_set_lower_hook(env_lower, NULL);
+    kf_flt_set_async_mode(e->deferred ? KF_FLT_COMPLETE_DEFERRED : KF_FLT_COMPLETE_INLINE, e->completion_irql);
+}
+
+/* DriverEntry at PASSIVE_LEVEL; then the instances the environment is tearing down. */
+static void flt_load(const kfh_minifilter *mf, kfh_drv_run *run)
+{
+    kf_set_irql(PASSIVE_LEVEL);
+    run->load_status = mf->load();
+    run->loaded = NT_SUCCESS(run->load_status);
+    kfh_trace_event("driver load: 0x%08X", (unsigned)run->load_status);
+    PFLT_FILTER f = run->loaded ? mf->filter() : NULL;
+    for (unsigned v = 0; f && v < KFH_FLT_VOLUMES; v++) {
+        PFLT_INSTANCE inst = (run->env.teardown_mask >> v) & 1 ? kf_flt_instance(f, v) : NULL;
+        if (inst && kf_flt_set_instance_teardown(inst, TRUE) == 0)
+            kfh_trace_event("teardown: the instance on volume %u is being torn down", v);
+    }
+}
+
+#define DRAIN_ROUNDS 64
+
+/* At PASSIVE_LEVEL after the call: pending completions (and those they start) run, unless
+ * the environment unloads with I/O in flight; then the unload `fltmc unload` asks for. */
+static void flt_finish(const kfh_minifilter *mf, kfh_drv_run *run)
+{
+    for (int round = 0; !run->env.unload_in_flight && round < DRAIN_ROUNDS && kf_flt_pending_completions(); round++)
+        run->completions += kf_flt_run_pending_completions();
+    PFLT_FILTER f = mf->filter();
+    run->unload_status = STATUS_SUCCESS;
+    if (f)
+        run->unload_status = kf_flt_unload(f, 0);
+    kfh_trace_event("driver unload: %zu completion(s) run, %zu pending, unload 0x%08X", run->completions,
+                    kf_flt_pending_completions(), (unsigned)run->unload_status);
+}
+
 static void thread_start(void *arg)
 {
     kfh_drv_run *run = arg;
+    const kfh_minifilter *mf = D.t->minifilter;
+    if (mf)
+        flt_load(mf, run);
     kf_set_irql(run->env.irql);
-    D.t->call();
+    if (!mf || run->loaded)
+        D.t->call();
     run->returned = 1;
     run->irql_after = KeGetCurrentIrql();
     kf_set_irql(PASSIVE_LEVEL);
+    if (mf && run->loaded)
+        flt_finish(mf, run);
 }
 
 static void guarded(void *arg)
@@ -206,6 +381,10 @@ static void judge(kfh_drv_run *run, int stopped, const kf_stop *st)
     if (l.segments)
         kfh_drv_fail(run, KFH_INV_NO_SEGMENT_LEAK, t->name, "no stack segment in use", "%zu segment(s) in use",
                      l.segments);
+    if (l.callback_data)
+        kfh_drv_fail(run, KFH_INV_NO_CALLBACK_DATA_LEAK, t->name, "every callback data freed by the unload",
+                     "%zu callback data still allocated (unload 0x%08X)", l.callback_data,
+                     (unsigned)run->unload_status);
     if (t->check)
         t->check(run);
 }
@@ -238,14 +417,20 @@ int kfh_driver_run(const kfh_driver_target *t, const uint8_t *data, size_t size,
     kfh_trace_begin();
     kfh_trace_event("driver %s plan=%s", t->name, kfh_plan_kind_name(cfg.plan.kind));
     build_env(t, &s, plan, cfg.plan.kind == KFH_PLAN_INPUT, &out->env);
+    if (t->minifilter)
+        trace_flt_env(&out->env);
     kf_set_profile(&out->env.profile);
     kf_reset();
     kf_set_large_stack(out->env.large ? TRUE : FALSE);
     kf_set_remaining_stack(out->env.remaining);
+    if (t->minifilter)
+        flt_setup(&out->env);
     kf_set_fault_hook(env_hook, NULL);
     kfh_callpath_push(t->name);
     kf_stop st;
+    D.running = 1;
     int stopped = kf_guarded_call(guarded, out, &st);
+    D.running = 0;
     kfh_callpath_clear();
     kf_set_fault_hook(NULL, NULL);
     kfh_trace_event("driver %s: %s thread=0x%08X", t->name,
@@ -268,6 +453,12 @@ static void drv_report(const kfh_driver_target *t, const kfh_drv_run *run, const
             t->name, kf_profile_name(&run->env.profile, pname, sizeof pname), run->env.irql,
             (unsigned long long)run->env.remaining, run->env.large ? " (large stack)" : "", run->env.faults,
             run->injected);
+    if (t->minifilter)
+        fprintf(stderr, "==kfault== Filter Manager: %u volume(s), teardown mask 0x%x, %s completion at IRQL %u, "
+                        "allocation flags 0x%x, %u scripted lower answer(s), %u lower I/O(s), load 0x%08X%s\n",
+                run->env.volumes, run->env.teardown_mask, run->env.deferred ? "deferred" : "inline",
+                run->env.completion_irql, (unsigned)run->env.alloc_flags, run->env.n_lower, run->lower_ios,
+                (unsigned)run->load_status, run->env.unload_in_flight ? ", unloaded with I/O in flight" : "");
     kfh_report(stderr, &run->finding, kfh_scenario_decode(data, size, &s, err, sizeof err) ? NULL : &s);
 }
 

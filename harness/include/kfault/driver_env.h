@@ -10,16 +10,39 @@
  * environment: profile, raise_irql / lower_irql (the caller's IRQL), set_stack, consume
  * (stack in use by the caller), large_stack and fault (decisions for the input plan).
  * Other operations are ignored. Driver code never includes this header.
+ *
+ * A minifilter target (kfh_driver_target.minifilter set) also meets Filter Manager, and
+ * these version-2 operations describe it (docs/SCENARIO_FORMAT.md, "Driver targets"):
+ * flt_start (how many volumes are offered; default 1), lower (the answers of the layers
+ * below, in order, one per I/O that reaches them; then, and for `lower default`, a file
+ * system whose directories are empty: STATUS_NO_MORE_FILES for a directory query, the
+ * model's default otherwise), async_io (only its completion mode and IRQL: deferred or
+ * inline, PASSIVE_LEVEL to DISPATCH_LEVEL), teardown (instances being torn down while the
+ * driver runs), cbd_alloc (only its flags: the allocation flags the caller asks for, read
+ * by the target through kfh_driver_env), flt_unregister (the driver is unloaded while its
+ * I/O is still in flight) and fault, whose decisions reach the flt.* sites as well.
+ * The driver is loaded (its DriverEntry) at PASSIVE_LEVEL before the call; after it, at
+ * PASSIVE_LEVEL, pending completions run until none is left (unless flt_unregister), and
+ * the filter is unloaded as `fltmc unload` does. Callback data still allocated then is a
+ * leak; Filter Manager's own stop for it (flt-callback-data-outstanding) comes first.
  * Nothing here may decide from a clock, an address or unseeded randomness.
  */
 #ifndef KFAULT_DRIVER_ENV_H
 #define KFAULT_DRIVER_ENV_H
 
 #include "kfault/harness.h"
+#include "kfault/flt_model.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+#define KFH_ENV_LOWER_MAX 16
+/* A successful directory query that returns n bytes holds n / KFH_ENV_NAME_ENTRY_SIZE chained
+ * FILE_NAMES_INFORMATION entries of a one-character name (one zeroed entry when fewer);
+ * successful reads get their bytes set to KFH_ENV_READ_BYTE. */
+#define KFH_ENV_NAME_ENTRY_SIZE 16
+#define KFH_ENV_READ_BYTE 0x6B
 
 /* What the driver meets when it is called. */
 typedef struct kfh_env {
@@ -28,6 +51,18 @@ typedef struct kfh_env {
     SIZE_T remaining;     /* modeled stack left when the driver is called */
     int large;            /* the thread has a large kernel stack */
     unsigned faults;      /* fault decisions queued for the input plan */
+    /* ---- Minifilter targets only (zero otherwise) ---- */
+    unsigned volumes;            /* volumes FltStartFiltering offers */
+    unsigned teardown_mask;      /* 1u << volume: its instance is being torn down */
+    int deferred;                /* asynchronous I/O completes later (else inline) */
+    KIRQL completion_irql;       /* the IRQL completion callbacks run at */
+    ULONG alloc_flags;           /* the allocation flags the driver's caller asks for */
+    int unload_in_flight;        /* unloaded with I/O still pending (no drain first) */
+    unsigned n_lower;            /* answers of the layers below, in order */
+    struct {
+        NTSTATUS status;         /* STATUS_PENDING: the file system's own answer */
+        ULONG information;
+    } lower[KFH_ENV_LOWER_MAX];
 } kfh_env;
 
 /* One call of the driver, as the judge sees it. */
@@ -43,7 +78,22 @@ typedef struct kfh_drv_run {
     unsigned long long injected;      /* all failed consultations */
     int n_findings;
     kfh_finding finding;      /* the first finding */
+    /* ---- Minifilter targets only ---- */
+    NTSTATUS load_status;     /* what DriverEntry returned */
+    int loaded;               /* it succeeded: the call was made */
+    NTSTATUS unload_status;   /* kf_flt_unload's status (STATUS_SUCCESS when none was needed) */
+    unsigned lower_ios;       /* I/Os that reached the layers below */
+    size_t completions;       /* completions run after the call, before the unload */
 } kfh_drv_run;
+
+/* What Filter Manager needs of a minifilter driver. */
+typedef struct kfh_minifilter {
+    /* Loads the driver: calls its DriverEntry, which registers the filter and starts
+     * filtering. Runs at PASSIVE_LEVEL before every call, after the volumes are set up. */
+    NTSTATUS (*load)(void);
+    /* The filter the driver registered, NULL when it has none (then nothing is unloaded). */
+    PFLT_FILTER (*filter)(void);
+} kfh_minifilter;
 
 typedef struct kfh_driver_target {
     const char *name;
@@ -56,7 +106,13 @@ typedef struct kfh_driver_target {
     /* The driver's own correctness conditions, after a call that returned or ended the
      * thread; report each broken one with kfh_drv_fail. */
     void (*check)(kfh_drv_run *run);
+    /* Set for a minifilter: the run also sets up Filter Manager, loads and unloads it. A
+     * call is made only when loading succeeded; check runs either way. */
+    const kfh_minifilter *minifilter;
 } kfh_driver_target;
+
+/* The environment of the run in progress (for a target's call), NULL outside a run. */
+const kfh_env *kfh_driver_env(void);
 
 /* Records a broken condition of the driver (the first one is kept and reported). */
 void kfh_drv_fail(kfh_drv_run *run, int inv, const char *routine, const char *expected, const char *fmt, ...)
