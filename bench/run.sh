@@ -206,7 +206,7 @@ section_throughput() {
     local t units wall rate status ratio fails=0
     while read -r t; do
         read -r units wall rate status < <(tput_one "$bdir/fuzz_targets/$t" "$(seeds_of "$t")" "$tput_s")
-        ratio=$(awk -v a="$rate" -v b="$empty_rate" 'BEGIN { printf "%.3f", b > 0 ? a / b : 0 }')
+        ratio=$(awk -v a="$rate" -v b="$empty_rate" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')
         say "$(printf '%-28s %12s %8s %10s %8s %s' "$t" "$units" "$wall" "$rate" "$ratio" "$status")"
         [ "$status" = ok ] || fails=1
     done <"$scratch/model.txt"
