@@ -39,7 +39,7 @@ void __asan_unpoison_memory_region(const volatile void *addr, size_t size);
  * that only say what was left on a stack. Neither is code under test: no coverage for them,
  * and no pointer-overflow check per word (the bounds are the segment's, checked once). */
 #if defined(__clang__) && __clang_major__ >= 13
-#define KF_NO_COVERAGE __attribute__((no_sanitize("coverage", "pointer-overflow")))
+#define KF_NO_COVERAGE __attribute__((no_sanitize("coverage", "pointer-overflow"), noinline))
 #else
 #define KF_NO_COVERAGE
 #endif
