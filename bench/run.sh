@@ -37,7 +37,7 @@ Settings (environment, defaults for the full run / --quick):
   BENCH_TTB_CAP        seconds before a time-to-bug run gives up      (120 / 20)
   BENCH_COV_SECONDS    total seconds of fuzzing before the 2nd coverage figure (300 / 30)
   BENCH_MEM_SECONDS    length of the memory run                       (600 / 30)
-  BENCH_MEM_TARGET     target of the memory run                       (expand_fuzz)
+  BENCH_MEM_TARGET     target of the memory run                       (drv_packet_fuzz)
 
 Builds: build/fuzz (fuzz preset), build/coverage (coverage preset, fuzz targets only) and
 build/bench-plain (clang without sanitizers, for the stack and enumeration programs only).
@@ -100,7 +100,7 @@ else
     tput_s=${BENCH_TPUT_SECONDS:-15}; ttb_seeds=${BENCH_TTB_SEEDS:-5}; ttb_cap=${BENCH_TTB_CAP:-120}
     cov_s=${BENCH_COV_SECONDS:-300}; mem_s=${BENCH_MEM_SECONDS:-600}; stack_ms=500; enum_ms=300
 fi
-mem_target=${BENCH_MEM_TARGET:-expand_fuzz}
+mem_target=${BENCH_MEM_TARGET:-drv_packet_fuzz}
 posint BENCH_TPUT_SECONDS "$tput_s"; posint BENCH_TTB_SEEDS "$ttb_seeds"; posint BENCH_TTB_CAP "$ttb_cap"
 posint BENCH_COV_SECONDS "$cov_s"; posint BENCH_MEM_SECONDS "$mem_s"
 
@@ -419,6 +419,10 @@ section_memory() {
     local r
     r=$(mem_run "$bdir/fuzz_targets/$mem_target" "$(seeds_of "$mem_target")" "$mem_s" 1) || { say "   $r"; return 1; }
     printf '%s\n' "$r" | sed 's/^/   /' | tee -a "$report"
+    if grep -q '==kfault==\|ERROR: libFuzzer' "$scratch/mem.log"; then
+        say "   the run ended early with a finding: $(grep -m1 '==kfault== FINDING\|ERROR: libFuzzer' "$scratch/mem.log")"
+        return 1
+    fi
 }
 
 # ---- Self-test (ctest): every program once, briefly; the parsers on their output -----
