@@ -408,6 +408,9 @@ int kfh_check_flt_io(const kfh_flt_io_in *in, const kfh_flt_io_pred *pred, const
                      kfh_finding *out, int max);
 /* After FltReuseCallbackData returned (F-13). */
 int kfh_check_flt_reuse(int targets_ok, int fields_ok, kfh_finding *out, int max);
+/* After FltReuseCallbackData returned: Thread is the thread that reused it, PsGetCurrentThread()
+ * at the call (F-15 reinitializes as F-12 says). Returns 1 and fills *out when it is not. */
+int kfh_check_flt_reuse_thread(const void *thread, const void *current, kfh_finding *out);
 /* A completion callback called `calls` times for one asynchronous I/O (F-15). */
 int kfh_check_flt_completions(unsigned calls, kfh_finding *out);
 
