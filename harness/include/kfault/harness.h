@@ -218,6 +218,16 @@ const char *kfh_op_name(int code);
 size_t kfh_status_count(void);
 NTSTATUS kfh_status_at(size_t index);
 const char *kfh_status_name(NTSTATUS s);
+/* Self-checks of the format (harness/scenario_check.c), for the harness's own fuzz targets
+ * and tests. kfh_scenario_equal: 1 when a and b are the same scenario, else 0 with the first
+ * difference in msg. kfh_selfcheck_bytes: any bytes, as they are and under every known
+ * version: known versions decode, unknown ones are refused with a reason, and a decoded
+ * scenario's text and canonical bytes both come back to it. kfh_selfcheck_text: any text
+ * either parses to a scenario that survives bytes and text unchanged, or is refused with its
+ * line and column. Both return 0, or -1 with the broken promise in msg. */
+int kfh_scenario_equal(const kfh_scenario *a, const kfh_scenario *b, char *msg, size_t len);
+int kfh_selfcheck_bytes(const uint8_t *data, size_t size, char *msg, size_t len);
+int kfh_selfcheck_text(const char *text, char *msg, size_t len);
 /* Resolves an op's size against the profile and the current remaining stack. */
 SIZE_T kfh_size_resolve(uint8_t sel, uint32_t raw, const kf_profile *p, SIZE_T remaining);
 
