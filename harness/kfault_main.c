@@ -20,6 +20,7 @@ static const char *const usage_main =
     "  encode FILE OUT        write a scenario (text or bytes) as canonical bytes to OUT\n"
     "  run [options] FILE     run a scenario; print its trace, verdict and trace hash\n"
     "  list WHAT              list options, sites, invariants, profiles or ops\n"
+    "  hashes [--check F|--write F] DIR  trace hash of every corpus file, checked or recorded\n"
     "\n"
     "`kfault <command> --help` describes a command. Runtime options come from the\n"
     "KFAULT_OPTIONS environment variable (key=value pairs separated by ':'), or --options.\n"
@@ -52,6 +53,8 @@ static const char *const usage_list =
     "  invariants  every checked invariant: id, name, source rule, sentence\n"
     "  profiles    every simulated OS/architecture with its stack constants\n"
     "  ops         every scenario operation with its opcode\n";
+
+int kfault_cmd_hashes(int argc, char **argv); /* kfault_hashes.c */
 
 static int wants_help(int argc, char **argv)
 {
@@ -280,6 +283,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 2, argv + 2);
     if (!strcmp(cmd, "list"))
         return cmd_list(argc - 2, argv + 2);
+    if (!strcmp(cmd, "hashes")) /* kfault_hashes.c */
+        return kfault_cmd_hashes(argc - 2, argv + 2);
     fprintf(stderr, "kfault: unknown command '%s'\n\n%s", cmd, usage_main);
     return 2;
 }
