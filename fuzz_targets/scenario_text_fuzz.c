@@ -11,6 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Every kfault binary reads KFAULT_OPTIONS: a bad value is an error here too, never ignored. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    kfh_options_init();
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static char msg[8192];

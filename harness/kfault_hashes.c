@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 int kfault_cmd_hashes(int argc, char **argv);
+int kfault_write_file(const char *path, const void *data, size_t n);
 
 static const char *const usage_hashes =
     "usage: kfault hashes [--check FILE | --write FILE] DIR\n"
@@ -242,26 +243,64 @@ static int read_record(const char *path, list *l)
     return rc;
 }
 
-static int write_record(const char *path, const list *l)
+/* Writes n bytes to path all or nothing: a temporary file beside it, flushed to disk, then
+ * renamed over it. On any failure path keeps its old content (or stays absent), the
+ * temporary file is removed, and a sentence goes to stderr. Shared with `kfault encode`. */
+int kfault_write_file(const char *path, const void *data, size_t n)
 {
     char tmp[4200];
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        fprintf(stderr, "kfault: %s: not a regular file (kfault writes whole files only)\n", path);
+        return -1;
+    }
     const char *slash = strrchr(path, '/');
-    int n = slash ? snprintf(tmp, sizeof tmp, "%.*s/.%s.XXXXXX", (int)(slash - path), path, slash + 1)
-                  : snprintf(tmp, sizeof tmp, ".%s.XXXXXX", path);
-    if (n < 0 || (size_t)n >= sizeof tmp) {
-        fprintf(stderr, "kfault: hashes: %s: path too long\n", path);
+    int len = slash ? snprintf(tmp, sizeof tmp, "%.*s/.%s.XXXXXX", (int)(slash - path), path, slash + 1)
+                    : snprintf(tmp, sizeof tmp, ".%s.XXXXXX", path);
+    if (len < 0 || (size_t)len >= sizeof tmp || (slash && !slash[1])) {
+        fprintf(stderr, "kfault: %s: not a file name kfault can write\n", path);
         return -1;
     }
     int fd = mkstemp(tmp);
     if (fd < 0) {
-        fprintf(stderr, "kfault: hashes: cannot create a file beside %s: %s\n", path, strerror(errno));
+        fprintf(stderr, "kfault: %s: cannot create a file beside it: %s\n", path, strerror(errno));
         return -1;
     }
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        fprintf(stderr, "kfault: hashes: cannot write %s: %s\n", tmp, strerror(errno));
-        close(fd);
+    mode_t mask = umask(0);
+    umask(mask);
+    int bad = fchmod(fd, 0666 & ~mask) != 0;
+    const unsigned char *p = data;
+    for (size_t done = 0; !bad && done < n;) {
+        ssize_t w = write(fd, p + done, n - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            bad = 1;
+        else
+            done += (size_t)w;
+    }
+    int saved = errno;
+    if (!bad && fsync(fd) != 0)
+        bad = 1, saved = errno;
+    if (close(fd) != 0 && !bad)
+        bad = 1, saved = errno;
+    if (!bad && rename(tmp, path) != 0)
+        bad = 1, saved = errno;
+    if (bad) {
+        fprintf(stderr, "kfault: %s: cannot write: %s (left as it was)\n", path, strerror(saved ? saved : EIO));
         unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static int write_record(const char *path, const list *l)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    if (!f) {
+        fprintf(stderr, "kfault: hashes: out of memory\n");
         return -1;
     }
     fprintf(f, "# TRACE_HASHES - the trace hash of every corpus file run by `kfault run` with the default\n"
@@ -271,17 +310,13 @@ static int write_record(const char *path, const list *l)
                "#   build/fuzz/harness/" REGEN "\n");
     for (size_t i = 0; i < l->n; i++)
         fprintf(f, "%s %s\n", l->e[i].path, l->e[i].value);
-    int bad = ferror(f);
-    if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-        bad = 1;
-    if (fclose(f) != 0)
-        bad = 1;
-    if (bad || rename(tmp, path) != 0) {
-        fprintf(stderr, "kfault: hashes: cannot write %s: %s (left unchanged)\n", path, strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
+    int rc = ferror(f) | fclose(f) ? -1 : 0;
+    if (rc)
+        fprintf(stderr, "kfault: hashes: out of memory\n");
+    else
+        rc = kfault_write_file(path, buf, n);
+    free(buf);
+    return rc;
 }
 
 int kfault_cmd_hashes(int argc, char **argv)

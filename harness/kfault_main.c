@@ -33,7 +33,8 @@ static const char *const usage_decode =
 
 static const char *const usage_encode =
     "usage: kfault encode FILE OUT\n"
-    "Reads the scenario in FILE (text or bytes) and writes its canonical byte form to OUT.\n";
+    "Reads the scenario in FILE (text or bytes) and writes its canonical byte form to OUT.\n"
+    "OUT is written whole or not at all (a temporary file beside it, then a rename).\n";
 
 static const char *const usage_run =
     "usage: kfault run [--options TEXT] [--quiet] [--expect-hash HASH] [--enumerate[=MAX]] FILE\n"
@@ -55,6 +56,7 @@ static const char *const usage_list =
     "  ops         every scenario operation with its opcode\n";
 
 int kfault_cmd_hashes(int argc, char **argv); /* kfault_hashes.c */
+int kfault_write_file(const char *path, const void *data, size_t n);
 
 static int wants_help(int argc, char **argv)
 {
@@ -124,12 +126,8 @@ static int cmd_encode(int argc, char **argv)
     int rc = 2;
     if (buf) {
         kfh_scenario_encode(s, buf, n);
-        FILE *f = fopen(argv[1], "wb");
-        if (!f)
-            fail("%s: cannot create: %s", argv[1], strerror(errno));
-        else if (fwrite(buf, 1, n, f) != n || fclose(f) != 0)
-            fail("%s: write failed%s", argv[1], "");
-        else
+        /* All or nothing: an existing OUT keeps its content when the write fails. */
+        if (kfault_write_file(argv[1], buf, n) == 0)
             rc = 0;
     }
     free(buf);

@@ -479,6 +479,10 @@ int kfh_fuzz_one(const uint8_t *data, size_t size);
  * callouts 128 KiB of stack_slack (the interpreter's own frames run inside them) unless
  * KFAULT_OPTIONS sets stack_slack. */
 void kfh_default_scenario_slack(void);
+/* For LLVMFuzzerInitialize: reads KFAULT_OPTIONS and checks all of it, the harness's fault
+ * plan included; a bad value prints a sentence and exits with status 2 before any input runs
+ * (harness/options_check.c). */
+void kfh_options_init(void);
 
 #ifdef __cplusplus
 }
