@@ -13,7 +13,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     kfh_default_scenario_slack();
-    (void)kf_options_get();
+    kfh_options_init();
     return 0;
 }
 

@@ -20,6 +20,7 @@ static const char *const usage_main =
     "  encode FILE OUT        write a scenario (text or bytes) as canonical bytes to OUT\n"
     "  run [options] FILE     run a scenario; print its trace, verdict and trace hash\n"
     "  list WHAT              list options, sites, invariants, profiles or ops\n"
+    "  hashes [--check F|--write F] DIR  trace hash of every corpus file, checked or recorded\n"
     "\n"
     "`kfault <command> --help` describes a command. Runtime options come from the\n"
     "KFAULT_OPTIONS environment variable (key=value pairs separated by ':'), or --options.\n"
@@ -32,7 +33,8 @@ static const char *const usage_decode =
 
 static const char *const usage_encode =
     "usage: kfault encode FILE OUT\n"
-    "Reads the scenario in FILE (text or bytes) and writes its canonical byte form to OUT.\n";
+    "Reads the scenario in FILE (text or bytes) and writes its canonical byte form to OUT.\n"
+    "OUT is written whole or not at all (a temporary file beside it, then a rename).\n";
 
 static const char *const usage_run =
     "usage: kfault run [--options TEXT] [--quiet] [--expect-hash HASH] [--enumerate[=MAX]]\n"
@@ -57,6 +59,9 @@ static const char *const usage_list =
     "  invariants  every checked invariant: id, name, source rule, sentence\n"
     "  profiles    every simulated OS/architecture with its stack constants\n"
     "  ops         every scenario operation with its opcode\n";
+
+int kfault_cmd_hashes(int argc, char **argv); /* kfault_hashes.c */
+int kfault_write_file(const char *path, const void *data, size_t n);
 
 static int wants_help(int argc, char **argv)
 {
@@ -126,12 +131,8 @@ static int cmd_encode(int argc, char **argv)
     int rc = 2;
     if (buf) {
         kfh_scenario_encode(s, buf, n);
-        FILE *f = fopen(argv[1], "wb");
-        if (!f)
-            fail("%s: cannot create: %s", argv[1], strerror(errno));
-        else if (fwrite(buf, 1, n, f) != n || fclose(f) != 0)
-            fail("%s: write failed%s", argv[1], "");
-        else
+        /* All or nothing: an existing OUT keeps its content when the write fails. */
+        if (kfault_write_file(argv[1], buf, n) == 0)
             rc = 0;
     }
     free(buf);
@@ -301,6 +302,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 2, argv + 2);
     if (!strcmp(cmd, "list"))
         return cmd_list(argc - 2, argv + 2);
+    if (!strcmp(cmd, "hashes")) /* kfault_hashes.c */
+        return kfault_cmd_hashes(argc - 2, argv + 2);
     fprintf(stderr, "kfault: unknown command '%s'\n\n%s", cmd, usage_main);
     return 2;
 }

@@ -420,6 +420,16 @@ int kfh_check_flt_reuse(int targets_ok, int fields_ok, kfh_finding *out, int max
     return n;
 }
 
+int kfh_check_flt_reuse_thread(const void *thread, const void *current, kfh_finding *out)
+{
+    int n = 0;
+    if (thread != current)
+        add(out, 1, &n, KFH_INV_FLT_INITIAL_STATE, "FltReuseCallbackData", "-",
+            "Thread = PsGetCurrentThread() of the reusing thread (F-12, F-15)",
+            thread ? "Thread is another thread" : "Thread is NULL");
+    return n;
+}
+
 int kfh_check_flt_completions(unsigned calls, kfh_finding *out)
 {
     int n = 0;

@@ -974,14 +974,17 @@ static void flt_reuse(int slot, KIRQL irql, int depth)
     PFLT_IO_PARAMETER_BLOCK b = c->d->Iopb;
     int targets_ok = b && b->TargetInstance == c->inst && b->TargetFileObject == (c->file ? &flt_file : NULL);
     int fields_ok = fields_initial(c->d, 0);
+    const void *thread = c->d->Thread;
     c->performed = 0;
     c->major = 0;
     c->irp_flags = 0;
     c->length = 0;
     kfh_trace_event("%*s  -> reused #%u", 2 * depth, "", c->serial);
     reach("FltReuseCallbackData: reused%s", R.cb_depth ? " in a completion" : "");
-    kfh_finding fs[2];
-    flt_findings(fs, kfh_check_flt_reuse(targets_ok, fields_ok, fs, 2));
+    kfh_finding fs[3];
+    int n = kfh_check_flt_reuse(targets_ok, fields_ok, fs, 2);
+    n += kfh_check_flt_reuse_thread(thread, PsGetCurrentThread(), &fs[n]);
+    flt_findings(fs, n);
 }
 
 static void exec_async(const kfh_op *op)

@@ -709,6 +709,10 @@ int kfh_scenario_load(const char *path, kfh_scenario *out, char *err, size_t err
             snprintf(err, errlen, "%s: %s", path, sub);
         else
             rc = 0;
+    } else if ((unsigned char)buf[0] >= 0x80) {
+        /* Neither form: not a version this build reads, and text is ASCII. */
+        snprintf(err, errlen, "%s: not a scenario: its first byte 0x%02x is neither a format version (0x01 to "
+                              "0x%02x) nor ASCII text", path, (unsigned char)buf[0], KFH_SCENARIO_VERSION);
     } else if (memchr(buf, 0, n)) {
         snprintf(err, errlen, "%s: binary data that is not a scenario (scenario bytes start with the "
                               "version byte, 0x01 to 0x%02x; text has no NUL bytes)", path, KFH_SCENARIO_VERSION);

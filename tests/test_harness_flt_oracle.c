@@ -458,6 +458,17 @@ TEST(flt_check_reuse_fires)
     CHECK(fired(f, kfh_check_flt_reuse(1, 0, f, 2), KFH_INV_FLT_INITIAL_STATE));
 }
 
+TEST(flt_check_reuse_thread_fires)
+{
+    /* F-15 reinitializes as F-12: Thread is the reusing thread, whatever it was before. */
+    static int me, other;
+    kfh_finding f[1];
+    CHECK_EQ(kfh_check_flt_reuse_thread(&me, &me, f), 0);
+    CHECK(fired(f, kfh_check_flt_reuse_thread(NULL, &me, f), KFH_INV_FLT_INITIAL_STATE));
+    CHECK(strstr(f[0].expected, "PsGetCurrentThread") != NULL);
+    CHECK(fired(f, kfh_check_flt_reuse_thread(&other, &me, f), KFH_INV_FLT_INITIAL_STATE));
+}
+
 TEST(flt_invariants_in_table)
 {
     static const int ids[] = {KFH_INV_FLT_STATUS,         KFH_INV_FLT_RET_NULL,     KFH_INV_FLT_INITIAL_STATE,

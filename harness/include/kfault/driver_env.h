@@ -133,7 +133,7 @@ int kfh_driver_fuzz_one(const kfh_driver_target *t, const uint8_t *data, size_t 
     {                                                                      \
         (void)argc;                                                        \
         (void)argv;                                                        \
-        (void)kf_options_get();                                            \
+        kfh_options_init();                                                \
         return 0;                                                          \
     }                                                                      \
     int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);          \

@@ -219,6 +219,16 @@ const char *kfh_op_name(int code);
 size_t kfh_status_count(void);
 NTSTATUS kfh_status_at(size_t index);
 const char *kfh_status_name(NTSTATUS s);
+/* Self-checks of the format (harness/scenario_check.c), for the harness's own fuzz targets
+ * and tests. kfh_scenario_equal: 1 when a and b are the same scenario, else 0 with the first
+ * difference in msg. kfh_selfcheck_bytes: any bytes, as they are and under every known
+ * version: known versions decode, unknown ones are refused with a reason, and a decoded
+ * scenario's text and canonical bytes both come back to it. kfh_selfcheck_text: any text
+ * either parses to a scenario that survives bytes and text unchanged, or is refused with its
+ * line and column. Both return 0, or -1 with the broken promise in msg. */
+int kfh_scenario_equal(const kfh_scenario *a, const kfh_scenario *b, char *msg, size_t len);
+int kfh_selfcheck_bytes(const uint8_t *data, size_t size, char *msg, size_t len);
+int kfh_selfcheck_text(const char *text, char *msg, size_t len);
 /* Resolves an op's size against the profile and the current remaining stack. */
 SIZE_T kfh_size_resolve(uint8_t sel, uint32_t raw, const kf_profile *p, SIZE_T remaining);
 
@@ -409,6 +419,9 @@ int kfh_check_flt_io(const kfh_flt_io_in *in, const kfh_flt_io_pred *pred, const
                      kfh_finding *out, int max);
 /* After FltReuseCallbackData returned (F-13). */
 int kfh_check_flt_reuse(int targets_ok, int fields_ok, kfh_finding *out, int max);
+/* After FltReuseCallbackData returned: Thread is the thread that reused it, PsGetCurrentThread()
+ * at the call (F-15 reinitializes as F-12 says). Returns 1 and fills *out when it is not. */
+int kfh_check_flt_reuse_thread(const void *thread, const void *current, kfh_finding *out);
 /* A completion callback called `calls` times for one asynchronous I/O (F-15). */
 int kfh_check_flt_completions(unsigned calls, kfh_finding *out);
 
@@ -503,6 +516,10 @@ int kfh_flt_fuzz_one(const uint8_t *data, size_t size);
  * callouts 128 KiB of stack_slack (the interpreter's own frames run inside them) unless
  * KFAULT_OPTIONS sets stack_slack. */
 void kfh_default_scenario_slack(void);
+/* For LLVMFuzzerInitialize: reads KFAULT_OPTIONS and checks all of it, the harness's fault
+ * plan included; a bad value prints a sentence and exits with status 2 before any input runs
+ * (harness/options_check.c). */
+void kfh_options_init(void);
 
 #ifdef __cplusplus
 }
