@@ -22,7 +22,7 @@ int kfault_cmd_hashes(int argc, char **argv);
 int kfault_write_file(const char *path, const void *data, size_t n);
 
 static const char *const usage_hashes =
-    "usage: kfault hashes [--check FILE | --write FILE] DIR\n"
+    "usage: kfault hashes [--check FILE | --write FILE | --update FILE] DIR\n"
     "Runs every scenario file under DIR (recursively, in sorted order) under the default\n"
     "options, twice, and once more after bytes -> text -> bytes, and prints \"PATH HASH\" per\n"
     "file (PATH relative to DIR; \"refused\" for a file kfault run refuses). Skipped: src/\n"
@@ -30,6 +30,10 @@ static const char *const usage_hashes =
     "  --check FILE  compare with the hashes recorded in FILE; a file without a record, a\n"
     "                record without a file and a different hash are errors\n"
     "  --write FILE  record the hashes in FILE (replaced only when every file passed)\n"
+    "  --update FILE as --check for the files FILE records, but a file without a record is\n"
+    "                added and a record without a file dropped (for tools that add or\n"
+    "                prune corpus files: scripts/fuzz.sh, scripts/minimize.sh --corpus);\n"
+    "                FILE is replaced only when every file passed\n"
     "Regenerate the corpus record with: kfault hashes --write corpus/TRACE_HASHES corpus\n"
     "Exit status: 0 all as recorded, 1 a file not deterministic, not round-tripping or not as\n"
     "recorded, 2 an error in the command line or a file that cannot be read.\n";
@@ -306,7 +310,8 @@ static int write_record(const char *path, const list *l)
     fprintf(f, "# TRACE_HASHES - the trace hash of every corpus file run by `kfault run` with the default\n"
                "# options, as \"PATH HASH\" (PATH relative to corpus/; \"refused\": not a scenario kfault runs).\n"
                "# ctest (kfault_corpus_hashes) holds the fuzz (clang) and replay (gcc) builds to these figures.\n"
-               "# Regenerate after adding, removing or migrating corpus files, from the source tree:\n"
+               "# scripts/fuzz.sh and scripts/minimize.sh --corpus keep it in step (kfault hashes --update).\n"
+               "# Regenerate after migrating corpus files, from the source tree:\n"
                "#   build/fuzz/harness/" REGEN "\n");
     for (size_t i = 0; i < l->n; i++)
         fprintf(f, "%s %s\n", l->e[i].path, l->e[i].value);
@@ -322,6 +327,7 @@ static int write_record(const char *path, const list *l)
 int kfault_cmd_hashes(int argc, char **argv)
 {
     const char *check = NULL, *write = NULL, *dir = NULL;
+    int update = 0;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(usage_hashes, stdout);
@@ -329,12 +335,19 @@ int kfault_cmd_hashes(int argc, char **argv)
         }
     }
     for (int i = 0; i < argc; i++) {
-        if ((!strcmp(argv[i], "--check") || !strcmp(argv[i], "--write")) && i + 1 < argc) {
+        if ((!strcmp(argv[i], "--check") || !strcmp(argv[i], "--write") || !strcmp(argv[i], "--update")) &&
+            i + 1 < argc) {
             if (check || write) {
-                fprintf(stderr, "kfault: hashes: one of --check and --write, once\n");
+                fprintf(stderr, "kfault: hashes: one of --check, --write and --update, once\n");
                 return 2;
             }
-            *(argv[i][2] == 'c' ? &check : &write) = argv[i + 1];
+            /* --update checks against the record, then writes it back. */
+            if (argv[i][2] == 'u') {
+                update = 1;
+                check = write = argv[i + 1];
+            } else {
+                *(argv[i][2] == 'c' ? &check : &write) = argv[i + 1];
+            }
             i++;
         } else if (argv[i][0] == '-') {
             fprintf(stderr, "kfault: hashes: unknown or incomplete option '%s' (kfault hashes --help)\n", argv[i]);
@@ -397,6 +410,10 @@ int kfault_cmd_hashes(int argc, char **argv)
             continue;
         /* Both lists are sorted: records before this file have no file. */
         for (; j < rec.n && strcmp(rec.e[j].path, files.e[i].path) < 0; j++) {
+            if (update) {
+                printf("dropped %s\n", rec.e[j].path);
+                continue;
+            }
             fprintf(stderr, "kfault: hashes: %s records %s, which is not under %s; regenerate: " REGEN "\n", check,
                     rec.e[j].path, dir);
             rc = 1;
@@ -410,6 +427,8 @@ int kfault_cmd_hashes(int argc, char **argv)
                 rc = 1;
             }
             j++;
+        } else if (update) {
+            printf("added %s %s\n", files.e[i].path, files.e[i].value);
         } else {
             fprintf(stderr, "kfault: hashes: %s has no recorded hash in %s (it gives %s); regenerate: " REGEN "\n",
                     full, check, files.e[i].value);
@@ -417,6 +436,10 @@ int kfault_cmd_hashes(int argc, char **argv)
         }
     }
     for (; check && j < rec.n; j++) {
+        if (update) {
+            printf("dropped %s\n", rec.e[j].path);
+            continue;
+        }
         fprintf(stderr, "kfault: hashes: %s records %s, which is not under %s; regenerate: " REGEN "\n", check,
                 rec.e[j].path, dir);
         rc = 1;
@@ -426,7 +449,7 @@ int kfault_cmd_hashes(int argc, char **argv)
     else if (write && rc != 0)
         fprintf(stderr, "kfault: hashes: %s left unchanged: fix the files above first\n", write);
     fprintf(check || write ? stdout : stderr, "%zu file(s): %zu hashed, %zu refused; %s\n", files.n, hashed, refused,
-            rc == 0 ? (check ? "all as recorded" : write ? "recorded" : "deterministic and round-tripping")
+            rc == 0 ? (update ? "record updated" : check ? "all as recorded" : write ? "recorded" : "deterministic and round-tripping")
                     : "FAILED");
 out:
     list_free(&files);

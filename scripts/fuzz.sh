@@ -284,6 +284,8 @@ while [ $interrupted = 0 ]; do
     [ $forever = 1 ] || break
 done
 [ $interrupted = 0 ] || echo "== interrupted: the corpus and the findings are intact"
+# The corpus grew: its record of trace hashes (ctest's kfault_corpus_hashes) follows.
+kf_update_hashes "$corpus_root" || write_failed=1
 
 if [ "$plot" != no ] && command -v gnuplot >/dev/null 2>&1; then
     logs=()

@@ -187,6 +187,7 @@ prune_corpus() {
     done
     echo "== pruning ${#targets[@]} corpus folder(s) in $corpus_root"
     for t in "${targets[@]}"; do prune_one "$t"; done
+    kf_update_hashes "$corpus_root" || exit 2
 }
 
 if [ "$mode" = corpus ]; then

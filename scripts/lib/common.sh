@@ -200,3 +200,27 @@ kf_named_hashes() {
         [[ "$n" =~ ^[0-9a-f]{40}$ ]] || sha1sum "$1/$n" | cut -c1-40
     done
 }
+
+# kf_update_hashes CORPUS_ROOT: after files were added to or pruned from a corpus, keeps its
+# record of trace hashes (CORPUS_ROOT/TRACE_HASHES, checked by ctest) in step: new files are
+# recorded, vanished ones dropped, and a recorded file whose hash changed is reported (a
+# migration, docs/SCENARIO_FORMAT.md) with the record left as it was. Nothing to do without
+# a record or without the kfault tool. Returns non-zero when the record could not be updated.
+kf_update_hashes() {
+    local record=$1/TRACE_HASHES tool=$kf_root/build/fuzz/harness/kfault log
+    [ -f "$record" ] || return 0
+    if [ ! -x "$tool" ]; then
+        echo "warning: $tool is missing; $record not updated (run: $tool hashes --update $record $1)" >&2
+        return 1
+    fi
+    log=$(mktemp "${TMPDIR:-/tmp}/kfault-hashes.XXXXXX") || return 1
+    if "$tool" hashes --update "$record" "$1" >"$log" 2>&1; then
+        echo "== $(tail -n 1 "$log") ($record)"
+        rm -f "$log"
+        return 0
+    fi
+    echo "warning: $record not updated:" >&2
+    grep -v '^added \|^dropped ' "$log" | tail -n 20 >&2
+    rm -f "$log"
+    return 1
+}

@@ -61,6 +61,7 @@ count_files() { find "$1" -type f | wc -l; }
 step_grow() {
     mkdir -p "$scratch/corpus"
     cp -r "$root/corpus/expand_fuzz" "$scratch/corpus/"
+    cp "$root/corpus/TRACE_HASHES" "$scratch/corpus/"
     local before n0 n1 rc=0
     before=$(snapshot "$scratch/corpus/expand_fuzz")
     n0=$(count_files "$scratch/corpus/expand_fuzz")
@@ -70,6 +71,9 @@ step_grow() {
     intact "$before" "$scratch/corpus/expand_fuzz"
     n1=$(count_files "$scratch/corpus/expand_fuzz")
     [ "$n1" -gt "$n0" ] && ok "corpus grew from $n0 to $n1 files" || fail "corpus did not grow ($n0 -> $n1)"
+    # The record of trace hashes follows the corpus: every new file recorded (ctest's check).
+    "$root/build/fuzz/harness/kfault" hashes --check "$scratch/corpus/TRACE_HASHES" "$scratch/corpus" >/dev/null &&
+        ok "TRACE_HASHES records the grown corpus" || fail "TRACE_HASHES not in step with the grown corpus"
     grep -qE '^expand_fuzz +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +0$' "$scratch/out" &&
         ok "summary row for expand_fuzz" || fail "no summary row for expand_fuzz"
     grep -q '^target .*executions.*exec/s.*cov.*corpus.*new-finds' "$scratch/out" &&
