@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# scripts/afl.sh - fuzz one kfault target with AFL++ instead of libFuzzer: builds the afl preset
+# (afl-clang-fast from Debian's afl++ package, ASan+UBSan, the target linked with AFL++'s
+# libFuzzer driver) into build/afl, then runs afl-fuzz on the target from its seeds in
+# corpus/<target>/ with its dictionary, for a bounded time, and prints what the run did.
+#
+# It calls the build and afl-fuzz; it never reimplements them. It never writes into corpus/:
+# afl-fuzz's queue, crashes and hangs stay in the output directory (findings/afl/<target> by
+# default), which a later run with the same output directory resumes.
+set -euo pipefail
+
+usage() {
+    cat <<'EOF'
+usage: scripts/afl.sh [--time SECONDS] [--out DIR] [--jobs N] [--no-build] TARGET
+
+Builds the afl preset (build/afl, compiler afl-clang-fast) and fuzzes TARGET with
+afl-fuzz for --time seconds (default 60), starting from the seed files of
+corpus/TARGET/ and with fuzz_targets/TARGET.dict when there is one.
+
+  --time SECONDS  how long afl-fuzz runs (afl-fuzz -V)
+  --out DIR       afl-fuzz's output directory (default findings/afl/TARGET); an existing
+                  one is resumed (AFL_AUTORESUME)
+  --jobs N        parallel build jobs (default: every core)
+  --no-build      use build/afl as it is
+  --help          print this text
+
+Crashes land in DIR/default/crashes/; reproduce one with the libFuzzer or replay build:
+  build/fuzz/fuzz_targets/TARGET DIR/default/crashes/id:...
+Settings for afl-fuzz (AFL_NO_UI, AFL_NO_AFFINITY, AFL_SKIP_CPUFREQ, ...) pass through the
+environment. ASAN_OPTIONS and UBSAN_OPTIONS get what afl-fuzz requires added to them
+(abort_on_error=1, symbolize=0). Needs: apt-get install afl++ (as root).
+Exit status: 0 when the run saved no crash, 1 when it saved crashes, 2 on errors.
+EOF
+}
+
+die() {
+    echo "afl.sh: $*" >&2
+    exit 2
+}
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+time_budget=60
+out=""
+jobs=$(nproc 2>/dev/null || echo 2)
+build=1
+target=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+    -h | --help) usage; exit 0 ;;
+    --time)
+        [ $# -ge 2 ] && [[ "$2" =~ ^[0-9]+$ ]] && [ "$2" -gt 0 ] || die "--time needs a positive number of seconds"
+        time_budget=$2; shift 2 ;;
+    --out)
+        [ $# -ge 2 ] && [ -n "$2" ] || die "--out needs a directory"
+        out=$2; shift 2 ;;
+    --jobs)
+        [ $# -ge 2 ] && [[ "$2" =~ ^[0-9]+$ ]] && [ "$2" -gt 0 ] || die "--jobs needs a positive number"
+        jobs=$2; shift 2 ;;
+    --no-build) build=0; shift ;;
+    -*) die "unknown option '$1' (see --help)" ;;
+    *)
+        [ -z "$target" ] || die "one target at a time ('$target' and '$1' given)"
+        target=$1; shift ;;
+    esac
+done
+[ -n "$target" ] || die "no target named (see --help)"
+[[ "$target" =~ ^[A-Za-z0-9_]+$ ]] || die "'$target' is not a target name"
+
+for tool in afl-clang-fast afl-fuzz; do
+    command -v "$tool" >/dev/null 2>&1 || die "$tool is missing; install Debian's afl++ package (apt-get install afl++)"
+done
+
+cd "$top"
+bindir=build/afl
+manifest=$bindir/kfault-fuzz-targets.tsv
+if [ "$build" = 1 ]; then
+    echo "== building the afl preset (build/afl)"
+    cmake --preset afl >/dev/null || die "configuring the afl preset failed (its errors are above)"
+fi
+[ -f "$manifest" ] || die "no build in $bindir; run without --no-build"
+
+# The manifest (written by the build) names every shipped target and its files.
+row=$(awk -F '\t' -v t="$target" '$1 == "ship" && $2 == t' "$manifest")
+if [ -z "$row" ]; then
+    echo "afl.sh: '$target' is not a fuzz target; the targets are:" >&2
+    awk -F '\t' '$1 == "ship" { print "  " $2 }' "$manifest" >&2
+    exit 2
+fi
+IFS=$'\t' read -r _ _ binary dict options corpus <<<"$row"
+if [ "$build" = 1 ]; then
+    cmake --build --preset afl -j "$jobs" --target "$target" || die "building $target failed"
+fi
+[ -x "$binary" ] || die "$binary is not built; run without --no-build"
+
+[ -n "$out" ] || out=findings/afl/$target
+mkdir -p "$out"
+
+# afl-fuzz reads every file under -i, subfolders too: give it the seed files alone (not the
+# text sources under corpus/<target>/src/), copied beside its output.
+seeds=$out/seeds
+rm -rf "$seeds"
+mkdir -p "$seeds"
+if [ "$corpus" != - ]; then
+    for f in "$corpus"/*; do
+        [ -f "$f" ] && cp "$f" "$seeds/"
+    done
+fi
+# An empty input is a valid seed for every target: missing bytes read as zero.
+[ -n "$(ls -A "$seeds")" ] || printf '' >"$seeds/empty"
+
+args=(-V "$time_budget" -i "$seeds" -o "$out")
+[ "$dict" = - ] || args+=(-x "$dict")
+# The input bound of the target's .options (libFuzzer's max_len), when it sets one.
+if [ "$options" != - ]; then
+    max_len=$(sed -n 's/^[[:space:]]*max_len[[:space:]]*=[[:space:]]*\([0-9][0-9]*\).*/\1/p' "$options" | head -n 1)
+    [ -z "$max_len" ] || args+=(-G "$max_len")
+fi
+
+export AFL_AUTORESUME=1
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}abort_on_error=1:symbolize=0"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}halt_on_error=1:abort_on_error=1:symbolize=0"
+echo "== afl-fuzz ${args[*]} -- $binary"
+status=0
+afl-fuzz "${args[@]}" -- "$binary" || status=$?
+stats=$out/default/fuzzer_stats
+if [ ! -f "$stats" ]; then
+    die "afl-fuzz ended (status $status) without writing $stats"
+fi
+[ "$status" = 0 ] || die "afl-fuzz failed with status $status"
+
+stat() { sed -n "s/^$1[[:space:]]*: //p" "$stats"; }
+crashes=$(stat saved_crashes)
+[ -n "$crashes" ] || crashes=$(stat unique_crashes)
+hangs=$(stat saved_hangs)
+[ -n "$hangs" ] || hangs=$(stat unique_hangs)
+echo
+echo "== afl-fuzz $target: $(stat execs_done) execs, $(stat execs_per_sec) exec/s, corpus $(stat corpus_count), crashes ${crashes:-?}, hangs ${hangs:-?}"
+echo "   output: $out/default (queue/, crashes/, hangs/, fuzzer_stats)"
+if [ "${crashes:-0}" != 0 ]; then
+    echo "   reproduce: build/fuzz/fuzz_targets/$target $out/default/crashes/id:*"
+    exit 1
+fi
+exit 0
