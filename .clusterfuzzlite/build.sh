@@ -17,6 +17,9 @@
 # Locally: CC=clang CFLAGS="-fsanitize=address,fuzzer-no-link" LIB_FUZZING_ENGINE=-fsanitize=fuzzer \
 #          SRC=<dir holding kfault> OUT=<dir> WORK=<dir> bash .clusterfuzzlite/build.sh
 
+# OSS-Fuzz runs this file with bash -eux; set the same here for every other caller.
+set -euo pipefail
+
 if [ "${1:-}" = --help ] || [ "${1:-}" = -h ]; then
     sed -n '2,/^$/s/^# \{0,1\}//p' "$0"
     exit 0

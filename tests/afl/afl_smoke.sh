@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# afl_smoke.sh - the AFL++ smoke test: scripts/afl.sh builds the afl preset (afl-clang-fast)
+# and fuzzes one target for a few seconds; the test checks that afl-fuzz ran the target and
+# executed inputs (fuzzer_stats: execs_done > 0, a queue) and saved no crash from the correct
+# model. Then it replays a planted-bug variant's committed reproducer through the AFL++ build,
+# which must die with the verdict written beside the reproducer: kfault's oracle fires under
+# AFL++'s driver too, so AFL++ would see its findings as crashes.
+#
+# usage: afl_smoke.sh SOURCE_DIR SCRATCH_DIR [TARGET [SECONDS]]
+# Exits 77 (ctest's SKIP_RETURN_CODE) when AFL++ is not installed.
+set -euo pipefail
+
+if [ $# -lt 2 ] || [ $# -gt 4 ] || [ ! -x "$1/scripts/afl.sh" ]; then
+    echo "usage: afl_smoke.sh SOURCE_DIR SCRATCH_DIR [TARGET [SECONDS]] (SOURCE_DIR holds scripts/afl.sh)" >&2
+    exit 2
+fi
+repo=$(cd "$1" && pwd)
+scratch=$2
+target=${3:-expand_fuzz}
+seconds=${4:-4}
+
+for tool in afl-clang-fast afl-fuzz; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "SKIP: $tool not found: AFL++ is not installed (Debian package afl++: apt-get install afl++)"
+        exit 77
+    fi
+done
+
+rm -rf "$scratch"
+mkdir -p "$scratch"
+out=$scratch/out
+
+# Bounded and unattended: no UI, no CPU pinning (other jobs share the cores), no demands on
+# the machine's core_pattern or CPU governor.
+export AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1
+status=0
+"$repo/scripts/afl.sh" --time "$seconds" --jobs 2 --out "$out" "$target" >"$scratch/afl.log" 2>&1 || status=$?
+tail -n 3 "$scratch/afl.log"
+stats=$out/default/fuzzer_stats
+if [ "$status" != 0 ] || [ ! -f "$stats" ]; then
+    cat "$scratch/afl.log" >&2
+    echo "FAIL: scripts/afl.sh exited with status $status$([ -f "$stats" ] || echo ', no fuzzer_stats')" >&2
+    exit 1
+fi
+value() { sed -n "s/^$1[[:space:]]*: //p" "$stats"; }
+execs=$(value execs_done)
+queued=$(value corpus_count)
+if ! [[ "$execs" =~ ^[0-9]+$ ]] || [ "$execs" -eq 0 ]; then
+    echo "FAIL: afl-fuzz executed no input (execs_done '${execs}')" >&2
+    exit 1
+fi
+if ! [[ "$queued" =~ ^[0-9]+$ ]] || [ "$queued" -eq 0 ]; then
+    echo "FAIL: afl-fuzz queued no input (corpus_count '${queued}')" >&2
+    exit 1
+fi
+echo "afl-fuzz $target: $execs execs, corpus $queued"
+
+# The oracle under AFL++'s driver: the first planted variant of the manifest, on its reproducer.
+manifest=$repo/build/afl/kfault-fuzz-targets.tsv
+planted=$(awk -F '\t' '$1 == "planted" { print $2; exit }' "$manifest")
+[ -n "$planted" ] || { echo "FAIL: $manifest names no planted variant" >&2; exit 1; }
+verdict_file=$(ls "$repo/corpus/regressions/$planted"/*.verdict | head -n 1)
+reproducer=${verdict_file%.verdict}.bin
+verdict=$(head -n 1 "$verdict_file")
+[ -f "$reproducer" ] || { echo "FAIL: no reproducer $reproducer beside $verdict_file" >&2; exit 1; }
+cd "$repo"
+cmake --build --preset afl -j 2 --target "$planted" >"$scratch/planted-build.log" 2>&1 || {
+    cat "$scratch/planted-build.log" >&2
+    echo "FAIL: building $planted in the afl preset failed" >&2
+    exit 1
+}
+status=0
+"$repo/build/afl/fuzz_targets/$planted" "$reproducer" >"$scratch/planted.log" 2>&1 || status=$?
+if [ "$status" = 0 ] || ! grep -qF -- "$verdict" "$scratch/planted.log"; then
+    cat "$scratch/planted.log" >&2
+    echo "FAIL: $planted (AFL++ build) on $(basename "$reproducer"): exit status $status, expected a death reporting '$verdict'" >&2
+    exit 1
+fi
+echo "$planted (AFL++ build) dies on its reproducer with $verdict (exit status $status)"
