@@ -5,7 +5,8 @@
 # only: the text sources under src/ are not inputs).
 #
 # It obeys the OSS-Fuzz build contract: $CC and $CFLAGS (which already carry the sanitizer and
-# coverage flags, so kfault's own -fsanitize is left off), $LIB_FUZZING_ENGINE (the engine's
+# coverage flags, so kfault's own -fsanitize is left off unless they name no sanitizer at all
+# and $SANITIZER is not coverage), $LIB_FUZZING_ENGINE (the engine's
 # link flags: -fsanitize=fuzzer, or libAFLDriver with afl-clang-fast), $SRC (the repository is
 # $SRC/kfault), $OUT, and $WORK for the build tree. KFAULT_JOBS bounds the parallel build
 # (default: every core).
