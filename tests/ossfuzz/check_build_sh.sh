@@ -8,18 +8,41 @@
 #   - each target has its .dict and .options exactly when fuzz_targets/ has them;
 #   - each <target>_seed_corpus.zip is a zip holding exactly the files of corpus/<target>/
 #     (not src/), byte for byte;
-#   - each target, with the flags of its .options, replays its unzipped seeds (-runs=0).
-# It never writes outside the scratch directory it is given.
+#   - each target replays its unzipped seeds: with libFuzzer, with the flags of its .options
+#     (-runs=0 on the folder); with AFL++, each seed file given to its driver.
+# ENGINE libfuzzer (the default) is OSS-Fuzz's libFuzzer job; afl is its AFL++ job shape,
+# CC=afl-clang-fast and LIB_FUZZING_ENGINE naming libAFLDriver.a, and exits 77 (skipped) when
+# AFL++ is not installed. It never writes outside the scratch directory it is given.
 #
-# usage: check_build_sh.sh SOURCE_DIR SCRATCH_DIR
+# usage: check_build_sh.sh SOURCE_DIR SCRATCH_DIR [libfuzzer|afl]
 set -euo pipefail
 
-if [ $# -ne 2 ] || [ ! -f "$1/.clusterfuzzlite/build.sh" ]; then
-    echo "usage: check_build_sh.sh SOURCE_DIR SCRATCH_DIR (SOURCE_DIR holds .clusterfuzzlite/build.sh)" >&2
+if [ $# -lt 2 ] || [ $# -gt 3 ] || [ ! -f "$1/.clusterfuzzlite/build.sh" ]; then
+    echo "usage: check_build_sh.sh SOURCE_DIR SCRATCH_DIR [libfuzzer|afl] (SOURCE_DIR holds .clusterfuzzlite/build.sh)" >&2
     exit 2
 fi
 repo=$(cd "$1" && pwd)
 scratch=$2
+engine=${3:-libfuzzer}
+sanitizers="-O1 -fno-omit-frame-pointer -gline-tables-only -fsanitize=address,undefined -fsanitize-address-use-after-scope"
+case "$engine" in
+libfuzzer)
+    build_env=(CC=clang "CFLAGS=$sanitizers -fsanitize=fuzzer-no-link" LIB_FUZZING_ENGINE=-fsanitize=fuzzer)
+    ;;
+afl)
+    if ! command -v afl-clang-fast >/dev/null 2>&1; then
+        echo "SKIP: afl-clang-fast not found: AFL++ is not installed (Debian package afl++: apt-get install afl++)"
+        exit 77
+    fi
+    driver=$(dirname "$(command -v afl-clang-fast)")/../lib/afl/libAFLDriver.a
+    [ -f "$driver" ] || { echo "FAIL: AFL++ is installed but $driver is missing" >&2; exit 1; }
+    build_env=(CC=afl-clang-fast AFL_QUIET=1 "CFLAGS=$sanitizers" "LIB_FUZZING_ENGINE=$driver")
+    ;;
+*)
+    echo "check_build_sh.sh: unknown engine '$engine' (libfuzzer or afl)" >&2
+    exit 2
+    ;;
+esac
 rm -rf "$scratch"
 mkdir -p "$scratch/src" "$scratch/out" "$scratch/work" "$scratch/seeds"
 scratch=$(cd "$scratch" && pwd)
@@ -31,11 +54,9 @@ fail() {
     failures=$((failures + 1))
 }
 
-echo "== build.sh (OUT=$scratch/out)"
+echo "== build.sh for $engine (OUT=$scratch/out)"
 status=0
-env CC=clang \
-    CFLAGS="-O1 -fno-omit-frame-pointer -gline-tables-only -fsanitize=address,undefined -fsanitize-address-use-after-scope -fsanitize=fuzzer-no-link" \
-    LIB_FUZZING_ENGINE=-fsanitize=fuzzer \
+env "${build_env[@]}" \
     SRC="$scratch/src" OUT="$scratch/out" WORK="$scratch/work" KFAULT_JOBS=2 \
     bash "$repo/.clusterfuzzlite/build.sh" >"$scratch/build.log" 2>&1 || status=$?
 if [ "$status" != 0 ]; then
@@ -126,6 +147,29 @@ for name in "${ship[@]}"; do
         done
     fi
 
+    log=$scratch/seeds/$name.log
+    if [ "$engine" = afl ]; then
+        # Instrumented for afl-fuzz and in its persistent mode (libAFLDriver's signature).
+        grep -q "##SIG_AFL_PERSISTENT##" "$bin" || fail "$name: not linked with AFL++'s driver"
+        # AFL++'s driver runs each file it is given once, outside afl-fuzz.
+        if [ ${#expected[@]} -eq 0 ]; then
+            checked=$((checked + 1))
+            continue
+        fi
+        if (cd "$seeds" && "$bin" "${expected[@]}") >"$log" 2>&1; then
+            ran=$(grep -c "Execution successful" "$log" || true)
+            if [ "$ran" = ${#expected[@]} ]; then
+                checked=$((checked + 1))
+            else
+                fail "$name: its AFL++ driver ran $ran of ${#expected[@]} seeds"
+                cat "$log" >&2
+            fi
+        else
+            fail "$name: its AFL++ driver failed on the seeds"
+            cat "$log" >&2
+        fi
+        continue
+    fi
     # The flags of the [libfuzzer] section of the .options, as ClusterFuzz passes them.
     flags=()
     if [ -f "$out/$name.options" ]; then
@@ -136,7 +180,6 @@ for name in "${ship[@]}"; do
                                  gsub(/[ \t]+$/, "", v); print "-" k "=" v }' "$out/$name.options")
     fi
     # The dictionary is named relative to $OUT, where the fuzzer runs.
-    log=$scratch/seeds/$name.log
     if (cd "$out" && "./$name" "${flags[@]}" -runs=0 "$seeds") >"$log" 2>&1; then
         if [ ${#expected[@]} -gt 0 ] && ! grep -q "INITED" "$log"; then
             fail "$name: the seed replay did not reach INITED"
