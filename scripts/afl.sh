@@ -11,15 +11,17 @@ set -euo pipefail
 
 usage() {
     cat <<'EOF'
-usage: scripts/afl.sh [--time SECONDS] [--out DIR] [--jobs N] [--no-build] TARGET
+usage: scripts/afl.sh [--time SECONDS] [--out DIR] [--seeds DIR] [--jobs N] [--no-build] TARGET
 
 Builds the afl preset (build/afl, compiler afl-clang-fast) and fuzzes TARGET with
 afl-fuzz for --time seconds (default 60), starting from the seed files of
-corpus/TARGET/ and with fuzz_targets/TARGET.dict when there is one.
+corpus/TARGET/ and with fuzz_targets/TARGET.dict when there is one. TARGET may also
+be a planted-bug variant (drv_loader_twice_fuzz, ...), to watch AFL++ find its bug.
 
   --time SECONDS  how long afl-fuzz runs (afl-fuzz -V)
   --out DIR       afl-fuzz's output directory (default findings/afl/TARGET); an existing
                   one is resumed (AFL_AUTORESUME)
+  --seeds DIR     start from the files in DIR instead of corpus/TARGET/
   --jobs N        parallel build jobs (default: every core)
   --no-build      use build/afl as it is
   --help          print this text
@@ -41,6 +43,7 @@ die() {
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 time_budget=60
 out=""
+seed_dir=""
 jobs=$(nproc 2>/dev/null || echo 2)
 build=1
 target=""
@@ -53,6 +56,9 @@ while [ $# -gt 0 ]; do
     --out)
         [ $# -ge 2 ] && [ -n "$2" ] || die "--out needs a directory"
         out=$2; shift 2 ;;
+    --seeds)
+        [ $# -ge 2 ] && [ -d "$2" ] || die "--seeds needs an existing directory"
+        seed_dir=$2; shift 2 ;;
     --jobs)
         [ $# -ge 2 ] && [[ "$2" =~ ^[0-9]+$ ]] && [ "$2" -gt 0 ] || die "--jobs needs a positive number"
         jobs=$2; shift 2 ;;
@@ -79,11 +85,12 @@ if [ "$build" = 1 ]; then
 fi
 [ -f "$manifest" ] || die "no build in $bindir; run without --no-build"
 
-# The manifest (written by the build) names every shipped target and its files.
-row=$(awk -F '\t' -v t="$target" '$1 == "ship" && $2 == t' "$manifest")
+# The manifest (written by the build) names every target and its files.
+row=$(awk -F '\t' -v t="$target" '$2 == t' "$manifest")
 if [ -z "$row" ]; then
     echo "afl.sh: '$target' is not a fuzz target; the targets are:" >&2
     awk -F '\t' '$1 == "ship" { print "  " $2 }' "$manifest" >&2
+    echo "and the planted-bug variants: $(awk -F '\t' '$1 == "planted" { printf "%s ", $2 }' "$manifest")" >&2
     exit 2
 fi
 IFS=$'\t' read -r _ _ binary dict options corpus <<<"$row"
@@ -97,6 +104,7 @@ mkdir -p "$out"
 
 # afl-fuzz reads every file under -i, subfolders too: give it the seed files alone (not the
 # text sources under corpus/<target>/src/), copied beside its output.
+[ -z "$seed_dir" ] || corpus=$seed_dir
 seeds=$out/seeds
 rm -rf "$seeds"
 mkdir -p "$seeds"

@@ -2,9 +2,8 @@
 # afl_smoke.sh - the AFL++ smoke test: scripts/afl.sh builds the afl preset (afl-clang-fast)
 # and fuzzes one target for a few seconds; the test checks that afl-fuzz ran the target and
 # executed inputs (fuzzer_stats: execs_done > 0, a queue) and saved no crash from the correct
-# model. Then it replays a planted-bug variant's committed reproducer through the AFL++ build,
-# which must die with the verdict written beside the reproducer: kfault's oracle fires under
-# AFL++'s driver too, so AFL++ would see its findings as crashes.
+# model. Then afl-fuzz runs on a planted-bug variant until its first crash, which must replay
+# to the verdict recorded for that variant: kfault's findings reach afl-fuzz as crashes.
 #
 # usage: afl_smoke.sh SOURCE_DIR SCRATCH_DIR [TARGET [SECONDS]]
 # Exits 77 (ctest's SKIP_RETURN_CODE) when AFL++ is not installed.
@@ -55,25 +54,52 @@ if ! [[ "$queued" =~ ^[0-9]+$ ]] || [ "$queued" -eq 0 ]; then
 fi
 echo "afl-fuzz $target: $execs execs, corpus $queued"
 
-# The oracle under AFL++'s driver: the first planted variant of the manifest, on its reproducer.
+# The oracle under afl-fuzz: a planted variant fuzzed from the seeds of its correct driver
+# that it survives must give afl-fuzz a crash (AFL_BENCH_UNTIL_CRASH stops at the first), and
+# that crash must replay to the verdict written beside the variant's committed reproducer.
 manifest=$repo/build/afl/kfault-fuzz-targets.tsv
 planted=$(awk -F '\t' '$1 == "planted" { print $2; exit }' "$manifest")
 [ -n "$planted" ] || { echo "FAIL: $manifest names no planted variant" >&2; exit 1; }
 verdict_file=$(ls "$repo/corpus/regressions/$planted"/*.verdict | head -n 1)
-reproducer=${verdict_file%.verdict}.bin
 verdict=$(head -n 1 "$verdict_file")
-[ -f "$reproducer" ] || { echo "FAIL: no reproducer $reproducer beside $verdict_file" >&2; exit 1; }
+# The variant's reproducer is a copy of a seed of its correct driver: find that driver's seeds.
+reproducer=${verdict_file%.verdict}.bin
+driver_seeds=""
+for d in "$repo"/corpus/*/; do
+    if [ -f "$d/$(basename "$reproducer")" ] && cmp -s "$reproducer" "$d/$(basename "$reproducer")"; then
+        driver_seeds=$d
+    fi
+done
+[ -n "$driver_seeds" ] || { echo "FAIL: no seed folder holds a copy of $reproducer" >&2; exit 1; }
 cd "$repo"
 cmake --build --preset afl -j 2 --target "$planted" >"$scratch/planted-build.log" 2>&1 || {
     cat "$scratch/planted-build.log" >&2
     echo "FAIL: building $planted in the afl preset failed" >&2
     exit 1
 }
+bin=$repo/build/afl/fuzz_targets/$planted
+mkdir -p "$scratch/planted-seeds"
+for f in "$driver_seeds"*; do
+    [ -f "$f" ] || continue
+    # (in a subshell of its own, which reports an abort into the redirected output)
+    if ("$bin" "$f"; exit $?) >/dev/null 2>&1; then cp "$f" "$scratch/planted-seeds/"; fi
+done
+[ -n "$(ls -A "$scratch/planted-seeds")" ] || { echo "FAIL: $planted dies on every seed of $driver_seeds" >&2; exit 1; }
 status=0
-"$repo/build/afl/fuzz_targets/$planted" "$reproducer" >"$scratch/planted.log" 2>&1 || status=$?
-if [ "$status" = 0 ] || ! grep -qF -- "$verdict" "$scratch/planted.log"; then
-    cat "$scratch/planted.log" >&2
-    echo "FAIL: $planted (AFL++ build) on $(basename "$reproducer"): exit status $status, expected a death reporting '$verdict'" >&2
+AFL_BENCH_UNTIL_CRASH=1 "$repo/scripts/afl.sh" --no-build --time 60 --seeds "$scratch/planted-seeds" \
+    --out "$scratch/planted-out" "$planted" >"$scratch/planted-afl.log" 2>&1 || status=$?
+crash=$(ls "$scratch/planted-out/default/crashes"/id:* 2>/dev/null | head -n 1 || true)
+if [ "$status" != 1 ] || [ -z "$crash" ]; then
+    cat "$scratch/planted-afl.log" >&2
+    echo "FAIL: afl-fuzz on $planted: scripts/afl.sh status $status (1 expected: crashes saved), crash '${crash}'" >&2
     exit 1
 fi
-echo "$planted (AFL++ build) dies on its reproducer with $verdict (exit status $status)"
+status=0
+("$bin" "$crash"; exit $?) >"$scratch/planted.log" 2>&1 || status=$?
+if [ "$status" = 0 ] || ! grep -qF -- "$verdict" "$scratch/planted.log"; then
+    cat "$scratch/planted.log" >&2
+    echo "FAIL: the crash afl-fuzz saved for $planted replays with status $status, not to '$verdict'" >&2
+    exit 1
+fi
+grep "afl-fuzz $planted" "$scratch/planted-afl.log" || true
+echo "afl-fuzz found $planted's bug: $(basename "$crash") replays to $verdict (exit status $status)"
