@@ -11,7 +11,8 @@ set -euo pipefail
 
 usage() {
     cat <<'EOF'
-usage: scripts/afl.sh [--time SECONDS] [--out DIR] [--seeds DIR] [--jobs N] [--no-build] TARGET
+usage: scripts/afl.sh [--time SECONDS] [--out DIR] [--seeds DIR] [--instances N] [--jobs N]
+                      [--no-build] TARGET
 
 Builds the afl preset (build/afl, compiler afl-clang-fast) and fuzzes TARGET with
 afl-fuzz for --time seconds (default 60), starting from the seed files of
@@ -22,12 +23,14 @@ be a planted-bug variant (drv_loader_twice_fuzz, ...), to watch AFL++ find its b
   --out DIR       afl-fuzz's output directory (default findings/afl/TARGET); an existing
                   one is resumed (AFL_AUTORESUME)
   --seeds DIR     start from the files in DIR instead of corpus/TARGET/
+  --instances N   run N afl-fuzz processes on the target together (one main, N-1
+                  secondaries, afl-fuzz -M/-S; default 1); give each its own core
   --jobs N        parallel build jobs (default: every core)
   --no-build      use build/afl as it is
   --help          print this text
 
-Crashes land in DIR/default/crashes/; reproduce one with the libFuzzer or replay build:
-  build/fuzz/fuzz_targets/TARGET DIR/default/crashes/id:...
+Crashes land in DIR/default/crashes/ (DIR/main/, DIR/s1/, ... with --instances); reproduce
+one with the libFuzzer or replay build: build/fuzz/fuzz_targets/TARGET DIR/default/crashes/id:...
 Settings for afl-fuzz (AFL_NO_UI, AFL_NO_AFFINITY, AFL_SKIP_CPUFREQ, ...) pass through the
 environment. ASAN_OPTIONS and UBSAN_OPTIONS get what afl-fuzz requires added to them
 (abort_on_error=1, symbolize=0). Needs: apt-get install afl++ (as root).
@@ -44,6 +47,7 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 time_budget=60
 out=""
 seed_dir=""
+instances=1
 jobs=$(nproc 2>/dev/null || echo 2)
 build=1
 target=""
@@ -59,6 +63,9 @@ while [ $# -gt 0 ]; do
     --seeds)
         [ $# -ge 2 ] && [ -d "$2" ] || die "--seeds needs an existing directory"
         seed_dir=$2; shift 2 ;;
+    --instances)
+        [ $# -ge 2 ] && [[ "$2" =~ ^[0-9]+$ ]] && [ "$2" -gt 0 ] || die "--instances needs a positive number"
+        instances=$2; shift 2 ;;
     --jobs)
         [ $# -ge 2 ] && [[ "$2" =~ ^[0-9]+$ ]] && [ "$2" -gt 0 ] || die "--jobs needs a positive number"
         jobs=$2; shift 2 ;;
@@ -127,25 +134,57 @@ fi
 export AFL_AUTORESUME=1
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}abort_on_error=1:symbolize=0"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}halt_on_error=1:abort_on_error=1:symbolize=0"
-echo "== afl-fuzz ${args[*]} -- $binary"
-status=0
-afl-fuzz "${args[@]}" -- "$binary" || status=$?
-stats=$out/default/fuzzer_stats
-if [ ! -f "$stats" ]; then
-    die "afl-fuzz ended (status $status) without writing $stats"
+# One afl-fuzz, or with --instances N a main instance and N-1 secondaries sharing the output
+# folder (afl-fuzz -M/-S), each in its own subfolder. Background jobs of a script ignore
+# Ctrl-C, so it is passed on to them; afl-fuzz then stops cleanly and writes its stats.
+if [ "$instances" = 1 ]; then
+    names=(default)
+    echo "== afl-fuzz ${args[*]} -- $binary"
+    status=0
+    afl-fuzz "${args[@]}" -- "$binary" || status=$?
+    [ "$status" = 0 ] || [ -f "$out/default/fuzzer_stats" ] || die "afl-fuzz failed with status $status"
+else
+    names=(main)
+    for ((i = 1; i < instances; i++)); do names+=("s$i"); done
+    echo "== ${#names[@]} x afl-fuzz ${args[*]} -M/-S ... -- $binary (logs: $out/<instance>.log)"
+    pids=()
+    for n in "${names[@]}"; do
+        role=-S
+        [ "$n" = main ] && role=-M
+        AFL_NO_UI=1 afl-fuzz "$role" "$n" "${args[@]}" -- "$binary" >"$out/$n.log" 2>&1 &
+        pids+=($!)
+    done
+    trap 'kill -INT "${pids[@]}" 2>/dev/null || true' INT TERM
+    status=0
+    for pid in "${pids[@]}"; do
+        # wait returns early when a signal arrives: wait again until the job is gone.
+        while kill -0 "$pid" 2>/dev/null; do wait "$pid" || true; done
+    done
+    trap - INT TERM
 fi
-[ "$status" = 0 ] || die "afl-fuzz failed with status $status"
 
-stat() { sed -n "s/^$1[[:space:]]*: //p" "$stats"; }
-crashes=$(stat saved_crashes)
-[ -n "$crashes" ] || crashes=$(stat unique_crashes)
-hangs=$(stat saved_hangs)
-[ -n "$hangs" ] || hangs=$(stat unique_hangs)
+stat() { sed -n "s/^$2[[:space:]]*: //p" "$out/$1/fuzzer_stats"; }
+total_execs=0
+total_crashes=0
 echo
-echo "== afl-fuzz $target: $(stat execs_done) execs, $(stat execs_per_sec) exec/s, corpus $(stat corpus_count), crashes ${crashes:-?}, hangs ${hangs:-?}"
-echo "   output: $out/default (queue/, crashes/, hangs/, fuzzer_stats)"
-if [ "${crashes:-0}" != 0 ]; then
-    echo "   reproduce: build/fuzz/fuzz_targets/$target $out/default/crashes/id:*"
+for n in "${names[@]}"; do
+    [ -f "$out/$n/fuzzer_stats" ] || die "afl-fuzz instance $n ended without writing $out/$n/fuzzer_stats (see its output above or $out/$n.log)"
+    crashes=$(stat "$n" saved_crashes)
+    [ -n "$crashes" ] || crashes=$(stat "$n" unique_crashes)
+    hangs=$(stat "$n" saved_hangs)
+    [ -n "$hangs" ] || hangs=$(stat "$n" unique_hangs)
+    execs=$(stat "$n" execs_done)
+    label=$target
+    [ "$instances" = 1 ] || label="$target [$n]"
+    echo "== afl-fuzz $label: $execs execs, $(stat "$n" execs_per_sec) exec/s, corpus $(stat "$n" corpus_count), crashes ${crashes:-?}, hangs ${hangs:-?}"
+    total_execs=$((total_execs + ${execs:-0}))
+    total_crashes=$((total_crashes + ${crashes:-0}))
+done
+where=$out/default
+[ "$instances" = 1 ] || where="$out/{$(IFS=,; echo "${names[*]}")}"
+echo "   output: $where (queue/, crashes/, hangs/, fuzzer_stats); $total_execs execs in all"
+if [ "$total_crashes" != 0 ]; then
+    echo "   reproduce: build/fuzz/fuzz_targets/$target $out/*/crashes/id:*"
     exit 1
 fi
 exit 0
