@@ -77,6 +77,9 @@ while [ $# -gt 0 ]; do
     esac
 done
 [ -n "$target" ] || die "no target named (see --help)"
+# Folders given relative to where the script was started, which it leaves for the repository.
+case "$out" in "" | /*) ;; *) out=$PWD/$out ;; esac
+[ -z "$seed_dir" ] || seed_dir=$(cd "$seed_dir" && pwd)
 [[ "$target" =~ ^[A-Za-z0-9_]+$ ]] || die "'$target' is not a target name"
 
 for tool in afl-clang-fast afl-fuzz; do
@@ -106,8 +109,10 @@ if [ "$build" = 1 ]; then
 fi
 [ -x "$binary" ] || die "$binary is not built; run without --no-build"
 
-[ -n "$out" ] || out=findings/afl/$target
+[ -n "$out" ] || out=$top/findings/afl/$target
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
+[ "$seed_dir" != "$out/seeds" ] || die "--seeds names the folder afl.sh rebuilds from them ($out/seeds); copy it elsewhere first"
 
 # afl-fuzz reads every file under -i, subfolders too: give it the seed files alone (not the
 # text sources under corpus/<target>/src/), copied beside its output.
