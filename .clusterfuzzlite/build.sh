@@ -8,8 +8,8 @@
 # coverage flags, so kfault's own -fsanitize is left off unless they name no sanitizer at all
 # and $SANITIZER is not coverage), $LIB_FUZZING_ENGINE (the engine's
 # link flags: -fsanitize=fuzzer, or libAFLDriver with afl-clang-fast), $SRC (the repository is
-# $SRC/kfault), $OUT, and $WORK for the build tree. KFAULT_JOBS bounds the parallel build
-# (default: every core).
+# $SRC/kfault), $OUT, and $WORK for the build tree (a scratch folder when unset). KFAULT_JOBS
+# bounds the parallel build (default: every core).
 #
 # The list of targets comes from the build: the manifest CMake writes (kfault_fuzz_manifest()
 # in cmake/KfaultFuzzTarget.cmake). Planted-bug variants are never shipped. Every file lands in
@@ -40,7 +40,13 @@ if [ ! -f "$src/CMakeLists.txt" ]; then
     echo "build.sh: no kfault source at \$SRC/kfault ($src)" >&2
     exit 2
 fi
-work=${WORK:-$OUT/.kfault-work}
+# $WORK is set by OSS-Fuzz; otherwise a scratch folder, removed at the end (never in $OUT).
+if [ -n "${WORK:-}" ]; then
+    work=$WORK
+else
+    work=$(mktemp -d "${TMPDIR:-/tmp}/kfault-work.XXXXXX")
+    trap 'rm -rf "$work"' EXIT
+fi
 build=$work/kfault-build
 jobs=${KFAULT_JOBS:-$(nproc 2>/dev/null || echo 2)}
 mkdir -p "$OUT" "$build"
