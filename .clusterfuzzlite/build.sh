@@ -6,10 +6,10 @@
 #
 # It obeys the OSS-Fuzz build contract: $CC and $CFLAGS (which already carry the sanitizer and
 # coverage flags, so kfault's own -fsanitize is left off unless they name no sanitizer at all
-# and $SANITIZER is not coverage), $LIB_FUZZING_ENGINE (the engine's
-# link flags: -fsanitize=fuzzer, or libAFLDriver with afl-clang-fast), $SRC (the repository is
-# $SRC/kfault), $OUT, and $WORK for the build tree (a scratch folder when unset). KFAULT_JOBS
-# bounds the parallel build (default: every core).
+# and $SANITIZER is not coverage), $LIB_FUZZING_ENGINE (the engine's link flags:
+# -fsanitize=fuzzer, or libAFLDriver with afl-clang-fast), $SRC (the repository is
+# $SRC/kfault), $OUT, and $WORK for the build tree (a scratch folder when unset).
+# KFAULT_JOBS bounds the parallel build (default: every core).
 #
 # The list of targets comes from the build: the manifest CMake writes (kfault_fuzz_manifest()
 # in cmake/KfaultFuzzTarget.cmake). Planted-bug variants are never shipped. Every file lands in
