@@ -60,7 +60,11 @@ echo "afl-fuzz $target: $execs execs, corpus $queued"
 manifest=$repo/build/afl/kfault-fuzz-targets.tsv
 planted=$(awk -F '\t' '$1 == "planted" { print $2; exit }' "$manifest")
 [ -n "$planted" ] || { echo "FAIL: $manifest names no planted variant" >&2; exit 1; }
-verdict_file=$(ls "$repo/corpus/regressions/$planted"/*.verdict | head -n 1)
+verdict_file=""
+for f in "$repo/corpus/regressions/$planted"/*.verdict; do
+    [ -f "$f" ] && verdict_file=$f && break
+done
+[ -n "$verdict_file" ] || { echo "FAIL: no verdict under corpus/regressions/$planted/" >&2; exit 1; }
 verdict=$(head -n 1 "$verdict_file")
 # The variant's reproducer is a copy of a seed of its correct driver: find that driver's seeds.
 reproducer=${verdict_file%.verdict}.bin

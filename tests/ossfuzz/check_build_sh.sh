@@ -140,7 +140,7 @@ for name in "${ship[@]}"; do
         [ "$magic" = 504b0304 ] || fail "$name: ${name}_seed_corpus.zip is not a zip file (starts with $magic)"
         listed=$(cmake -E tar tf "$zip" | sort)
         wanted=$(printf '%s\n' "${expected[@]}" | sort)
-        [ "$listed" = "$wanted" ] || fail "$name: the seed zip lists [$(echo $listed)], corpus/$name/ holds [$(echo $wanted)]"
+        [ "$listed" = "$wanted" ] || fail "$name: the seed zip lists [$(tr '\n' ' ' <<<"$listed")], corpus/$name/ holds [$(tr '\n' ' ' <<<"$wanted")]"
         (cd "$seeds" && cmake -E tar xf "$zip") || fail "$name: the seed zip does not unpack"
         for f in "${expected[@]}"; do
             cmp -s "$repo/corpus/$name/$f" "$seeds/$f" || fail "$name: $f in the seed zip differs from corpus/$name/$f"
