@@ -67,6 +67,9 @@ fi
 
 out=$scratch/out
 manifest=$scratch/work/kfault-build/kfault-fuzz-targets.tsv
+# $CFLAGS carry the sanitizers: kfault must not add its own on top.
+grep -q '^KFAULT_SANITIZE:BOOL=OFF$' "$scratch/work/kfault-build/CMakeCache.txt" ||
+    fail "build.sh turned KFAULT_SANITIZE on although \$CFLAGS name the sanitizers"
 [ -s "$manifest" ] || { echo "FAIL: no manifest at $manifest" >&2; exit 1; }
 ship=()
 planted=()
@@ -110,6 +113,9 @@ for name in "${ship[@]}"; do
         fail "$name: no executable in \$OUT"
         continue
     fi
+    # Built with the sanitizers of $CFLAGS (ClusterFuzz rejects builds without them).
+    grep -q __asan_report "$bin" || fail "$name: not built with AddressSanitizer"
+    grep -q __ubsan_handle "$bin" || fail "$name: not built with UndefinedBehaviorSanitizer"
     for ext in dict options; do
         if [ -f "$repo/fuzz_targets/$name.$ext" ]; then
             if [ ! -f "$out/$name.$ext" ]; then
