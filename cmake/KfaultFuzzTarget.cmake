@@ -30,6 +30,7 @@ function(kfault_fuzz_target name)
   endif()
 
   add_executable(${name} ${sources})
+  set_property(GLOBAL APPEND PROPERTY KFAULT_FUZZ_TARGETS ${name})
   target_link_libraries(${name} PRIVATE ${KFT_LIBS} kfault::model)
   target_compile_options(${name} PRIVATE ${KFAULT_WARNINGS})
   if(KFAULT_FUZZ)
@@ -53,4 +54,34 @@ function(kfault_fuzz_target name)
       set_tests_properties(${name}_${kind} PROPERTIES LABELS "corpus")
     endif()
   endforeach()
+endfunction()
+
+# ---- The fuzz target manifest (what packaging for OSS-Fuzz and AFL++ ships) ----------------
+#   kfault_fuzz_manifest(<file>)
+# Writes <file> at generate time, one line per target made by kfault_fuzz_target(), fields
+# separated by tabs: ship or planted (a target with the KFAULT_PLANTED property is a planted-bug
+# variant, never shipped), the name, the binary, then the dictionary, the .options file and the
+# seed directory corpus/<name>/, each "-" when the repository has none. Packaging scripts read
+# this file rather than keeping their own list of targets.
+function(kfault_fuzz_manifest file)
+  get_property(names GLOBAL PROPERTY KFAULT_FUZZ_TARGETS)
+  set(lines "")
+  foreach(name IN LISTS names)
+    get_target_property(planted ${name} KFAULT_PLANTED)
+    get_target_property(dir ${name} SOURCE_DIR)
+    set(kind ship)
+    if(planted)
+      set(kind planted)
+    endif()
+    set(row "${kind}\t${name}\t$<TARGET_FILE:${name}>")
+    foreach(extra "${dir}/${name}.dict" "${dir}/${name}.options" "${KFAULT_CORPUS_DIR}/${name}")
+      if(EXISTS "${extra}")
+        string(APPEND row "\t${extra}")
+      else()
+        string(APPEND row "\t-")
+      endif()
+    endforeach()
+    string(APPEND lines "${row}\n")
+  endforeach()
+  file(GENERATE OUTPUT "${file}" CONTENT "${lines}")
 endfunction()

@@ -184,6 +184,13 @@ if uses fuzz && ! command -v gnuplot >/dev/null 2>&1; then
     install_missing || echo "test.sh: gnuplot is not installed (apt-get install gnuplot-nox); the plot check is skipped"
 fi
 
+# ---- Optional: AFL++ (Debian's afl++, ~0.5 MB download) for the fuzz build's afl_smoke test.
+# Installed as root when missing; otherwise that test is skipped and names the package.
+if uses fuzz && ! command -v afl-clang-fast >/dev/null 2>&1; then
+    missing=(afl++)
+    install_missing || echo "test.sh: afl++ is not installed; the afl_smoke test will be skipped (apt-get install afl++)" >&2
+fi
+
 cmake_version=$(cmake --version | sed -n 's/^cmake version \([0-9]*\.[0-9]*\).*/\1/p')
 case "$cmake_version" in
     3.1[0-9] | 3.20 | 3.[0-9] | [0-2].*)
