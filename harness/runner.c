@@ -1137,16 +1137,21 @@ static void exec_unregister(const kfh_op *op)
 }
 
 /* After a stop: callback data whose completion was interrupted is in a state the rules do
- * not describe. A run of completions the stop cut short completed, in start order, those
- * whose callback was called; the model keeps the others pending, and so does the harness. */
+ * not describe. A run of completions the stop cut short (kf_flt_run_pending_completions, in
+ * start order, or FltUnregisterFilter's teardown, instance by instance) completed those
+ * whose callback was called, in whatever order it went; the model keeps the others pending,
+ * in their start order, and so does the harness. */
 static void flt_after_stop(void)
 {
     for (int k = 0; k < R.cb_depth && k < 4; k++)
         R.cbd[R.cb_slot[k]].uncertain = 1;
     R.cb_depth = 0;
     if (R.running_pending) {
-        while (R.pend_head < R.pend_tail && R.tickets[R.pend[R.pend_head]].calls)
-            R.pend_head++;
+        int w = R.pend_head;
+        for (int k = R.pend_head; k < R.pend_tail; k++)
+            if (!R.tickets[R.pend[k]].calls)
+                R.pend[w++] = R.pend[k];
+        R.pend_tail = w;
         R.running_pending = 0;
     }
 }

@@ -65,6 +65,28 @@ TEST(mixed_cut_short_run_pending_leaves_the_rest_pending)
     CHECK(th_trace_has("-> 0 completed"));
 }
 
+TEST(mixed_teardown_cut_short_out_of_start_order_leaves_the_rest_pending)
+{
+    /* FltUnregisterFilter completes instance by instance: volume 0's I/O (started second)
+     * completes first and stops (reuse at DISPATCH_LEVEL); volume 1's, started first, stays
+     * pending and completes at run_pending. Found by mixed_fuzz: the harness kept both as
+     * pending (a false KF-INV-032). */
+    kfh_result *r = th_run("version 2\n"
+                           "flt_start 4\n"
+                           "cbd_alloc 1 volume=1 flags=0x0\n"
+                           "iopb 1 directory_control minor=1 irp=none length=0x200\n"
+                           "cbd_alloc 0 ex file volume=0 flags=0x1\n"
+                           "iopb 0 read minor=0 irp=none length=0x200\n"
+                           "async_io 1 then=free deferred irql=2\n"
+                           "async_io 0 then=reuse deferred irql=2\n"
+                           "flt_unregister\n"
+                           "run_pending\n");
+    CHECK_EQ(r->n_findings, 0);
+    CHECK_EQ(r->stops, 1);
+    CHECK(th_trace_has("completion slot=0 irql=2"));
+    CHECK(th_trace_has("completion slot=1 irql=2 IoStatus STATUS_SUCCESS info=0x0\n      -> freed #1\n  -> 1 completed"));
+}
+
 TEST(mixed_stop_in_a_teardown_completion_leaves_the_filter_alone)
 {
     kfh_result *r = th_run("version 2\n"
