@@ -165,6 +165,7 @@ else
 fi
 
 mkdir -p "$out" || kf_die 2 "cannot create $out"
+out=$(cd "$out" && pwd) # the tests run in their own folders
 rm -rf "$out/profraw"
 mkdir -p "$out/profraw"
 # replay_into PROFILE LOG TARGET PATH: one replay; the shell's "Aborted" notice of a crash
