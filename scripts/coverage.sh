@@ -22,8 +22,9 @@ usage: scripts/coverage.sh [options] [DIR...]
 
 Coverage: replays each DIR (default: corpus/TARGET and corpus/regressions/TARGET for
 every target with such a folder; the target is the nearest directory of the path named
-after one) with the coverage build, then writes OUT/html/index.html and OUT/summary.txt
-and prints the summary, with the totals of model/ and harness/ apart.
+after one) with the coverage build, then writes OUT/html/index.html, OUT/summary.txt and
+OUT/uncovered.txt (every line never run, file:line: source) and prints the summary, with
+the totals of model/ and harness/ apart.
   --output-dir OUT  where the report goes (default build/coverage-report)
   --corpus-dir DIR  corpus root for the default folders (default corpus)
   --tests           also run the coverage build's tests (ctest) into the same profile:
@@ -230,6 +231,13 @@ rm -rf "$out/html"
 "$llvmcov" report -show-branch-summary -instr-profile="$out/kfault.profdata" "${objargs[@]}" "${sources[@]}" \
     >"$out/summary.txt.tmp" || kf_die 2 "llvm-cov report failed"
 mv -f "$out/summary.txt.tmp" "$out/summary.txt"
+# The lines llvm-cov shows with a count of 0, as "file:line: source".
+"$llvmcov" show -format=text -instr-profile="$out/kfault.profdata" "${objargs[@]}" "${sources[@]}" |
+    awk -v root="$kf_root/" '
+        /^\/.*:$/ { f = $0; sub(/:$/, "", f); if (index(f, root) == 1) f = substr(f, length(root) + 1) }
+        /^ *[0-9]+\| *0\|/ && !/\| *#define / { n = $0; sub(/\|.*/, "", n); gsub(/ /, "", n)
+                             src = $0; sub(/^[^|]*\|[^|]*\|/, "", src); print f ":" n ":" src }' |
+    LC_ALL=C sort -t: -k1,1 -k2,2n >"$out/uncovered.txt" || kf_die 2 "llvm-cov show failed"
 sed "s|$kf_root/||" "$out/summary.txt"
 echo
 for area in model harness; do
@@ -239,5 +247,5 @@ for area in model harness; do
         a, $10, $8 - $9, $8, $13, $11 - $12, $11 }' "$out/summary-$area.txt"
 done
 awk '$1 == "TOTAL" { printf "coverage.sh: model/ and harness/: lines %s, branches %s\n", $10, $13 }' "$out/summary.txt"
-echo "coverage.sh: HTML report in $out/html/index.html"
+echo "coverage.sh: HTML report in $out/html/index.html; lines never run in $out/uncovered.txt"
 exit $status
