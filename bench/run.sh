@@ -307,64 +307,42 @@ section_enum() {
 }
 
 # ---- 5. Coverage ---------------------------------------------------------------------
-cov_dir=$root/build/coverage
-cov_report() { # cov_report LABEL PROFDIR: merges and prints the TOTAL of model/ and harness/
-    local label=$1 pdir=$2 objs=() t
-    while read -r t; do
-        [ -x "$cov_dir/fuzz_targets/$t" ] && objs+=(-object "$cov_dir/fuzz_targets/$t")
-    done <"$scratch/model.txt"
-    llvm-profdata-14 merge -sparse "$pdir"/*.profraw -o "$pdir/merged.profdata"
-    llvm-cov-14 report "${objs[@]:1}" -instr-profile="$pdir/merged.profdata" \
-        "$root/model" "$root/harness" >"$pdir/report.txt"
-    # TOTAL: regions missed cover functions missed executed lines missed cover branches missed cover
-    awk -v l="$label" '/^TOTAL/ { printf "%-22s lines %s (%s of %s)  branches %s (%s of %s)  functions %s\n",
-        l, $10, $8 - $9, $8, $13, $11 - $12, $11, $7 }' "$pdir/report.txt" | tee -a "$report"
-    llvm-cov-14 show "${objs[@]:1}" -instr-profile="$pdir/merged.profdata" "$root/model/src" \
-        >"$pdir/show.txt"
-}
-
-replay_cov() { # replay_cov PROFDIR DIRS_SUFFIX...: replays each target's corpus dirs
-    local pdir=$1 t
-    shift
-    mkdir -p "$pdir"
-    while read -r t; do
-        local dirs=()
-        [ -d "$root/corpus/$t" ] && dirs+=("$root/corpus/$t")
-        for extra in "$@"; do [ -d "$extra/$t" ] && dirs+=("$extra/$t"); done
-        [ ${#dirs[@]} -gt 0 ] || continue
-        LLVM_PROFILE_FILE="$pdir/$t-%p.profraw" "$cov_dir/fuzz_targets/$t" "${dirs[@]}" >/dev/null 2>&1 ||
-            echo "   note: $t's replay exited non-zero (an input that stops is kept out of the figure)" | tee -a "$report"
-    done <"$scratch/model.txt"
+# scripts/coverage.sh replays and reports; this section only fuzzes a scratch copy of the
+# corpus between two of its runs and keeps the figures.
+cov_run() { # cov_run LABEL CORPUS_ROOT OUTDIR: coverage.sh on a corpus root, model/ and harness/ apart
+    local label=$1 croot=$2 odir=$3 rc=0
+    bash "$root/scripts/coverage.sh" --no-build --corpus-dir "$croot" --output-dir "$odir" >"$odir.log" 2>&1 || rc=$?
+    if [ "$rc" -gt 1 ]; then
+        say "   $label: coverage.sh failed (exit $rc): $(tail -n 2 "$odir.log")"
+        return 1
+    fi
+    [ "$rc" = 0 ] || say "   note: an input crashed its target during the $label replay (see coverage.sh's output)"
+    awk -v l="$label" '/^coverage.sh: (model|harness)\/ / { sub(/^coverage.sh: /, ""); printf "%-22s %s\n", l, $0 }' \
+        "$odir.log" | tee -a "$report"
 }
 
 section_coverage() {
     say ""
-    say "== coverage of model/ and harness/ (coverage preset: clang source-based; all model targets' corpora)"
-    command -v llvm-profdata-14 >/dev/null && command -v llvm-cov-14 >/dev/null ||
-        die "coverage needs llvm-profdata-14 and llvm-cov-14 (apt-get install llvm-14)"
+    say "== coverage of model/ and harness/ (scripts/coverage.sh: every corpus and regression folder)"
     if [ "$build" = 1 ]; then
-        (cd "$root" && cmake --preset coverage >/dev/null &&
-            cmake --build --preset coverage -j2 --target $(tr '\n' ' ' <"$scratch/model.txt") >/dev/null) ||
+        (cd "$root" && cmake --preset coverage >/dev/null && cmake --build --preset coverage -j2 >/dev/null) ||
             die "the coverage build failed"
     fi
-    replay_cov "$scratch/cov0"
-    cov_report "seed corpus" "$scratch/cov0"
+    mkdir -p "$scratch/covcorpus"
+    cp -R "$root/corpus/." "$scratch/covcorpus/"
+    cov_run "seed corpus" "$scratch/covcorpus" "$scratch/cov0" || return 1
     local n per t
     n=$(wc -l <"$scratch/model.txt")
     per=$(( (cov_s + n - 1) / n ))
     mkdir -p "$scratch/fuzzed"
     while read -r t; do
-        mkdir -p "$scratch/fuzzed/$t"
+        mkdir -p "$scratch/covcorpus/$t"
         "$bdir/fuzz_targets/$t" "${lf_flags[@]}" -seed=1 -max_total_time="$per" \
-            -artifact_prefix="$scratch/fuzzed/" "$scratch/fuzzed/$t" "$(seeds_of "$t")" >"$scratch/fuzzed/$t.log" 2>&1 || true
+            -artifact_prefix="$scratch/fuzzed/" "$scratch/covcorpus/$t" >"$scratch/fuzzed/$t.log" 2>&1 || true
     done <"$scratch/model.txt"
-    replay_cov "$scratch/cov1" "$scratch/fuzzed"
-    cov_report "after ${cov_s}s fuzzing" "$scratch/cov1"
-    say "   (${per}s per target, $n targets, one at a time)"
-    # Model lines never executed, after fuzzing: "file:line: source".
-    awk '/^\/.*:$/ { f = $0; sub(/:$/, "", f); sub(".*/model/", "model/", f) }
-         /^ *[0-9]+\| *0\|/ { split($0, p, "|"); gsub(/ /, "", p[1]); src = $0; sub(/^[^|]*\|[^|]*\|/, "", src)
-                              printf "   uncovered %s:%s:%s\n", f, p[1], src }' "$scratch/cov1/show.txt" >"$scratch/uncovered.txt"
+    cov_run "after ${cov_s}s fuzzing" "$scratch/covcorpus" "$scratch/cov1" || return 1
+    say "   (${per}s per target, $n targets, one at a time, into a scratch copy of the corpus)"
+    grep '^model/' "$scratch/cov1/uncovered.txt" | sed 's/^/   uncovered /' >"$scratch/uncovered.txt" || true
     say "   model lines not executed after fuzzing: $(wc -l <"$scratch/uncovered.txt")"
     tee -a "$report" <"$scratch/uncovered.txt"
 }

@@ -4,9 +4,13 @@
 #
 # Default mode: builds the coverage preset (clang -fprofile-instr-generate
 # -fcoverage-mapping; fuzz targets linked with the replay main), replays every corpus
-# folder (or the folders given) with its target, merges the profiles with llvm-profdata,
-# writes an HTML report with llvm-cov show and prints llvm-cov report's summary (lines,
-# functions, regions, branches).
+# folder and every regression folder (or the folders given) with its target, merges the
+# profiles with llvm-profdata, writes an HTML report with llvm-cov show and prints llvm-cov
+# report's summary (lines, functions, regions, branches), in all and for model/ and
+# harness/ apart. A folder whose replay crashes is replayed again one file a process, so
+# the inputs after the crashing one count too; the replay main writes the counters of a
+# crashing process before it dies (a planted bug's reproducer is meant to crash).
+# --tests adds the coverage build's ctest run (unit tests, CLI and script tests).
 # --plot mode: draws coverage and exec/s over time from libFuzzer logs with gnuplot.
 # It calls the build, the binaries and the LLVM tools; it never computes coverage itself.
 set -eu
@@ -16,11 +20,15 @@ usage() {
 usage: scripts/coverage.sh [options] [DIR...]
        scripts/coverage.sh --plot [--output PNG] LOG...
 
-Coverage: replays each DIR (default: corpus/TARGET for every target with a corpus;
-the target is the nearest directory of the path named after one) with the coverage
-build, then writes OUT/html/index.html and OUT/summary.txt and prints the summary.
+Coverage: replays each DIR (default: corpus/TARGET and corpus/regressions/TARGET for
+every target with such a folder; the target is the nearest directory of the path named
+after one) with the coverage build, then writes OUT/html/index.html, OUT/summary.txt and
+OUT/uncovered.txt (every line never run, file:line: source) and prints the summary, with
+the totals of model/ and harness/ apart.
   --output-dir OUT  where the report goes (default build/coverage-report)
   --corpus-dir DIR  corpus root for the default folders (default corpus)
+  --tests           also run the coverage build's tests (ctest) into the same profile:
+                    the figure of the corpus and the unit tests together
   --no-build        use build/coverage as it is, without building
 
 --plot: reads libFuzzer logs (the "#N ... cov: C ... exec/s: E" status lines; several
@@ -30,8 +38,10 @@ N / exec/s in whole seconds (libFuzzer's exec/s is the runs so far over the whol
 seconds elapsed).
 Needs gnuplot (Debian: apt-get install gnuplot-nox).
 
-Exit status: 0 done, 1 an input crashed while replaying (its profile is lost; the
-report covers the rest), 2 error (bad usage, missing tool or file, build failure).
+A crash is expected from the reproducers of a planted bug (a folder holding a .verdict
+file, as under corpus/regressions/); any other crash is reported.
+Exit status: 0 done, 1 an input crashed unexpectedly or a test failed (the report still
+covers everything that ran), 2 error (bad usage, missing tool or file, build failure).
 EOF
 }
 
@@ -106,6 +116,7 @@ out=$kf_root/build/coverage-report
 png=$kf_root/build/fuzz-run.png
 corpus_root=$kf_root/corpus
 build=1
+tests=0
 args=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -115,6 +126,7 @@ while [ $# -gt 0 ]; do
     --output-dir) [ $# -ge 2 ] && [ -n "$2" ] || kf_die 2 "--output-dir needs a folder"; out=${2%/}; shift 2 ;;
     --corpus-dir) [ $# -ge 2 ] && [ -n "$2" ] || kf_die 2 "--corpus-dir needs a folder"; corpus_root=${2%/}; shift 2 ;;
     --no-build) build=0; shift ;;
+    --tests) tests=1; shift ;;
     -*) kf_die 2 "unknown option '$1' (see --help)" ;;
     *) args+=("$1"); shift ;;
     esac
@@ -137,7 +149,7 @@ bin=$kf_root/build/coverage/fuzz_targets
 dirs=()
 dir_targets=()
 if [ ${#args[@]} -eq 0 ]; then
-    for d in "$corpus_root"/*/; do
+    for d in "$corpus_root"/*/ "$corpus_root"/regressions/*/; do
         [ -d "$d" ] || continue
         t=$(basename "$d")
         kf_is_target "$t" coverage || continue
@@ -154,21 +166,57 @@ else
 fi
 
 mkdir -p "$out" || kf_die 2 "cannot create $out"
+out=$(cd "$out" && pwd) # the tests run in their own folders
 rm -rf "$out/profraw"
 mkdir -p "$out/profraw"
+# replay_into PROFILE LOG TARGET PATH: one replay; the shell's "Aborted" notice of a crash
+# is left out (the log has the crash).
+replay_into() {
+    LLVM_PROFILE_FILE="$1-%p.profraw" "$bin/$3" "$4" >"$2" 2>&1
+} 2>/dev/null
+
 status=0
 objects=()
 for k in "${!dirs[@]}"; do
     t=${dir_targets[$k]}
     d=${dirs[$k]}
+    prof=$out/profraw/$k-$t
     echo "== replaying $d with $t"
-    if ! LLVM_PROFILE_FILE="$out/profraw/$t-%p.profraw" "$bin/$t" "$d" >"$out/profraw/$t.log" 2>&1; then
-        tail -20 "$out/profraw/$t.log" >&2
-        echo "coverage.sh: warning: an input of $d crashed $t (log above); its profile is lost" >&2
+    case " ${objects[*]-} " in *" $bin/$t "*) ;; *) objects+=("$bin/$t") ;; esac
+    replay_into "$prof" "$prof.log" "$t" "$d" && continue
+    # The replay stopped at a crash: replay the folder again, one file a process, from
+    # scratch (so no file counts twice), and keep every file's profile.
+    rm -f "$prof"-*.profraw
+    expected=0
+    ls "$d"/*.verdict >/dev/null 2>&1 && expected=1
+    crashed=0
+    while IFS= read -r -d '' f; do
+        case "$f" in *.verdict) continue ;; esac
+        if ! replay_into "$prof" "$prof.log" "$t" "$f"; then
+            crashed=$((crashed + 1))
+            if [ "$expected" = 0 ]; then
+                tail -20 "$prof.log" >&2
+                echo "coverage.sh: warning: $f crashed $t (log above)" >&2
+                status=1
+            fi
+        fi
+    done < <(find "$d" -type f -print0 | LC_ALL=C sort -z)
+    [ "$expected" = 0 ] || echo "   $crashed reproducer(s) of a planted bug crashed, as expected; their profiles are kept"
+done
+if [ "$tests" = 1 ]; then
+    echo "== running the tests of build/coverage (ctest)"
+    if ! LLVM_PROFILE_FILE="$out/profraw/test-%p.profraw" ctest --test-dir "$kf_root/build/coverage" \
+        -j "${KF_BUILD_JOBS:-2}" -E '^scripts_' >"$out/profraw/ctest.log" 2>&1; then
+        tail -20 "$out/profraw/ctest.log" >&2
+        echo "coverage.sh: warning: a test failed (log above); the report covers what ran" >&2
         status=1
     fi
-    case " ${objects[*]-} " in *" $bin/$t "*) ;; *) objects+=("$bin/$t") ;; esac
-done
+    # Every executable of the build that carries coverage mapping (tests, the kfault tool).
+    while IFS= read -r -d '' o; do
+        case " ${objects[*]-} " in *" $o "*) ;; *) objects+=("$o") ;; esac
+    done < <(find "$kf_root/build/coverage" -path "$kf_root/build/coverage/CMakeFiles" -prune -o \
+        -type f -perm -u+x ! -name '*.so' ! -name '*.sh' -print0 | LC_ALL=C sort -z)
+fi
 shopt -s nullglob
 raws=("$out"/profraw/*.profraw)
 [ ${#raws[@]} -gt 0 ] || kf_die 2 "no profile was written"
@@ -183,8 +231,21 @@ rm -rf "$out/html"
 "$llvmcov" report -show-branch-summary -instr-profile="$out/kfault.profdata" "${objargs[@]}" "${sources[@]}" \
     >"$out/summary.txt.tmp" || kf_die 2 "llvm-cov report failed"
 mv -f "$out/summary.txt.tmp" "$out/summary.txt"
+# The lines llvm-cov shows with a count of 0, as "file:line: source".
+"$llvmcov" show -format=text -instr-profile="$out/kfault.profdata" "${objargs[@]}" "${sources[@]}" |
+    awk -v root="$kf_root/" '
+        /^\/.*:$/ { f = $0; sub(/:$/, "", f); if (index(f, root) == 1) f = substr(f, length(root) + 1) }
+        /^ *[0-9]+\| *0\|/ && !/\| *#define / { n = $0; sub(/\|.*/, "", n); gsub(/ /, "", n)
+                             src = $0; sub(/^[^|]*\|[^|]*\|/, "", src); print f ":" n ":" src }' |
+    LC_ALL=C sort -t: -k1,1 -k2,2n >"$out/uncovered.txt" || kf_die 2 "llvm-cov show failed"
 sed "s|$kf_root/||" "$out/summary.txt"
 echo
+for area in model harness; do
+    "$llvmcov" report -show-branch-summary -instr-profile="$out/kfault.profdata" "${objargs[@]}" "$kf_root/$area" \
+        >"$out/summary-$area.txt" || kf_die 2 "llvm-cov report failed"
+    awk -v a="$area/" '$1 == "TOTAL" { printf "coverage.sh: %-8s lines %s (%d of %d), branches %s (%d of %d)\n",
+        a, $10, $8 - $9, $8, $13, $11 - $12, $11 }' "$out/summary-$area.txt"
+done
 awk '$1 == "TOTAL" { printf "coverage.sh: model/ and harness/: lines %s, branches %s\n", $10, $13 }' "$out/summary.txt"
-echo "coverage.sh: HTML report in $out/html/index.html"
+echo "coverage.sh: HTML report in $out/html/index.html; lines never run in $out/uncovered.txt"
 exit $status

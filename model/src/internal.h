@@ -51,9 +51,9 @@ int kf__segment_run(kf_segment *seg, void (*fn)(void *), void *arg, size_t *used
 void kf__segment_give(kf_segment *seg);
 
 /* Walks the frame chain to the next barrier or guard and longjmps there with a stop. */
-_Noreturn void kf__unwind_stop(void);
+_Noreturn void kf__unwind_stop(void) __attribute__((noreturn));
 /* Reports a stop: unwinds to a guard when one is active, else prints and aborts. */
-_Noreturn void kf__stop(const kf_stop *s);
+_Noreturn void kf__stop(const kf_stop *s) __attribute__((noreturn));
 void kf__frame_push(kf_seh_frame *f, int kind);
 void kf__frame_pop(kf_seh_frame *f);
 int kf__has_frame(int kind);

@@ -179,19 +179,23 @@ int kf_guarded_call(void (*fn)(void *), void *arg, kf_stop *out)
     volatile kf_mstack stack = t->stack;
     volatile unsigned depth = t->depth;
     kf__frame_push(&guard, KF_FRAME_GUARD);
-    if (setjmp(guard.jb) == 0) {
+    /* A switch, not an if: each case has a coverage counter of its own, where an else would
+     * be counted as entries minus then-branches, which is 0 when setjmp returns twice. */
+    switch (setjmp(guard.jb)) {
+    case 0:
         fn(arg);
         kf__frame_pop(&guard);
         return 0;
+    default:
+        /* A stop unwound to here: the chain above the guard is gone already. */
+        t->unwinding = 0;
+        t->irql = irql;
+        t->stack = stack;
+        t->depth = depth;
+        if (out)
+            *out = t->stop;
+        return 1;
     }
-    /* A stop unwound to here: the chain above the guard is gone already. */
-    t->unwinding = 0;
-    t->irql = irql;
-    t->stack = stack;
-    t->depth = depth;
-    if (out)
-        *out = t->stop;
-    return 1;
 }
 
 /* ---- Exceptions ------------------------------------------------------------------- */

@@ -135,11 +135,11 @@ void kf_stop_format(const kf_stop *s, char *buf, size_t len);
 /* Raises a contract violation (a stop with DRIVER_VERIFIER_DETECTED_VIOLATION). */
 _Noreturn void kf_violation_stop(kf_violation v, const char *routine, ULONG_PTR p2, ULONG_PTR p3,
                                  ULONG_PTR p4, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
+    __attribute__((noreturn, format(printf, 6, 7)));
 /* A bug check with the routine and reason that caused it. */
 _Noreturn void kf_bugcheck(const char *routine, ULONG code, ULONG_PTR p1, ULONG_PTR p2,
                            ULONG_PTR p3, ULONG_PTR p4, const char *fmt, ...)
-    __attribute__((format(printf, 7, 8)));
+    __attribute__((noreturn, format(printf, 7, 8)));
 
 /* Runs fn(arg). A stop inside it (at any callout depth, on any stack) unwinds back here:
  * the thread's callouts, stacks and exception handlers are torn down, IRQL returns to what

@@ -35,7 +35,9 @@ extern "C" {
 #define NTSYSCALLAPI
 #define FASTCALL
 #define FORCEINLINE static inline
-#define DECLSPEC_NORETURN _Noreturn
+/* The GNU attribute as well: clang's coverage mapping only ends a region after a call whose
+ * function type is noreturn, which C11 _Noreturn alone does not make it. */
+#define DECLSPEC_NORETURN _Noreturn __attribute__((noreturn))
 #define DECLSPEC_NOINLINE __attribute__((noinline))
 #define DECLSPEC_ALIGN(x) __attribute__((aligned(x)))
 #define CALLBACK
