@@ -1523,6 +1523,28 @@ int kfh_fuzz_one(const uint8_t *data, size_t size)
     }
     if (kfh_scenario_decode(data, size, &s, err, sizeof err))
         return 0;
-    kfh_run(&s, &cfg, &res);
+    kfh_run_fuzz(&s, &cfg, &res);
     return 0;
+}
+
+void kfh_run_fuzz(const kfh_scenario *s, const kfh_config *cfg, kfh_result *res)
+{
+    /* The text only for a report: runs are deterministic, so the run that reports is the
+     * same run again. */
+    kfh_config quiet = *cfg;
+    quiet.capture = 1;
+    kfh_trace_keep_text(0);
+    kfh_run(s, &quiet, res);
+    kfh_trace_keep_text(1);
+    if (!res->n_findings)
+        return;
+    kfh_finding first = res->findings[0];
+    kfh_config loud = *cfg;
+    kfh_run(s, &loud, res); /* in abort mode: reports and aborts */
+    if (cfg->capture)
+        return;
+    fprintf(stderr, "==kfault== the finding did not repeat when the run was made again with its trace text; "
+                    "the first run found:\n");
+    kfh_report(stderr, &first, s);
+    abort();
 }
