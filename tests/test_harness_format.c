@@ -49,7 +49,7 @@ TEST(format_matches_snprintf_integers)
 
 TEST(format_matches_snprintf_text)
 {
-    const char *null = NULL;
+    const char *volatile null = NULL; /* volatile: compilers warn on a NULL they can see */
     same(80, "plain text, no conversion");
     same(80, "%s and %s", "first", "");
     same(80, "%*sop %u %s", 6, "", 3u, "expand size=0x1000");
