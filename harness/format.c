@@ -95,37 +95,14 @@ KFH_FMT_QUIET static char *digits(char *end, unsigned long long v, unsigned base
     return p;
 }
 
-/* Whether the format uses only what this file does (checked before anything is consumed,
- * so a fallback gets the arguments untouched). */
-KFH_FMT_QUIET static int supported(const char *f)
-{
-    for (; *f; f++) {
-        if (*f != '%')
-            continue;
-        f++;
-        int zero = 0;
-        for (; *f == '-' || *f == '0'; f++)
-            zero |= *f == '0';
-        if (*f == '*')
-            f++;
-        else
-            while (*f >= '0' && *f <= '9')
-                f++;
-        if (*f == 'h' || *f == 'l')
-            f += f[1] == f[0] ? 2 : 1;
-        else if (*f == 'z')
-            f++;
-        if (!*f || !strchr("diuxXcs%", *f))
-            return 0;
-        if (zero && (*f == 's' || *f == 'c'))
-            return 0; /* undefined in C: left to the C library */
-    }
-    return 1;
-}
-
-KFH_FMT_QUIET static void run(sink *sk, const char *fmt, va_list ap)
+/* Formats into sk; 0 (and sk untouched) when the format has a conversion this file does
+ * not do: the caller then hands it to vsnprintf with arguments it saved. */
+KFH_FMT_QUIET static int run(sink *sk, const char *fmt, va_list ap)
 {
     sink s = *sk;
+    uint64_t h = sk->hash ? *sk->hash : 0;
+    if (s.hash)
+        s.hash = &h; /* the caller's hash changes only when the whole format was done here */
     const char *f = fmt;
     while (*f) {
         const char *lit = f;
@@ -171,7 +148,10 @@ KFH_FMT_QUIET static void run(sink *sk, const char *fmt, va_list ap)
             len = 3;
             f++;
         }
-        char conv = *f++;
+        char conv = *f;
+        if (!conv || !strchr("diuxXcs%", conv) || (zero && (conv == 's' || conv == 'c')))
+            return 0; /* '.', '+', ' ', '#', other conversions; '0' with s and c is undefined */
+        f++;
         char num[32], *end = num + sizeof num, *p;
         switch (conv) {
         case '%':
@@ -219,15 +199,23 @@ KFH_FMT_QUIET static void run(sink *sk, const char *fmt, va_list ap)
         }
         }
     }
-    *sk = s;
+    if (sk->hash)
+        *sk->hash = h;
+    sk->len = s.len;
+    return 1;
 }
 
 KFH_FMT_QUIET int kfh_vformat(char *buf, size_t cap, const char *fmt, va_list ap)
 {
-    if (!supported(fmt))
-        return vsnprintf(buf, cap, fmt, ap);
+    va_list again;
+    va_copy(again, ap);
     sink s = {buf, buf ? cap : 0, 0, NULL};
-    run(&s, fmt, ap);
+    if (!run(&s, fmt, ap)) {
+        int n = vsnprintf(buf, cap, fmt, again);
+        va_end(again);
+        return n;
+    }
+    va_end(again);
     if (s.cap)
         s.b[s.len < s.cap ? s.len : s.cap - 1] = 0;
     return s.len > INT32_MAX ? -1 : (int)s.len;
@@ -235,18 +223,21 @@ KFH_FMT_QUIET int kfh_vformat(char *buf, size_t cap, const char *fmt, va_list ap
 
 KFH_FMT_QUIET size_t kfh__vformat_hash(uint64_t *hash, size_t cap, const char *fmt, va_list ap)
 {
-    if (!supported(fmt)) {
+    va_list again;
+    va_copy(again, ap);
+    sink s = {NULL, cap, 0, hash};
+    if (!run(&s, fmt, ap)) {
         char line[KFH_FORMAT_HASH_MAX];
-        int n = vsnprintf(line, cap < sizeof line ? cap : sizeof line, fmt, ap);
+        int n = vsnprintf(line, cap < sizeof line ? cap : sizeof line, fmt, again);
+        va_end(again);
         if (n < 0)
             return 0;
         size_t len = strlen(line);
-        sink s = {NULL, len + 1, 0, hash};
-        emit(&s, line, len);
+        sink t = {NULL, len + 1, 0, hash};
+        emit(&t, line, len);
         return len;
     }
-    sink s = {NULL, cap, 0, hash};
-    run(&s, fmt, ap);
+    va_end(again);
     return s.len < cap ? s.len : cap - 1;
 }
 

@@ -151,3 +151,25 @@ TEST(format_trace_without_text_hashes_the_same)
     }
     CHECK(runs >= 20);
 }
+
+TEST(format_trace_without_text_takes_any_format)
+{
+    /* A format the formatter hands to vsnprintf, and one truncated at the line's length:
+     * hashed without text as with it. */
+    char long_text[700];
+    memset(long_text, 'r', sizeof long_text - 1);
+    long_text[sizeof long_text - 1] = 0;
+    uint64_t h[2];
+    for (int quiet = 0; quiet < 2; quiet++) {
+        kfh_trace_keep_text(!quiet);
+        kfh_trace_begin();
+        kfh_trace_event("%s %u", "first", 1u);
+        kfh_trace_event("%.3s|%+d|%5.1f", "abcdef", 4, 2.5);
+        kfh_trace_event("%s|%d", long_text, 7);
+        h[quiet] = kfh_trace_hash();
+        CHECK_EQ(kfh_trace_events(), 3);
+        CHECK_EQ(strlen(kfh_trace_text()) == 0, quiet);
+    }
+    kfh_trace_keep_text(1);
+    CHECK_EQ(h[0], h[1]);
+}
