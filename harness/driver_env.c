@@ -465,7 +465,13 @@ static void drv_report(const kfh_driver_target *t, const kfh_drv_run *run, const
 int kfh_driver_fuzz_one(const kfh_driver_target *t, const uint8_t *data, size_t size)
 {
     static kfh_drv_run run;
-    if (kfh_driver_run(t, data, size, &run)) {
+    /* The trace text only for a report: the run that reports is the same run again. */
+    kfh_trace_keep_text(0);
+    int found = kfh_driver_run(t, data, size, &run);
+    kfh_trace_keep_text(1);
+    if (found) {
+        if (!kfh_driver_run(t, data, size, &run))
+            fprintf(stderr, "==kfault== the finding did not repeat when the run was made again with its trace text\n");
         drv_report(t, &run, data, size);
         abort();
     }
@@ -493,17 +499,22 @@ int kfh_systematic_fuzz_one(const uint8_t *data, size_t size)
     }
     if (kfh_scenario_decode(data, size, &s, err, sizeof err))
         return 0;
-    /* Once with no fault at all, then every consultation failed in turn. */
+    /* Once with no fault at all, then every consultation failed in turn; the trace text
+     * only for the run that reports. */
     kfh_config none = cfg;
     none.plan.kind = KFH_PLAN_NONE;
+    kfh_trace_keep_text(0);
     kfh_run(&s, &none, &res);
     if (res.n_findings) {
+        kfh_trace_keep_text(1);
         none.capture = 0;
         kfh_run(&s, &none, &res); /* reports and aborts */
         abort();
     }
     kfh_enum_result er;
-    if (kfh_enumerate(&s, &cfg, SYSTEMATIC_MAX_RUNS, &er) > 0) {
+    int found = kfh_enumerate(&s, &cfg, SYSTEMATIC_MAX_RUNS, &er);
+    kfh_trace_keep_text(1);
+    if (found > 0) {
         kfh_config again = cfg;
         again.capture = 0;
         again.plan.kind = KFH_PLAN_NTH;

@@ -254,30 +254,16 @@ static const char *path_name(kf_expand_path p)
 
 static void stop_text(char *buf, size_t len, ULONG code, const ULONG_PTR *param, int n)
 {
-    size_t u = (size_t)snprintf(buf, len, "stop 0x%X %s", (unsigned)code, kf_bugcheck_name(code));
+    size_t u = (size_t)kfh_format(buf, len, "stop 0x%X %s", (unsigned)code, kf_bugcheck_name(code));
     for (int i = 0; i < n && u < len; i++)
-        u += (size_t)snprintf(buf + u, len - u, "%sP%d=0x%llx", i ? " " : " (", i + 1,
+        u += (size_t)kfh_format(buf + u, len - u, "%sP%d=0x%llx", i ? " " : " (", i + 1,
                               (unsigned long long)param[i]);
     if (n && u < len)
-        snprintf(buf + u, len - u, ")");
+        kfh_format(buf + u, len - u, ")");
 }
 
 int kfh_check_stop(const kfh_stop_pred *pred, const kf_stop *actual, kfh_finding *out)
 {
-    char exp[256], act[256];
-    if (pred && pred->stops) {
-        stop_text(exp, sizeof exp, pred->code, pred->param, pred->n_params);
-        if (pred->rule) {
-            size_t u = strlen(exp);
-            snprintf(exp + u, sizeof exp - u, " [%s]", pred->rule);
-        }
-    } else {
-        snprintf(exp, sizeof exp, "no stop");
-    }
-    if (actual)
-        stop_text(act, sizeof act, actual->code, actual->param, 4);
-    else
-        snprintf(act, sizeof act, "no stop: the call returned");
     int bad = 0;
     if (!pred || !pred->stops)
         bad = actual != NULL;
@@ -289,6 +275,21 @@ int kfh_check_stop(const kfh_stop_pred *pred, const kf_stop *actual, kfh_finding
                 bad = 1;
     if (!bad)
         return 0;
+    /* The texts only for a finding: every run checks its stops, few disagree. */
+    char exp[256], act[256];
+    if (pred && pred->stops) {
+        stop_text(exp, sizeof exp, pred->code, pred->param, pred->n_params);
+        if (pred->rule) {
+            size_t u = strlen(exp);
+            kfh_format(exp + u, sizeof exp - u, " [%s]", pred->rule);
+        }
+    } else {
+        kfh_format(exp, sizeof exp, "no stop");
+    }
+    if (actual)
+        stop_text(act, sizeof act, actual->code, actual->param, 4);
+    else
+        kfh_format(act, sizeof act, "no stop: the call returned");
     fill(out, KFH_INV_STOP_PREDICTED, actual && actual->routine ? actual->routine : "-", "-", exp, "%s", act);
     return 1;
 }

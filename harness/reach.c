@@ -99,6 +99,6 @@ int kfh_flt_fuzz_one(const uint8_t *data, size_t size)
     if (kfh_scenario_decode(data, size, &s, err, sizeof err))
         return 0;
     kfh_scenario_flt_prologue(&s, KFH_PROLOGUE_VOLUMES);
-    kfh_run(&s, &cfg, &res);
+    kfh_run_fuzz(&s, &cfg, &res);
     return 0;
 }

@@ -18,6 +18,7 @@
 
 #include <ntddk.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,8 +77,6 @@ static struct runner {
     kf_profile profile;
     shadow sh, top;
     int log_n;
-    kf_site log_site[LOG_MAX];
-    kf_fault_kind log_kind[LOG_MAX];
     kfh_stop_pred expect;
     int expect_exit;
     NTSTATUS exit_code;
@@ -105,6 +104,10 @@ static struct runner {
     int running_pending; /* inside kf_flt_run_pending_completions: tickets before this index run */
     int cb_slot[4], cb_depth;
     int flt_mark;        /* log index where the current completion's consultations start */
+    /* Last, and not cleared between runs (two thirds of the structure): entries are read
+     * only below log_n, and a run writes each one before log_n passes it. */
+    kf_site log_site[LOG_MAX];
+    kf_fault_kind log_kind[LOG_MAX];
 } R;
 
 static void exec_range(uint16_t first, uint16_t end);
@@ -504,12 +507,14 @@ static void exec_pool_alloc(uint16_t i)
     }
     kfh_trace_event("%*s  -> %s", 2 * (int)op->depth, "", p ? "block" : "NULL");
     reach("ExAllocatePoolWithTag: %s", p ? "block" : "NULL");
-    if (R.log_n - log_start != 1 || R.log_site[log_start] != KF_SITE_POOL) {
+    /* Past LOG_MAX consultations the log keeps no entry: only the count can be checked. */
+    int kept = log_start < LOG_MAX;
+    if (R.log_n - log_start != 1 || (kept && R.log_site[log_start] != KF_SITE_POOL)) {
         simple_finding(KFH_INV_SITES_PREDICTED, "ExAllocatePoolWithTag", "ex.pool", "sites consulted: [ex.pool]",
                        "%d consultation(s)", R.log_n - log_start);
         return;
     }
-    if ((p == NULL) != (R.log_kind[log_start] != KF_FAULT_NONE))
+    if (kept && (p == NULL) != (R.log_kind[log_start] != KF_FAULT_NONE))
         simple_finding(KFH_INV_POOL_RESULT, "ExAllocatePoolWithTag", "ex.pool",
                        R.log_kind[log_start] != KF_FAULT_NONE ? "NULL (the site was failed)" : "a block (the site was granted)",
                        "%s", p ? "a block" : "NULL");
@@ -1366,7 +1371,7 @@ static void run_top(uint16_t i)
 int kfh_run(const kfh_scenario *s, const kfh_config *cfg, kfh_result *res)
 {
     memset(res, 0, sizeof *res);
-    memset(&R, 0, sizeof R);
+    memset(&R, 0, offsetof(struct runner, log_site));
     R.s = s;
     R.cfg = cfg;
     R.res = res;
@@ -1528,6 +1533,28 @@ int kfh_fuzz_one(const uint8_t *data, size_t size)
     }
     if (kfh_scenario_decode(data, size, &s, err, sizeof err))
         return 0;
-    kfh_run(&s, &cfg, &res);
+    kfh_run_fuzz(&s, &cfg, &res);
     return 0;
+}
+
+void kfh_run_fuzz(const kfh_scenario *s, const kfh_config *cfg, kfh_result *res)
+{
+    /* The text only for a report: runs are deterministic, so the run that reports is the
+     * same run again. */
+    kfh_config quiet = *cfg;
+    quiet.capture = 1;
+    kfh_trace_keep_text(0);
+    kfh_run(s, &quiet, res);
+    kfh_trace_keep_text(1);
+    if (!res->n_findings)
+        return;
+    kfh_finding first = res->findings[0];
+    kfh_config loud = *cfg;
+    kfh_run(s, &loud, res); /* in abort mode: reports and aborts */
+    if (cfg->capture)
+        return;
+    fprintf(stderr, "==kfault== the finding did not repeat when the run was made again with its trace text; "
+                    "the first run found:\n");
+    kfh_report(stderr, &first, s);
+    abort();
 }

@@ -27,7 +27,7 @@ static void put(out *o, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(o->len < o->cap ? o->b + o->len : NULL, o->len < o->cap ? o->cap - o->len : 0, fmt, ap);
+    int n = kfh_vformat(o->len < o->cap ? o->b + o->len : NULL, o->len < o->cap ? o->cap - o->len : 0, fmt, ap);
     va_end(ap);
     if (n > 0)
         o->len += (size_t)n;

@@ -116,6 +116,16 @@ const char *kfh_trace_text(void);
 void kfh_trace_tail(FILE *f, size_t lines);
 /* Echo every event to f as it happens (NULL: off). */
 void kfh_trace_echo(FILE *f);
+/* 0: keep no text from the next kfh_trace_begin on, only the hash and the event count (the
+ * same as with the text); kfh_trace_text and kfh_trace_tail then give nothing, unless an
+ * echo is set. 1 (the default): keep the text. For fuzz targets, which re-run an input
+ * with the text on to report it. */
+void kfh_trace_keep_text(int keep);
+/* snprintf and vsnprintf, byte for byte (return value included), without the C library's
+ * stream machinery for the conversions the harness uses; any other format goes to
+ * vsnprintf. The trace and the oracle format with these. */
+int kfh_format(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int kfh_vformat(char *buf, size_t cap, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
 /* ==== Scenarios ====================================================================== */
 #define KFH_SCENARIO_VERSION 2 /* the newest version this build reads */
@@ -503,6 +513,10 @@ void kfh_report(FILE *f, const kfh_finding *fd, const kfh_scenario *s);
 /* The whole pipeline for a fuzz target: bytes -> scenario -> run -> verdict, in abort mode
  * with the options in force. Unknown versions and empty inputs return early. Returns 0. */
 int kfh_fuzz_one(const uint8_t *data, size_t size);
+/* kfh_run for a fuzz target: once capturing, with no trace text (kfh_trace_keep_text); a
+ * run with a finding is made again with the text and cfg's own capture setting, which in
+ * abort mode reports and aborts. */
+void kfh_run_fuzz(const kfh_scenario *s, const kfh_config *cfg, kfh_result *res);
 /* The Filter Manager prologue: a version-2 scenario whose first operation is not
  * flt_start gets `flt_start volumes` put in front of it (the last operation is cut when
  * the scenario is full), so that callback data operations find a started filter. Returns
