@@ -484,21 +484,12 @@ int kfh_driver_fuzz_one(const kfh_driver_target *t, const uint8_t *data, size_t 
 
 int kfh_systematic_fuzz_one(const uint8_t *data, size_t size)
 {
-    static kfh_config cfg;
-    static int ready;
     static kfh_scenario s;
     static kfh_result res;
-    char err[256];
-    if (!ready) {
-        if (kfh_config_from_options(&cfg, err, sizeof err)) {
-            fprintf(stderr, "kfault: KFAULT_OPTIONS: %s\n", err);
-            exit(2);
-        }
-        cfg.capture = 1;
-        ready = 1;
-    }
-    if (kfh_scenario_decode(data, size, &s, err, sizeof err))
+    kfh_config cfg;
+    if (kfh_fuzz_decode(data, size, &s, &cfg))
         return 0;
+    cfg.capture = 1;
     /* Once with no fault at all, then every consultation failed in turn; the trace text
      * only for the run that reports. */
     kfh_config none = cfg;

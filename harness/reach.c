@@ -84,19 +84,10 @@ int kfh_scenario_flt_prologue(kfh_scenario *s, unsigned volumes)
 
 int kfh_flt_fuzz_one(const uint8_t *data, size_t size)
 {
-    static kfh_config cfg;
-    static int ready;
     static kfh_scenario s;
     static kfh_result res;
-    char err[256];
-    if (!ready) {
-        if (kfh_config_from_options(&cfg, err, sizeof err)) {
-            fprintf(stderr, "kfault: KFAULT_OPTIONS: %s\n", err);
-            exit(2);
-        }
-        ready = 1;
-    }
-    if (kfh_scenario_decode(data, size, &s, err, sizeof err))
+    kfh_config cfg;
+    if (kfh_fuzz_decode(data, size, &s, &cfg))
         return 0;
     kfh_scenario_flt_prologue(&s, KFH_PROLOGUE_VOLUMES);
     kfh_run_fuzz(&s, &cfg, &res);

@@ -1517,21 +1517,28 @@ int kfh_enumerate(const kfh_scenario *s, const kfh_config *cfg, unsigned max_run
     return out->n_findings;
 }
 
-int kfh_fuzz_one(const uint8_t *data, size_t size)
+int kfh_fuzz_decode(const uint8_t *data, size_t size, kfh_scenario *s, kfh_config *cfg)
 {
-    static kfh_config cfg;
+    static kfh_config options;
     static int ready;
-    static kfh_scenario s;
-    static kfh_result res;
     char err[256];
     if (!ready) {
-        if (kfh_config_from_options(&cfg, err, sizeof err)) {
+        if (kfh_config_from_options(&options, err, sizeof err)) {
             fprintf(stderr, "kfault: KFAULT_OPTIONS: %s\n", err);
             exit(2);
         }
         ready = 1;
     }
-    if (kfh_scenario_decode(data, size, &s, err, sizeof err))
+    *cfg = options;
+    return kfh_scenario_decode(data, size, s, err, sizeof err);
+}
+
+int kfh_fuzz_one(const uint8_t *data, size_t size)
+{
+    static kfh_scenario s;
+    static kfh_result res;
+    kfh_config cfg;
+    if (kfh_fuzz_decode(data, size, &s, &cfg))
         return 0;
     kfh_run_fuzz(&s, &cfg, &res);
     return 0;

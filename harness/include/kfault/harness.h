@@ -510,6 +510,11 @@ int kfh_enumerate(const kfh_scenario *s, const kfh_config *cfg, unsigned max_run
  * decisions, the scenario as text, the tail of the trace). */
 void kfh_report(FILE *f, const kfh_finding *fd, const kfh_scenario *s);
 
+/* The start every fuzz entry point shares: the configuration of the options in force, read
+ * on the first call only (a bad KFAULT_OPTIONS ends the process with exit status 2, as
+ * kfh_options_init does before the first input), copied to *cfg, and the input decoded into
+ * *s. Returns 0 for a scenario, non-zero for an input that is not one (to be skipped). */
+int kfh_fuzz_decode(const uint8_t *data, size_t size, kfh_scenario *s, kfh_config *cfg);
 /* The whole pipeline for a fuzz target: bytes -> scenario -> run -> verdict, in abort mode
  * with the options in force. Unknown versions and empty inputs return early. Returns 0. */
 int kfh_fuzz_one(const uint8_t *data, size_t size);
