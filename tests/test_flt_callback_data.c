@@ -244,6 +244,7 @@ TEST(allocate_on_marked_instance)
     CHECK_EQ(kf_flt_set_instance_teardown(inst, FALSE), 0);
     CHECK(fx_alloc(inst, NULL, 0) != NULL);
     CHECK_EQ(kf_flt_set_instance_teardown((PFLT_INSTANCE)&file_a, TRUE), -1);
+    CHECK_EQ(kf_flt_set_instance_teardown(NULL, TRUE), -1);
 }
 
 /* ---- F-12 free -------------------------------------------------------------------------------------- */

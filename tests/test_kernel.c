@@ -6,10 +6,12 @@
  * A stop is caught with kf_guarded_call (kft_stops) or, for the default report and abort,
  * in a child (kft_expect_death). Must never leave a fault hook installed when a test ends.
  */
+#define _POSIX_C_SOURCE 200809L /* fileno, dup, dup2 */
 #include "kft.h"
 #include <ntddk.h>
 
 #include <string.h>
+#include <unistd.h>
 
 #define CHECK_STR(hay, needle)                                                                  \
     ((strstr((hay), (needle)) != NULL)                                                          \
@@ -472,6 +474,10 @@ TEST(driver_bugcheck)
     CHECK_EQ(st.param[2], 3);
     CHECK_EQ(st.param[3], 4);
     CHECK(!strcmp(st.routine, "KeBugCheckEx"));
+    char text[1024];
+    kf_stop_format(&st, text, sizeof text); /* a driver's own code: the report has no name for it */
+    CHECK_STR(text, "STOP: 0x0000DEAD (0x1, 0x2, 0x3, 0x4)");
+    CHECK_STR(text, "*** UNKNOWN_BUGCHECK\n");
     CHECK(kft_stops(driver_bugcheck_plain, NULL, &st));
     CHECK_EQ(st.code, 0x1234);
     CHECK_EQ(st.param[0] | st.param[1] | st.param[2] | st.param[3], 0);
@@ -658,6 +664,14 @@ TEST(stop_format_fields)
     CHECK(!strcmp(kf_violation_name(0x1005), "expand-null-callout"));
     CHECK(kf_violation_what(0x1002) != NULL);
     CHECK(kf_violation_name(0x0FFF) == NULL);
+    CHECK(kf_violation_what(0x0FFF) == NULL);
+    /* A code the tables do not know still gets a report: named UNKNOWN_BUGCHECK, and a
+     * violation code nobody defined adds no name after it. */
+    CHECK(!strcmp(kf_bugcheck_name(0xDEAD), "UNKNOWN_BUGCHECK"));
+    s.code = DRIVER_VERIFIER_DETECTED_VIOLATION;
+    s.param[0] = 0x0FFF;
+    kf_stop_format(&s, text, sizeof text);
+    CHECK_STR(text, "*** DRIVER_VERIFIER_DETECTED_VIOLATION\n");
 }
 
 /* ---- K-8: pool -------------------------------------------------------------------------------- */
@@ -727,6 +741,25 @@ TEST(pool_failure_returns_null)
     kf_leaks(&lr);
     CHECK_EQ(lr.pool_blocks, 0);
     kf_set_fault_hook(NULL, NULL);
+}
+
+/* No host can back a request above 2^40 bytes: it fails as an injected failure does, after
+ * the site was asked, and leaves nothing allocated. */
+TEST(pool_huge_request_returns_null)
+{
+    const SIZE_T huge = ((SIZE_T)1 << 40) + 1;
+    CHECK(ExAllocatePoolWithTag(NonPagedPool, huge, TAG) == NULL);
+    CHECK(ExAllocatePoolZero(PagedPool, huge, TAG) == NULL);
+    CHECK(ExAllocatePool2(POOL_FLAG_NON_PAGED, huge, TAG) == NULL);
+    CHECK_EQ(kf_fault_get_stats()->consulted[KF_SITE_POOL], 3);
+    CHECK_EQ(kf_fault_get_stats()->injected[KF_SITE_POOL], 0);
+    kf_leak_report lr;
+    kf_leaks(&lr);
+    CHECK_EQ(lr.pool_blocks, 0);
+    PVOID p = ExAllocatePoolWithTag(NonPagedPool, (SIZE_T)1 << 12, TAG); /* the limit is not lower */
+    CHECK(p != NULL);
+    if (p)
+        ExFreePool(p);
 }
 
 TEST(pool_raise_on_failure)
@@ -856,6 +889,44 @@ TEST(assert_fails)
     CHECK(kft_stops(nt_assert_fails, (void *)1, &st));
     CHECK_EQ(st.param[0], 0x1008);
     CHECK(!kft_stops(nt_assert_fails, (void *)3, &st));
+}
+
+/* The dbgprint option (kfault/options.def): DbgPrint, DbgPrintEx and KdPrint write the
+ * driver's text to stderr when it is 1, nothing when it is 0 (the default). */
+static size_t debug_output(char *buf, size_t len)
+{
+    FILE *tmp = tmpfile();
+    int saved = dup(2);
+    size_t n = 0;
+    if (!tmp || saved < 0) {
+        if (tmp)
+            fclose(tmp);
+        return (size_t)-1;
+    }
+    fflush(stderr);
+    dup2(fileno(tmp), 2);
+    DbgPrint("kft-dbg %d\n", 7);
+    DbgPrintEx(DPFLTR_IHVDRIVER_ID, DPFLTR_ERROR_LEVEL, "kft-dbgex %s\n", "x");
+    KdPrint(("kft-kd %u\n", 9u));
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    rewind(tmp);
+    n = fread(buf, 1, len - 1, tmp);
+    buf[n] = 0;
+    fclose(tmp);
+    return n;
+}
+
+TEST(dbgprint_option)
+{
+    char out[256];
+    CHECK_EQ(debug_output(out, sizeof out), 0);
+    kft_options("dbgprint=1");
+    CHECK(debug_output(out, sizeof out) != (size_t)-1);
+    CHECK(!strcmp(out, "kft-dbg 7\nkft-dbgex x\nkft-kd 9\n"));
+    kft_options("");
+    CHECK_EQ(debug_output(out, sizeof out), 0);
 }
 
 /* ---- K-10: kf_reset ---------------------------------------------------------------------------- */

@@ -71,6 +71,10 @@ TEST(profiles_shipped_only)
             CHECK(kf_profile_at(j)->os != p->os || kf_profile_at(j)->arch != p->arch);
     }
     CHECK(kf_profile_at(15) == NULL);
+    /* Values outside the enumerations are no profile either. */
+    kf_profile p;
+    CHECK_EQ(kf_profile_make(KF_OS_COUNT, KF_ARCH_AMD64, &p), -1);
+    CHECK_EQ(kf_profile_make(KF_OS_WIN11, KF_ARCH_COUNT, &p), -1);
 }
 
 TEST(profile_default_win11_amd64)
