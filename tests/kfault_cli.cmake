@@ -3,21 +3,7 @@
 # Run by ctest with -DKFAULT=<tool> -DSRC=<source dir> -DOUT=<scratch dir>.
 set(S ${SRC}/corpus/scenarios)
 
-function(expect code)
-  execute_process(COMMAND ${KFAULT} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc STREQUAL "${code}")
-    message(FATAL_ERROR "kfault ${ARGN}: exit ${rc}, expected ${code}\nstdout:\n${out}\nstderr:\n${err}")
-  endif()
-  set(last_out "${out}" PARENT_SCOPE)
-  set(last_err "${err}" PARENT_SCOPE)
-endfunction()
-
-function(expect_text where text)
-  string(FIND "${${where}}" "${text}" pos)
-  if(pos EQUAL -1)
-    message(FATAL_ERROR "expected '${text}' in ${where}:\n${${where}}")
-  endif()
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/kfault_expect.cmake)
 
 foreach(cmd "" decode encode run list)
   expect(0 ${cmd} --help)
