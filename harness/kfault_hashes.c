@@ -324,6 +324,18 @@ static int write_record(const char *path, const list *l)
     return rc;
 }
 
+/* A record whose file is gone: dropped by --update (returns 0), an error otherwise (1). */
+static int record_without_file(const char *record, const char *path, const char *dir, int update)
+{
+    if (update) {
+        printf("dropped %s\n", path);
+        return 0;
+    }
+    fprintf(stderr, "kfault: hashes: %s records %s, which is not under %s; regenerate: " REGEN "\n", record, path,
+            dir);
+    return 1;
+}
+
 int kfault_cmd_hashes(int argc, char **argv)
 {
     const char *check = NULL, *write = NULL, *dir = NULL;
@@ -409,15 +421,8 @@ int kfault_cmd_hashes(int argc, char **argv)
         if (!check)
             continue;
         /* Both lists are sorted: records before this file have no file. */
-        for (; j < rec.n && strcmp(rec.e[j].path, files.e[i].path) < 0; j++) {
-            if (update) {
-                printf("dropped %s\n", rec.e[j].path);
-                continue;
-            }
-            fprintf(stderr, "kfault: hashes: %s records %s, which is not under %s; regenerate: " REGEN "\n", check,
-                    rec.e[j].path, dir);
-            rc = 1;
-        }
+        for (; j < rec.n && strcmp(rec.e[j].path, files.e[i].path) < 0; j++)
+            rc |= record_without_file(check, rec.e[j].path, dir, update);
         if (j < rec.n && !strcmp(rec.e[j].path, files.e[i].path)) {
             if (strcmp(rec.e[j].value, files.e[i].value)) {
                 fprintf(stderr,
@@ -435,21 +440,17 @@ int kfault_cmd_hashes(int argc, char **argv)
             rc = 1;
         }
     }
-    for (; check && j < rec.n; j++) {
-        if (update) {
-            printf("dropped %s\n", rec.e[j].path);
-            continue;
-        }
-        fprintf(stderr, "kfault: hashes: %s records %s, which is not under %s; regenerate: " REGEN "\n", check,
-                rec.e[j].path, dir);
-        rc = 1;
-    }
+    for (; check && j < rec.n; j++)
+        rc |= record_without_file(check, rec.e[j].path, dir, update);
     if (write && rc == 0 && write_record(write, &files))
         rc = 2;
     else if (write && rc != 0)
         fprintf(stderr, "kfault: hashes: %s left unchanged: fix the files above first\n", write);
     fprintf(check || write ? stdout : stderr, "%zu file(s): %zu hashed, %zu refused; %s\n", files.n, hashed, refused,
-            rc == 0 ? (update ? "record updated" : check ? "all as recorded" : write ? "recorded" : "deterministic and round-tripping")
+            rc == 0 ? (update  ? "record updated"
+                       : check ? "all as recorded"
+                       : write ? "recorded"
+                               : "deterministic and round-tripping")
                     : "FAILED");
 out:
     list_free(&files);
