@@ -213,4 +213,14 @@ FORCEINLINE VOID InsertHeadList(PLIST_ENTRY ListHead, PLIST_ENTRY Entry)
 #ifdef __cplusplus
 }
 #endif
+
+/* ---- The families of the WDK base layer, one header each ------------------------------- */
+#include "kfault/wdk_crt.h"
+#include "kfault/wdk_rtl.h"
+#include "kfault/wdk_pool.h"
+#include "kfault/wdk_sync.h"
+#include "kfault/wdk_ob.h"
+#include "kfault/wdk_registry.h"
+#include "kfault/wdk_system.h"
+
 #endif /* KFAULT_WDM_H */

@@ -64,11 +64,21 @@ ULONG_PTR kf__stack_high_base(void);
 /* Reset hooks of the model's parts (kernel.c calls them from kf_reset). */
 typedef void (*kf_reset_fn)(void);
 void kf__register_reset(kf_reset_fn fn);
+/* Deferred work the model owns (queued work items, completions): a part registers a runner
+ * that runs what is due and returns nonzero when it ran anything. kf__run_pending runs every
+ * runner once, in registration order, and returns nonzero when any of them ran something;
+ * a wait calls it before judging itself hopeless. */
+typedef int (*kf_pending_fn)(void);
+void kf__register_pending(kf_pending_fn fn);
+int kf__run_pending(void);
 /* Leak counters filled by the parts' reset hooks. */
 extern kf_leak_report kf__leaks_at_reset;
 size_t kf__pool_outstanding(void);
 /* Set by the Filter Manager part: callback data its driver still holds. */
 extern size_t (*kf__callback_data_outstanding)(void);
 void kf__pool_release_all(void);
+
+/* Stops with violation routine-not-modeled naming the routine (not_modeled.c). */
+_Noreturn void kf__not_modeled(const char *routine) __attribute__((noreturn));
 
 #endif

@@ -40,7 +40,7 @@ kf_thread *kf__thread(void)
 
 /* ---- Parts of the model that keep state of their own -------------------------------- */
 
-#define MAX_PARTS 8
+#define MAX_PARTS 32
 static kf_reset_fn reset_fns[MAX_PARTS];
 static size_t n_parts;
 kf_leak_report kf__leaks_at_reset;
@@ -53,6 +53,28 @@ void kf__register_reset(kf_reset_fn fn)
             return;
     if (n_parts < MAX_PARTS)
         reset_fns[n_parts++] = fn;
+}
+
+/* Runners of deferred work the model owns (queued work items, completions): a wait that
+ * nothing else could satisfy runs them before it is judged a deadlock. */
+static kf_pending_fn pending_fns[MAX_PARTS];
+static size_t n_pending;
+
+void kf__register_pending(kf_pending_fn fn)
+{
+    for (size_t i = 0; i < n_pending; i++)
+        if (pending_fns[i] == fn)
+            return;
+    if (n_pending < MAX_PARTS)
+        pending_fns[n_pending++] = fn;
+}
+
+int kf__run_pending(void)
+{
+    int ran = 0;
+    for (size_t i = 0; i < n_pending; i++)
+        ran |= pending_fns[i]() != 0;
+    return ran;
 }
 
 void kf_leaks(kf_leak_report *out)

@@ -205,6 +205,28 @@ typedef struct kf_leak_report {
 } kf_leak_report;
 void kf_leaks(kf_leak_report *out);
 
+/* ---- What driver code still holds (the synchronization family, model/src/sync.c) ----- */
+/* Locks and regions taken on the current thread and not released: a driver's entry point
+ * that returns with any of them is a finding of the harness. */
+typedef struct kf_held_report {
+    unsigned spin_locks;        /* KeAcquireSpinLock*, in-stack queued spin locks */
+    unsigned mutexes;           /* fast and guarded mutexes */
+    unsigned resources;         /* ERESOURCE acquisitions (shared or exclusive) */
+    unsigned push_locks;        /* Flt push locks */
+    unsigned critical_regions;  /* KeEnterCriticalRegion depth (FltAcquireResource* included) */
+    unsigned guarded_regions;   /* KeEnterGuardedRegion depth */
+    const char *first;          /* the routine that took the oldest one still held (static), or NULL */
+} kf_held_report;
+void kf_held(kf_held_report *out);
+
+/* ---- The registry a driver meets (model/src/registry.c) -------------------------------- */
+/* Sets or replaces a value under a key of the modeled registry, creating the key and its
+ * parents. key_path is the kernel's form (\Registry\Machine\System\CurrentControlSet\
+ * Services\Name), compared case-insensitively as Windows does; names are ASCII. Returns 0,
+ * or -1 when the host has no memory for it. kf_reset empties the registry. */
+int kf_registry_set_value(const char *key_path, const char *value_name, ULONG type, const void *data,
+                          ULONG size);
+
 #ifdef __cplusplus
 }
 #endif

@@ -155,8 +155,15 @@ typedef LONG_PTR SSIZE_T;
 typedef ULONG_PTR KAFFINITY;
 typedef UCHAR BOOLEAN, *PBOOLEAN;
 typedef int BOOL;
-typedef uint16_t WCHAR, *PWCHAR, *PWSTR, *LPWSTR;
-typedef const uint16_t *PCWSTR, *LPCWSTR;
+/* WCHAR is wchar_t, 2 bytes as on Windows: driver code must be compiled with -fshort-wchar
+ * (kfault.pc and the CMake target kfault::model carry it), or every L"..." byte count is wrong. */
+#ifdef __cplusplus
+static_assert(sizeof(wchar_t) == 2, "kfault: compile driver code with -fshort-wchar (WCHAR is 2 bytes on Windows)");
+#else
+_Static_assert(sizeof(wchar_t) == 2, "kfault: compile driver code with -fshort-wchar (WCHAR is 2 bytes on Windows)");
+#endif
+typedef wchar_t WCHAR, *PWCHAR, *PWSTR, *LPWSTR, *PWCH;
+typedef const wchar_t *PCWSTR, *LPCWSTR, *PCWCH;
 typedef void *HANDLE, **PHANDLE;
 typedef LONG NTSTATUS, *PNTSTATUS;
 typedef UCHAR KIRQL, *PKIRQL;
@@ -221,61 +228,7 @@ typedef struct _GUID {
 #define NT_WARNING(Status) ((((ULONG)(Status)) >> 30) == 2)
 #define NT_ERROR(Status) ((((ULONG)(Status)) >> 30) == 3)
 
-#define STATUS_SUCCESS                          ((NTSTATUS)0x00000000L)
-#define STATUS_WAIT_0                           ((NTSTATUS)0x00000000L)
-#define STATUS_PENDING                          ((NTSTATUS)0x00000103L)
-#define STATUS_MORE_ENTRIES                     ((NTSTATUS)0x00000105L)
-#define STATUS_BUFFER_OVERFLOW                  ((NTSTATUS)0x80000005L)
-#define STATUS_NO_MORE_FILES                    ((NTSTATUS)0x80000006L)
-#define STATUS_NO_MORE_ENTRIES                  ((NTSTATUS)0x8000001AL)
-#define STATUS_UNSUCCESSFUL                     ((NTSTATUS)0xC0000001L)
-#define STATUS_NOT_IMPLEMENTED                  ((NTSTATUS)0xC0000002L)
-#define STATUS_INVALID_INFO_CLASS               ((NTSTATUS)0xC0000003L)
-#define STATUS_INFO_LENGTH_MISMATCH             ((NTSTATUS)0xC0000004L)
-#define STATUS_ACCESS_VIOLATION                 ((NTSTATUS)0xC0000005L)
-#define STATUS_INVALID_HANDLE                   ((NTSTATUS)0xC0000008L)
-#define STATUS_INVALID_PARAMETER                ((NTSTATUS)0xC000000DL)
-#define STATUS_NO_SUCH_FILE                     ((NTSTATUS)0xC000000FL)
-#define STATUS_INVALID_DEVICE_REQUEST           ((NTSTATUS)0xC0000010L)
-#define STATUS_END_OF_FILE                      ((NTSTATUS)0xC0000011L)
-#define STATUS_NONCONTINUABLE_EXCEPTION        ((NTSTATUS)0xC0000025L)
-#define STATUS_NO_MEMORY                        ((NTSTATUS)0xC0000017L)
-#define STATUS_ACCESS_DENIED                    ((NTSTATUS)0xC0000022L)
-#define STATUS_BUFFER_TOO_SMALL                 ((NTSTATUS)0xC0000023L)
-#define STATUS_OBJECT_NAME_INVALID              ((NTSTATUS)0xC0000033L)
-#define STATUS_OBJECT_NAME_NOT_FOUND            ((NTSTATUS)0xC0000034L)
-#define STATUS_OBJECT_PATH_NOT_FOUND            ((NTSTATUS)0xC000003AL)
-#define STATUS_SHARING_VIOLATION                ((NTSTATUS)0xC0000043L)
-#define STATUS_DELETE_PENDING                   ((NTSTATUS)0xC0000056L)
-#define STATUS_PROCEDURE_NOT_FOUND              ((NTSTATUS)0xC000007AL)
-#define STATUS_DISK_FULL                        ((NTSTATUS)0xC000007FL)
-#define STATUS_INSUFFICIENT_RESOURCES           ((NTSTATUS)0xC000009AL)
-#define STATUS_FILE_IS_A_DIRECTORY              ((NTSTATUS)0xC00000BAL)
-#define STATUS_NOT_SUPPORTED                    ((NTSTATUS)0xC00000BBL)
-#define STATUS_INVALID_PARAMETER_1              ((NTSTATUS)0xC00000EFL)
-#define STATUS_INVALID_PARAMETER_2              ((NTSTATUS)0xC00000F0L)
-#define STATUS_INVALID_PARAMETER_3              ((NTSTATUS)0xC00000F1L)
-#define STATUS_INVALID_PARAMETER_4              ((NTSTATUS)0xC00000F2L)
-#define STATUS_INVALID_PARAMETER_5              ((NTSTATUS)0xC00000F3L)
-#define STATUS_STACK_OVERFLOW                   ((NTSTATUS)0xC00000FDL)
-#define STATUS_NOT_A_DIRECTORY                  ((NTSTATUS)0xC0000103L)
-#define STATUS_CANCELLED                        ((NTSTATUS)0xC0000120L)
-#define STATUS_FILE_CLOSED                      ((NTSTATUS)0xC0000128L)
-#define STATUS_NOT_FOUND                        ((NTSTATUS)0xC0000225L)
-#define STATUS_FLT_NO_HANDLER_DEFINED           ((NTSTATUS)0xC01C0001L)
-#define STATUS_FLT_CONTEXT_ALREADY_DEFINED      ((NTSTATUS)0xC01C0002L)
-#define STATUS_FLT_INVALID_ASYNCHRONOUS_REQUEST ((NTSTATUS)0xC01C0003L)
-#define STATUS_FLT_DISALLOW_FAST_IO             ((NTSTATUS)0xC01C0004L)
-#define STATUS_FLT_INVALID_NAME_REQUEST         ((NTSTATUS)0xC01C0005L)
-#define STATUS_FLT_NOT_SAFE_TO_POST_OPERATION   ((NTSTATUS)0xC01C0006L)
-#define STATUS_FLT_NOT_INITIALIZED              ((NTSTATUS)0xC01C0007L)
-#define STATUS_FLT_FILTER_NOT_READY             ((NTSTATUS)0xC01C0008L)
-#define STATUS_FLT_POST_OPERATION_CLEANUP       ((NTSTATUS)0xC01C0009L)
-#define STATUS_FLT_INTERNAL_ERROR               ((NTSTATUS)0xC01C000AL)
-#define STATUS_FLT_DELETING_OBJECT              ((NTSTATUS)0xC01C000BL)
-#define STATUS_FLT_MUST_BE_NONPAGED_POOL        ((NTSTATUS)0xC01C000CL)
-#define STATUS_FLT_DO_NOT_ATTACH                ((NTSTATUS)0xC01C000FL)
-#define STATUS_FLT_DO_NOT_DETACH                ((NTSTATUS)0xC01C0010L)
+#include "../ntstatus.h"
 
 /* ---- Bug check codes -------------------------------------------------------------- */
 #define IRQL_NOT_GREATER_OR_EQUAL        0x00000009
