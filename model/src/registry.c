@@ -913,7 +913,7 @@ static NTSTATUS direct_store(const char *routine, const RTL_QUERY_REGISTRY_TABLE
         if (room > 0xFFFE)
             return STATUS_BUFFER_TOO_SMALL;
         if (!us->Buffer) {
-            us->Buffer = ExAllocatePoolWithTag(PagedPool, room, 'vrqR');
+            us->Buffer = ExAllocatePoolWithTag(PagedPool, room, 0x52717276u /* 'vrqR' */);
             if (!us->Buffer)
                 return STATUS_NO_MEMORY;
             us->MaximumLength = (USHORT)room;
