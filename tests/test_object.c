@@ -94,6 +94,10 @@ TEST(reference_counts_balance)
     CHECK(ObReferenceObject(p) > 0);
     ObDereferenceObject(p);
     ObDereferenceObjectWithTag(p, 0x78546167);
+    ObReferenceObjectWithTag(p, 0x78546167);
+    ObDereferenceObjectDeferDelete(p);
+    ObReferenceObject(p);
+    ObDereferenceObjectDeferDeleteWithTag(p, 0x78546167);
     kf_leak_report lr;
     kf_leaks(&lr);
     CHECK_EQ(lr.objects, 0);

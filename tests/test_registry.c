@@ -1028,3 +1028,112 @@ TEST(open_driver_registry_key)
     CHECK_EQ(IoOpenDriverRegistryKey(&drv, DriverRegKeyParameters, KEY_READ, 0, &h), STATUS_SUCCESS);
     ZwClose(h);
 }
+
+/* ---- G-15: subkeys, the top key, NOVALUE, DELETE, defaults, what is not modeled -------------------- */
+
+static ULONG novalue_calls;
+static NTSTATUS count_novalue(PWSTR ValueName, ULONG ValueType, PVOID ValueData, ULONG ValueLength, PVOID Context,
+                              PVOID EntryContext)
+{
+    (void)ValueName;
+    (void)Context;
+    (void)EntryContext;
+    CHECK_EQ(ValueType, REG_NONE);
+    CHECK(ValueData == NULL);
+    CHECK_EQ(ValueLength, 0);
+    novalue_calls++;
+    return STATUS_SUCCESS;
+}
+
+TEST(query_registry_subkeys_and_flags)
+{
+    ULONG top = 1, sub = 2;
+    kf_registry_set_value(PARAMS, "V", REG_DWORD, &top, 4);
+    kf_registry_set_value(PARAMS "\\Sub", "V", REG_DWORD, &sub, 4);
+    kf_registry_set_value(PARAMS "\\Sub", "Gone", REG_DWORD, &sub, 4);
+    ULONG a = 0, b = 0, c = 0, gone = 0;
+    UNICODE_STRING dflt = {0, 0, NULL};
+    RTL_QUERY_REGISTRY_TABLE t[8];
+    memset(t, 0, sizeof t);
+    t[0].Flags = RTL_QUERY_REGISTRY_DIRECT;
+    t[0].Name = L"V";
+    t[0].EntryContext = &a;
+    t[1].Flags = RTL_QUERY_REGISTRY_SUBKEY;
+    t[1].Name = L"Sub";
+    t[2].Flags = RTL_QUERY_REGISTRY_DIRECT;
+    t[2].Name = L"V";
+    t[2].EntryContext = &b;
+    t[3].Flags = RTL_QUERY_REGISTRY_DIRECT | RTL_QUERY_REGISTRY_DELETE;
+    t[3].Name = L"Gone";
+    t[3].EntryContext = &gone;
+    t[4].Flags = RTL_QUERY_REGISTRY_TOPKEY | RTL_QUERY_REGISTRY_DIRECT;
+    t[4].Name = L"V";
+    t[4].EntryContext = &c;
+    t[5].Flags = RTL_QUERY_REGISTRY_NOVALUE;
+    t[5].QueryRoutine = count_novalue;
+    t[5].Name = L"Anything";
+    t[6].Flags = RTL_QUERY_REGISTRY_DIRECT;
+    t[6].Name = L"Missing";
+    t[6].EntryContext = &dflt;
+    t[6].DefaultType = REG_SZ;
+    t[6].DefaultData = L"dflt";
+    CHECK_EQ(RtlQueryRegistryValues(RTL_REGISTRY_SERVICES, L"Drv\\Parameters", t, NULL, NULL), STATUS_SUCCESS);
+    CHECK_EQ(a, 1);
+    CHECK_EQ(b, 2);
+    CHECK_EQ(c, 1);
+    CHECK_EQ(gone, 2);
+    CHECK_EQ(novalue_calls, 1);
+    CHECK_EQ(dflt.Length, 8); /* DefaultLength 0: the string measured */
+    CHECK(!memcmp(dflt.Buffer, L"dflt", 10));
+    ExFreePool(dflt.Buffer);
+    CHECK_EQ(RtlCheckRegistryKey(RTL_REGISTRY_SERVICES, L"Drv\\Parameters\\Sub"), STATUS_SUCCESS);
+    HANDLE h;
+    CHECK_EQ(open_path(PARAMS "\\Sub", KEY_READ, &h), STATUS_SUCCESS);
+    UNICODE_STRING g = us("Gone");
+    UCHAR buf[32];
+    ULONG len;
+    CHECK_EQ(ZwQueryValueKey(h, &g, KeyValuePartialInformation, buf, sizeof buf, &len), STATUS_OBJECT_NAME_NOT_FOUND);
+    ZwClose(h);
+    no_leaks();
+}
+
+static RTL_QUERY_REGISTRY_TABLE bad_table[2];
+static ULONG bad_relative = RTL_REGISTRY_SERVICES;
+static PVOID bad_environment;
+static void query_bad_table(void)
+{
+    RtlQueryRegistryValues(bad_relative, L"Drv\\Parameters", bad_table, NULL, bad_environment);
+}
+
+TEST(query_registry_misuse_and_not_modeled)
+{
+    kf_registry_set_value(PARAMS, "V", REG_EXPAND_SZ, L"%SystemRoot%", 26);
+    kf_stop st;
+    memset(bad_table, 0, sizeof bad_table);
+    bad_table[0].Name = L"V"; /* neither a routine nor DIRECT */
+    CHECK(stops(query_bad_table, &st));
+    CHECK_VIOLATION(st, KF_VIOL_REG_NULL_ARGUMENT);
+    ULONG out;
+    bad_table[0].Flags = RTL_QUERY_REGISTRY_DIRECT | RTL_QUERY_REGISTRY_NOSTRING;
+    bad_table[0].EntryContext = &out;
+    CHECK(stops(query_bad_table, &st));
+    CHECK_VIOLATION(st, KF_VIOL_NOT_MODELED);
+    UNICODE_STRING s = {0, 0, NULL};
+    bad_table[0].Flags = RTL_QUERY_REGISTRY_DIRECT; /* %...% would need expanding */
+    bad_table[0].EntryContext = &s;
+    CHECK(stops(query_bad_table, &st));
+    CHECK_VIOLATION(st, KF_VIOL_NOT_MODELED);
+    bad_table[0].Flags = RTL_QUERY_REGISTRY_DIRECT | RTL_QUERY_REGISTRY_NOEXPAND;
+    bad_relative = RTL_REGISTRY_SERVICES | RTL_REGISTRY_OPTIONAL;
+    CHECK(stops(query_bad_table, &st));
+    CHECK_VIOLATION(st, KF_VIOL_NOT_MODELED);
+    bad_relative = RTL_REGISTRY_SERVICES;
+    bad_environment = &out;
+    CHECK(stops(query_bad_table, &st));
+    CHECK_VIOLATION(st, KF_VIOL_NOT_MODELED);
+    bad_environment = NULL;
+    /* NOEXPAND: the REG_EXPAND_SZ as it is. */
+    CHECK_EQ(RtlQueryRegistryValues(RTL_REGISTRY_SERVICES, L"Drv\\Parameters", bad_table, NULL, NULL), STATUS_SUCCESS);
+    CHECK_EQ(s.Length, 24);
+    ExFreePool(s.Buffer);
+}

@@ -2,7 +2,7 @@
  * object.c - the object manager a driver meets: object types, reference counts, handle
  * tables (kernel handles and the handles of the system process and of a user process),
  * ObReference* / ObDereference*, ObReferenceObjectByHandle, ObOpenObjectByPointer, ZwClose,
- * NtClose. Implements SEMANTICS.md rules B-1 to B-16.
+ * NtClose. Implements SEMANTICS.md rules B-1 to B-14.
  *
  * Objects are known by address in a table: the model never reads through a pointer a driver
  * hands in (PsGetCurrentThread's value is a modeled address that no memory backs). Handle

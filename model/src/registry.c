@@ -3,7 +3,7 @@
  * the harness (kf_registry_set_value) and by the driver (ZwCreateKey, ZwSetValueKey,
  * RtlWriteRegistryValue), read with ZwOpenKey(Ex), ZwQueryValueKey, ZwEnumerate*Key, ZwQueryKey,
  * RtlQueryRegistryValues, RtlCheckRegistryKey, IoOpenDriverRegistryKey. Key handles come from
- * the object part (object.c) and are closed with ZwClose. Implements SEMANTICS.md G-1 to G-20.
+ * the object part (object.c) and are closed with ZwClose. Implements SEMANTICS.md G-1 to G-19.
  *
  * Names compare case-insensitively with ASCII folding (a-z only). Values keep the order they
  * were created in; subkeys enumerate in name order. Every key, value, key object and handle
@@ -329,7 +329,7 @@ static NTSTATUS open_handle(knode *k, ACCESS_MASK desired, ULONG attributes, HAN
     return s;
 }
 
-/* Validates ObjectAttributes and resolves its root (B-8, G-2). */
+/* Validates ObjectAttributes and resolves its root (G-3, G-13). */
 static NTSTATUS attributes_of(const char *routine, POBJECT_ATTRIBUTES oa, knode **start, const WCHAR **name,
                               size_t *n)
 {
@@ -559,7 +559,7 @@ NTSTATUS NTAPI ZwEnumerateValueKey(HANDLE KeyHandle, ULONG Index,
     return value_info(v, KeyValueInformationClass, KeyValueInformation, Length, ResultLength);
 }
 
-/* ---- Values: set and delete (G-9, G-10) -------------------------------------------------------- */
+/* ---- Values: set and delete (G-9) ------------------------------------------------------------- */
 
 NTSTATUS NTAPI ZwSetValueKey(HANDLE KeyHandle, PUNICODE_STRING ValueName, ULONG TitleIndex, ULONG Type, PVOID Data,
                              ULONG DataSize)
@@ -604,7 +604,7 @@ NTSTATUS NTAPI ZwDeleteValueKey(HANDLE KeyHandle, PUNICODE_STRING ValueName)
     return STATUS_SUCCESS;
 }
 
-/* ---- Keys: delete, flush, enumerate, query (G-11, G-12) ------------------------------------------- */
+/* ---- Keys: delete, flush, enumerate, query (G-10 to G-12) ---------------------------------------- */
 
 NTSTATUS NTAPI ZwDeleteKey(HANDLE KeyHandle)
 {
@@ -758,7 +758,7 @@ NTSTATUS NTAPI ZwQueryKey(HANDLE KeyHandle, KEY_INFORMATION_CLASS KeyInformation
     return key_info(k, KeyInformationClass, KeyInformation, Length, ResultLength);
 }
 
-/* ---- Rtl helpers (G-15 to G-19) ------------------------------------------------------------------ */
+/* ---- Rtl helpers (G-15 to G-17) ------------------------------------------------------------------ */
 
 static const char *const relative_bases[] = {
     "",                                                                 /* RTL_REGISTRY_ABSOLUTE */
@@ -897,7 +897,7 @@ static ULONG string_bytes(const UCHAR *data, ULONG size)
     return size & ~1u;
 }
 
-/* RTL_QUERY_REGISTRY_DIRECT: stores one value into EntryContext (G-17). */
+/* RTL_QUERY_REGISTRY_DIRECT: stores one value into EntryContext (G-16). */
 static NTSTATUS direct_store(const char *routine, const RTL_QUERY_REGISTRY_TABLE *e, ULONG type, const void *data,
                              ULONG size)
 {
@@ -1149,7 +1149,7 @@ NTSTATUS IoOpenDriverRegistryKey(PDRIVER_OBJECT DriverObject, DRIVER_REGKEY_TYPE
     return s;
 }
 
-/* ---- The harness's filling, and the reset (G-1, G-20) ------------------------------------------------ */
+/* ---- The harness's filling, and the reset (G-2, G-19) ------------------------------------------------ */
 
 int kf_registry_set_value(const char *key_path, const char *value_name, ULONG type, const void *data, ULONG size)
 {
