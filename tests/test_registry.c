@@ -1137,3 +1137,127 @@ TEST(query_registry_misuse_and_not_modeled)
     CHECK_EQ(s.Length, 24);
     ExFreePool(s.Buffer);
 }
+
+/* ---- A driver's way of reading its parameters, under every fault ---------------------------------- *
+ * Written as a driver would (only WDK names): the probe with Length 0, a pool buffer of the size
+ * the probe reported, the query, then closes and frees on every path. */
+
+static NTSTATUS DrvReadLevel(PUNICODE_STRING RegistryPath, PULONG Level)
+{
+    OBJECT_ATTRIBUTES oa;
+    HANDLE key = NULL, params = NULL;
+    UNICODE_STRING sub = RTL_CONSTANT_STRING(L"Parameters");
+    UNICODE_STRING name = RTL_CONSTANT_STRING(L"Level");
+    PKEY_VALUE_PARTIAL_INFORMATION info = NULL;
+    ULONG need = 0;
+    NTSTATUS status;
+
+    InitializeObjectAttributes(&oa, RegistryPath, OBJ_KERNEL_HANDLE | OBJ_CASE_INSENSITIVE, NULL, NULL);
+    status = ZwOpenKey(&key, KEY_READ, &oa);
+    if (!NT_SUCCESS(status))
+        return status;
+    InitializeObjectAttributes(&oa, &sub, OBJ_KERNEL_HANDLE | OBJ_CASE_INSENSITIVE, key, NULL);
+    status = ZwCreateKey(&params, KEY_READ | KEY_SET_VALUE, &oa, 0, NULL, REG_OPTION_NON_VOLATILE, NULL);
+    if (!NT_SUCCESS(status))
+        goto out;
+    status = ZwQueryValueKey(params, &name, KeyValuePartialInformation, NULL, 0, &need);
+    if (status == STATUS_OBJECT_NAME_NOT_FOUND) {
+        ULONG dflt = 4;
+        status = ZwSetValueKey(params, &name, 0, REG_DWORD, &dflt, sizeof dflt);
+        *Level = dflt;
+        goto out;
+    }
+    if (status != STATUS_BUFFER_TOO_SMALL && status != STATUS_BUFFER_OVERFLOW)
+        goto out;
+    info = ExAllocatePool2(POOL_FLAG_PAGED, need, 0x4C647244);
+    if (!info) {
+        status = STATUS_INSUFFICIENT_RESOURCES;
+        goto out;
+    }
+    status = ZwQueryValueKey(params, &name, KeyValuePartialInformation, info, need, &need);
+    if (NT_SUCCESS(status)) {
+        if (info->Type == REG_DWORD && info->DataLength == sizeof(ULONG))
+            *Level = *(ULONG *)info->Data;
+        else
+            status = STATUS_INVALID_PARAMETER;
+    }
+out:
+    if (info)
+        ExFreePool(info);
+    if (params)
+        ZwClose(params);
+    ZwClose(key);
+    return status;
+}
+
+static NTSTATUS sweep_status;
+static ULONG sweep_level;
+static void sweep_body(void)
+{
+    UNICODE_STRING path = RTL_CONSTANT_STRING(L"\\Registry\\Machine\\System\\CurrentControlSet\\Services\\Drv");
+    sweep_status = DrvReadLevel(&path, &sweep_level);
+}
+
+TEST(driver_reads_parameters_under_every_fault)
+{
+    for (int with_value = 0; with_value < 2; with_value++) {
+        unsigned injected_runs = 0;
+        for (unsigned n = 1; n < 64; n++) {
+            char opt[32];
+            snprintf(opt, sizeof opt, "fail_nth=%u", n);
+            kft_options(opt);
+            kf_registry_set_value("\\Registry\\Machine\\System\\CurrentControlSet\\Services\\Drv", "Start",
+                                  REG_DWORD, "\3\0\0\0", 4);
+            if (with_value)
+                kf_registry_set_value(PARAMS, "Level", REG_DWORD, "\7\0\0\0", 4);
+            sweep_level = 0;
+            kf_stop st;
+            CHECK(!stops(sweep_body, &st));
+            no_leaks();
+            if (!kf_fault_get_stats()->total_injected) {
+                CHECK_EQ(sweep_status, STATUS_SUCCESS);
+                CHECK_EQ(sweep_level, with_value ? 7 : 4);
+                break;
+            }
+            injected_runs++;
+            CHECK(sweep_status == STATUS_INSUFFICIENT_RESOURCES);
+        }
+        /* open, create (object, handle), set or allocate: every site the path meets failed once. */
+        CHECK(injected_runs >= 5);
+    }
+}
+
+/* The bug INV-Z1 of the fact sheet: STATUS_BUFFER_OVERFLOW taken as success, then DataLength
+ * bytes read from a buffer that holds only part of them. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HAVE_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) && !defined(HAVE_ASAN)
+#define HAVE_ASAN 1
+#endif
+
+#ifdef HAVE_ASAN
+static volatile ULONG overflow_sum;
+static void overflow_taken_as_success(void)
+{
+    UCHAR big[64];
+    memset(big, 1, sizeof big);
+    kf_registry_set_value(PARAMS, "Table", REG_BINARY, big, sizeof big);
+    HANDLE h;
+    open_path(PARAMS, KEY_READ, &h);
+    UNICODE_STRING v = us("Table");
+    ULONG len;
+    PKEY_VALUE_PARTIAL_INFORMATION p = ExAllocatePool2(POOL_FLAG_PAGED, sizeof *p, 0x4C647244);
+    NTSTATUS s = ZwQueryValueKey(h, &v, KeyValuePartialInformation, p, sizeof *p, &len);
+    if (NT_SUCCESS(s) || s == STATUS_BUFFER_OVERFLOW)
+        for (ULONG i = 0; i < p->DataLength; i++)
+            overflow_sum += p->Data[i];
+}
+
+TEST(overflow_taken_as_success_is_reported)
+{
+    CHECK(kft_expect_death(overflow_taken_as_success, "heap-buffer-overflow"));
+}
+#endif
