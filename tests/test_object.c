@@ -171,7 +171,7 @@ TEST(object_lives_while_referenced_after_close)
     OBJECT_HANDLE_INFORMATION info;
     CHECK_EQ(ObReferenceObjectByHandle(h, 0, *CmKeyObjectType, KernelMode, &obj, &info), STATUS_SUCCESS);
     CHECK_EQ(info.GrantedAccess, KEY_READ);
-    CHECK_EQ(info.HandleAttributes, OBJ_KERNEL_HANDLE);
+    CHECK_EQ(info.HandleAttributes, 0); /* OBJ_KERNEL_HANDLE picks the table; the entry keeps OBJ_INHERIT only */
     CHECK_EQ(ZwClose(h), STATUS_SUCCESS);
     ObReferenceObject(obj); /* still alive: the driver holds a reference */
     ObDereferenceObject(obj);
@@ -279,7 +279,10 @@ TEST(by_handle_statuses)
     CHECK_EQ(ObReferenceObjectByHandle(k, 0, NULL, UserMode, &o, NULL), STATUS_INVALID_HANDLE);
     /* UserMode checks the granted access; KernelMode does not. */
     CHECK_EQ(ObReferenceObjectByHandle(u, 0x10, *PsProcessType, UserMode, &o, NULL), STATUS_ACCESS_DENIED);
-    CHECK_EQ(ObReferenceObjectByHandle(u, 0x400, *PsProcessType, UserMode, &o, NULL), STATUS_SUCCESS);
+    OBJECT_HANDLE_INFORMATION info;
+    CHECK_EQ(ObReferenceObjectByHandle(u, 0x400, *PsProcessType, UserMode, &o, &info), STATUS_SUCCESS);
+    CHECK_EQ(info.GrantedAccess, 0x400);
+    CHECK_EQ(info.HandleAttributes, 0);
     CHECK(o == p);
     ObDereferenceObject(o);
     CHECK_EQ(ObReferenceObjectByHandleWithTag(u, 0x10, *PsProcessType, KernelMode, 0x32546167, &o, NULL),

@@ -379,7 +379,7 @@ NTSTATUS kf__handle_create(void *object, ACCESS_MASK granted, ULONG attributes, 
     hentry *e = &t->e[t->n];
     e->obj = r;
     e->granted = granted;
-    e->attributes = attributes & (OBJ_INHERIT | OBJ_KERNEL_HANDLE);
+    e->attributes = attributes & OBJ_INHERIT; /* what a handle entry keeps (HandleAttributes) */
     e->open = 1;
     r->refs++;
     r->handles++;
