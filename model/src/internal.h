@@ -81,4 +81,12 @@ void kf__pool_release_all(void);
 /* Stops with violation routine-not-modeled naming the routine (not_modeled.c). */
 _Noreturn void kf__not_modeled(const char *routine) __attribute__((noreturn));
 
+/* ---- Pool, lookaside lists and system services (pool.c, system.c) ---- */
+/* Fills the leak counters of pool.c and system.c (lookaside lists, work items, MDLs). */
+void kf__pool_leaks(kf_leak_report *out);
+size_t kf__lookaside_outstanding(void);
+/* ExInitializeDriverRuntime(DrvRtPoolNxOptIn) on Windows 8 or later: executable nonpaged
+ * pool is a violation from then on in the run. */
+void kf__pool_set_nx_required(int on);
+
 #endif

@@ -1,0 +1,2 @@
+#include "kft.h"
+TEST(placeholder){CHECK(1);}
