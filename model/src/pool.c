@@ -1,7 +1,7 @@
 /*
  * pool.c - executive pool (ExAllocatePool*, ExFreePool*) and lookaside lists
  * (ExInitialize/AllocateFrom/FreeTo/Delete (N)PagedLookasideList and the ...LookasideListEx
- * routines). Implements SEMANTICS.md K-8 and P-1 .. P-22.
+ * routines). Implements SEMANTICS.md K-8 and P-1 .. P-20.
  *
  * Every block is a real host allocation with a small header (tag, size, paged or not, the
  * routine and the caller's return address), so that a freed block is really freed and
@@ -371,7 +371,7 @@ static void release(pool_block *b)
     free(b);
 }
 
-/* P-11 .. P-14, K-8. check_tag: ExFreePoolWithTag's Tag must be the allocation's. */
+/* P-11 .. P-13, K-8. check: ExFreePoolWithTag's Tag must be the allocation's. */
 static void pool_free(const char *routine, PVOID p, int check, ULONG tag)
 {
     pool_block *b = find_block(p);
@@ -553,7 +553,7 @@ static void la_free(int kind, GENERAL_LOOKASIDE *L, void *list, PVOID entry)
         else
             L->Free(entry);
     } else {
-        pool_free(routine, entry, 1, L->Tag);
+        pool_free(routine, entry, 0, 0); /* as ExFreePool: an Allocate routine may have used its own tag */
     }
 }
 
@@ -629,7 +629,7 @@ VOID ExFreeToPagedLookasideList(PPAGED_LOOKASIDE_LIST Lookaside, PVOID Entry)
 
 VOID ExDeletePagedLookasideList(PPAGED_LOOKASIDE_LIST Lookaside) { la_delete(1, Lookaside); }
 
-/* P-18: the Ex list. Documented errors come back as status; misuse stops as above. */
+/* P-16: the Ex list. Documented errors come back as status; misuse stops as above. */
 NTSTATUS ExInitializeLookasideListEx(PLOOKASIDE_LIST_EX Lookaside, PALLOCATE_FUNCTION_EX Allocate,
                                      PFREE_FUNCTION_EX Free, POOL_TYPE PoolType, ULONG Flags, SIZE_T Size, ULONG Tag,
                                      USHORT Depth)

@@ -2,7 +2,7 @@
  * system.c - system services a driver uses around its real work: the driver runtime and NX
  * pool opt-in, MmGetSystemRoutineAddress, the current process, the modeled clock and
  * KeDelayExecutionThread, MDLs (IoAllocateMdl .. MmUnlockPages) and work items
- * (IoAllocateWorkItem .. IoQueueWorkItem), DbgBreakPoint. Implements SEMANTICS.md Y-1 .. Y-14.
+ * (IoAllocateWorkItem .. IoQueueWorkItem), DbgBreakPoint. Implements SEMANTICS.md Y-1 .. Y-11.
  *
  * Must never: read the host clock, hand a driver a host address the driver did not give it
  * (process and thread objects are modeled constants), run a work item anywhere but from the
@@ -192,7 +192,7 @@ PVOID MmGetSystemRoutineAddress(PUNICODE_STRING SystemRoutineName)
     return kf__not_modeled_address(ascii);
 }
 
-/* ---- Y-8 .. Y-10: MDLs ------------------------------------------------------------------------ */
+/* ---- Y-7, Y-8: MDLs ------------------------------------------------------------------------ */
 
 typedef struct mdl_rec {
     struct mdl_rec *next;
@@ -224,7 +224,7 @@ PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer, 
 {
     (void)ChargeQuota;
     irql_max("IoAllocateMdl", DISPATCH_LEVEL);
-    /* The largest buffer one MDL describes: 2 GB less a page (Y-8). */
+    /* The largest buffer one MDL describes: 2 GB less a page (Y-7). */
     if (Length == 0 || Length > 0x7FFFF000u)
         return NULL;
     if (kf_fault_consult(KF_SITE_IO_MDL) != KF_FAULT_NONE)
@@ -337,7 +337,7 @@ PVOID MmGetSystemAddressForMdlSafe(PMDL Mdl, ULONG Priority)
     return m->MappedSystemVa;
 }
 
-/* ---- Y-11 .. Y-13: work items ------------------------------------------------------------------ */
+/* ---- Y-9 .. Y-11: work items ------------------------------------------------------------------ */
 
 #define WORKITEM_SIZE 0x58u
 
@@ -527,7 +527,7 @@ int kf_run_work_items(void)
 
 static int run_pending(void) { return kf_run_work_items() != 0; }
 
-/* ---- Y-14: debugger breaks ------------------------------------------------------------------- */
+/* ---- Y-6: debugger breaks ------------------------------------------------------------------- */
 
 VOID DbgBreakPoint(VOID) { ExRaiseStatus(STATUS_BREAKPOINT); }
 

@@ -251,7 +251,7 @@ void kf_pool_check_free_irql(int on);
  * those queued while they run; returns how many ran. */
 int kf_run_work_items(void);
 /* The modeled clock (KeQuerySystemTime, KeQueryInterruptTime, KeQueryTickCount): 100 ns
- * units since the run began; it advances only by modeled events (see SEMANTICS.md Y-5). */
+ * units since the run began; it advances only by modeled events (see SEMANTICS.md Y-4). */
 ULONGLONG kf_clock_now(void);
 
 #ifdef __cplusplus

@@ -94,7 +94,7 @@ NTKERNELAPI VOID IoFreeMdl(PMDL Mdl);
 NTKERNELAPI VOID MmBuildMdlForNonPagedPool(PMDL MemoryDescriptorList);
 NTKERNELAPI VOID MmProbeAndLockPages(PMDL MemoryDescriptorList, KPROCESSOR_MODE AccessMode, LOCK_OPERATION Operation);
 NTKERNELAPI VOID MmUnlockPages(PMDL MemoryDescriptorList);
-/* A macro in the WDK; a routine here, with the macro's behaviour (SEMANTICS.md Y-9). */
+/* A macro in the WDK; a routine here, with the macro's behaviour (SEMANTICS.md Y-8). */
 NTKERNELAPI PVOID MmGetSystemAddressForMdlSafe(PMDL Mdl, ULONG Priority);
 
 /* ---- Work items ---------------------------------------------------------------------- */
