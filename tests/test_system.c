@@ -2,6 +2,8 @@
  * test_system.c - SEMANTICS.md "System services" (Y-*): driver runtime, routine lookup,
  * process queries, the modeled clock, MDLs, work items, debugger breaks.
  */
+/* Built as a driver that opts in to NX pool: NonPagedPool is ExDefaultNonPagedPoolType. */
+#define POOL_NX_OPTIN 1
 #include "kft.h"
 #include "ntddk.h"
 
@@ -50,6 +52,49 @@ TEST(driver_runtime_nx_optin)
     if (p)
         ExFreePool(p);
     kft_options("");
+}
+
+static int exec_case;
+static void alloc_exec(void *arg)
+{
+    (void)arg;
+    PVOID p = exec_case == 0   ? ExAllocatePoolWithTag(NonPagedPoolExecute, 16, 'tseT')
+              : exec_case == 1 ? ExAllocatePool2(POOL_FLAG_NON_PAGED_EXECUTE, 16, 'tseT')
+              : exec_case == 2 ? ExAllocatePoolWithTag(NonPagedPool, 16, 'tseT')
+                               : ExAllocatePoolZero(NonPagedPoolCacheAligned, 16, 'tseT');
+    if (p)
+        ExFreePool(p);
+}
+
+TEST(pool_executable_after_nx_optin)
+{
+    kf_stop st;
+    for (exec_case = 0; exec_case < 4; exec_case++)
+        CHECK(!kft_stops(alloc_exec, NULL, &st)); /* no opt-in yet: NonPagedPool is executable, allowed */
+    static NPAGED_LOOKASIDE_LIST before;
+    ExInitializeNPagedLookasideList(&before, NULL, NULL, 0, 16, 'tseT', 0);
+    CHECK_EQ(before.L.Type, NonPagedPoolExecute);
+    ExInitializeDriverRuntime(DrvRtPoolNxOptIn);
+    for (exec_case = 0; exec_case < 2; exec_case++) {
+        CHECK(kft_stops(alloc_exec, NULL, &st));
+        CHECK_EQ(st.param[0], 0x3103);
+    }
+    for (; exec_case < 4; exec_case++)
+        CHECK(!kft_stops(alloc_exec, NULL, &st)); /* NonPagedPool(CacheAligned) now stand for NX */
+    /* A list initialized after the opt-in is NX; one initialized before is executable. */
+    static NPAGED_LOOKASIDE_LIST after;
+    ExInitializeNPagedLookasideList(&after, NULL, NULL, 0, 16, 'tseT', 0);
+    CHECK_EQ(after.L.Type, NonPagedPoolNx);
+    PVOID e = ExAllocateFromNPagedLookasideList(&after);
+    CHECK(e != NULL);
+    if (e)
+        ExFreeToNPagedLookasideList(&after, e);
+    ExDeleteNPagedLookasideList(&after);
+    ExDeleteNPagedLookasideList(&before);
+    kf_reset(); /* the opt-in is one run's */
+    CHECK_EQ(ExDefaultNonPagedPoolType, NonPagedPoolExecute);
+    exec_case = 0;
+    CHECK(!kft_stops(alloc_exec, NULL, &st));
 }
 
 /* ---- Y-2 -------------------------------------------------------------------------------- */

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#undef ExInitializeDriverRuntime /* the header's form for drivers built without POOL_NX_OPTIN */
+
 #define WORKER_THREAD_RETURNED_AT_BAD_IRQL 0x000000E1
 #define MODELED_PROCESS ((ULONG_PTR)0xFFFFC08000000040ull)
 #define MODELED_THREAD ((ULONG_PTR)0xFFFFC08000001080ull) /* as kernel.c's PsGetCurrentThread */

@@ -24,9 +24,24 @@ extern ULONG ExDefaultMdlProtection;
 #if defined(POOL_NX_OPTIN_AUTO) && POOL_NX_OPTIN_AUTO
 #define NonPagedPool NonPagedPoolNx
 #define NonPagedPoolCacheAligned NonPagedPoolNxCacheAligned
+#define ExInitializeDriverRuntime(RuntimeFlags) ExInitializeDriverRuntime((RuntimeFlags) & ~(ULONG)DrvRtPoolNxOptIn)
 #elif defined(POOL_NX_OPTIN) && POOL_NX_OPTIN && !(defined(POOL_NX_OPTOUT) && POOL_NX_OPTOUT)
 #define NonPagedPool ExDefaultNonPagedPoolType
 #define NonPagedPoolCacheAligned ((POOL_TYPE)(ExDefaultNonPagedPoolType + NonPagedPoolBaseCacheAligned))
+/* A nonpaged lookaside list takes the default type when it is initialized. */
+FORCEINLINE VOID ExInitializeNPagedLookasideList_NXPoolOptIn(PNPAGED_LOOKASIDE_LIST Lookaside,
+                                                             PALLOCATE_FUNCTION Allocate, PFREE_FUNCTION Free,
+                                                             ULONG Flags, SIZE_T Size, ULONG Tag, USHORT Depth)
+{
+    ExInitializeNPagedLookasideList(Lookaside, Allocate, Free,
+                                    Flags | (ExDefaultNonPagedPoolType == NonPagedPoolNx ? POOL_NX_ALLOCATION : 0),
+                                    Size, Tag, Depth);
+}
+#define ExInitializeNPagedLookasideList ExInitializeNPagedLookasideList_NXPoolOptIn
+#else
+/* The WDK's ExInitializeDriverRuntime is inline and acts on DrvRtPoolNxOptIn only in a
+ * driver built with POOL_NX_OPTIN=1: elsewhere the flag changes nothing. */
+#define ExInitializeDriverRuntime(RuntimeFlags) ExInitializeDriverRuntime((RuntimeFlags) & ~(ULONG)DrvRtPoolNxOptIn)
 #endif
 
 /* ---- Routine lookup ------------------------------------------------------------------ */
