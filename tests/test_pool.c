@@ -49,10 +49,27 @@ TEST(pool_fill_and_zero)
     CHECK(a && b && c && d && e && f && g && h);
     if (!(a && b && c && d && e && f && g && h))
         return;
+    unsigned char *i = ExAllocatePoolWithQuota(PagedPool, 64);
+    unsigned char *j = ExAllocatePoolQuotaUninitialized(PagedPool, 64, TAG);
+    unsigned char *k = ExAllocatePoolWithTagPriority(PagedPool, 64, TAG, LowPoolPriority);
+    unsigned char *l = ExAllocatePoolPriorityUninitialized(PagedPool, 64, TAG, HighPoolPriority);
+    unsigned char *m = ExAllocatePoolQuotaZero(PagedPool, 64, TAG);
+    unsigned char *n = ExAllocatePoolPriorityZero(PagedPool, 64, TAG, NormalPoolPriority);
+    CHECK(i && j && k && l && m && n);
+    if (!(i && j && k && l && m && n))
+        return;
+    CHECK(all_bytes(i, 64, 0xCD) && all_bytes(j, 64, 0xCD) && all_bytes(k, 64, 0xCD) && all_bytes(l, 64, 0xCD));
+    CHECK(all_bytes(m, 64, 0) && all_bytes(n, 64, 0));
+    ExFreePoolWithTag(i, 'enoN');
+    ExFreePool(j);
+    ExFreePool(k);
+    ExFreePool(l);
+    ExFreePool(m);
+    ExFreePool(n);
     CHECK(all_bytes(a, 64, 0xCD) && all_bytes(b, 64, 0xCD) && all_bytes(c, 64, 0xCD) && all_bytes(d, 64, 0xCD));
     CHECK(all_bytes(h, 64, 0xCD));
     CHECK(all_bytes(e, 64, 0) && all_bytes(f, 64, 0) && all_bytes(g, 64, 0));
-    CHECK_EQ(kf_fault_get_stats()->consulted[KF_SITE_POOL], 8);
+    CHECK_EQ(kf_fault_get_stats()->consulted[KF_SITE_POOL], 14);
     ExFreePoolWithTag(a, TAG);
     ExFreePool(b);
     ExFreePoolWithTag(c, TAG);

@@ -230,6 +230,51 @@ PVOID ExAllocatePoolWithQuotaTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG
                        __builtin_return_address(0));
 }
 
+PVOID ExAllocatePoolWithQuota(POOL_TYPE PoolType, SIZE_T NumberOfBytes)
+{
+    int raise = (PoolType & POOL_QUOTA_FAIL_INSTEAD_OF_RAISE) ? -1 : 1;
+    return alloc_typed("ExAllocatePoolWithQuota", (ULONG)PoolType, NumberOfBytes, TAG_NONE, 0, raise,
+                       __builtin_return_address(0));
+}
+
+PVOID ExAllocatePoolQuotaZero(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)
+{
+    int raise = (PoolType & POOL_QUOTA_FAIL_INSTEAD_OF_RAISE) ? -1 : 1;
+    return alloc_typed("ExAllocatePoolQuotaZero", (ULONG)PoolType, NumberOfBytes, Tag, 1, raise,
+                       __builtin_return_address(0));
+}
+
+PVOID ExAllocatePoolQuotaUninitialized(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)
+{
+    int raise = (PoolType & POOL_QUOTA_FAIL_INSTEAD_OF_RAISE) ? -1 : 1;
+    return alloc_typed("ExAllocatePoolQuotaUninitialized", (ULONG)PoolType, NumberOfBytes, Tag, 0, raise,
+                       __builtin_return_address(0));
+}
+
+/* P-9: a priority only says which requests fail first when memory is short; the fault hook
+ * decides failures here, so it changes nothing else. */
+PVOID ExAllocatePoolWithTagPriority(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag, EX_POOL_PRIORITY Priority)
+{
+    (void)Priority;
+    return alloc_typed("ExAllocatePoolWithTagPriority", (ULONG)PoolType, NumberOfBytes, Tag, 0, -1,
+                       __builtin_return_address(0));
+}
+
+PVOID ExAllocatePoolPriorityZero(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag, EX_POOL_PRIORITY Priority)
+{
+    (void)Priority;
+    return alloc_typed("ExAllocatePoolPriorityZero", (ULONG)PoolType, NumberOfBytes, Tag, 1, -1,
+                       __builtin_return_address(0));
+}
+
+PVOID ExAllocatePoolPriorityUninitialized(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag,
+                                          EX_POOL_PRIORITY Priority)
+{
+    (void)Priority;
+    return alloc_typed("ExAllocatePoolPriorityUninitialized", (ULONG)PoolType, NumberOfBytes, Tag, 0, -1,
+                       __builtin_return_address(0));
+}
+
 #define FLAGS_KNOWN_REQUIRED                                                                                    \
     (POOL_FLAG_USE_QUOTA | POOL_FLAG_UNINITIALIZED | POOL_FLAG_SESSION | POOL_FLAG_CACHE_ALIGNED |              \
      POOL_FLAG_RAISE_ON_FAILURE | POOL_FLAG_NON_PAGED | POOL_FLAG_NON_PAGED_EXECUTE | POOL_FLAG_PAGED)

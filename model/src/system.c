@@ -134,6 +134,7 @@ static const routine_entry modeled_routines[] = {
     {"KeExpandKernelStackAndCallout", (PVOID)&KeExpandKernelStackAndCallout, KF_OS_VISTA, 1},
     R(KeExpandKernelStackAndCalloutEx, VISTA),
     R(ExAllocatePoolWithTag, WS03), R(ExAllocatePool, WS03), R(ExAllocatePoolWithQuotaTag, WS03),
+    R(ExAllocatePoolWithQuota, WS03), R(ExAllocatePoolWithTagPriority, WS03),
     R(ExAllocatePool2, WIN10), R(ExAllocatePool3, WIN10), R(ExFreePoolWithTag, WS03), R(ExFreePool, WS03),
     R(ExInitializeNPagedLookasideList, WS03), R(ExDeleteNPagedLookasideList, WS03),
     R(ExInitializePagedLookasideList, WS03), R(ExDeletePagedLookasideList, WS03),
