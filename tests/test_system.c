@@ -107,6 +107,15 @@ static void lookup_at_apc(void *arg)
     (void)MmGetSystemRoutineAddress(&u);
 }
 
+static void call_partial(void *arg)
+{
+    (void)arg;
+    UNICODE_STRING u = ustr(L"IoBuildPartialMdl");
+    typedef VOID partial_fn(PMDL, PMDL, PVOID, ULONG);
+    partial_fn *fn = (partial_fn *)MmGetSystemRoutineAddress(&u);
+    fn(NULL, NULL, NULL, 0);
+}
+
 TEST(system_routine_address)
 {
     UNICODE_STRING u = ustr(L"ExAllocatePoolWithTag");
@@ -119,6 +128,13 @@ TEST(system_routine_address)
     CHECK(MmGetSystemRoutineAddress(&u) == NULL);
     u = ustr(L"KeQuerySystemTimePrecise");
     CHECK(MmGetSystemRoutineAddress(&u) == (PVOID)&KeQuerySystemTimePrecise);
+    /* A routine kfault declares but does not model resolves to its stub, which stops. */
+    u = ustr(L"IoBuildPartialMdl");
+    PVOID stub = MmGetSystemRoutineAddress(&u);
+    CHECK(stub == (PVOID)&IoBuildPartialMdl);
+    kf_stop st0;
+    CHECK(kft_stops(call_partial, NULL, &st0));
+    CHECK_EQ(st0.param[0], 0x1009);
     UNICODE_STRING empty = {0, 0, NULL};
     CHECK(MmGetSystemRoutineAddress(&empty) == NULL);
     /* The profile's OS decides. */
@@ -209,7 +225,7 @@ TEST(delay_irql)
 
 /* ---- Y-8 .. Y-10: MDLs -------------------------------------------------------------------- */
 
-static char buffer[3 * PAGE_SIZE];
+static char buffer[3 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 
 TEST(mdl_nonpaged_and_locked)
 {
@@ -219,6 +235,9 @@ TEST(mdl_nonpaged_and_locked)
     if (!m)
         return;
     CHECK_EQ(MmGetMdlByteCount(m), 5000);
+    CHECK_EQ(MmSizeOfMdl(va, 5000), sizeof(MDL) + 2 * sizeof(ULONG_PTR));
+    CHECK_EQ(MmSizeOfMdl(buffer, PAGE_SIZE + 1), sizeof(MDL) + 2 * sizeof(ULONG_PTR));
+    CHECK_EQ(MmSizeOfMdl(buffer, PAGE_SIZE), sizeof(MDL) + 1 * sizeof(ULONG_PTR));
     CHECK_EQ(MmGetMdlByteOffset(m), BYTE_OFFSET(va));
     CHECK(MmGetMdlVirtualAddress(m) == va);
     MmBuildMdlForNonPagedPool(m);
@@ -288,6 +307,50 @@ TEST(mdl_failures)
     set_fail(KF_SITE_COUNT);
     MmUnlockPages(lock_mdl);
     IoFreeMdl(lock_mdl);
+}
+
+static int map_case;
+static PMDL map_mdl;
+static void map_run(void *arg)
+{
+    (void)arg;
+    switch (map_case) {
+    case 0:
+        (void)MmMapLockedPagesSpecifyCache(map_mdl, KernelMode, MmCached, NULL, TRUE, NormalPagePriority);
+        break;
+    case 1:
+        (void)MmMapLockedPagesSpecifyCache(map_mdl, UserMode, MmCached, NULL, FALSE, NormalPagePriority);
+        break;
+    case 2:
+        MmUnmapLockedPages(buffer, map_mdl);
+        break;
+    }
+}
+
+TEST(mdl_map_and_unmap)
+{
+    map_mdl = IoAllocateMdl(buffer + 8, 64, FALSE, FALSE, NULL);
+    MmProbeAndLockPages(map_mdl, KernelMode, IoReadAccess);
+    PVOID va = MmMapLockedPagesSpecifyCache(map_mdl, KernelMode, MmCached, NULL, FALSE, NormalPagePriority);
+    CHECK(va == buffer + 8);
+    CHECK(map_mdl->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA);
+    MmUnmapLockedPages(va, map_mdl);
+    CHECK(!(map_mdl->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA));
+    kf_stop st;
+    map_case = 2; /* not mapped now */
+    CHECK(kft_stops(map_run, NULL, &st));
+    CHECK_EQ(st.param[0], 0x3113);
+    set_fail(KF_SITE_MM_MAP);
+    CHECK(MmMapLockedPagesSpecifyCache(map_mdl, KernelMode, MmCached, NULL, FALSE, NormalPagePriority) == NULL);
+    map_case = 0; /* BugCheckOnFailure */
+    CHECK(kft_stops(map_run, NULL, &st));
+    CHECK_EQ(st.code, 0x3F);
+    set_fail(KF_SITE_COUNT);
+    map_case = 1; /* user space is not modeled */
+    CHECK(kft_stops(map_run, NULL, &st));
+    CHECK_EQ(st.param[0], 0x1009);
+    MmUnlockPages(map_mdl);
+    IoFreeMdl(map_mdl);
 }
 
 static int mdl_case;

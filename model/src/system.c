@@ -145,8 +145,9 @@ static const routine_entry modeled_routines[] = {
     R(MmGetSystemRoutineAddress, WS03), R(PsGetCurrentProcessId, WS03), R(PsGetCurrentProcess, WS03),
     R(IoGetCurrentProcess, WS03), R(PsIsSystemThread, WS03), R(KeQuerySystemTimePrecise, WIN8),
     R(KeQueryTimeIncrement, WS03), R(KeQueryInterruptTime, WS03), R(KeDelayExecutionThread, WS03),
-    R(IoAllocateMdl, WS03), R(IoFreeMdl, WS03), R(MmBuildMdlForNonPagedPool, WS03), R(MmProbeAndLockPages, WS03),
-    R(MmUnlockPages, WS03), R(IoAllocateWorkItem, WS03), R(IoFreeWorkItem, WS03), R(IoQueueWorkItem, WS03),
+    R(IoAllocateMdl, WS03), R(IoFreeMdl, WS03), R(MmSizeOfMdl, WS03), R(MmBuildMdlForNonPagedPool, WS03), R(MmProbeAndLockPages, WS03),
+    R(MmUnlockPages, WS03), R(MmMapLockedPagesSpecifyCache, WS03), R(MmUnmapLockedPages, WS03),
+    R(IoAllocateWorkItem, WS03), R(IoFreeWorkItem, WS03), R(IoQueueWorkItem, WS03),
     R(IoQueueWorkItemEx, VISTA), R(IoSizeofWorkItem, VISTA), R(IoInitializeWorkItem, VISTA),
     R(IoUninitializeWorkItem, VISTA), R(DbgBreakPoint, WS03), R(DbgBreakPointWithStatus, WS03),
 };
@@ -232,8 +233,7 @@ PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer, 
         return NULL;
     if (kf_fault_consult(KF_SITE_IO_MDL) != KF_FAULT_NONE)
         return NULL;
-    ULONG pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(VirtualAddress, Length);
-    size_t size = sizeof(MDL) + (size_t)pages * sizeof(ULONG_PTR);
+    size_t size = MmSizeOfMdl(VirtualAddress, Length);
     PMDL m = malloc(size);
     mdl_rec *r = malloc(sizeof *r);
     if (!m || !r) {
@@ -261,6 +261,11 @@ PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer, 
         }
     }
     return m;
+}
+
+SIZE_T MmSizeOfMdl(PVOID Base, SIZE_T Length)
+{
+    return sizeof(MDL) + (SIZE_T)ADDRESS_AND_SIZE_TO_SPAN_PAGES(Base, Length) * sizeof(ULONG_PTR);
 }
 
 VOID IoFreeMdl(PMDL Mdl)
@@ -321,23 +326,63 @@ VOID MmUnlockPages(PMDL MemoryDescriptorList)
     m->MappedSystemVa = NULL;
 }
 
-PVOID MmGetSystemAddressForMdlSafe(PMDL Mdl, ULONG Priority)
+#define NO_MORE_SYSTEM_PTES 0x0000003F
+
+/* Y-8: maps a locked (or nonpaged-built) MDL into system space. bugcheck: BugCheckOnFailure. */
+static PVOID mdl_map(const char *routine, PMDL m, int bugcheck)
 {
-    (void)Priority;
-    PMDL m = mdl_live("MmGetSystemAddressForMdlSafe", Mdl);
-    irql_max("MmGetSystemAddressForMdlSafe", DISPATCH_LEVEL);
+    irql_max(routine, DISPATCH_LEVEL);
     if (m->MdlFlags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL))
         return m->MappedSystemVa;
     if (!(m->MdlFlags & MDL_PAGES_LOCKED))
-        kf_violation_stop(KF_VIOL_MDL_STATE, "MmGetSystemAddressForMdlSafe", (ULONG_PTR)(USHORT)m->MdlFlags, 0, 0,
-                          "MmGetSystemAddressForMdlSafe of an MDL that is neither locked nor built for nonpaged "
-                          "pool (flags 0x%X)",
+        kf_violation_stop(KF_VIOL_MDL_STATE, routine, (ULONG_PTR)(USHORT)m->MdlFlags, 0, 0,
+                          "%s of an MDL that is neither locked nor built for nonpaged pool (flags 0x%X)", routine,
                           (unsigned)(USHORT)m->MdlFlags);
-    if (kf_fault_consult(KF_SITE_MM_MAP) != KF_FAULT_NONE)
+    if (kf_fault_consult(KF_SITE_MM_MAP) != KF_FAULT_NONE) {
+        if (bugcheck)
+            kf_bugcheck(routine, NO_MORE_SYSTEM_PTES, 0, ADDRESS_AND_SIZE_TO_SPAN_PAGES(m->ByteOffset, m->ByteCount),
+                        0, 0, "%s could not map the MDL and BugCheckOnFailure was set", routine);
         return NULL;
+    }
     m->MdlFlags |= MDL_MAPPED_TO_SYSTEM_VA;
     m->MappedSystemVa = (PCHAR)m->StartVa + m->ByteOffset;
     return m->MappedSystemVa;
+}
+
+PVOID MmGetSystemAddressForMdlSafe(PMDL Mdl, ULONG Priority)
+{
+    (void)Priority;
+    return mdl_map("MmGetSystemAddressForMdlSafe", mdl_live("MmGetSystemAddressForMdlSafe", Mdl), 0);
+}
+
+PVOID MmMapLockedPagesSpecifyCache(PMDL MemoryDescriptorList, KPROCESSOR_MODE AccessMode,
+                                   MEMORY_CACHING_TYPE CacheType, PVOID RequestedAddress, ULONG BugCheckOnFailure,
+                                   ULONG Priority)
+{
+    (void)Priority;
+    PMDL m = mdl_live("MmMapLockedPagesSpecifyCache", MemoryDescriptorList);
+    if (AccessMode != KernelMode)
+        kf__not_modeled("MmMapLockedPagesSpecifyCache(UserMode)"); /* the model has no user address space */
+    if ((int)CacheType < MmNonCached || CacheType >= MmMaximumCacheType)
+        kf_violation_stop(KF_VIOL_MDL_STATE, "MmMapLockedPagesSpecifyCache", (ULONG_PTR)CacheType, 0, 0,
+                          "MmMapLockedPagesSpecifyCache with CacheType %d, not a MEMORY_CACHING_TYPE", (int)CacheType);
+    if (RequestedAddress)
+        kf_violation_stop(KF_VIOL_MDL_STATE, "MmMapLockedPagesSpecifyCache", 0, 0, 0,
+                          "MmMapLockedPagesSpecifyCache in KernelMode with a RequestedAddress (must be NULL)");
+    return mdl_map("MmMapLockedPagesSpecifyCache", m, BugCheckOnFailure != 0);
+}
+
+VOID MmUnmapLockedPages(PVOID BaseAddress, PMDL MemoryDescriptorList)
+{
+    PMDL m = mdl_live("MmUnmapLockedPages", MemoryDescriptorList);
+    irql_max("MmUnmapLockedPages", DISPATCH_LEVEL);
+    if (!(m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) || BaseAddress != m->MappedSystemVa)
+        kf_violation_stop(KF_VIOL_MDL_STATE, "MmUnmapLockedPages", (ULONG_PTR)(USHORT)m->MdlFlags, 0, 0,
+                          "MmUnmapLockedPages of %s", !(m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA)
+                                                          ? "an MDL that is not mapped"
+                                                          : "an address that is not the MDL's mapping");
+    m->MdlFlags &= (SHORT)~MDL_MAPPED_TO_SYSTEM_VA;
+    m->MappedSystemVa = NULL;
 }
 
 /* ---- Y-9 .. Y-11: work items ------------------------------------------------------------------ */

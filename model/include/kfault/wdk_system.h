@@ -103,12 +103,30 @@ typedef enum _MM_PAGE_PRIORITY {
 #define MmGetMdlVirtualAddress(Mdl) ((PVOID)((PCHAR)((Mdl)->StartVa) + (Mdl)->ByteOffset))
 #define MmGetMdlBaseVa(Mdl) ((Mdl)->StartVa)
 
+typedef enum _MEMORY_CACHING_TYPE {
+    MmNotMapped = -1,
+    MmNonCached = 0,
+    MmCached = 1,
+    MmWriteCombined = 2,
+    MmHardwareCoherentCached,
+    MmNonCachedUnordered,
+    MmUSWCCached,
+    MmMaximumCacheType
+} MEMORY_CACHING_TYPE;
+
 NTKERNELAPI PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer, BOOLEAN ChargeQuota,
                                PIRP Irp);
 NTKERNELAPI VOID IoFreeMdl(PMDL Mdl);
+NTKERNELAPI SIZE_T MmSizeOfMdl(PVOID Base, SIZE_T Length);
+/* Declared, not modeled (not_modeled.def): a call stops with violation 0x1009. */
+NTKERNELAPI VOID IoBuildPartialMdl(PMDL SourceMdl, PMDL TargetMdl, PVOID VirtualAddress, ULONG Length);
 NTKERNELAPI VOID MmBuildMdlForNonPagedPool(PMDL MemoryDescriptorList);
 NTKERNELAPI VOID MmProbeAndLockPages(PMDL MemoryDescriptorList, KPROCESSOR_MODE AccessMode, LOCK_OPERATION Operation);
 NTKERNELAPI VOID MmUnlockPages(PMDL MemoryDescriptorList);
+NTKERNELAPI PVOID MmMapLockedPagesSpecifyCache(PMDL MemoryDescriptorList, KPROCESSOR_MODE AccessMode,
+                                               MEMORY_CACHING_TYPE CacheType, PVOID RequestedAddress,
+                                               ULONG BugCheckOnFailure, ULONG Priority);
+NTKERNELAPI VOID MmUnmapLockedPages(PVOID BaseAddress, PMDL MemoryDescriptorList);
 /* A macro in the WDK; a routine here, with the macro's behaviour (SEMANTICS.md Y-8). */
 NTKERNELAPI PVOID MmGetSystemAddressForMdlSafe(PMDL Mdl, ULONG Priority);
 
