@@ -547,6 +547,28 @@ TEST(lookaside_ex_documented_errors)
     kf_set_fault_hook(NULL, NULL);
     fail_site = KF_SITE_COUNT;
     ExDeleteLookasideListEx(&x);
+    /* The type's raise modifier raises too, unless FAIL_NO_RAISE says otherwise. */
+    static LOOKASIDE_LIST_EX y, z;
+    CHECK_EQ(ExInitializeLookasideListEx(&y, NULL, NULL, (POOL_TYPE)(PagedPool | POOL_RAISE_IF_ALLOCATION_FAILURE), 0,
+                                         24, TAG, 0),
+             STATUS_SUCCESS);
+    CHECK_EQ(ExInitializeLookasideListEx(&z, NULL, NULL, (POOL_TYPE)(PagedPool | POOL_RAISE_IF_ALLOCATION_FAILURE),
+                                         EX_LOOKASIDE_LIST_EX_FLAGS_FAIL_NO_RAISE, 24, TAG, 0),
+             STATUS_SUCCESS);
+    kf_set_fault_hook(fail_hook, NULL);
+    fail_site = KF_SITE_LOOKASIDE;
+    caught = 0;
+    __try {
+        (void)ExAllocateFromLookasideListEx(&y);
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        caught = 1;
+    }
+    CHECK_EQ(caught, 1);
+    CHECK(ExAllocateFromLookasideListEx(&z) == NULL);
+    kf_set_fault_hook(NULL, NULL);
+    fail_site = KF_SITE_COUNT;
+    ExDeleteLookasideListEx(&y);
+    ExDeleteLookasideListEx(&z);
 }
 
 static NPAGED_LOOKASIDE_LIST la, lb;

@@ -493,6 +493,40 @@ static VOID worker_raises(PDEVICE_OBJECT d, PVOID ctx)
     kf_set_irql(APC_LEVEL);
 }
 
+static VOID worker_throws(PDEVICE_OBJECT d, PVOID ctx)
+{
+    (void)d;
+    (void)ctx;
+    ExRaiseStatus(STATUS_ACCESS_VIOLATION);
+}
+
+static volatile int wrongly_caught;
+static void delay_with_handler(void *arg)
+{
+    (void)arg;
+    PIO_WORKITEM a = IoAllocateWorkItem(&device);
+    IoQueueWorkItem(a, worker_throws, DelayedWorkQueue, NULL);
+    wrongly_caught = 0;
+    __try {
+        LARGE_INTEGER d;
+        d.QuadPart = -1;
+        KeDelayExecutionThread(KernelMode, FALSE, &d);
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        wrongly_caught = 1;
+    }
+}
+
+/* A work item's exception is its worker thread's: the waiting thread's handler never sees it. */
+TEST(work_item_exception_is_its_own)
+{
+    kf_stop st;
+    CHECK(kft_stops(delay_with_handler, NULL, &st));
+    CHECK_EQ(st.code, KMODE_EXCEPTION_NOT_HANDLED);
+    CHECK_EQ(st.param[0], (ULONG)STATUS_ACCESS_VIOLATION);
+    CHECK_EQ(wrongly_caught, 0);
+    kf_reset();
+}
+
 static int wi_case;
 static void work_item_misuse(void *arg)
 {

@@ -88,5 +88,7 @@ size_t kf__lookaside_outstanding(void);
 /* ExInitializeDriverRuntime(DrvRtPoolNxOptIn) on Windows 8 or later: executable nonpaged
  * pool is a violation from then on in the run. */
 void kf__pool_set_nx_required(int on);
+/* The stub of a routine in not_modeled.def, by name; NULL when it is not one (system_names.c). */
+PVOID kf__not_modeled_address(const char *name);
 
 #endif

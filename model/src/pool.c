@@ -680,7 +680,7 @@ NTSTATUS ExInitializeLookasideListEx(PLOOKASIDE_LIST_EX Lookaside, PALLOCATE_FUN
                                      USHORT Depth)
 {
     la_irql(2, la_names[2][LA_INIT]);
-    if (!type_valid((ULONG)PoolType) || ((ULONG)PoolType & TYPE_MODIFIERS))
+    if (!type_valid((ULONG)PoolType))
         return STATUS_INVALID_PARAMETER_4;
     ULONG both = EX_LOOKASIDE_LIST_EX_FLAGS_RAISE_ON_FAIL | EX_LOOKASIDE_LIST_EX_FLAGS_FAIL_NO_RAISE;
     if ((Flags & ~both) || (Flags & both) == both)
@@ -692,8 +692,10 @@ NTSTATUS ExInitializeLookasideListEx(PLOOKASIDE_LIST_EX Lookaside, PALLOCATE_FUN
 
 PVOID ExAllocateFromLookasideListEx(PLOOKASIDE_LIST_EX Lookaside)
 {
-    return la_alloc(2, &Lookaside->L, Lookaside, (Lookaside->L.Future[0] & EX_LOOKASIDE_LIST_EX_FLAGS_RAISE_ON_FAIL) != 0,
-                    __builtin_return_address(0));
+    int raise = (Lookaside->L.Future[0] & EX_LOOKASIDE_LIST_EX_FLAGS_RAISE_ON_FAIL) ||
+                ((Lookaside->L.Type & POOL_RAISE_IF_ALLOCATION_FAILURE) &&
+                 !(Lookaside->L.Future[0] & EX_LOOKASIDE_LIST_EX_FLAGS_FAIL_NO_RAISE));
+    return la_alloc(2, &Lookaside->L, Lookaside, raise, __builtin_return_address(0));
 }
 
 VOID ExFreeToLookasideListEx(PLOOKASIDE_LIST_EX Lookaside, PVOID Entry) { la_free(2, &Lookaside->L, Lookaside, Entry); }

@@ -153,8 +153,6 @@ static const routine_entry modeled_routines[] = {
 };
 #undef R
 
-/* Declared but not modeled (system_names.c): name and the address of the stub that stops. */
-PVOID kf__not_modeled_address(const char *name);
 
 static int name_is(const UNICODE_STRING *u, const char *name)
 {
@@ -541,6 +539,31 @@ VOID IoQueueWorkItemEx(PIO_WORKITEM IoWorkItem, PIO_WORKITEM_ROUTINE_EX WorkerRo
     wi_queue("IoQueueWorkItemEx", IoWorkItem, NULL, WorkerRoutine, QueueType, Context);
 }
 
+/* The routine runs in a worker thread of its own: an exception it does not handle ends
+ * there (bug check 0x1E), never in a handler of the thread that ran the pending work. */
+static void run_routine(PIO_WORKITEM_ROUTINE fn, PIO_WORKITEM_ROUTINE_EX fn_ex, PVOID obj, PVOID ctx,
+                        PIO_WORKITEM item)
+{
+    kf_seh_frame f;
+    memset(&f, 0, sizeof f);
+    f.state = KF_SEH_IN_TRY;
+    kf__frame_push(&f, KF_FRAME_SEH);
+    switch (setjmp(f.jb)) {
+    case 0:
+        /* The item may be freed, or queued again, by its own routine. */
+        if (fn_ex)
+            fn_ex(obj, ctx, item);
+        else
+            fn((PDEVICE_OBJECT)obj, ctx);
+        kf__frame_pop(&f);
+        break;
+    default:
+        kf_bugcheck("IoQueueWorkItem", KMODE_EXCEPTION_NOT_HANDLED, (ULONG)f.code, 0, 0, 0,
+                    "exception 0x%08X escaped a work item routine (a worker thread has no handler for it)",
+                    (unsigned)f.code);
+    }
+}
+
 int kf_run_work_items(void)
 {
     int ran = 0;
@@ -557,11 +580,7 @@ int kf_run_work_items(void)
         PIO_WORKITEM_ROUTINE_EX fn_ex = r->routine_ex;
         KIRQL saved = t->irql;
         t->irql = PASSIVE_LEVEL;
-        /* The item may be freed, or queued again, by its own routine. */
-        if (fn_ex)
-            fn_ex(obj, ctx, item);
-        else
-            fn((PDEVICE_OBJECT)obj, ctx);
+        run_routine(fn, fn_ex, obj, ctx, item);
         if (t->irql != PASSIVE_LEVEL)
             kf_bugcheck("IoQueueWorkItem", WORKER_THREAD_RETURNED_AT_BAD_IRQL, 0, t->irql, 0, 0,
                         "a work item routine returned at IRQL %u (work items run and must return at "

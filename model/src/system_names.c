@@ -22,7 +22,6 @@ static const struct {
     {NULL, NULL},
 };
 
-PVOID kf__not_modeled_address(const char *name);
 PVOID kf__not_modeled_address(const char *name)
 {
     for (size_t i = 0; not_modeled[i].name; i++)
