@@ -6,6 +6,7 @@
 #define POOL_NX_OPTIN 1
 #include "kft.h"
 #include "ntddk.h"
+#include "drivers/pool_driver.h"
 
 #include <string.h>
 
@@ -598,4 +599,75 @@ TEST(break_point)
         caught = GetExceptionCode() == STATUS_BREAKPOINT;
     }
     CHECK_EQ(caught, 1);
+}
+
+/* ---- A driver-style user of all of it (drivers/pool_driver.c) --------------------------------- */
+
+static const UCHAR request_data[3][16] = {"first request", "second request", "third request"};
+static NTSTATUS driver_status[3];
+static DEVICE_OBJECT driver_device;
+
+static void driver_session(void *arg)
+{
+    (void)arg;
+    PdLoad(&driver_device);
+    for (int i = 0; i < 3; i++)
+        driver_status[i] = PdRequest(request_data[i], sizeof request_data[i]);
+    PdUnload();
+}
+
+static int nothing_left(void)
+{
+    kf_leak_report lr;
+    kf_leaks(&lr);
+    return lr.pool_blocks == 0 && lr.lookaside_lists == 0 && lr.work_items == 0 && lr.work_queued == 0 &&
+           lr.mdls == 0;
+}
+
+TEST(pool_driver_clean_run)
+{
+    kf_stop st;
+    CHECK(!kft_stops(driver_session, NULL, &st));
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ(driver_status[i], STATUS_PENDING);
+    CHECK_EQ(PdLogged(), 3);
+    CHECK(nothing_left());
+    CHECK_EQ(ExDefaultNonPagedPoolType, NonPagedPoolNx);
+    /* Each request: an entry, an MDL, its lock and mapping, a work item, the log's copy. */
+    const kf_fault_stats *fs = kf_fault_get_stats();
+    CHECK_EQ(fs->consulted[KF_SITE_LOOKASIDE], 3);
+    CHECK_EQ(fs->consulted[KF_SITE_IO_MDL], 3);
+    CHECK_EQ(fs->consulted[KF_SITE_MM_LOCK], 3);
+    CHECK_EQ(fs->consulted[KF_SITE_MM_MAP], 3);
+    CHECK_EQ(fs->consulted[KF_SITE_IO_WORKITEM], 3);
+    CHECK_EQ(fs->consulted[KF_SITE_POOL], 3);
+    CHECK_EQ(fs->total_consulted, 18);
+}
+
+/* Fails each consultation of the session in turn: the driver must neither stop nor leave
+ * anything behind, whichever allocation fails. */
+TEST(pool_driver_survives_every_fault)
+{
+    kf_stop st;
+    kf_reset();
+    CHECK(!kft_stops(driver_session, NULL, &st));
+    unsigned long long total = kf_fault_get_stats()->total_consulted;
+    CHECK(total >= 18);
+    for (unsigned long long n = 1; n <= total; n++) {
+        char opt[32];
+        snprintf(opt, sizeof opt, "fail_nth=%llu", n);
+        kft_options(opt);
+        int stopped = kft_stops(driver_session, NULL, &st);
+        if (stopped)
+            kft_fail(__FILE__, __LINE__, "fail_nth=%llu: stop 0x%X (0x%llx): %s", n, (unsigned)st.code,
+                     (unsigned long long)st.param[0], st.reason);
+        CHECK_EQ(kf_fault_get_stats()->total_injected, 1);
+        CHECK(nothing_left());
+        int pending = 0;
+        for (int i = 0; i < 3; i++)
+            pending += driver_status[i] == STATUS_PENDING;
+        CHECK(pending >= 2);
+        CHECK(PdLogged() + 1 >= (ULONG)pending);
+    }
+    kft_options("");
 }
