@@ -10,6 +10,15 @@
 
 #include <string.h>
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HAVE_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) && !defined(HAVE_ASAN)
+#define HAVE_ASAN 1
+#endif
+
 static kf_site fail_site = KF_SITE_COUNT;
 static kf_fault_kind fail_hook(void *ctx, kf_site site)
 {
@@ -352,6 +361,25 @@ TEST(mdl_map_and_unmap)
     CHECK_EQ(st.param[0], 0x1009);
     MmUnlockPages(map_mdl);
     IoFreeMdl(map_mdl);
+}
+
+#ifdef HAVE_ASAN
+static void mdl_over_freed_pool(void)
+{
+    PVOID p = ExAllocatePool2(POOL_FLAG_NON_PAGED, 64, 'tseT');
+    PMDL m = IoAllocateMdl(p, 64, FALSE, FALSE, NULL);
+    ExFreePool(p);
+    MmBuildMdlForNonPagedPool(m);
+}
+#endif
+
+TEST(mdl_over_freed_pool_is_seen)
+{
+#ifdef HAVE_ASAN
+    CHECK(kft_expect_death(mdl_over_freed_pool, "heap-use-after-free"));
+#else
+    CHECK(1); /* without AddressSanitizer nothing can see it */
+#endif
 }
 
 static int mdl_case;

@@ -281,6 +281,17 @@ VOID IoFreeMdl(PMDL Mdl)
     free(Mdl);
 }
 
+/* Y-8: the kernel probes the pages an MDL describes; the model reads every byte of the
+ * buffer, so one that is freed or smaller than the MDL says is AddressSanitizer's report. */
+static void mdl_touch(const MDL *m)
+{
+    const volatile UCHAR *p = (const volatile UCHAR *)m->StartVa + m->ByteOffset;
+    UCHAR sum = 0;
+    for (ULONG i = 0; i < m->ByteCount; i++)
+        sum ^= p[i];
+    (void)sum;
+}
+
 VOID MmBuildMdlForNonPagedPool(PMDL MemoryDescriptorList)
 {
     PMDL m = mdl_live("MmBuildMdlForNonPagedPool", MemoryDescriptorList);
@@ -289,6 +300,7 @@ VOID MmBuildMdlForNonPagedPool(PMDL MemoryDescriptorList)
         kf_violation_stop(KF_VIOL_MDL_STATE, "MmBuildMdlForNonPagedPool", (ULONG_PTR)(USHORT)m->MdlFlags, 0, 0,
                           "MmBuildMdlForNonPagedPool of an MDL that is already built, locked or mapped (flags 0x%X)",
                           (unsigned)(USHORT)m->MdlFlags);
+    mdl_touch(m);
     m->MdlFlags |= MDL_SOURCE_IS_NONPAGED_POOL;
     m->MappedSystemVa = (PCHAR)m->StartVa + m->ByteOffset;
 }
@@ -307,6 +319,7 @@ VOID MmProbeAndLockPages(PMDL MemoryDescriptorList, KPROCESSOR_MODE AccessMode, 
                           "MmProbeAndLockPages with Operation %u, not a LOCK_OPERATION", (unsigned)Operation);
     if (kf_fault_consult(KF_SITE_MM_LOCK) != KF_FAULT_NONE)
         ExRaiseStatus(STATUS_INSUFFICIENT_RESOURCES);
+    mdl_touch(m);
     m->MdlFlags |= MDL_PAGES_LOCKED;
     if (Operation != IoReadAccess)
         m->MdlFlags |= MDL_WRITE_OPERATION;
