@@ -19,7 +19,6 @@
 
 #define WORKER_THREAD_RETURNED_AT_BAD_IRQL 0x000000E1
 #define MODELED_PROCESS ((ULONG_PTR)0xFFFFC08000000040ull)
-#define MODELED_THREAD ((ULONG_PTR)0xFFFFC08000001080ull) /* as kernel.c's PsGetCurrentThread */
 
 static void irql_max(const char *routine, KIRQL max)
 {
@@ -57,7 +56,7 @@ PEPROCESS IoGetCurrentProcess(VOID) { return (PEPROCESS)MODELED_PROCESS; }
 
 BOOLEAN PsIsSystemThread(PETHREAD Thread)
 {
-    if ((ULONG_PTR)Thread != MODELED_THREAD)
+    if (Thread != PsGetCurrentThread())
         kf_violation_stop(KF_VIOL_SYSTEM_INVALID_OBJECT, "PsIsSystemThread", 0, 0, 0,
                           "PsIsSystemThread of a pointer that is not a thread object");
     return TRUE;
