@@ -375,9 +375,25 @@ static void judge(kfh_drv_run *run, int stopped, const kf_stop *st)
                      kf_callout_depth());
     kf_leak_report l;
     kf_leaks(&l);
-    if (l.pool_blocks)
-        kfh_drv_fail(run, KFH_INV_NO_POOL_LEAK, t->name, "every pool block freed", "%zu block(s) left",
-                     l.pool_blocks);
+    if (l.pool_blocks) {
+        /* The oldest block's tag and allocating routine are the driver's and deterministic;
+         * its site (a symbolized address, which differs between builds) goes into a note. */
+        ULONG tag = 0;
+        SIZE_T size = 0;
+        const char *routine = "?";
+        char site[256], tag4[5];
+        site[0] = 0;
+        kf_pool_first_leak(&tag, &size, &routine, site, sizeof site);
+        for (int i = 0; i < 4; i++) {
+            unsigned c = (tag >> (8 * i)) & 0xFF;
+            tag4[i] = (c >= 0x20 && c < 0x7F) ? (char)c : '.';
+        }
+        tag4[4] = 0;
+        kfh_drv_fail(run, KFH_INV_NO_POOL_LEAK, t->name, "every pool block freed",
+                     "%zu block(s) left, the first tagged '%s' (%zu bytes from %s)", l.pool_blocks, tag4,
+                     (size_t)size, routine);
+        kfh_trace_note("first block allocated at %s", site);
+    }
     if (l.segments)
         kfh_drv_fail(run, KFH_INV_NO_SEGMENT_LEAK, t->name, "no stack segment in use", "%zu segment(s) in use",
                      l.segments);

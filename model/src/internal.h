@@ -132,5 +132,14 @@ int kf__user_context(void);
 /* The IRQL rule of PASSIVE_LEVEL routines (B-12): bug check 0xA at DISPATCH_LEVEL and above,
  * violation passive-routine-at-apc-level at APC_LEVEL. */
 void kf__irql_passive(const char *routine);
+/* ---- Pool, lookaside lists and system services (pool.c, system.c) ---- */
+/* Fills the leak counters of pool.c and system.c (lookaside lists, work items, MDLs). */
+void kf__pool_leaks(kf_leak_report *out);
+size_t kf__lookaside_outstanding(void);
+/* ExInitializeDriverRuntime(DrvRtPoolNxOptIn) on Windows 8 or later: executable nonpaged
+ * pool is a violation from then on in the run. */
+void kf__pool_set_nx_required(int on);
+/* The stub of a routine in not_modeled.def, by name; NULL when it is not one (system_names.c). */
+PVOID kf__not_modeled_address(const char *name);
 
 #endif

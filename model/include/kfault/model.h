@@ -205,6 +205,11 @@ typedef struct kf_leak_report {
     /* Objects and handles (model/src/object.c) */
     size_t handles;         /* handles still open (registry keys included) */
     size_t objects;         /* object references the driver took and did not release */
+    /* Pool, lookaside lists and system services (model/src/pool.c, system.c). */
+    size_t lookaside_lists; /* lookaside lists initialized and not deleted */
+    size_t work_items;      /* IoAllocateWorkItem items not freed, IoInitializeWorkItem items not uninitialized */
+    size_t work_queued;     /* work items queued and not run */
+    size_t mdls;            /* IoAllocateMdl MDLs not freed */
 } kf_leak_report;
 void kf_leaks(kf_leak_report *out);
 
@@ -248,6 +253,27 @@ void kf_set_strict_handle_access(BOOLEAN strict);
  * for IoOpenDriverRegistryKey when the DRIVER_OBJECT carries no DriverExtension->ServiceKeyName
  * (rule G-14). NULL clears it; kf_reset clears it. Returns -1 when the name is too long. */
 int kf_registry_set_service_name(const char *service_name);
+/* ---- Pool, lookaside lists and system services (model/src/pool.c, system.c) -------- */
+/* Describes the pool blocks outstanding now, one line each, oldest first: the tag as the
+ * debugger shows it (4 characters), the size, the allocating routine and the allocation
+ * site (symbolized when the sanitizer runtime is linked in, else the routine's name).
+ * Writes at most len bytes (NUL-terminated); returns the number of blocks. For people only:
+ * the site is a host address turned into text, never part of a trace or a decision. */
+size_t kf_pool_describe_leaks(char *buf, size_t len);
+/* The oldest outstanding block: 1 and its tag, size and allocating routine (static string),
+ * and its site as kf_pool_describe_leaks writes it (site may be NULL); 0 when none. */
+int kf_pool_first_leak(ULONG *tag, SIZE_T *size, const char **routine, char *site, size_t site_len);
+/* Turns on (1) or off (0, the default) the check that pool is freed at an IRQL its kind
+ * allows (SEMANTICS.md P-12). Off by default because the scenario runner gives back the
+ * blocks a scenario holds at the scenario's IRQL, which its oracle does not predict as a stop;
+ * it stays on across kf_reset once turned on. */
+void kf_pool_check_free_irql(int on);
+/* Runs the queued work items (IoQueueWorkItem) in queue order at PASSIVE_LEVEL, including
+ * those queued while they run; returns how many ran. */
+int kf_run_work_items(void);
+/* The modeled clock (KeQuerySystemTime, KeQueryInterruptTime, KeQueryTickCount): 100 ns
+ * units since the run began; it advances only by modeled events (see SEMANTICS.md Y-4). */
+ULONGLONG kf_clock_now(void);
 
 #ifdef __cplusplus
 }

@@ -173,7 +173,7 @@ typedef ULONG_PTR KSPIN_LOCK, *PKSPIN_LOCK;
 typedef LONG KPRIORITY;
 typedef ULONG LOGICAL;
 typedef ULONG CLONG;
-typedef ULONG POOL_FLAGS;
+typedef ULONG64 POOL_FLAGS;
 
 #define TRUE 1
 #define FALSE 0
