@@ -618,6 +618,20 @@ static void gm_at_dispatch(void *p)
     kf_set_irql(DISPATCH_LEVEL);
     KeAcquireGuardedMutex(&gm_a);
 }
+static void gm_release_dispatch(void *p)
+{
+    (void)p;
+    KeInitializeGuardedMutex(&gm_a);
+    KeAcquireGuardedMutex(&gm_a);
+    kf_set_irql(DISPATCH_LEVEL);
+    KeReleaseGuardedMutex(&gm_a);
+}
+static void fm_init_high(void *p)
+{
+    (void)p;
+    kf_set_irql(HIGH_LEVEL);
+    ExInitializeFastMutex(&fm_a);
+}
 static void gm_as_fast(void *p)
 {
     (void)p;
@@ -646,6 +660,8 @@ TEST(guarded_mutex_rules)
     EXPECT_VIOLATION(gm_uninitialized, NULL, 0x3308);
     EXPECT_VIOLATION(gm_release_not_held, NULL, 0x330B);
     EXPECT_VIOLATION(gm_at_dispatch, NULL, 0x3309);
+    EXPECT_VIOLATION(gm_release_dispatch, NULL, 0x330A);
+    EXPECT_VIOLATION(fm_init_high, NULL, 0x3309);
     EXPECT_VIOLATION(gm_as_fast, NULL, 0x3308); /* a guarded mutex is not a fast mutex */
 }
 
@@ -1154,6 +1170,28 @@ TEST(held_report_counts_and_first)
     kf_reset();
     CHECK_NOTHING_HELD();
     CHECK(!KeAreApcsDisabled());
+}
+
+static void hold_too_many(void *p)
+{
+    (void)p;
+    ExInitializeResourceLite(&res_a);
+    KeEnterCriticalRegion();
+    for (int i = 0; i < 256; i++)
+        ExAcquireResourceSharedLite(&res_a, TRUE);
+}
+
+TEST(held_list_limit)
+{
+    ExInitializeResourceLite(&res_a);
+    KeEnterCriticalRegion();
+    for (int i = 0; i < 255; i++)
+        ExAcquireResourceSharedLite(&res_a, TRUE); /* 256 holdings with the region */
+    kf_held_report h;
+    kf_held(&h);
+    CHECK_EQ(h.resources, 255);
+    kf_reset();
+    EXPECT_VIOLATION(hold_too_many, NULL, 0x331C);
 }
 
 static void driver_leaves_resource(void)
