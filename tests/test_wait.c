@@ -463,8 +463,23 @@ static void release_mutex_as_semaphore(void *p)
     KeReleaseSemaphore((PRKSEMAPHORE)&km, 0, 1, FALSE);
 }
 
+static void init_mutex_high(void *p)
+{
+    (void)p;
+    kf_set_irql(DISPATCH_LEVEL + 1);
+    KeInitializeMutex(&km, 0);
+}
+static void init_semaphore_high(void *p)
+{
+    (void)p;
+    kf_set_irql(DISPATCH_LEVEL + 1);
+    KeInitializeSemaphore(&sem, 0, 1);
+}
+
 TEST(kernel_mutex_misuse)
 {
+    EXPECT_VIOLATION(init_mutex_high, NULL, 0x3382);
+    EXPECT_VIOLATION(init_semaphore_high, NULL, 0x3382);
     /* The research kernel raises STATUS_MUTANT_NOT_OWNED; with no handler, bug check 0x1E. */
     EXPECT_BUGCHECK(release_unowned_mutex, NULL, KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_MUTANT_NOT_OWNED);
     EXPECT_VIOLATION(release_mutex_as_semaphore, NULL, 0x3380);
