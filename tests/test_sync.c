@@ -626,6 +626,14 @@ static void gm_release_dispatch(void *p)
     kf_set_irql(DISPATCH_LEVEL);
     KeReleaseGuardedMutex(&gm_a);
 }
+static void gm_region_left_inside(void *p)
+{
+    (void)p;
+    KeInitializeGuardedMutex(&gm_a);
+    KeAcquireGuardedMutex(&gm_a);
+    KeLeaveGuardedRegion(); /* leaves the mutex's own region */
+    KeReleaseGuardedMutex(&gm_a);
+}
 static void fm_init_high(void *p)
 {
     (void)p;
@@ -662,6 +670,8 @@ TEST(guarded_mutex_rules)
     EXPECT_VIOLATION(gm_at_dispatch, NULL, 0x3309);
     EXPECT_VIOLATION(gm_release_dispatch, NULL, 0x330A);
     EXPECT_VIOLATION(fm_init_high, NULL, 0x3309);
+    EXPECT_VIOLATION(gm_region_left_inside, NULL, 0x3315);
+    CHECK_STR(last.routine, "KeReleaseGuardedMutex");
     EXPECT_VIOLATION(gm_as_fast, NULL, 0x3308); /* a guarded mutex is not a fast mutex */
 }
 
@@ -950,6 +960,12 @@ static void pl_dispatch(void *p)
     kf_set_irql(DISPATCH_LEVEL);
     FltAcquirePushLockShared(&pl_a);
 }
+static void pl_init_dispatch(void *p)
+{
+    (void)p;
+    kf_set_irql(DISPATCH_LEVEL);
+    FltInitializePushLock(&pl_a);
+}
 static void pl_region_left_early(void *p)
 {
     (void)p;
@@ -973,6 +989,7 @@ TEST(push_lock_misuse)
     EXPECT_VIOLATION(pl_delete_held, NULL, 0x331B);
     EXPECT_VIOLATION(pl_bad_flags, NULL, 0x331A);
     EXPECT_VIOLATION(pl_dispatch, NULL, 0x3317);
+    EXPECT_VIOLATION(pl_init_dispatch, NULL, 0x3317);
     EXPECT_VIOLATION_DV(pl_region_left_early, NULL, 0x3315, 0x3E);
 }
 

@@ -444,6 +444,13 @@ TEST(kernel_mutex_rules)
     CHECK(km.OwnerThread == NULL);
     kf_held(&h);
     CHECK_EQ(h.mutexes, 0);
+    /* Wait TRUE: the release returns at DISPATCH_LEVEL, the wait that follows restores. */
+    KeWaitForSingleObject(&km, Executive, KernelMode, FALSE, NULL);
+    CHECK_EQ(KeReleaseMutex(&km, TRUE), 0);
+    CHECK_EQ(KeGetCurrentIrql(), DISPATCH_LEVEL);
+    CHECK_EQ(KeWaitForSingleObject(&km, Executive, KernelMode, FALSE, &zero), STATUS_SUCCESS);
+    CHECK_EQ(KeGetCurrentIrql(), PASSIVE_LEVEL);
+    KeReleaseMutex(&km, FALSE);
     /* Owned by a run that has ended: free in the next one. */
     KeWaitForSingleObject(&km, Executive, KernelMode, FALSE, NULL);
     kf_reset();
@@ -476,8 +483,25 @@ static void init_semaphore_high(void *p)
     KeInitializeSemaphore(&sem, 0, 1);
 }
 
+static void set_a_mutex(void *p)
+{
+    (void)p;
+    KeInitializeMutex(&km, 0);
+    KeSetEvent((PRKEVENT)&km, 0, FALSE);
+}
+static void release_event_as_mutex(void *p)
+{
+    (void)p;
+    KeInitializeEvent(&ev_a, NotificationEvent, TRUE);
+    KeReleaseMutex((PRKMUTEX)&ev_a, FALSE);
+}
+
 TEST(kernel_mutex_misuse)
 {
+    EXPECT_VIOLATION(set_a_mutex, NULL, 0x3380);
+    CHECK_STR(last.reason, "not an event");
+    EXPECT_VIOLATION(release_event_as_mutex, NULL, 0x3380);
+    CHECK_STR(last.reason, "not a mutex");
     EXPECT_VIOLATION(init_mutex_high, NULL, 0x3382);
     EXPECT_VIOLATION(init_semaphore_high, NULL, 0x3382);
     /* The research kernel raises STATUS_MUTANT_NOT_OWNED; with no handler, bug check 0x1E. */
