@@ -379,6 +379,57 @@ TEST(spin_left_held_is_free_after_reset)
     CHECK_NOTHING_HELD();
 }
 
+static void cancel_twice(void *p)
+{
+    (void)p;
+    IoAcquireCancelSpinLock(&old_a);
+    IoAcquireCancelSpinLock(&old_b);
+}
+static void cancel_release_unheld(void *p)
+{
+    (void)p;
+    kf_set_irql(DISPATCH_LEVEL);
+    IoReleaseCancelSpinLock(PASSIVE_LEVEL);
+}
+static void cancel_release_passive(void *p)
+{
+    (void)p;
+    IoAcquireCancelSpinLock(&old_a);
+    kf_set_irql(PASSIVE_LEVEL);
+    IoReleaseCancelSpinLock(old_a);
+}
+static void cancel_at_high(void *p)
+{
+    (void)p;
+    kf_set_irql(HIGH_LEVEL);
+    IoAcquireCancelSpinLock(&old_a);
+}
+
+TEST(cancel_spin_lock)
+{
+    kf_set_irql(APC_LEVEL);
+    IoAcquireCancelSpinLock(&old_a);
+    CHECK_EQ(old_a, APC_LEVEL);
+    CHECK_EQ(KeGetCurrentIrql(), DISPATCH_LEVEL);
+    kf_held_report h;
+    kf_held(&h);
+    CHECK_EQ(h.spin_locks, 1);
+    CHECK(h.first && !strcmp(h.first, "IoAcquireCancelSpinLock"));
+    IoReleaseCancelSpinLock(old_a);
+    CHECK_EQ(KeGetCurrentIrql(), APC_LEVEL);
+    CHECK_NOTHING_HELD();
+    /* Left held by a run: free in the next. */
+    IoAcquireCancelSpinLock(&old_a);
+    kf_reset();
+    IoAcquireCancelSpinLock(&old_a);
+    IoReleaseCancelSpinLock(old_a);
+    CHECK_NOTHING_HELD();
+    EXPECT_VIOLATION(cancel_twice, NULL, 0x3301);
+    EXPECT_VIOLATION(cancel_release_unheld, NULL, 0x3305);
+    EXPECT_VIOLATION_DV(cancel_release_passive, NULL, 0x3304, 0x32);
+    EXPECT_VIOLATION(cancel_at_high, NULL, 0x3302);
+}
+
 /* ==== Critical and guarded regions ============================================================ */
 
 static void leave_critical_unentered(void *p)

@@ -323,6 +323,26 @@ VOID KeReleaseInStackQueuedSpinLockFromDpcLevel(PKLOCK_QUEUE_HANDLE LockHandle)
     queued_give("KeReleaseInStackQueuedSpinLockFromDpcLevel", LockHandle);
 }
 
+/* The cancel spin lock: one lock word for the whole system, free again in each new run. */
+static KSPIN_LOCK cancel_lock;
+
+VOID IoAcquireCancelSpinLock(PKIRQL Irql)
+{
+    const char *routine = "IoAcquireCancelSpinLock";
+    KIRQL old = spin_raise(routine, 0);
+    spin_take(routine, &cancel_lock, FORM_ORDINARY);
+    set_irql(DISPATCH_LEVEL);
+    *Irql = old;
+}
+
+VOID IoReleaseCancelSpinLock(KIRQL Irql)
+{
+    const char *routine = "IoReleaseCancelSpinLock";
+    release_at_dispatch(routine, Irql);
+    spin_give(routine, &cancel_lock, FORM_ORDINARY);
+    set_irql(Irql);
+}
+
 /* ---- Critical and guarded regions ------------------------------------------------------ */
 
 static void region_enter(const char *routine, int normal, int record)
