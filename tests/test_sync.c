@@ -1,5 +1,5 @@
 /*
- * test_sync.c - synchronization on the simulated thread (rules M-1 to M-36 of
+ * test_sync.c - synchronization on the simulated thread (rules M-1 to M-33 of
  * model/SEMANTICS.md): spin locks, critical and guarded regions, fast and guarded mutexes,
  * ERESOURCE and the Filter Manager resource wrappers, push locks, interlocked operations,
  * lists under a spin lock, S-lists, kf_held, and the harness finding for a driver entry

@@ -1,5 +1,5 @@
 /*
- * test_wait.c - events, kernel mutexes, semaphores and waits (rules W-1 to W-20 of
+ * test_wait.c - events, kernel mutexes, semaphores and waits (rules W-1 to W-16 of
  * model/SEMANTICS.md): signal states, what a satisfied wait consumes, polls and timeouts,
  * the deadlock stop, pending work that signals a waited object (kf_defer), the Wait TRUE
  * form of the signaling routines, KeWaitForMultipleObjects, FltCancellableWaitForSingleObject.

@@ -1,7 +1,7 @@
 /*
- * sync.c - synchronization on the simulated thread: spin locks (ordinary and in-stack
- * queued), fast and guarded mutexes, ERESOURCE, Filter Manager push locks, critical and
- * guarded regions, lists under a spin lock, S-lists, and kf_held. Rules M-1 to M-34 of
+ * sync.c - synchronization on the simulated thread: spin locks (ordinary, in-stack
+ * queued, the cancel spin lock), fast and guarded mutexes, ERESOURCE, Filter Manager push locks, critical and
+ * guarded regions, lists under a spin lock, S-lists, and kf_held. Rules M-1 to M-33 of
  * model/SEMANTICS.md; violations 0x3301 to 0x337F.
  *
  * State lives in the driver's own object storage (a spin lock or push lock in its word, a
