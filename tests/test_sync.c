@@ -1,5 +1,5 @@
 /*
- * test_sync.c - synchronization on the simulated thread (rules M-1 to M-33 of
+ * test_sync.c - synchronization on the simulated thread (rules M-1 to M-34 of
  * model/SEMANTICS.md): spin locks, critical and guarded regions, fast and guarded mutexes,
  * ERESOURCE and the Filter Manager resource wrappers, push locks, interlocked operations,
  * lists under a spin lock, S-lists, kf_held, and the harness finding for a driver entry
@@ -774,6 +774,62 @@ TEST(resource_recursion_rules)
     ExReleaseResourceLite(&res_a);
     kf_set_irql(PASSIVE_LEVEL);
     ExDeleteResourceLite(&res_a);
+}
+
+TEST(resource_ntifs_routines)
+{
+    ExInitializeResourceLite(&res_a);
+    KeEnterCriticalRegion();
+    CHECK(ExTryToAcquireResourceExclusiveLite(&res_a));
+    CHECK(ExTryToAcquireResourceExclusiveLite(&res_a)); /* recursion */
+    CHECK_EQ(ExGetExclusiveWaiterCount(&res_a), 0);
+    CHECK_EQ(ExGetSharedWaiterCount(&res_a), 0);
+    /* Converted: both acquisitions are shared now, so an exclusive one would wait for itself. */
+    ExConvertExclusiveToSharedLite(&res_a);
+    CHECK(!ExIsResourceAcquiredExclusiveLite(&res_a));
+    CHECK_EQ(ExIsResourceAcquiredSharedLite(&res_a), 2);
+    CHECK(!ExTryToAcquireResourceExclusiveLite(&res_a));
+    ExReleaseResourceLite(&res_a);
+    ExReleaseResourceLite(&res_a);
+    KeLeaveCriticalRegion();
+    CHECK_EQ(ExReinitializeResourceLite(&res_a), STATUS_SUCCESS);
+    CHECK_EQ(ExDeleteResourceLite(&res_a), STATUS_SUCCESS);
+    CHECK_NOTHING_HELD();
+}
+
+static void res_reinit_held(void *p)
+{
+    (void)p;
+    ExInitializeResourceLite(&res_a);
+    FltAcquireResourceShared(&res_a);
+    ExReinitializeResourceLite(&res_a);
+}
+static void res_reinit_uninitialized(void *p)
+{
+    (void)p;
+    memset(&res_a, 0, sizeof res_a);
+    ExReinitializeResourceLite(&res_a);
+}
+static void res_convert_shared(void *p)
+{
+    (void)p;
+    ExInitializeResourceLite(&res_a);
+    FltAcquireResourceShared(&res_a);
+    ExConvertExclusiveToSharedLite(&res_a);
+}
+static void res_try_apcs(void *p)
+{
+    (void)p;
+    ExInitializeResourceLite(&res_a);
+    ExTryToAcquireResourceExclusiveLite(&res_a);
+}
+
+TEST(resource_ntifs_misuse)
+{
+    EXPECT_VIOLATION(res_reinit_held, NULL, 0x3314);
+    EXPECT_VIOLATION(res_reinit_uninitialized, NULL, 0x330F);
+    EXPECT_VIOLATION(res_convert_shared, NULL, 0x3312);
+    EXPECT_VIOLATION_DV(res_try_apcs, NULL, 0x3310, 0x37);
 }
 
 static void res_shared_then_exclusive(void *p)

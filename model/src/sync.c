@@ -1,7 +1,7 @@
 /*
  * sync.c - synchronization on the simulated thread: spin locks (ordinary, in-stack
  * queued, the cancel spin lock), fast and guarded mutexes, ERESOURCE, Filter Manager push locks, critical and
- * guarded regions, lists under a spin lock, S-lists, and kf_held. Rules M-1 to M-33 of
+ * guarded regions, lists under a spin lock, S-lists, and kf_held. Rules M-1 to M-34 of
  * model/SEMANTICS.md; violations 0x3301 to 0x337F.
  *
  * State lives in the driver's own object storage (a spin lock or push lock in its word, a
@@ -658,6 +658,53 @@ BOOLEAN ExAcquireSharedStarveExclusive(PERESOURCE Resource, BOOLEAN Wait)
 BOOLEAN ExAcquireSharedWaitForExclusive(PERESOURCE Resource, BOOLEAN Wait)
 {
     return res_acquire("ExAcquireSharedWaitForExclusive", Resource, Wait, 0);
+}
+
+BOOLEAN ExTryToAcquireResourceExclusiveLite(PERESOURCE Resource)
+{
+    return res_acquire("ExTryToAcquireResourceExclusiveLite", Resource, FALSE, 1);
+}
+
+NTSTATUS ExReinitializeResourceLite(PERESOURCE Resource)
+{
+    const char *routine = "ExReinitializeResourceLite";
+    require_irql(KF_VIOL_RESOURCE_IRQL, routine, DISPATCH_LEVEL, 0);
+    ULONG_PTR *o = res_get(routine, Resource);
+    if (o[2] > 0)
+        kf_violation_stop(KF_VIOL_RESOURCE_DELETE_HELD, routine, 0, irql(), o[2],
+                          "%s of resource #%lu that the thread still holds (%lu acquisition(s))", routine,
+                          (unsigned long)o[4], (unsigned long)o[2]);
+    o[1] = 0;
+    o[3] = 0;
+    return STATUS_SUCCESS;
+}
+
+/* Every exclusive acquisition of the thread becomes a shared one; the count is kept. */
+VOID ExConvertExclusiveToSharedLite(PERESOURCE Resource)
+{
+    const char *routine = "ExConvertExclusiveToSharedLite";
+    require_irql(KF_VIOL_RESOURCE_IRQL, routine, DISPATCH_LEVEL, 0);
+    ULONG_PTR *o = res_get(routine, Resource);
+    if (o[2] == 0 || !o[3])
+        kf_violation_stop(KF_VIOL_RESOURCE_NOT_HELD, routine, 0, irql(), o[2],
+                          "%s of resource #%lu that the thread does not hold exclusive", routine,
+                          (unsigned long)o[4]);
+    o[3] = 0;
+}
+
+/* With one simulated thread nobody else can be waiting. */
+ULONG ExGetExclusiveWaiterCount(PERESOURCE Resource)
+{
+    require_irql(KF_VIOL_RESOURCE_IRQL, "ExGetExclusiveWaiterCount", DISPATCH_LEVEL, 0);
+    (void)res_get("ExGetExclusiveWaiterCount", Resource);
+    return 0;
+}
+
+ULONG ExGetSharedWaiterCount(PERESOURCE Resource)
+{
+    require_irql(KF_VIOL_RESOURCE_IRQL, "ExGetSharedWaiterCount", DISPATCH_LEVEL, 0);
+    (void)res_get("ExGetSharedWaiterCount", Resource);
+    return 0;
 }
 
 static void res_release(const char *routine, PERESOURCE r)

@@ -158,6 +158,11 @@ NTKERNELAPI BOOLEAN ExAcquireResourceExclusiveLite(PERESOURCE Resource, BOOLEAN 
 NTKERNELAPI BOOLEAN ExAcquireSharedStarveExclusive(PERESOURCE Resource, BOOLEAN Wait);
 NTKERNELAPI BOOLEAN ExAcquireSharedWaitForExclusive(PERESOURCE Resource, BOOLEAN Wait);
 NTKERNELAPI VOID ExReleaseResourceLite(PERESOURCE Resource);
+NTKERNELAPI NTSTATUS ExReinitializeResourceLite(PERESOURCE Resource);
+NTKERNELAPI BOOLEAN ExTryToAcquireResourceExclusiveLite(PERESOURCE Resource);
+NTKERNELAPI VOID ExConvertExclusiveToSharedLite(PERESOURCE Resource);
+NTKERNELAPI ULONG ExGetExclusiveWaiterCount(PERESOURCE Resource);
+NTKERNELAPI ULONG ExGetSharedWaiterCount(PERESOURCE Resource);
 NTKERNELAPI VOID ExReleaseResourceForThreadLite(PERESOURCE Resource, ERESOURCE_THREAD ResourceThreadId);
 NTKERNELAPI BOOLEAN ExIsResourceAcquiredExclusiveLite(PERESOURCE Resource);
 NTKERNELAPI ULONG ExIsResourceAcquiredSharedLite(PERESOURCE Resource);
