@@ -251,6 +251,14 @@ NTSTATUS kf_flt_unload(PFLT_FILTER filter, FLT_FILTER_UNLOAD_FLAGS flags)
     return st;
 }
 
+PFLT_FILTER kf_flt_filter_of(PDRIVER_OBJECT driver)
+{
+    for (struct _FLT_FILTER *f = filters; f; f = f->next)
+        if (f->driver == driver && !f->unregistering)
+            return (PFLT_FILTER)f;
+    return NULL;
+}
+
 void kf__flt_filters_reset(void)
 {
     while (filters) {

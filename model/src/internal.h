@@ -81,6 +81,57 @@ void kf__pool_release_all(void);
 /* Stops with violation routine-not-modeled naming the routine (not_modeled.c). */
 _Noreturn void kf__not_modeled(const char *routine) __attribute__((noreturn));
 
+/* ---- Objects and handles (object.c; SEMANTICS.md B-*) --------------------------------------
+ * Objects the model creates carry a record (type, reference count, handle count) kept in a
+ * table keyed by the object's address: nothing is ever read through a pointer a driver hands
+ * in. References are counted in three parts: those the model itself holds (kf__object_ref,
+ * kf__object_create), those of open handles, and those the driver holds (ObReference*). A
+ * driver that drops more than it holds is stopped; what it still holds at kf_reset is a leak.
+ * The object part's reset frees every object and forgets every handle: other parts must only
+ * forget their objects in their own reset hooks, never dereference them there. */
+struct _OBJECT_TYPE {
+    const char *name;                 /* "File", "Key", ... */
+    void (*delete_fn)(void *body);    /* called when the last reference goes (may be NULL) */
+    ACCESS_MASK generic[4];           /* GENERIC_READ, _WRITE, _EXECUTE, _ALL mapped */
+    ACCESS_MASK all_access;           /* MAXIMUM_ALLOWED grants this */
+};
+extern struct _OBJECT_TYPE kf__type_file, kf__type_device, kf__type_driver, kf__type_process,
+    kf__type_thread, kf__type_event, kf__type_semaphore, kf__type_token, kf__type_key;
+/* A new object of `size` zeroed bytes with one reference held by the model (released with
+ * kf__object_deref, or handed to the driver with kf__object_give). NULL only when the host
+ * has no memory: the caller consults its own fault site first. */
+void *kf__object_create(struct _OBJECT_TYPE *type, size_t size, const char *name);
+void kf__object_ref(void *object);
+/* Drops a model-held reference; an address the table does not know is ignored. */
+void kf__object_deref(void *object);
+/* The model's reference becomes the driver's (a routine that returns a referenced object). */
+void kf__object_give(void *object);
+/* The object's type, or NULL for an address the model did not create. */
+struct _OBJECT_TYPE *kf__object_type(const void *object);
+/* The modeled current process and thread (permanent objects at modeled addresses). */
+void *kf__current_process(void);
+void *kf__current_thread(void);
+/* Maps GENERIC_* and MAXIMUM_ALLOWED through the type's mapping. */
+ACCESS_MASK kf__map_access(const struct _OBJECT_TYPE *type, ACCESS_MASK desired);
+/* A handle to `object` (one handle reference taken): a kernel handle when attributes hold
+ * OBJ_KERNEL_HANDLE and mode is KernelMode, else a handle of the current process. Consults
+ * site ob.handle: STATUS_INSUFFICIENT_RESOURCES, *out untouched, on an injected failure. */
+NTSTATUS kf__handle_create(void *object, ACCESS_MASK granted, ULONG attributes, KPROCESSOR_MODE mode,
+                           HANDLE *out);
+/* Resolves a handle as ObReferenceObjectByHandle does (rules B-*: stops included) without
+ * taking a reference. `type` NULL accepts any type. With check_access, `desired` must be
+ * within the granted access (STATUS_ACCESS_DENIED). *granted may be NULL. */
+NTSTATUS kf__handle_lookup(const char *routine, HANDLE handle, ACCESS_MASK desired, struct _OBJECT_TYPE *type,
+                           KPROCESSOR_MODE mode, int check_access, void **object, ACCESS_MASK *granted);
+/* Handles still open and object references the driver still holds (kf_leaks). */
+void kf__object_leaks(size_t *handles, size_t *objects);
+/* Whether a kernel-mode caller's handle access is checked (kf_set_strict_handle_access). */
+int kf__strict_handle_access(void);
+/* Whether the driver runs in a user process now (kf_set_user_process_context). */
+int kf__user_context(void);
+/* The IRQL rule of PASSIVE_LEVEL routines (B-12): bug check 0xA at DISPATCH_LEVEL and above,
+ * violation passive-routine-at-apc-level at APC_LEVEL. */
+void kf__irql_passive(const char *routine);
 /* ---- Synchronization (sync.c, wait.c) ------------------------------------------------ */
 /* What a thread can hold, in the order kf_held reports them. */
 enum {

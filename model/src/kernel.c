@@ -82,6 +82,7 @@ void kf_leaks(kf_leak_report *out)
     out->pool_blocks = kf__pool_outstanding();
     out->segments = kf_segments_in_use();
     out->callback_data = kf__callback_data_outstanding ? kf__callback_data_outstanding() : 0;
+    kf__object_leaks(&out->handles, &out->objects);
 }
 
 void kf_reset(void)

@@ -47,6 +47,9 @@ int kf_flt_set_instance_teardown(PFLT_INSTANCE instance, BOOLEAN tearing_down);
  * without an unload callback cannot be unloaded: STATUS_FLT_DO_NOT_DETACH, nothing called.
  * An unknown filter: violation flt-invalid-filter. */
 NTSTATUS kf_flt_unload(PFLT_FILTER filter, FLT_FILTER_UNLOAD_FLAGS flags);
+/* The filter that `driver` registered and has not unregistered, or NULL: how a loader that
+ * only knows the DRIVER_OBJECT it gave DriverEntry finds the filter to unload. */
+PFLT_FILTER kf_flt_filter_of(PDRIVER_OBJECT driver);
 
 /* ---- The layers below the instance ------------------------------------------------------ */
 /* What the lower layers are asked to do with one I/O, and how they complete it. The model

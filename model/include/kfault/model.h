@@ -202,6 +202,9 @@ typedef struct kf_leak_report {
     size_t pool_blocks;
     size_t segments;
     size_t callback_data;   /* Filter Manager callback data still allocated */
+    /* Objects and handles (model/src/object.c) */
+    size_t handles;         /* handles still open (registry keys included) */
+    size_t objects;         /* object references the driver took and did not release */
 } kf_leak_report;
 void kf_leaks(kf_leak_report *out);
 
@@ -232,6 +235,25 @@ unsigned kf_deferred(void);
  * or -1 when the host has no memory for it. kf_reset empties the registry. */
 int kf_registry_set_value(const char *key_path, const char *value_name, ULONG type, const void *data,
                           ULONG size);
+
+/* ---- Objects, handles and the registry's driver keys (object.c, registry.c) ------------------ */
+/* The process the driver's code runs in. FALSE (the default after kf_reset): the system
+ * process, as in DriverEntry, system threads and work items. TRUE: an arbitrary user process,
+ * as a dispatch routine or a minifilter callback runs in the context of the thread that sent
+ * the request. A handle opened without OBJ_KERNEL_HANDLE belongs to the process it was opened
+ * in; referencing one as KernelMode in a user process is Driver Verifier's 0xF6 (rule B-9). */
+void kf_set_user_process_context(BOOLEAN user);
+/* Harness-declared objects (a FILE_OBJECT the harness owns): records that the driver holds one
+ * reference on `object` that the harness gave it, so that the driver may drop it (rule B-5). */
+void kf_object_give_reference(void *object);
+/* Checks the handle's granted access also for kernel-mode callers (Zw* routines), which
+ * Windows skips: a handle opened with too little access then fails with STATUS_ACCESS_DENIED
+ * (rule G-6). Off after kf_reset. */
+void kf_set_strict_handle_access(BOOLEAN strict);
+/* The service name (the last component of the service key, e.g. "MyFilter") the model uses
+ * for IoOpenDriverRegistryKey when the DRIVER_OBJECT carries no DriverExtension->ServiceKeyName
+ * (rule G-14). NULL clears it; kf_reset clears it. Returns -1 when the name is too long. */
+int kf_registry_set_service_name(const char *service_name);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,147 @@
+/*
+ * load_main.c - a main() that loads a driver the way the I/O manager does and unloads it,
+ * for driver source linked with kfault and nothing else: it calls the driver's DriverEntry
+ * with a DRIVER_OBJECT and the service key path, at PASSIVE_LEVEL in a system thread, then
+ * unloads it (a minifilter as `fltmc unload` does, through its FilterUnloadCallback; any
+ * other driver through DriverUnload), and reports what it left behind.
+ *
+ *   usage: PROGRAM [--service NAME] [--keep-loaded] [--help]
+ *
+ * Exit status: 0 when DriverEntry returned STATUS_SUCCESS, the unload succeeded and nothing
+ * leaked; 1 when the driver failed to load, stopped the simulated kernel, failed to unload
+ * or leaked; 2 on a usage error. Every step is printed, one line each. Must never decide
+ * anything a driver meets from a clock or an address: the model's options (KFAULT_OPTIONS)
+ * and the arguments are the whole input.
+ */
+#include <fltKernel.h>
+
+#include "kfault/flt_model.h"
+#include "kfault/model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+DRIVER_INITIALIZE DriverEntry;
+
+static DRIVER_OBJECT driver;
+static DRIVER_EXTENSION extension;
+static WCHAR path_buffer[256];
+static UNICODE_STRING registry_path;
+static NTSTATUS entry_status, unload_status;
+
+static void usage(FILE *f, const char *argv0)
+{
+    fprintf(f,
+            "usage: %s [--service NAME] [--keep-loaded] [--help]\n"
+            "\n"
+            "Loads the driver linked into this program: DriverEntry(DriverObject, RegistryPath) with\n"
+            "RegistryPath \\Registry\\Machine\\System\\CurrentControlSet\\Services\\NAME (default: the\n"
+            "program's name), at PASSIVE_LEVEL in a system thread; then unloads it (a minifilter\n"
+            "through its FilterUnloadCallback, as fltmc unload; else DriverUnload) unless\n"
+            "--keep-loaded, and reports pool, callback data and stack segments left behind.\n"
+            "KFAULT_OPTIONS sets the model's options (profile, faults): KFAULT_OPTIONS=help=1.\n"
+            "Exit status: 0 loaded, unloaded, nothing left; 1 a failure or a stop; 2 usage.\n",
+            argv0);
+}
+
+static void set_service(const char *name)
+{
+    static const char prefix[] = "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\";
+    size_t n = 0;
+    for (const char *p = prefix; *p && n + 1 < RTL_NUMBER_OF(path_buffer); p++)
+        path_buffer[n++] = (WCHAR)(unsigned char)*p;
+    for (const char *p = name; *p && n + 1 < RTL_NUMBER_OF(path_buffer); p++)
+        path_buffer[n++] = (WCHAR)(unsigned char)*p;
+    path_buffer[n] = 0;
+    registry_path.Buffer = path_buffer;
+    registry_path.Length = (USHORT)(n * sizeof(WCHAR));
+    registry_path.MaximumLength = (USHORT)((n + 1) * sizeof(WCHAR));
+}
+
+static void call_entry(void *unused)
+{
+    (void)unused;
+    entry_status = DriverEntry(&driver, &registry_path);
+}
+
+static void call_unload(void *unused)
+{
+    (void)unused;
+    PFLT_FILTER filter = kf_flt_filter_of(&driver);
+    if (filter)
+        unload_status = kf_flt_unload(filter, FLTFL_FILTER_UNLOAD_MANDATORY);
+    else if (driver.DriverUnload)
+        driver.DriverUnload(&driver);
+    else
+        unload_status = STATUS_NOT_SUPPORTED; /* no unload routine: the driver cannot unload */
+}
+
+static void thread_entry(void *fn) { kf_run_system_thread((void (*)(void *))fn, NULL); }
+
+/* Runs fn in a system thread under a guard; prints the stop and returns 1 when it stopped. */
+static int guarded(void (*fn)(void *), const char *what)
+{
+    kf_stop stop;
+    if (!kf_guarded_call(thread_entry, (void *)fn, &stop))
+        return 0;
+    char report[1024];
+    kf_stop_format(&stop, report, sizeof report);
+    printf("%s: the simulated kernel stopped\n%s", what, report);
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    const char *service = NULL;
+    int keep = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage(stdout, argv[0]);
+            return 0;
+        } else if (!strcmp(argv[i], "--keep-loaded")) {
+            keep = 1;
+        } else if (!strcmp(argv[i], "--service") && i + 1 < argc && argv[i + 1][0]) {
+            service = argv[++i];
+        } else {
+            fprintf(stderr, "%s: unknown or incomplete argument '%s'\n", argv[0], argv[i]);
+            usage(stderr, argv[0]);
+            return 2;
+        }
+    }
+    if (!service) {
+        const char *slash = strrchr(argv[0], '/');
+        service = slash ? slash + 1 : argv[0];
+    }
+    kf_options_get(); /* a bad KFAULT_OPTIONS is reported before anything runs */
+    kf_reset();
+    set_service(service);
+    driver.Type = 4; /* IO_TYPE_DRIVER */
+    driver.Size = (SHORT)sizeof driver;
+    driver.DriverExtension = &extension;
+    extension.DriverObject = &driver;
+    extension.ServiceKeyName.Buffer = path_buffer + (sizeof "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\" - 1);
+    extension.ServiceKeyName.Length = (USHORT)(registry_path.Length - (extension.ServiceKeyName.Buffer - path_buffer) * sizeof(WCHAR));
+    extension.ServiceKeyName.MaximumLength = extension.ServiceKeyName.Length;
+
+    int failed = 0;
+    if (guarded(call_entry, "DriverEntry"))
+        return 1;
+    printf("DriverEntry: 0x%08X\n", (unsigned)entry_status);
+    if (!NT_SUCCESS(entry_status))
+        failed = 1;
+    else if (!keep) {
+        if (guarded(call_unload, "unload"))
+            return 1;
+        const char *how = kf_flt_filter_of(&driver) ? "minifilter still registered" : "ok";
+        printf("unload: 0x%08X (%s)\n", (unsigned)unload_status, how);
+        failed |= unload_status != STATUS_SUCCESS || kf_flt_filter_of(&driver) != NULL;
+    }
+    kf_leak_report leaks;
+    kf_leaks(&leaks);
+    printf("left behind: %zu pool block(s), %zu callback data, %zu stack segment(s)\n", leaks.pool_blocks,
+           leaks.callback_data, leaks.segments);
+    if (!keep)
+        failed |= leaks.pool_blocks || leaks.callback_data || leaks.segments;
+    return failed;
+}
