@@ -30,6 +30,7 @@ static struct {
     kfh_plan *plan;
     kfh_drv_run *run;
     int running;
+    kf_held_report held; /* what the thread held when the entry point returned */
 } D;
 
 const kfh_env *kfh_driver_env(void)
@@ -334,6 +335,7 @@ static void thread_start(void *arg)
         D.t->call();
     run->returned = 1;
     run->irql_after = KeGetCurrentIrql();
+    kf_held(&D.held);
     kf_set_irql(PASSIVE_LEVEL);
     if (mf && run->loaded)
         flt_finish(mf, run);
@@ -370,6 +372,14 @@ static void judge(kfh_drv_run *run, int stopped, const kf_stop *st)
     if (run->returned && run->irql_after != run->env.irql)
         kfh_drv_fail(run, KFH_INV_DRIVER_IRQL, t->name, "the caller's IRQL", "returned at IRQL %u, called at %u",
                      run->irql_after, run->env.irql);
+    const kf_held_report *h = &D.held;
+    if (run->returned && (h->spin_locks || h->mutexes || h->resources || h->push_locks || h->critical_regions ||
+                          h->guarded_regions))
+        kfh_drv_fail(run, KFH_INV_DRIVER_HELD, t->name, "no lock held and no region entered at return",
+                     "%u spin lock(s), %u mutex(es), %u resource acquisition(s), %u push lock(s), %u critical "
+                     "and %u guarded region(s) still held; the oldest taken by %s",
+                     h->spin_locks, h->mutexes, h->resources, h->push_locks, h->critical_regions,
+                     h->guarded_regions, h->first ? h->first : "-");
     if (kf_callout_depth() != 0)
         kfh_drv_fail(run, KFH_INV_CALLOUT_DEPTH, t->name, "no callout active after the call", "%u active",
                      kf_callout_depth());
@@ -428,6 +438,7 @@ int kfh_driver_run(const kfh_driver_target *t, const uint8_t *data, size_t size,
     D.t = t;
     D.plan = plan;
     D.run = out;
+    memset(&D.held, 0, sizeof D.held);
     kf_reset();
     kfh_callpath_clear();
     kfh_trace_begin();

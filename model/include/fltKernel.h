@@ -977,3 +977,37 @@ NTSTATUS FLTAPI FltPerformAsynchronousIo(_Inout_ PFLT_CALLBACK_DATA CallbackData
 }
 #endif
 #endif /* KFAULT_FLTKERNEL_H */
+
+/* ---- Resources, push locks and the cancellable wait (model/src/sync.c, wait.c) ---------- */
+#ifndef KFAULT_FLTKERNEL_SYNC_H
+#define KFAULT_FLTKERNEL_SYNC_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+#define FLT_PUSH_LOCK_ENABLE_AUTO_BOOST 0x00000001
+#define FLT_PUSH_LOCK_DISABLE_AUTO_BOOST 0x00000002
+#define FLT_PUSH_LOCK_VALID_FLAGS (FLT_PUSH_LOCK_ENABLE_AUTO_BOOST | FLT_PUSH_LOCK_DISABLE_AUTO_BOOST)
+
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltAcquireResourceExclusive(_Inout_ PERESOURCE Resource);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltAcquireResourceShared(_Inout_ PERESOURCE Resource);
+_IRQL_requires_max_(DISPATCH_LEVEL) VOID FLTAPI FltReleaseResource(_Inout_ PERESOURCE Resource);
+
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltInitializePushLock(_Out_ PEX_PUSH_LOCK PushLock);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltInitializePushLockEx(_Out_ PEX_PUSH_LOCK PushLock, _In_ ULONG Flags);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltDeletePushLock(_In_ PEX_PUSH_LOCK PushLock);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltAcquirePushLockExclusive(_Inout_ PEX_PUSH_LOCK PushLock);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltAcquirePushLockShared(_Inout_ PEX_PUSH_LOCK PushLock);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltReleasePushLock(_Inout_ PEX_PUSH_LOCK PushLock);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltAcquirePushLockExclusiveEx(_Inout_ PEX_PUSH_LOCK PushLock,
+                                                                         _In_ ULONG Flags);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltAcquirePushLockSharedEx(_Inout_ PEX_PUSH_LOCK PushLock,
+                                                                      _In_ ULONG Flags);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltReleasePushLockEx(_Inout_ PEX_PUSH_LOCK PushLock, _In_ ULONG Flags);
+
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltCancellableWaitForSingleObject(_In_ PVOID Object, _In_opt_ PLARGE_INTEGER Timeout,
+                                                  _In_opt_ PFLT_CALLBACK_DATA CallbackData);
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_FLTKERNEL_SYNC_H */

@@ -141,5 +141,26 @@ size_t kf__lookaside_outstanding(void);
 void kf__pool_set_nx_required(int on);
 /* The stub of a routine in not_modeled.def, by name; NULL when it is not one (system_names.c). */
 PVOID kf__not_modeled_address(const char *name);
+/* ---- Synchronization (sync.c, wait.c) ------------------------------------------------ */
+/* What a thread can hold, in the order kf_held reports them. */
+enum {
+    KF__HELD_SPIN, KF__HELD_QSPIN, KF__HELD_DISPATCHER, KF__HELD_FAST, KF__HELD_FAST_UNSAFE,
+    KF__HELD_GUARDED, KF__HELD_KMUTEX, KF__HELD_RESOURCE, KF__HELD_PUSH, KF__HELD_CRITICAL,
+    KF__HELD_GUARDED_REGION, KF__HELD_EVENT, KF__HELD_SEMAPHORE, KF__HELD_KINDS
+};
+/* The run's generation (kf_reset starts a new one): ownership stamped by an older one is void. */
+ULONG_PTR kf__sync_generation(void);
+/* Serial numbers of objects by kind, restarting each run (reports name objects by them). */
+ULONG kf__sync_serial(int kind);
+/* The thread's holdings, oldest first: add one, drop the most recent of a kind (and object,
+ * unless NULL; 1 when found), ask whether one is held. */
+void kf__sync_hold(int kind, const void *obj, const char *routine);
+int kf__sync_drop(int kind, const void *obj);
+int kf__sync_holds(int kind, const void *obj);
+/* Changes the thread's count of disabled normal kernel APCs (normal) or of all APCs. */
+void kf__sync_apc_disable(int normal, int delta);
+/* Stops when a KeSetEvent / KeReleaseMutex / KeReleaseSemaphore with Wait TRUE is not
+ * followed at once by a wait: every synchronization routine but the waits calls it. */
+void kf__wait_check_signal(const char *routine);
 
 #endif

@@ -226,6 +226,12 @@ typedef struct kf_held_report {
     const char *first;          /* the routine that took the oldest one still held (static), or NULL */
 } kf_held_report;
 void kf_held(kf_held_report *out);
+/* Work another thread would do later, for tests and harnesses: fn(ctx) runs when a wait on
+ * this thread finds its objects not signaled (the model's pending work, in queue order), at
+ * the waiter's IRQL. Returns 0, or -1 when 64 are queued already. kf_reset drops the queue. */
+int kf_defer(void (*fn)(void *ctx), void *ctx);
+/* Deferred calls still queued. */
+unsigned kf_deferred(void);
 
 /* ---- The registry a driver meets (model/src/registry.c) -------------------------------- */
 /* Sets or replaces a value under a key of the modeled registry, creating the key and its
