@@ -37,6 +37,15 @@ typedef struct kf_thread {
     kf_stop stop;                /* the stop in flight / last caught */
     NTSTATUS exit_status;        /* PsTerminateSystemThread's status in flight */
     kf_expand_record last;       /* the last expansion */
+    /* Structured exception handling (stop.c, SEMANTICS.md L-1 to L-9). */
+    struct kf_dispatch *dispatch; /* innermost exception whose filters are being evaluated */
+    struct {
+        const char *file;         /* the __except whose __try just ended (kf_seh_handled) */
+        int line;
+        void *owner;
+        int state;
+        NTSTATUS code;
+    } seh_exit;
 } kf_thread;
 
 kf_thread *kf__thread(void);

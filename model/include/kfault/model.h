@@ -227,6 +227,15 @@ void kf_held(kf_held_report *out);
 int kf_registry_set_value(const char *key_path, const char *value_name, ULONG type, const void *data,
                           ULONG size);
 
+/* ---- User-mode buffers a driver probes (model/src/lang.c, SEMANTICS.md L-6) ------------ */
+/* Host pointers do not follow Windows' address layout, so the model's user address space is
+ * the set of buffers a harness declares here: ProbeForRead accepts a range inside one of
+ * them, ProbeForWrite one inside a writable one; anything else raises
+ * STATUS_ACCESS_VIOLATION. Returns 0, or -1 when the table (64 buffers) is full. kf_reset
+ * forgets them all. */
+int kf_user_buffer_add(const void *address, size_t length, int writable);
+void kf_user_buffers_clear(void);
+
 #ifdef __cplusplus
 }
 #endif
