@@ -211,7 +211,7 @@ int kf_guarded_call(void (*fn)(void *), void *arg, kf_stop *out)
  * (each with AbnormalTermination() true), then the handler.
  *
  * To evaluate a filter, the dispatcher longjmps into the function of its __try, which moves
- * its stack pointer below the raise point (kf_seh_pad_size) before it runs the filter, so
+ * its stack pointer below the raise point (kf_seh_frame.pad) before it calls anything, so
  * the frames the exception came through, whose __finally blocks may still have to run, and
  * the dispatcher itself, stay intact; the filter's answer comes back by longjmp. The unwind
  * then only ever longjmps outward. The state of each __try lives in its kf_seh_frame; the
@@ -232,6 +232,7 @@ enum {
     S_HANDLED      /* left for its handler (kf_seh_handled) */
 };
 enum { T_UNKNOWN = 0, T_EXCEPT = 1, T_FINALLY = 2 };
+_Static_assert(S_FILTERING == KF_SEH_FILTERING, "seh.h tests the filtering state inline");
 
 struct kf_dispatch {
     jmp_buf jb;                 /* the dispatcher, waiting for a filter's answer */
@@ -240,6 +241,7 @@ struct kf_dispatch {
     struct kf_dispatch *prev;   /* the exception whose filter raised this one */
     kf_seh_frame *first;        /* the innermost frame when it was raised */
     kf_seh_frame *filtering;    /* the frame whose filter is running */
+    kf_seh_frame *cursor;       /* the frame the search stands at */
     char *mark;                 /* below every frame the dispatch must keep */
     long disposition;
 };
@@ -249,18 +251,6 @@ static __attribute__((noinline)) char *stack_mark(void)
 {
     char *volatile fa = (char *)__builtin_frame_address(0);
     return fa;
-}
-
-/* Room a filter needs below its own __try to leave the dispatch intact: measured from the
- * caller's stack (this frame lies just below it) down to the dispatcher's mark, plus slack
- * for the frames of the calls that set the pad up. */
-__attribute__((noinline)) size_t kf_seh_pad_size(void)
-{
-    kf_thread *t = kf__thread();
-    char *here = (char *)__builtin_frame_address(0);
-    if (!t->dispatch || here <= t->dispatch->mark)
-        return 1;
-    return (size_t)(here - t->dispatch->mark) + 512;
 }
 
 void kf_seh_pad_use(volatile char *pad) { pad[0] = 0; }
@@ -325,9 +315,20 @@ static int frame_above(const kf_seh_frame *top, const kf_seh_frame *target, cons
     return 0;
 }
 
+static _Noreturn void dispatch(NTSTATUS code, ULONG flags, kf_seh_frame *start, PEXCEPTION_RECORD chained);
+
+/* ExRaiseStatus exceptions cannot be continued: a filter that answers
+ * EXCEPTION_CONTINUE_EXECUTION gets a new exception, searched for from the next frame out,
+ * that records the first. */
+static _Noreturn void noncontinuable(kf_seh_frame *next, PEXCEPTION_RECORD first)
+{
+    dispatch(STATUS_NONCONTINUABLE_EXCEPTION, EXCEPTION_NONCONTINUABLE, next, first);
+}
+
 static _Noreturn void dispatch(NTSTATUS code, ULONG flags, kf_seh_frame *start, PEXCEPTION_RECORD chained)
 {
     kf_thread *t = kf__thread();
+    /* Everything that lives across the setjmp below is in d (memory), never in a register. */
     struct kf_dispatch d;
     memset(&d, 0, sizeof d);
     d.record.ExceptionCode = code;
@@ -337,49 +338,48 @@ static _Noreturn void dispatch(NTSTATUS code, ULONG flags, kf_seh_frame *start, 
     d.pointers.ContextRecord = NULL;
     d.prev = t->dispatch;
     d.first = t->frames;
+    d.cursor = start;
     d.mark = stack_mark();
     t->dispatch = &d;
     t->exception_code = code;
 
-    kf_seh_frame *f = start;
-    for (;;) {
+    for (;; d.cursor = d.cursor->prev) {
         /* An exception raised in a filter passes over the frames its enclosing exception
          * was raised through, and the frame whose filter raised it. */
         for (struct kf_dispatch *e = d.prev; e; e = e->prev)
-            if (e->filtering && f == e->first)
-                f = e->filtering->prev;
-        if (!f || f->kind != KF_FRAME_SEH)
-            unhandled(code, f);
-        if (f->type == T_EXCEPT && f->state == S_BODY) {
-            d.filtering = f;
-            f->state = S_FILTERING;
-            t->exception_code = code;
-            if (setjmp(d.jb) == 0)
-                longjmp(f->jb, KF_JMP_EXCEPTION);
-            f = d.filtering;
-            d.filtering = NULL;
-            f->state = S_BODY;
-            t->exception_code = code;
-            if (d.disposition > 0)
-                break;
-            if (d.disposition < 0)
-                /* ExRaiseStatus exceptions cannot be continued: a new exception, searched for
-                 * from the next frame out, that records the first. */
-                dispatch(STATUS_NONCONTINUABLE_EXCEPTION, EXCEPTION_NONCONTINUABLE, f->prev, &d.record);
-        }
-        f = f->prev;
+            if (e->filtering && d.cursor == e->first)
+                d.cursor = e->filtering->prev;
+        if (!d.cursor || d.cursor->kind != KF_FRAME_SEH)
+            unhandled(d.record.ExceptionCode, d.cursor);
+        if (d.cursor->type != T_EXCEPT || d.cursor->state != S_BODY)
+            continue;
+        d.filtering = d.cursor;
+        d.cursor->state = S_FILTERING;
+        /* The filter runs below the pad: from the frame of its function (always at or above
+         * its stack pointer) down past this dispatcher, plus room for the calls that set the
+         * pad up. */
+        d.cursor->pad = (char *)d.cursor->owner > d.mark ? (size_t)((char *)d.cursor->owner - d.mark) + 1024 : 1;
+        t->exception_code = d.record.ExceptionCode;
+        if (setjmp(d.jb) == 0)
+            longjmp(d.cursor->jb, KF_JMP_EXCEPTION);
+        d.filtering = NULL;
+        d.cursor->state = S_BODY;
+        t->exception_code = d.record.ExceptionCode;
+        if (d.disposition > 0)
+            break;
+        if (d.disposition < 0)
+            noncontinuable(d.cursor->prev, &d.record);
     }
 
     /* Phase 2. The exceptions whose filters ran in frames the unwind removes are over. */
-    kf_seh_frame *target = f;
-    target->code = code;
+    d.cursor->code = d.record.ExceptionCode;
     while (t->dispatch) {
         struct kf_dispatch *e = t->dispatch;
-        if (e->filtering && !frame_above(t->frames, target, e->filtering))
+        if (e->filtering && !frame_above(t->frames, d.cursor, e->filtering))
             break;
         t->dispatch = e->prev;
     }
-    unwind_continue(target);
+    unwind_continue(d.cursor);
 }
 
 DECLSPEC_NORETURN VOID ExRaiseStatus(NTSTATUS status)
@@ -480,9 +480,8 @@ int kf_seh_filtering(kf_seh_frame *f, const char *file, int line)
         f->type = T_EXCEPT;
         f->file = file;
         f->line = line;
-        return 0;
     }
-    return f->state == S_FILTERING;
+    return 0;
 }
 
 _Noreturn void kf_seh_filter_done(kf_seh_frame *f, long disposition)

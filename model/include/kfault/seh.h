@@ -64,7 +64,9 @@ typedef struct kf_seh_frame {
     void *owner;          /* frame address of the function holding the __try */
     const char *file;     /* where its __except is */
     int line;
+    size_t pad;           /* stack its filter must leave below itself (set by the dispatcher) */
 } kf_seh_frame;
+#define KF_SEH_FILTERING 5 /* the state in which the frame's filter runs */
 
 int kf_seh_enter(kf_seh_frame *f);
 void kf_seh_cleanup(kf_seh_frame *f);
@@ -72,7 +74,6 @@ int kf_seh_body(kf_seh_frame *f);
 void kf_seh_body_end(kf_seh_frame *f);
 int kf_seh_filtering(kf_seh_frame *f, const char *file, int line);
 _Noreturn void kf_seh_filter_done(kf_seh_frame *f, long disposition) __attribute__((noreturn));
-size_t kf_seh_pad_size(void);
 void kf_seh_pad_use(volatile char *pad);
 int kf_seh_handled(const char *file, int line, void *owner);
 int kf_seh_finally(kf_seh_frame *f);
@@ -86,29 +87,32 @@ int kf_seh_abnormal(void);
  * __try BODY __except (FILTER) HANDLER      __try BODY __finally BLOCK
  *
  * One `for` holds the frame (popped by the cleanup attribute however its scope is left).
- * Every longjmp lands on the `if (setjmp ...)` and goes round the loop, where kf_seh_enter
- * decides from the frame's state what runs next: the first pass only learns which of
- * __except / __finally follows; then BODY; a filter (evaluated with the stack below the
- * raise kept intact by the pad, so the frames an exception came through survive the search,
- * as on Windows); a __finally BLOCK. The __except HANDLER sits after the loop, so break,
- * continue, return and goto in it behave exactly as in MSVC. BODY is a block with a local
- * label at its end: __leave is a plain goto to it (locals keep their values).
+ * A longjmp lands on the `if (setjmp ...)`. To evaluate a filter it goes straight to the
+ * filter, calling nothing before it has moved the stack pointer below the raise point (the
+ * pad), so the frames the exception came through, whose __finally blocks may still have to
+ * run, survive the search, as on Windows. Every other landing goes round the loop, where
+ * kf_seh_enter decides from the frame's state what runs next: the first pass only learns
+ * which of __except / __finally follows; then BODY; a __finally BLOCK; the end. The __except
+ * HANDLER sits after the loop, so break, continue, return and goto in it behave exactly as
+ * in MSVC. BODY is a block with a local label at its end: __leave is a plain goto to it
+ * (locals keep their values).
  */
 #define __try                                                                              \
     for (kf_seh_frame _kf_seh_frame __attribute__((cleanup(kf_seh_cleanup))) =             \
              {.kind = 0, .owner = __builtin_frame_address(0)};                             \
          kf_seh_enter(&_kf_seh_frame);)                                                    \
-        if (setjmp(_kf_seh_frame.jb))                                                      \
+        if (setjmp(_kf_seh_frame.jb) != 0 && _kf_seh_frame.state != KF_SEH_FILTERING)     \
             (void)0;                                                                       \
-        else if (kf_seh_body(&_kf_seh_frame)) {                                            \
+        else if (_kf_seh_frame.state != KF_SEH_FILTERING && kf_seh_body(&_kf_seh_frame)) { \
             __label__ _kf_seh_leave;
 
 #define __except(...)                                                                      \
     _kf_seh_leave: __attribute__((unused));                                                \
         kf_seh_body_end(&_kf_seh_frame);                                                   \
         }                                                                                  \
-        else if (kf_seh_filtering(&_kf_seh_frame, __FILE__, __LINE__))                     \
-            for (char _kf_seh_pad[kf_seh_pad_size()];;)                                    \
+        else if (_kf_seh_frame.state == KF_SEH_FILTERING ||                                \
+                 kf_seh_filtering(&_kf_seh_frame, __FILE__, __LINE__))                     \
+            for (char _kf_seh_pad[_kf_seh_frame.pad];;)                                    \
                 kf_seh_filter_done(&_kf_seh_frame,                                         \
                                    (kf_seh_pad_use(_kf_seh_pad), (long)(__VA_ARGS__)));    \
     if (!kf_seh_handled(__FILE__, __LINE__, __builtin_frame_address(0)))                   \
