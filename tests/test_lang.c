@@ -213,3 +213,29 @@ TEST(paged_code_irql)
     /* Locked pageable code may run at DISPATCH_LEVEL. */
     CHECK(!kft_stops(locked_at_dispatch, NULL, &st));
 }
+
+/* ---- L-18: the names the simplest sample minifilters need ------------------------------------ */
+
+TEST(fsctl_codes)
+{
+    CHECK_EQ(FSCTL_REQUEST_OPLOCK_LEVEL_1, 0x00090000);
+    CHECK_EQ(FSCTL_REQUEST_OPLOCK_LEVEL_2, 0x00090004);
+    CHECK_EQ(FSCTL_REQUEST_BATCH_OPLOCK, 0x00090008);
+    CHECK_EQ(FSCTL_REQUEST_FILTER_OPLOCK, 0x0009005C);
+    CHECK_EQ(CTL_CODE(0x22, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS), 0x00222000);
+}
+
+static void call_get_irp_name(void *p)
+{
+    (void)p;
+    (void)FltGetIrpName(IRP_MJ_CREATE);
+}
+
+TEST(sample_routines_not_modeled)
+{
+    kf_stop st;
+    CHECK(kft_stops(call_get_irp_name, NULL, &st));
+    CHECK_EQ(st.code, DRIVER_VERIFIER_DETECTED_VIOLATION);
+    CHECK_EQ(st.param[0], 0x1009);
+    CHECK(st.routine && !strcmp(st.routine, "FltGetIrpName"));
+}
