@@ -212,6 +212,54 @@ TEST(search_keeps_inner_frames)
     CHECK(!strcmp(order, "bigfilter finally handler"));
 }
 
+/* __leave in the handler of a nested __try leaves the enclosing __try, as with MSVC. */
+TEST(leave_from_nested_handler)
+{
+    volatile int reached = 0, fin = 0, handled = 0;
+    __try {
+        __try {
+            ExRaiseStatus(STATUS_CANCELLED);
+        } __except (EXCEPTION_EXECUTE_HANDLER) {
+            handled = 1;
+            __leave;
+        }
+        reached = 1;
+    } __finally {
+        fin = AbnormalTermination() ? 2 : 1;
+    }
+    CHECK_EQ(handled, 1);
+    CHECK_EQ(reached, 0);
+    CHECK_EQ(fin, 1);
+}
+
+/* Exceptions caught in a loop leave nothing behind: neither frames nor stack (the pad a
+ * filter uses goes with the filter). */
+static char *deepest;
+static __attribute__((noinline)) int note_depth(void)
+{
+    char *here = (char *)__builtin_frame_address(0);
+    if (!deepest || here < deepest)
+        deepest = here;
+    return EXCEPTION_EXECUTE_HANDLER;
+}
+
+TEST(exceptions_in_a_loop_use_no_more_stack)
+{
+    char *first = NULL;
+    volatile int caught = 0;
+    for (int i = 0; i < 2000; i++) {
+        __try {
+            raise_through_finally(STATUS_NO_MEMORY);
+        } __except (note_depth()) {
+            caught++;
+        }
+        if (i == 0)
+            first = deepest;
+    }
+    CHECK_EQ(caught, 2000);
+    CHECK(first != NULL && deepest == first);
+}
+
 /* ---- L-3: AbnormalTermination values ------------------------------------------------------ */
 
 TEST(abnormal_termination_values)
