@@ -5,9 +5,9 @@
  * barriers (one per active expanded callout), system-thread entries and harness guards.
  * An exception unwinds to the innermost handler but never through a barrier (that bug
  * checks KMODE_EXCEPTION_NOT_HANDLED, before any __finally block runs). Exceptions are
- * dispatched in Windows' two phases (SEMANTICS.md L-1 to L-9). A stop unwinds barrier by barrier, each longjmp
- * staying on one stack, to the innermost guard; with no guard it prints its report and
- * aborts. Nothing here ever returns to code past a stop.
+ * dispatched in Windows' two phases (SEMANTICS.md L-1 to L-9). A stop unwinds barrier by
+ * barrier, each longjmp staying on one stack, to the innermost guard; with no guard it
+ * prints its report and aborts. Nothing here ever returns to code past a stop.
  */
 #include "internal.h"
 

@@ -1,11 +1,14 @@
 /*
  * kfault/nt_base.h - the WDK's basic types, status codes, bug check codes, IRQL levels,
  * SAL annotations and per-architecture stack constants, shaped so that driver source
- * written for the WDK compiles unchanged in user mode.
+ * written for the WDK compiles unchanged in user mode; and the language around them
+ * (SEMANTICS.md L-10 to L-17): the WDK's pragmas ignored, DBG and the assertion family,
+ * PAGED_CODE, limits, alignment and field macros, target versions, GUID helpers.
  *
  * Included by ntddk.h, wdm.h, ntifs.h and fltKernel.h; drivers never include it directly.
  * Must never declare anything that a real WDK header does not (the kf_* control surface
- * lives in kfault/model.h), and must never depend on host headers beyond the C library.
+ * lives in kfault/model.h), except kf_paged_code, which PAGED_CODE expands to, and must
+ * never depend on host headers beyond the C library.
  */
 #ifndef KFAULT_NT_BASE_H
 #define KFAULT_NT_BASE_H

@@ -2,7 +2,7 @@
  * kfault/seh.h - structured exception handling for driver code compiled in user mode:
  * __try / __except / __finally / __leave, GetExceptionCode, GetExceptionInformation,
  * AbnormalTermination, the old keyword names (try, except, finally, leave) for C, and
- * ProbeForRead / ProbeForWrite. Rules L-1 to L-12 of model/SEMANTICS.md.
+ * ProbeForRead / ProbeForWrite. Rules L-1 to L-9 of model/SEMANTICS.md.
  *
  * Included by wdm.h. Built on setjmp and GNU C (local labels, the cleanup attribute): an
  * exception is dispatched in Windows' two phases (every filter from the innermost outward
