@@ -402,6 +402,8 @@ int kf_seh_enter(kf_seh_frame *f)
     kf_thread *t = kf__thread();
     switch (f->state) {
     case S_NEW:
+        /* What an earlier __try left for its __except is stale once another __try starts. */
+        memset(&t->seh_exit, 0, sizeof t->seh_exit);
         f->state = S_PROBE;
         return 1;
     case S_PROBE:
@@ -453,7 +455,6 @@ int kf_seh_enter(kf_seh_frame *f)
         }
         if (f->abnormal)
             unwind_continue(f->target);
-        (void)t;
         return 0;
     default:
         return 0;
