@@ -147,9 +147,7 @@ NTSYSAPI ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...)
 #define KdPrint(x) ((void)DbgPrint x)
 #define KdPrintEx(x) ((void)DbgPrintEx x)
 NTSYSAPI VOID RtlAssert(PVOID FailedAssertion, PVOID FileName, ULONG LineNumber, PSTR Message);
-#define ASSERT(e) ((e) ? (void)0 : RtlAssert((PVOID) #e, (PVOID)__FILE__, __LINE__, NULL))
-#define NT_ASSERT(e) ASSERT(e)
-#define ASSERTMSG(msg, e) ((e) ? (void)0 : RtlAssert((PVOID) #e, (PVOID)__FILE__, __LINE__, (PSTR)(msg)))
+/* ASSERT, NT_ASSERT, NT_VERIFY, PAGED_CODE and the rest follow DBG: kfault/nt_base.h. */
 
 /* ---- Lists ------------------------------------------------------------------------ */
 FORCEINLINE VOID InitializeListHead(PLIST_ENTRY ListHead) { ListHead->Flink = ListHead->Blink = ListHead; }

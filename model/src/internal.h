@@ -12,9 +12,9 @@
 #include <stdio.h>
 
 /* Frame kinds in a thread's chain (kf_seh_frame.kind). */
-enum { KF_FRAME_SEH = 0, KF_FRAME_BARRIER = 1, KF_FRAME_GUARD = 2, KF_FRAME_THREAD = 3 };
-/* SEH frame states. */
-enum { KF_SEH_NEW = 0, KF_SEH_IN_TRY = 1, KF_SEH_CAUGHT = 2, KF_SEH_DONE = 3 };
+/* KF_FRAME_WORKER: a work item routine's worker thread: an exception stops its search there
+ * (bug check 0x1E) and a stop unwinds through it as through a callout barrier. */
+enum { KF_FRAME_SEH = 0, KF_FRAME_BARRIER = 1, KF_FRAME_GUARD = 2, KF_FRAME_THREAD = 3, KF_FRAME_WORKER = 4 };
 /* longjmp values. */
 enum { KF_JMP_EXCEPTION = 1, KF_JMP_STOP = 2, KF_JMP_TERMINATE = 3 };
 
@@ -37,6 +37,15 @@ typedef struct kf_thread {
     kf_stop stop;                /* the stop in flight / last caught */
     NTSTATUS exit_status;        /* PsTerminateSystemThread's status in flight */
     kf_expand_record last;       /* the last expansion */
+    /* Structured exception handling (stop.c, SEMANTICS.md L-1 to L-9). */
+    struct kf_dispatch *dispatch; /* innermost exception whose filters are being evaluated */
+    struct {
+        const char *file;         /* the __except whose __try just ended (kf_seh_handled) */
+        int line;
+        void *owner;
+        int state;
+        NTSTATUS code;
+    } seh_exit;
 } kf_thread;
 
 kf_thread *kf__thread(void);

@@ -558,11 +558,11 @@ static void run_routine(PIO_WORKITEM_ROUTINE fn, PIO_WORKITEM_ROUTINE_EX fn_ex, 
 {
     kf_seh_frame f;
     memset(&f, 0, sizeof f);
-    f.state = KF_SEH_IN_TRY;
-    kf__frame_push(&f, KF_FRAME_SEH);
+    kf__frame_push(&f, KF_FRAME_WORKER);
     switch (setjmp(f.jb)) {
     case 0:
-        /* The item may be freed, or queued again, by its own routine. */
+        /* The item may be freed, or queued again, by its own routine. An exception it does
+         * not handle bug checks 0x1E at this frame during the search (stop.c). */
         if (fn_ex)
             fn_ex(obj, ctx, item);
         else
@@ -570,9 +570,9 @@ static void run_routine(PIO_WORKITEM_ROUTINE fn, PIO_WORKITEM_ROUTINE_EX fn_ex, 
         kf__frame_pop(&f);
         break;
     default:
-        kf_bugcheck("IoQueueWorkItem", KMODE_EXCEPTION_NOT_HANDLED, (ULONG)f.code, 0, 0, 0,
-                    "exception 0x%08X escaped a work item routine (a worker thread has no handler for it)",
-                    (unsigned)f.code);
+        /* A stop unwinding through the worker thread (the unwinder popped the frame): on to
+         * the next barrier or guard. */
+        kf__unwind_stop();
     }
 }
 

@@ -280,6 +280,14 @@ int kf_run_work_items(void);
 /* The modeled clock (KeQuerySystemTime, KeQueryInterruptTime, KeQueryTickCount): 100 ns
  * units since the run began; it advances only by modeled events (see SEMANTICS.md Y-4). */
 ULONGLONG kf_clock_now(void);
+/* ---- User-mode buffers a driver probes (model/src/lang.c, SEMANTICS.md L-6) ------------ */
+/* Host pointers do not follow Windows' address layout, so the model's user address space is
+ * the set of buffers a harness declares here: ProbeForRead accepts a range inside one of
+ * them, ProbeForWrite one inside a writable one; anything else raises
+ * STATUS_ACCESS_VIOLATION. Returns 0, or -1 when the table (64 buffers) is full. kf_reset
+ * forgets them all. */
+int kf_user_buffer_add(const void *address, size_t length, int writable);
+void kf_user_buffers_clear(void);
 
 #ifdef __cplusplus
 }
