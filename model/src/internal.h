@@ -81,4 +81,24 @@ void kf__pool_release_all(void);
 /* Stops with violation routine-not-modeled naming the routine (not_modeled.c). */
 _Noreturn void kf__not_modeled(const char *routine) __attribute__((noreturn));
 
+/* ---- Strings (crt.c, rtl_string.c, strsafe.c, dbgprint.c) --------------------------------- */
+#include <stdarg.h>
+/* The model's case table (ASCII, Latin-1, Latin Extended-A, basic Greek and Cyrillic, fullwidth
+ * Latin): RtlUpcaseUnicodeChar / RtlDowncaseUnicodeChar and every case-insensitive Rtl compare. */
+WCHAR kf__upcase(WCHAR c);
+WCHAR kf__downcase(WCHAR c);
+/* One UTF-16 code unit as an ANSI byte: U+0000..U+00FF as is (Latin-1), anything else '?'. */
+char kf__wide_to_ansi(WCHAR c);
+/* The one formatter of DbgPrint, the wide CRT and ntstrsafe (rules F-*). fmt is a char or a WCHAR
+ * string (KF_FMT_WIDE_FMT: %s and %c then take wide arguments, as the Microsoft CRT's wide
+ * printf); out receives char or WCHAR units (KF_FMT_WIDE_OUT), at most cap of them and no
+ * terminating NUL. Returns the number of units of the whole result. KF_FMT_DBGPRINT applies
+ * DbgPrint's rule that Unicode conversions need PASSIVE_LEVEL. Stops on floating-point
+ * conversions, %n, unknown conversions and malformed counted-string arguments, naming routine. */
+enum { KF_FMT_WIDE_OUT = 1, KF_FMT_WIDE_FMT = 2, KF_FMT_DBGPRINT = 4 };
+size_t kf__vformat(const char *routine, unsigned flags, void *out, size_t cap, const void *fmt, va_list ap);
+/* Stops with violation rtl-malformed-string when s breaks INV-U-1 (Length > MaximumLength, odd
+ * Length, or a NULL Buffer with a Length); what names the argument. */
+void kf__check_unicode_string(const char *routine, const UNICODE_STRING *s, const char *what);
+
 #endif
