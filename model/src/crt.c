@@ -22,6 +22,8 @@ WCHAR kf__upcase(WCHAR c)
         return (WCHAR)(u - 0x20);
     if (u == 0xFF)
         return 0x178;
+    if (u == 0x130 || u == 0x131) /* dotted / dotless I: no simple pair */
+        return c;
     if ((u >= 0x100 && u <= 0x137) || (u >= 0x14A && u <= 0x177))
         return (WCHAR)(u & 1 ? u - 1 : u);
     if ((u >= 0x139 && u <= 0x148) || (u >= 0x179 && u <= 0x17E))
@@ -56,6 +58,8 @@ WCHAR kf__downcase(WCHAR c)
         return (WCHAR)(u + 0x20);
     if (u == 0x178)
         return 0xFF;
+    if (u == 0x130 || u == 0x131)
+        return c;
     if ((u >= 0x100 && u <= 0x137) || (u >= 0x14A && u <= 0x177))
         return (WCHAR)(u & 1 ? u : u + 1);
     if ((u >= 0x139 && u <= 0x148) || (u >= 0x179 && u <= 0x17E))

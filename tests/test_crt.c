@@ -1,0 +1,269 @@
+/*
+ * test_crt.c - the kernel's wide C runtime (rules C-1 .. C-9 of model/SEMANTICS.md): lengths,
+ * copies, comparisons and searches over 2-byte WCHAR, the _s forms with their error codes and
+ * the kernel's invalid-parameter stop, the wide printf forms, case and classes, numbers.
+ *
+ * This file includes the host's <wchar.h> BEFORE the WDK header (test_rtl_string.c includes it
+ * after): every WDK name must still be kfault's. Expected strings are written out by hand, never
+ * produced by the host's wide functions.
+ */
+#include <wchar.h>
+#include <wctype.h>
+#include "kft.h"
+#include <ntddk.h>
+
+#include <string.h>
+
+/* A wide string equals an ASCII string, unit for unit. */
+static int weq(const WCHAR *w, const char *s)
+{
+    size_t i = 0;
+    for (; s[i]; i++)
+        if (w[i] != (WCHAR)(unsigned char)s[i])
+            return 0;
+    return w[i] == 0;
+}
+#define CHECK_W(w, s)                                                                                 \
+    (weq((w), (s)) ? kft_pass() : kft_fail(__FILE__, __LINE__, "wide string is not \"%s\"", (s)))
+
+/* ---- C-1: WCHAR is 2 bytes and the names are kfault's ------------------------------------------ */
+
+TEST(wchar_is_two_bytes_and_names_are_kfaults)
+{
+    CHECK_EQ(sizeof(WCHAR), 2);
+    CHECK_EQ(sizeof(L"abc"), 8);
+    /* The host's 4-byte wcslen would read L"abc" as two units and run past its end. */
+    CHECK_EQ(wcslen(L"abc"), 3);
+    CHECK_EQ(wcslen(L""), 0);
+    CHECK(wcslen == kf_wcslen);
+    CHECK(wcscpy_s == kf_wcscpy_s);
+    CHECK(towupper == kf_towupper);
+    CHECK(swprintf == kf_swprintf);
+    CHECK_EQ(wcsnlen(L"abcdef", 4), 4);
+    CHECK_EQ(wcsnlen(L"ab", 4), 2);
+}
+
+/* ---- C-2: copies, concatenation, comparison, search ------------------------------------------- */
+
+TEST(copy_cat_compare_search)
+{
+    WCHAR b[16];
+    WCHAR guard[4] = {0x7777, 0x7777, 0x7777, 0x7777};
+    CHECK(wcscpy(b, L"abc") == b);
+    CHECK_W(b, "abc");
+    CHECK(wcscat(b, L"de") == b);
+    CHECK_W(b, "abcde");
+    CHECK(wcsncat(b, L"xyz", 2) == b);
+    CHECK_W(b, "abcdexy");
+    /* wcsncpy pads with NULs up to count, and does not terminate when src is longer. */
+    memcpy(b, guard, sizeof guard);
+    wcsncpy(b, L"ab", 4);
+    CHECK(b[0] == 'a' && b[1] == 'b' && b[2] == 0 && b[3] == 0);
+    memcpy(b, guard, sizeof guard);
+    wcsncpy(b, L"abcdef", 3);
+    CHECK(b[2] == 'c' && b[3] == 0x7777);
+
+    CHECK_EQ(wcscmp(L"abc", L"abc"), 0);
+    CHECK(wcscmp(L"abc", L"abd") < 0);
+    CHECK(wcscmp(L"abd", L"abc") > 0);
+    CHECK(wcscmp(L"ab", L"abc") < 0);
+    /* Units compare unsigned: U+FFFF is above 'a'. */
+    CHECK(wcscmp(L"\xFFFF", L"a") > 0);
+    CHECK_EQ(wcsncmp(L"abcX", L"abcY", 3), 0);
+    CHECK(wcsncmp(L"abcX", L"abcY", 4) < 0);
+    CHECK_EQ(_wcsicmp(L"HeLLo", L"hello"), 0);
+    CHECK(_wcsicmp(L"a", L"B") < 0);
+    /* Lowercase forms are compared: '_' (0x5F) is below 'a' but above 'A'. */
+    CHECK(_wcsicmp(L"_", L"A") < 0);
+    CHECK_EQ(_wcsnicmp(L"ABCx", L"abcy", 3), 0);
+    CHECK(_wcsnicmp(L"ABCx", L"abcy", 4) < 0);
+    /* C locale: no case outside ASCII. */
+    CHECK(_wcsicmp(L"\x00E9", L"\x00C9") != 0);
+
+    const WCHAR *s = L"a/b/c";
+    CHECK(wcschr(s, '/') == s + 1);
+    CHECK(wcsrchr(s, '/') == s + 3);
+    CHECK(wcschr(s, 'z') == NULL);
+    CHECK(wcschr(s, 0) == s + 5);
+    CHECK(wcsrchr(s, 'z') == NULL);
+    CHECK(wcsstr(s, L"b/c") == s + 2);
+    CHECK(wcsstr(s, L"") == s);
+    CHECK(wcsstr(s, L"c/") == NULL);
+}
+
+/* ---- C-3, C-4: the _s forms ------------------------------------------------------------------- */
+
+static WCHAR sbuf[8];
+static void cpy_s_null_dest(void *a) { (void)a; wcscpy_s(NULL, 4, L"x"); }
+static void cpy_s_zero(void *a) { (void)a; wcscpy_s(sbuf, 0, L"x"); }
+static void cpy_s_null_src(void *a) { (void)a; wcscpy_s(sbuf, 8, NULL); }
+static void cpy_s_range(void *a) { (void)a; wcscpy_s(sbuf, 4, L"abcd"); }
+static void ncpy_s_range(void *a) { (void)a; wcsncpy_s(sbuf, 4, L"abcdef", 5); }
+static void cat_s_range(void *a) { (void)a; wcscat_s(sbuf, 5, L"cde"); }
+static void cat_s_unterminated(void *a) { (void)a; wcscat_s(sbuf, 2, L"x"); }
+static void ncat_s_range(void *a) { (void)a; wcsncat_s(sbuf, 5, L"cdef", 3); }
+
+static void check_invalid(void (*fn)(void *), int err, const char *routine)
+{
+    kf_stop st;
+    CHECK(kft_stops(fn, NULL, &st));
+    CHECK_EQ(st.code, DRIVER_VERIFIER_DETECTED_VIOLATION);
+    CHECK_EQ(st.param[0], 0x3203);
+    CHECK_EQ(st.param[1], (unsigned)err);
+    CHECK(st.routine && !strcmp(st.routine, routine));
+}
+
+TEST(wcscpy_s_codes)
+{
+    CHECK_EQ(wcscpy_s(sbuf, 8, L"abc"), 0);
+    CHECK_W(sbuf, "abc");
+    CHECK_EQ(wcscpy_s(sbuf, 4, L"xyz"), 0); /* exactly fits with its NUL */
+    CHECK_W(sbuf, "xyz");
+    check_invalid(cpy_s_null_dest, EINVAL, "wcscpy_s");
+    check_invalid(cpy_s_zero, EINVAL, "wcscpy_s");
+    sbuf[0] = 'q';
+    check_invalid(cpy_s_null_src, EINVAL, "wcscpy_s");
+    CHECK_EQ(sbuf[0], 0); /* the destination is emptied before the handler */
+    sbuf[0] = 'q';
+    check_invalid(cpy_s_range, ERANGE, "wcscpy_s");
+    CHECK_EQ(sbuf[0], 0);
+}
+
+TEST(wcsncpy_s_truncate_and_codes)
+{
+    CHECK_EQ(wcsncpy_s(sbuf, 8, L"abcdef", 3), 0);
+    CHECK_W(sbuf, "abc");
+    CHECK_EQ(wcsncpy_s(sbuf, 4, L"abcdef", _TRUNCATE), STRUNCATE);
+    CHECK_W(sbuf, "abc");
+    CHECK_EQ(wcsncpy_s(sbuf, 4, L"ab", _TRUNCATE), 0);
+    CHECK_W(sbuf, "ab");
+    CHECK_EQ(wcsncpy_s(NULL, 0, NULL, 0), 0);
+    CHECK_EQ(wcsncpy_s(sbuf, 8, NULL, 0), 0);
+    CHECK_EQ(sbuf[0], 0);
+    sbuf[0] = 'q';
+    check_invalid(ncpy_s_range, ERANGE, "wcsncpy_s");
+    CHECK_EQ(sbuf[0], 0);
+}
+
+TEST(wcscat_s_codes)
+{
+    wcscpy_s(sbuf, 8, L"ab");
+    CHECK_EQ(wcscat_s(sbuf, 8, L"cd"), 0);
+    CHECK_W(sbuf, "abcd");
+    wcscpy_s(sbuf, 8, L"ab");
+    check_invalid(cat_s_range, ERANGE, "wcscat_s");
+    CHECK_EQ(sbuf[0], 0);
+    wcscpy_s(sbuf, 8, L"abc");
+    check_invalid(cat_s_unterminated, EINVAL, "wcscat_s");
+    CHECK_EQ(sbuf[0], 0);
+    wcscpy_s(sbuf, 8, L"ab");
+    CHECK_EQ(wcsncat_s(sbuf, 8, L"cdef", 2), 0);
+    CHECK_W(sbuf, "abcd");
+    CHECK_EQ(wcsncat_s(sbuf, 6, L"xyz", _TRUNCATE), STRUNCATE);
+    CHECK_W(sbuf, "abcdx");
+    wcscpy_s(sbuf, 8, L"ab");
+    check_invalid(ncat_s_range, ERANGE, "wcsncat_s");
+}
+
+/* ---- C-5: the wide printf forms ---------------------------------------------------------------- */
+
+static void swprintf_s_range(void *a)
+{
+    (void)a;
+    swprintf_s(sbuf, 4, L"%d", 12345);
+}
+
+TEST(wide_printf_forms)
+{
+    WCHAR b[8];
+    /* In a wide format %s takes a wide string, %hs a narrow one, %S a narrow one. */
+    CHECK_EQ(swprintf_s(b, 8, L"%s-%hs", L"ab", "cd"), 5);
+    CHECK_W(b, "ab-cd");
+    CHECK_EQ(swprintf_s(b, 8, L"%S%c%C", "xy", L'z', 'w'), 4);
+    CHECK_W(b, "xyzw");
+    sbuf[0] = 'q';
+    check_invalid(swprintf_s_range, ERANGE, "swprintf_s");
+    CHECK_EQ(sbuf[0], 0);
+
+    /* _snwprintf: fits -> NUL; exactly count -> no NUL, count; more -> no NUL, -1. */
+    for (size_t i = 0; i < 8; i++)
+        b[i] = 0x7777;
+    CHECK_EQ(_snwprintf(b, 8, L"%d", 42), 2);
+    CHECK_W(b, "42");
+    for (size_t i = 0; i < 8; i++)
+        b[i] = 0x7777;
+    CHECK_EQ(_snwprintf(b, 3, L"abc"), 3);
+    CHECK(b[0] == 'a' && b[2] == 'c' && b[3] == 0x7777);
+    CHECK_EQ(_snwprintf(b, 3, L"abcd"), -1);
+    CHECK(b[2] == 'c' && b[3] == 0x7777);
+    CHECK_EQ(_snwprintf(NULL, 0, L"%d", 1234), 4);
+
+    /* swprintf (count form): truncated output is terminated and -1 returned. */
+    CHECK_EQ(swprintf(b, 8, L"%x", 255u), 2);
+    CHECK_W(b, "ff");
+    CHECK_EQ(swprintf(b, 3, L"abcd"), -1);
+    CHECK_W(b, "ab");
+}
+
+/* ---- C-6: case and classes --------------------------------------------------------------------- */
+
+TEST(case_and_classes)
+{
+    CHECK_EQ(towupper('a'), 'A');
+    CHECK_EQ(towupper('z'), 'Z');
+    CHECK_EQ(towupper('A'), 'A');
+    CHECK_EQ(towupper('{'), '{');
+    CHECK_EQ(towupper(0xE9), 0xE9); /* C locale: ASCII only */
+    CHECK_EQ(towlower('Q'), 'q');
+    CHECK_EQ(towlower('@'), '@');
+    CHECK(iswspace(' ') && iswspace('\t') && iswspace('\r') && !iswspace('x') && !iswspace(0xA0));
+    CHECK(iswdigit('0') && iswdigit('9') && !iswdigit('a') && !iswdigit(0x0660));
+    CHECK(iswalpha('a') && iswalpha('Z') && !iswalpha('1') && !iswalpha(0xE9));
+    CHECK(iswxdigit('f') && iswxdigit('F') && !iswxdigit('g'));
+    CHECK(iswalnum('7') && !iswalnum('-'));
+    CHECK(iswupper('A') && !iswupper('a') && iswlower('a') && !iswlower('A'));
+    WCHAR b[8];
+    wcscpy_s(b, 8, L"aBc\x00E9");
+    CHECK(_wcsupr(b) == b);
+    CHECK(b[0] == 'A' && b[1] == 'B' && b[2] == 'C' && b[3] == 0xE9);
+    _wcslwr(b);
+    CHECK(b[0] == 'a' && b[1] == 'b' && b[2] == 'c' && b[3] == 0xE9);
+}
+
+/* ---- C-7, C-8: numbers ------------------------------------------------------------------------- */
+
+static WCHAR nbuf[4];
+static void itow_range(void *a) { (void)a; _itow_s(12345, nbuf, 4, 10); }
+static void itow_radix(void *a) { (void)a; _itow_s(1, nbuf, 4, 1); }
+
+TEST(numbers)
+{
+    WCHAR *end;
+    const WCHAR *s = L"  -123xyz";
+    CHECK_EQ(wcstol(s, &end, 10), -123);
+    CHECK(end == s + 6);
+    CHECK_EQ(wcstol(L"0x1F", NULL, 0), 31);
+    CHECK_EQ(wcstol(L"017", NULL, 0), 15);
+    CHECK_EQ(wcstol(L"ff", NULL, 16), 255);
+    CHECK_EQ((unsigned)wcstol(L"2147483648", NULL, 10), 0x7FFFFFFFu);
+    CHECK_EQ((unsigned)wcstol(L"-2147483648", NULL, 10), 0x80000000u);
+    CHECK_EQ((unsigned)wcstol(L"-2147483649", NULL, 10), 0x80000000u);
+    CHECK_EQ(wcstoul(L"4294967295", NULL, 10), 0xFFFFFFFFu);
+    CHECK_EQ(wcstoul(L"4294967296", NULL, 10), 0xFFFFFFFFu); /* 32 bits: long is 32 bits here */
+    CHECK_EQ(wcstoul(L"-1", NULL, 10), 0xFFFFFFFFu);
+    s = L"xyz";
+    CHECK_EQ(wcstoul(s, &end, 10), 0);
+    CHECK(end == s);
+    WCHAR b[40];
+    CHECK_EQ(_itow_s(-42, b, 40, 10), 0);
+    CHECK_W(b, "-42");
+    CHECK_EQ(_itow_s(-1, b, 40, 16), 0);
+    CHECK_W(b, "ffffffff");
+    CHECK_EQ(_ultow_s(0xFFFFFFFFu, b, 40, 2), 0);
+    CHECK_EQ(wcslen(b), 32);
+    CHECK_EQ(_itow_s(123, nbuf, 4, 10), 0); /* three digits and the NUL fit */
+    CHECK_W(nbuf, "123");
+    check_invalid(itow_range, ERANGE, "_itow_s");
+    CHECK_EQ(nbuf[0], 0);
+    check_invalid(itow_radix, EINVAL, "_itow_s");
+}

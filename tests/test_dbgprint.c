@@ -1,0 +1,3 @@
+#include "kft.h"
+#include <ntddk.h>
+TEST(placeholder_dbgprint) { CHECK(1); }

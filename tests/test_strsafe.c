@@ -1,0 +1,3 @@
+#include "kft.h"
+#include <ntddk.h>
+TEST(placeholder_strsafe) { CHECK(1); }
