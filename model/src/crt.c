@@ -606,11 +606,17 @@ static const char null_text[] = "(null)";
 
 void kf__check_unicode_string(const char *routine, const UNICODE_STRING *s, const char *what)
 {
-    if (s->Length > s->MaximumLength || (s->Length & 1) || (!s->Buffer && s->Length))
-        kf_violation_stop(KF_VIOL_RTL_MALFORMED_STRING, routine, s->Length, s->MaximumLength, 0,
-                          "%s: %s has Length %u and MaximumLength %u%s (Length must be even and at most "
-                          "MaximumLength, and a NULL Buffer needs Length 0)",
-                          routine, what, s->Length, s->MaximumLength, s->Buffer ? "" : " with a NULL Buffer");
+    /* Length and MaximumLength first: when a driver passed a bare WCHAR buffer, its first two
+     * characters are all that may be read (Buffer lies beyond them). */
+    USHORT len = s->Length, max = s->MaximumLength;
+    if (len > max || (len & 1))
+        kf_violation_stop(KF_VIOL_RTL_MALFORMED_STRING, routine, len, max, 0,
+                          "%s: %s has Length %u and MaximumLength %u (Length must be even and at most "
+                          "MaximumLength; a pointer to characters where a UNICODE_STRING belongs looks like this)",
+                          routine, what, len, max);
+    if (!s->Buffer && len)
+        kf_violation_stop(KF_VIOL_RTL_MALFORMED_STRING, routine, len, max, 0,
+                          "%s: %s has Length %u and a NULL Buffer", routine, what, len);
 }
 
 static void check_ansi_string(const char *routine, const STRING *s)
