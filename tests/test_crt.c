@@ -1,7 +1,8 @@
 /*
  * test_crt.c - the kernel's wide C runtime (rules C-1 .. C-9 of model/SEMANTICS.md): lengths,
  * copies, comparisons and searches over 2-byte WCHAR, the _s forms with their error codes and
- * the kernel's invalid-parameter stop, the wide printf forms, case and classes, numbers.
+ * the kernel's invalid-parameter stop, the wide printf forms, case and classes, numbers; and
+ * the ntstrsafe toggles and limits a driver defines (U-25, U-29).
  *
  * This file includes the host's <wchar.h> BEFORE the WDK header (test_rtl_string.c includes it
  * after): every WDK name must still be kfault's. Expected strings are written out by hand, never
@@ -11,6 +12,11 @@
 #include <wctype.h>
 #include "kft.h"
 #include <ntddk.h>
+/* A driver's toggles and a lower limit (U-25, U-29). */
+#define NTSTRSAFE_NO_CB_FUNCTIONS
+#define NTSTRSAFE_UNICODE_STRING_MAX_CCH 16
+#define NTSTRSAFE_LIB
+#include <ntstrsafe.h>
 
 #include <string.h>
 
@@ -266,4 +272,23 @@ TEST(numbers)
     check_invalid(itow_range, ERANGE, "_itow_s");
     CHECK_EQ(nbuf[0], 0);
     check_invalid(itow_radix, EINVAL, "_itow_s");
+}
+
+/* ---- U-25, U-29: ntstrsafe toggles and a driver's lower limit ----------------------------------- */
+
+/* With NTSTRSAFE_NO_CB_FUNCTIONS the Cb group is not declared: this file may use a name of it. */
+static int RtlStringCbCopyW(int x) { return x + 1; }
+
+TEST(strsafe_toggles_and_driver_limits)
+{
+    CHECK_EQ(RtlStringCbCopyW(1), 2);
+    UNICODE_STRING u;
+    CHECK_EQ(RtlUnicodeStringInit(&u, L"0123456789abcde"), STATUS_SUCCESS); /* 15 characters */
+    CHECK_EQ(u.Length, 30);
+    CHECK_EQ(RtlUnicodeStringInit(&u, L"0123456789abcdef"), STATUS_INVALID_PARAMETER); /* 16 */
+    WCHAR b[17] = {0};
+    UNICODE_STRING big = {32, 34, b};
+    CHECK_EQ(RtlUnicodeStringValidate(&big), STATUS_INVALID_PARAMETER); /* MaximumLength above 16 x 2 */
+    WCHAR c[4];
+    CHECK_EQ(RtlStringCchCopyW(c, 4, L"ab"), STATUS_SUCCESS); /* the Cch group is still there */
 }

@@ -1,6 +1,6 @@
 /*
  * test_dbgprint.c - DbgPrint / DbgPrintEx / vDbgPrintEx / KdPrint(Ex) and the one formatter they
- * share with the wide CRT and ntstrsafe (rules D-1 .. D-5 and F-1 .. F-8 of model/SEMANTICS.md):
+ * share with the wide CRT and ntstrsafe (rules C-9 .. C-13 of model/SEMANTICS.md):
  * Microsoft's conversions and sizes, widths, precision and flags, the stops (floating point,
  * %n, unknown conversions, malformed counted strings, Unicode conversions above PASSIVE_LEVEL),
  * the 512-byte limit and the `dbgprint` option.
@@ -32,7 +32,7 @@ static const char *F(const char *fmt, ...)
     return NT_SUCCESS(s) ? fbuf : "<failed>";
 }
 
-/* ---- F-1: integers -------------------------------------------------------------------------- */
+/* ---- C-9: integers -------------------------------------------------------------------------- */
 
 TEST(format_integers)
 {
@@ -83,7 +83,7 @@ TEST(format_strings)
     CHECK_STR(F("%Z|%Z", &a, (ANSI_STRING *)NULL), "xy|(null)");
 }
 
-/* ---- F-4 .. F-6: the stops ---------------------------------------------------------------------- */
+/* ---- C-10, C-11: the stops ---------------------------------------------------------------------- */
 
 static const char *stop_fmt;
 static void format_it(void *arg) { F(stop_fmt, arg, arg); }
@@ -117,7 +117,7 @@ TEST(format_stops)
     check_format_stop("%Z", &aover, 0x3202, 0);
 }
 
-/* ---- D-1 .. D-5: DbgPrint itself ------------------------------------------------------------------ */
+/* ---- C-12, C-13: DbgPrint itself ------------------------------------------------------------------ */
 
 typedef void (*print_fn)(void);
 static size_t captured(print_fn fn, char *buf, size_t len)
@@ -213,7 +213,7 @@ TEST(dbgprint_checks_run_when_not_printed)
     CHECK_EQ(st.param[0], 0x3204);
 }
 
-/* ---- F-2, F-3: wide output, wide formats --------------------------------------------------------- */
+/* ---- C-5, C-10: wide output, wide formats --------------------------------------------------------- */
 
 TEST(format_wide_output)
 {

@@ -1,5 +1,5 @@
 /*
- * test_rtl_string.c - the Rtl string family (rules U-1 .. U-20 of model/SEMANTICS.md):
+ * test_rtl_string.c - the Rtl string family (rules U-1 .. U-19 of model/SEMANTICS.md):
  * initialization and its limits, copy and append with their NUL side effects, comparison and
  * case, the buffers allocated for the caller (fault site rtl.string, RtlFreeUnicodeString's
  * rule INV-U-2), conversions, numbers, GUIDs, IRQL of the pageable routines, malformed strings.

@@ -1,7 +1,7 @@
 /*
- * test_strsafe.c - ntstrsafe.h (rules S-1 .. S-9 of model/SEMANTICS.md): the C-string copy, cat,
+ * test_strsafe.c - ntstrsafe.h (rules U-20 .. U-27 of model/SEMANTICS.md): the C-string copy, cat,
  * printf and length forms with their statuses and truncation, the Ex flags, the UNICODE_STRING
- * forms; and ntintsafe.h (S-10): every helper at the boundaries of its type, against a reference
+ * forms; and ntintsafe.h (U-28): every helper at the boundaries of its type, against a reference
  * computed in wider arithmetic.
  */
 #include "kft.h"
@@ -38,7 +38,7 @@ static void fill(WCHAR *b, size_t n)
         b[i] = 0x7777;
 }
 
-/* ---- S-1, S-2: copy ----------------------------------------------------------------------------- */
+/* ---- U-20, U-27: copy ----------------------------------------------------------------------------- */
 
 static void copy_null_dest(void *a) { (void)a; RtlStringCchCopyW(NULL, 4, L"x"); }
 static void copy_null_src(void *a) { WCHAR b[4]; (void)a; RtlStringCchCopyW(b, 4, NULL); }
@@ -84,7 +84,7 @@ TEST(copy_forms)
     CHECK_EQ(st.param[0], 0x3207);
 }
 
-/* ---- S-3: cat ----------------------------------------------------------------------------------- */
+/* ---- U-21: cat ----------------------------------------------------------------------------------- */
 
 TEST(cat_forms)
 {
@@ -112,7 +112,7 @@ TEST(cat_forms)
     CHECK(!strcmp(n, "abcd"));
 }
 
-/* ---- S-4: printf -------------------------------------------------------------------------------- */
+/* ---- U-22: printf -------------------------------------------------------------------------------- */
 
 TEST(printf_forms)
 {
@@ -136,7 +136,7 @@ TEST(printf_forms)
     CHECK(!strcmp(n, "<nm>"));
 }
 
-/* ---- S-5: length -------------------------------------------------------------------------------- */
+/* ---- U-23: length -------------------------------------------------------------------------------- */
 
 TEST(length_forms)
 {
@@ -156,7 +156,7 @@ TEST(length_forms)
     CHECK_EQ(RtlStringCbLengthA("ab", 3, NULL), STATUS_SUCCESS);
 }
 
-/* ---- S-6: the Ex forms -------------------------------------------------------------------------- */
+/* ---- U-24: the Ex forms -------------------------------------------------------------------------- */
 
 TEST(ex_flags)
 {
@@ -196,7 +196,7 @@ TEST(ex_flags)
     CHECK(b[0] == 0);
 }
 
-/* ---- S-7, S-8: UNICODE_STRING forms (UNCONFIRMED 12 decided: 32767 characters) ------------------ */
+/* ---- U-25, U-26: UNICODE_STRING forms (UNCONFIRMED 12 decided: 32767 characters) ------------------ */
 
 TEST(unicode_string_init_validate)
 {
@@ -277,7 +277,7 @@ TEST(unicode_string_copy_cat_printf)
     CHECK_EQ(b[4], 0x7777);
 }
 
-/* ---- S-10: ntintsafe at the boundaries ------------------------------------------------------------ */
+/* ---- U-28: ntintsafe at the boundaries ------------------------------------------------------------ */
 
 static const unsigned long long u_edges[] = {0, 1, 2, 3, 0x7F, 0x80, 0xFF, 0x100, 0x7FFF, 0x8000, 0xFFFE, 0xFFFF,
                                              0x10000, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFE, 0xFFFFFFFF,

@@ -4,7 +4,7 @@
  *
  * Each returns STATUS_SUCCESS with the exact result, or STATUS_INTEGER_OVERFLOW with *Result set
  * to the type's *_ERROR value (all bits set for unsigned types, -1 for signed), as the WDK's
- * inline bodies do (rule S-10 of model/SEMANTICS.md). Declares only WDK names.
+ * inline bodies do (rule U-28 of model/SEMANTICS.md). Declares only WDK names.
  */
 #ifndef KFAULT_NTINTSAFE_H
 #define KFAULT_NTINTSAFE_H

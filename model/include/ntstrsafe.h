@@ -7,7 +7,7 @@
  * Each routine is a small inline function, as in the WDK, that passes the limits in force in the
  * driver (NTSTRSAFE_MAX_CCH and NTSTRSAFE_UNICODE_STRING_MAX_CCH, which a driver may lower
  * before including this header) to kfault's implementation in model/src/strsafe.c.
- * Rules S-1 .. S-n of model/SEMANTICS.md.
+ * Rules U-20 .. U-29 of model/SEMANTICS.md.
  */
 #ifndef KFAULT_NTSTRSAFE_H
 #define KFAULT_NTSTRSAFE_H

@@ -3,7 +3,7 @@
  * mapped to the WDK names by macros), the model's case table shared with the Rtl routines, and
  * the one formatter behind DbgPrint, swprintf_s / _snwprintf and RtlStringCbPrintf.
  *
- * Rules C-1 .. C-9 and F-1 .. F-8 of model/SEMANTICS.md.
+ * Rules C-1 .. C-11 and U-9 of model/SEMANTICS.md.
  * WCHAR is 2 bytes: every wide string is walked here by hand. Must never call the host C
  * library's wide functions (they assume 4-byte wchar_t), never produce a value that depends on
  * an address or the clock, and never return from an invalid-parameter case (a stop).
@@ -495,7 +495,7 @@ errno_t kf__ultow_s(unsigned int value, wchar_t *buf, size_t size, int radix)
     return to_wide_s("_ultow_s", value, 0, buf, size, radix);
 }
 
-/* ---- The formatter (F-1 .. F-8) ---------------------------------------------------------------- */
+/* ---- The formatter (C-9 .. C-11) ---------------------------------------------------------------- */
 
 typedef struct sink {
     unsigned flags;

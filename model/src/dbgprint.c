@@ -3,7 +3,7 @@
  * the driver's debug output, formatted by the model's one formatter (crt.c) with Microsoft's
  * conversions, at most 512 bytes per call, written to stderr only with the `dbgprint` option.
  *
- * Rules D-1 .. D-5 of model/SEMANTICS.md. The format and its arguments are checked on every
+ * Rules C-12 and C-13 of model/SEMANTICS.md. The format and its arguments are checked on every
  * call, printed or not (a bad %wZ argument is found even when nothing is printed). Must never
  * pass a driver's format string to the host's printf.
  */

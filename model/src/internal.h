@@ -89,7 +89,7 @@ WCHAR kf__upcase(WCHAR c);
 WCHAR kf__downcase(WCHAR c);
 /* One UTF-16 code unit as an ANSI byte: U+0000..U+00FF as is (Latin-1), anything else '?'. */
 char kf__wide_to_ansi(WCHAR c);
-/* The one formatter of DbgPrint, the wide CRT and ntstrsafe (rules F-*). fmt is a char or a WCHAR
+/* The one formatter of DbgPrint, the wide CRT and ntstrsafe (rules C-9 .. C-13). fmt is a char or a WCHAR
  * string (KF_FMT_WIDE_FMT: %s and %c then take wide arguments, as the Microsoft CRT's wide
  * printf); out receives char or WCHAR units (KF_FMT_WIDE_OUT), at most cap of them and no
  * terminating NUL. Returns the number of units of the whole result. KF_FMT_DBGPRINT applies

@@ -4,7 +4,7 @@
  * allocate for the caller (site rtl.string, freed only by RtlFreeUnicodeString /
  * RtlFreeAnsiString).
  *
- * Rules U-1 .. U-20 of model/SEMANTICS.md. WCHAR arrays are walked by hand. Must never read a
+ * Rules U-1 .. U-19 of model/SEMANTICS.md. WCHAR arrays are walked by hand. Must never read a
  * string past its Length (counted strings need no NUL), never write past MaximumLength, never
  * free what it did not allocate, and never let an address decide anything a driver sees.
  */

@@ -3,7 +3,7 @@
  * printf and length over NUL-terminated strings (char or WCHAR), and the RtlUnicodeString* forms
  * over UNICODE_STRING. The header's inline routines pass the driver's limits in.
  *
- * Rules S-1 .. S-9 of model/SEMANTICS.md. Statuses are the documented ones: STATUS_SUCCESS,
+ * Rules U-20 .. U-27 of model/SEMANTICS.md. Statuses are the documented ones: STATUS_SUCCESS,
  * STATUS_BUFFER_OVERFLOW (truncated: C strings still NUL-terminated, UNICODE_STRING forms filled
  * to MaximumLength without a NUL) and STATUS_INVALID_PARAMETER. Must never write outside
  * cch_dest units (or MaximumLength bytes) and never call the host's wide functions.

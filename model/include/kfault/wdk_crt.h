@@ -9,7 +9,7 @@
  * that a driver including them after this header gets nothing new (their include guards), and
  * one including them before still has every name mapped by the macros below.
  *
- * Rules C-1 .. C-n of model/SEMANTICS.md; implementation in model/src/crt.c.
+ * Rules C-1 .. C-13 of model/SEMANTICS.md; implementation in model/src/crt.c.
  * Narrow functions (strlen, strcpy, memcpy, ...) are the host C library's: they agree with
  * the kernel's.
  */
@@ -62,7 +62,7 @@ errno_t kf_wcsncpy_s(wchar_t *dst, rsize_t size, const wchar_t *src, rsize_t cou
 errno_t kf_wcscat_s(wchar_t *dst, rsize_t size, const wchar_t *src);
 errno_t kf_wcsncat_s(wchar_t *dst, rsize_t size, const wchar_t *src, rsize_t count);
 
-/* Formatting (one formatter with DbgPrint and ntstrsafe: SEMANTICS.md F-*). */
+/* Formatting (one formatter with DbgPrint and ntstrsafe: SEMANTICS.md C-9). */
 int kf_swprintf_s(wchar_t *buf, size_t size, const wchar_t *fmt, ...);
 int kf__snwprintf(wchar_t *buf, size_t count, const wchar_t *fmt, ...);
 int kf__vsnwprintf(wchar_t *buf, size_t count, const wchar_t *fmt, va_list ap);

@@ -3,7 +3,7 @@
  * with the WDK's names and types. Included by wdm.h; drivers never include it directly.
  *
  * Declares only WDK names; behaviour lives in model/src/rtl_string.c and model/src/dbgprint.c,
- * rules U-* and D-* of model/SEMANTICS.md. DbgPrint has no printf format attribute, as in the
+ * rules U-1 .. U-19 and C-12, C-13 of model/SEMANTICS.md. DbgPrint has no printf format attribute, as in the
  * WDK: its conversions (%wZ, %ws, %I64x, ...) are Microsoft's, checked by the model at run time.
  */
 #ifndef KFAULT_WDK_RTL_H
