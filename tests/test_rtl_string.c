@@ -235,6 +235,8 @@ TEST(malformed_strings_stop)
     bad.Buffer = NULL;
     bad.Length = 2;
     check_violation(equal_bad, NULL, 0x3202, "RtlEqualUnicodeString");
+    bad.Length = 0; /* well formed to read, but no room to write into */
+    check_violation(append_to_bad, NULL, 0x3202, "RtlAppendUnicodeToString");
     bad.Length = 0;
     bad.MaximumLength = 0;
     kf_stop st;
@@ -263,6 +265,8 @@ TEST(compare)
     CHECK(RtlSuffixUnicodeString(&e, &a, TRUE));
     CHECK(!RtlSuffixUnicodeString(&e, &a, FALSE));
     CHECK(!RtlSuffixUnicodeString(&a, &e, TRUE));
+    CHECK(RtlSuffixUnicodeString(&z, &z, FALSE));
+    CHECK(RtlSuffixUnicodeString(&z, &a, FALSE));
     CHECK_EQ(RtlCompareUnicodeStrings(L"abc", 3, L"ABD", 3, TRUE) < 0, 1);
     CHECK_EQ(RtlCompareUnicodeStrings(L"abc", 2, L"abX", 2, FALSE), 0);
     /* Case-insensitive beyond ASCII with the model's table (C locale CRT would differ). */

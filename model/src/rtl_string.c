@@ -229,6 +229,7 @@ VOID RtlCopyString(PSTRING DestinationString, const STRING *SourceString)
 static NTSTATUS append(const char *routine, PUNICODE_STRING d, const WCHAR *src, size_t bytes)
 {
     kf__check_unicode_string(routine, d, "Destination");
+    check_dest(routine, d->Buffer, d->MaximumLength, "Destination");
     if (!bytes)
         return STATUS_SUCCESS;
     if ((size_t)d->Length + bytes > d->MaximumLength)
@@ -360,6 +361,8 @@ BOOLEAN RtlSuffixUnicodeString(PCUNICODE_STRING String1, PCUNICODE_STRING String
     check_u("RtlSuffixUnicodeString", String2, "String2");
     if (String1->Length > String2->Length)
         return FALSE;
+    if (String1->Length == 0)
+        return TRUE;
     size_t skip = (size_t)(String2->Length - String1->Length) / 2u;
     return compare_units(String1->Buffer, String1->Length / 2u, String2->Buffer + skip, String1->Length / 2u,
                          CaseInSensitive) == 0;
