@@ -1,7 +1,7 @@
 /*
  * kernel.c - the simulated thread and the small kernel routines around stack expansion:
  * IRQL, remaining stack and stack limits, system threads and PsTerminateSystemThread,
- * pool, assertions, and the reset between runs.
+ * pool, debug output, assertions, and the reset between runs.
  *
  * Everything is a function of the calls made and the options: no clock, no addresses in
  * any value a driver or a report sees (thread "addresses" and stack limits are modeled).
@@ -310,7 +310,7 @@ void kf__pool_release_all(void)
     pool_count = 0;
 }
 
-/* ---- Assertions (debug output: dbgprint.c) -------------------------------------------- */
+/* ---- Debug output and assertions ----------------------------------------------------- */
 
 VOID RtlAssert(PVOID FailedAssertion, PVOID FileName, ULONG LineNumber, PSTR Message)
 {
