@@ -409,7 +409,7 @@ static void free_pool_string(void *a)
 {
     UNICODE_STRING u;
     (void)a;
-    u.Buffer = ExAllocatePoolWithTag(PagedPool, 8, 'tseT');
+    u.Buffer = ExAllocatePoolWithTag(PagedPool, 8, 0x74736554);
     u.Length = 0;
     u.MaximumLength = 8;
     RtlFreeUnicodeString(&u);
