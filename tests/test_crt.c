@@ -292,3 +292,43 @@ TEST(strsafe_toggles_and_driver_limits)
     WCHAR c[4];
     CHECK_EQ(RtlStringCchCopyW(c, 4, L"ab"), STATUS_SUCCESS); /* the Cch group is still there */
 }
+
+/* ---- C-3, C-5, C-7: the remaining invalid-parameter cases ---------------------------------------- */
+
+static void ncpy_s_null_dest(void *a) { (void)a; wcsncpy_s(NULL, 4, L"x", 1); }
+static void ncpy_s_null_src(void *a) { (void)a; wcsncpy_s(sbuf, 8, NULL, 1); }
+static void cat_s_null_dest(void *a) { (void)a; wcscat_s(NULL, 0, L"x"); }
+static void cat_s_null_src(void *a) { (void)a; wcscat_s(sbuf, 8, NULL); }
+static void swprintf_s_null_buf(void *a) { (void)a; swprintf_s(NULL, 4, L"x"); }
+static void swprintf_s_null_fmt(void *a) { (void)a; swprintf_s(sbuf, 8, NULL); }
+static void vsnwprintf_null_fmt(void *a) { (void)a; _snwprintf(sbuf, 8, NULL); }
+static void swprintf_null_buf(void *a) { (void)a; swprintf(NULL, 8, L"x"); }
+static void itow_null_buf(void *a) { (void)a; _ultow_s(1, NULL, 4, 10); }
+
+TEST(invalid_parameter_paths)
+{
+    check_invalid(ncpy_s_null_dest, EINVAL, "wcsncpy_s");
+    check_invalid(ncpy_s_null_src, EINVAL, "wcsncpy_s");
+    check_invalid(cat_s_null_dest, EINVAL, "wcscat_s");
+    wcscpy_s(sbuf, 8, L"ab");
+    check_invalid(cat_s_null_src, EINVAL, "wcscat_s");
+    CHECK_EQ(sbuf[0], 0);
+    CHECK_EQ(wcsncat_s(NULL, 0, NULL, 0), 0);
+    wcscpy_s(sbuf, 8, L"ab");
+    CHECK_EQ(wcsncat_s(sbuf, 8, NULL, 0), 0);
+    CHECK_W(sbuf, "ab");
+    check_invalid(swprintf_s_null_buf, EINVAL, "swprintf_s");
+    check_invalid(swprintf_s_null_fmt, EINVAL, "swprintf_s");
+    check_invalid(vsnwprintf_null_fmt, EINVAL, "_vsnwprintf");
+    check_invalid(swprintf_null_buf, EINVAL, "swprintf");
+    check_invalid(itow_null_buf, EINVAL, "_ultow_s");
+    WCHAR *end = NULL;
+    const WCHAR *s = L"12";
+    CHECK_EQ(wcstoul(s, &end, 1), 0); /* base 1 is no base */
+    CHECK(end == s);
+    CHECK_EQ(wcstoul(s, &end, 37), 0);
+    WCHAR b[8];
+    CHECK_EQ(_snwprintf(b, 8, L"%Lx", 0x123456789ull), -1); /* L: 64 bits, nine digits */
+    CHECK_EQ(_snwprintf(b, 8, L"%Lx", 0x1234567ull), 7);
+    CHECK_W(b, "1234567");
+}

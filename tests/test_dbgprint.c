@@ -227,3 +227,17 @@ TEST(format_wide_output)
     CHECK_EQ(_snwprintf(b, 32, L"%S%C", "\xE9", (int)'\xFF'), 2);
     CHECK(b[0] == 0xE9 && b[1] == 0xFF);
 }
+
+static void dbg_null_format(void *a)
+{
+    (void)a;
+    DbgPrintEx(DPFLTR_IHVDRIVER_ID, DPFLTR_ERROR_LEVEL, NULL);
+}
+
+TEST(dbgprint_null_format_stops)
+{
+    kf_stop st;
+    CHECK(kft_stops(dbg_null_format, NULL, &st));
+    CHECK_EQ(st.param[0], 0x3207);
+    CHECK(!strcmp(st.routine, "DbgPrint"));
+}

@@ -359,6 +359,11 @@ TEST(case_table)
         CHECK_EQ(RtlUpcaseUnicodeChar(pairs[i][0]), pairs[i][1]);
         CHECK_EQ(RtlDowncaseUnicodeChar(pairs[i][1]), pairs[i][0]);
     }
+    CHECK_EQ(RtlUpcaseUnicodeChar(0x3AD), 0x388); /* accented Greek */
+    CHECK_EQ(RtlDowncaseUnicodeChar(0x38A), 0x3AF);
+    CHECK_EQ(RtlUpcaseUnicodeChar(0x3CC), 0x38C);
+    CHECK_EQ(RtlDowncaseUnicodeChar(0x38C), 0x3CC);
+    CHECK_EQ(RtlDowncaseUnicodeChar(0x130), 0x130);
     CHECK_EQ(RtlUpcaseUnicodeChar(0x3C2), 0x3A3); /* final sigma */
     CHECK_EQ(RtlDowncaseUnicodeChar(0x3A3), 0x3C3);
     /* Out of the table's scope: unchanged. */
@@ -605,4 +610,48 @@ TEST(duplicate_and_create)
     CHECK(d.Length == 4 && d.MaximumLength == 6 && d.Buffer[2] == 0);
     CHECK_US(&d, "xy");
     RtlFreeUnicodeString(&d);
+}
+
+/* ---- U-2, U-3, U-11: remaining limits and NULL arguments ------------------------------------------ */
+
+static void compare_null_with_length(void *a)
+{
+    (void)a;
+    RtlCompareUnicodeStrings(NULL, 2, L"ab", 2, FALSE);
+}
+static void equal_bad_ansi(void *a)
+{
+    STRING x = {4, 2, (PCHAR) "abcd"}, y = {0, 0, NULL};
+    (void)a;
+    RtlEqualString(&x, &y, FALSE);
+}
+
+TEST(limits_and_null_arguments)
+{
+    check_violation(compare_null_with_length, NULL, 0x3207, "RtlCompareUnicodeStrings");
+    CHECK_EQ(RtlCompareUnicodeStrings(NULL, 0, NULL, 0, TRUE), 0);
+    check_violation(equal_bad_ansi, NULL, 0x3202, "RtlEqualString");
+    /* An ANSI string whose Unicode form would pass 0xFFFF bytes. */
+    STRING big = {0x8000, 0x8000, NULL};
+    big.Buffer = calloc(0x8000, 1);
+    UNICODE_STRING u;
+    CHECK_EQ(RtlAnsiStringToUnicodeString(&u, &big, TRUE), STATUS_INVALID_PARAMETER_2);
+    free(big.Buffer);
+    char nb[4] = "xyz";
+    STRING d = {3, 4, nb};
+    RtlCopyString(&d, NULL);
+    CHECK_EQ(d.Length, 0);
+    size_t n = 0x10000;
+    char *longa = malloc(n + 1);
+    memset(longa, 'a', n);
+    longa[n] = 0;
+    RtlInitAnsiString(&d, longa);
+    CHECK(d.Length == 0xFFFE && d.MaximumLength == 0xFFFF);
+    free(longa);
+    WCHAR *longw = malloc(40000 * sizeof(WCHAR));
+    for (size_t i = 0; i < 39999; i++)
+        longw[i] = 'w';
+    longw[39999] = 0;
+    CHECK(!RtlCreateUnicodeString(&u, longw)); /* more than 65534 bytes */
+    free(longw);
 }

@@ -406,3 +406,34 @@ TEST(intsafe_conversions)
     CHECK_EQ(RtlULongPtrToULong(0x100000000ull, &ul), STATUS_INTEGER_OVERFLOW);
     CHECK_EQ(RtlULongPtrToUShort(0xFFFF, &us), STATUS_SUCCESS);
 }
+
+/* ---- U-24, U-27: NULL arguments ------------------------------------------------------------------- */
+
+static WCHAR nb[4];
+static UNICODE_STRING nus = {0, 8, nb};
+static void cat_null_src(void *a) { (void)a; RtlStringCchCatW(nb, 4, NULL); }
+static void printf_null_fmt(void *a) { (void)a; RtlStringCchPrintfW(nb, 4, NULL); }
+static void init_null_dest(void *a) { (void)a; RtlUnicodeStringInit(NULL, L"x"); }
+static void us_cat_null(void *a) { (void)a; RtlUnicodeStringCatString(&nus, NULL); }
+static void us_printf_null(void *a) { (void)a; RtlUnicodeStringPrintf(&nus, NULL); }
+
+TEST(null_arguments_stop)
+{
+    kf_stop st;
+    void (*fns[])(void *) = {cat_null_src, printf_null_fmt, init_null_dest, us_cat_null, us_printf_null};
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+        CHECK(kft_stops(fns[i], NULL, &st));
+        CHECK_EQ(st.param[0], 0x3207);
+    }
+    WCHAR b[4];
+    CHECK_EQ(RtlStringCchCatExW(b, 0, L"x", NULL, NULL, STRSAFE_IGNORE_NULLS), STATUS_INVALID_PARAMETER);
+    b[0] = 0;
+    CHECK_EQ(RtlStringCchCatExW(b, 4, NULL, NULL, NULL, STRSAFE_IGNORE_NULLS), STATUS_SUCCESS);
+    CHECK_EQ(RtlStringCchPrintfExW(b, 0, NULL, NULL, STRSAFE_IGNORE_NULLS, L"x"), STATUS_BUFFER_OVERFLOW);
+    CHECK_EQ(RtlStringCchPrintfExW(NULL, 0, NULL, NULL, STRSAFE_IGNORE_NULLS, L"x"), STATUS_INVALID_PARAMETER);
+    CHECK_EQ(RtlStringCchPrintfExW(NULL, 0, NULL, NULL, STRSAFE_IGNORE_NULLS, L""), STATUS_SUCCESS);
+    CHECK_EQ(RtlStringCchCatNW(b, 4, L"x", (size_t)NTSTRSAFE_MAX_CCH), STATUS_INVALID_PARAMETER);
+    CHECK_EQ(RtlStringCchPrintfW(b, (size_t)NTSTRSAFE_MAX_CCH + 1, L"x"), STATUS_INVALID_PARAMETER);
+    UNICODE_STRING bad = {2, 1, b};
+    CHECK_EQ(RtlUnicodeStringPrintf(&bad, L"x"), STATUS_INVALID_PARAMETER);
+}
