@@ -41,6 +41,10 @@ TEST(format_integers)
     CHECK_STR(F("[%5d][%-5d][%05d][%+d][% d]", 42, 42, 42, 42, 42), "[   42][42   ][00042][+42][ 42]");
     CHECK_STR(F("[%.3d][%.0d][%08.3d][%-+6d]", 42, 0, 42, 7), "[042][][     042][+7    ]");
     CHECK_STR(F("%05d", -42), "-0042");
+    /* Huge widths and precisions are counted, not written past the buffer. */
+    CHECK_EQ(_snwprintf(NULL, 0, L"%.5000d|%*d", 1, 100000000, 2), 5000 + 1 + 100000000);
+    CHECK_EQ(RtlStringCbPrintfA(fbuf, 8, "%100d", 1), STATUS_BUFFER_OVERFLOW);
+    CHECK_STR(fbuf, "       ");
     CHECK_STR(F("%x %X %#x %#X %#x", 255u, 255u, 255u, 255u, 0u), "ff FF 0xff 0XFF 0");
     CHECK_STR(F("%o %#o %#o", 8u, 8u, 0u), "10 010 0");
     CHECK_STR(F("%#010x", 255u), "0x000000ff");

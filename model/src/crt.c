@@ -567,8 +567,6 @@ static void emit_number(sink *s, const spec *sp, unsigned long long mag, int neg
     size_t prec = sp->prec > 0 ? (size_t)sp->prec : 0;
     if (ptr)
         prec = sizeof(void *) * 2;
-    if (prec > 4096)
-        prec = 4096;
     size_t zeros = prec > nd ? prec - nd : 0;
     if (base == 8 && (sp->flags & F_HASH) && zeros == 0 && (nd == 0 || digits[nd - 1] != '0'))
         zeros = 1;
