@@ -437,3 +437,38 @@ TEST(null_arguments_stop)
     UNICODE_STRING bad = {2, 1, b};
     CHECK_EQ(RtlUnicodeStringPrintf(&bad, L"x"), STATUS_INVALID_PARAMETER);
 }
+
+/* ---- U-20 .. U-24: the narrow Ex forms and the Cb printf Ex form ------------------------------------ */
+
+static NTSTATUS vprintf_a(char *d, size_t cch, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    NTSTATUS s = RtlStringCchVPrintfA(d, cch, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+TEST(narrow_ex_forms)
+{
+    char b[6], *end = NULL;
+    size_t rem = 0;
+    CHECK_EQ(RtlStringCchCopyExA(b, 6, "abc", &end, &rem, 0), STATUS_SUCCESS);
+    CHECK(end == b + 3 && rem == 3 && !strcmp(b, "abc"));
+    CHECK_EQ(RtlStringCchCatExA(b, 6, "defg", &end, &rem, STRSAFE_NO_TRUNCATION), STATUS_BUFFER_OVERFLOW);
+    CHECK(!strcmp(b, "abc") && end == b + 3);
+    CHECK_EQ(RtlStringCchCatNA(b, 6, "xyz", 1), STATUS_SUCCESS);
+    CHECK(!strcmp(b, "abcx"));
+    CHECK_EQ(RtlStringCbCatNA(b, 6, "yz", 2), STATUS_BUFFER_OVERFLOW);
+    CHECK(!strcmp(b, "abcxy"));
+    CHECK_EQ(RtlStringCchPrintfExA(b, 6, &end, &rem, STRSAFE_FILL_BYTE('-'), "%d", 7), STATUS_SUCCESS);
+    CHECK(!memcmp(b, "7\0----", 6) && end == b + 1 && rem == 5);
+    CHECK_EQ(vprintf_a(b, 4, "%s", "hello"), STATUS_BUFFER_OVERFLOW);
+    CHECK(!strcmp(b, "hel"));
+    WCHAR w[4], *wend = NULL;
+    CHECK_EQ(RtlStringCbPrintfExW(w, sizeof w, &wend, &rem, 0, L"%u", 12u), STATUS_SUCCESS);
+    CHECK(wend == w + 2 && rem == 4 && w[0] == '1' && w[2] == 0);
+    CHECK_EQ(RtlStringCbPrintfExW(w, sizeof w, &wend, &rem, STRSAFE_NULL_ON_FAILURE, L"%u", 12345u),
+             STATUS_BUFFER_OVERFLOW);
+    CHECK(w[0] == 0 && wend == w && rem == 8);
+}

@@ -152,6 +152,41 @@ static inline NTSTATUS RtlStringCchPrintfExW(NTSTRSAFE_PWSTR pszDest, size_t cch
     va_end(ap);
     return s;
 }
+FORCEINLINE NTSTATUS RtlStringCchCopyExA(NTSTRSAFE_PSTR pszDest, size_t cchDest, NTSTRSAFE_PCSTR pszSrc,
+                                         NTSTRSAFE_PSTR *ppszDestEnd, size_t *pcchRemaining, STRSAFE_DWORD dwFlags)
+{
+    return kf__ss_copy("RtlStringCchCopyExA", 0, pszDest, cchDest, pszSrc, NTSTRSAFE_MAX_LENGTH,
+                       KF__SS_END(ppszDestEnd), pcchRemaining, dwFlags, NTSTRSAFE_MAX_CCH, 1);
+}
+FORCEINLINE NTSTATUS RtlStringCchCatExA(NTSTRSAFE_PSTR pszDest, size_t cchDest, NTSTRSAFE_PCSTR pszSrc,
+                                        NTSTRSAFE_PSTR *ppszDestEnd, size_t *pcchRemaining, STRSAFE_DWORD dwFlags)
+{
+    return kf__ss_cat("RtlStringCchCatExA", 0, pszDest, cchDest, pszSrc, NTSTRSAFE_MAX_LENGTH,
+                      KF__SS_END(ppszDestEnd), pcchRemaining, dwFlags, NTSTRSAFE_MAX_CCH, 1);
+}
+FORCEINLINE NTSTATUS RtlStringCchCatNA(NTSTRSAFE_PSTR pszDest, size_t cchDest, NTSTRSAFE_PCSTR pszSrc,
+                                       size_t cchToAppend)
+{
+    return kf__ss_cat("RtlStringCchCatNA", 0, pszDest, cchDest, pszSrc, cchToAppend, NULL, NULL, 0,
+                      NTSTRSAFE_MAX_CCH, 0);
+}
+FORCEINLINE NTSTATUS RtlStringCchVPrintfA(NTSTRSAFE_PSTR pszDest, size_t cchDest, NTSTRSAFE_PCSTR pszFormat,
+                                          va_list argList)
+{
+    return kf__ss_vprintf("RtlStringCchVPrintfA", 0, pszDest, cchDest, NULL, NULL, 0, NTSTRSAFE_MAX_CCH, 0,
+                          pszFormat, argList);
+}
+static inline NTSTATUS RtlStringCchPrintfExA(NTSTRSAFE_PSTR pszDest, size_t cchDest, NTSTRSAFE_PSTR *ppszDestEnd,
+                                             size_t *pcchRemaining, STRSAFE_DWORD dwFlags,
+                                             NTSTRSAFE_PCSTR pszFormat, ...)
+{
+    va_list ap;
+    va_start(ap, pszFormat);
+    NTSTATUS s = kf__ss_vprintf("RtlStringCchPrintfExA", 0, pszDest, cchDest, KF__SS_END(ppszDestEnd),
+                                pcchRemaining, dwFlags, NTSTRSAFE_MAX_CCH, 1, pszFormat, ap);
+    va_end(ap);
+    return s;
+}
 FORCEINLINE NTSTATUS RtlStringCchLengthW(NTSTRSAFE_PCWSTR psz, size_t cchMax, size_t *pcchLength)
 {
     return kf__ss_length("RtlStringCchLengthW", 1, psz, cchMax, pcchLength, NTSTRSAFE_MAX_CCH);
@@ -218,6 +253,26 @@ FORCEINLINE NTSTATUS RtlStringCbCatExW(NTSTRSAFE_PWSTR pszDest, size_t cbDest, N
     size_t cch = 0;
     NTSTATUS s = kf__ss_cat("RtlStringCbCatExW", 1, pszDest, cbDest / sizeof(wchar_t), pszSrc,
                             NTSTRSAFE_MAX_LENGTH, KF__SS_END(ppszDestEnd), &cch, dwFlags, NTSTRSAFE_MAX_CCH, 1);
+    if (pcbRemaining && s != STATUS_INVALID_PARAMETER)
+        *pcbRemaining = cch * sizeof(wchar_t) + cbDest % sizeof(wchar_t);
+    return s;
+}
+FORCEINLINE NTSTATUS RtlStringCbCatNA(NTSTRSAFE_PSTR pszDest, size_t cbDest, NTSTRSAFE_PCSTR pszSrc,
+                                      size_t cbToAppend)
+{
+    return kf__ss_cat("RtlStringCbCatNA", 0, pszDest, cbDest, pszSrc, cbToAppend, NULL, NULL, 0,
+                      NTSTRSAFE_MAX_CCH, 0);
+}
+static inline NTSTATUS RtlStringCbPrintfExW(NTSTRSAFE_PWSTR pszDest, size_t cbDest, NTSTRSAFE_PWSTR *ppszDestEnd,
+                                            size_t *pcbRemaining, STRSAFE_DWORD dwFlags,
+                                            NTSTRSAFE_PCWSTR pszFormat, ...)
+{
+    size_t cch = 0;
+    va_list ap;
+    va_start(ap, pszFormat);
+    NTSTATUS s = kf__ss_vprintf("RtlStringCbPrintfExW", 1, pszDest, cbDest / sizeof(wchar_t),
+                                KF__SS_END(ppszDestEnd), &cch, dwFlags, NTSTRSAFE_MAX_CCH, 1, pszFormat, ap);
+    va_end(ap);
     if (pcbRemaining && s != STATUS_INVALID_PARAMETER)
         *pcbRemaining = cch * sizeof(wchar_t) + cbDest % sizeof(wchar_t);
     return s;
