@@ -332,3 +332,51 @@ TEST(invalid_parameter_paths)
     CHECK_EQ(_snwprintf(b, 8, L"%Lx", 0x1234567ull), 7);
     CHECK_W(b, "1234567");
 }
+
+/* ---- C-14: Microsoft's narrow additions ---------------------------------------------------------- */
+
+static char nsb[6];
+static void strcpy_s_range(void *a) { (void)a; strcpy_s(nsb, 3, "abc"); }
+static void strcat_s_range(void *a) { (void)a; strcat_s(nsb, 4, "cd"); }
+static void sprintf_s_range(void *a) { (void)a; sprintf_s(nsb, 3, "%d", 100); }
+static void strncpy_s_null(void *a) { (void)a; strncpy_s(NULL, 3, "a", 1); }
+
+TEST(narrow_additions)
+{
+    CHECK_EQ(_stricmp("HeLLo", "hello"), 0);
+    CHECK(_stricmp("a", "B") < 0);
+    CHECK(_stricmp("_", "A") < 0);
+    CHECK_EQ(_strnicmp("ABCx", "abcy", 3), 0);
+    CHECK(_strnicmp("ABCx", "abcy", 4) < 0);
+    char s[8] = "aB\xE9z";
+    CHECK(_strupr(s) == s && !strcmp(s, "AB\xE9Z"));
+    CHECK(_strlwr(s) == s && !strcmp(s, "ab\xE9z"));
+    CHECK_EQ(strcpy_s(nsb, 6, "abc"), 0);
+    CHECK(!strcmp(nsb, "abc"));
+    CHECK_EQ(strcat_s(nsb, 6, "de"), 0);
+    CHECK(!strcmp(nsb, "abcde"));
+    CHECK_EQ(strncpy_s(nsb, 6, "xyzuvw", _TRUNCATE), STRUNCATE);
+    CHECK(!strcmp(nsb, "xyzuv"));
+    CHECK_EQ(strncpy_s(nsb, 6, "xyz", 2), 0);
+    CHECK(!strcmp(nsb, "xy"));
+    CHECK_EQ(strncat_s(nsb, 6, "1234", _TRUNCATE), STRUNCATE);
+    CHECK(!strcmp(nsb, "xy123"));
+    CHECK_EQ(strncpy_s(NULL, 0, NULL, 0), 0);
+    nsb[0] = 'q';
+    check_invalid(strcpy_s_range, ERANGE, "strcpy_s");
+    CHECK_EQ(nsb[0], 0);
+    strcpy_s(nsb, 6, "ab");
+    check_invalid(strcat_s_range, ERANGE, "strcat_s");
+    check_invalid(sprintf_s_range, ERANGE, "sprintf_s");
+    check_invalid(strncpy_s_null, EINVAL, "strncpy_s");
+    /* The formatter's Microsoft conversions, not the host's. */
+    UNICODE_STRING u = RTL_CONSTANT_STRING(L"dev");
+    char b[16];
+    CHECK_EQ(sprintf_s(b, sizeof b, "%wZ:%ws:%I64x", &u, L"w", 0x10ull), 8);
+    CHECK(!strcmp(b, "dev:w:10"));
+    CHECK_EQ(_snprintf(b, 3, "abc"), 3);
+    CHECK(b[0] == 'a' && b[2] == 'c');
+    CHECK_EQ(_snprintf(b, 3, "abcd"), -1);
+    CHECK_EQ(_snprintf(b, 16, "%S", L"x"), 1);
+    CHECK(!strcmp(b, "x"));
+}

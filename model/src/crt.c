@@ -3,7 +3,7 @@
  * mapped to the WDK names by macros), the model's case table shared with the Rtl routines, and
  * the one formatter behind DbgPrint, swprintf_s / _snwprintf and RtlStringCbPrintf.
  *
- * Rules C-1 .. C-11 and U-9 of model/SEMANTICS.md.
+ * Rules C-1 .. C-11, C-14 and U-9 of model/SEMANTICS.md.
  * WCHAR is 2 bytes: every wide string is walked here by hand. Must never call the host C
  * library's wide functions (they assume 4-byte wchar_t), never produce a value that depends on
  * an address or the clock, and never return from an invalid-parameter case (a stop).
@@ -319,6 +319,145 @@ errno_t kf_wcscat_s(wchar_t *dst, rsize_t size, const wchar_t *src)
 errno_t kf_wcsncat_s(wchar_t *dst, rsize_t size, const wchar_t *src, rsize_t count)
 {
     return cat_s("wcsncat_s", dst, size, src, count);
+}
+
+/* ---- Microsoft's narrow additions (C-14): the same rules over char ------------------------------- */
+
+int kf__strnicmp(const char *a, const char *b, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        unsigned x = (unsigned)kf_towlower((unsigned char)a[i]), y = (unsigned)kf_towlower((unsigned char)b[i]);
+        if (x != y)
+            return x < y ? -1 : 1;
+        if (!x)
+            break;
+    }
+    return 0;
+}
+
+int kf__stricmp(const char *a, const char *b) { return kf__strnicmp(a, b, (size_t)-1); }
+
+char *kf__strupr(char *s)
+{
+    for (char *p = s; *p; p++)
+        *p = (char)kf_towupper((unsigned char)*p);
+    return s;
+}
+
+char *kf__strlwr(char *s)
+{
+    for (char *p = s; *p; p++)
+        *p = (char)kf_towlower((unsigned char)*p);
+    return s;
+}
+
+static size_t nlen_a(const char *s, size_t max)
+{
+    size_t n = 0;
+    while (n < max && s[n])
+        n++;
+    return n;
+}
+
+/* strcpy_s .. strncat_s in one: at = append, count = the most to take (_TRUNCATE allowed when
+ * truncate_ok). */
+static errno_t narrow_s(const char *routine, char *dst, rsize_t size, const char *src, rsize_t count, int append,
+                        int truncate_ok)
+{
+    if (!dst && size == 0 && count == 0 && truncate_ok)
+        return 0;
+    if (!dst || size == 0)
+        invalid_parameter(routine, EINVAL, "the destination is NULL or has no room");
+    if (!src) {
+        if (count == 0 && truncate_ok) {
+            if (!append)
+                dst[0] = 0;
+            return 0;
+        }
+        dst[0] = 0;
+        invalid_parameter(routine, EINVAL, "the source is NULL");
+    }
+    size_t have = append ? nlen_a(dst, size) : 0;
+    if (have == size) {
+        dst[0] = 0;
+        invalid_parameter(routine, EINVAL, "the destination is not NUL-terminated within its size");
+    }
+    size_t n = nlen_a(src, count);
+    if (have + n < size) {
+        memmove(dst + have, src, n);
+        dst[have + n] = 0;
+        return 0;
+    }
+    if (truncate_ok && count == _TRUNCATE) {
+        memmove(dst + have, src, size - 1 - have);
+        dst[size - 1] = 0;
+        return STRUNCATE;
+    }
+    dst[0] = 0;
+    invalid_parameter(routine, ERANGE, "the result does not fit in the destination");
+}
+
+errno_t kf_strcpy_s(char *dst, rsize_t size, const char *src)
+{
+    return narrow_s("strcpy_s", dst, size, src, (rsize_t)-1 - 1, 0, 0);
+}
+
+errno_t kf_strncpy_s(char *dst, rsize_t size, const char *src, rsize_t count)
+{
+    return narrow_s("strncpy_s", dst, size, src, count, 0, 1);
+}
+
+errno_t kf_strcat_s(char *dst, rsize_t size, const char *src)
+{
+    return narrow_s("strcat_s", dst, size, src, (rsize_t)-1 - 1, 1, 0);
+}
+
+errno_t kf_strncat_s(char *dst, rsize_t size, const char *src, rsize_t count)
+{
+    return narrow_s("strncat_s", dst, size, src, count, 1, 1);
+}
+
+int kf__vsnprintf(char *buf, size_t count, const char *fmt, va_list ap)
+{
+    if (!fmt || (!buf && count))
+        invalid_parameter("_vsnprintf", EINVAL, "the format or the buffer is NULL");
+    size_t n = kf__vformat("_vsnprintf", 0, buf, count, fmt, ap);
+    if (n < count) {
+        buf[n] = 0;
+        return (int)n;
+    }
+    if (!buf || n == count)
+        return (int)n;
+    return -1;
+}
+
+int kf__snprintf(char *buf, size_t count, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = kf__vsnprintf(buf, count, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+int kf_sprintf_s(char *buf, size_t size, const char *fmt, ...)
+{
+    if (!buf || size == 0)
+        invalid_parameter("sprintf_s", EINVAL, "the buffer is NULL or has no room");
+    if (!fmt) {
+        buf[0] = 0;
+        invalid_parameter("sprintf_s", EINVAL, "the format is NULL");
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    size_t n = kf__vformat("sprintf_s", 0, buf, size, fmt, ap);
+    va_end(ap);
+    if (n >= size) {
+        buf[0] = 0;
+        invalid_parameter("sprintf_s", ERANGE, "the result does not fit in the buffer");
+    }
+    buf[n] = 0;
+    return (int)n;
 }
 
 /* ---- Formatting (C-5) ------------------------------------------------------------------------ */

@@ -10,8 +10,9 @@
  * one including them before still has every name mapped by the macros below.
  *
  * Rules C-1 .. C-13 of model/SEMANTICS.md; implementation in model/src/crt.c.
- * Narrow functions (strlen, strcpy, memcpy, ...) are the host C library's: they agree with
- * the kernel's.
+ * Narrow functions (strlen, strcpy, memcpy, snprintf, ...) are the host C library's: they agree
+ * with the kernel's for what drivers pass them; Microsoft's own narrow names (_stricmp, strcpy_s,
+ * sprintf_s, _snprintf, ...) are kfault's, with the formatter's Microsoft conversions.
  */
 #ifndef KFAULT_WDK_CRT_H
 #define KFAULT_WDK_CRT_H
@@ -87,6 +88,31 @@ unsigned int kf_wcstoul(const wchar_t *s, wchar_t **end, int base);
 int kf_wcstol(const wchar_t *s, wchar_t **end, int base);
 errno_t kf__itow_s(int value, wchar_t *buf, size_t size, int radix);
 errno_t kf__ultow_s(unsigned int value, wchar_t *buf, size_t size, int radix);
+
+/* Microsoft's narrow additions (the host C library's narrow functions serve the rest). */
+int kf__stricmp(const char *a, const char *b);
+int kf__strnicmp(const char *a, const char *b, size_t count);
+char *kf__strupr(char *s);
+char *kf__strlwr(char *s);
+errno_t kf_strcpy_s(char *dst, rsize_t size, const char *src);
+errno_t kf_strncpy_s(char *dst, rsize_t size, const char *src, rsize_t count);
+errno_t kf_strcat_s(char *dst, rsize_t size, const char *src);
+errno_t kf_strncat_s(char *dst, rsize_t size, const char *src, rsize_t count);
+int kf_sprintf_s(char *buf, size_t size, const char *fmt, ...);
+int kf__snprintf(char *buf, size_t count, const char *fmt, ...);
+int kf__vsnprintf(char *buf, size_t count, const char *fmt, va_list ap);
+
+#define _stricmp kf__stricmp
+#define _strnicmp kf__strnicmp
+#define _strupr kf__strupr
+#define _strlwr kf__strlwr
+#define strcpy_s kf_strcpy_s
+#define strncpy_s kf_strncpy_s
+#define strcat_s kf_strcat_s
+#define strncat_s kf_strncat_s
+#define sprintf_s kf_sprintf_s
+#define _snprintf kf__snprintf
+#define _vsnprintf kf__vsnprintf
 
 #define wcslen kf_wcslen
 #define wcsnlen kf_wcsnlen
