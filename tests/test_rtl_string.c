@@ -14,6 +14,7 @@
 #include <string.h>
 
 extern kf_leak_report kf__leaks_at_reset;
+size_t kf__rtl_strings_outstanding(void);
 
 static int weq(const WCHAR *w, size_t n, const char *s)
 {
@@ -471,6 +472,10 @@ TEST(leftover_buffers_counted_at_reset)
     UNICODE_STRING s = RTL_CONSTANT_STRING(L"ab"), d1, d2;
     CHECK_EQ(RtlUpcaseUnicodeString(&d1, &s, TRUE), STATUS_SUCCESS);
     CHECK_EQ(RtlDuplicateUnicodeString(1, &s, &d2), STATUS_SUCCESS);
+    CHECK_EQ(kf__rtl_strings_outstanding(), 2);
+    RtlFreeUnicodeString(&d1);
+    CHECK_EQ(kf__rtl_strings_outstanding(), 1);
+    CHECK_EQ(RtlUpcaseUnicodeString(&d1, &s, TRUE), STATUS_SUCCESS);
     kf_reset();
     CHECK(kf__leaks_at_reset.pool_blocks >= 2);
     kf_reset();

@@ -26,6 +26,8 @@ typedef struct rtl_block {
 static rtl_block *blocks;
 static size_t n_blocks;
 
+size_t kf__rtl_strings_outstanding(void) { return n_blocks; }
+
 static void rtl_reset(void)
 {
     kf__leaks_at_reset.pool_blocks += n_blocks;
