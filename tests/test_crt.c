@@ -380,3 +380,49 @@ TEST(narrow_additions)
     CHECK_EQ(_snprintf(b, 16, "%S", L"x"), 1);
     CHECK(!strcmp(b, "x"));
 }
+
+/* ---- C-15: memory over WCHAR units, spans, classes; the names kfault maps but does not model ------ */
+
+static void call_wcstok(void *a)
+{
+    WCHAR s[4] = {'a', ',', 'b', 0};
+    WCHAR *ctx = NULL;
+    (void)a;
+    wcstok(s, L",", &ctx);
+}
+static void call_mbstowcs(void *a)
+{
+    WCHAR d[4];
+    (void)a;
+    mbstowcs(d, "ab", 4);
+}
+
+TEST(wmem_spans_and_unmodeled_names)
+{
+    WCHAR a[4] = {1, 2, 3, 0xFFFF}, b[4];
+    CHECK(wmemcpy(b, a, 4) == b && b[3] == 0xFFFF);
+    CHECK_EQ(wmemcmp(a, b, 4), 0);
+    b[1] = 9;
+    CHECK(wmemcmp(a, b, 4) < 0);
+    CHECK(wmemcmp(b, a, 1) == 0);
+    CHECK(wmemchr(a, 3, 4) == a + 2);
+    CHECK(wmemchr(a, 3, 2) == NULL);
+    CHECK(wmemset(b, 'z', 3) == b && b[0] == 'z' && b[2] == 'z' && b[3] == 0xFFFF);
+    CHECK(wmemmove(a + 1, a, 3) == a + 1 && a[1] == 1 && a[3] == 3);
+    CHECK(wmemcmp(L"\xFFFF", L"a", 1) > 0); /* units compare unsigned */
+    const WCHAR *s = L"aab,c";
+    CHECK_EQ(wcsspn(s, L"ab"), 3);
+    CHECK_EQ(wcscspn(s, L",c"), 3);
+    CHECK(wcspbrk(s, L"c,") == s + 3);
+    CHECK(wcspbrk(s, L"xy") == NULL);
+    CHECK(iswprint(' ') && !iswprint('\n') && iswgraph('!') && !iswgraph(' '));
+    CHECK(iswpunct(',') && !iswpunct('a') && iswcntrl(0x7F) && !iswcntrl('a'));
+    CHECK(_wtoi(L" -42z") == -42);
+    CHECK_EQ(_wtol(L"7"), 7);
+    kf_stop st;
+    CHECK(kft_stops(call_wcstok, NULL, &st));
+    CHECK_EQ(st.param[0], 0x1009);
+    CHECK(!strcmp(st.routine, "kf_wcstok"));
+    CHECK(kft_stops(call_mbstowcs, NULL, &st));
+    CHECK_EQ(st.param[0], 0x1009);
+}

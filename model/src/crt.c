@@ -225,6 +225,70 @@ wchar_t *kf_wcsstr(const wchar_t *s, const wchar_t *sub)
     return NULL;
 }
 
+wchar_t *kf_wmemcpy(wchar_t *dst, const wchar_t *src, size_t n) { return memcpy(dst, src, n * sizeof(wchar_t)); }
+wchar_t *kf_wmemmove(wchar_t *dst, const wchar_t *src, size_t n) { return memmove(dst, src, n * sizeof(wchar_t)); }
+
+wchar_t *kf_wmemset(wchar_t *dst, wchar_t c, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = c;
+    return dst;
+}
+
+int kf_wmemcmp(const wchar_t *a, const wchar_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return (unsigned short)a[i] < (unsigned short)b[i] ? -1 : 1;
+    return 0;
+}
+
+wchar_t *kf_wmemchr(const wchar_t *s, wchar_t c, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == c)
+            return (wchar_t *)s + i;
+    return NULL;
+}
+
+static int in_set(wchar_t c, const wchar_t *set)
+{
+    for (; *set; set++)
+        if (*set == c)
+            return 1;
+    return 0;
+}
+
+size_t kf_wcsspn(const wchar_t *s, const wchar_t *set)
+{
+    size_t n = 0;
+    while (s[n] && in_set(s[n], set))
+        n++;
+    return n;
+}
+
+size_t kf_wcscspn(const wchar_t *s, const wchar_t *set)
+{
+    size_t n = 0;
+    while (s[n] && !in_set(s[n], set))
+        n++;
+    return n;
+}
+
+wchar_t *kf_wcspbrk(const wchar_t *s, const wchar_t *set)
+{
+    size_t n = kf_wcscspn(s, set);
+    return s[n] ? (wchar_t *)s + n : NULL;
+}
+
+int kf_iswcntrl(wint_t c) { return c < 0x20 || c == 0x7F; }
+int kf_iswprint(wint_t c) { return c >= 0x20 && c < 0x7F; }
+int kf_iswgraph(wint_t c) { return c > 0x20 && c < 0x7F; }
+int kf_iswpunct(wint_t c) { return kf_iswgraph(c) && !kf_iswalnum(c); }
+
+int kf__wtol(const wchar_t *s) { return kf_wcstol(s, NULL, 10); }
+int kf__wtoi(const wchar_t *s) { return kf_wcstol(s, NULL, 10); }
+
 /* ---- The bounds-checked forms (C-3, C-4) ----------------------------------------------------- */
 
 /* The kernel's invalid-parameter handler: the routine's errno value travels in Parameter 3. */

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <wchar.h>
 #include <wctype.h>
+#include <stdlib.h> /* mbstowcs and friends: declared before they are mapped */
 
 #ifdef __cplusplus
 extern "C" {
@@ -88,6 +89,57 @@ unsigned int kf_wcstoul(const wchar_t *s, wchar_t **end, int base);
 int kf_wcstol(const wchar_t *s, wchar_t **end, int base);
 errno_t kf__itow_s(int value, wchar_t *buf, size_t size, int radix);
 errno_t kf__ultow_s(unsigned int value, wchar_t *buf, size_t size, int radix);
+
+/* Memory over WCHAR units, spans, more classes, and the _wtoi family. */
+wchar_t *kf_wmemcpy(wchar_t *dst, const wchar_t *src, size_t n);
+wchar_t *kf_wmemmove(wchar_t *dst, const wchar_t *src, size_t n);
+wchar_t *kf_wmemset(wchar_t *dst, wchar_t c, size_t n);
+int kf_wmemcmp(const wchar_t *a, const wchar_t *b, size_t n);
+wchar_t *kf_wmemchr(const wchar_t *s, wchar_t c, size_t n);
+size_t kf_wcsspn(const wchar_t *s, const wchar_t *set);
+size_t kf_wcscspn(const wchar_t *s, const wchar_t *set);
+wchar_t *kf_wcspbrk(const wchar_t *s, const wchar_t *set);
+int kf_iswprint(wint_t c);
+int kf_iswgraph(wint_t c);
+int kf_iswpunct(wint_t c);
+int kf_iswcntrl(wint_t c);
+int kf__wtoi(const wchar_t *s);
+int kf__wtol(const wchar_t *s);
+/* Declared so that the host's 4-byte versions are never reached; not modeled (not_modeled.def):
+ * a call stops with violation routine-not-modeled. */
+wchar_t *kf_wcstok(wchar_t *s, const wchar_t *delim, wchar_t **context);
+int kf_wcscoll(const wchar_t *a, const wchar_t *b);
+size_t kf_wcsxfrm(wchar_t *dst, const wchar_t *src, size_t n);
+long long kf_wcstoll(const wchar_t *s, wchar_t **end, int base);
+unsigned long long kf_wcstoull(const wchar_t *s, wchar_t **end, int base);
+size_t kf_mbstowcs(wchar_t *dst, const char *src, size_t n);
+size_t kf_wcstombs(char *dst, const wchar_t *src, size_t n);
+int kf_mbtowc(wchar_t *dst, const char *src, size_t n);
+int kf_wctomb(char *dst, wchar_t c);
+
+#define wmemcpy kf_wmemcpy
+#define wmemmove kf_wmemmove
+#define wmemset kf_wmemset
+#define wmemcmp kf_wmemcmp
+#define wmemchr kf_wmemchr
+#define wcsspn kf_wcsspn
+#define wcscspn kf_wcscspn
+#define wcspbrk kf_wcspbrk
+#define iswprint kf_iswprint
+#define iswgraph kf_iswgraph
+#define iswpunct kf_iswpunct
+#define iswcntrl kf_iswcntrl
+#define _wtoi kf__wtoi
+#define _wtol kf__wtol
+#define wcstok kf_wcstok
+#define wcscoll kf_wcscoll
+#define wcsxfrm kf_wcsxfrm
+#define wcstoll kf_wcstoll
+#define wcstoull kf_wcstoull
+#define mbstowcs kf_mbstowcs
+#define wcstombs kf_wcstombs
+#define mbtowc kf_mbtowc
+#define wctomb kf_wctomb
 
 /* Microsoft's narrow additions (the host C library's narrow functions serve the rest). */
 int kf__stricmp(const char *a, const char *b);
