@@ -136,16 +136,7 @@ NTKERNELAPI HANDLE PsGetCurrentThreadId(VOID);
 #define KeGetCurrentThread() ((PKTHREAD)PsGetCurrentThread())
 
 /* ---- Debug output and assertions --------------------------------------------------- */
-NTSYSAPI ULONG DbgPrint(PCSTR Format, ...) __attribute__((format(printf, 1, 2)));
-NTSYSAPI ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...)
-    __attribute__((format(printf, 3, 4)));
-#define DPFLTR_IHVDRIVER_ID 77
-#define DPFLTR_ERROR_LEVEL 0
-#define DPFLTR_WARNING_LEVEL 1
-#define DPFLTR_TRACE_LEVEL 2
-#define DPFLTR_INFO_LEVEL 3
-#define KdPrint(x) ((void)DbgPrint x)
-#define KdPrintEx(x) ((void)DbgPrintEx x)
+/* DbgPrint, DbgPrintEx, vDbgPrintEx, KdPrint and KdPrintEx: kfault/wdk_rtl.h. */
 NTSYSAPI VOID RtlAssert(PVOID FailedAssertion, PVOID FileName, ULONG LineNumber, PSTR Message);
 /* ASSERT, NT_ASSERT, NT_VERIFY, PAGED_CODE and the rest follow DBG: kfault/nt_base.h. */
 

@@ -171,5 +171,27 @@ void kf__sync_apc_disable(int normal, int delta);
 /* Stops when a KeSetEvent / KeReleaseMutex / KeReleaseSemaphore with Wait TRUE is not
  * followed at once by a wait: every synchronization routine but the waits calls it. */
 void kf__wait_check_signal(const char *routine);
+/* ---- Strings (crt.c, rtl_string.c, strsafe.c, dbgprint.c) --------------------------------- */
+#include <stdarg.h>
+/* The model's case table (ASCII, Latin-1, Latin Extended-A, basic Greek and Cyrillic, fullwidth
+ * Latin): RtlUpcaseUnicodeChar / RtlDowncaseUnicodeChar and every case-insensitive Rtl compare. */
+WCHAR kf__upcase(WCHAR c);
+WCHAR kf__downcase(WCHAR c);
+/* One UTF-16 code unit as an ANSI byte: U+0000..U+00FF as is (Latin-1), anything else '?'. */
+char kf__wide_to_ansi(WCHAR c);
+/* The one formatter of DbgPrint, the wide CRT and ntstrsafe (rules C-9 .. C-13). fmt is a char or a WCHAR
+ * string (KF_FMT_WIDE_FMT: %s and %c then take wide arguments, as the Microsoft CRT's wide
+ * printf); out receives char or WCHAR units (KF_FMT_WIDE_OUT), at most cap of them and no
+ * terminating NUL. Returns the number of units of the whole result. KF_FMT_DBGPRINT applies
+ * DbgPrint's rule that Unicode conversions need PASSIVE_LEVEL. Stops on floating-point
+ * conversions, %n, unknown conversions and malformed counted-string arguments, naming routine. */
+enum { KF_FMT_WIDE_OUT = 1, KF_FMT_WIDE_FMT = 2, KF_FMT_DBGPRINT = 4 };
+size_t kf__vformat(const char *routine, unsigned flags, void *out, size_t cap, const void *fmt, va_list ap);
+/* Stops with violation rtl-malformed-string when s breaks INV-U-1 (Length > MaximumLength, odd
+ * Length, or a NULL Buffer with a Length); what names the argument. */
+void kf__check_unicode_string(const char *routine, const UNICODE_STRING *s, const char *what);
+/* Buffers the Rtl routines allocated for the caller and not yet freed (rtl_string.c): pool the
+ * run holds. kf_reset frees and counts them (kf__leaks_at_reset.pool_blocks). */
+size_t kf__rtl_strings_outstanding(void);
 
 #endif

@@ -219,30 +219,6 @@ NTSTATUS kf_run_system_thread(void (*start)(void *), void *ctx)
 
 /* ---- Debug output and assertions ----------------------------------------------------- */
 
-ULONG DbgPrint(PCSTR Format, ...)
-{
-    if (kf_options_get()->dbgprint) {
-        va_list ap;
-        va_start(ap, Format);
-        vfprintf(stderr, Format, ap);
-        va_end(ap);
-    }
-    return 0;
-}
-
-ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...)
-{
-    (void)ComponentId;
-    (void)Level;
-    if (kf_options_get()->dbgprint) {
-        va_list ap;
-        va_start(ap, Format);
-        vfprintf(stderr, Format, ap);
-        va_end(ap);
-    }
-    return 0;
-}
-
 VOID RtlAssert(PVOID FailedAssertion, PVOID FileName, ULONG LineNumber, PSTR Message)
 {
     kf_violation_stop(KF_VIOL_ASSERT_FAILED, "RtlAssert", LineNumber, 0, 0, "ASSERT(%s) failed at %s:%u%s%s",
