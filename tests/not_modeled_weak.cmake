@@ -1,0 +1,26 @@
+# not_modeled_weak.cmake - rule K-11: every routine of kfault/not_modeled.def is defined by
+# the model only as a weak symbol (its stub), never also modeled: a routine that becomes
+# modeled leaves the table in the same change. Reads the symbols of libkfault.a with nm.
+#   cmake -DNM=nm -DLIB=libkfault.a -DDEF=not_modeled.def -P not_modeled_weak.cmake
+execute_process(COMMAND ${NM} -A ${LIB} OUTPUT_VARIABLE syms RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "nm ${LIB} failed (${rc})")
+endif()
+file(STRINGS ${DEF} lines REGEX "^KF_NOT_MODELED\\(")
+set(n 0)
+foreach(line ${lines})
+  string(REGEX REPLACE "^KF_NOT_MODELED\\(([A-Za-z0-9_]+)\\).*" "\\1" name "${line}")
+  math(EXPR n "${n} + 1")
+  string(REGEX MATCH "[^\n]* W ${name}\n" weak "${syms}\n")
+  if(NOT weak)
+    message(FATAL_ERROR "${name}: no weak stub in ${LIB}")
+  endif()
+  string(REGEX MATCH "[^\n]* T ${name}\n" strong "${syms}\n")
+  if(strong)
+    message(FATAL_ERROR "${name} is modeled (${strong}) but still listed in not_modeled.def: remove its line")
+  endif()
+endforeach()
+if(n EQUAL 0)
+  message(FATAL_ERROR "no routine in ${DEF}")
+endif()
+message(STATUS "${n} routine(s) declared and not modeled, each a weak stub only")
