@@ -337,11 +337,14 @@ static NTSTATUS FLTAPI MfcUnload(FLT_FILTER_UNLOAD_FLAGS Flags)
 
 /* ---- Lookups -------------------------------------------------------------------------- */
 
-/* Pageable: logs a match (only below DISPATCH_LEVEL). */
+/* Pageable: logs a match. DbgPrint's Unicode conversions are allowed only at PASSIVE_LEVEL,
+ * so a match found at APC_LEVEL is counted but not logged. */
 static VOID MfcLogMatch(PCUNICODE_STRING FileName)
 {
     PAGED_CODE();
-    DbgPrint("%ws: %wZ\n", MfcGlobals.Prefix, FileName);
+    if (KeGetCurrentIrql() == PASSIVE_LEVEL) {
+        DbgPrint("%ws: %wZ\n", MfcGlobals.Prefix, FileName);
+    }
 }
 
 static VOID MfcCount(BOOLEAN Matched, PCUNICODE_STRING FileName)
@@ -388,9 +391,8 @@ BOOLEAN MfcIsWatched(PCUNICODE_STRING FileName)
     if (i == 0 || FileName->Buffer[i - 1] != L'.') {
 #ifdef KF_PLANT_LOCK_HELD
         return FALSE;
-#else
-        goto done;
 #endif
+        goto done;
     }
     extension.Buffer = &FileName->Buffer[i];
     extension.Length = (USHORT)((chars - i) * sizeof(WCHAR));

@@ -31,8 +31,10 @@ static const kfh_reg_spec registry[] = {
 
 static NTSTATUS load(void)
 {
+    static UNICODE_STRING registry_path;
     called = 0;
-    return DriverEntry(&driver, &kfh_driver_env()->registry_path);
+    registry_path = kfh_driver_env()->registry_path;
+    return DriverEntry(&driver, &registry_path);
 }
 
 static PFLT_FILTER filter(void) { return MfcFilterHandle; }

@@ -31,6 +31,7 @@ static struct {
     kfh_drv_run *run;
     int running;
     kfh_op reg_op[KFH_REG_VALUES]; /* the last reg_value of each value index */
+    kf_held_report held; /* what the thread held when the entry point returned */
 } D;
 
 const kfh_env *kfh_driver_env(void)
@@ -392,6 +393,7 @@ static void thread_start(void *arg)
         D.t->call();
     run->returned = 1;
     run->irql_after = KeGetCurrentIrql();
+    kf_held(&D.held);
     kf_set_irql(PASSIVE_LEVEL);
     if (mf && run->loaded)
         flt_finish(mf, run);
@@ -412,6 +414,16 @@ static void judge(kfh_drv_run *run, int stopped, const kf_stop *st)
     run->expanded = rec->size != 0 || rec->status != STATUS_SUCCESS || rec->callout_calls != 0;
     run->pool_injected = kfh_plan_stats(D.plan)->injected[KF_SITE_POOL];
     run->injected = kfh_plan_stats(D.plan)->total_injected;
+    /* Before any stop: a lock still held when the entry point returned is the cause of what
+     * the unload then meets (deleting a held resource, a wait that cannot end). */
+    const kf_held_report *h = &D.held;
+    if (run->returned && (h->spin_locks || h->mutexes || h->resources || h->push_locks || h->critical_regions ||
+                          h->guarded_regions))
+        kfh_drv_fail(run, KFH_INV_DRIVER_HELD, t->name, "no lock held and no region entered at return",
+                     "%u spin lock(s), %u mutex(es), %u resource acquisition(s), %u push lock(s), %u critical "
+                     "and %u guarded region(s) still held; the oldest taken by %s",
+                     h->spin_locks, h->mutexes, h->resources, h->push_locks, h->critical_regions,
+                     h->guarded_regions, h->first ? h->first : "-");
     if (stopped) {
         const char *vname =
             st->code == DRIVER_VERIFIER_DETECTED_VIOLATION ? kf_violation_name((ULONG)st->param[0]) : NULL;
@@ -433,9 +445,25 @@ static void judge(kfh_drv_run *run, int stopped, const kf_stop *st)
                      kf_callout_depth());
     kf_leak_report l;
     kf_leaks(&l);
-    if (l.pool_blocks)
-        kfh_drv_fail(run, KFH_INV_NO_POOL_LEAK, t->name, "every pool block freed", "%zu block(s) left",
-                     l.pool_blocks);
+    if (l.pool_blocks) {
+        /* The oldest block's tag and allocating routine are the driver's and deterministic;
+         * its site (a symbolized address, which differs between builds) goes into a note. */
+        ULONG tag = 0;
+        SIZE_T size = 0;
+        const char *routine = "?";
+        char site[256], tag4[5];
+        site[0] = 0;
+        kf_pool_first_leak(&tag, &size, &routine, site, sizeof site);
+        for (int i = 0; i < 4; i++) {
+            unsigned c = (tag >> (8 * i)) & 0xFF;
+            tag4[i] = (c >= 0x20 && c < 0x7F) ? (char)c : '.';
+        }
+        tag4[4] = 0;
+        kfh_drv_fail(run, KFH_INV_NO_POOL_LEAK, t->name, "every pool block freed",
+                     "%zu block(s) left, the first tagged '%s' (%zu bytes from %s)", l.pool_blocks, tag4,
+                     (size_t)size, routine);
+        kfh_trace_note("first block allocated at %s", site);
+    }
     if (l.segments)
         kfh_drv_fail(run, KFH_INV_NO_SEGMENT_LEAK, t->name, "no stack segment in use", "%zu segment(s) in use",
                      l.segments);
@@ -470,19 +498,20 @@ int kfh_driver_run(const kfh_driver_target *t, const uint8_t *data, size_t size,
     D.t = t;
     D.plan = plan;
     D.run = out;
+    memset(&D.held, 0, sizeof D.held);
     kf_reset();
     kfh_callpath_clear();
     kfh_trace_begin();
     kfh_trace_event("driver %s plan=%s", t->name, kfh_plan_kind_name(cfg.plan.kind));
     build_env(t, &s, plan, cfg.plan.kind == KFH_PLAN_INPUT, &out->env);
-    if (t->n_registry)
-        apply_registry(t, &out->env);
     if (t->minifilter)
         trace_flt_env(&out->env);
     kf_set_profile(&out->env.profile);
     kf_reset();
     kf_set_large_stack(out->env.large ? TRUE : FALSE);
     kf_set_remaining_stack(out->env.remaining);
+    if (t->n_registry)
+        apply_registry(t, &out->env);
     if (t->minifilter)
         flt_setup(&out->env);
     kf_set_fault_hook(env_hook, NULL);

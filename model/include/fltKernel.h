@@ -973,7 +973,79 @@ NTSTATUS FLTAPI FltPerformAsynchronousIo(_Inout_ PFLT_CALLBACK_DATA CallbackData
                                          _In_ PFLT_COMPLETED_ASYNC_IO_CALLBACK CallbackRoutine,
                                          _In_opt_ PVOID CallbackContext);
 
+/* ---- Names the simplest sample minifilters need (SEMANTICS.md L-18) ---------------------- */
+/* File system control codes (ntifs.h): CTL_CODE(FILE_DEVICE_FILE_SYSTEM, n, METHOD_BUFFERED,
+ * FILE_ANY_ACCESS) with the WDK's function numbers. */
+#ifndef CTL_CODE
+#define CTL_CODE(DeviceType, Function, Method, Access) \
+    (((DeviceType) << 16) | ((Access) << 14) | ((Function) << 2) | (Method))
+#endif
+#ifndef METHOD_BUFFERED
+#define METHOD_BUFFERED 0
+#define METHOD_IN_DIRECT 1
+#define METHOD_OUT_DIRECT 2
+#define METHOD_NEITHER 3
+#endif
+#ifndef FILE_ANY_ACCESS
+#define FILE_ANY_ACCESS 0
+#endif
+#define FSCTL_REQUEST_OPLOCK_LEVEL_1 CTL_CODE(FILE_DEVICE_FILE_SYSTEM, 0, METHOD_BUFFERED, FILE_ANY_ACCESS)
+#define FSCTL_REQUEST_OPLOCK_LEVEL_2 CTL_CODE(FILE_DEVICE_FILE_SYSTEM, 1, METHOD_BUFFERED, FILE_ANY_ACCESS)
+#define FSCTL_REQUEST_BATCH_OPLOCK CTL_CODE(FILE_DEVICE_FILE_SYSTEM, 2, METHOD_BUFFERED, FILE_ANY_ACCESS)
+#define FSCTL_OPLOCK_BREAK_ACKNOWLEDGE CTL_CODE(FILE_DEVICE_FILE_SYSTEM, 3, METHOD_BUFFERED, FILE_ANY_ACCESS)
+#define FSCTL_OPBATCH_ACK_CLOSE_PENDING CTL_CODE(FILE_DEVICE_FILE_SYSTEM, 4, METHOD_BUFFERED, FILE_ANY_ACCESS)
+#define FSCTL_OPLOCK_BREAK_NOTIFY CTL_CODE(FILE_DEVICE_FILE_SYSTEM, 5, METHOD_BUFFERED, FILE_ANY_ACCESS)
+#define FSCTL_REQUEST_FILTER_OPLOCK CTL_CODE(FILE_DEVICE_FILE_SYSTEM, 23, METHOD_BUFFERED, FILE_ANY_ACCESS)
+
+/* The status of an operation a filter asked to hear about (not modeled: not_modeled.def). */
+typedef VOID(FLTAPI *PFLT_GET_OPERATION_STATUS_CALLBACK)(_In_ PCFLT_RELATED_OBJECTS FltObjects,
+                                                         _In_ PFLT_IO_PARAMETER_BLOCK IopbSnapshot,
+                                                         _In_ NTSTATUS OperationStatus,
+                                                         _In_opt_ PVOID RequesterContext);
+
+_Must_inspect_result_ _IRQL_requires_max_(DISPATCH_LEVEL)
+NTSTATUS FLTAPI FltRequestOperationStatusCallback(_In_ PFLT_CALLBACK_DATA Data,
+                                                  _In_ PFLT_GET_OPERATION_STATUS_CALLBACK CallbackRoutine,
+                                                  _In_opt_ PVOID RequesterContext);
+
+_IRQL_requires_max_(DISPATCH_LEVEL)
+PCHAR FLTAPI FltGetIrpName(_In_ UCHAR IrpMajorCode);
+
 #ifdef __cplusplus
 }
 #endif
 #endif /* KFAULT_FLTKERNEL_H */
+
+/* ---- Resources, push locks and the cancellable wait (model/src/sync.c, wait.c) ---------- */
+#ifndef KFAULT_FLTKERNEL_SYNC_H
+#define KFAULT_FLTKERNEL_SYNC_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+#define FLT_PUSH_LOCK_ENABLE_AUTO_BOOST 0x00000001
+#define FLT_PUSH_LOCK_DISABLE_AUTO_BOOST 0x00000002
+#define FLT_PUSH_LOCK_VALID_FLAGS (FLT_PUSH_LOCK_ENABLE_AUTO_BOOST | FLT_PUSH_LOCK_DISABLE_AUTO_BOOST)
+
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltAcquireResourceExclusive(_Inout_ PERESOURCE Resource);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltAcquireResourceShared(_Inout_ PERESOURCE Resource);
+_IRQL_requires_max_(DISPATCH_LEVEL) VOID FLTAPI FltReleaseResource(_Inout_ PERESOURCE Resource);
+
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltInitializePushLock(_Out_ PEX_PUSH_LOCK PushLock);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltInitializePushLockEx(_Out_ PEX_PUSH_LOCK PushLock, _In_ ULONG Flags);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltDeletePushLock(_In_ PEX_PUSH_LOCK PushLock);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltAcquirePushLockExclusive(_Inout_ PEX_PUSH_LOCK PushLock);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltAcquirePushLockShared(_Inout_ PEX_PUSH_LOCK PushLock);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltReleasePushLock(_Inout_ PEX_PUSH_LOCK PushLock);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltAcquirePushLockExclusiveEx(_Inout_ PEX_PUSH_LOCK PushLock,
+                                                                         _In_ ULONG Flags);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltAcquirePushLockSharedEx(_Inout_ PEX_PUSH_LOCK PushLock,
+                                                                      _In_ ULONG Flags);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltReleasePushLockEx(_Inout_ PEX_PUSH_LOCK PushLock, _In_ ULONG Flags);
+
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltCancellableWaitForSingleObject(_In_ PVOID Object, _In_opt_ PLARGE_INTEGER Timeout,
+                                                  _In_opt_ PFLT_CALLBACK_DATA CallbackData);
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_FLTKERNEL_SYNC_H */

@@ -26,26 +26,7 @@ NTKERNELAPI NTSTATUS KeExpandKernelStackAndCalloutEx(_In_ PEXPAND_STACK_CALLOUT 
                                                      _In_opt_ PVOID Parameter, _In_ SIZE_T Size,
                                                      _In_ BOOLEAN Wait, _In_opt_ PVOID Context);
 
-typedef struct _OBJECT_ATTRIBUTES {
-    ULONG Length;
-    HANDLE RootDirectory;
-    PUNICODE_STRING ObjectName;
-    ULONG Attributes;
-    PVOID SecurityDescriptor;
-    PVOID SecurityQualityOfService;
-} OBJECT_ATTRIBUTES, *POBJECT_ATTRIBUTES;
-
-#define OBJ_CASE_INSENSITIVE 0x00000040L
-#define OBJ_KERNEL_HANDLE 0x00000200L
-#define InitializeObjectAttributes(p, n, a, r, s) \
-    do {                                          \
-        (p)->Length = sizeof(OBJECT_ATTRIBUTES);  \
-        (p)->RootDirectory = (r);                 \
-        (p)->Attributes = (a);                    \
-        (p)->ObjectName = (n);                    \
-        (p)->SecurityDescriptor = (s);            \
-        (p)->SecurityQualityOfService = NULL;     \
-    } while (0)
+/* OBJECT_ATTRIBUTES, OBJ_* and InitializeObjectAttributes come with wdm.h (kfault/wdk_ob.h). */
 
 #ifdef __cplusplus
 }

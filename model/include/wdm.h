@@ -1,6 +1,6 @@
 /*
  * wdm.h - the WDK's wdm.h as far as kfault models it: driver-facing types (DRIVER_OBJECT,
- * DEVICE_OBJECT, IRP, IO_STATUS_BLOCK, ...), IRQL routines, pool, stack limits, bug checks,
+ * DEVICE_OBJECT, IRP, IO_STATUS_BLOCK, ...), IRQL routines, stack limits, bug checks,
  * exceptions and system threads, each backed by the kfault model.
  *
  * Declares only WDK names with the WDK's types; the model's own control surface is
@@ -41,25 +41,6 @@ typedef struct _IO_STATUS_BLOCK {
     ULONG_PTR Information;
 } IO_STATUS_BLOCK, *PIO_STATUS_BLOCK;
 
-typedef enum _POOL_TYPE {
-    NonPagedPool = 0,
-    NonPagedPoolExecute = 0,
-    PagedPool = 1,
-    NonPagedPoolMustSucceed = 2,
-    NonPagedPoolCacheAligned = 4,
-    PagedPoolCacheAligned = 5,
-    NonPagedPoolNx = 512,
-    NonPagedPoolNxCacheAligned = 516
-} POOL_TYPE;
-
-#define POOL_FLAG_REQUIRED_START   0x0000000000000001ULL
-#define POOL_FLAG_USE_QUOTA        0x0000000000000001ULL
-#define POOL_FLAG_UNINITIALIZED    0x0000000000000002ULL
-#define POOL_FLAG_CACHE_ALIGNED    0x0000000000000008ULL
-#define POOL_FLAG_RAISE_ON_FAILURE 0x0000000000000020ULL
-#define POOL_FLAG_NON_PAGED        0x0000000000000040ULL
-#define POOL_FLAG_NON_PAGED_EXECUTE 0x0000000000000080ULL
-#define POOL_FLAG_PAGED            0x0000000000000100ULL
 
 typedef enum _MODE { KernelMode, UserMode, MaximumMode } MODE;
 
@@ -154,28 +135,10 @@ NTKERNELAPI PETHREAD PsGetCurrentThread(VOID);
 NTKERNELAPI HANDLE PsGetCurrentThreadId(VOID);
 #define KeGetCurrentThread() ((PKTHREAD)PsGetCurrentThread())
 
-/* ---- Pool ------------------------------------------------------------------------- */
-NTKERNELAPI PVOID ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag);
-NTKERNELAPI PVOID ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag);
-NTKERNELAPI PVOID ExAllocatePoolZero(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag);
-NTKERNELAPI VOID ExFreePoolWithTag(PVOID P, ULONG Tag);
-NTKERNELAPI VOID ExFreePool(PVOID P);
-
 /* ---- Debug output and assertions --------------------------------------------------- */
-NTSYSAPI ULONG DbgPrint(PCSTR Format, ...) __attribute__((format(printf, 1, 2)));
-NTSYSAPI ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...)
-    __attribute__((format(printf, 3, 4)));
-#define DPFLTR_IHVDRIVER_ID 77
-#define DPFLTR_ERROR_LEVEL 0
-#define DPFLTR_WARNING_LEVEL 1
-#define DPFLTR_TRACE_LEVEL 2
-#define DPFLTR_INFO_LEVEL 3
-#define KdPrint(x) ((void)DbgPrint x)
-#define KdPrintEx(x) ((void)DbgPrintEx x)
+/* DbgPrint, DbgPrintEx, vDbgPrintEx, KdPrint and KdPrintEx: kfault/wdk_rtl.h. */
 NTSYSAPI VOID RtlAssert(PVOID FailedAssertion, PVOID FileName, ULONG LineNumber, PSTR Message);
-#define ASSERT(e) ((e) ? (void)0 : RtlAssert((PVOID) #e, (PVOID)__FILE__, __LINE__, NULL))
-#define NT_ASSERT(e) ASSERT(e)
-#define ASSERTMSG(msg, e) ((e) ? (void)0 : RtlAssert((PVOID) #e, (PVOID)__FILE__, __LINE__, (PSTR)(msg)))
+/* ASSERT, NT_ASSERT, NT_VERIFY, PAGED_CODE and the rest follow DBG: kfault/nt_base.h. */
 
 /* ---- Lists ------------------------------------------------------------------------ */
 FORCEINLINE VOID InitializeListHead(PLIST_ENTRY ListHead) { ListHead->Flink = ListHead->Blink = ListHead; }

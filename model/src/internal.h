@@ -12,9 +12,9 @@
 #include <stdio.h>
 
 /* Frame kinds in a thread's chain (kf_seh_frame.kind). */
-enum { KF_FRAME_SEH = 0, KF_FRAME_BARRIER = 1, KF_FRAME_GUARD = 2, KF_FRAME_THREAD = 3 };
-/* SEH frame states. */
-enum { KF_SEH_NEW = 0, KF_SEH_IN_TRY = 1, KF_SEH_CAUGHT = 2, KF_SEH_DONE = 3 };
+/* KF_FRAME_WORKER: a work item routine's worker thread: an exception stops its search there
+ * (bug check 0x1E) and a stop unwinds through it as through a callout barrier. */
+enum { KF_FRAME_SEH = 0, KF_FRAME_BARRIER = 1, KF_FRAME_GUARD = 2, KF_FRAME_THREAD = 3, KF_FRAME_WORKER = 4 };
 /* longjmp values. */
 enum { KF_JMP_EXCEPTION = 1, KF_JMP_STOP = 2, KF_JMP_TERMINATE = 3 };
 
@@ -37,6 +37,15 @@ typedef struct kf_thread {
     kf_stop stop;                /* the stop in flight / last caught */
     NTSTATUS exit_status;        /* PsTerminateSystemThread's status in flight */
     kf_expand_record last;       /* the last expansion */
+    /* Structured exception handling (stop.c, SEMANTICS.md L-1 to L-9). */
+    struct kf_dispatch *dispatch; /* innermost exception whose filters are being evaluated */
+    struct {
+        const char *file;         /* the __except whose __try just ended (kf_seh_handled) */
+        int line;
+        void *owner;
+        int state;
+        NTSTATUS code;
+    } seh_exit;
 } kf_thread;
 
 kf_thread *kf__thread(void);
@@ -80,5 +89,109 @@ void kf__pool_release_all(void);
 
 /* Stops with violation routine-not-modeled naming the routine (not_modeled.c). */
 _Noreturn void kf__not_modeled(const char *routine) __attribute__((noreturn));
+
+/* ---- Objects and handles (object.c; SEMANTICS.md B-*) --------------------------------------
+ * Objects the model creates carry a record (type, reference count, handle count) kept in a
+ * table keyed by the object's address: nothing is ever read through a pointer a driver hands
+ * in. References are counted in three parts: those the model itself holds (kf__object_ref,
+ * kf__object_create), those of open handles, and those the driver holds (ObReference*). A
+ * driver that drops more than it holds is stopped; what it still holds at kf_reset is a leak.
+ * The object part's reset frees every object and forgets every handle: other parts must only
+ * forget their objects in their own reset hooks, never dereference them there. */
+struct _OBJECT_TYPE {
+    const char *name;                 /* "File", "Key", ... */
+    void (*delete_fn)(void *body);    /* called when the last reference goes (may be NULL) */
+    ACCESS_MASK generic[4];           /* GENERIC_READ, _WRITE, _EXECUTE, _ALL mapped */
+    ACCESS_MASK all_access;           /* MAXIMUM_ALLOWED grants this */
+};
+extern struct _OBJECT_TYPE kf__type_file, kf__type_device, kf__type_driver, kf__type_process,
+    kf__type_thread, kf__type_event, kf__type_semaphore, kf__type_token, kf__type_key;
+/* A new object of `size` zeroed bytes with one reference held by the model (released with
+ * kf__object_deref, or handed to the driver with kf__object_give). NULL only when the host
+ * has no memory: the caller consults its own fault site first. */
+void *kf__object_create(struct _OBJECT_TYPE *type, size_t size, const char *name);
+void kf__object_ref(void *object);
+/* Drops a model-held reference; an address the table does not know is ignored. */
+void kf__object_deref(void *object);
+/* The model's reference becomes the driver's (a routine that returns a referenced object). */
+void kf__object_give(void *object);
+/* The object's type, or NULL for an address the model did not create. */
+struct _OBJECT_TYPE *kf__object_type(const void *object);
+/* The modeled current process and thread (permanent objects at modeled addresses). */
+void *kf__current_process(void);
+void *kf__current_thread(void);
+/* Maps GENERIC_* and MAXIMUM_ALLOWED through the type's mapping. */
+ACCESS_MASK kf__map_access(const struct _OBJECT_TYPE *type, ACCESS_MASK desired);
+/* A handle to `object` (one handle reference taken): a kernel handle when attributes hold
+ * OBJ_KERNEL_HANDLE and mode is KernelMode, else a handle of the current process. Consults
+ * site ob.handle: STATUS_INSUFFICIENT_RESOURCES, *out untouched, on an injected failure. */
+NTSTATUS kf__handle_create(void *object, ACCESS_MASK granted, ULONG attributes, KPROCESSOR_MODE mode,
+                           HANDLE *out);
+/* Resolves a handle as ObReferenceObjectByHandle does (rules B-*: stops included) without
+ * taking a reference. `type` NULL accepts any type. With check_access, `desired` must be
+ * within the granted access (STATUS_ACCESS_DENIED). *granted may be NULL. */
+NTSTATUS kf__handle_lookup(const char *routine, HANDLE handle, ACCESS_MASK desired, struct _OBJECT_TYPE *type,
+                           KPROCESSOR_MODE mode, int check_access, void **object, ACCESS_MASK *granted);
+/* Handles still open and object references the driver still holds (kf_leaks). */
+void kf__object_leaks(size_t *handles, size_t *objects);
+/* Whether a kernel-mode caller's handle access is checked (kf_set_strict_handle_access). */
+int kf__strict_handle_access(void);
+/* Whether the driver runs in a user process now (kf_set_user_process_context). */
+int kf__user_context(void);
+/* The IRQL rule of PASSIVE_LEVEL routines (B-12): bug check 0xA at DISPATCH_LEVEL and above,
+ * violation passive-routine-at-apc-level at APC_LEVEL. */
+void kf__irql_passive(const char *routine);
+/* ---- Pool, lookaside lists and system services (pool.c, system.c) ---- */
+/* Fills the leak counters of pool.c and system.c (lookaside lists, work items, MDLs). */
+void kf__pool_leaks(kf_leak_report *out);
+size_t kf__lookaside_outstanding(void);
+/* ExInitializeDriverRuntime(DrvRtPoolNxOptIn) on Windows 8 or later: executable nonpaged
+ * pool is a violation from then on in the run. */
+void kf__pool_set_nx_required(int on);
+/* The stub of a routine in not_modeled.def, by name; NULL when it is not one (system_names.c). */
+PVOID kf__not_modeled_address(const char *name);
+/* ---- Synchronization (sync.c, wait.c) ------------------------------------------------ */
+/* What a thread can hold, in the order kf_held reports them. */
+enum {
+    KF__HELD_SPIN, KF__HELD_QSPIN, KF__HELD_DISPATCHER, KF__HELD_FAST, KF__HELD_FAST_UNSAFE,
+    KF__HELD_GUARDED, KF__HELD_KMUTEX, KF__HELD_RESOURCE, KF__HELD_PUSH, KF__HELD_CRITICAL,
+    KF__HELD_GUARDED_REGION, KF__HELD_EVENT, KF__HELD_SEMAPHORE, KF__HELD_KINDS
+};
+/* The run's generation (kf_reset starts a new one): ownership stamped by an older one is void. */
+ULONG_PTR kf__sync_generation(void);
+/* Serial numbers of objects by kind, restarting each run (reports name objects by them). */
+ULONG kf__sync_serial(int kind);
+/* The thread's holdings, oldest first: add one, drop the most recent of a kind (and object,
+ * unless NULL; 1 when found), ask whether one is held. */
+void kf__sync_hold(int kind, const void *obj, const char *routine);
+int kf__sync_drop(int kind, const void *obj);
+int kf__sync_holds(int kind, const void *obj);
+/* Changes the thread's count of disabled normal kernel APCs (normal) or of all APCs. */
+void kf__sync_apc_disable(int normal, int delta);
+/* Stops when a KeSetEvent / KeReleaseMutex / KeReleaseSemaphore with Wait TRUE is not
+ * followed at once by a wait: every synchronization routine but the waits calls it. */
+void kf__wait_check_signal(const char *routine);
+/* ---- Strings (crt.c, rtl_string.c, strsafe.c, dbgprint.c) --------------------------------- */
+#include <stdarg.h>
+/* The model's case table (ASCII, Latin-1, Latin Extended-A, basic Greek and Cyrillic, fullwidth
+ * Latin): RtlUpcaseUnicodeChar / RtlDowncaseUnicodeChar and every case-insensitive Rtl compare. */
+WCHAR kf__upcase(WCHAR c);
+WCHAR kf__downcase(WCHAR c);
+/* One UTF-16 code unit as an ANSI byte: U+0000..U+00FF as is (Latin-1), anything else '?'. */
+char kf__wide_to_ansi(WCHAR c);
+/* The one formatter of DbgPrint, the wide CRT and ntstrsafe (rules C-9 .. C-13). fmt is a char or a WCHAR
+ * string (KF_FMT_WIDE_FMT: %s and %c then take wide arguments, as the Microsoft CRT's wide
+ * printf); out receives char or WCHAR units (KF_FMT_WIDE_OUT), at most cap of them and no
+ * terminating NUL. Returns the number of units of the whole result. KF_FMT_DBGPRINT applies
+ * DbgPrint's rule that Unicode conversions need PASSIVE_LEVEL. Stops on floating-point
+ * conversions, %n, unknown conversions and malformed counted-string arguments, naming routine. */
+enum { KF_FMT_WIDE_OUT = 1, KF_FMT_WIDE_FMT = 2, KF_FMT_DBGPRINT = 4 };
+size_t kf__vformat(const char *routine, unsigned flags, void *out, size_t cap, const void *fmt, va_list ap);
+/* Stops with violation rtl-malformed-string when s breaks INV-U-1 (Length > MaximumLength, odd
+ * Length, or a NULL Buffer with a Length); what names the argument. */
+void kf__check_unicode_string(const char *routine, const UNICODE_STRING *s, const char *what);
+/* Buffers the Rtl routines allocated for the caller and not yet freed (rtl_string.c): pool the
+ * run holds. kf_reset frees and counts them (kf__leaks_at_reset.pool_blocks). */
+size_t kf__rtl_strings_outstanding(void);
 
 #endif

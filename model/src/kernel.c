@@ -1,7 +1,7 @@
 /*
  * kernel.c - the simulated thread and the small kernel routines around stack expansion:
  * IRQL, remaining stack and stack limits, system threads and PsTerminateSystemThread,
- * pool, debug output, assertions, and the reset between runs.
+ * debug output, assertions, and the reset between runs (pool is in pool.c).
  *
  * Everything is a function of the calls made and the options: no clock, no addresses in
  * any value a driver or a report sees (thread "addresses" and stack limits are modeled).
@@ -79,9 +79,12 @@ int kf__run_pending(void)
 
 void kf_leaks(kf_leak_report *out)
 {
+    memset(out, 0, sizeof *out);
+    kf__pool_leaks(out);
     out->pool_blocks = kf__pool_outstanding();
     out->segments = kf_segments_in_use();
     out->callback_data = kf__callback_data_outstanding ? kf__callback_data_outstanding() : 0;
+    kf__object_leaks(&out->handles, &out->objects);
 }
 
 void kf_reset(void)
@@ -214,127 +217,7 @@ NTSTATUS kf_run_system_thread(void (*start)(void *), void *ctx)
     }
 }
 
-/* ---- Pool --------------------------------------------------------------------------- */
-
-typedef struct pool_block {
-    struct pool_block *prev, *next;
-    SIZE_T size;
-    ULONG tag;
-    ULONG pad;
-} pool_block;
-
-static pool_block pool_head = {&pool_head, &pool_head, 0, 0, 0};
-static size_t pool_count;
-
-size_t kf__pool_outstanding(void) { return pool_count; }
-
-static PVOID pool_alloc(const char *routine, int paged, SIZE_T n, ULONG tag, int zero)
-{
-    kf_thread *t = kf__thread();
-    KIRQL max = paged ? APC_LEVEL : DISPATCH_LEVEL;
-    if (t->irql > max)
-        kf_bugcheck(routine, IRQL_NOT_LESS_OR_EQUAL, max, t->irql, 0, 0,
-                    "%s pool allocated at IRQL %u (requires IRQL <= %u)", paged ? "paged" : "nonpaged",
-                    t->irql, max);
-    if (kf_fault_consult(KF_SITE_POOL) != KF_FAULT_NONE)
-        return NULL;
-    if (n > ((SIZE_T)1 << 40))
-        return NULL;
-    pool_block *b = malloc(sizeof *b + (n ? n : 1));
-    if (!b)
-        return NULL;
-    b->size = n;
-    b->tag = tag;
-    b->next = &pool_head;
-    b->prev = pool_head.prev;
-    pool_head.prev->next = b;
-    pool_head.prev = b;
-    pool_count++;
-    if (zero)
-        memset(b + 1, 0, n);
-    return b + 1;
-}
-
-PVOID ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)
-{
-    return pool_alloc("ExAllocatePoolWithTag", (PoolType & 1) != 0, NumberOfBytes, Tag, 0);
-}
-
-PVOID ExAllocatePoolZero(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)
-{
-    return pool_alloc("ExAllocatePoolZero", (PoolType & 1) != 0, NumberOfBytes, Tag, 1);
-}
-
-PVOID ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag)
-{
-    PVOID p = pool_alloc("ExAllocatePool2", (Flags & POOL_FLAG_PAGED) != 0, NumberOfBytes, Tag,
-                         (Flags & POOL_FLAG_UNINITIALIZED) == 0);
-    if (!p && (Flags & POOL_FLAG_RAISE_ON_FAILURE))
-        ExRaiseStatus(STATUS_INSUFFICIENT_RESOURCES);
-    return p;
-}
-
-static void pool_free(const char *routine, PVOID p)
-{
-    for (pool_block *b = pool_head.next; b != &pool_head; b = b->next) {
-        if (b + 1 == p) {
-            b->prev->next = b->next;
-            b->next->prev = b->prev;
-            pool_count--;
-            free(b);
-            return;
-        }
-    }
-    kf_violation_stop(KF_VIOL_POOL_FREE_INVALID, routine, 0, 0, 0,
-                      "%s of a pointer that is not an outstanding pool allocation (double free, or memory "
-                      "from elsewhere)",
-                      routine);
-}
-
-VOID ExFreePoolWithTag(PVOID P, ULONG Tag)
-{
-    (void)Tag;
-    pool_free("ExFreePoolWithTag", P);
-}
-
-VOID ExFreePool(PVOID P) { pool_free("ExFreePool", P); }
-
-void kf__pool_release_all(void)
-{
-    while (pool_head.next != &pool_head) {
-        pool_block *b = pool_head.next;
-        pool_head.next = b->next;
-        b->next->prev = &pool_head;
-        free(b);
-    }
-    pool_count = 0;
-}
-
 /* ---- Debug output and assertions ----------------------------------------------------- */
-
-ULONG DbgPrint(PCSTR Format, ...)
-{
-    if (kf_options_get()->dbgprint) {
-        va_list ap;
-        va_start(ap, Format);
-        vfprintf(stderr, Format, ap);
-        va_end(ap);
-    }
-    return 0;
-}
-
-ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...)
-{
-    (void)ComponentId;
-    (void)Level;
-    if (kf_options_get()->dbgprint) {
-        va_list ap;
-        va_start(ap, Format);
-        vfprintf(stderr, Format, ap);
-        va_end(ap);
-    }
-    return 0;
-}
 
 VOID RtlAssert(PVOID FailedAssertion, PVOID FileName, ULONG LineNumber, PSTR Message)
 {

@@ -202,6 +202,14 @@ typedef struct kf_leak_report {
     size_t pool_blocks;
     size_t segments;
     size_t callback_data;   /* Filter Manager callback data still allocated */
+    /* Objects and handles (model/src/object.c) */
+    size_t handles;         /* handles still open (registry keys included) */
+    size_t objects;         /* object references the driver took and did not release */
+    /* Pool, lookaside lists and system services (model/src/pool.c, system.c). */
+    size_t lookaside_lists; /* lookaside lists initialized and not deleted */
+    size_t work_items;      /* IoAllocateWorkItem items not freed, IoInitializeWorkItem items not uninitialized */
+    size_t work_queued;     /* work items queued and not run */
+    size_t mdls;            /* IoAllocateMdl MDLs not freed */
 } kf_leak_report;
 void kf_leaks(kf_leak_report *out);
 
@@ -218,6 +226,12 @@ typedef struct kf_held_report {
     const char *first;          /* the routine that took the oldest one still held (static), or NULL */
 } kf_held_report;
 void kf_held(kf_held_report *out);
+/* Work another thread would do later, for tests and harnesses: fn(ctx) runs when a wait on
+ * this thread finds its objects not signaled (the model's pending work, in queue order), at
+ * the waiter's IRQL. Returns 0, or -1 when 64 are queued already. kf_reset drops the queue. */
+int kf_defer(void (*fn)(void *ctx), void *ctx);
+/* Deferred calls still queued. */
+unsigned kf_deferred(void);
 
 /* ---- The registry a driver meets (model/src/registry.c) -------------------------------- */
 /* Sets or replaces a value under a key of the modeled registry, creating the key and its
@@ -226,6 +240,54 @@ void kf_held(kf_held_report *out);
  * or -1 when the host has no memory for it. kf_reset empties the registry. */
 int kf_registry_set_value(const char *key_path, const char *value_name, ULONG type, const void *data,
                           ULONG size);
+
+/* ---- Objects, handles and the registry's driver keys (object.c, registry.c) ------------------ */
+/* The process the driver's code runs in. FALSE (the default after kf_reset): the system
+ * process, as in DriverEntry, system threads and work items. TRUE: an arbitrary user process,
+ * as a dispatch routine or a minifilter callback runs in the context of the thread that sent
+ * the request. A handle opened without OBJ_KERNEL_HANDLE belongs to the process it was opened
+ * in; referencing one as KernelMode in a user process is Driver Verifier's 0xF6 (rule B-9). */
+void kf_set_user_process_context(BOOLEAN user);
+/* Harness-declared objects (a FILE_OBJECT the harness owns): records that the driver holds one
+ * reference on `object` that the harness gave it, so that the driver may drop it (rule B-5). */
+void kf_object_give_reference(void *object);
+/* Checks the handle's granted access also for kernel-mode callers (Zw* routines), which
+ * Windows skips: a handle opened with too little access then fails with STATUS_ACCESS_DENIED
+ * (rule G-6). Off after kf_reset. */
+void kf_set_strict_handle_access(BOOLEAN strict);
+/* The service name (the last component of the service key, e.g. "MyFilter") the model uses
+ * for IoOpenDriverRegistryKey when the DRIVER_OBJECT carries no DriverExtension->ServiceKeyName
+ * (rule G-14). NULL clears it; kf_reset clears it. Returns -1 when the name is too long. */
+int kf_registry_set_service_name(const char *service_name);
+/* ---- Pool, lookaside lists and system services (model/src/pool.c, system.c) -------- */
+/* Describes the pool blocks outstanding now, one line each, oldest first: the tag as the
+ * debugger shows it (4 characters), the size, the allocating routine and the allocation
+ * site (symbolized when the sanitizer runtime is linked in, else the routine's name).
+ * Writes at most len bytes (NUL-terminated); returns the number of blocks. For people only:
+ * the site is a host address turned into text, never part of a trace or a decision. */
+size_t kf_pool_describe_leaks(char *buf, size_t len);
+/* The oldest outstanding block: 1 and its tag, size and allocating routine (static string),
+ * and its site as kf_pool_describe_leaks writes it (site may be NULL); 0 when none. */
+int kf_pool_first_leak(ULONG *tag, SIZE_T *size, const char **routine, char *site, size_t site_len);
+/* Turns on (1) or off (0, the default) the check that pool is freed at an IRQL its kind
+ * allows (SEMANTICS.md P-12). Off by default because the scenario runner gives back the
+ * blocks a scenario holds at the scenario's IRQL, which its oracle does not predict as a stop;
+ * it stays on across kf_reset once turned on. */
+void kf_pool_check_free_irql(int on);
+/* Runs the queued work items (IoQueueWorkItem) in queue order at PASSIVE_LEVEL, including
+ * those queued while they run; returns how many ran. */
+int kf_run_work_items(void);
+/* The modeled clock (KeQuerySystemTime, KeQueryInterruptTime, KeQueryTickCount): 100 ns
+ * units since the run began; it advances only by modeled events (see SEMANTICS.md Y-4). */
+ULONGLONG kf_clock_now(void);
+/* ---- User-mode buffers a driver probes (model/src/lang.c, SEMANTICS.md L-6) ------------ */
+/* Host pointers do not follow Windows' address layout, so the model's user address space is
+ * the set of buffers a harness declares here: ProbeForRead accepts a range inside one of
+ * them, ProbeForWrite one inside a writable one; anything else raises
+ * STATUS_ACCESS_VIOLATION. Returns 0, or -1 when the table (64 buffers) is full. kf_reset
+ * forgets them all. */
+int kf_user_buffer_add(const void *address, size_t length, int writable);
+void kf_user_buffers_clear(void);
 
 #ifdef __cplusplus
 }

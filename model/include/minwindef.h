@@ -1,0 +1,2 @@
+/* minwindef.h - see windef.h (SEMANTICS.md L-12). */
+#include "windef.h"

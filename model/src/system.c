@@ -1,0 +1,660 @@
+/*
+ * system.c - system services a driver uses around its real work: the driver runtime and NX
+ * pool opt-in, MmGetSystemRoutineAddress, the current process, the modeled clock and
+ * KeDelayExecutionThread, MDLs (IoAllocateMdl .. MmUnlockPages) and work items
+ * (IoAllocateWorkItem .. IoQueueWorkItem), DbgBreakPoint. Implements SEMANTICS.md Y-1 .. Y-11.
+ *
+ * Must never: read the host clock, hand a driver a host address the driver did not give it
+ * (process and thread objects are modeled constants), run a work item anywhere but from the
+ * pending-work runner or kf_run_work_items, or decide a failure itself (it asks the fault
+ * hook at io.mdl, mm.lock, mm.map, io.workitem).
+ */
+#include "internal.h"
+#include "ntddk.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#undef ExInitializeDriverRuntime /* the header's form for drivers built without POOL_NX_OPTIN */
+
+#define WORKER_THREAD_RETURNED_AT_BAD_IRQL 0x000000E1
+#define MODELED_PROCESS ((ULONG_PTR)0xFFFFC08000000040ull)
+
+static void irql_max(const char *routine, KIRQL max)
+{
+    kf_thread *t = kf__thread();
+    if (t->irql > max)
+        kf_bugcheck(routine, IRQL_NOT_LESS_OR_EQUAL, max, t->irql, 0, 0, "%s at IRQL %u (requires IRQL <= %u)", routine,
+                    t->irql, max);
+}
+
+static _Noreturn void null_arg(const char *routine, const char *what) __attribute__((noreturn));
+static void null_arg(const char *routine, const char *what)
+{
+    kf_violation_stop(KF_VIOL_SYSTEM_NULL_ARGUMENT, routine, 0, 0, 0, "%s with %s NULL", routine, what);
+}
+
+/* ---- Y-1: driver runtime ---------------------------------------------------------------- */
+
+POOL_TYPE ExDefaultNonPagedPoolType = NonPagedPoolExecute;
+ULONG ExDefaultMdlProtection;
+
+VOID ExInitializeDriverRuntime(ULONG RuntimeFlags)
+{
+    if ((RuntimeFlags & DrvRtPoolNxOptIn) && kf_current_profile()->os >= KF_OS_WIN8) {
+        ExDefaultNonPagedPoolType = NonPagedPoolNx;
+        ExDefaultMdlProtection = MdlMappingNoExecute;
+        kf__pool_set_nx_required(1);
+    }
+}
+
+/* ---- Y-3: processes and threads ----------------------------------------------------------- */
+
+HANDLE PsGetCurrentProcessId(VOID) { return (HANDLE)(ULONG_PTR)4; }
+PEPROCESS PsGetCurrentProcess(VOID) { return (PEPROCESS)MODELED_PROCESS; }
+PEPROCESS IoGetCurrentProcess(VOID) { return (PEPROCESS)MODELED_PROCESS; }
+
+BOOLEAN PsIsSystemThread(PETHREAD Thread)
+{
+    if (Thread != PsGetCurrentThread())
+        kf_violation_stop(KF_VIOL_SYSTEM_INVALID_OBJECT, "PsIsSystemThread", 0, 0, 0,
+                          "PsIsSystemThread of a pointer that is not a thread object");
+    return TRUE;
+}
+
+/* ---- Y-4, Y-5: the modeled clock ------------------------------------------------------------ */
+
+#define CLOCK_BOOT 134116992000000000ull /* 2026-01-01 00:00:00 UTC, in 100 ns since 1601 */
+#define CLOCK_STEP 10ull                 /* every query: 1 microsecond */
+#define TIME_INCREMENT 156250u           /* 15.625 ms, the default clock interval */
+
+static ULONGLONG clock_now; /* 100 ns units since boot */
+
+ULONGLONG kf_clock_now(void) { return clock_now; }
+
+static ULONGLONG clock_read(void)
+{
+    ULONGLONG v = clock_now;
+    clock_now += CLOCK_STEP;
+    return v;
+}
+
+VOID KeQuerySystemTime(PLARGE_INTEGER CurrentTime) { CurrentTime->QuadPart = (LONGLONG)(CLOCK_BOOT + clock_read()); }
+
+VOID KeQuerySystemTimePrecise(PLARGE_INTEGER CurrentTime)
+{
+    CurrentTime->QuadPart = (LONGLONG)(CLOCK_BOOT + clock_read());
+}
+
+VOID KeQueryTickCount(PLARGE_INTEGER CurrentCount)
+{
+    CurrentCount->QuadPart = (LONGLONG)(clock_read() / TIME_INCREMENT);
+}
+
+ULONG KeQueryTimeIncrement(VOID) { return TIME_INCREMENT; }
+
+ULONGLONG KeQueryInterruptTime(VOID) { return clock_read(); }
+
+NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Interval)
+{
+    (void)WaitMode;
+    (void)Alertable;
+    irql_max("KeDelayExecutionThread", APC_LEVEL);
+    if (!Interval)
+        null_arg("KeDelayExecutionThread", "Interval");
+    LONGLONG v = Interval->QuadPart;
+    if (v < 0) {
+        clock_now += (ULONGLONG)(-(v + 1)) + 1;
+    } else {
+        ULONGLONG abs_now = CLOCK_BOOT + clock_now;
+        if ((ULONGLONG)v > abs_now)
+            clock_now += (ULONGLONG)v - abs_now;
+    }
+    /* While the thread sleeps, the rest of the system runs what it has pending. */
+    kf__run_pending();
+    return STATUS_SUCCESS;
+}
+
+/* ---- Y-2: MmGetSystemRoutineAddress ---------------------------------------------------------- */
+
+typedef struct routine_entry {
+    const char *name;
+    PVOID address;
+    kf_os min_os;
+    int ws03_amd64; /* also on Server 2003 SP1 for amd64 */
+} routine_entry;
+
+#define R(name, os) {#name, (PVOID)&name, KF_OS_##os, 0}
+static const routine_entry modeled_routines[] = {
+    R(KeGetCurrentIrql, WS03), R(KeRaiseIrql, WS03), R(KeLowerIrql, WS03), R(KeRaiseIrqlToDpcLevel, WS03),
+    R(IoGetRemainingStackSize, WS03), R(IoGetStackLimits, WS03), R(KeBugCheckEx, WS03), R(KeBugCheck, WS03),
+    R(ExRaiseStatus, WS03), R(PsTerminateSystemThread, WS03), R(PsGetCurrentThread, WS03),
+    R(PsGetCurrentThreadId, WS03), R(DbgPrint, WS03), R(DbgPrintEx, WS03), R(RtlAssert, WS03),
+    {"KeExpandKernelStackAndCallout", (PVOID)&KeExpandKernelStackAndCallout, KF_OS_VISTA, 1},
+    R(KeExpandKernelStackAndCalloutEx, VISTA),
+    R(ExAllocatePoolWithTag, WS03), R(ExAllocatePool, WS03), R(ExAllocatePoolWithQuotaTag, WS03),
+    R(ExAllocatePoolWithQuota, WS03), R(ExAllocatePoolWithTagPriority, WS03),
+    R(ExAllocatePool2, WIN10), R(ExAllocatePool3, WIN10), R(ExFreePoolWithTag, WS03), R(ExFreePool, WS03),
+    R(ExInitializeNPagedLookasideList, WS03), R(ExDeleteNPagedLookasideList, WS03),
+    R(ExInitializePagedLookasideList, WS03), R(ExDeletePagedLookasideList, WS03),
+    R(ExAllocateFromNPagedLookasideList, WIN11), R(ExFreeToNPagedLookasideList, WIN11),
+    R(ExAllocateFromPagedLookasideList, WS03), R(ExFreeToPagedLookasideList, WS03),
+    R(ExInitializeLookasideListEx, VISTA), R(ExAllocateFromLookasideListEx, WIN11),
+    R(ExFreeToLookasideListEx, WIN11), R(ExDeleteLookasideListEx, VISTA), R(ExFlushLookasideListEx, VISTA),
+    R(MmGetSystemRoutineAddress, WS03), R(PsGetCurrentProcessId, WS03), R(PsGetCurrentProcess, WS03),
+    R(IoGetCurrentProcess, WS03), R(PsIsSystemThread, WS03), R(KeQuerySystemTimePrecise, WIN8),
+    R(KeQueryTimeIncrement, WS03), R(KeQueryInterruptTime, WS03), R(KeDelayExecutionThread, WS03),
+    R(IoAllocateMdl, WS03), R(IoFreeMdl, WS03), R(MmSizeOfMdl, WS03), R(MmBuildMdlForNonPagedPool, WS03), R(MmProbeAndLockPages, WS03),
+    R(MmUnlockPages, WS03), R(MmMapLockedPagesSpecifyCache, WS03), R(MmUnmapLockedPages, WS03),
+    R(IoAllocateWorkItem, WS03), R(IoFreeWorkItem, WS03), R(IoQueueWorkItem, WS03),
+    R(IoQueueWorkItemEx, VISTA), R(IoSizeofWorkItem, VISTA), R(IoInitializeWorkItem, VISTA),
+    R(IoUninitializeWorkItem, VISTA), R(DbgBreakPoint, WS03), R(DbgBreakPointWithStatus, WS03),
+};
+#undef R
+
+
+static int name_is(const UNICODE_STRING *u, const char *name)
+{
+    size_t n = strlen(name);
+    if (u->Length != n * sizeof(WCHAR))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (u->Buffer[i] != (WCHAR)(unsigned char)name[i])
+            return 0;
+    return 1;
+}
+
+PVOID MmGetSystemRoutineAddress(PUNICODE_STRING SystemRoutineName)
+{
+    irql_max("MmGetSystemRoutineAddress", PASSIVE_LEVEL);
+    if (!SystemRoutineName)
+        null_arg("MmGetSystemRoutineAddress", "SystemRoutineName");
+    if (!SystemRoutineName->Buffer || SystemRoutineName->Length == 0 || SystemRoutineName->Length >= 256 ||
+        (SystemRoutineName->Length & 1))
+        return NULL;
+    char ascii[128];
+    size_t n = SystemRoutineName->Length / sizeof(WCHAR);
+    for (size_t i = 0; i < n; i++) {
+        WCHAR c = SystemRoutineName->Buffer[i];
+        if (c == 0 || c > 0x7E)
+            return NULL;
+        ascii[i] = (char)c;
+    }
+    ascii[n] = 0;
+    const kf_profile *p = kf_current_profile();
+    for (size_t i = 0; i < sizeof modeled_routines / sizeof modeled_routines[0]; i++) {
+        const routine_entry *e = &modeled_routines[i];
+        if (!name_is(SystemRoutineName, e->name))
+            continue;
+        if (p->os >= e->min_os || (e->ws03_amd64 && p->os == KF_OS_WS03 && p->arch == KF_ARCH_AMD64))
+            return e->address;
+        return NULL;
+    }
+    return kf__not_modeled_address(ascii);
+}
+
+/* ---- Y-7, Y-8: MDLs ------------------------------------------------------------------------ */
+
+typedef struct mdl_rec {
+    struct mdl_rec *next;
+    PMDL mdl;
+} mdl_rec;
+
+static mdl_rec *mdls;
+static size_t n_mdls;
+
+static mdl_rec **mdl_find(PMDL m)
+{
+    for (mdl_rec **pp = &mdls; *pp; pp = &(*pp)->next)
+        if ((*pp)->mdl == m)
+            return pp;
+    return NULL;
+}
+
+static PMDL mdl_live(const char *routine, PMDL m)
+{
+    if (!m)
+        null_arg(routine, "the MDL");
+    if (!mdl_find(m))
+        kf_violation_stop(KF_VIOL_SYSTEM_INVALID_OBJECT, routine, 0, 0, 0,
+                          "%s of an MDL that IoAllocateMdl did not return, or one already freed", routine);
+    return m;
+}
+
+PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer, BOOLEAN ChargeQuota, PIRP Irp)
+{
+    (void)ChargeQuota;
+    irql_max("IoAllocateMdl", DISPATCH_LEVEL);
+    /* The largest buffer one MDL describes: 2 GB less a page (Y-7). */
+    if (Length == 0 || Length > 0x7FFFF000u)
+        return NULL;
+    if (kf_fault_consult(KF_SITE_IO_MDL) != KF_FAULT_NONE)
+        return NULL;
+    size_t size = MmSizeOfMdl(VirtualAddress, Length);
+    PMDL m = malloc(size);
+    mdl_rec *r = malloc(sizeof *r);
+    if (!m || !r) {
+        free(m);
+        free(r);
+        return NULL;
+    }
+    memset(m, 0, size);
+    m->Size = (SHORT)(size > 0x7FFF ? 0x7FFF : size);
+    m->StartVa = PAGE_ALIGN(VirtualAddress);
+    m->ByteOffset = BYTE_OFFSET(VirtualAddress);
+    m->ByteCount = Length;
+    r->mdl = m;
+    r->next = mdls;
+    mdls = r;
+    n_mdls++;
+    if (Irp) {
+        if (!SecondaryBuffer || !Irp->MdlAddress) {
+            Irp->MdlAddress = m;
+        } else {
+            PMDL last = Irp->MdlAddress;
+            while (last->Next)
+                last = last->Next;
+            last->Next = m;
+        }
+    }
+    return m;
+}
+
+SIZE_T MmSizeOfMdl(PVOID Base, SIZE_T Length)
+{
+    return sizeof(MDL) + (SIZE_T)ADDRESS_AND_SIZE_TO_SPAN_PAGES(Base, Length) * sizeof(ULONG_PTR);
+}
+
+VOID IoFreeMdl(PMDL Mdl)
+{
+    irql_max("IoFreeMdl", DISPATCH_LEVEL);
+    mdl_live("IoFreeMdl", Mdl);
+    if (Mdl->MdlFlags & MDL_PAGES_LOCKED)
+        kf_violation_stop(KF_VIOL_MDL_FREE_LOCKED, "IoFreeMdl", (ULONG_PTR)(USHORT)Mdl->MdlFlags, 0, 0,
+                          "IoFreeMdl of an MDL whose pages are still locked (MmUnlockPages first)");
+    mdl_rec **pp = mdl_find(Mdl);
+    mdl_rec *r = *pp;
+    *pp = r->next;
+    free(r);
+    n_mdls--;
+    free(Mdl);
+}
+
+/* Y-8: the kernel probes the pages an MDL describes; the model reads every byte of the
+ * buffer, so one that is freed or smaller than the MDL says is AddressSanitizer's report. */
+static void mdl_touch(const MDL *m)
+{
+    const volatile UCHAR *p = (const volatile UCHAR *)m->StartVa + m->ByteOffset;
+    UCHAR sum = 0;
+    for (ULONG i = 0; i < m->ByteCount; i++)
+        sum ^= p[i];
+    (void)sum;
+}
+
+VOID MmBuildMdlForNonPagedPool(PMDL MemoryDescriptorList)
+{
+    PMDL m = mdl_live("MmBuildMdlForNonPagedPool", MemoryDescriptorList);
+    irql_max("MmBuildMdlForNonPagedPool", DISPATCH_LEVEL);
+    if (m->MdlFlags & (MDL_PAGES_LOCKED | MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL))
+        kf_violation_stop(KF_VIOL_MDL_STATE, "MmBuildMdlForNonPagedPool", (ULONG_PTR)(USHORT)m->MdlFlags, 0, 0,
+                          "MmBuildMdlForNonPagedPool of an MDL that is already built, locked or mapped (flags 0x%X)",
+                          (unsigned)(USHORT)m->MdlFlags);
+    mdl_touch(m);
+    m->MdlFlags |= MDL_SOURCE_IS_NONPAGED_POOL;
+    m->MappedSystemVa = (PCHAR)m->StartVa + m->ByteOffset;
+}
+
+VOID MmProbeAndLockPages(PMDL MemoryDescriptorList, KPROCESSOR_MODE AccessMode, LOCK_OPERATION Operation)
+{
+    PMDL m = mdl_live("MmProbeAndLockPages", MemoryDescriptorList);
+    irql_max("MmProbeAndLockPages", AccessMode == KernelMode ? DISPATCH_LEVEL : APC_LEVEL);
+    if (m->MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL))
+        kf_violation_stop(KF_VIOL_MDL_STATE, "MmProbeAndLockPages", (ULONG_PTR)(USHORT)m->MdlFlags, 0, 0,
+                          "MmProbeAndLockPages of an MDL that is already locked or built for nonpaged pool "
+                          "(flags 0x%X)",
+                          (unsigned)(USHORT)m->MdlFlags);
+    if ((unsigned)Operation > IoModifyAccess)
+        kf_violation_stop(KF_VIOL_MDL_STATE, "MmProbeAndLockPages", (ULONG_PTR)Operation, 0, 0,
+                          "MmProbeAndLockPages with Operation %u, not a LOCK_OPERATION", (unsigned)Operation);
+    if (kf_fault_consult(KF_SITE_MM_LOCK) != KF_FAULT_NONE)
+        ExRaiseStatus(STATUS_INSUFFICIENT_RESOURCES);
+    mdl_touch(m);
+    m->MdlFlags |= MDL_PAGES_LOCKED;
+    if (Operation != IoReadAccess)
+        m->MdlFlags |= MDL_WRITE_OPERATION;
+}
+
+VOID MmUnlockPages(PMDL MemoryDescriptorList)
+{
+    PMDL m = mdl_live("MmUnlockPages", MemoryDescriptorList);
+    irql_max("MmUnlockPages", DISPATCH_LEVEL);
+    if (!(m->MdlFlags & MDL_PAGES_LOCKED))
+        kf_violation_stop(KF_VIOL_MDL_STATE, "MmUnlockPages", (ULONG_PTR)(USHORT)m->MdlFlags, 0, 0,
+                          "MmUnlockPages of an MDL whose pages are not locked (flags 0x%X)",
+                          (unsigned)(USHORT)m->MdlFlags);
+    m->MdlFlags &= (SHORT) ~(MDL_PAGES_LOCKED | MDL_MAPPED_TO_SYSTEM_VA | MDL_WRITE_OPERATION);
+    m->MappedSystemVa = NULL;
+}
+
+#define NO_MORE_SYSTEM_PTES 0x0000003F
+
+/* Y-8: maps a locked (or nonpaged-built) MDL into system space. bugcheck: BugCheckOnFailure. */
+static PVOID mdl_map(const char *routine, PMDL m, int bugcheck)
+{
+    irql_max(routine, DISPATCH_LEVEL);
+    if (m->MdlFlags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL))
+        return m->MappedSystemVa;
+    if (!(m->MdlFlags & MDL_PAGES_LOCKED))
+        kf_violation_stop(KF_VIOL_MDL_STATE, routine, (ULONG_PTR)(USHORT)m->MdlFlags, 0, 0,
+                          "%s of an MDL that is neither locked nor built for nonpaged pool (flags 0x%X)", routine,
+                          (unsigned)(USHORT)m->MdlFlags);
+    if (kf_fault_consult(KF_SITE_MM_MAP) != KF_FAULT_NONE) {
+        if (bugcheck)
+            kf_bugcheck(routine, NO_MORE_SYSTEM_PTES, 0, ADDRESS_AND_SIZE_TO_SPAN_PAGES(m->ByteOffset, m->ByteCount),
+                        0, 0, "%s could not map the MDL and BugCheckOnFailure was set", routine);
+        return NULL;
+    }
+    m->MdlFlags |= MDL_MAPPED_TO_SYSTEM_VA;
+    m->MappedSystemVa = (PCHAR)m->StartVa + m->ByteOffset;
+    return m->MappedSystemVa;
+}
+
+PVOID MmGetSystemAddressForMdlSafe(PMDL Mdl, ULONG Priority)
+{
+    (void)Priority;
+    return mdl_map("MmGetSystemAddressForMdlSafe", mdl_live("MmGetSystemAddressForMdlSafe", Mdl), 0);
+}
+
+PVOID MmMapLockedPagesSpecifyCache(PMDL MemoryDescriptorList, KPROCESSOR_MODE AccessMode,
+                                   MEMORY_CACHING_TYPE CacheType, PVOID RequestedAddress, ULONG BugCheckOnFailure,
+                                   ULONG Priority)
+{
+    (void)Priority;
+    PMDL m = mdl_live("MmMapLockedPagesSpecifyCache", MemoryDescriptorList);
+    if (AccessMode != KernelMode)
+        kf__not_modeled("MmMapLockedPagesSpecifyCache(UserMode)"); /* the model has no user address space */
+    if ((int)CacheType < MmNonCached || CacheType >= MmMaximumCacheType)
+        kf_violation_stop(KF_VIOL_MDL_STATE, "MmMapLockedPagesSpecifyCache", (ULONG_PTR)CacheType, 0, 0,
+                          "MmMapLockedPagesSpecifyCache with CacheType %d, not a MEMORY_CACHING_TYPE", (int)CacheType);
+    if (RequestedAddress)
+        kf_violation_stop(KF_VIOL_MDL_STATE, "MmMapLockedPagesSpecifyCache", 0, 0, 0,
+                          "MmMapLockedPagesSpecifyCache in KernelMode with a RequestedAddress (must be NULL)");
+    return mdl_map("MmMapLockedPagesSpecifyCache", m, BugCheckOnFailure != 0);
+}
+
+VOID MmUnmapLockedPages(PVOID BaseAddress, PMDL MemoryDescriptorList)
+{
+    PMDL m = mdl_live("MmUnmapLockedPages", MemoryDescriptorList);
+    irql_max("MmUnmapLockedPages", DISPATCH_LEVEL);
+    if (!(m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) || BaseAddress != m->MappedSystemVa)
+        kf_violation_stop(KF_VIOL_MDL_STATE, "MmUnmapLockedPages", (ULONG_PTR)(USHORT)m->MdlFlags, 0, 0,
+                          "MmUnmapLockedPages of %s", !(m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA)
+                                                          ? "an MDL that is not mapped"
+                                                          : "an address that is not the MDL's mapping");
+    m->MdlFlags &= (SHORT)~MDL_MAPPED_TO_SYSTEM_VA;
+    m->MappedSystemVa = NULL;
+}
+
+/* ---- Y-9 .. Y-11: work items ------------------------------------------------------------------ */
+
+#define WORKITEM_SIZE 0x58u
+
+typedef struct wi_rec {
+    struct wi_rec *next;   /* in the list of live items */
+    struct wi_rec *qnext;  /* in the queue */
+    PIO_WORKITEM item;
+    PVOID io_object;
+    int allocated;         /* by IoAllocateWorkItem (else IoInitializeWorkItem) */
+    int queued;
+    PIO_WORKITEM_ROUTINE routine;
+    PIO_WORKITEM_ROUTINE_EX routine_ex;
+    PVOID context;
+} wi_rec;
+
+static wi_rec *items;
+static wi_rec *q_head, *q_tail;
+
+static wi_rec *wi_find(PIO_WORKITEM item)
+{
+    for (wi_rec *r = items; r; r = r->next)
+        if (r->item == item)
+            return r;
+    return NULL;
+}
+
+static wi_rec *wi_live(const char *routine, PIO_WORKITEM item)
+{
+    if (!item)
+        null_arg(routine, "IoWorkItem");
+    wi_rec *r = wi_find(item);
+    if (!r)
+        kf_violation_stop(KF_VIOL_SYSTEM_INVALID_OBJECT, routine, 0, 0, 0,
+                          "%s of a work item that is not allocated or initialized (never, or already freed)",
+                          routine);
+    return r;
+}
+
+static wi_rec *wi_add(PIO_WORKITEM item, PVOID io_object, int allocated)
+{
+    wi_rec *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->item = item;
+    r->io_object = io_object;
+    r->allocated = allocated;
+    r->next = items;
+    items = r;
+    return r;
+}
+
+static void wi_remove(wi_rec *r)
+{
+    for (wi_rec **pp = &items; *pp; pp = &(*pp)->next)
+        if (*pp == r) {
+            *pp = r->next;
+            break;
+        }
+    free(r);
+}
+
+ULONG IoSizeofWorkItem(VOID) { return WORKITEM_SIZE; }
+
+PIO_WORKITEM IoAllocateWorkItem(PDEVICE_OBJECT DeviceObject)
+{
+    irql_max("IoAllocateWorkItem", DISPATCH_LEVEL);
+    if (!DeviceObject)
+        null_arg("IoAllocateWorkItem", "DeviceObject");
+    if (kf_fault_consult(KF_SITE_IO_WORKITEM) != KF_FAULT_NONE)
+        return NULL;
+    PIO_WORKITEM item = malloc(WORKITEM_SIZE);
+    if (!item)
+        return NULL;
+    memset(item, 0, WORKITEM_SIZE);
+    if (!wi_add(item, DeviceObject, 1)) {
+        free(item);
+        return NULL;
+    }
+    return item;
+}
+
+VOID IoInitializeWorkItem(PVOID IoObject, PIO_WORKITEM IoWorkItem)
+{
+    irql_max("IoInitializeWorkItem", DISPATCH_LEVEL);
+    if (!IoObject)
+        null_arg("IoInitializeWorkItem", "IoObject");
+    if (!IoWorkItem)
+        null_arg("IoInitializeWorkItem", "IoWorkItem");
+    if (wi_find(IoWorkItem))
+        kf_violation_stop(KF_VIOL_WORKITEM_MISUSE, "IoInitializeWorkItem", 0, 0, 0,
+                          "IoInitializeWorkItem of a work item that is already initialized or allocated");
+    memset(IoWorkItem, 0, WORKITEM_SIZE);
+    if (!wi_add(IoWorkItem, IoObject, 0)) {
+        fprintf(stderr, "kfault: out of host memory for a work item\n");
+        abort();
+    }
+}
+
+static void wi_release(const char *routine, PIO_WORKITEM item, int allocated)
+{
+    irql_max(routine, DISPATCH_LEVEL);
+    wi_rec *r = wi_live(routine, item);
+    if (r->allocated != allocated)
+        kf_violation_stop(KF_VIOL_WORKITEM_MISUSE, routine, 0, 0, 0, "%s of a work item that %s", routine,
+                          allocated ? "IoInitializeWorkItem initialized (IoUninitializeWorkItem goes with it)"
+                                    : "IoAllocateWorkItem allocated (IoFreeWorkItem goes with it)");
+    if (r->queued)
+        kf_violation_stop(KF_VIOL_WORKITEM_MISUSE, routine, 0, 0, 0,
+                          "%s of a work item that is queued and has not run yet", routine);
+    wi_remove(r);
+    if (allocated)
+        free(item);
+}
+
+VOID IoFreeWorkItem(PIO_WORKITEM IoWorkItem) { wi_release("IoFreeWorkItem", IoWorkItem, 1); }
+
+VOID IoUninitializeWorkItem(PIO_WORKITEM IoWorkItem) { wi_release("IoUninitializeWorkItem", IoWorkItem, 0); }
+
+static void wi_queue(const char *routine, PIO_WORKITEM item, PIO_WORKITEM_ROUTINE fn, PIO_WORKITEM_ROUTINE_EX fn_ex,
+                     WORK_QUEUE_TYPE type, PVOID ctx)
+{
+    irql_max(routine, DISPATCH_LEVEL);
+    wi_rec *r = wi_live(routine, item);
+    if (!fn && !fn_ex)
+        null_arg(routine, "WorkerRoutine");
+    if ((unsigned)type >= MaximumWorkQueue && type != CustomPriorityWorkQueue)
+        kf_violation_stop(KF_VIOL_WORKITEM_MISUSE, routine, (ULONG_PTR)type, 0, 0,
+                          "%s with QueueType %u, not a WORK_QUEUE_TYPE", routine, (unsigned)type);
+    if (r->queued)
+        kf_violation_stop(KF_VIOL_WORKITEM_MISUSE, routine, 0, 0, 0,
+                          "%s of a work item that is already queued and has not run yet", routine);
+    r->queued = 1;
+    r->routine = fn;
+    r->routine_ex = fn_ex;
+    r->context = ctx;
+    r->qnext = NULL;
+    if (q_tail)
+        q_tail->qnext = r;
+    else
+        q_head = r;
+    q_tail = r;
+}
+
+VOID IoQueueWorkItem(PIO_WORKITEM IoWorkItem, PIO_WORKITEM_ROUTINE WorkerRoutine, WORK_QUEUE_TYPE QueueType,
+                     PVOID Context)
+{
+    wi_queue("IoQueueWorkItem", IoWorkItem, WorkerRoutine, NULL, QueueType, Context);
+}
+
+VOID IoQueueWorkItemEx(PIO_WORKITEM IoWorkItem, PIO_WORKITEM_ROUTINE_EX WorkerRoutine, WORK_QUEUE_TYPE QueueType,
+                       PVOID Context)
+{
+    wi_queue("IoQueueWorkItemEx", IoWorkItem, NULL, WorkerRoutine, QueueType, Context);
+}
+
+/* The routine runs in a worker thread of its own: an exception it does not handle ends
+ * there (bug check 0x1E), never in a handler of the thread that ran the pending work. */
+static void run_routine(PIO_WORKITEM_ROUTINE fn, PIO_WORKITEM_ROUTINE_EX fn_ex, PVOID obj, PVOID ctx,
+                        PIO_WORKITEM item)
+{
+    kf_seh_frame f;
+    memset(&f, 0, sizeof f);
+    kf__frame_push(&f, KF_FRAME_WORKER);
+    switch (setjmp(f.jb)) {
+    case 0:
+        /* The item may be freed, or queued again, by its own routine. An exception it does
+         * not handle bug checks 0x1E at this frame during the search (stop.c). */
+        if (fn_ex)
+            fn_ex(obj, ctx, item);
+        else
+            fn((PDEVICE_OBJECT)obj, ctx);
+        kf__frame_pop(&f);
+        break;
+    default:
+        /* A stop unwinding through the worker thread (the unwinder popped the frame): on to
+         * the next barrier or guard. */
+        kf__unwind_stop();
+    }
+}
+
+int kf_run_work_items(void)
+{
+    int ran = 0;
+    kf_thread *t = kf__thread();
+    while (q_head) {
+        wi_rec *r = q_head;
+        q_head = r->qnext;
+        if (!q_head)
+            q_tail = NULL;
+        r->queued = 0;
+        PIO_WORKITEM item = r->item;
+        PVOID obj = r->io_object, ctx = r->context;
+        PIO_WORKITEM_ROUTINE fn = r->routine;
+        PIO_WORKITEM_ROUTINE_EX fn_ex = r->routine_ex;
+        KIRQL saved = t->irql;
+        t->irql = PASSIVE_LEVEL;
+        run_routine(fn, fn_ex, obj, ctx, item);
+        if (t->irql != PASSIVE_LEVEL)
+            kf_bugcheck("IoQueueWorkItem", WORKER_THREAD_RETURNED_AT_BAD_IRQL, 0, t->irql, 0, 0,
+                        "a work item routine returned at IRQL %u (work items run and must return at "
+                        "PASSIVE_LEVEL)",
+                        t->irql);
+        t->irql = saved;
+        ran++;
+    }
+    return ran;
+}
+
+static int run_pending(void) { return kf_run_work_items() != 0; }
+
+/* ---- Y-6: debugger breaks ------------------------------------------------------------------- */
+
+VOID DbgBreakPoint(VOID) { ExRaiseStatus(STATUS_BREAKPOINT); }
+
+VOID DbgBreakPointWithStatus(ULONG Status)
+{
+    (void)Status;
+    ExRaiseStatus(STATUS_BREAKPOINT);
+}
+
+/* ---- Leaks and reset ---------------------------------------------------------------------------- */
+
+void kf__pool_leaks(kf_leak_report *out)
+{
+    out->lookaside_lists = kf__lookaside_outstanding();
+    out->mdls = n_mdls;
+    size_t live = 0, queued = 0;
+    for (wi_rec *r = items; r; r = r->next) {
+        live++;
+        queued += r->queued != 0;
+    }
+    out->work_items = live;
+    out->work_queued = queued;
+}
+
+static void system_reset(void)
+{
+    while (mdls) {
+        mdl_rec *r = mdls;
+        mdls = r->next;
+        free(r->mdl);
+        free(r);
+    }
+    n_mdls = 0;
+    while (items) {
+        wi_rec *r = items;
+        items = r->next;
+        if (r->allocated)
+            free(r->item);
+        free(r);
+    }
+    q_head = q_tail = NULL;
+    clock_now = 0;
+    ExDefaultNonPagedPoolType = NonPagedPoolExecute;
+    ExDefaultMdlProtection = 0;
+}
+
+__attribute__((constructor)) static void system_register(void)
+{
+    kf__register_reset(system_reset);
+    kf__register_pending(run_pending);
+}
