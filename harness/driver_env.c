@@ -30,6 +30,7 @@ static struct {
     kfh_plan *plan;
     kfh_drv_run *run;
     int running;
+    kfh_op reg_op[KFH_REG_VALUES]; /* the last reg_value of each value index */
     kf_held_report held; /* what the thread held when the entry point returned */
 } D;
 
@@ -191,6 +192,19 @@ static void build_env(const kfh_driver_target *t, const kfh_scenario *s, kfh_pla
             if (t->minifilter)
                 build_flt_env(op, e);
             break;
+        case KFH_OP_REG_VALUE: {
+            unsigned v = op->a % KFH_REG_VALUES;
+            if (v >= t->n_registry) {
+                kfh_trace_event("env skipped: the driver reads no registry value %u", v);
+                break;
+            }
+            e->reg[v].changed = 1;
+            e->reg[v].present = (op->b & KFH_REG_TYPE_MASK) != KFH_REG_ABSENT;
+            e->reg[v].type = kfh_reg_type_at(op->b & KFH_REG_TYPE_MASK);
+            e->reg[v].size = kfh_reg_value_bytes(op, NULL, 0);
+            D.reg_op[v] = *op;
+            break;
+        }
         case KFH_OP_FAULT:
             if (input_plan) {
                 kfh_plan_push_decision(plan, (kf_fault_kind)(op->a % 3));
@@ -204,6 +218,50 @@ static void build_env(const kfh_driver_target *t, const kfh_scenario *s, kfh_pla
     kfh_trace_event("env profile=%s irql=%u large=%d remaining=0x%llx faults=%u",
                     kf_profile_name(&e->profile, pname, sizeof pname), e->irql, e->large,
                     (unsigned long long)e->remaining, e->faults);
+}
+
+/* The driver's registry: the service key with the values its installation writes, changed
+ * or removed by the scenario. Filled after kf_reset (which empties the registry) and before
+ * the driver is loaded; the control surface consults no fault site. */
+static void apply_registry(const kfh_driver_target *t, kfh_env *e)
+{
+    static const char services[] = "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\";
+    const char *service = t->service ? t->service : t->name;
+    char key[256];
+    size_t n = 0;
+    for (const char *p = services; *p && n + 1 < RTL_NUMBER_OF(e->registry_path_buffer); p++)
+        e->registry_path_buffer[n++] = (WCHAR)*p;
+    for (const char *p = service; *p && n + 1 < RTL_NUMBER_OF(e->registry_path_buffer); p++)
+        e->registry_path_buffer[n++] = (WCHAR)(unsigned char)*p;
+    e->registry_path_buffer[n] = 0;
+    e->registry_path.Buffer = e->registry_path_buffer;
+    e->registry_path.Length = (USHORT)(n * sizeof(WCHAR));
+    e->registry_path.MaximumLength = (USHORT)((n + 1) * sizeof(WCHAR));
+    for (unsigned i = 0; i < t->n_registry && i < KFH_REG_VALUES; i++) {
+        const kfh_reg_spec *r = &t->registry[i];
+        static UCHAR bytes[512];
+        const void *data = r->data;
+        ULONG type = r->type, size = r->size;
+        if (e->reg[i].changed) {
+            size = kfh_reg_value_bytes(&D.reg_op[i], bytes, sizeof bytes);
+            data = bytes;
+            type = e->reg[i].type;
+        } else {
+            e->reg[i].present = r->data != NULL;
+            e->reg[i].type = type;
+            e->reg[i].size = size;
+        }
+        snprintf(key, sizeof key, "%s%s%s%s", services, service, r->key[0] ? "\\" : "", r->key);
+        if (!e->reg[i].present) {
+            kfh_trace_event("env registry %s\\%s: absent", r->key[0] ? r->key : ".", r->name);
+            continue;
+        }
+        if (kf_registry_set_value(key, r->name, type, data, size) != 0)
+            kfh_trace_event("env registry %s\\%s: no memory for it (left absent)", r->key[0] ? r->key : ".", r->name);
+        else
+            kfh_trace_event("env registry %s\\%s: type %u, %u byte(s)%s", r->key[0] ? r->key : ".", r->name,
+                            (unsigned)type, (unsigned)size, e->reg[i].changed ? "" : " (installed)");
+    }
 }
 
 static void trace_flt_env(const kfh_env *e)
@@ -356,6 +414,16 @@ static void judge(kfh_drv_run *run, int stopped, const kf_stop *st)
     run->expanded = rec->size != 0 || rec->status != STATUS_SUCCESS || rec->callout_calls != 0;
     run->pool_injected = kfh_plan_stats(D.plan)->injected[KF_SITE_POOL];
     run->injected = kfh_plan_stats(D.plan)->total_injected;
+    /* Before any stop: a lock still held when the entry point returned is the cause of what
+     * the unload then meets (deleting a held resource, a wait that cannot end). */
+    const kf_held_report *h = &D.held;
+    if (run->returned && (h->spin_locks || h->mutexes || h->resources || h->push_locks || h->critical_regions ||
+                          h->guarded_regions))
+        kfh_drv_fail(run, KFH_INV_DRIVER_HELD, t->name, "no lock held and no region entered at return",
+                     "%u spin lock(s), %u mutex(es), %u resource acquisition(s), %u push lock(s), %u critical "
+                     "and %u guarded region(s) still held; the oldest taken by %s",
+                     h->spin_locks, h->mutexes, h->resources, h->push_locks, h->critical_regions,
+                     h->guarded_regions, h->first ? h->first : "-");
     if (stopped) {
         const char *vname =
             st->code == DRIVER_VERIFIER_DETECTED_VIOLATION ? kf_violation_name((ULONG)st->param[0]) : NULL;
@@ -372,14 +440,6 @@ static void judge(kfh_drv_run *run, int stopped, const kf_stop *st)
     if (run->returned && run->irql_after != run->env.irql)
         kfh_drv_fail(run, KFH_INV_DRIVER_IRQL, t->name, "the caller's IRQL", "returned at IRQL %u, called at %u",
                      run->irql_after, run->env.irql);
-    const kf_held_report *h = &D.held;
-    if (run->returned && (h->spin_locks || h->mutexes || h->resources || h->push_locks || h->critical_regions ||
-                          h->guarded_regions))
-        kfh_drv_fail(run, KFH_INV_DRIVER_HELD, t->name, "no lock held and no region entered at return",
-                     "%u spin lock(s), %u mutex(es), %u resource acquisition(s), %u push lock(s), %u critical "
-                     "and %u guarded region(s) still held; the oldest taken by %s",
-                     h->spin_locks, h->mutexes, h->resources, h->push_locks, h->critical_regions,
-                     h->guarded_regions, h->first ? h->first : "-");
     if (kf_callout_depth() != 0)
         kfh_drv_fail(run, KFH_INV_CALLOUT_DEPTH, t->name, "no callout active after the call", "%u active",
                      kf_callout_depth());
@@ -450,6 +510,8 @@ int kfh_driver_run(const kfh_driver_target *t, const uint8_t *data, size_t size,
     kf_reset();
     kf_set_large_stack(out->env.large ? TRUE : FALSE);
     kf_set_remaining_stack(out->env.remaining);
+    if (t->n_registry)
+        apply_registry(t, &out->env);
     if (t->minifilter)
         flt_setup(&out->env);
     kf_set_fault_hook(env_hook, NULL);

@@ -16,7 +16,7 @@
 
 /* ---- Tables shared with the text form ------------------------------------------------ */
 
-static const char *const op_names[KFH_OP_COUNT_V2] = {
+static const char *const op_names[KFH_OP_COUNT_V3] = {
     [KFH_OP_END] = "end",           [KFH_OP_PROFILE] = "profile",
     [KFH_OP_RAISE_IRQL] = "raise_irql", [KFH_OP_LOWER_IRQL] = "lower_irql",
     [KFH_OP_SET_STACK] = "set_stack", [KFH_OP_LARGE_STACK] = "large_stack",
@@ -30,15 +30,16 @@ static const char *const op_names[KFH_OP_COUNT_V2] = {
     [KFH_OP_CBD_REUSE] = "cbd_reuse", [KFH_OP_CBD_FREE] = "cbd_free",
     [KFH_OP_LOWER] = "lower",       [KFH_OP_TEARDOWN] = "teardown",
     [KFH_OP_FLT_UNREGISTER] = "flt_unregister",
+    [KFH_OP_REG_VALUE] = "reg_value",
 };
 
 const char *kfh_op_name(int code)
 {
-    return (unsigned)code < KFH_OP_COUNT_V2 ? op_names[code] : "?";
+    return (unsigned)code < KFH_OP_COUNT_V3 ? op_names[code] : "?";
 }
 
 /* Bytes that follow each opcode (fixed width per opcode). */
-static const uint8_t op_width[KFH_OP_COUNT_V2] = {
+static const uint8_t op_width[KFH_OP_COUNT_V3] = {
     [KFH_OP_END] = 0,        [KFH_OP_PROFILE] = 1,   [KFH_OP_RAISE_IRQL] = 1,
     [KFH_OP_LOWER_IRQL] = 1, [KFH_OP_SET_STACK] = 5, [KFH_OP_LARGE_STACK] = 1,
     [KFH_OP_EXPAND] = 6,     [KFH_OP_CONSUME] = 5,   [KFH_OP_RAISE] = 2,
@@ -48,22 +49,58 @@ static const uint8_t op_width[KFH_OP_COUNT_V2] = {
     [KFH_OP_SYNC_IO] = 1,    [KFH_OP_ASYNC_IO] = 3,  [KFH_OP_RUN_PENDING] = 0,
     [KFH_OP_CBD_REUSE] = 1,  [KFH_OP_CBD_FREE] = 2,  [KFH_OP_LOWER] = 5,
     [KFH_OP_TEARDOWN] = 2,   [KFH_OP_FLT_UNREGISTER] = 0,
+    [KFH_OP_REG_VALUE] = 7,
 };
 
 /* How many opcodes each version knows; an opcode byte is taken modulo this count, so
  * appending opcodes needs a new version (old files keep their meaning). Version 1 is
- * frozen at its 13 opcodes. */
+ * frozen at its 13 opcodes, version 2 at its 24. */
 static unsigned ops_in_version(uint8_t version)
 {
-    return version == 1 ? KFH_OP_COUNT_V1 : version == 2 ? KFH_OP_COUNT_V2 : 0;
+    switch (version) {
+    case 1: return KFH_OP_COUNT_V1;
+    case 2: return KFH_OP_COUNT_V2;
+    case 3: return KFH_OP_COUNT_V3;
+    default: return 0;
+    }
 }
 
 uint8_t kfh_scenario_min_version(const kfh_scenario *s)
 {
-    for (uint16_t i = 0; i < s->n; i++)
+    uint8_t v = 1;
+    for (uint16_t i = 0; i < s->n; i++) {
+        if (s->ops[i].code >= KFH_OP_COUNT_V2)
+            return 3;
         if (s->ops[i].code >= KFH_OP_COUNT_V1)
-            return 2;
-    return 1;
+            v = 2;
+    }
+    return v;
+}
+
+/* ---- Registry operand tables (version 3) ------------------------------------------------ */
+
+static const ULONG reg_types[KFH_REG_TYPES] = {4 /* REG_DWORD */, 1 /* REG_SZ */, 3 /* REG_BINARY */,
+                                               7 /* REG_MULTI_SZ */, 11 /* REG_QWORD */,
+                                               2 /* REG_EXPAND_SZ */, 0 /* REG_NONE */, 0 /* absent */};
+static const char *const reg_type_names[KFH_REG_TYPES] = {"REG_DWORD", "REG_SZ", "REG_BINARY", "REG_MULTI_SZ",
+                                                          "REG_QWORD", "REG_EXPAND_SZ", "REG_NONE", "absent"};
+
+ULONG kfh_reg_type_at(size_t index) { return reg_types[index % KFH_REG_TYPES]; }
+const char *kfh_reg_type_name(size_t index) { return reg_type_names[index % KFH_REG_TYPES]; }
+
+ULONG kfh_reg_value_bytes(const kfh_op *op, UCHAR *buf, size_t cap)
+{
+    ULONG len = (ULONG)op->c * 2u + ((op->b & KFH_REG_LENGTH_ODD) ? 1u : 0u);
+    if ((op->b & KFH_REG_TYPE_MASK) == KFH_REG_ABSENT)
+        return 0;
+    for (ULONG i = 0; i < len && i < cap; i++)
+        buf[i] = (UCHAR)(op->size_raw >> (8 * (i % 4)));
+    if (op->b & KFH_REG_TERMINATED) {
+        ULONG zeros = kfh_reg_type_at(op->b & KFH_REG_TYPE_MASK) == 7 ? 4u : 2u;
+        for (ULONG i = len > zeros ? len - zeros : 0; i < len && i < cap; i++)
+            buf[i] = 0;
+    }
+    return len;
 }
 
 /* ---- Filter Manager operand tables (version 2) ----------------------------------------- */
@@ -327,6 +364,17 @@ int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, cha
             op.a = rd8(&r) % KFH_FLT_VOLUMES;
             op.b = rd8(&r) & 1;
             break;
+        case KFH_OP_REG_VALUE:
+            op.a = rd8(&r) % KFH_REG_VALUES;
+            op.b = rd8(&r) & (KFH_REG_TYPE_MASK | KFH_REG_LENGTH_ODD | KFH_REG_TERMINATED);
+            op.c = rd8(&r);
+            op.size_raw = rd32(&r);
+            if ((op.b & KFH_REG_TYPE_MASK) == KFH_REG_ABSENT) {
+                op.b = KFH_REG_ABSENT; /* an absent value has no length, data or terminator */
+                op.c = 0;
+                op.size_raw = 0;
+            }
+            break;
         default: /* KFH_OP_RUN_PENDING, KFH_OP_FLT_UNREGISTER: no fields */
             break;
         }
@@ -430,6 +478,7 @@ size_t kfh_scenario_encode(const kfh_scenario *s, uint8_t *buf, size_t cap)
             wr8(&w, op->c);
             break;
         case KFH_OP_IOPB:
+        case KFH_OP_REG_VALUE:
             wr8(&w, op->a);
             wr8(&w, op->b);
             wr8(&w, op->c);

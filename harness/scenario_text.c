@@ -131,6 +131,12 @@ static void format_op(out *o, const kfh_op *op)
     case KFH_OP_TEARDOWN:
         put(o, " %u %s", op->a, op->b ? "on" : "off");
         break;
+    case KFH_OP_REG_VALUE:
+        put(o, " %u %s", op->a, kfh_reg_type_name(op->b & KFH_REG_TYPE_MASK));
+        if ((op->b & KFH_REG_TYPE_MASK) != KFH_REG_ABSENT)
+            put(o, " length=%u data=0x%08x%s", (unsigned)op->c * 2u + ((op->b & KFH_REG_LENGTH_ODD) ? 1u : 0u),
+                (unsigned)op->size_raw, (op->b & KFH_REG_TERMINATED) ? " terminated" : "");
+        break;
     default:
         break;
     }
@@ -443,6 +449,34 @@ static int parse_flt_op(parser *p, tok *t, int nt, kfh_op *op)
             return parse_small(p, &t[1], KFH_FLT_VOLUMES - 1, "a volume", &op->a);
         }
         return perr(p, nt == 3 ? t[2].col : t[0].col, "teardown takes a volume and on or off");
+    case KFH_OP_REG_VALUE: {
+        int type = -1;
+        if (nt >= 3)
+            for (int k = 0; k < KFH_REG_TYPES; k++)
+                if (tok_is(&t[2], kfh_reg_type_name((size_t)k)))
+                    type = k;
+        if (nt < 3 || type < 0)
+            return perr(p, nt >= 3 ? t[2].col : t[0].col,
+                        "reg_value takes a value index and a type (REG_DWORD, REG_SZ, REG_BINARY, REG_MULTI_SZ, "
+                        "REG_QWORD, REG_EXPAND_SZ, REG_NONE or absent)");
+        if (parse_small(p, &t[1], KFH_REG_VALUES - 1, "a registry value index", &op->a))
+            return -1;
+        op->b = (uint8_t)type;
+        if (type == KFH_REG_ABSENT)
+            return nt == 3 ? 0 : perr(p, t[3].col, "an absent value takes no length, data or terminated");
+        unsigned long long len, data;
+        if (nt < 5 || nt > 6 || !key_value(&t[3], "length", &v) || parse_number(&v, 511, &len))
+            return perr(p, nt > 3 ? t[3].col : t[0].col, "expected length=N (0 to 511), data=0xWORD and "
+                        "optionally terminated");
+        if (!key_value(&t[4], "data", &v) || parse_number(&v, 0xFFFFFFFFull, &data))
+            return perr(p, t[4].col, "expected data=N (up to 0xffffffff)");
+        if (nt == 6 && !tok_is(&t[5], "terminated"))
+            return perr(p, t[5].col, "expected 'terminated' or nothing");
+        op->c = (uint8_t)(len / 2);
+        op->b |= (uint8_t)((len & 1 ? KFH_REG_LENGTH_ODD : 0) | (nt == 6 ? KFH_REG_TERMINATED : 0));
+        op->size_raw = (uint32_t)data;
+        return 0;
+    }
     default:
         return 1;
     }
@@ -453,7 +487,7 @@ static int parse_flt_op(parser *p, tok *t, int nt, kfh_op *op)
 static int parse_op(parser *p, tok *t, int nt, kfh_op *op, int *opens)
 {
     int code = -1;
-    for (int c = 1; c < KFH_OP_COUNT_V2; c++)
+    for (int c = 1; c < KFH_OP_COUNT_V3; c++)
         if (tok_is(&t[0], kfh_op_name(c)))
             code = c;
     if (code < 0)
@@ -654,10 +688,12 @@ int kfh_scenario_parse(const char *text, kfh_scenario *out, char *err, size_t er
         if (parse_op(&p, t, nt, &op, &opens))
             return -1;
         if (op.code >= KFH_OP_COUNT_V1) {
-            if (declared && out->version < 2)
-                return perr(&p, t[0].col, "'%s' needs scenario format version 2 (the file says version %u)",
-                            kfh_op_name(op.code), out->version);
-            out->version = 2;
+            uint8_t need = op.code >= KFH_OP_COUNT_V2 ? 3 : 2;
+            if (declared && out->version < need)
+                return perr(&p, t[0].col, "'%s' needs scenario format version %u (the file says version %u)",
+                            kfh_op_name(op.code), need, out->version);
+            if (out->version < need)
+                out->version = need;
         }
         op.depth = (uint8_t)depth;
         if (opens && depth >= KFH_MAX_DEPTH)

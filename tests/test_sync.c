@@ -1334,10 +1334,12 @@ static void driver_balanced(void)
     ExDeleteResourceLite(&r);
 }
 
-static const kfh_driver_target leaves_target = {"sync_leaves_region", KF_OS_WIN7, 1u << KF_ARCH_AMD64,
-                                                PASSIVE_LEVEL, PASSIVE_LEVEL, driver_leaves_resource, NULL, NULL};
-static const kfh_driver_target balanced_target = {"sync_balanced", KF_OS_WIN7, 1u << KF_ARCH_AMD64,
-                                                  PASSIVE_LEVEL, PASSIVE_LEVEL, driver_balanced, NULL, NULL};
+static const kfh_driver_target leaves_target = {.name = "sync_leaves_region", .min_os = KF_OS_WIN7,
+                                                .arch_mask = 1u << KF_ARCH_AMD64, .min_irql = PASSIVE_LEVEL,
+                                                .max_irql = PASSIVE_LEVEL, .call = driver_leaves_resource};
+static const kfh_driver_target balanced_target = {.name = "sync_balanced", .min_os = KF_OS_WIN7,
+                                                  .arch_mask = 1u << KF_ARCH_AMD64, .min_irql = PASSIVE_LEVEL,
+                                                  .max_irql = PASSIVE_LEVEL, .call = driver_balanced};
 
 TEST(harness_finds_region_left_entered)
 {

@@ -44,6 +44,15 @@ extern "C" {
 #define KFH_ENV_NAME_ENTRY_SIZE 16
 #define KFH_ENV_READ_BYTE 0x6B
 
+/* A registry value the driver reads, and what its installation (its INF) writes there. */
+typedef struct kfh_reg_spec {
+    const char *key;    /* under the service key: "" for the key itself, or e.g. "Parameters" */
+    const char *name;   /* the value's name (ASCII) */
+    ULONG type;         /* REG_* of the installed value */
+    const void *data;   /* the installed bytes; NULL: the installation writes no such value */
+    ULONG size;
+} kfh_reg_spec;
+
 /* What the driver meets when it is called. */
 typedef struct kfh_env {
     kf_profile profile;
@@ -51,6 +60,14 @@ typedef struct kfh_env {
     SIZE_T remaining;     /* modeled stack left when the driver is called */
     int large;            /* the thread has a large kernel stack */
     unsigned faults;      /* fault decisions queued for the input plan */
+    /* ---- Targets with registry values (kfh_driver_target.registry) ---- */
+    UNICODE_STRING registry_path;   /* the RegistryPath to hand DriverEntry */
+    WCHAR registry_path_buffer[128];
+    struct {
+        int changed;      /* a reg_value operation replaced the installed value */
+        int present;      /* the driver finds a value */
+        ULONG type, size; /* its type and length in bytes */
+    } reg[KFH_REG_VALUES];
     /* ---- Minifilter targets only (zero otherwise) ---- */
     unsigned volumes;            /* volumes FltStartFiltering offers */
     unsigned teardown_mask;      /* 1u << volume: its instance is being torn down */
@@ -109,6 +126,13 @@ typedef struct kfh_driver_target {
     /* Set for a minifilter: the run also sets up Filter Manager, loads and unloads it. A
      * call is made only when loading succeeded; check runs either way. */
     const kfh_minifilter *minifilter;
+    /* The service name: RegistryPath is \Registry\Machine\System\CurrentControlSet\
+     * Services\<service> (NULL: the target's name). */
+    const char *service;
+    /* The registry values the driver reads (at most KFH_REG_VALUES), installed before it is
+     * loaded; the scenario's `reg_value N` replaces the N-th or removes it. */
+    const kfh_reg_spec *registry;
+    unsigned n_registry;
 } kfh_driver_target;
 
 /* The environment of the run in progress (for a target's call), NULL outside a run. */

@@ -128,7 +128,7 @@ int kfh_format(char *buf, size_t cap, const char *fmt, ...) __attribute__((forma
 int kfh_vformat(char *buf, size_t cap, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
 /* ==== Scenarios ====================================================================== */
-#define KFH_SCENARIO_VERSION 2 /* the newest version this build reads */
+#define KFH_SCENARIO_VERSION 3 /* the newest version this build reads */
 #define KFH_MAX_OPS 256        /* operations per scenario, bodies included */
 #define KFH_MAX_DEPTH 8        /* nested blocks */
 
@@ -159,7 +159,11 @@ typedef enum kfh_opcode {
     KFH_OP_LOWER,        /* a: lower status index (0: the defaults); size_raw: Information */
     KFH_OP_TEARDOWN,     /* a: volume; b: 1 mark, 0 clear */
     KFH_OP_FLT_UNREGISTER, /* FltUnregisterFilter */
-    KFH_OP_COUNT_V2
+    KFH_OP_COUNT_V2,
+    /* Version 3: version 2 plus what a driver target's driver reads from the registry. */
+    KFH_OP_REG_VALUE = KFH_OP_COUNT_V2, /* a: value index; b: KFH_REG_* (type bits 0-2, length bit 0 in
+                                         * bit 3, terminated bit 4); c: length / 2; size_raw: data word */
+    KFH_OP_COUNT_V3
 } kfh_opcode;
 
 /* Filter Manager operand tables (version 2). */
@@ -180,6 +184,14 @@ ULONG kfh_irpflags_at(size_t index);
 const char *kfh_irpflags_name(size_t index);
 NTSTATUS kfh_lower_status_at(size_t index);
 
+/* Registry operand tables (version 3). */
+#define KFH_REG_VALUES 8        /* value indexes a driver target can name */
+#define KFH_REG_TYPES 8         /* REG_DWORD, REG_SZ, REG_BINARY, REG_MULTI_SZ, REG_QWORD, REG_EXPAND_SZ, REG_NONE, absent */
+#define KFH_REG_ABSENT 7        /* the type index that removes the value */
+enum { KFH_REG_TYPE_MASK = 7, KFH_REG_LENGTH_ODD = 8, KFH_REG_TERMINATED = 16 };
+ULONG kfh_reg_type_at(size_t index);
+const char *kfh_reg_type_name(size_t index);
+
 enum { KFH_EXP_EX = 1, KFH_EXP_WAIT = 2, KFH_EXP_CONTEXT = 4, KFH_EXP_NULL_CALLOUT = 8 };
 
 /* Symbolic sizes, resolved against the profile in force when the operation runs. */
@@ -199,6 +211,11 @@ typedef struct kfh_op {
     uint32_t size_raw; /* also a plain 32-bit field of version-2 operations */
     uint16_t body;     /* ops in the body (all descendants), which follow this op */
 } kfh_op;
+
+/* A reg_value operation's length in bytes (0 to 511) and its bytes: the data word,
+ * little-endian, repeated; terminated: the last 2 bytes (4 for REG_MULTI_SZ) are zero.
+ * Writes at most cap bytes; returns the length. */
+ULONG kfh_reg_value_bytes(const kfh_op *op, UCHAR *buf, size_t cap);
 
 typedef struct kfh_scenario {
     uint8_t version;
@@ -451,8 +468,8 @@ void kfh_finding_sign(kfh_finding *f);
 #define KFH_REACH_MAX 192
 #define KFH_REACH_TEXT 96
 typedef struct kfh_reach {
-    unsigned long long ops[KFH_OP_COUNT_V2];     /* operations entered */
-    unsigned long long skipped[KFH_OP_COUNT_V2]; /* of those, skipped or ignored by the runner */
+    unsigned long long ops[KFH_OP_COUNT_V3];     /* operations entered */
+    unsigned long long skipped[KFH_OP_COUNT_V3]; /* of those, skipped or ignored by the runner */
     unsigned long long consulted[KF_SITE_COUNT], injected[KF_SITE_COUNT];
     int n;                                       /* distinct outcomes recorded */
     unsigned long long lost;                     /* outcomes that did not fit */
