@@ -65,6 +65,15 @@ TEST(common_macros)
     C_ASSERT(RTL_SIZEOF_THROUGH_FIELD(UNICODE_STRING, MaximumLength) == 4); /* twice in a scope */
 }
 
+/* L-11: a pool tag written as a multi-character constant compiles warning-free (this file is
+ * built with -Werror, gcc warns on them by default) and has the value MSVC gives it. */
+TEST(pool_tag_constants)
+{
+    CHECK_EQ('abcd', 0x61626364);
+    CHECK_EQ('gfCM', 0x6766434D);
+    CHECK_EQ((ULONG)'1gaT', 0x31676154u);
+}
+
 TEST(version_macros)
 {
     CHECK_EQ(NTDDI_VERSION, NTDDI_WIN11_GE);

@@ -57,6 +57,10 @@ if [ "$sanitized" = ON ]; then
         *) fail "kfault.pc lacks the sanitizer flags the library was built with" ;;
     esac
 fi
+case "$flags" in
+    *-fshort-wchar*) ;;
+    *) fail "kfault.pc lacks -fshort-wchar (WCHAR and L\"...\" are 2 bytes on Windows)" ;;
+esac
 mkdir "$tmp/pc"
 cp "$here/drv.c" "$tmp/pc/"
 (
@@ -76,6 +80,16 @@ cp "$here/minifilter.c" "$tmp/pc/"
 ) || fail "the one-line pkg-config build of minifilter.c failed"
 (cd "$tmp/pc" && ./minifilter) || fail "the minifilter did not get its instance through FltRegisterFilter + FltStartFiltering"
 echo "pkg-config build: the minifilter got its instance and unregistered cleanly"
+# The registry-configured example minifilter, unchanged driver source of the WDK base layer
+# (registry, strings, pool, ERESOURCE, spin lock, event, __try / __finally), compiles with
+# the one-line flags alone.
+cp "$here/../../examples/mf_config.c" "$here/../../examples/mf_config.h" "$tmp/pc/"
+(
+    cd "$tmp/pc"
+    # shellcheck disable=SC2046 # the flags are meant to split into words
+    "$cc" -c -Wall -Werror mf_config.c $(pkg-config --cflags kfault)
+) || fail "examples/mf_config.c does not compile with pkg-config --cflags kfault"
+echo "pkg-config build: examples/mf_config.c compiled unchanged"
 
 echo "== find_package(kfault) + kfault::model"
 mkdir "$tmp/consumer"
