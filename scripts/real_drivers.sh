@@ -14,9 +14,11 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 usage() {
     cat <<EOF
-usage: scripts/real_drivers.sh SAMPLES [--build DIR] [--work DIR] [--help]
+usage: scripts/real_drivers.sh SAMPLES... [--build DIR] [--work DIR] [--help]
 
-SAMPLES   a checkout of Windows-driver-samples, or its filesys/miniFilter folder
+SAMPLES   a checkout of Windows-driver-samples (its filesys/miniFilter samples are measured),
+          a folder of samples (each subfolder is one), or one sample's folder (it holds .c
+          files itself, e.g. filesys/fastfat)
 --build   the kfault build whose libkfault.a is linked (default: build/fuzz; built with
           cmake --build when missing)
 --work    scratch folder for objects, programs and compiler output (default: a temporary
@@ -28,20 +30,29 @@ folders (., inc/, filter/). Exit status: 0 the report was printed, 2 usage or se
 EOF
 }
 
-samples="" build="$root/build/fuzz" work=""
+samples=() build="$root/build/fuzz" work=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --help | -h) usage; exit 0 ;;
         --build) [ $# -ge 2 ] || { echo "real_drivers.sh: --build needs a folder" >&2; exit 2; }; build=$2; shift ;;
         --work) [ $# -ge 2 ] || { echo "real_drivers.sh: --work needs a folder" >&2; exit 2; }; work=$2; shift ;;
         -*) echo "real_drivers.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
-        *) [ -z "$samples" ] || { echo "real_drivers.sh: one SAMPLES folder only" >&2; exit 2; }; samples=$1 ;;
+        *) samples+=("$1") ;;
     esac
     shift
 done
-[ -n "$samples" ] || { usage >&2; exit 2; }
-[ -d "$samples/filesys/miniFilter" ] && samples="$samples/filesys/miniFilter"
-[ -d "$samples" ] || { echo "real_drivers.sh: no folder '$samples'" >&2; exit 2; }
+[ ${#samples[@]} -gt 0 ] || { usage >&2; exit 2; }
+# The sample folders to measure, from the arguments.
+dirs=()
+for s in "${samples[@]}"; do
+    [ -d "$s" ] || { echo "real_drivers.sh: no folder '$s'" >&2; exit 2; }
+    [ -d "$s/filesys/miniFilter" ] && s="$s/filesys/miniFilter"
+    if compgen -G "$s/*.c" >/dev/null; then
+        dirs+=("${s%/}/")
+    else
+        for d in "$s"/*/; do dirs+=("$d"); done
+    fi
+done
 cc=${CC:-clang}
 command -v "$cc" >/dev/null || { echo "real_drivers.sh: compiler '$cc' not found" >&2; exit 2; }
 
@@ -69,12 +80,23 @@ declare -A miss_samples=()
 printf '| sample | files | errors | past missing headers | first error | links | DriverEntry | unload | left behind |\n'
 printf '|---|---|---|---|---|---|---|---|---|\n'
 total_err=0
-for dir in "$samples"/*/; do
+for dir in "${dirs[@]}"; do
     name=$(basename "$dir")
     mapfile -t files < <(find "$dir" -name '*.c' -not -path '*/user/*' | sort)
     [ ${#files[@]} -gt 0 ] || continue
     incs=(-I"$dir")
     for sub in inc filter; do [ -d "$dir/$sub" ] && incs+=(-I"$dir/$sub"); done
+    # Windows finds "FatProcs.h" as fatprocs.h: its file names are case-insensitive. Each
+    # quoted include the sample spells in another case than its file gets an alias.
+    alias="$work/case/$name"
+    mkdir -p "$alias"
+    while read -r inc; do
+        [ -n "$inc" ] || continue
+        found=$(find "$dir" -iname "$(basename "$inc")" -print -quit)
+        [ -n "$found" ] && [ ! -e "$dir/$inc" ] && ln -sf "$found" "$alias/$(basename "$inc")"
+    done < <(find "$dir" \( -name '*.c' -o -name '*.h' \) -not -path '*/user/*' -exec \
+                 sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' {} + | sort -u)
+    incs+=(-I"$alias")
     log="$work/$name.log"
     : >"$log"
     for f in "${files[@]}"; do
