@@ -1,7 +1,7 @@
 /*
  * ntddk.h - the WDK's ntddk.h as far as kfault models it: everything of wdm.h plus stack
- * expansion (KeExpandKernelStackAndCallout and KeExpandKernelStackAndCalloutEx) and
- * system threads.
+ * expansion (KeExpandKernelStackAndCallout and KeExpandKernelStackAndCalloutEx), system
+ * threads and the Rtl generic tables (kfault/wdk_gentable.h).
  *
  * Declares only WDK names with the WDK's types; behaviour lives in model/ and is written
  * down in model/SEMANTICS.md.
@@ -25,6 +25,15 @@ NTKERNELAPI NTSTATUS KeExpandKernelStackAndCallout(_In_ PEXPAND_STACK_CALLOUT Ca
 NTKERNELAPI NTSTATUS KeExpandKernelStackAndCalloutEx(_In_ PEXPAND_STACK_CALLOUT Callout,
                                                      _In_opt_ PVOID Parameter, _In_ SIZE_T Size,
                                                      _In_ BOOLEAN Wait, _In_opt_ PVOID Context);
+
+/* The Rtl generic tables (splay trees), modeled in model/src/rtl_generic.c. */
+#ifdef __cplusplus
+}
+#endif
+#include "kfault/wdk_gentable.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* OBJECT_ATTRIBUTES, OBJ_* and InitializeObjectAttributes come with wdm.h (kfault/wdk_ob.h). */
 
