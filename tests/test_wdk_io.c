@@ -173,3 +173,41 @@ TEST(wdk_io_stack_locations)
     cur->FileObject = &fo;
     CHECK(FlagOn(IoGetCurrentIrpStackLocation(&irp)->FileObject->Flags, FO_VOLUME_OPEN));
 }
+
+/* ---- Transactions and the driver create context ------------------------------------------------ */
+_Static_assert(SAME(TRANSACTION_NOTIFY_COMMIT, 0x4) && SAME(TRANSACTION_NOTIFY_ROLLBACK, 0x8) &&
+                   SAME(TRANSACTION_NOTIFY_COMMIT_FINALIZE, 0x40000000) && TransactionOutcomeCommitted == 2 &&
+                   TransactionBasicInformation == 0 && TXF_MINIVERSION_DEFAULT_VIEW == 0xFFFE,
+               "transactions");
+#if defined(_WIN64)
+_Static_assert(sizeof(IO_DRIVER_CREATE_CONTEXT) == 40 && offsetof(IO_DRIVER_CREATE_CONTEXT, TxnParameters) == 24 &&
+                   sizeof(TXN_PARAMETER_BLOCK) == 16 && sizeof(TRANSACTION_BASIC_INFORMATION) == 24,
+               "create context");
+#endif
+
+TEST(wdk_io_driver_create_context)
+{
+    IO_DRIVER_CREATE_CONTEXT c;
+    memset(&c, 0xCD, sizeof c);
+    IoInitializeDriverCreateContext(&c);
+    CHECK_EQ(c.Size, sizeof c);
+    CHECK(c.ExtraCreateParameter == NULL && c.DeviceObjectHint == NULL && c.TxnParameters == NULL &&
+          c.SiloContext == NULL);
+}
+
+static void query_transaction(void *arg)
+{
+    (void)arg;
+    TRANSACTION_BASIC_INFORMATION info;
+    ZwQueryInformationTransaction(NULL, TransactionBasicInformation, &info, sizeof info, NULL);
+}
+
+TEST(wdk_io_transactions_not_modeled)
+{
+    kf_stop st;
+    kft_options("");
+    CHECK(kft_stops(query_transaction, NULL, &st));
+    CHECK_EQ(st.code, DRIVER_VERIFIER_DETECTED_VIOLATION);
+    CHECK_EQ(st.param[0], 0x1009);
+    kft_options("");
+}

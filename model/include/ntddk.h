@@ -35,6 +35,33 @@ NTKERNELAPI NTSTATUS KeExpandKernelStackAndCalloutEx(_In_ PEXPAND_STACK_CALLOUT 
 extern "C" {
 #endif
 
+/* ---- The driver create context (IoCreateFileEx, FltCreateFileEx2) --------------------------- */
+typedef struct _ECP_LIST ECP_LIST, *PECP_LIST;
+typedef struct _EJOB *PESILO;
+
+typedef struct _TXN_PARAMETER_BLOCK {
+    USHORT Length;
+    USHORT TxFsContext;
+    PVOID TransactionObject;
+} TXN_PARAMETER_BLOCK, *PTXN_PARAMETER_BLOCK;
+
+#define TXF_MINIVERSION_DEFAULT_VIEW (0xFFFE)
+
+typedef struct _IO_DRIVER_CREATE_CONTEXT {
+    CSHORT Size;
+    struct _ECP_LIST *ExtraCreateParameter;
+    PVOID DeviceObjectHint;
+    PTXN_PARAMETER_BLOCK TxnParameters;
+    PESILO SiloContext;
+} IO_DRIVER_CREATE_CONTEXT, *PIO_DRIVER_CREATE_CONTEXT;
+
+/* The WDK's inline initializer: all zero, Size set. */
+FORCEINLINE VOID IoInitializeDriverCreateContext(PIO_DRIVER_CREATE_CONTEXT DriverContext)
+{
+    __builtin_memset(DriverContext, 0, sizeof(IO_DRIVER_CREATE_CONTEXT));
+    DriverContext->Size = sizeof(IO_DRIVER_CREATE_CONTEXT);
+}
+
 /* OBJECT_ATTRIBUTES, OBJ_* and InitializeObjectAttributes come with wdm.h (kfault/wdk_ob.h). */
 
 #ifdef __cplusplus

@@ -749,6 +749,68 @@ typedef struct _FAST_IO_DISPATCH {
     PFAST_IO_RELEASE_FOR_CCFLUSH ReleaseForCcFlush;
 } FAST_IO_DISPATCH, *PFAST_IO_DISPATCH;
 
+/* ---- Kernel transactions (ktmtypes.h, which wdm.h carries): values and types only ------------ */
+typedef ULONG NOTIFICATION_MASK;
+#define TRANSACTION_NOTIFY_MASK                 0x3FFFFFFF
+#define TRANSACTION_NOTIFY_PREPREPARE           0x00000001
+#define TRANSACTION_NOTIFY_PREPARE              0x00000002
+#define TRANSACTION_NOTIFY_COMMIT               0x00000004
+#define TRANSACTION_NOTIFY_ROLLBACK             0x00000008
+#define TRANSACTION_NOTIFY_PREPREPARE_COMPLETE  0x00000010
+#define TRANSACTION_NOTIFY_PREPARE_COMPLETE     0x00000020
+#define TRANSACTION_NOTIFY_COMMIT_COMPLETE      0x00000040
+#define TRANSACTION_NOTIFY_ROLLBACK_COMPLETE    0x00000080
+#define TRANSACTION_NOTIFY_RECOVER              0x00000100
+#define TRANSACTION_NOTIFY_SINGLE_PHASE_COMMIT  0x00000200
+#define TRANSACTION_NOTIFY_DELEGATE_COMMIT      0x00000400
+#define TRANSACTION_NOTIFY_RECOVER_QUERY        0x00000800
+#define TRANSACTION_NOTIFY_ENLIST_PREPREPARE    0x00001000
+#define TRANSACTION_NOTIFY_LAST_RECOVER         0x00002000
+#define TRANSACTION_NOTIFY_INDOUBT              0x00004000
+#define TRANSACTION_NOTIFY_PROPAGATE_PULL       0x00008000
+#define TRANSACTION_NOTIFY_PROPAGATE_PUSH       0x00010000
+#define TRANSACTION_NOTIFY_MARSHAL              0x00020000
+#define TRANSACTION_NOTIFY_ENLIST_MASK          0x00040000
+#define TRANSACTION_NOTIFY_RM_DISCONNECTED      0x01000000
+#define TRANSACTION_NOTIFY_TM_ONLINE            0x02000000
+#define TRANSACTION_NOTIFY_COMMIT_REQUEST       0x04000000
+#define TRANSACTION_NOTIFY_PROMOTE              0x08000000
+#define TRANSACTION_NOTIFY_PROMOTE_NEW          0x10000000
+#define TRANSACTION_NOTIFY_REQUEST_OUTCOME      0x20000000
+#define TRANSACTION_NOTIFY_COMMIT_FINALIZE      0x40000000
+
+typedef enum _TRANSACTION_OUTCOME {
+    TransactionOutcomeUndetermined = 1,
+    TransactionOutcomeCommitted,
+    TransactionOutcomeAborted
+} TRANSACTION_OUTCOME;
+
+typedef enum _TRANSACTION_STATE {
+    TransactionStateNormal = 1,
+    TransactionStateIndoubt,
+    TransactionStateCommittedNotify
+} TRANSACTION_STATE;
+
+typedef enum _TRANSACTION_INFORMATION_CLASS {
+    TransactionBasicInformation,
+    TransactionPropertiesInformation,
+    TransactionEnlistmentInformation,
+    TransactionSuperiorEnlistmentInformation
+} TRANSACTION_INFORMATION_CLASS;
+
+typedef struct _TRANSACTION_BASIC_INFORMATION {
+    GUID TransactionId;
+    ULONG State;
+    ULONG Outcome;
+} TRANSACTION_BASIC_INFORMATION, *PTRANSACTION_BASIC_INFORMATION;
+
+/* Not modeled (not_modeled.def): kfault has no transaction objects yet. */
+NTSYSAPI NTSTATUS NTAPI ZwQueryInformationTransaction(_In_ HANDLE TransactionHandle,
+                                                      _In_ TRANSACTION_INFORMATION_CLASS TransactionInformationClass,
+                                                      _Out_ PVOID TransactionInformation,
+                                                      _In_ ULONG TransactionInformationLength,
+                                                      _Out_opt_ PULONG ReturnLength);
+
 #ifdef __cplusplus
 }
 #endif
