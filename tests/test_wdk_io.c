@@ -211,3 +211,29 @@ TEST(wdk_io_transactions_not_modeled)
     CHECK_EQ(st.param[0], 0x1009);
     kft_options("");
 }
+
+static void create_device(void *arg)
+{
+    (void)arg;
+    PDEVICE_OBJECT d = NULL;
+    IoCreateDevice(NULL, 0, NULL, FILE_DEVICE_DISK_FILE_SYSTEM, FILE_DEVICE_SECURE_OPEN, FALSE, &d);
+}
+
+static void complete_request(void *arg)
+{
+    (void)arg;
+    IRP irp;
+    memset(&irp, 0, sizeof irp);
+    IoCompleteRequest(&irp, IO_NO_INCREMENT);
+}
+
+TEST(wdk_io_device_routines_not_modeled)
+{
+    kf_stop st;
+    kft_options("");
+    CHECK(kft_stops(create_device, NULL, &st));
+    CHECK_EQ(st.param[0], 0x1009);
+    CHECK(kft_stops(complete_request, NULL, &st));
+    CHECK_EQ(st.param[0], 0x1009);
+    kft_options("");
+}

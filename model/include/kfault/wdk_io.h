@@ -749,6 +749,15 @@ typedef struct _FAST_IO_DISPATCH {
     PFAST_IO_RELEASE_FOR_CCFLUSH ReleaseForCcFlush;
 } FAST_IO_DISPATCH, *PFAST_IO_DISPATCH;
 
+/* ---- Device objects and IRP completion: declared, not modeled (not_modeled.def) --------------- */
+NTKERNELAPI NTSTATUS IoCreateDevice(_In_ PDRIVER_OBJECT DriverObject, _In_ ULONG DeviceExtensionSize,
+                                    _In_opt_ PUNICODE_STRING DeviceName, _In_ DEVICE_TYPE DeviceType,
+                                    _In_ ULONG DeviceCharacteristics, _In_ BOOLEAN Exclusive,
+                                    _Out_ PDEVICE_OBJECT *DeviceObject);
+NTKERNELAPI VOID IoDeleteDevice(_In_ PDEVICE_OBJECT DeviceObject);
+NTKERNELAPI VOID FASTCALL IofCompleteRequest(_In_ PIRP Irp, _In_ CCHAR PriorityBoost);
+#define IoCompleteRequest(a, b) IofCompleteRequest(a, b)
+
 /* ---- Kernel transactions (ktmtypes.h, which wdm.h carries): values and types only ------------ */
 typedef ULONG NOTIFICATION_MASK;
 #define TRANSACTION_NOTIFY_MASK                 0x3FFFFFFF
