@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#define TAG 'tneG'
+#define TAG 0x746E6547u /* 'tneG': "Gent" in the debugger */
 
 typedef struct item {
     ULONG key;
