@@ -1,8 +1,8 @@
 /*
  * fltKernel.h - the WDK's fltKernel.h as far as kfault models it: the Filter Manager types a
  * minifilter uses (callback data, I/O parameter block, registration, related objects, the
- * callback typedefs), the IRP major/minor codes and flags they carry, FILE_OBJECT and the
- * common file information classes, and the routines of the callback-data life cycle with
+ * callback typedefs), the IRP major/minor codes and flags they carry, and the routines of the
+ * callback-data life cycle with
  * their registration companions (FltRegisterFilter, FltStartFiltering, FltUnregisterFilter).
  *
  * Declares only WDK names with the WDK's types, values and field order, so that minifilter
@@ -10,9 +10,9 @@
  * routine here without its behaviour in model/SEMANTICS.md ("Filter Manager"); the model's
  * control surface for these routines is kfault/flt_model.h, which drivers never include.
  *
- * FILE_OBJECT, the IRP_MJ_/IRP_MN_/IRP_/SL_ codes and the FILE_*_INFORMATION structures belong
- * to wdm.h / ntifs.h in the WDK; they live here because this is the only header that needs
- * them so far. Move them (do not copy them) if wdm.h or ntifs.h ever needs them.
+ * FILE_OBJECT and the FILE_*_INFORMATION structures live in wdm.h / ntifs.h, as in the WDK
+ * (kfault/wdk_io.h, kfault/wdk_fs.h). The IRP_MJ_/IRP_MN_/IRP_/SL_ codes belong to wdm.h in
+ * the WDK too; they still live here. Move them (do not copy them) if wdm.h ever needs them.
  */
 #ifndef KFAULT_FLTKERNEL_H
 #define KFAULT_FLTKERNEL_H
@@ -52,30 +52,8 @@ extern "C" {
 #define FLT_ASSERT(_e) NT_ASSERT(_e)
 #define FLT_ASSERTMSG(_m, _e) ASSERTMSG(_m, _e)
 
-/* ---- Small types the structures below use ------------------------------------------ */
-typedef char CCHAR;
-typedef short CSHORT;
-typedef ULONG DEVICE_TYPE;
-typedef ULONG SECURITY_INFORMATION, *PSECURITY_INFORMATION;
-typedef PVOID PSECURITY_DESCRIPTOR;
-typedef struct _VPB *PVPB;
-typedef struct _ACCESS_STATE *PACCESS_STATE;
-typedef struct _SECURITY_QUALITY_OF_SERVICE *PSECURITY_QUALITY_OF_SERVICE;
-typedef struct _IO_COMPLETION_CONTEXT *PIO_COMPLETION_CONTEXT;
-typedef struct _KTRANSACTION *PKTRANSACTION;
-
-/* Device types a volume's device object reports (InstanceSetupCallback's VolumeDeviceType). */
-#define FILE_DEVICE_CD_ROM                0x00000002
-#define FILE_DEVICE_CD_ROM_FILE_SYSTEM    0x00000003
-#define FILE_DEVICE_DISK                  0x00000007
-#define FILE_DEVICE_DISK_FILE_SYSTEM      0x00000008
-#define FILE_DEVICE_FILE_SYSTEM           0x00000009
-#define FILE_DEVICE_MAILSLOT              0x0000000c
-#define FILE_DEVICE_NAMED_PIPE            0x00000011
-#define FILE_DEVICE_NETWORK               0x00000012
-#define FILE_DEVICE_NETWORK_FILE_SYSTEM   0x00000014
-#define FILE_DEVICE_VIRTUAL_DISK          0x00000024
-#define FILE_DEVICE_DFS_FILE_SYSTEM       0x00000035
+/* DEVICE_TYPE, the FILE_DEVICE_* types, the security and transaction pointer types come with
+ * wdm.h (kfault/wdk_io.h). */
 
 /* ---- IRP major function codes (all of 0x00..0x1b) ---------------------------------- */
 #define IRP_MJ_CREATE                   0x00
@@ -211,228 +189,9 @@ typedef struct _KTRANSACTION *PKTRANSACTION;
 #define SL_FAIL_IMMEDIATELY             0x01
 #define SL_EXCLUSIVE_LOCK               0x02
 
-/* ---- File information classes ------------------------------------------------------ */
-typedef enum _FILE_INFORMATION_CLASS {
-    FileDirectoryInformation = 1,
-    FileFullDirectoryInformation,                /* 2 */
-    FileBothDirectoryInformation,                /* 3 */
-    FileBasicInformation,                        /* 4 */
-    FileStandardInformation,                     /* 5 */
-    FileInternalInformation,                     /* 6 */
-    FileEaInformation,                           /* 7 */
-    FileAccessInformation,                       /* 8 */
-    FileNameInformation,                         /* 9 */
-    FileRenameInformation,                       /* 10 */
-    FileLinkInformation,                         /* 11 */
-    FileNamesInformation,                        /* 12 */
-    FileDispositionInformation,                  /* 13 */
-    FilePositionInformation,                     /* 14 */
-    FileFullEaInformation,                       /* 15 */
-    FileModeInformation,                         /* 16 */
-    FileAlignmentInformation,                    /* 17 */
-    FileAllInformation,                          /* 18 */
-    FileAllocationInformation,                   /* 19 */
-    FileEndOfFileInformation,                    /* 20 */
-    FileAlternateNameInformation,                /* 21 */
-    FileStreamInformation,                       /* 22 */
-    FilePipeInformation,                         /* 23 */
-    FilePipeLocalInformation,                    /* 24 */
-    FilePipeRemoteInformation,                   /* 25 */
-    FileMailslotQueryInformation,                /* 26 */
-    FileMailslotSetInformation,                  /* 27 */
-    FileCompressionInformation,                  /* 28 */
-    FileObjectIdInformation,                     /* 29 */
-    FileCompletionInformation,                   /* 30 */
-    FileMoveClusterInformation,                  /* 31 */
-    FileQuotaInformation,                        /* 32 */
-    FileReparsePointInformation,                 /* 33 */
-    FileNetworkOpenInformation,                  /* 34 */
-    FileAttributeTagInformation,                 /* 35 */
-    FileTrackingInformation,                     /* 36 */
-    FileIdBothDirectoryInformation,              /* 37 */
-    FileIdFullDirectoryInformation,              /* 38 */
-    FileValidDataLengthInformation,              /* 39 */
-    FileShortNameInformation,                    /* 40 */
-    FileIoCompletionNotificationInformation,     /* 41 */
-    FileIoStatusBlockRangeInformation,           /* 42 */
-    FileIoPriorityHintInformation,               /* 43 */
-    FileSfioReserveInformation,                  /* 44 */
-    FileSfioVolumeInformation,                   /* 45 */
-    FileHardLinkInformation,                     /* 46 */
-    FileProcessIdsUsingFileInformation,          /* 47 */
-    FileNormalizedNameInformation,               /* 48 */
-    FileNetworkPhysicalNameInformation,          /* 49 */
-    FileIdGlobalTxDirectoryInformation,          /* 50 */
-    FileIsRemoteDeviceInformation,               /* 51 */
-    FileUnusedInformation,                       /* 52 */
-    FileNumaNodeInformation,                     /* 53 */
-    FileStandardLinkInformation,                 /* 54 */
-    FileRemoteProtocolInformation,               /* 55 */
-    FileRenameInformationBypassAccessCheck,      /* 56 */
-    FileLinkInformationBypassAccessCheck,        /* 57 */
-    FileVolumeNameInformation,                   /* 58 */
-    FileIdInformation,                           /* 59 */
-    FileIdExtdDirectoryInformation,              /* 60 */
-    FileReplaceCompletionInformation,            /* 61 */
-    FileHardLinkFullIdInformation,               /* 62 */
-    FileIdExtdBothDirectoryInformation,          /* 63 */
-    FileDispositionInformationEx,                /* 64 */
-    FileRenameInformationEx,                     /* 65 */
-    FileRenameInformationExBypassAccessCheck,    /* 66 */
-    FileDesiredStorageClassInformation,          /* 67 */
-    FileStatInformation,                         /* 68 */
-    FileMemoryPartitionInformation,              /* 69 */
-    FileStatLxInformation,                       /* 70 */
-    FileCaseSensitiveInformation,                /* 71 */
-    FileLinkInformationEx,                       /* 72 */
-    FileLinkInformationExBypassAccessCheck,      /* 73 */
-    FileStorageReserveIdInformation,             /* 74 */
-    FileCaseSensitiveInformationForceAccessCheck,/* 75 */
-    FileKnownFolderInformation,                  /* 76 */
-    FileMaximumInformation
-} FILE_INFORMATION_CLASS, *PFILE_INFORMATION_CLASS;
-
-typedef enum _FSINFOCLASS {
-    FileFsVolumeInformation = 1,
-    FileFsLabelInformation,          /* 2 */
-    FileFsSizeInformation,           /* 3 */
-    FileFsDeviceInformation,         /* 4 */
-    FileFsAttributeInformation,      /* 5 */
-    FileFsControlInformation,        /* 6 */
-    FileFsFullSizeInformation,       /* 7 */
-    FileFsObjectIdInformation,       /* 8 */
-    FileFsDriverPathInformation,     /* 9 */
-    FileFsVolumeFlagsInformation,    /* 10 */
-    FileFsSectorSizeInformation,     /* 11 */
-    FileFsDataCopyInformation,       /* 12 */
-    FileFsMetadataSizeInformation,   /* 13 */
-    FileFsFullSizeInformationEx,     /* 14 */
-    FileFsMaximumInformation
-} FS_INFORMATION_CLASS, *PFS_INFORMATION_CLASS;
-
-/* The information structures minifilters read most often. */
-typedef struct _FILE_BASIC_INFORMATION {
-    LARGE_INTEGER CreationTime;
-    LARGE_INTEGER LastAccessTime;
-    LARGE_INTEGER LastWriteTime;
-    LARGE_INTEGER ChangeTime;
-    ULONG FileAttributes;
-} FILE_BASIC_INFORMATION, *PFILE_BASIC_INFORMATION;
-
-typedef struct _FILE_STANDARD_INFORMATION {
-    LARGE_INTEGER AllocationSize;
-    LARGE_INTEGER EndOfFile;
-    ULONG NumberOfLinks;
-    BOOLEAN DeletePending;
-    BOOLEAN Directory;
-} FILE_STANDARD_INFORMATION, *PFILE_STANDARD_INFORMATION;
-
-typedef struct _FILE_POSITION_INFORMATION {
-    LARGE_INTEGER CurrentByteOffset;
-} FILE_POSITION_INFORMATION, *PFILE_POSITION_INFORMATION;
-
-typedef struct _FILE_END_OF_FILE_INFORMATION {
-    LARGE_INTEGER EndOfFile;
-} FILE_END_OF_FILE_INFORMATION, *PFILE_END_OF_FILE_INFORMATION;
-
-typedef struct _FILE_DISPOSITION_INFORMATION {
-    BOOLEAN DeleteFile;
-} FILE_DISPOSITION_INFORMATION, *PFILE_DISPOSITION_INFORMATION;
-
-typedef struct _FILE_NAMES_INFORMATION {
-    ULONG NextEntryOffset;
-    ULONG FileIndex;
-    ULONG FileNameLength;
-    WCHAR FileName[1];
-} FILE_NAMES_INFORMATION, *PFILE_NAMES_INFORMATION;
-
-typedef struct _FILE_DIRECTORY_INFORMATION {
-    ULONG NextEntryOffset;
-    ULONG FileIndex;
-    LARGE_INTEGER CreationTime;
-    LARGE_INTEGER LastAccessTime;
-    LARGE_INTEGER LastWriteTime;
-    LARGE_INTEGER ChangeTime;
-    LARGE_INTEGER EndOfFile;
-    LARGE_INTEGER AllocationSize;
-    ULONG FileAttributes;
-    ULONG FileNameLength;
-    WCHAR FileName[1];
-} FILE_DIRECTORY_INFORMATION, *PFILE_DIRECTORY_INFORMATION;
-
-typedef struct _FILE_BOTH_DIR_INFORMATION {
-    ULONG NextEntryOffset;
-    ULONG FileIndex;
-    LARGE_INTEGER CreationTime;
-    LARGE_INTEGER LastAccessTime;
-    LARGE_INTEGER LastWriteTime;
-    LARGE_INTEGER ChangeTime;
-    LARGE_INTEGER EndOfFile;
-    LARGE_INTEGER AllocationSize;
-    ULONG FileAttributes;
-    ULONG FileNameLength;
-    ULONG EaSize;
-    CCHAR ShortNameLength;
-    WCHAR ShortName[12];
-    WCHAR FileName[1];
-} FILE_BOTH_DIR_INFORMATION, *PFILE_BOTH_DIR_INFORMATION;
-
-/* ---- FILE_OBJECT --------------------------------------------------------------------- */
-typedef struct _SECTION_OBJECT_POINTERS {
-    PVOID DataSectionObject;
-    PVOID SharedCacheMap;
-    PVOID ImageSectionObject;
-} SECTION_OBJECT_POINTERS, *PSECTION_OBJECT_POINTERS;
-
-typedef struct _FILE_OBJECT {
-    CSHORT Type;
-    CSHORT Size;
-    PDEVICE_OBJECT DeviceObject;
-    PVPB Vpb;
-    PVOID FsContext;
-    PVOID FsContext2;
-    PSECTION_OBJECT_POINTERS SectionObjectPointer;
-    PVOID PrivateCacheMap;
-    NTSTATUS FinalStatus;
-    struct _FILE_OBJECT *RelatedFileObject;
-    BOOLEAN LockOperation;
-    BOOLEAN DeletePending;
-    BOOLEAN ReadAccess;
-    BOOLEAN WriteAccess;
-    BOOLEAN DeleteAccess;
-    BOOLEAN SharedRead;
-    BOOLEAN SharedWrite;
-    BOOLEAN SharedDelete;
-    ULONG Flags;
-    UNICODE_STRING FileName;
-    LARGE_INTEGER CurrentByteOffset;
-    volatile ULONG Waiters;
-    volatile ULONG Busy;
-    PVOID LastLock;
-    KEVENT Lock;
-    KEVENT Event;
-    volatile PIO_COMPLETION_CONTEXT CompletionContext;
-    KSPIN_LOCK IrpListLock;
-    LIST_ENTRY IrpList;
-    volatile PVOID FileObjectExtension;
-} FILE_OBJECT, *PFILE_OBJECT;
-
-#define FO_SYNCHRONOUS_IO      0x00000002
-#define FO_NO_INTERMEDIATE_BUFFERING 0x00000008
-#define FO_WRITE_THROUGH       0x00000010
-#define FO_CACHE_SUPPORTED     0x00000040
-#define FO_NAMED_PIPE          0x00000080
-#define FO_STREAM_FILE         0x00000100
-#define FO_FILE_MODIFIED       0x00001000
-#define FO_CLEANUP_COMPLETE    0x00004000
-#define FO_DIRECT_DEVICE_OPEN  0x00800000
-
-typedef struct _IO_SECURITY_CONTEXT {
-    PSECURITY_QUALITY_OF_SERVICE SecurityQos;
-    PACCESS_STATE AccessState;
-    ACCESS_MASK DesiredAccess;
-    ULONG FullCreateOptions;
-} IO_SECURITY_CONTEXT, *PIO_SECURITY_CONTEXT;
+/* FILE_INFORMATION_CLASS, FS_INFORMATION_CLASS, the information structures, FILE_OBJECT, the
+ * FO_* flags and IO_SECURITY_CONTEXT come with wdm.h (kfault/wdk_io.h) and ntifs.h
+ * (kfault/wdk_fs.h), where the WDK declares them. */
 
 /* ---- Opaque Filter Manager objects --------------------------------------------------- */
 typedef struct _FLT_FILTER *PFLT_FILTER;

@@ -48,16 +48,107 @@ struct _DRIVER_OBJECT;
 struct _DEVICE_OBJECT;
 struct _IRP;
 
-typedef struct _IRP {
-    SHORT Type;
+#ifndef MEMORY_ALLOCATION_ALIGNMENT
+#if defined(_WIN64)
+#define MEMORY_ALLOCATION_ALIGNMENT 16
+#else
+#define MEMORY_ALLOCATION_ALIGNMENT 8
+#endif
+#endif
+
+/* The APC object an IRP carries in its tail (KAPC, the WDK's layout). */
+typedef struct _KAPC {
+    UCHAR Type;
+    UCHAR SpareByte0;
+    UCHAR Size;
+    UCHAR SpareByte1;
+    ULONG SpareLong0;
+    PKTHREAD Thread;
+    LIST_ENTRY ApcListEntry;
+    PVOID Reserved[3];
+    PVOID NormalContext;
+    PVOID SystemArgument1;
+    PVOID SystemArgument2;
+    CCHAR ApcStateIndex;
+    KPROCESSOR_MODE ApcMode;
+    BOOLEAN Inserted;
+} KAPC, *PKAPC, *PRKAPC;
+
+typedef struct _KDEVICE_QUEUE_ENTRY {
+    LIST_ENTRY DeviceListEntry;
+    ULONG SortKey;
+    BOOLEAN Inserted;
+} KDEVICE_QUEUE_ENTRY, *PKDEVICE_QUEUE_ENTRY, *PRKDEVICE_QUEUE_ENTRY;
+
+typedef VOID(NTAPI *PIO_APC_ROUTINE)(PVOID ApcContext, PIO_STATUS_BLOCK IoStatusBlock, ULONG Reserved);
+typedef VOID DRIVER_CANCEL(struct _DEVICE_OBJECT *DeviceObject, struct _IRP *Irp);
+typedef DRIVER_CANCEL *PDRIVER_CANCEL;
+
+/* The I/O request packet, with the WDK's fields, order and types, so that the stack location
+ * routines of kfault/wdk_io.h (IoGetCurrentIrpStackLocation, ...) find CurrentStackLocation
+ * where Windows keeps it (amd64: sizeof 0xD0, Tail.Overlay.CurrentStackLocation at 0xB8). */
+typedef struct DECLSPEC_ALIGN(MEMORY_ALLOCATION_ALIGNMENT) _IRP {
+    CSHORT Type;
     USHORT Size;
     PMDL MdlAddress;
     ULONG Flags;
+    union {
+        struct _IRP *MasterIrp;
+        volatile LONG IrpCount;
+        PVOID SystemBuffer;
+    } AssociatedIrp;
+    LIST_ENTRY ThreadListEntry;
     IO_STATUS_BLOCK IoStatus;
     KPROCESSOR_MODE RequestorMode;
     BOOLEAN PendingReturned;
+    CHAR StackCount;
+    CHAR CurrentLocation;
     BOOLEAN Cancel;
+    KIRQL CancelIrql;
+    CCHAR ApcEnvironment;
+    UCHAR AllocationFlags;
+    union {
+        PIO_STATUS_BLOCK UserIosb;
+        PVOID IoRingContext;
+    };
+    PKEVENT UserEvent;
+    union {
+        struct {
+            union {
+                PIO_APC_ROUTINE UserApcRoutine;
+                PVOID IssuingProcess;
+            };
+            union {
+                PVOID UserApcContext;
+                struct _IORING_OBJECT *IoRing;
+            };
+        } AsynchronousParameters;
+        LARGE_INTEGER AllocationSize;
+    } Overlay;
+    volatile PDRIVER_CANCEL CancelRoutine;
     PVOID UserBuffer;
+    union {
+        struct {
+            union {
+                KDEVICE_QUEUE_ENTRY DeviceQueueEntry;
+                struct {
+                    PVOID DriverContext[4];
+                };
+            };
+            PETHREAD Thread;
+            PCHAR AuxiliaryBuffer;
+            struct {
+                LIST_ENTRY ListEntry;
+                union {
+                    struct _IO_STACK_LOCATION *CurrentStackLocation;
+                    ULONG PacketType;
+                };
+            };
+            struct _FILE_OBJECT *OriginalFileObject;
+        } Overlay;
+        KAPC Apc;
+        PVOID CompletionKey;
+    } Tail;
 } IRP, *PIRP;
 
 typedef NTSTATUS DRIVER_INITIALIZE(struct _DRIVER_OBJECT *DriverObject, PUNICODE_STRING RegistryPath);
@@ -103,7 +194,7 @@ typedef struct _DRIVER_OBJECT {
     PDRIVER_EXTENSION DriverExtension;
     UNICODE_STRING DriverName;
     PUNICODE_STRING HardwareDatabase;
-    PVOID FastIoDispatch;
+    struct _FAST_IO_DISPATCH *FastIoDispatch;
     PDRIVER_INITIALIZE DriverInit;
     PVOID DriverStartIo;
     PDRIVER_UNLOAD DriverUnload;
@@ -185,5 +276,6 @@ FORCEINLINE VOID InsertHeadList(PLIST_ENTRY ListHead, PLIST_ENTRY Entry)
 #include "kfault/wdk_ob.h"
 #include "kfault/wdk_registry.h"
 #include "kfault/wdk_system.h"
+#include "kfault/wdk_io.h"
 
 #endif /* KFAULT_WDM_H */
