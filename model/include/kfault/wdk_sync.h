@@ -9,8 +9,6 @@
  */
 #ifndef KFAULT_WDK_SYNC_H
 #define KFAULT_WDK_SYNC_H
-/* The priority increment a driver passes to KeSetEvent when it gives waiters no boost. */
-#define IO_NO_INCREMENT 0
 
 #ifdef __cplusplus
 extern "C" {
