@@ -186,6 +186,37 @@ TEST(process_and_thread)
     CHECK_EQ(st.param[0], 0x3110);
 }
 
+/* Y-3: PsGetCurrentProcess is the object manager's current process, in either context. */
+TEST(current_process_is_the_object_managers)
+{
+    for (int user = 0; user < 2; user++) {
+        kf_reset();
+        kf_set_user_process_context(user ? TRUE : FALSE);
+        PEPROCESS p = PsGetCurrentProcess();
+        CHECK(p == IoGetCurrentProcess());
+        CHECK_EQ((ULONG_PTR)PsGetCurrentProcessId(), user ? 0x1A4 : 4);
+        PVOID by_handle = NULL;
+        CHECK_EQ(ObReferenceObjectByHandle(NtCurrentProcess(), 0, *PsProcessType, KernelMode, &by_handle, NULL),
+                 STATUS_SUCCESS);
+        CHECK(by_handle == (PVOID)p);
+        ObDereferenceObject(by_handle);
+        ObReferenceObject(p);
+        HANDLE h = NULL;
+        CHECK_EQ(ObOpenObjectByPointer(p, OBJ_KERNEL_HANDLE, NULL, GENERIC_ALL, *PsProcessType,
+                                       KernelMode, &h),
+                 STATUS_SUCCESS);
+        CHECK(h != NULL);
+        CHECK_EQ(ZwClose(h), STATUS_SUCCESS);
+        ObDereferenceObject(p);
+        kf_leak_report l;
+        kf_leaks(&l);
+        CHECK_EQ(l.handles, 0);
+        CHECK_EQ(l.objects, 0);
+    }
+    kf_reset();
+    CHECK_EQ((ULONG_PTR)PsGetCurrentProcessId(), 4);
+}
+
 /* ---- Y-4, Y-5 ----------------------------------------------------------------------------- */
 
 TEST(clock_is_modeled)

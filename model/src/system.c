@@ -18,7 +18,6 @@
 #undef ExInitializeDriverRuntime /* the header's form for drivers built without POOL_NX_OPTIN */
 
 #define WORKER_THREAD_RETURNED_AT_BAD_IRQL 0x000000E1
-#define MODELED_PROCESS ((ULONG_PTR)0xFFFFC08000000040ull)
 
 static void irql_max(const char *routine, KIRQL max)
 {
@@ -50,9 +49,14 @@ VOID ExInitializeDriverRuntime(ULONG RuntimeFlags)
 
 /* ---- Y-3: processes and threads ----------------------------------------------------------- */
 
-HANDLE PsGetCurrentProcessId(VOID) { return (HANDLE)(ULONG_PTR)4; }
-PEPROCESS PsGetCurrentProcess(VOID) { return (PEPROCESS)MODELED_PROCESS; }
-PEPROCESS IoGetCurrentProcess(VOID) { return (PEPROCESS)MODELED_PROCESS; }
+/* The current process is the object manager's (object.c): the system process, or the user
+ * process of kf_set_user_process_context, so that ObReferenceObject and ObOpenObjectByPointer
+ * accept what PsGetCurrentProcess returns. Its id follows it: 4 for the System process, a
+ * modeled id (0x1A4) for the user process. */
+#define USER_PROCESS_ID 0x1A4u
+HANDLE PsGetCurrentProcessId(VOID) { return (HANDLE)(ULONG_PTR)(kf__user_context() ? USER_PROCESS_ID : 4u); }
+PEPROCESS PsGetCurrentProcess(VOID) { return (PEPROCESS)kf__current_process(); }
+PEPROCESS IoGetCurrentProcess(VOID) { return (PEPROCESS)kf__current_process(); }
 
 BOOLEAN PsIsSystemThread(PETHREAD Thread)
 {
