@@ -43,13 +43,14 @@ typedef struct pool_block {
 static pool_block pool_head = {&pool_head, &pool_head, 0, NULL, NULL, NULL, 0, 0};
 static size_t pool_count;
 static int nx_required; /* ExInitializeDriverRuntime(DrvRtPoolNxOptIn) on Windows 8 or later */
-static int free_irql_checked; /* P-12: off until kf_pool_check_free_irql(1) */
+static int free_irql_checked = 1; /* P-12: on unless kf_pool_check_free_irql(0) */
 
 size_t kf__pool_outstanding(void) { return pool_count; }
 
 void kf__pool_set_nx_required(int on) { nx_required = on; }
 
 void kf_pool_check_free_irql(int on) { free_irql_checked = on != 0; }
+int kf_pool_free_irql_checked(void) { return free_irql_checked; }
 
 /* ---- Pool types ------------------------------------------------------------------------ */
 

@@ -269,10 +269,9 @@ size_t kf_pool_describe_leaks(char *buf, size_t len);
 /* The oldest outstanding block: 1 and its tag, size and allocating routine (static string),
  * and its site as kf_pool_describe_leaks writes it (site may be NULL); 0 when none. */
 int kf_pool_first_leak(ULONG *tag, SIZE_T *size, const char **routine, char *site, size_t site_len);
-/* Turns on (1) or off (0, the default) the check that pool is freed at an IRQL its kind
- * allows (SEMANTICS.md P-12). Off by default because the scenario runner gives back the
- * blocks a scenario holds at the scenario's IRQL, which its oracle does not predict as a stop;
- * it stays on across kf_reset once turned on. */
+/* Turns on (1, the default) or off (0) the check that pool is freed at an IRQL its kind
+ * allows (SEMANTICS.md P-12). The scenario runner turns it off for its own runs (its oracle
+ * predates the rule); the setting stays across kf_reset. */
 void kf_pool_check_free_irql(int on);
 /* Runs the queued work items (IoQueueWorkItem) in queue order at PASSIVE_LEVEL, including
  * those queued while they run; returns how many ran. */
@@ -288,6 +287,10 @@ ULONGLONG kf_clock_now(void);
  * forgets them all. */
 int kf_user_buffer_add(const void *address, size_t length, int writable);
 void kf_user_buffers_clear(void);
+
+/* ---- The base layer as one model (integration of the families) ------------------------- */
+/* Whether the check of kf_pool_check_free_irql is on now (1) or off (0). */
+int kf_pool_free_irql_checked(void);
 
 #ifdef __cplusplus
 }
