@@ -154,6 +154,46 @@ TEST(wait_timeouts)
     CHECK_EQ(KeGetCurrentIrql(), DISPATCH_LEVEL);
 }
 
+/* W-5: a finite timeout that expires passes on the modeled clock: a relative one by its length,
+ * an absolute one up to its deadline when that is later (an earlier one passes nothing); a poll
+ * passes nothing. Each KeQuerySystemTime itself advances the clock by 1 microsecond (Y-4). */
+TEST(timed_out_wait_advances_the_clock)
+{
+    LARGE_INTEGER before, after;
+    KeInitializeEvent(&ev_a, NotificationEvent, FALSE);
+    KeQuerySystemTime(&before);
+    CHECK_EQ(KeWaitForSingleObject(&ev_a, Executive, KernelMode, FALSE, &rel_10ms), STATUS_TIMEOUT);
+    KeQuerySystemTime(&after);
+    CHECK_EQ(after.QuadPart - before.QuadPart, 100000 + 10);
+    PVOID objs[2] = {&ev_a, &ev_b};
+    KeInitializeEvent(&ev_b, SynchronizationEvent, FALSE);
+    KeQuerySystemTime(&before);
+    CHECK_EQ(KeWaitForMultipleObjects(2, objs, WaitAny, Executive, KernelMode, FALSE, &rel_10ms, NULL),
+             STATUS_TIMEOUT);
+    KeQuerySystemTime(&after);
+    CHECK_EQ(after.QuadPart - before.QuadPart, 100000 + 10);
+    KeQuerySystemTime(&before);
+    CHECK_EQ(KeWaitForSingleObject(&ev_a, Executive, KernelMode, FALSE, &zero), STATUS_TIMEOUT);
+    CHECK_EQ(KeWaitForSingleObject(&ev_a, Executive, KernelMode, FALSE, &absolute), STATUS_TIMEOUT);
+    KeQuerySystemTime(&after);
+    CHECK_EQ(after.QuadPart - before.QuadPart, 10);
+    LARGE_INTEGER deadline = {.QuadPart = after.QuadPart + 5000000};
+    CHECK_EQ(KeWaitForSingleObject(&ev_a, Executive, KernelMode, FALSE, &deadline), STATUS_TIMEOUT);
+    KeQuerySystemTime(&after);
+    CHECK_EQ(after.QuadPart, deadline.QuadPart);
+    /* KeDelayExecutionThread passes time the same way. */
+    KeQuerySystemTime(&before);
+    CHECK_EQ(KeDelayExecutionThread(KernelMode, FALSE, &rel_10ms), STATUS_SUCCESS);
+    KeQuerySystemTime(&after);
+    CHECK_EQ(after.QuadPart - before.QuadPart, 100000 + 10);
+    /* A satisfied wait passes nothing. */
+    KeSetEvent(&ev_a, 0, FALSE);
+    KeQuerySystemTime(&before);
+    CHECK_EQ(KeWaitForSingleObject(&ev_a, Executive, KernelMode, FALSE, &rel_10ms), STATUS_SUCCESS);
+    KeQuerySystemTime(&after);
+    CHECK_EQ(after.QuadPart - before.QuadPart, 10);
+}
+
 static void wait_forever(void *p)
 {
     (void)p;

@@ -193,5 +193,10 @@ void kf__check_unicode_string(const char *routine, const UNICODE_STRING *s, cons
 /* Buffers the Rtl routines allocated for the caller and not yet freed (rtl_string.c): pool the
  * run holds. kf_reset frees and counts them (kf__leaks_at_reset.pool_blocks). */
 size_t kf__rtl_strings_outstanding(void);
+/* ---- The base layer as one model ------------------------------------------------------------ */
+/* Advances the modeled clock (system.c) by the time a blocked thread spends: a relative
+ * (negative) interval by its length, an absolute one to it when it is later than now. Used by
+ * KeDelayExecutionThread and by a wait whose finite timeout expires. */
+void kf__clock_pass(const LARGE_INTEGER *interval);
 
 #endif

@@ -99,14 +99,11 @@ ULONG KeQueryTimeIncrement(VOID) { return TIME_INCREMENT; }
 
 ULONGLONG KeQueryInterruptTime(VOID) { return clock_read(); }
 
-NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Interval)
+/* Time a thread spends blocked (Y-5, W-5): a relative (negative) interval advances the clock
+ * by its length, an absolute one to that time when it is still in the future. */
+void kf__clock_pass(const LARGE_INTEGER *interval)
 {
-    (void)WaitMode;
-    (void)Alertable;
-    irql_max("KeDelayExecutionThread", APC_LEVEL);
-    if (!Interval)
-        null_arg("KeDelayExecutionThread", "Interval");
-    LONGLONG v = Interval->QuadPart;
+    LONGLONG v = interval->QuadPart;
     if (v < 0) {
         clock_now += (ULONGLONG)(-(v + 1)) + 1;
     } else {
@@ -114,6 +111,16 @@ NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLA
         if ((ULONGLONG)v > abs_now)
             clock_now += (ULONGLONG)v - abs_now;
     }
+}
+
+NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Interval)
+{
+    (void)WaitMode;
+    (void)Alertable;
+    irql_max("KeDelayExecutionThread", APC_LEVEL);
+    if (!Interval)
+        null_arg("KeDelayExecutionThread", "Interval");
+    kf__clock_pass(Interval);
     /* While the thread sleeps, the rest of the system runs what it has pending. */
     kf__run_pending();
     return STATUS_SUCCESS;

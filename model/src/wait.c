@@ -9,8 +9,9 @@
  * the signal state, a magic that marks it initialized and a serial number (reports name
  * objects by it). There is one simulated thread, so a wait that is not satisfied at once
  * runs the model's pending work (kf__run_pending) until the objects are signaled or nothing
- * is left to run; then a finite timeout expires and an infinite wait is a deadlock stop.
- * Waits never sleep, never read a clock and never advance one.
+ * is left to run; then a finite timeout expires (the modeled clock advances by it, as the
+ * thread was blocked that long) and an infinite wait is a deadlock stop. Waits never sleep
+ * and never read a host clock.
  */
 #include "internal.h"
 #include "fltKernel.h"
@@ -377,8 +378,11 @@ static NTSTATUS wait_core(const char *routine, PVOID *objs, ULONG n, int all, PL
         if (!kf__run_pending())
             break;
     }
-    if (Timeout)
+    if (Timeout) {
+        /* The thread was blocked until the timeout expired: the modeled clock passes it (W-5). */
+        kf__clock_pass(Timeout);
         return STATUS_TIMEOUT;
+    }
     if (hopeless) {
         *hopeless = 1;
         return STATUS_SUCCESS;
