@@ -194,6 +194,57 @@ TEST(timed_out_wait_advances_the_clock)
     CHECK_EQ(after.QuadPart - before.QuadPart, 10);
 }
 
+/* W-17: the current thread and process are waitable dispatcher objects that never become
+ * signaled while the thread waits; anything else the model does not know stops with a message
+ * naming what it can wait on. */
+static void wait_on_thread_forever(void *p)
+{
+    (void)p;
+    KeWaitForSingleObject(PsGetCurrentThread(), Executive, KernelMode, FALSE, NULL);
+}
+static void wait_on_process_forever(void *p)
+{
+    (void)p;
+    KeWaitForSingleObject(PsGetCurrentProcess(), Executive, KernelMode, FALSE, NULL);
+}
+static void set_thread_as_event(void *p)
+{
+    (void)p;
+    KeSetEvent((PRKEVENT)PsGetCurrentThread(), 0, FALSE);
+}
+static LONG not_an_object[8];
+static void wait_on_unknown(void *p)
+{
+    (void)p;
+    KeWaitForSingleObject(not_an_object, Executive, KernelMode, FALSE, &zero);
+}
+
+TEST(wait_on_thread_and_process)
+{
+    CHECK_EQ(KeWaitForSingleObject(PsGetCurrentThread(), Executive, KernelMode, FALSE, &zero), STATUS_TIMEOUT);
+    CHECK_EQ(KeWaitForSingleObject(PsGetCurrentThread(), Executive, KernelMode, FALSE, &rel_10ms), STATUS_TIMEOUT);
+    CHECK_EQ(KeWaitForSingleObject(PsGetCurrentProcess(), Executive, KernelMode, FALSE, &rel_10ms), STATUS_TIMEOUT);
+    kf_set_user_process_context(TRUE);
+    CHECK_EQ(KeWaitForSingleObject(PsGetCurrentProcess(), Executive, KernelMode, FALSE, &zero), STATUS_TIMEOUT);
+    kf_set_user_process_context(FALSE);
+    KeInitializeEvent(&ev_a, NotificationEvent, TRUE);
+    PVOID objs[3] = {PsGetCurrentThread(), PsGetCurrentProcess(), &ev_a};
+    CHECK_EQ(KeWaitForMultipleObjects(3, objs, WaitAny, Executive, KernelMode, FALSE, &rel_10ms, NULL), STATUS_WAIT_0 + 2);
+    CHECK_EQ(KeWaitForMultipleObjects(3, objs, WaitAll, Executive, KernelMode, FALSE, &zero, NULL), STATUS_TIMEOUT);
+    kf_stop st;
+    CHECK(kft_stops(wait_on_thread_forever, NULL, &st));
+    CHECK_EQ(st.param[0], 0x3383);
+    CHECK(strstr(st.reason, "the current thread") != NULL);
+    CHECK(kft_stops(wait_on_process_forever, NULL, &st));
+    CHECK_EQ(st.param[0], 0x3383);
+    CHECK(strstr(st.reason, "the current process") != NULL);
+    CHECK(kft_stops(set_thread_as_event, NULL, &st));
+    CHECK_EQ(st.param[0], 0x3380);
+    CHECK(kft_stops(wait_on_unknown, NULL, &st));
+    CHECK_EQ(st.param[0], 0x3380);
+    CHECK(strstr(st.reason, "it can wait on events, kernel mutexes, semaphores (once initialized), the current thread") != NULL);
+}
+
 static void wait_forever(void *p)
 {
     (void)p;
