@@ -7,6 +7,7 @@
 #include "kft.h"
 #include "ntddk.h"
 #include "drivers/pool_driver.h"
+#include "kfault/driver_env.h"
 
 #include <string.h>
 
@@ -729,4 +730,130 @@ TEST(pool_driver_survives_every_fault)
         CHECK(PdLogged() + 1 >= (ULONG)pending);
     }
     kft_options("");
+}
+
+/* ---- The base layer as one model: kf_leaks fills every field ------------------------------ */
+
+static VOID leak_worker(PDEVICE_OBJECT d, PVOID ctx)
+{
+    (void)d;
+    (void)ctx;
+}
+
+TEST(leaks_fill_every_field)
+{
+    kf_leak_report l;
+    kf_leaks(&l);
+    CHECK_EQ(l.pool_blocks + l.rtl_strings + l.handles + l.objects + l.lookaside_lists + l.work_items +
+                 l.work_queued + l.mdls + l.segments + l.callback_data,
+             0);
+    static char buffer[64];
+    PVOID pool = ExAllocatePoolWithTag(NonPagedPoolNx, 16, 'kaeL');
+    UNICODE_STRING dup, src = RTL_CONSTANT_STRING(L"leak");
+    CHECK_EQ(RtlDuplicateUnicodeString(0, &src, &dup), STATUS_SUCCESS);
+    HANDLE h = NULL;
+    CHECK_EQ(ObOpenObjectByPointer(PsGetCurrentProcess(), OBJ_KERNEL_HANDLE, NULL, GENERIC_ALL, *PsProcessType,
+                                   KernelMode, &h),
+             STATUS_SUCCESS);
+    ObReferenceObject(PsGetCurrentThread());
+    static NPAGED_LOOKASIDE_LIST list;
+    ExInitializeNPagedLookasideList(&list, NULL, NULL, POOL_NX_ALLOCATION, 64, 'kaeL', 0);
+    PIO_WORKITEM kept = IoAllocateWorkItem(&device), queued = IoAllocateWorkItem(&device);
+    IoQueueWorkItem(queued, leak_worker, DelayedWorkQueue, NULL);
+    PMDL mdl = IoAllocateMdl(buffer, sizeof buffer, FALSE, FALSE, NULL);
+    CHECK(pool && h && kept && queued && mdl);
+    kf_leaks(&l);
+    CHECK_EQ(l.pool_blocks, 2);
+    CHECK_EQ(l.rtl_strings, 1);
+    CHECK_EQ(l.handles, 1);
+    CHECK_EQ(l.objects, 1);
+    CHECK_EQ(l.lookaside_lists, 1);
+    CHECK_EQ(l.work_items, 2);
+    CHECK_EQ(l.work_queued, 1);
+    CHECK_EQ(l.mdls, 1);
+    CHECK_EQ(l.segments, 0);
+    CHECK_EQ(l.callback_data, 0);
+    kf_reset();
+    extern kf_leak_report kf__leaks_at_reset;
+    CHECK_EQ(kf__leaks_at_reset.pool_blocks, 2);
+    CHECK_EQ(kf__leaks_at_reset.rtl_strings, 1);
+    CHECK_EQ(kf__leaks_at_reset.handles, 1);
+    CHECK_EQ(kf__leaks_at_reset.objects, 1);
+    CHECK_EQ(kf__leaks_at_reset.lookaside_lists, 1);
+    CHECK_EQ(kf__leaks_at_reset.work_items, 2);
+    CHECK_EQ(kf__leaks_at_reset.mdls, 1);
+    kf_leaks(&l);
+    CHECK_EQ(l.pool_blocks + l.rtl_strings + l.handles + l.objects + l.lookaside_lists + l.work_items +
+                 l.work_queued + l.mdls,
+             0);
+}
+
+/* ---- K-12: what a driver leaves behind is a finding of the driver harness ------------------- */
+
+static char mdl_buffer[64];
+static VOID self_freeing_worker(PDEVICE_OBJECT d, PVOID ctx)
+{
+    (void)d;
+    IoFreeWorkItem((PIO_WORKITEM)ctx);
+}
+/* Correct: the work item frees itself when it runs, which the harness lets happen before judging. */
+static void drv_queues_work(void)
+{
+    PIO_WORKITEM w = IoAllocateWorkItem(&device);
+    if (w)
+        IoQueueWorkItem(w, self_freeing_worker, DelayedWorkQueue, w);
+}
+static void drv_leaks_handle(void)
+{
+    HANDLE h;
+    ObOpenObjectByPointer(PsGetCurrentProcess(), OBJ_KERNEL_HANDLE, NULL, GENERIC_ALL, *PsProcessType, KernelMode, &h);
+}
+static void drv_leaks_object(void) { ObReferenceObject(PsGetCurrentProcess()); }
+static void drv_leaks_lookaside(void)
+{
+    static PAGED_LOOKASIDE_LIST list;
+    ExInitializePagedLookasideList(&list, NULL, NULL, 0, 64, 'tseT', 0);
+}
+static void drv_leaks_work_item(void)
+{
+    PIO_WORKITEM w = IoAllocateWorkItem(&device);
+    if (w)
+        IoQueueWorkItem(w, leak_worker, DelayedWorkQueue, NULL);
+}
+static void drv_leaks_mdl(void) { IoAllocateMdl(mdl_buffer, sizeof mdl_buffer, FALSE, FALSE, NULL); }
+static void drv_leaks_string(void)
+{
+    UNICODE_STRING dup, src = RTL_CONSTANT_STRING(L"leak");
+    RtlDuplicateUnicodeString(0, &src, &dup);
+}
+
+#define LEAK_TARGET(fn) {#fn, KF_OS_WIN7, 1u << KF_ARCH_AMD64, PASSIVE_LEVEL, PASSIVE_LEVEL, fn, NULL, NULL}
+static const kfh_driver_target leak_targets[] = {
+    LEAK_TARGET(drv_leaks_handle),    LEAK_TARGET(drv_leaks_object), LEAK_TARGET(drv_leaks_lookaside),
+    LEAK_TARGET(drv_leaks_work_item), LEAK_TARGET(drv_leaks_mdl),    LEAK_TARGET(drv_leaks_string),
+};
+static const int leak_invs[] = {KFH_INV_DRIVER_NO_HANDLE_LEAK,    KFH_INV_DRIVER_NO_OBJECT_LEAK,
+                                KFH_INV_DRIVER_NO_LOOKASIDE_LEAK, KFH_INV_DRIVER_NO_WORK_ITEM_LEAK,
+                                KFH_INV_DRIVER_NO_MDL_LEAK,       KFH_INV_NO_POOL_LEAK};
+static const char *const leak_texts[] = {"1 handle(s) still open", "1 object reference(s)", "1 lookaside list(s)",
+                                         "1 work item(s) not freed or uninitialized, 0 still queued",
+                                         "1 MDL(s) not freed", "RtlFreeUnicodeString"};
+static const kfh_driver_target queues_work_target = LEAK_TARGET(drv_queues_work);
+
+TEST(harness_finds_each_kind_left_behind)
+{
+    static kfh_drv_run run;
+    const uint8_t none[1] = {1}; /* a scenario of format version 1 and no operations */
+    kfh_driver_run(&queues_work_target, none, 1, &run);
+    CHECK(run.returned);
+    CHECK_EQ(run.n_findings, 0);
+    for (size_t i = 0; i < sizeof leak_targets / sizeof leak_targets[0]; i++) {
+        kfh_driver_run(&leak_targets[i], none, 1, &run);
+        CHECK(run.returned);
+        CHECK_EQ(run.n_findings, 1);
+        CHECK_EQ(run.finding.inv, leak_invs[i]);
+        if (!strstr(run.finding.actual, leak_texts[i]))
+            kft_fail(__FILE__, __LINE__, "%s: \"%s\" not in \"%s\"", leak_targets[i].name, leak_texts[i],
+                     run.finding.actual);
+    }
 }

@@ -77,11 +77,15 @@ int kf__run_pending(void)
     return ran;
 }
 
+/* Every field of kf_leak_report, from the part that owns it: pool (with the Rtl string
+ * buffers, which are pool to the driver), stack segments, callback data, handles and object
+ * references, lookaside lists, work items and MDLs. */
 void kf_leaks(kf_leak_report *out)
 {
     memset(out, 0, sizeof *out);
     kf__pool_leaks(out);
-    out->pool_blocks = kf__pool_outstanding();
+    out->rtl_strings = kf__rtl_strings_outstanding();
+    out->pool_blocks = kf__pool_outstanding() + out->rtl_strings;
     out->segments = kf_segments_in_use();
     out->callback_data = kf__callback_data_outstanding ? kf__callback_data_outstanding() : 0;
     kf__object_leaks(&out->handles, &out->objects);

@@ -210,6 +210,10 @@ typedef struct kf_leak_report {
     size_t work_items;      /* IoAllocateWorkItem items not freed, IoInitializeWorkItem items not uninitialized */
     size_t work_queued;     /* work items queued and not run */
     size_t mdls;            /* IoAllocateMdl MDLs not freed */
+    /* The base layer as one model: of pool_blocks, the buffers Rtl routines allocated for the
+     * caller (RtlAnsiStringToUnicodeString, RtlDuplicateUnicodeString, ...) and the caller did
+     * not give to RtlFreeUnicodeString / RtlFreeAnsiString: pool from the driver's view. */
+    size_t rtl_strings;
 } kf_leak_report;
 void kf_leaks(kf_leak_report *out);
 
