@@ -857,3 +857,139 @@ TEST(harness_finds_each_kind_left_behind)
                      run.finding.actual);
     }
 }
+
+/* ---- Y-2: every routine the model implements resolves, from its first Windows on ----------- */
+
+size_t kf__system_routine_count(void);
+const char *kf__system_routine(size_t i, PVOID *address, kf_os *min_os, int *ws03_amd64);
+
+static PVOID lookup(const char *name)
+{
+    static WCHAR wide[128];
+    size_t n = strlen(name);
+    for (size_t i = 0; i <= n; i++)
+        wide[i] = (WCHAR)(unsigned char)name[i];
+    UNICODE_STRING u = {(USHORT)(n * sizeof(WCHAR)), (USHORT)((n + 1) * sizeof(WCHAR)), wide};
+    return MmGetSystemRoutineAddress(&u);
+}
+
+static void use_os(kf_os os)
+{
+    static const char *const names[] = {"ws03", "vista", "win7", "win8", "win10", "win11"};
+    char text[64];
+    snprintf(text, sizeof text, "profile=%s-amd64", names[os]);
+    kft_options(text);
+}
+
+TEST(system_routine_table_resolves_by_os)
+{
+    size_t n = kf__system_routine_count();
+    CHECK(n > 180);
+    for (int os = KF_OS_WS03; os <= KF_OS_WIN11; os++) {
+        use_os((kf_os)os);
+        for (size_t i = 0; i < n; i++) {
+            PVOID address;
+            kf_os min_os;
+            int ws03_amd64;
+            const char *name = kf__system_routine(i, &address, &min_os, &ws03_amd64);
+            for (size_t j = 0; j < i && os == KF_OS_WS03; j++) {
+                PVOID a2;
+                kf_os o2;
+                int w2;
+                if (!strcmp(name, kf__system_routine(j, &a2, &o2, &w2)))
+                    kft_fail(__FILE__, __LINE__, "%s twice in the table", name);
+            }
+            int present = os >= (int)min_os || (ws03_amd64 && os == KF_OS_WS03);
+            PVOID got = lookup(name);
+            if (!address || got != (present ? address : NULL))
+                kft_fail(__FILE__, __LINE__, "%s on os %d: %p, expected %p", name, os, got, present ? address : NULL);
+            else
+                kft_pass();
+        }
+    }
+    /* The table's addresses are the routines a driver links with. */
+    CHECK(lookup("KeWaitForSingleObject") == (PVOID)&KeWaitForSingleObject);
+    CHECK(lookup("ObOpenObjectByPointer") == (PVOID)&ObOpenObjectByPointer);
+    CHECK(lookup("RtlDuplicateUnicodeString") == (PVOID)&RtlDuplicateUnicodeString);
+    CHECK(lookup("ExAcquireResourceExclusiveLite") == (PVOID)&ExAcquireResourceExclusiveLite);
+    CHECK(lookup("ZwOpenKeyEx") == (PVOID)&ZwOpenKeyEx);
+    CHECK(lookup("IoOpenDriverRegistryKey") == (PVOID)&IoOpenDriverRegistryKey);
+    use_os(KF_OS_VISTA);
+    CHECK(lookup("ZwOpenKeyEx") == NULL);
+    CHECK(lookup("ObfReferenceObjectWithTag") == NULL);
+    CHECK(lookup("ObDereferenceObjectDeferDelete") == (PVOID)&ObDereferenceObjectDeferDelete);
+    use_os(KF_OS_WS03);
+    CHECK(lookup("RtlCompareUnicodeStrings") == NULL);
+    CHECK(lookup("IoOpenDriverRegistryKey") == NULL);
+    /* Not exports: the CRT, inline helpers. */
+    use_os(KF_OS_WIN11);
+    CHECK(lookup("wcslen") == NULL);
+    CHECK(lookup("ExAllocatePoolZero") == NULL);
+    CHECK(lookup("RtlStringCbCopyW") == NULL);
+}
+
+/* Every routine the model's headers declare as a kernel export (NTKERNELAPI, NTSYSAPI,
+ * NTHALAPI) resolves on the newest profile: modeled, or the stub of a routine not modeled;
+ * except those the WDK makes inline code or macros in the driver. */
+static const char *const not_exports[] = {
+    "ExAllocatePoolPriorityUninitialized", "ExAllocatePoolPriorityZero", "ExAllocatePoolQuotaUninitialized",
+    "ExAllocatePoolQuotaZero", "ExAllocatePoolUninitialized", "ExAllocatePoolZero", "ExInitializeDriverRuntime",
+    "ExInitializeFastMutex", "ExQueryDepthSList", "InitializeSListHead", "InterlockedFlushSList",
+    "InterlockedPopEntrySList", "InterlockedPushEntrySList", "KeQuerySystemTime", "KeQueryTickCount",
+    "MmGetSystemAddressForMdlSafe",
+};
+
+TEST(system_routine_table_is_complete)
+{
+    static const char *const headers[] = {"wdm.h", "ntddk.h", "kfault/nt_base.h", "kfault/seh.h", "kfault/wdk_crt.h",
+                                          "kfault/wdk_rtl.h", "kfault/wdk_pool.h", "kfault/wdk_sync.h",
+                                          "kfault/wdk_ob.h", "kfault/wdk_registry.h", "kfault/wdk_system.h"};
+    use_os(KF_OS_WIN11);
+    unsigned seen = 0;
+    for (size_t h = 0; h < sizeof headers / sizeof headers[0]; h++) {
+        char path[512], line[1024];
+        snprintf(path, sizeof path, "%s/model/include/%s", KFAULT_SOURCE_DIR, headers[h]);
+        FILE *f = fopen(path, "r");
+        if (!f) {
+            kft_fail(__FILE__, __LINE__, "cannot read %s", path);
+            continue;
+        }
+        while (fgets(line, sizeof line, f)) {
+            char *p = strstr(line, "NTKERNELAPI");
+            if (!p)
+                p = strstr(line, "NTSYSAPI");
+            if (!p)
+                p = strstr(line, "NTHALAPI");
+            if (!p || strstr(line, "#define") || strstr(line, "#ifndef") || strstr(line, "#undef"))
+                continue;
+            char *paren = strchr(p, '(');
+            if (!paren || strchr(p, ';') < paren)
+                continue;
+            char *end = paren;
+            while (end > p && end[-1] == ' ')
+                end--;
+            char *start = end;
+            while (start > p && (start[-1] == '_' || (start[-1] >= 'A' && start[-1] <= 'Z') ||
+                                 (start[-1] >= 'a' && start[-1] <= 'z') || (start[-1] >= '0' && start[-1] <= '9')))
+                start--;
+            char name[128];
+            size_t k = (size_t)(end - start);
+            if (!k || k >= sizeof name)
+                continue;
+            memcpy(name, start, k);
+            name[k] = 0;
+            int skip = 0;
+            for (size_t i = 0; i < sizeof not_exports / sizeof not_exports[0]; i++)
+                skip |= !strcmp(name, not_exports[i]);
+            if (skip)
+                continue;
+            seen++;
+            if (!lookup(name))
+                kft_fail(__FILE__, __LINE__, "%s (declared in %s) does not resolve", name, headers[h]);
+            else
+                kft_pass();
+        }
+        fclose(f);
+    }
+    CHECK(seen > 150);
+}

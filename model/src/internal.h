@@ -198,5 +198,9 @@ size_t kf__rtl_strings_outstanding(void);
  * (negative) interval by its length, an absolute one to it when it is later than now. Used by
  * KeDelayExecutionThread and by a wait whose finite timeout expires. */
 void kf__clock_pass(const LARGE_INTEGER *interval);
+/* MmGetSystemRoutineAddress's table of modeled routines (system.c): entry i's name, address,
+ * first OS, and whether Server 2003 amd64 has it too. */
+size_t kf__system_routine_count(void);
+const char *kf__system_routine(size_t i, PVOID *address, kf_os *min_os, int *ws03_amd64);
 
 #endif

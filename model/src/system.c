@@ -160,7 +160,85 @@ static const routine_entry modeled_routines[] = {
     R(IoAllocateWorkItem, WS03), R(IoFreeWorkItem, WS03), R(IoQueueWorkItem, WS03),
     R(IoQueueWorkItemEx, VISTA), R(IoSizeofWorkItem, VISTA), R(IoInitializeWorkItem, VISTA),
     R(IoUninitializeWorkItem, VISTA), R(DbgBreakPoint, WS03), R(DbgBreakPointWithStatus, WS03),
+    /* The other families of the base layer: the routines ntoskrnl (or, on x86, the HAL) exports,
+     * with the first Windows of the documentation's "Minimum supported client". WS03 is the
+     * model's oldest profile: it stands for Windows 2000 and XP, and also where the page gives no
+     * version the model could check (marked "earliest profile" below). Not listed, since the
+     * WDK makes them inline code or macros in the driver rather than exports: the
+     * ExAllocatePool*Zero / *Uninitialized helpers, ExInitializeDriverRuntime,
+     * ExInitializeFastMutex, the S-list routines, MmGetSystemAddressForMdlSafe,
+     * KeQuerySystemTime and KeQueryTickCount (amd64 macros), the interlocked intrinsics, the CRT
+     * and ntstrsafe. Flt* routines are FltMgr's (FltGetRoutineAddress, not modeled). */
+    /* Debug output and exceptions (lang, strings). */
+    R(vDbgPrintEx, WS03), R(ExRaiseAccessViolation, WS03), R(ExRaiseDatatypeMisalignment, WS03),
+    R(ProbeForRead, WS03), R(ProbeForWrite, WS03),
+    /* Synchronization: spin locks (x86: the HAL's; KeInitializeSpinLock and the amd64
+     * KeAcquireSpinLockRaiseToDpc / KeReleaseSpinLock forms: earliest profile), regions, mutexes,
+     * resources, interlocked lists, the cancel spin lock. */
+    R(KeInitializeSpinLock, WS03), R(KeAcquireSpinLockRaiseToDpc, WS03), R(KeReleaseSpinLock, WS03),
+    R(KeAcquireSpinLockAtDpcLevel, WS03), R(KeReleaseSpinLockFromDpcLevel, WS03),
+    R(KeTryToAcquireSpinLockAtDpcLevel, WS03), R(KeTestSpinLock, WS03), R(KeAcquireInStackQueuedSpinLock, WS03),
+    R(KeReleaseInStackQueuedSpinLock, WS03), R(KeAcquireInStackQueuedSpinLockAtDpcLevel, WS03),
+    R(KeReleaseInStackQueuedSpinLockFromDpcLevel, WS03), R(KeEnterCriticalRegion, WS03),
+    R(KeLeaveCriticalRegion, WS03), R(KeEnterGuardedRegion, WS03), R(KeLeaveGuardedRegion, WS03),
+    R(KeAreApcsDisabled, WS03), R(KeAreAllApcsDisabled, WS03), R(ExAcquireFastMutex, WS03),
+    R(ExReleaseFastMutex, WS03), R(ExTryToAcquireFastMutex, WS03), R(ExAcquireFastMutexUnsafe, WS03),
+    R(ExReleaseFastMutexUnsafe, WS03), R(KeInitializeGuardedMutex, WS03), R(KeAcquireGuardedMutex, WS03),
+    R(KeReleaseGuardedMutex, WS03), R(KeTryToAcquireGuardedMutex, WS03), R(ExInitializeResourceLite, WS03),
+    R(ExReinitializeResourceLite, WS03), R(ExDeleteResourceLite, WS03), R(ExAcquireResourceExclusiveLite, WS03),
+    R(ExAcquireResourceSharedLite, WS03), R(ExAcquireSharedStarveExclusive, WS03),
+    R(ExAcquireSharedWaitForExclusive, WS03), R(ExTryToAcquireResourceExclusiveLite, WS03),
+    R(ExConvertExclusiveToSharedLite, WS03), R(ExReleaseResourceLite, WS03), R(ExReleaseResourceForThreadLite, WS03),
+    R(ExIsResourceAcquiredExclusiveLite, WS03), R(ExIsResourceAcquiredSharedLite, WS03),
+    R(ExGetExclusiveWaiterCount, WS03), R(ExGetSharedWaiterCount, WS03),
+    /* ExEnterCriticalRegionAndAcquire* / ExReleaseResourceAndLeaveCriticalRegion: earliest profile. */
+    R(ExEnterCriticalRegionAndAcquireResourceExclusive, WS03), R(ExEnterCriticalRegionAndAcquireResourceShared, WS03),
+    R(ExEnterCriticalRegionAndAcquireSharedWaitForExclusive, WS03), R(ExReleaseResourceAndLeaveCriticalRegion, WS03),
+    R(ExInterlockedInsertHeadList, WS03), R(ExInterlockedInsertTailList, WS03), R(ExInterlockedRemoveHeadList, WS03),
+    R(ExInterlockedPushEntryList, WS03), R(ExInterlockedPopEntryList, WS03), R(IoAcquireCancelSpinLock, WS03),
+    R(IoReleaseCancelSpinLock, WS03),
+    /* Events and waits. */
+    R(KeInitializeEvent, WS03), R(KeSetEvent, WS03), R(KeResetEvent, WS03), R(KeClearEvent, WS03),
+    R(KeReadStateEvent, WS03), R(KeInitializeMutex, WS03), R(KeReleaseMutex, WS03), R(KeReadStateMutex, WS03),
+    R(KeInitializeSemaphore, WS03), R(KeReleaseSemaphore, WS03), R(KeReadStateSemaphore, WS03),
+    R(KeWaitForSingleObject, WS03), R(KeWaitForMultipleObjects, WS03),
+    /* Objects and handles: the WithTag forms from Windows 7, deferred delete from Vista. */
+    R(ObfReferenceObject, WS03), R(ObfDereferenceObject, WS03), R(ObfReferenceObjectWithTag, WIN7),
+    R(ObfDereferenceObjectWithTag, WIN7), R(ObDereferenceObjectDeferDelete, VISTA),
+    R(ObDereferenceObjectDeferDeleteWithTag, WIN7), R(ObReferenceObjectByHandle, WS03),
+    R(ObReferenceObjectByHandleWithTag, WIN7), R(ObReferenceObjectByPointer, WS03),
+    R(ObReferenceObjectByPointerWithTag, WIN7), R(ObOpenObjectByPointer, WS03), R(ZwClose, WS03), R(NtClose, WS03),
+    /* The registry: ZwOpenKeyEx from Windows 7, IoOpenDriverRegistryKey from Windows 10 (2004). */
+    R(ZwOpenKey, WS03), R(ZwOpenKeyEx, WIN7), R(ZwCreateKey, WS03), R(ZwDeleteKey, WS03), R(ZwFlushKey, WS03),
+    R(ZwQueryKey, WS03), R(ZwEnumerateKey, WS03), R(ZwQueryValueKey, WS03), R(ZwEnumerateValueKey, WS03),
+    R(ZwSetValueKey, WS03), R(ZwDeleteValueKey, WS03), R(RtlQueryRegistryValues, WS03),
+    R(RtlWriteRegistryValue, WS03), R(RtlDeleteRegistryValue, WS03), R(RtlCheckRegistryKey, WS03),
+    R(RtlCreateRegistryKey, WS03), R(IoOpenDriverRegistryKey, WIN10),
+    /* Strings: RtlCompareUnicodeStrings from Vista; RtlDuplicateUnicodeString, RtlInitUnicodeStringEx
+     * and RtlSuffixUnicodeString: earliest profile. */
+    R(RtlInitString, WS03), R(RtlInitAnsiString, WS03), R(RtlInitUnicodeString, WS03),
+    R(RtlInitUnicodeStringEx, WS03), R(RtlCopyString, WS03), R(RtlCopyUnicodeString, WS03),
+    R(RtlAppendUnicodeStringToString, WS03), R(RtlAppendUnicodeToString, WS03), R(RtlCompareString, WS03),
+    R(RtlCompareUnicodeString, WS03), R(RtlCompareUnicodeStrings, VISTA), R(RtlEqualString, WS03),
+    R(RtlEqualUnicodeString, WS03), R(RtlPrefixUnicodeString, WS03), R(RtlSuffixUnicodeString, WS03),
+    R(RtlUpcaseUnicodeChar, WS03), R(RtlDowncaseUnicodeChar, WS03), R(RtlUpcaseUnicodeString, WS03),
+    R(RtlDowncaseUnicodeString, WS03), R(RtlAnsiStringToUnicodeString, WS03), R(RtlUnicodeStringToAnsiString, WS03),
+    R(RtlFreeUnicodeString, WS03), R(RtlFreeAnsiString, WS03), R(RtlUnicodeStringToInteger, WS03),
+    R(RtlCharToInteger, WS03), R(RtlIntegerToUnicodeString, WS03), R(RtlInt64ToUnicodeString, WS03),
+    R(RtlStringFromGUID, WS03), R(RtlGUIDFromString, WS03), R(RtlDuplicateUnicodeString, WS03),
+    R(RtlCreateUnicodeString, WS03),
 };
+
+/* The table, for the test that every entry links and follows its OS. */
+size_t kf__system_routine_count(void) { return sizeof modeled_routines / sizeof modeled_routines[0]; }
+const char *kf__system_routine(size_t i, PVOID *address, kf_os *min_os, int *ws03_amd64)
+{
+    const routine_entry *e = &modeled_routines[i];
+    *address = e->address;
+    *min_os = e->min_os;
+    *ws03_amd64 = e->ws03_amd64;
+    return e->name;
+}
 #undef R
 
 
