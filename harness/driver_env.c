@@ -409,11 +409,7 @@ static void judge(kfh_drv_run *run, int stopped, const kf_stop *st)
         char site[256], tag4[5];
         site[0] = 0;
         kf_pool_first_leak(&tag, &size, &routine, site, sizeof site);
-        for (int i = 0; i < 4; i++) {
-            unsigned c = (tag >> (8 * i)) & 0xFF;
-            tag4[i] = (c >= 0x20 && c < 0x7F) ? (char)c : '.';
-        }
-        tag4[4] = 0;
+        kf_pool_tag_text(tag, tag4);
         if (!l.rtl_strings)
             kfh_drv_fail(run, KFH_INV_NO_POOL_LEAK, t->name, "every pool block freed",
                          "%zu block(s) left, the first tagged '%s' (%zu bytes from %s)", l.pool_blocks, tag4,

@@ -164,11 +164,7 @@ int main(int argc, char **argv)
     char site[256];
     if (kf_pool_first_leak(&tag, &size, &routine, site, sizeof site)) {
         char tag4[5];
-        for (int i = 0; i < 4; i++) {
-            unsigned c = (tag >> (8 * i)) & 0xFF;
-            tag4[i] = (c >= 0x20 && c < 0x7F) ? (char)c : '.';
-        }
-        tag4[4] = 0;
+        kf_pool_tag_text(tag, tag4);
         printf("first pool block left: '%s' %zu bytes from %s at %s\n", tag4, (size_t)size, routine,
                site[0] ? site : "?");
     }

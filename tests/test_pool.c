@@ -700,3 +700,13 @@ TEST(lookaside_entry_use_after_free_is_seen)
     CHECK(1);
 #endif
 }
+
+/* The one formatter of a tag (the harness's finding and the loader use it too). */
+TEST(pool_tag_text)
+{
+    char t[5];
+    kf_pool_tag_text('kaeL', t);
+    CHECK(!strcmp(t, "Leak"));
+    kf_pool_tag_text(0x00410142u, t);
+    CHECK(!strcmp(t, "B.A."));
+}

@@ -202,5 +202,8 @@ void kf__clock_pass(const LARGE_INTEGER *interval);
  * first OS, and whether Server 2003 amd64 has it too. */
 size_t kf__system_routine_count(void);
 const char *kf__system_routine(size_t i, PVOID *address, kf_os *min_os, int *ws03_amd64);
+/* The IRQL rule most routines share (kernel.c): above max, bug check IRQL_NOT_LESS_OR_EQUAL
+ * (0xA), Parameter1 max, Parameter2 the current IRQL, naming the routine. */
+void kf__irql_at_most(const char *routine, KIRQL max);
 
 #endif

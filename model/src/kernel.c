@@ -151,6 +151,14 @@ void kf_set_irql(KIRQL irql) { kf__thread()->irql = irql; }
 
 KIRQL KeGetCurrentIrql(VOID) { return kf__thread()->irql; }
 
+void kf__irql_at_most(const char *routine, KIRQL max)
+{
+    kf_thread *t = kf__thread();
+    if (t->irql > max)
+        kf_bugcheck(routine, IRQL_NOT_LESS_OR_EQUAL, max, t->irql, 0, 0, "%s at IRQL %u (requires IRQL <= %u)", routine,
+                    t->irql, max);
+}
+
 VOID KeRaiseIrql(KIRQL NewIrql, PKIRQL OldIrql)
 {
     kf_thread *t = kf__thread();

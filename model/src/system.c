@@ -19,13 +19,6 @@
 
 #define WORKER_THREAD_RETURNED_AT_BAD_IRQL 0x000000E1
 
-static void irql_max(const char *routine, KIRQL max)
-{
-    kf_thread *t = kf__thread();
-    if (t->irql > max)
-        kf_bugcheck(routine, IRQL_NOT_LESS_OR_EQUAL, max, t->irql, 0, 0, "%s at IRQL %u (requires IRQL <= %u)", routine,
-                    t->irql, max);
-}
 
 static _Noreturn void null_arg(const char *routine, const char *what) __attribute__((noreturn));
 static void null_arg(const char *routine, const char *what)
@@ -117,7 +110,7 @@ NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLA
 {
     (void)WaitMode;
     (void)Alertable;
-    irql_max("KeDelayExecutionThread", APC_LEVEL);
+    kf__irql_at_most("KeDelayExecutionThread", APC_LEVEL);
     if (!Interval)
         null_arg("KeDelayExecutionThread", "Interval");
     kf__clock_pass(Interval);
@@ -255,7 +248,7 @@ static int name_is(const UNICODE_STRING *u, const char *name)
 
 PVOID MmGetSystemRoutineAddress(PUNICODE_STRING SystemRoutineName)
 {
-    irql_max("MmGetSystemRoutineAddress", PASSIVE_LEVEL);
+    kf__irql_at_most("MmGetSystemRoutineAddress", PASSIVE_LEVEL);
     if (!SystemRoutineName)
         null_arg("MmGetSystemRoutineAddress", "SystemRoutineName");
     if (!SystemRoutineName->Buffer || SystemRoutineName->Length == 0 || SystemRoutineName->Length >= 256 ||
@@ -313,7 +306,7 @@ static PMDL mdl_live(const char *routine, PMDL m)
 PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer, BOOLEAN ChargeQuota, PIRP Irp)
 {
     (void)ChargeQuota;
-    irql_max("IoAllocateMdl", DISPATCH_LEVEL);
+    kf__irql_at_most("IoAllocateMdl", DISPATCH_LEVEL);
     /* The largest buffer one MDL describes: 2 GB less a page (Y-7). */
     if (Length == 0 || Length > 0x7FFFF000u)
         return NULL;
@@ -356,7 +349,7 @@ SIZE_T MmSizeOfMdl(PVOID Base, SIZE_T Length)
 
 VOID IoFreeMdl(PMDL Mdl)
 {
-    irql_max("IoFreeMdl", DISPATCH_LEVEL);
+    kf__irql_at_most("IoFreeMdl", DISPATCH_LEVEL);
     mdl_live("IoFreeMdl", Mdl);
     if (Mdl->MdlFlags & MDL_PAGES_LOCKED)
         kf_violation_stop(KF_VIOL_MDL_FREE_LOCKED, "IoFreeMdl", (ULONG_PTR)(USHORT)Mdl->MdlFlags, 0, 0,
@@ -383,7 +376,7 @@ static void mdl_touch(const MDL *m)
 VOID MmBuildMdlForNonPagedPool(PMDL MemoryDescriptorList)
 {
     PMDL m = mdl_live("MmBuildMdlForNonPagedPool", MemoryDescriptorList);
-    irql_max("MmBuildMdlForNonPagedPool", DISPATCH_LEVEL);
+    kf__irql_at_most("MmBuildMdlForNonPagedPool", DISPATCH_LEVEL);
     if (m->MdlFlags & (MDL_PAGES_LOCKED | MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL))
         kf_violation_stop(KF_VIOL_MDL_STATE, "MmBuildMdlForNonPagedPool", (ULONG_PTR)(USHORT)m->MdlFlags, 0, 0,
                           "MmBuildMdlForNonPagedPool of an MDL that is already built, locked or mapped (flags 0x%X)",
@@ -396,7 +389,7 @@ VOID MmBuildMdlForNonPagedPool(PMDL MemoryDescriptorList)
 VOID MmProbeAndLockPages(PMDL MemoryDescriptorList, KPROCESSOR_MODE AccessMode, LOCK_OPERATION Operation)
 {
     PMDL m = mdl_live("MmProbeAndLockPages", MemoryDescriptorList);
-    irql_max("MmProbeAndLockPages", AccessMode == KernelMode ? DISPATCH_LEVEL : APC_LEVEL);
+    kf__irql_at_most("MmProbeAndLockPages", AccessMode == KernelMode ? DISPATCH_LEVEL : APC_LEVEL);
     if (m->MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL))
         kf_violation_stop(KF_VIOL_MDL_STATE, "MmProbeAndLockPages", (ULONG_PTR)(USHORT)m->MdlFlags, 0, 0,
                           "MmProbeAndLockPages of an MDL that is already locked or built for nonpaged pool "
@@ -416,7 +409,7 @@ VOID MmProbeAndLockPages(PMDL MemoryDescriptorList, KPROCESSOR_MODE AccessMode, 
 VOID MmUnlockPages(PMDL MemoryDescriptorList)
 {
     PMDL m = mdl_live("MmUnlockPages", MemoryDescriptorList);
-    irql_max("MmUnlockPages", DISPATCH_LEVEL);
+    kf__irql_at_most("MmUnlockPages", DISPATCH_LEVEL);
     if (!(m->MdlFlags & MDL_PAGES_LOCKED))
         kf_violation_stop(KF_VIOL_MDL_STATE, "MmUnlockPages", (ULONG_PTR)(USHORT)m->MdlFlags, 0, 0,
                           "MmUnlockPages of an MDL whose pages are not locked (flags 0x%X)",
@@ -430,7 +423,7 @@ VOID MmUnlockPages(PMDL MemoryDescriptorList)
 /* Y-8: maps a locked (or nonpaged-built) MDL into system space. bugcheck: BugCheckOnFailure. */
 static PVOID mdl_map(const char *routine, PMDL m, int bugcheck)
 {
-    irql_max(routine, DISPATCH_LEVEL);
+    kf__irql_at_most(routine, DISPATCH_LEVEL);
     if (m->MdlFlags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL))
         return m->MappedSystemVa;
     if (!(m->MdlFlags & MDL_PAGES_LOCKED))
@@ -474,7 +467,7 @@ PVOID MmMapLockedPagesSpecifyCache(PMDL MemoryDescriptorList, KPROCESSOR_MODE Ac
 VOID MmUnmapLockedPages(PVOID BaseAddress, PMDL MemoryDescriptorList)
 {
     PMDL m = mdl_live("MmUnmapLockedPages", MemoryDescriptorList);
-    irql_max("MmUnmapLockedPages", DISPATCH_LEVEL);
+    kf__irql_at_most("MmUnmapLockedPages", DISPATCH_LEVEL);
     if (!(m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) || BaseAddress != m->MappedSystemVa)
         kf_violation_stop(KF_VIOL_MDL_STATE, "MmUnmapLockedPages", (ULONG_PTR)(USHORT)m->MdlFlags, 0, 0,
                           "MmUnmapLockedPages of %s", !(m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA)
@@ -550,7 +543,7 @@ ULONG IoSizeofWorkItem(VOID) { return WORKITEM_SIZE; }
 
 PIO_WORKITEM IoAllocateWorkItem(PDEVICE_OBJECT DeviceObject)
 {
-    irql_max("IoAllocateWorkItem", DISPATCH_LEVEL);
+    kf__irql_at_most("IoAllocateWorkItem", DISPATCH_LEVEL);
     if (!DeviceObject)
         null_arg("IoAllocateWorkItem", "DeviceObject");
     if (kf_fault_consult(KF_SITE_IO_WORKITEM) != KF_FAULT_NONE)
@@ -568,7 +561,7 @@ PIO_WORKITEM IoAllocateWorkItem(PDEVICE_OBJECT DeviceObject)
 
 VOID IoInitializeWorkItem(PVOID IoObject, PIO_WORKITEM IoWorkItem)
 {
-    irql_max("IoInitializeWorkItem", DISPATCH_LEVEL);
+    kf__irql_at_most("IoInitializeWorkItem", DISPATCH_LEVEL);
     if (!IoObject)
         null_arg("IoInitializeWorkItem", "IoObject");
     if (!IoWorkItem)
@@ -585,7 +578,7 @@ VOID IoInitializeWorkItem(PVOID IoObject, PIO_WORKITEM IoWorkItem)
 
 static void wi_release(const char *routine, PIO_WORKITEM item, int allocated)
 {
-    irql_max(routine, DISPATCH_LEVEL);
+    kf__irql_at_most(routine, DISPATCH_LEVEL);
     wi_rec *r = wi_live(routine, item);
     if (r->allocated != allocated)
         kf_violation_stop(KF_VIOL_WORKITEM_MISUSE, routine, 0, 0, 0, "%s of a work item that %s", routine,
@@ -606,7 +599,7 @@ VOID IoUninitializeWorkItem(PIO_WORKITEM IoWorkItem) { wi_release("IoUninitializ
 static void wi_queue(const char *routine, PIO_WORKITEM item, PIO_WORKITEM_ROUTINE fn, PIO_WORKITEM_ROUTINE_EX fn_ex,
                      WORK_QUEUE_TYPE type, PVOID ctx)
 {
-    irql_max(routine, DISPATCH_LEVEL);
+    kf__irql_at_most(routine, DISPATCH_LEVEL);
     wi_rec *r = wi_live(routine, item);
     if (!fn && !fn_ex)
         null_arg(routine, "WorkerRoutine");

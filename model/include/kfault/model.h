@@ -295,6 +295,9 @@ void kf_user_buffers_clear(void);
 /* ---- The base layer as one model (integration of the families) ------------------------- */
 /* Whether the check of kf_pool_check_free_irql is on now (1) or off (0). */
 int kf_pool_free_irql_checked(void);
+/* A pool tag as the debugger shows it: its four bytes in memory order, each one outside
+ * printable ASCII as '.'; out receives 4 characters and a NUL. */
+void kf_pool_tag_text(ULONG tag, char out[5]);
 
 #ifdef __cplusplus
 }
