@@ -1,7 +1,9 @@
 /*
  * kernel.c - the simulated thread and the small kernel routines around stack expansion:
  * IRQL, remaining stack and stack limits, system threads and PsTerminateSystemThread,
- * debug output, assertions, and the reset between runs (pool is in pool.c).
+ * debug output, assertions, the reset between runs (pool is in pool.c), kf_leaks, which
+ * gathers what every part of the model counts as left behind (K-12), and the IRQL rule most
+ * routines share (kf__irql_at_most).
  *
  * Everything is a function of the calls made and the options: no clock, no addresses in
  * any value a driver or a report sees (thread "addresses" and stack limits are modeled).

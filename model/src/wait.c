@@ -2,7 +2,7 @@
  * wait.c - dispatcher objects and waits on the simulated thread: events (notification and
  * synchronization), kernel mutexes (KMUTEX), semaphores, KeWaitForSingleObject,
  * KeWaitForMultipleObjects, FltCancellableWaitForSingleObject, the Wait TRUE form of the
- * signaling routines, and kf_defer (work another thread would do later). Rules W-1 to W-16
+ * signaling routines, and kf_defer (work another thread would do later). Rules W-1 to W-17
  * of model/SEMANTICS.md; violations 0x3380 to 0x33FF.
  *
  * An object's state lives in its own storage: the 24-byte dispatcher header holds the type,
