@@ -85,7 +85,9 @@ static int work_items_run;
 static void call_work_items(void *unused)
 {
     (void)unused;
-    work_items_run = kf_run_work_items();
+    /* Bounded, as the driver harness does: a worker that queues itself until the unload stops
+     * it must not keep the loader from unloading. */
+    work_items_run = kf_run_work_items_max(64);
 }
 
 static void thread_entry(void *fn) { kf_run_system_thread((void (*)(void *))fn, NULL); }

@@ -840,6 +840,54 @@ static const char *const leak_texts[] = {"1 handle(s) still open", "1 object ref
                                          "1 MDL(s) not freed", "RtlFreeUnicodeString"};
 static const kfh_driver_target queues_work_target = LEAK_TARGET(drv_queues_work);
 
+/* A worker that queues itself again until the driver says stop: the harness drains the queue
+ * a bounded number of rounds, never forever, and reports what is still queued. */
+static int requeue_stop;
+static int requeue_runs;
+static VOID requeue_worker(PDEVICE_OBJECT d, PVOID ctx)
+{
+    requeue_runs++;
+    if (!requeue_stop)
+        IoQueueWorkItem((PIO_WORKITEM)ctx, requeue_worker, DelayedWorkQueue, ctx);
+    else
+        IoFreeWorkItem((PIO_WORKITEM)ctx);
+    (void)d;
+}
+static void drv_requeues_forever(void)
+{
+    requeue_stop = 0;
+    requeue_runs = 0;
+    PIO_WORKITEM w = IoAllocateWorkItem(&device);
+    if (w)
+        IoQueueWorkItem(w, requeue_worker, DelayedWorkQueue, w);
+}
+static const kfh_driver_target requeue_target = LEAK_TARGET(drv_requeues_forever);
+
+TEST(harness_drains_work_items_a_bounded_number_of_rounds)
+{
+    static kfh_drv_run run;
+    const uint8_t none[1] = {1};
+    kfh_driver_run(&requeue_target, none, 1, &run);
+    CHECK(run.returned);
+    CHECK_EQ(requeue_runs, 64);
+    CHECK_EQ(run.n_findings, 1);
+    CHECK_EQ(run.finding.inv, KFH_INV_DRIVER_NO_WORK_ITEM_LEAK);
+    CHECK(strstr(run.finding.actual, "1 still queued") != NULL);
+    /* kf_run_work_items_max itself. */
+    kf_reset();
+    requeue_stop = 0;
+    requeue_runs = 0;
+    PIO_WORKITEM w = IoAllocateWorkItem(&device);
+    IoQueueWorkItem(w, requeue_worker, DelayedWorkQueue, w);
+    CHECK_EQ(kf_run_work_items_max(3), 3);
+    CHECK_EQ(requeue_runs, 3);
+    requeue_stop = 1;
+    CHECK_EQ(kf_run_work_items_max(-1), 1);
+    kf_leak_report l;
+    kf_leaks(&l);
+    CHECK_EQ(l.work_items, 0);
+}
+
 TEST(harness_finds_each_kind_left_behind)
 {
     static kfh_drv_run run;

@@ -658,11 +658,13 @@ static void run_routine(PIO_WORKITEM_ROUTINE fn, PIO_WORKITEM_ROUTINE_EX fn_ex, 
     }
 }
 
-int kf_run_work_items(void)
+int kf_run_work_items(void) { return kf_run_work_items_max(-1); }
+
+int kf_run_work_items_max(int max)
 {
     int ran = 0;
     kf_thread *t = kf__thread();
-    while (q_head) {
+    while (q_head && (max < 0 || ran < max)) {
         wi_rec *r = q_head;
         q_head = r->qnext;
         if (!q_head)

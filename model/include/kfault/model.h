@@ -298,6 +298,10 @@ int kf_pool_free_irql_checked(void);
 /* A pool tag as the debugger shows it: its four bytes in memory order, each one outside
  * printable ASCII as '.'; out receives 4 characters and a NUL. */
 void kf_pool_tag_text(ULONG tag, char out[5]);
+/* As kf_run_work_items, but runs at most max items (max < 0: no limit), so that a harness can
+ * drain the queue without looping forever on a work item that queues itself again each time
+ * until the driver's unload tells it to stop. Returns how many ran. */
+int kf_run_work_items_max(int max);
 
 #ifdef __cplusplus
 }
