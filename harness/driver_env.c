@@ -382,6 +382,22 @@ static void flt_finish(const kfh_minifilter *mf, kfh_drv_run *run)
                     kf_flt_pending_completions(), (unsigned)run->unload_status);
 }
 
+/* The work items the driver queued run in the system's worker threads, as on a machine,
+ * before the driver unloads (a driver's unload must wait for them): after the call, at
+ * PASSIVE_LEVEL, as pending completions are drained; then what is left is judged. Traced only
+ * when something ran, so a run that queued nothing keeps its trace. */
+#define WORK_ITEM_ROUNDS 64
+
+static void run_work_items(void)
+{
+    /* Bounded: a worker that queues itself again until the unload stops it is a correct
+     * pattern; what is still queued after these rounds is left to the unload (whose wait runs
+     * it) and judged after it. */
+    int n = kf_run_work_items_max(WORK_ITEM_ROUNDS);
+    if (n)
+        kfh_trace_event("work items: %d run after the call", n);
+}
+
 static void thread_start(void *arg)
 {
     kfh_drv_run *run = arg;
@@ -395,6 +411,7 @@ static void thread_start(void *arg)
     run->irql_after = KeGetCurrentIrql();
     kf_held(&D.held);
     kf_set_irql(PASSIVE_LEVEL);
+    run_work_items();
     if (mf && run->loaded)
         flt_finish(mf, run);
 }
@@ -404,6 +421,9 @@ static void guarded(void *arg)
     kfh_drv_run *run = arg;
     run->thread_status = kf_run_system_thread(thread_start, run);
     run->thread_exited = !run->returned;
+    /* The thread ended inside the call: the system still runs the work it queued. */
+    if (run->thread_exited)
+        run_work_items();
 }
 
 static void judge(kfh_drv_run *run, int stopped, const kf_stop *st)
@@ -454,15 +474,23 @@ static void judge(kfh_drv_run *run, int stopped, const kf_stop *st)
         char site[256], tag4[5];
         site[0] = 0;
         kf_pool_first_leak(&tag, &size, &routine, site, sizeof site);
-        for (int i = 0; i < 4; i++) {
-            unsigned c = (tag >> (8 * i)) & 0xFF;
-            tag4[i] = (c >= 0x20 && c < 0x7F) ? (char)c : '.';
-        }
-        tag4[4] = 0;
-        kfh_drv_fail(run, KFH_INV_NO_POOL_LEAK, t->name, "every pool block freed",
-                     "%zu block(s) left, the first tagged '%s' (%zu bytes from %s)", l.pool_blocks, tag4,
-                     (size_t)size, routine);
-        kfh_trace_note("first block allocated at %s", site);
+        kf_pool_tag_text(tag, tag4);
+        if (!l.rtl_strings)
+            kfh_drv_fail(run, KFH_INV_NO_POOL_LEAK, t->name, "every pool block freed",
+                         "%zu block(s) left, the first tagged '%s' (%zu bytes from %s)", l.pool_blocks, tag4,
+                         (size_t)size, routine);
+        else if (l.rtl_strings == l.pool_blocks)
+            kfh_drv_fail(run, KFH_INV_NO_POOL_LEAK, t->name, "every pool block freed",
+                         "%zu block(s) left: string buffer(s) an Rtl routine allocated for the driver, never given "
+                         "to RtlFreeUnicodeString / RtlFreeAnsiString",
+                         l.pool_blocks);
+        else
+            kfh_drv_fail(run, KFH_INV_NO_POOL_LEAK, t->name, "every pool block freed",
+                         "%zu block(s) left, the first tagged '%s' (%zu bytes from %s); %zu of them string "
+                         "buffer(s) an Rtl routine allocated for the driver",
+                         l.pool_blocks, tag4, (size_t)size, routine, l.rtl_strings);
+        if (l.pool_blocks > l.rtl_strings)
+            kfh_trace_note("first block allocated at %s", site);
     }
     if (l.segments)
         kfh_drv_fail(run, KFH_INV_NO_SEGMENT_LEAK, t->name, "no stack segment in use", "%zu segment(s) in use",
@@ -471,6 +499,20 @@ static void judge(kfh_drv_run *run, int stopped, const kf_stop *st)
         kfh_drv_fail(run, KFH_INV_NO_CALLBACK_DATA_LEAK, t->name, "every callback data freed by the unload",
                      "%zu callback data still allocated (unload 0x%08X)", l.callback_data,
                      (unsigned)run->unload_status);
+    if (l.handles)
+        kfh_drv_fail(run, KFH_INV_DRIVER_NO_HANDLE_LEAK, t->name, "every handle closed",
+                     "%zu handle(s) still open", l.handles);
+    if (l.objects)
+        kfh_drv_fail(run, KFH_INV_DRIVER_NO_OBJECT_LEAK, t->name, "every object reference released",
+                     "%zu object reference(s) taken and not released", l.objects);
+    if (l.lookaside_lists)
+        kfh_drv_fail(run, KFH_INV_DRIVER_NO_LOOKASIDE_LEAK, t->name, "every lookaside list deleted",
+                     "%zu lookaside list(s) not deleted", l.lookaside_lists);
+    if (l.work_items || l.work_queued)
+        kfh_drv_fail(run, KFH_INV_DRIVER_NO_WORK_ITEM_LEAK, t->name, "every work item freed once its work ran",
+                     "%zu work item(s) not freed or uninitialized, %zu still queued", l.work_items, l.work_queued);
+    if (l.mdls)
+        kfh_drv_fail(run, KFH_INV_DRIVER_NO_MDL_LEAK, t->name, "every MDL freed", "%zu MDL(s) not freed", l.mdls);
     if (t->check)
         t->check(run);
 }

@@ -2,8 +2,9 @@
  * load_main.c - a main() that loads a driver the way the I/O manager does and unloads it,
  * for driver source linked with kfault and nothing else: it calls the driver's DriverEntry
  * with a DRIVER_OBJECT and the service key path, at PASSIVE_LEVEL in a system thread, then
- * unloads it (a minifilter as `fltmc unload` does, through its FilterUnloadCallback; any
- * other driver through DriverUnload), and reports what it left behind.
+ * runs the work items it queued (as the system's worker threads would), unloads it (a
+ * minifilter as `fltmc unload` does, through its FilterUnloadCallback; any other driver
+ * through DriverUnload), and reports what it left behind: every kind kf_leaks counts.
  *
  *   usage: PROGRAM [--service NAME] [--keep-loaded] [--help]
  *
@@ -39,7 +40,10 @@ static void usage(FILE *f, const char *argv0)
             "RegistryPath \\Registry\\Machine\\System\\CurrentControlSet\\Services\\NAME (default: the\n"
             "program's name), at PASSIVE_LEVEL in a system thread; then unloads it (a minifilter\n"
             "through its FilterUnloadCallback, as fltmc unload; else DriverUnload) unless\n"
-            "--keep-loaded, and reports pool, callback data and stack segments left behind.\n"
+            "--keep-loaded, and reports what it left behind: pool (with the first block's tag, size,\n"
+            "routine and site), callback data, stack segments, handles, object references, lookaside\n"
+            "lists, work items and MDLs. Work items the driver queued run after DriverEntry, as the\n"
+            "system's worker threads would run them before the unload.\n"
             "KFAULT_OPTIONS sets the model's options (profile, faults): KFAULT_OPTIONS=help=1.\n"
             "Exit status: 0 loaded, unloaded, nothing left; 1 a failure or a stop; 2 usage.\n",
             argv0);
@@ -75,6 +79,15 @@ static void call_unload(void *unused)
         driver.DriverUnload(&driver);
     else
         unload_status = STATUS_NOT_SUPPORTED; /* no unload routine: the driver cannot unload */
+}
+
+static int work_items_run;
+static void call_work_items(void *unused)
+{
+    (void)unused;
+    /* Bounded, as the driver harness does: a worker that queues itself until the unload stops
+     * it must not keep the loader from unloading. */
+    work_items_run = kf_run_work_items_max(64);
 }
 
 static void thread_entry(void *fn) { kf_run_system_thread((void (*)(void *))fn, NULL); }
@@ -128,6 +141,10 @@ int main(int argc, char **argv)
     if (guarded(call_entry, "DriverEntry"))
         return 1;
     printf("DriverEntry: 0x%08X\n", (unsigned)entry_status);
+    if (guarded(call_work_items, "work items"))
+        return 1;
+    if (work_items_run)
+        printf("work items: %d run\n", work_items_run);
     if (!NT_SUCCESS(entry_status))
         failed = 1;
     else if (!keep) {
@@ -139,9 +156,26 @@ int main(int argc, char **argv)
     }
     kf_leak_report leaks;
     kf_leaks(&leaks);
-    printf("left behind: %zu pool block(s), %zu callback data, %zu stack segment(s)\n", leaks.pool_blocks,
-           leaks.callback_data, leaks.segments);
+    printf("left behind: %zu pool block(s), %zu callback data, %zu stack segment(s), %zu handle(s), %zu object "
+           "reference(s), %zu lookaside list(s), %zu work item(s) (%zu queued), %zu MDL(s)\n",
+           leaks.pool_blocks, leaks.callback_data, leaks.segments, leaks.handles, leaks.objects,
+           leaks.lookaside_lists, leaks.work_items, leaks.work_queued, leaks.mdls);
+    ULONG tag;
+    SIZE_T size;
+    const char *routine;
+    char site[256];
+    if (kf_pool_first_leak(&tag, &size, &routine, site, sizeof site)) {
+        char tag4[5];
+        kf_pool_tag_text(tag, tag4);
+        printf("first pool block left: '%s' %zu bytes from %s at %s\n", tag4, (size_t)size, routine,
+               site[0] ? site : "?");
+    }
+    if (leaks.rtl_strings)
+        printf("of the pool blocks, %zu string buffer(s) an Rtl routine allocated, never given to "
+               "RtlFreeUnicodeString / RtlFreeAnsiString\n",
+               leaks.rtl_strings);
     if (!keep)
-        failed |= leaks.pool_blocks || leaks.callback_data || leaks.segments;
+        failed |= leaks.pool_blocks || leaks.callback_data || leaks.segments || leaks.handles || leaks.objects ||
+                  leaks.lookaside_lists || leaks.work_items || leaks.work_queued || leaks.mdls;
     return failed;
 }

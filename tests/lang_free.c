@@ -42,3 +42,17 @@ int free_verify(int value, int *evaluated)
 void free_fre_assert(int value) { NT_FRE_ASSERT(value == 1); }
 
 void free_paged_routine(void) { PAGED_CODE(); }
+
+/* KdPrint and KdPrintEx expand to nothing: neither the arguments nor the format (a floating
+ * point conversion would stop, C-11) are looked at. */
+int free_kdprint_evaluations(void)
+{
+    evaluations = 0;
+    KdPrint(("free %d %f\n", counted(1), 1.0));
+    KdPrintEx((DPFLTR_DEFAULT_ID, DPFLTR_ERROR_LEVEL, "free %d %f\n", counted(2), 2.0));
+    if (evaluations == 0)
+        KdPrint(("an if without braces\n"));
+    else
+        return -1;
+    return evaluations;
+}

@@ -6,4 +6,5 @@ int free_asserts_evaluate(void);
 int free_verify(int value, int *evaluated);
 void free_fre_assert(int value);
 void free_paged_routine(void);
+int free_kdprint_evaluations(void);
 #endif

@@ -133,7 +133,7 @@ static const unreachable cannot[] = {
     {0x1006, "pool-free-invalid (K-8)", "pool_free frees only the block its slot holds"},
     {0x1007, "pool-leak", "the runner frees the pool a scenario holds; a leak is its invariant KF-INV-014"},
     {0x1008, "assert-failed (K-9)", "no operation runs a driver ASSERT"},
-    {0x1009, "routine-not-modeled (K-11)", "the runner calls only modeled routines"},
+    {0x1009, "routine-not-modeled (K-13)", "the runner calls only modeled routines"},
     {0x2004, "flt-callback-data-foreign from reuse and the Perform routines (F-15, F-16)",
      "a foreign pointer goes only to FltFreeCallbackData (cbd_free foreign)"},
     {0x2005, "flt-callback-data-use-after-free (F-15, F-16)",

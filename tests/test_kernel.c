@@ -1011,3 +1011,105 @@ TEST(reset_nothing_grows_across_runs)
     }
     CHECK_EQ(kf_segment_syscalls(), sys);
 }
+
+/* ---- K-11: every bug check the model raises has a name ---------------------------------- */
+
+/* The bug check codes the model's sources pass to kf_bugcheck, by the macro they spell. A
+ * source naming a code not in this table fails the test: add the code here and its name to
+ * stop.c's table. `code` is KeBugCheckEx / KeBugCheck passing the driver's own code. */
+static const struct {
+    const char *macro;
+    ULONG code;
+} raised_codes[] = {
+    {"IRQL_NOT_LESS_OR_EQUAL", IRQL_NOT_LESS_OR_EQUAL},
+    {"IRQL_NOT_GREATER_OR_EQUAL", IRQL_NOT_GREATER_OR_EQUAL},
+    {"IRQL_UNEXPECTED_VALUE", IRQL_UNEXPECTED_VALUE},
+    {"KERNEL_EXPAND_STACK_ACTIVE", KERNEL_EXPAND_STACK_ACTIVE},
+    {"KMODE_EXCEPTION_NOT_HANDLED", KMODE_EXCEPTION_NOT_HANDLED},
+    {"DRIVER_IRQL_NOT_LESS_OR_EQUAL", DRIVER_IRQL_NOT_LESS_OR_EQUAL},
+    {"DRIVER_VERIFIER_DETECTED_VIOLATION", DRIVER_VERIFIER_DETECTED_VIOLATION},
+    {"INVALID_KERNEL_HANDLE", INVALID_KERNEL_HANDLE},
+    {"BAD_POOL_CALLER", BAD_POOL_CALLER},
+    {"MAXIMUM_WAIT_OBJECTS_EXCEEDED", MAXIMUM_WAIT_OBJECTS_EXCEEDED},
+    {"NO_MORE_SYSTEM_PTES", 0x3F},
+    {"WORKER_THREAD_RETURNED_AT_BAD_IRQL", 0xE1},
+};
+
+static int raised_code_known(const char *macro)
+{
+    if (!strcmp(macro, "code"))
+        return 1;
+    for (size_t i = 0; i < sizeof raised_codes / sizeof raised_codes[0]; i++)
+        if (!strcmp(raised_codes[i].macro, macro))
+            return 1;
+    return 0;
+}
+
+TEST(every_raised_bugcheck_has_a_name)
+{
+    for (size_t i = 0; i < sizeof raised_codes / sizeof raised_codes[0]; i++) {
+        const char *name = kf_bugcheck_name(raised_codes[i].code);
+        if (strcmp(name, raised_codes[i].macro))
+            kft_fail(__FILE__, __LINE__, "bug check 0x%X is named %s, expected %s", (unsigned)raised_codes[i].code,
+                     name, raised_codes[i].macro);
+        else
+            kft_pass();
+    }
+    CHECK(!strcmp(kf_bugcheck_name(0x12345), "UNKNOWN_BUGCHECK"));
+    /* Scan the model's sources for the second argument of every kf_bugcheck call. */
+    static const char *const sources[] = {"expand.c", "flt_filter.c", "flt_io.c", "kernel.c", "lang.c", "object.c",
+                                          "pool.c", "registry.c", "rtl_string.c", "stop.c", "sync.c", "system.c",
+                                          "wait.c", "crt.c", "strsafe.c", "dbgprint.c", "stack.c"};
+    unsigned calls = 0;
+    for (size_t s = 0; s < sizeof sources / sizeof sources[0]; s++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/model/src/%s", KFAULT_SOURCE_DIR, sources[s]);
+        FILE *f = fopen(path, "r");
+        if (!f) {
+            kft_fail(__FILE__, __LINE__, "cannot read %s", path);
+            continue;
+        }
+        static char text[1 << 20];
+        size_t n = fread(text, 1, sizeof text - 1, f);
+        fclose(f);
+        text[n] = 0;
+        for (char *p = strstr(text, "kf_bugcheck("); p; p = strstr(p + 1, "kf_bugcheck(")) {
+            char *comma = strchr(p, ',');
+            if (!comma || comma - p > 200 || strchr(p, ';') < comma || !strncmp(p + 12, "const char", 10))
+                continue; /* a mention in a comment, the declaration or the definition */
+            char macro[64];
+            size_t k = 0;
+            for (const char *q = comma + 1; *q == ' ' || *q == '\n';)
+                comma = (char *)++q;
+            while (k + 1 < sizeof macro && (comma[k] == '_' || (comma[k] >= 'A' && comma[k] <= 'Z') ||
+                                              (comma[k] >= 'a' && comma[k] <= 'z') || (comma[k] >= '0' && comma[k] <= '9')))
+                k++;
+            memcpy(macro, comma, k);
+            macro[k] = 0;
+            if (!k)
+                continue;
+            calls++;
+            if (!raised_code_known(macro))
+                kft_fail(__FILE__, __LINE__, "%s raises bug check %s, which the table (and stop.c's names) lack",
+                         sources[s], macro);
+        }
+    }
+    CHECK(calls >= 20);
+}
+
+/* The stop of a bug check the object manager raises carries its name in the report. */
+static void close_never_issued(void *p)
+{
+    (void)p;
+    ZwClose((HANDLE)(ULONG_PTR)0x7000);
+}
+
+TEST(invalid_kernel_handle_is_named)
+{
+    kf_stop st;
+    CHECK(kft_stops(close_never_issued, NULL, &st));
+    CHECK_EQ(st.code, INVALID_KERNEL_HANDLE);
+    char report[1024];
+    kf_stop_format(&st, report, sizeof report);
+    CHECK_STR(report, "INVALID_KERNEL_HANDLE");
+}

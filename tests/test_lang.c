@@ -116,6 +116,27 @@ TEST(dbg_default_and_free)
     CHECK_EQ(free_dbg_value(), 0);
 }
 
+/* C-12: KdPrint / KdPrintEx are DbgPrint / DbgPrintEx with DBG 1 (arguments evaluated, the
+ * format checked: a floating-point conversion stops) and nothing with DBG 0. */
+static void kdprint_float(void *p)
+{
+    (void)p;
+    KdPrint(("%f\n", 1.0));
+}
+
+TEST(kdprint_follows_dbg)
+{
+    evaluations = 0;
+    KdPrint(("checked %d\n", counted(1)));
+    KdPrintEx((DPFLTR_DEFAULT_ID, DPFLTR_ERROR_LEVEL, "checked %d\n", counted(2)));
+    CHECK_EQ(evaluations, 2);
+    CHECK_EQ(KdPrint(("x")), STATUS_SUCCESS);
+    kf_stop st;
+    CHECK(kft_stops(kdprint_float, NULL, &st));
+    CHECK_EQ(st.param[0], 0x3204);
+    CHECK_EQ(free_kdprint_evaluations(), 0);
+}
+
 static void fail_assert(void *p) { (void)p; ASSERT(counted(0)); }
 static void fail_assertmsg(void *p) { (void)p; ASSERTMSG("message", counted(0)); }
 static void fail_nt_assert(void *p) { (void)p; NT_ASSERT(counted(0)); }

@@ -1,5 +1,5 @@
 /*
- * test_not_modeled.c - rule K-11: every routine of kfault/not_modeled.def links, and calling
+ * test_not_modeled.c - rule K-13: every routine of kfault/not_modeled.def links, and calling
  * it stops with violation 0x1009 routine-not-modeled naming it; a program's own definition
  * replaces the weak one (tests/not_modeled_own.c defines one routine of the table itself).
  * The routines are called without their prototypes (they never return), so this file

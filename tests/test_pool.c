@@ -300,12 +300,10 @@ TEST(pool_free_wrong_tag)
 TEST(pool_free_irql)
 {
     kf_stop st;
-    /* Off by default: the scenario corpus frees at raised IRQLs (see P-12). */
-    free_tag = TAG;
-    free_irql = DISPATCH_LEVEL + 1;
-    to_free = ExAllocatePoolWithTag(NonPagedPoolNx, 16, TAG);
-    CHECK(!kft_stops(free_run, NULL, &st));
-    kf_pool_check_free_irql(1);
+    /* On by default (a driver linked with the model gets it), and kf_reset keeps it on. */
+    CHECK_EQ(kf_pool_free_irql_checked(), 1);
+    kf_reset();
+    CHECK_EQ(kf_pool_free_irql_checked(), 1);
     free_tag = TAG;
     to_free = ExAllocatePoolWithTag(PagedPool, 16, TAG);
     free_irql = DISPATCH_LEVEL;
@@ -323,7 +321,14 @@ TEST(pool_free_irql)
     CHECK_EQ(st.param[0], 0x3102);
     free_irql = PASSIVE_LEVEL;
     CHECK(!kft_stops(free_run, NULL, &st));
+    /* Turned off (as the scenario runner does for its own runs), it stays off across kf_reset. */
     kf_pool_check_free_irql(0);
+    kf_reset();
+    CHECK_EQ(kf_pool_free_irql_checked(), 0);
+    free_irql = DISPATCH_LEVEL + 1;
+    to_free = ExAllocatePoolWithTag(NonPagedPoolNx, 16, TAG);
+    CHECK(!kft_stops(free_run, NULL, &st));
+    kf_pool_check_free_irql(1);
 }
 
 TEST(pool_double_and_foreign_free_keep_0x1006)
@@ -694,4 +699,14 @@ TEST(lookaside_entry_use_after_free_is_seen)
 #else
     CHECK(1);
 #endif
+}
+
+/* The one formatter of a tag (the harness's finding and the loader use it too). */
+TEST(pool_tag_text)
+{
+    char t[5];
+    kf_pool_tag_text('kaeL', t);
+    CHECK(!strcmp(t, "Leak"));
+    kf_pool_tag_text(0x00410142u, t);
+    CHECK(!strcmp(t, "B.A."));
 }

@@ -7,6 +7,7 @@
 #include "kft.h"
 #include "ntddk.h"
 #include "drivers/pool_driver.h"
+#include "kfault/driver_env.h"
 
 #include <string.h>
 
@@ -184,6 +185,37 @@ TEST(process_and_thread)
     kf_stop st;
     CHECK(kft_stops(not_a_thread, NULL, &st));
     CHECK_EQ(st.param[0], 0x3110);
+}
+
+/* Y-3: PsGetCurrentProcess is the object manager's current process, in either context. */
+TEST(current_process_is_the_object_managers)
+{
+    for (int user = 0; user < 2; user++) {
+        kf_reset();
+        kf_set_user_process_context(user ? TRUE : FALSE);
+        PEPROCESS p = PsGetCurrentProcess();
+        CHECK(p == IoGetCurrentProcess());
+        CHECK_EQ((ULONG_PTR)PsGetCurrentProcessId(), user ? 0x1A4 : 4);
+        PVOID by_handle = NULL;
+        CHECK_EQ(ObReferenceObjectByHandle(NtCurrentProcess(), 0, *PsProcessType, KernelMode, &by_handle, NULL),
+                 STATUS_SUCCESS);
+        CHECK(by_handle == (PVOID)p);
+        ObDereferenceObject(by_handle);
+        ObReferenceObject(p);
+        HANDLE h = NULL;
+        CHECK_EQ(ObOpenObjectByPointer(p, OBJ_KERNEL_HANDLE, NULL, GENERIC_ALL, *PsProcessType,
+                                       KernelMode, &h),
+                 STATUS_SUCCESS);
+        CHECK(h != NULL);
+        CHECK_EQ(ZwClose(h), STATUS_SUCCESS);
+        ObDereferenceObject(p);
+        kf_leak_report l;
+        kf_leaks(&l);
+        CHECK_EQ(l.handles, 0);
+        CHECK_EQ(l.objects, 0);
+    }
+    kf_reset();
+    CHECK_EQ((ULONG_PTR)PsGetCurrentProcessId(), 4);
 }
 
 /* ---- Y-4, Y-5 ----------------------------------------------------------------------------- */
@@ -698,4 +730,316 @@ TEST(pool_driver_survives_every_fault)
         CHECK(PdLogged() + 1 >= (ULONG)pending);
     }
     kft_options("");
+}
+
+/* ---- The base layer as one model: kf_leaks fills every field ------------------------------ */
+
+static VOID leak_worker(PDEVICE_OBJECT d, PVOID ctx)
+{
+    (void)d;
+    (void)ctx;
+}
+
+TEST(leaks_fill_every_field)
+{
+    kf_leak_report l;
+    kf_leaks(&l);
+    CHECK_EQ(l.pool_blocks + l.rtl_strings + l.handles + l.objects + l.lookaside_lists + l.work_items +
+                 l.work_queued + l.mdls + l.segments + l.callback_data,
+             0);
+    static char buffer[64];
+    PVOID pool = ExAllocatePoolWithTag(NonPagedPoolNx, 16, 'kaeL');
+    UNICODE_STRING dup, src = RTL_CONSTANT_STRING(L"leak");
+    CHECK_EQ(RtlDuplicateUnicodeString(0, &src, &dup), STATUS_SUCCESS);
+    HANDLE h = NULL;
+    CHECK_EQ(ObOpenObjectByPointer(PsGetCurrentProcess(), OBJ_KERNEL_HANDLE, NULL, GENERIC_ALL, *PsProcessType,
+                                   KernelMode, &h),
+             STATUS_SUCCESS);
+    ObReferenceObject(PsGetCurrentThread());
+    static NPAGED_LOOKASIDE_LIST list;
+    ExInitializeNPagedLookasideList(&list, NULL, NULL, POOL_NX_ALLOCATION, 64, 'kaeL', 0);
+    PIO_WORKITEM kept = IoAllocateWorkItem(&device), queued = IoAllocateWorkItem(&device);
+    IoQueueWorkItem(queued, leak_worker, DelayedWorkQueue, NULL);
+    PMDL mdl = IoAllocateMdl(buffer, sizeof buffer, FALSE, FALSE, NULL);
+    CHECK(pool && h && kept && queued && mdl);
+    kf_leaks(&l);
+    CHECK_EQ(l.pool_blocks, 2);
+    CHECK_EQ(l.rtl_strings, 1);
+    CHECK_EQ(l.handles, 1);
+    CHECK_EQ(l.objects, 1);
+    CHECK_EQ(l.lookaside_lists, 1);
+    CHECK_EQ(l.work_items, 2);
+    CHECK_EQ(l.work_queued, 1);
+    CHECK_EQ(l.mdls, 1);
+    CHECK_EQ(l.segments, 0);
+    CHECK_EQ(l.callback_data, 0);
+    kf_reset();
+    extern kf_leak_report kf__leaks_at_reset;
+    CHECK_EQ(kf__leaks_at_reset.pool_blocks, 2);
+    CHECK_EQ(kf__leaks_at_reset.rtl_strings, 1);
+    CHECK_EQ(kf__leaks_at_reset.handles, 1);
+    CHECK_EQ(kf__leaks_at_reset.objects, 1);
+    CHECK_EQ(kf__leaks_at_reset.lookaside_lists, 1);
+    CHECK_EQ(kf__leaks_at_reset.work_items, 2);
+    CHECK_EQ(kf__leaks_at_reset.mdls, 1);
+    kf_leaks(&l);
+    CHECK_EQ(l.pool_blocks + l.rtl_strings + l.handles + l.objects + l.lookaside_lists + l.work_items +
+                 l.work_queued + l.mdls,
+             0);
+}
+
+/* ---- K-12: what a driver leaves behind is a finding of the driver harness ------------------- */
+
+static char mdl_buffer[64];
+static VOID self_freeing_worker(PDEVICE_OBJECT d, PVOID ctx)
+{
+    (void)d;
+    IoFreeWorkItem((PIO_WORKITEM)ctx);
+}
+/* Correct: the work item frees itself when it runs, which the harness lets happen before judging. */
+static void drv_queues_work(void)
+{
+    PIO_WORKITEM w = IoAllocateWorkItem(&device);
+    if (w)
+        IoQueueWorkItem(w, self_freeing_worker, DelayedWorkQueue, w);
+}
+static void drv_leaks_handle(void)
+{
+    HANDLE h;
+    ObOpenObjectByPointer(PsGetCurrentProcess(), OBJ_KERNEL_HANDLE, NULL, GENERIC_ALL, *PsProcessType, KernelMode, &h);
+}
+static void drv_leaks_object(void) { ObReferenceObject(PsGetCurrentProcess()); }
+static void drv_leaks_lookaside(void)
+{
+    static PAGED_LOOKASIDE_LIST list;
+    ExInitializePagedLookasideList(&list, NULL, NULL, 0, 64, 'tseT', 0);
+}
+static void drv_leaks_work_item(void)
+{
+    PIO_WORKITEM w = IoAllocateWorkItem(&device);
+    if (w)
+        IoQueueWorkItem(w, leak_worker, DelayedWorkQueue, NULL);
+}
+static void drv_leaks_mdl(void) { IoAllocateMdl(mdl_buffer, sizeof mdl_buffer, FALSE, FALSE, NULL); }
+static void drv_leaks_string(void)
+{
+    UNICODE_STRING dup, src = RTL_CONSTANT_STRING(L"leak");
+    RtlDuplicateUnicodeString(0, &src, &dup);
+}
+
+#define LEAK_TARGET(fn)                                                                                    \
+    {.name = #fn, .min_os = KF_OS_WIN7, .arch_mask = 1u << KF_ARCH_AMD64, .min_irql = PASSIVE_LEVEL,       \
+     .max_irql = PASSIVE_LEVEL, .call = fn}
+static const kfh_driver_target leak_targets[] = {
+    LEAK_TARGET(drv_leaks_handle),    LEAK_TARGET(drv_leaks_object), LEAK_TARGET(drv_leaks_lookaside),
+    LEAK_TARGET(drv_leaks_work_item), LEAK_TARGET(drv_leaks_mdl),    LEAK_TARGET(drv_leaks_string),
+};
+static const int leak_invs[] = {KFH_INV_DRIVER_NO_HANDLE_LEAK,    KFH_INV_DRIVER_NO_OBJECT_LEAK,
+                                KFH_INV_DRIVER_NO_LOOKASIDE_LEAK, KFH_INV_DRIVER_NO_WORK_ITEM_LEAK,
+                                KFH_INV_DRIVER_NO_MDL_LEAK,       KFH_INV_NO_POOL_LEAK};
+static const char *const leak_texts[] = {"1 handle(s) still open", "1 object reference(s)", "1 lookaside list(s)",
+                                         "1 work item(s) not freed or uninitialized, 0 still queued",
+                                         "1 MDL(s) not freed", "RtlFreeUnicodeString"};
+static const kfh_driver_target queues_work_target = LEAK_TARGET(drv_queues_work);
+
+/* A worker that queues itself again until the driver says stop: the harness drains the queue
+ * a bounded number of rounds, never forever, and reports what is still queued. */
+static int requeue_stop;
+static int requeue_runs;
+static VOID requeue_worker(PDEVICE_OBJECT d, PVOID ctx)
+{
+    requeue_runs++;
+    if (!requeue_stop)
+        IoQueueWorkItem((PIO_WORKITEM)ctx, requeue_worker, DelayedWorkQueue, ctx);
+    else
+        IoFreeWorkItem((PIO_WORKITEM)ctx);
+    (void)d;
+}
+static void drv_requeues_forever(void)
+{
+    requeue_stop = 0;
+    requeue_runs = 0;
+    PIO_WORKITEM w = IoAllocateWorkItem(&device);
+    if (w)
+        IoQueueWorkItem(w, requeue_worker, DelayedWorkQueue, w);
+}
+static const kfh_driver_target requeue_target = LEAK_TARGET(drv_requeues_forever);
+
+TEST(harness_drains_work_items_a_bounded_number_of_rounds)
+{
+    static kfh_drv_run run;
+    const uint8_t none[1] = {1};
+    kfh_driver_run(&requeue_target, none, 1, &run);
+    CHECK(run.returned);
+    CHECK_EQ(requeue_runs, 64);
+    CHECK_EQ(run.n_findings, 1);
+    CHECK_EQ(run.finding.inv, KFH_INV_DRIVER_NO_WORK_ITEM_LEAK);
+    CHECK(strstr(run.finding.actual, "1 still queued") != NULL);
+    /* kf_run_work_items_max itself. */
+    kf_reset();
+    requeue_stop = 0;
+    requeue_runs = 0;
+    PIO_WORKITEM w = IoAllocateWorkItem(&device);
+    IoQueueWorkItem(w, requeue_worker, DelayedWorkQueue, w);
+    CHECK_EQ(kf_run_work_items_max(3), 3);
+    CHECK_EQ(requeue_runs, 3);
+    requeue_stop = 1;
+    CHECK_EQ(kf_run_work_items_max(-1), 1);
+    kf_leak_report l;
+    kf_leaks(&l);
+    CHECK_EQ(l.work_items, 0);
+}
+
+TEST(harness_finds_each_kind_left_behind)
+{
+    static kfh_drv_run run;
+    const uint8_t none[1] = {1}; /* a scenario of format version 1 and no operations */
+    kfh_driver_run(&queues_work_target, none, 1, &run);
+    CHECK(run.returned);
+    CHECK_EQ(run.n_findings, 0);
+    for (size_t i = 0; i < sizeof leak_targets / sizeof leak_targets[0]; i++) {
+        kfh_driver_run(&leak_targets[i], none, 1, &run);
+        CHECK(run.returned);
+        CHECK_EQ(run.n_findings, 1);
+        CHECK_EQ(run.finding.inv, leak_invs[i]);
+        if (!strstr(run.finding.actual, leak_texts[i]))
+            kft_fail(__FILE__, __LINE__, "%s: \"%s\" not in \"%s\"", leak_targets[i].name, leak_texts[i],
+                     run.finding.actual);
+    }
+}
+
+/* ---- Y-2: every routine the model implements resolves, from its first Windows on ----------- */
+
+size_t kf__system_routine_count(void);
+const char *kf__system_routine(size_t i, PVOID *address, kf_os *min_os, int *ws03_amd64);
+
+static PVOID lookup(const char *name)
+{
+    static WCHAR wide[128];
+    size_t n = strlen(name);
+    for (size_t i = 0; i <= n; i++)
+        wide[i] = (WCHAR)(unsigned char)name[i];
+    UNICODE_STRING u = {(USHORT)(n * sizeof(WCHAR)), (USHORT)((n + 1) * sizeof(WCHAR)), wide};
+    return MmGetSystemRoutineAddress(&u);
+}
+
+static void use_os(kf_os os)
+{
+    static const char *const names[] = {"ws03", "vista", "win7", "win8", "win10", "win11"};
+    char text[64];
+    snprintf(text, sizeof text, "profile=%s-amd64", names[os]);
+    kft_options(text);
+}
+
+TEST(system_routine_table_resolves_by_os)
+{
+    size_t n = kf__system_routine_count();
+    CHECK(n > 180);
+    for (int os = KF_OS_WS03; os <= KF_OS_WIN11; os++) {
+        use_os((kf_os)os);
+        for (size_t i = 0; i < n; i++) {
+            PVOID address;
+            kf_os min_os;
+            int ws03_amd64;
+            const char *name = kf__system_routine(i, &address, &min_os, &ws03_amd64);
+            for (size_t j = 0; j < i && os == KF_OS_WS03; j++) {
+                PVOID a2;
+                kf_os o2;
+                int w2;
+                if (!strcmp(name, kf__system_routine(j, &a2, &o2, &w2)))
+                    kft_fail(__FILE__, __LINE__, "%s twice in the table", name);
+            }
+            int present = os >= (int)min_os || (ws03_amd64 && os == KF_OS_WS03);
+            PVOID got = lookup(name);
+            if (!address || got != (present ? address : NULL))
+                kft_fail(__FILE__, __LINE__, "%s on os %d: %p, expected %p", name, os, got, present ? address : NULL);
+            else
+                kft_pass();
+        }
+    }
+    /* The table's addresses are the routines a driver links with. */
+    CHECK(lookup("KeWaitForSingleObject") == (PVOID)&KeWaitForSingleObject);
+    CHECK(lookup("ObOpenObjectByPointer") == (PVOID)&ObOpenObjectByPointer);
+    CHECK(lookup("RtlDuplicateUnicodeString") == (PVOID)&RtlDuplicateUnicodeString);
+    CHECK(lookup("ExAcquireResourceExclusiveLite") == (PVOID)&ExAcquireResourceExclusiveLite);
+    CHECK(lookup("ZwOpenKeyEx") == (PVOID)&ZwOpenKeyEx);
+    CHECK(lookup("IoOpenDriverRegistryKey") == (PVOID)&IoOpenDriverRegistryKey);
+    use_os(KF_OS_VISTA);
+    CHECK(lookup("ZwOpenKeyEx") == NULL);
+    CHECK(lookup("ObfReferenceObjectWithTag") == NULL);
+    CHECK(lookup("ObDereferenceObjectDeferDelete") == (PVOID)&ObDereferenceObjectDeferDelete);
+    use_os(KF_OS_WS03);
+    CHECK(lookup("RtlCompareUnicodeStrings") == NULL);
+    CHECK(lookup("IoOpenDriverRegistryKey") == NULL);
+    /* Not exports: the CRT, inline helpers. */
+    use_os(KF_OS_WIN11);
+    CHECK(lookup("wcslen") == NULL);
+    CHECK(lookup("ExAllocatePoolZero") == NULL);
+    CHECK(lookup("RtlStringCbCopyW") == NULL);
+}
+
+/* Every routine the model's headers declare as a kernel export (NTKERNELAPI, NTSYSAPI,
+ * NTHALAPI) resolves on the newest profile: modeled, or the stub of a routine not modeled;
+ * except those the WDK makes inline code or macros in the driver. */
+static const char *const not_exports[] = {
+    "ExAllocatePoolPriorityUninitialized", "ExAllocatePoolPriorityZero", "ExAllocatePoolQuotaUninitialized",
+    "ExAllocatePoolQuotaZero", "ExAllocatePoolUninitialized", "ExAllocatePoolZero", "ExInitializeDriverRuntime",
+    "ExInitializeFastMutex", "ExQueryDepthSList", "InitializeSListHead", "InterlockedFlushSList",
+    "InterlockedPopEntrySList", "InterlockedPushEntrySList", "KeQuerySystemTime", "KeQueryTickCount",
+    "MmGetSystemAddressForMdlSafe",
+};
+
+TEST(system_routine_table_is_complete)
+{
+    static const char *const headers[] = {"wdm.h", "ntddk.h", "kfault/nt_base.h", "kfault/seh.h", "kfault/wdk_crt.h",
+                                          "kfault/wdk_rtl.h", "kfault/wdk_pool.h", "kfault/wdk_sync.h",
+                                          "kfault/wdk_ob.h", "kfault/wdk_registry.h", "kfault/wdk_system.h"};
+    use_os(KF_OS_WIN11);
+    unsigned seen = 0;
+    for (size_t h = 0; h < sizeof headers / sizeof headers[0]; h++) {
+        char path[512], line[1024];
+        snprintf(path, sizeof path, "%s/model/include/%s", KFAULT_SOURCE_DIR, headers[h]);
+        FILE *f = fopen(path, "r");
+        if (!f) {
+            kft_fail(__FILE__, __LINE__, "cannot read %s", path);
+            continue;
+        }
+        while (fgets(line, sizeof line, f)) {
+            char *p = strstr(line, "NTKERNELAPI");
+            if (!p)
+                p = strstr(line, "NTSYSAPI");
+            if (!p)
+                p = strstr(line, "NTHALAPI");
+            if (!p || strstr(line, "#define") || strstr(line, "#ifndef") || strstr(line, "#undef"))
+                continue;
+            char *paren = strchr(p, '(');
+            if (!paren || strchr(p, ';') < paren)
+                continue;
+            char *end = paren;
+            while (end > p && end[-1] == ' ')
+                end--;
+            char *start = end;
+            while (start > p && (start[-1] == '_' || (start[-1] >= 'A' && start[-1] <= 'Z') ||
+                                 (start[-1] >= 'a' && start[-1] <= 'z') || (start[-1] >= '0' && start[-1] <= '9')))
+                start--;
+            char name[128];
+            size_t k = (size_t)(end - start);
+            if (!k || k >= sizeof name)
+                continue;
+            memcpy(name, start, k);
+            name[k] = 0;
+            int skip = 0;
+            for (size_t i = 0; i < sizeof not_exports / sizeof not_exports[0]; i++)
+                skip |= !strcmp(name, not_exports[i]);
+            if (skip)
+                continue;
+            seen++;
+            if (!lookup(name))
+                kft_fail(__FILE__, __LINE__, "%s (declared in %s) does not resolve", name, headers[h]);
+            else
+                kft_pass();
+        }
+        fclose(f);
+    }
+    CHECK(seen > 150);
 }

@@ -154,6 +154,97 @@ TEST(wait_timeouts)
     CHECK_EQ(KeGetCurrentIrql(), DISPATCH_LEVEL);
 }
 
+/* W-5: a finite timeout that expires passes on the modeled clock: a relative one by its length,
+ * an absolute one up to its deadline when that is later (an earlier one passes nothing); a poll
+ * passes nothing. Each KeQuerySystemTime itself advances the clock by 1 microsecond (Y-4). */
+TEST(timed_out_wait_advances_the_clock)
+{
+    LARGE_INTEGER before, after;
+    KeInitializeEvent(&ev_a, NotificationEvent, FALSE);
+    KeQuerySystemTime(&before);
+    CHECK_EQ(KeWaitForSingleObject(&ev_a, Executive, KernelMode, FALSE, &rel_10ms), STATUS_TIMEOUT);
+    KeQuerySystemTime(&after);
+    CHECK_EQ(after.QuadPart - before.QuadPart, 100000 + 10);
+    PVOID objs[2] = {&ev_a, &ev_b};
+    KeInitializeEvent(&ev_b, SynchronizationEvent, FALSE);
+    KeQuerySystemTime(&before);
+    CHECK_EQ(KeWaitForMultipleObjects(2, objs, WaitAny, Executive, KernelMode, FALSE, &rel_10ms, NULL),
+             STATUS_TIMEOUT);
+    KeQuerySystemTime(&after);
+    CHECK_EQ(after.QuadPart - before.QuadPart, 100000 + 10);
+    KeQuerySystemTime(&before);
+    CHECK_EQ(KeWaitForSingleObject(&ev_a, Executive, KernelMode, FALSE, &zero), STATUS_TIMEOUT);
+    CHECK_EQ(KeWaitForSingleObject(&ev_a, Executive, KernelMode, FALSE, &absolute), STATUS_TIMEOUT);
+    KeQuerySystemTime(&after);
+    CHECK_EQ(after.QuadPart - before.QuadPart, 10);
+    LARGE_INTEGER deadline = {.QuadPart = after.QuadPart + 5000000};
+    CHECK_EQ(KeWaitForSingleObject(&ev_a, Executive, KernelMode, FALSE, &deadline), STATUS_TIMEOUT);
+    KeQuerySystemTime(&after);
+    CHECK_EQ(after.QuadPart, deadline.QuadPart);
+    /* KeDelayExecutionThread passes time the same way. */
+    KeQuerySystemTime(&before);
+    CHECK_EQ(KeDelayExecutionThread(KernelMode, FALSE, &rel_10ms), STATUS_SUCCESS);
+    KeQuerySystemTime(&after);
+    CHECK_EQ(after.QuadPart - before.QuadPart, 100000 + 10);
+    /* A satisfied wait passes nothing. */
+    KeSetEvent(&ev_a, 0, FALSE);
+    KeQuerySystemTime(&before);
+    CHECK_EQ(KeWaitForSingleObject(&ev_a, Executive, KernelMode, FALSE, &rel_10ms), STATUS_SUCCESS);
+    KeQuerySystemTime(&after);
+    CHECK_EQ(after.QuadPart - before.QuadPart, 10);
+}
+
+/* W-17: the current thread and process are waitable dispatcher objects that never become
+ * signaled while the thread waits; anything else the model does not know stops with a message
+ * naming what it can wait on. */
+static void wait_on_thread_forever(void *p)
+{
+    (void)p;
+    KeWaitForSingleObject(PsGetCurrentThread(), Executive, KernelMode, FALSE, NULL);
+}
+static void wait_on_process_forever(void *p)
+{
+    (void)p;
+    KeWaitForSingleObject(PsGetCurrentProcess(), Executive, KernelMode, FALSE, NULL);
+}
+static void set_thread_as_event(void *p)
+{
+    (void)p;
+    KeSetEvent((PRKEVENT)PsGetCurrentThread(), 0, FALSE);
+}
+static LONG not_an_object[8];
+static void wait_on_unknown(void *p)
+{
+    (void)p;
+    KeWaitForSingleObject(not_an_object, Executive, KernelMode, FALSE, &zero);
+}
+
+TEST(wait_on_thread_and_process)
+{
+    CHECK_EQ(KeWaitForSingleObject(PsGetCurrentThread(), Executive, KernelMode, FALSE, &zero), STATUS_TIMEOUT);
+    CHECK_EQ(KeWaitForSingleObject(PsGetCurrentThread(), Executive, KernelMode, FALSE, &rel_10ms), STATUS_TIMEOUT);
+    CHECK_EQ(KeWaitForSingleObject(PsGetCurrentProcess(), Executive, KernelMode, FALSE, &rel_10ms), STATUS_TIMEOUT);
+    kf_set_user_process_context(TRUE);
+    CHECK_EQ(KeWaitForSingleObject(PsGetCurrentProcess(), Executive, KernelMode, FALSE, &zero), STATUS_TIMEOUT);
+    kf_set_user_process_context(FALSE);
+    KeInitializeEvent(&ev_a, NotificationEvent, TRUE);
+    PVOID objs[3] = {PsGetCurrentThread(), PsGetCurrentProcess(), &ev_a};
+    CHECK_EQ(KeWaitForMultipleObjects(3, objs, WaitAny, Executive, KernelMode, FALSE, &rel_10ms, NULL), STATUS_WAIT_0 + 2);
+    CHECK_EQ(KeWaitForMultipleObjects(3, objs, WaitAll, Executive, KernelMode, FALSE, &zero, NULL), STATUS_TIMEOUT);
+    kf_stop st;
+    CHECK(kft_stops(wait_on_thread_forever, NULL, &st));
+    CHECK_EQ(st.param[0], 0x3383);
+    CHECK(strstr(st.reason, "the current thread") != NULL);
+    CHECK(kft_stops(wait_on_process_forever, NULL, &st));
+    CHECK_EQ(st.param[0], 0x3383);
+    CHECK(strstr(st.reason, "the current process") != NULL);
+    CHECK(kft_stops(set_thread_as_event, NULL, &st));
+    CHECK_EQ(st.param[0], 0x3380);
+    CHECK(kft_stops(wait_on_unknown, NULL, &st));
+    CHECK_EQ(st.param[0], 0x3380);
+    CHECK(strstr(st.reason, "it can wait on events, kernel mutexes, semaphores (once initialized), the current thread") != NULL);
+}
+
 static void wait_forever(void *p)
 {
     (void)p;

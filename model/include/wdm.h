@@ -271,6 +271,18 @@ FORCEINLINE VOID InsertHeadList(PLIST_ENTRY ListHead, PLIST_ENTRY Entry)
 /* ---- The families of the WDK base layer, one header each ------------------------------- */
 #include "kfault/wdk_crt.h"
 #include "kfault/wdk_rtl.h"
+/* KdPrint / KdPrintEx follow DBG as in the WDK (SEMANTICS.md C-12): a checked build (DBG 1)
+ * sends the parenthesized arguments to DbgPrint / DbgPrintEx; a free build (DBG 0) expands
+ * them to nothing, so the arguments are not evaluated at all. */
+#undef KdPrint
+#undef KdPrintEx
+#if DBG
+#define KdPrint(_x_) DbgPrint _x_
+#define KdPrintEx(_x_) DbgPrintEx _x_
+#else
+#define KdPrint(_x_)
+#define KdPrintEx(_x_)
+#endif
 #include "kfault/wdk_pool.h"
 #include "kfault/wdk_sync.h"
 #include "kfault/wdk_ob.h"

@@ -193,5 +193,17 @@ void kf__check_unicode_string(const char *routine, const UNICODE_STRING *s, cons
 /* Buffers the Rtl routines allocated for the caller and not yet freed (rtl_string.c): pool the
  * run holds. kf_reset frees and counts them (kf__leaks_at_reset.pool_blocks). */
 size_t kf__rtl_strings_outstanding(void);
+/* ---- The base layer as one model ------------------------------------------------------------ */
+/* Advances the modeled clock (system.c) by the time a blocked thread spends: a relative
+ * (negative) interval by its length, an absolute one to it when it is later than now. Used by
+ * KeDelayExecutionThread and by a wait whose finite timeout expires. */
+void kf__clock_pass(const LARGE_INTEGER *interval);
+/* MmGetSystemRoutineAddress's table of modeled routines (system.c): entry i's name, address,
+ * first OS, and whether Server 2003 amd64 has it too. */
+size_t kf__system_routine_count(void);
+const char *kf__system_routine(size_t i, PVOID *address, kf_os *min_os, int *ws03_amd64);
+/* The IRQL rule most routines share (kernel.c): above max, bug check IRQL_NOT_LESS_OR_EQUAL
+ * (0xA), Parameter1 max, Parameter2 the current IRQL, naming the routine. */
+void kf__irql_at_most(const char *routine, KIRQL max);
 
 #endif

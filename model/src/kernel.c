@@ -1,7 +1,9 @@
 /*
  * kernel.c - the simulated thread and the small kernel routines around stack expansion:
  * IRQL, remaining stack and stack limits, system threads and PsTerminateSystemThread,
- * debug output, assertions, and the reset between runs (pool is in pool.c).
+ * debug output, assertions, the reset between runs (pool is in pool.c), kf_leaks, which
+ * gathers what every part of the model counts as left behind (K-12), and the IRQL rule most
+ * routines share (kf__irql_at_most).
  *
  * Everything is a function of the calls made and the options: no clock, no addresses in
  * any value a driver or a report sees (thread "addresses" and stack limits are modeled).
@@ -77,11 +79,15 @@ int kf__run_pending(void)
     return ran;
 }
 
+/* Every field of kf_leak_report, from the part that owns it: pool (with the Rtl string
+ * buffers, which are pool to the driver), stack segments, callback data, handles and object
+ * references, lookaside lists, work items and MDLs. */
 void kf_leaks(kf_leak_report *out)
 {
     memset(out, 0, sizeof *out);
     kf__pool_leaks(out);
-    out->pool_blocks = kf__pool_outstanding();
+    out->rtl_strings = kf__rtl_strings_outstanding();
+    out->pool_blocks = kf__pool_outstanding() + out->rtl_strings;
     out->segments = kf_segments_in_use();
     out->callback_data = kf__callback_data_outstanding ? kf__callback_data_outstanding() : 0;
     kf__object_leaks(&out->handles, &out->objects);
@@ -146,6 +152,14 @@ static KIRQL high_level(void)
 void kf_set_irql(KIRQL irql) { kf__thread()->irql = irql; }
 
 KIRQL KeGetCurrentIrql(VOID) { return kf__thread()->irql; }
+
+void kf__irql_at_most(const char *routine, KIRQL max)
+{
+    kf_thread *t = kf__thread();
+    if (t->irql > max)
+        kf_bugcheck(routine, IRQL_NOT_LESS_OR_EQUAL, max, t->irql, 0, 0, "%s at IRQL %u (requires IRQL <= %u)", routine,
+                    t->irql, max);
+}
 
 VOID KeRaiseIrql(KIRQL NewIrql, PKIRQL OldIrql)
 {

@@ -221,20 +221,12 @@ int kf__user_context(void) { return user_context; }
 
 /* ---- IRQL ----------------------------------------------------------------------------------- */
 
-static void irql_at_most(const char *routine, KIRQL max)
-{
-    KIRQL irql = KeGetCurrentIrql();
-    if (irql > max)
-        kf_bugcheck(routine, IRQL_NOT_LESS_OR_EQUAL, max, irql, 0, 0, "%s at IRQL %u (requires IRQL <= %u)",
-                    routine, irql, max);
-}
-
 /* PASSIVE_LEVEL routines (B-12): pageable code at DISPATCH_LEVEL or above is the bug check
  * 0xA of a paged-out page; at APC_LEVEL it runs but breaks the DDI rule. */
 static void irql_passive(const char *routine)
 {
     KIRQL irql = KeGetCurrentIrql();
-    irql_at_most(routine, APC_LEVEL);
+    kf__irql_at_most(routine, APC_LEVEL);
     if (irql == APC_LEVEL)
         kf_violation_stop(KF_VIOL_OB_PASSIVE_AT_APC, routine, irql, 0, 0,
                           "%s called at APC_LEVEL; it requires PASSIVE_LEVEL", routine);
@@ -258,7 +250,7 @@ static obrec *checked_record(const char *routine, PVOID object)
 
 static LONG_PTR reference(const char *routine, PVOID object)
 {
-    irql_at_most(routine, DISPATCH_LEVEL);
+    kf__irql_at_most(routine, DISPATCH_LEVEL);
     obrec *r = checked_record(routine, object);
     r->refs++;
     return r->refs;
@@ -266,7 +258,7 @@ static LONG_PTR reference(const char *routine, PVOID object)
 
 static LONG_PTR dereference(const char *routine, PVOID object)
 {
-    irql_at_most(routine, DISPATCH_LEVEL);
+    kf__irql_at_most(routine, DISPATCH_LEVEL);
     obrec *r = checked_record(routine, object);
     long held = r->refs - r->model_refs - r->handles;
     if (held <= 0)
@@ -300,7 +292,7 @@ VOID ObDereferenceObjectDeferDeleteWithTag(PVOID Object, ULONG Tag)
 
 static NTSTATUS by_pointer(const char *routine, PVOID Object, POBJECT_TYPE ObjectType)
 {
-    irql_at_most(routine, DISPATCH_LEVEL);
+    kf__irql_at_most(routine, DISPATCH_LEVEL);
     obrec *r = checked_record(routine, Object);
     if (ObjectType && r->type && r->type != ObjectType)
         return STATUS_OBJECT_TYPE_MISMATCH;

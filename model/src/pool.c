@@ -43,13 +43,14 @@ typedef struct pool_block {
 static pool_block pool_head = {&pool_head, &pool_head, 0, NULL, NULL, NULL, 0, 0};
 static size_t pool_count;
 static int nx_required; /* ExInitializeDriverRuntime(DrvRtPoolNxOptIn) on Windows 8 or later */
-static int free_irql_checked; /* P-12: off until kf_pool_check_free_irql(1) */
+static int free_irql_checked = 1; /* P-12: on unless kf_pool_check_free_irql(0) */
 
 size_t kf__pool_outstanding(void) { return pool_count; }
 
 void kf__pool_set_nx_required(int on) { nx_required = on; }
 
 void kf_pool_check_free_irql(int on) { free_irql_checked = on != 0; }
+int kf_pool_free_irql_checked(void) { return free_irql_checked; }
 
 /* ---- Pool types ------------------------------------------------------------------------ */
 
@@ -81,7 +82,7 @@ static int type_executable(ULONG type) { return !type_paged(type) && !(type & PO
 /* ---- Tags ------------------------------------------------------------------------------- */
 
 /* The tag as the debugger shows it: its bytes in memory order, '.' for what is not printable. */
-static void tag_text(ULONG tag, char out[5])
+void kf_pool_tag_text(ULONG tag, char out[5])
 {
     for (int i = 0; i < 4; i++) {
         unsigned c = (tag >> (8 * i)) & 0xFF;
@@ -116,7 +117,7 @@ static void check_tag(const char *routine, ULONG type, SIZE_T n, ULONG tag, int 
                     routine);
     }
     char t[5];
-    tag_text(tag, t);
+    kf_pool_tag_text(tag, t);
     if (tag_is_big(tag))
         kf_bugcheck(routine, BAD_POOL_CALLER, 0x9C, type, n, 0,
                     "%s with the tag \"BIG\", which the kernel keeps for its own large allocations", routine);
@@ -433,8 +434,8 @@ static void pool_free(const char *routine, PVOID p, int check, ULONG tag)
                           b->paged ? "paged" : "nonpaged", t->irql, max, b->paged ? "0x11" : "0x12");
     if (check && tag != b->tag) {
         char want[5], got[5];
-        tag_text(b->tag, want);
-        tag_text(tag, got);
+        kf_pool_tag_text(b->tag, want);
+        kf_pool_tag_text(tag, got);
         kf_bugcheck(routine, BAD_POOL_CALLER, 0x0A, 0, b->tag, tag,
                     "%s with the tag '%s' of a block allocated with the tag '%s'", routine, got, want);
     }
@@ -463,14 +464,7 @@ static const char *const la_names[3][4] = {
 };
 enum { LA_INIT, LA_ALLOC, LA_FREE, LA_DELETE };
 
-static void la_irql(int kind, const char *routine)
-{
-    kf_thread *t = kf__thread();
-    KIRQL max = kind == 1 ? APC_LEVEL : DISPATCH_LEVEL;
-    if (t->irql > max)
-        kf_bugcheck(routine, IRQL_NOT_LESS_OR_EQUAL, max, t->irql, 0, 0, "%s at IRQL %u (requires IRQL <= %u)",
-                    routine, t->irql, max);
-}
+static void la_irql(int kind, const char *routine) { kf__irql_at_most(routine, kind == 1 ? APC_LEVEL : DISPATCH_LEVEL); }
 
 static la_rec *la_live_named(int kind, const char *routine, int op, void *list)
 {
@@ -756,7 +750,7 @@ size_t kf_pool_describe_leaks(char *buf, size_t len)
         buf[0] = 0;
     for (pool_block *b = pool_head.next; b != &pool_head; b = b->next, n++) {
         char t[5], site[256];
-        tag_text(b->tag, t);
+        kf_pool_tag_text(b->tag, t);
         site_text(b, site, sizeof site);
         if (used < len) {
             int w = snprintf(buf + used, len - used, "'%s' %llu bytes (%s) from %s\n", t, (unsigned long long)b->size,

@@ -28,6 +28,8 @@ static const struct {
     {0xC2, "BAD_POOL_CALLER"},
     {0x3F, "NO_MORE_SYSTEM_PTES"},
     {0xE1, "WORKER_THREAD_RETURNED_AT_BAD_IRQL"},
+    {0x93, "INVALID_KERNEL_HANDLE"},
+    {0x0C, "MAXIMUM_WAIT_OBJECTS_EXCEEDED"},
 };
 
 static const struct {

@@ -18,15 +18,7 @@
 #undef ExInitializeDriverRuntime /* the header's form for drivers built without POOL_NX_OPTIN */
 
 #define WORKER_THREAD_RETURNED_AT_BAD_IRQL 0x000000E1
-#define MODELED_PROCESS ((ULONG_PTR)0xFFFFC08000000040ull)
 
-static void irql_max(const char *routine, KIRQL max)
-{
-    kf_thread *t = kf__thread();
-    if (t->irql > max)
-        kf_bugcheck(routine, IRQL_NOT_LESS_OR_EQUAL, max, t->irql, 0, 0, "%s at IRQL %u (requires IRQL <= %u)", routine,
-                    t->irql, max);
-}
 
 static _Noreturn void null_arg(const char *routine, const char *what) __attribute__((noreturn));
 static void null_arg(const char *routine, const char *what)
@@ -50,9 +42,14 @@ VOID ExInitializeDriverRuntime(ULONG RuntimeFlags)
 
 /* ---- Y-3: processes and threads ----------------------------------------------------------- */
 
-HANDLE PsGetCurrentProcessId(VOID) { return (HANDLE)(ULONG_PTR)4; }
-PEPROCESS PsGetCurrentProcess(VOID) { return (PEPROCESS)MODELED_PROCESS; }
-PEPROCESS IoGetCurrentProcess(VOID) { return (PEPROCESS)MODELED_PROCESS; }
+/* The current process is the object manager's (object.c): the system process, or the user
+ * process of kf_set_user_process_context, so that ObReferenceObject and ObOpenObjectByPointer
+ * accept what PsGetCurrentProcess returns. Its id follows it: 4 for the System process, a
+ * modeled id (0x1A4) for the user process. */
+#define USER_PROCESS_ID 0x1A4u
+HANDLE PsGetCurrentProcessId(VOID) { return (HANDLE)(ULONG_PTR)(kf__user_context() ? USER_PROCESS_ID : 4u); }
+PEPROCESS PsGetCurrentProcess(VOID) { return (PEPROCESS)kf__current_process(); }
+PEPROCESS IoGetCurrentProcess(VOID) { return (PEPROCESS)kf__current_process(); }
 
 BOOLEAN PsIsSystemThread(PETHREAD Thread)
 {
@@ -95,14 +92,11 @@ ULONG KeQueryTimeIncrement(VOID) { return TIME_INCREMENT; }
 
 ULONGLONG KeQueryInterruptTime(VOID) { return clock_read(); }
 
-NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Interval)
+/* Time a thread spends blocked (Y-5, W-5): a relative (negative) interval advances the clock
+ * by its length, an absolute one to that time when it is still in the future. */
+void kf__clock_pass(const LARGE_INTEGER *interval)
 {
-    (void)WaitMode;
-    (void)Alertable;
-    irql_max("KeDelayExecutionThread", APC_LEVEL);
-    if (!Interval)
-        null_arg("KeDelayExecutionThread", "Interval");
-    LONGLONG v = Interval->QuadPart;
+    LONGLONG v = interval->QuadPart;
     if (v < 0) {
         clock_now += (ULONGLONG)(-(v + 1)) + 1;
     } else {
@@ -110,6 +104,16 @@ NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLA
         if ((ULONGLONG)v > abs_now)
             clock_now += (ULONGLONG)v - abs_now;
     }
+}
+
+NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Interval)
+{
+    (void)WaitMode;
+    (void)Alertable;
+    kf__irql_at_most("KeDelayExecutionThread", APC_LEVEL);
+    if (!Interval)
+        null_arg("KeDelayExecutionThread", "Interval");
+    kf__clock_pass(Interval);
     /* While the thread sleeps, the rest of the system runs what it has pending. */
     kf__run_pending();
     return STATUS_SUCCESS;
@@ -149,7 +153,85 @@ static const routine_entry modeled_routines[] = {
     R(IoAllocateWorkItem, WS03), R(IoFreeWorkItem, WS03), R(IoQueueWorkItem, WS03),
     R(IoQueueWorkItemEx, VISTA), R(IoSizeofWorkItem, VISTA), R(IoInitializeWorkItem, VISTA),
     R(IoUninitializeWorkItem, VISTA), R(DbgBreakPoint, WS03), R(DbgBreakPointWithStatus, WS03),
+    /* The other families of the base layer: the routines ntoskrnl (or, on x86, the HAL) exports,
+     * with the first Windows of the documentation's "Minimum supported client". WS03 is the
+     * model's oldest profile: it stands for Windows 2000 and XP, and also where the page gives no
+     * version the model could check (marked "earliest profile" below). Not listed, since the
+     * WDK makes them inline code or macros in the driver rather than exports: the
+     * ExAllocatePool*Zero / *Uninitialized helpers, ExInitializeDriverRuntime,
+     * ExInitializeFastMutex, the S-list routines, MmGetSystemAddressForMdlSafe,
+     * KeQuerySystemTime and KeQueryTickCount (amd64 macros), the interlocked intrinsics, the CRT
+     * and ntstrsafe. Flt* routines are FltMgr's (FltGetRoutineAddress, not modeled). */
+    /* Debug output and exceptions (lang, strings). */
+    R(vDbgPrintEx, WS03), R(ExRaiseAccessViolation, WS03), R(ExRaiseDatatypeMisalignment, WS03),
+    R(ProbeForRead, WS03), R(ProbeForWrite, WS03),
+    /* Synchronization: spin locks (x86: the HAL's; KeInitializeSpinLock and the amd64
+     * KeAcquireSpinLockRaiseToDpc / KeReleaseSpinLock forms: earliest profile), regions, mutexes,
+     * resources, interlocked lists, the cancel spin lock. */
+    R(KeInitializeSpinLock, WS03), R(KeAcquireSpinLockRaiseToDpc, WS03), R(KeReleaseSpinLock, WS03),
+    R(KeAcquireSpinLockAtDpcLevel, WS03), R(KeReleaseSpinLockFromDpcLevel, WS03),
+    R(KeTryToAcquireSpinLockAtDpcLevel, WS03), R(KeTestSpinLock, WS03), R(KeAcquireInStackQueuedSpinLock, WS03),
+    R(KeReleaseInStackQueuedSpinLock, WS03), R(KeAcquireInStackQueuedSpinLockAtDpcLevel, WS03),
+    R(KeReleaseInStackQueuedSpinLockFromDpcLevel, WS03), R(KeEnterCriticalRegion, WS03),
+    R(KeLeaveCriticalRegion, WS03), R(KeEnterGuardedRegion, WS03), R(KeLeaveGuardedRegion, WS03),
+    R(KeAreApcsDisabled, WS03), R(KeAreAllApcsDisabled, WS03), R(ExAcquireFastMutex, WS03),
+    R(ExReleaseFastMutex, WS03), R(ExTryToAcquireFastMutex, WS03), R(ExAcquireFastMutexUnsafe, WS03),
+    R(ExReleaseFastMutexUnsafe, WS03), R(KeInitializeGuardedMutex, WS03), R(KeAcquireGuardedMutex, WS03),
+    R(KeReleaseGuardedMutex, WS03), R(KeTryToAcquireGuardedMutex, WS03), R(ExInitializeResourceLite, WS03),
+    R(ExReinitializeResourceLite, WS03), R(ExDeleteResourceLite, WS03), R(ExAcquireResourceExclusiveLite, WS03),
+    R(ExAcquireResourceSharedLite, WS03), R(ExAcquireSharedStarveExclusive, WS03),
+    R(ExAcquireSharedWaitForExclusive, WS03), R(ExTryToAcquireResourceExclusiveLite, WS03),
+    R(ExConvertExclusiveToSharedLite, WS03), R(ExReleaseResourceLite, WS03), R(ExReleaseResourceForThreadLite, WS03),
+    R(ExIsResourceAcquiredExclusiveLite, WS03), R(ExIsResourceAcquiredSharedLite, WS03),
+    R(ExGetExclusiveWaiterCount, WS03), R(ExGetSharedWaiterCount, WS03),
+    /* ExEnterCriticalRegionAndAcquire* / ExReleaseResourceAndLeaveCriticalRegion: earliest profile. */
+    R(ExEnterCriticalRegionAndAcquireResourceExclusive, WS03), R(ExEnterCriticalRegionAndAcquireResourceShared, WS03),
+    R(ExEnterCriticalRegionAndAcquireSharedWaitForExclusive, WS03), R(ExReleaseResourceAndLeaveCriticalRegion, WS03),
+    R(ExInterlockedInsertHeadList, WS03), R(ExInterlockedInsertTailList, WS03), R(ExInterlockedRemoveHeadList, WS03),
+    R(ExInterlockedPushEntryList, WS03), R(ExInterlockedPopEntryList, WS03), R(IoAcquireCancelSpinLock, WS03),
+    R(IoReleaseCancelSpinLock, WS03),
+    /* Events and waits. */
+    R(KeInitializeEvent, WS03), R(KeSetEvent, WS03), R(KeResetEvent, WS03), R(KeClearEvent, WS03),
+    R(KeReadStateEvent, WS03), R(KeInitializeMutex, WS03), R(KeReleaseMutex, WS03), R(KeReadStateMutex, WS03),
+    R(KeInitializeSemaphore, WS03), R(KeReleaseSemaphore, WS03), R(KeReadStateSemaphore, WS03),
+    R(KeWaitForSingleObject, WS03), R(KeWaitForMultipleObjects, WS03),
+    /* Objects and handles: the WithTag forms from Windows 7, deferred delete from Vista. */
+    R(ObfReferenceObject, WS03), R(ObfDereferenceObject, WS03), R(ObfReferenceObjectWithTag, WIN7),
+    R(ObfDereferenceObjectWithTag, WIN7), R(ObDereferenceObjectDeferDelete, VISTA),
+    R(ObDereferenceObjectDeferDeleteWithTag, WIN7), R(ObReferenceObjectByHandle, WS03),
+    R(ObReferenceObjectByHandleWithTag, WIN7), R(ObReferenceObjectByPointer, WS03),
+    R(ObReferenceObjectByPointerWithTag, WIN7), R(ObOpenObjectByPointer, WS03), R(ZwClose, WS03), R(NtClose, WS03),
+    /* The registry: ZwOpenKeyEx from Windows 7, IoOpenDriverRegistryKey from Windows 10 (2004). */
+    R(ZwOpenKey, WS03), R(ZwOpenKeyEx, WIN7), R(ZwCreateKey, WS03), R(ZwDeleteKey, WS03), R(ZwFlushKey, WS03),
+    R(ZwQueryKey, WS03), R(ZwEnumerateKey, WS03), R(ZwQueryValueKey, WS03), R(ZwEnumerateValueKey, WS03),
+    R(ZwSetValueKey, WS03), R(ZwDeleteValueKey, WS03), R(RtlQueryRegistryValues, WS03),
+    R(RtlWriteRegistryValue, WS03), R(RtlDeleteRegistryValue, WS03), R(RtlCheckRegistryKey, WS03),
+    R(RtlCreateRegistryKey, WS03), R(IoOpenDriverRegistryKey, WIN10),
+    /* Strings: RtlCompareUnicodeStrings from Vista; RtlDuplicateUnicodeString, RtlInitUnicodeStringEx
+     * and RtlSuffixUnicodeString: earliest profile. */
+    R(RtlInitString, WS03), R(RtlInitAnsiString, WS03), R(RtlInitUnicodeString, WS03),
+    R(RtlInitUnicodeStringEx, WS03), R(RtlCopyString, WS03), R(RtlCopyUnicodeString, WS03),
+    R(RtlAppendUnicodeStringToString, WS03), R(RtlAppendUnicodeToString, WS03), R(RtlCompareString, WS03),
+    R(RtlCompareUnicodeString, WS03), R(RtlCompareUnicodeStrings, VISTA), R(RtlEqualString, WS03),
+    R(RtlEqualUnicodeString, WS03), R(RtlPrefixUnicodeString, WS03), R(RtlSuffixUnicodeString, WS03),
+    R(RtlUpcaseUnicodeChar, WS03), R(RtlDowncaseUnicodeChar, WS03), R(RtlUpcaseUnicodeString, WS03),
+    R(RtlDowncaseUnicodeString, WS03), R(RtlAnsiStringToUnicodeString, WS03), R(RtlUnicodeStringToAnsiString, WS03),
+    R(RtlFreeUnicodeString, WS03), R(RtlFreeAnsiString, WS03), R(RtlUnicodeStringToInteger, WS03),
+    R(RtlCharToInteger, WS03), R(RtlIntegerToUnicodeString, WS03), R(RtlInt64ToUnicodeString, WS03),
+    R(RtlStringFromGUID, WS03), R(RtlGUIDFromString, WS03), R(RtlDuplicateUnicodeString, WS03),
+    R(RtlCreateUnicodeString, WS03),
 };
+
+/* The table, for the test that every entry links and follows its OS. */
+size_t kf__system_routine_count(void) { return sizeof modeled_routines / sizeof modeled_routines[0]; }
+const char *kf__system_routine(size_t i, PVOID *address, kf_os *min_os, int *ws03_amd64)
+{
+    const routine_entry *e = &modeled_routines[i];
+    *address = e->address;
+    *min_os = e->min_os;
+    *ws03_amd64 = e->ws03_amd64;
+    return e->name;
+}
 #undef R
 
 
@@ -166,7 +248,7 @@ static int name_is(const UNICODE_STRING *u, const char *name)
 
 PVOID MmGetSystemRoutineAddress(PUNICODE_STRING SystemRoutineName)
 {
-    irql_max("MmGetSystemRoutineAddress", PASSIVE_LEVEL);
+    kf__irql_at_most("MmGetSystemRoutineAddress", PASSIVE_LEVEL);
     if (!SystemRoutineName)
         null_arg("MmGetSystemRoutineAddress", "SystemRoutineName");
     if (!SystemRoutineName->Buffer || SystemRoutineName->Length == 0 || SystemRoutineName->Length >= 256 ||
@@ -224,7 +306,7 @@ static PMDL mdl_live(const char *routine, PMDL m)
 PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer, BOOLEAN ChargeQuota, PIRP Irp)
 {
     (void)ChargeQuota;
-    irql_max("IoAllocateMdl", DISPATCH_LEVEL);
+    kf__irql_at_most("IoAllocateMdl", DISPATCH_LEVEL);
     /* The largest buffer one MDL describes: 2 GB less a page (Y-7). */
     if (Length == 0 || Length > 0x7FFFF000u)
         return NULL;
@@ -267,7 +349,7 @@ SIZE_T MmSizeOfMdl(PVOID Base, SIZE_T Length)
 
 VOID IoFreeMdl(PMDL Mdl)
 {
-    irql_max("IoFreeMdl", DISPATCH_LEVEL);
+    kf__irql_at_most("IoFreeMdl", DISPATCH_LEVEL);
     mdl_live("IoFreeMdl", Mdl);
     if (Mdl->MdlFlags & MDL_PAGES_LOCKED)
         kf_violation_stop(KF_VIOL_MDL_FREE_LOCKED, "IoFreeMdl", (ULONG_PTR)(USHORT)Mdl->MdlFlags, 0, 0,
@@ -294,7 +376,7 @@ static void mdl_touch(const MDL *m)
 VOID MmBuildMdlForNonPagedPool(PMDL MemoryDescriptorList)
 {
     PMDL m = mdl_live("MmBuildMdlForNonPagedPool", MemoryDescriptorList);
-    irql_max("MmBuildMdlForNonPagedPool", DISPATCH_LEVEL);
+    kf__irql_at_most("MmBuildMdlForNonPagedPool", DISPATCH_LEVEL);
     if (m->MdlFlags & (MDL_PAGES_LOCKED | MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL))
         kf_violation_stop(KF_VIOL_MDL_STATE, "MmBuildMdlForNonPagedPool", (ULONG_PTR)(USHORT)m->MdlFlags, 0, 0,
                           "MmBuildMdlForNonPagedPool of an MDL that is already built, locked or mapped (flags 0x%X)",
@@ -307,7 +389,7 @@ VOID MmBuildMdlForNonPagedPool(PMDL MemoryDescriptorList)
 VOID MmProbeAndLockPages(PMDL MemoryDescriptorList, KPROCESSOR_MODE AccessMode, LOCK_OPERATION Operation)
 {
     PMDL m = mdl_live("MmProbeAndLockPages", MemoryDescriptorList);
-    irql_max("MmProbeAndLockPages", AccessMode == KernelMode ? DISPATCH_LEVEL : APC_LEVEL);
+    kf__irql_at_most("MmProbeAndLockPages", AccessMode == KernelMode ? DISPATCH_LEVEL : APC_LEVEL);
     if (m->MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL))
         kf_violation_stop(KF_VIOL_MDL_STATE, "MmProbeAndLockPages", (ULONG_PTR)(USHORT)m->MdlFlags, 0, 0,
                           "MmProbeAndLockPages of an MDL that is already locked or built for nonpaged pool "
@@ -327,7 +409,7 @@ VOID MmProbeAndLockPages(PMDL MemoryDescriptorList, KPROCESSOR_MODE AccessMode, 
 VOID MmUnlockPages(PMDL MemoryDescriptorList)
 {
     PMDL m = mdl_live("MmUnlockPages", MemoryDescriptorList);
-    irql_max("MmUnlockPages", DISPATCH_LEVEL);
+    kf__irql_at_most("MmUnlockPages", DISPATCH_LEVEL);
     if (!(m->MdlFlags & MDL_PAGES_LOCKED))
         kf_violation_stop(KF_VIOL_MDL_STATE, "MmUnlockPages", (ULONG_PTR)(USHORT)m->MdlFlags, 0, 0,
                           "MmUnlockPages of an MDL whose pages are not locked (flags 0x%X)",
@@ -341,7 +423,7 @@ VOID MmUnlockPages(PMDL MemoryDescriptorList)
 /* Y-8: maps a locked (or nonpaged-built) MDL into system space. bugcheck: BugCheckOnFailure. */
 static PVOID mdl_map(const char *routine, PMDL m, int bugcheck)
 {
-    irql_max(routine, DISPATCH_LEVEL);
+    kf__irql_at_most(routine, DISPATCH_LEVEL);
     if (m->MdlFlags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL))
         return m->MappedSystemVa;
     if (!(m->MdlFlags & MDL_PAGES_LOCKED))
@@ -385,7 +467,7 @@ PVOID MmMapLockedPagesSpecifyCache(PMDL MemoryDescriptorList, KPROCESSOR_MODE Ac
 VOID MmUnmapLockedPages(PVOID BaseAddress, PMDL MemoryDescriptorList)
 {
     PMDL m = mdl_live("MmUnmapLockedPages", MemoryDescriptorList);
-    irql_max("MmUnmapLockedPages", DISPATCH_LEVEL);
+    kf__irql_at_most("MmUnmapLockedPages", DISPATCH_LEVEL);
     if (!(m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) || BaseAddress != m->MappedSystemVa)
         kf_violation_stop(KF_VIOL_MDL_STATE, "MmUnmapLockedPages", (ULONG_PTR)(USHORT)m->MdlFlags, 0, 0,
                           "MmUnmapLockedPages of %s", !(m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA)
@@ -461,7 +543,7 @@ ULONG IoSizeofWorkItem(VOID) { return WORKITEM_SIZE; }
 
 PIO_WORKITEM IoAllocateWorkItem(PDEVICE_OBJECT DeviceObject)
 {
-    irql_max("IoAllocateWorkItem", DISPATCH_LEVEL);
+    kf__irql_at_most("IoAllocateWorkItem", DISPATCH_LEVEL);
     if (!DeviceObject)
         null_arg("IoAllocateWorkItem", "DeviceObject");
     if (kf_fault_consult(KF_SITE_IO_WORKITEM) != KF_FAULT_NONE)
@@ -479,7 +561,7 @@ PIO_WORKITEM IoAllocateWorkItem(PDEVICE_OBJECT DeviceObject)
 
 VOID IoInitializeWorkItem(PVOID IoObject, PIO_WORKITEM IoWorkItem)
 {
-    irql_max("IoInitializeWorkItem", DISPATCH_LEVEL);
+    kf__irql_at_most("IoInitializeWorkItem", DISPATCH_LEVEL);
     if (!IoObject)
         null_arg("IoInitializeWorkItem", "IoObject");
     if (!IoWorkItem)
@@ -496,7 +578,7 @@ VOID IoInitializeWorkItem(PVOID IoObject, PIO_WORKITEM IoWorkItem)
 
 static void wi_release(const char *routine, PIO_WORKITEM item, int allocated)
 {
-    irql_max(routine, DISPATCH_LEVEL);
+    kf__irql_at_most(routine, DISPATCH_LEVEL);
     wi_rec *r = wi_live(routine, item);
     if (r->allocated != allocated)
         kf_violation_stop(KF_VIOL_WORKITEM_MISUSE, routine, 0, 0, 0, "%s of a work item that %s", routine,
@@ -517,7 +599,7 @@ VOID IoUninitializeWorkItem(PIO_WORKITEM IoWorkItem) { wi_release("IoUninitializ
 static void wi_queue(const char *routine, PIO_WORKITEM item, PIO_WORKITEM_ROUTINE fn, PIO_WORKITEM_ROUTINE_EX fn_ex,
                      WORK_QUEUE_TYPE type, PVOID ctx)
 {
-    irql_max(routine, DISPATCH_LEVEL);
+    kf__irql_at_most(routine, DISPATCH_LEVEL);
     wi_rec *r = wi_live(routine, item);
     if (!fn && !fn_ex)
         null_arg(routine, "WorkerRoutine");
@@ -576,11 +658,13 @@ static void run_routine(PIO_WORKITEM_ROUTINE fn, PIO_WORKITEM_ROUTINE_EX fn_ex, 
     }
 }
 
-int kf_run_work_items(void)
+int kf_run_work_items(void) { return kf_run_work_items_max(-1); }
+
+int kf_run_work_items_max(int max)
 {
     int ran = 0;
     kf_thread *t = kf__thread();
-    while (q_head) {
+    while (q_head && (max < 0 || ran < max)) {
         wi_rec *r = q_head;
         q_head = r->qnext;
         if (!q_head)

@@ -2,15 +2,16 @@
  * wait.c - dispatcher objects and waits on the simulated thread: events (notification and
  * synchronization), kernel mutexes (KMUTEX), semaphores, KeWaitForSingleObject,
  * KeWaitForMultipleObjects, FltCancellableWaitForSingleObject, the Wait TRUE form of the
- * signaling routines, and kf_defer (work another thread would do later). Rules W-1 to W-16
+ * signaling routines, and kf_defer (work another thread would do later). Rules W-1 to W-17
  * of model/SEMANTICS.md; violations 0x3380 to 0x33FF.
  *
  * An object's state lives in its own storage: the 24-byte dispatcher header holds the type,
  * the signal state, a magic that marks it initialized and a serial number (reports name
  * objects by it). There is one simulated thread, so a wait that is not satisfied at once
  * runs the model's pending work (kf__run_pending) until the objects are signaled or nothing
- * is left to run; then a finite timeout expires and an infinite wait is a deadlock stop.
- * Waits never sleep, never read a clock and never advance one.
+ * is left to run; then a finite timeout expires (the modeled clock advances by it, as the
+ * thread was blocked that long) and an infinite wait is a deadlock stop. Waits never sleep
+ * and never read a host clock.
  */
 #include "internal.h"
 #include "fltKernel.h"
@@ -18,7 +19,8 @@
 /* Dispatcher header: [0] object type, [1] signal state, [2] magic, [3] serial, [4] the low
  * bits of the generation of the run that owns a mutex. */
 #define OBJ_MAGIC 0x4B464F42 /* "KFOB" */
-enum { TYPE_NOTIFICATION = 0, TYPE_SYNCHRONIZATION = 1, TYPE_MUTEX = 2, TYPE_SEMAPHORE = 5 };
+enum { TYPE_NOTIFICATION = 0, TYPE_SYNCHRONIZATION = 1, TYPE_MUTEX = 2, TYPE_PROCESS = 3, TYPE_SEMAPHORE = 5,
+       TYPE_THREAD = 6 };
 
 static const char *type_name(LONG t)
 {
@@ -29,6 +31,10 @@ static const char *type_name(LONG t)
         return "synchronization event";
     case TYPE_MUTEX:
         return "mutex";
+    case TYPE_PROCESS:
+        return "the current process";
+    case TYPE_THREAD:
+        return "the current thread";
     default:
         return "semaphore";
     }
@@ -122,15 +128,27 @@ __attribute__((constructor)) static void wait_register(void)
 
 static LONG gen_low(void) { return (LONG)(ULONG)(kf__sync_generation() & 0xFFFFFFFFu); }
 
+/* The modeled thread and processes (object.c) are dispatcher objects in the WDK too (W-17), but
+ * live at modeled addresses that must never be read: they get headers of their own, never
+ * signaled (a thread cannot terminate while it waits, nor its process; the system process never
+ * exits), serial 1. */
+static LONG thread_header[6] = {TYPE_THREAD, 0, OBJ_MAGIC, 1, 0, 0};
+static LONG process_header[6] = {TYPE_PROCESS, 0, OBJ_MAGIC, 1, 0, 0};
+
 static LONG *obj_get(const char *routine, PVOID object)
 {
+    if (object && (object == kf__current_thread() || kf__object_type(object) == &kf__type_thread))
+        return thread_header;
+    if (object && (object == kf__current_process() || kf__object_type(object) == &kf__type_process))
+        return process_header;
     LONG *h = (LONG *)object;
     if (!h || h[2] != OBJ_MAGIC ||
         (h[0] != TYPE_NOTIFICATION && h[0] != TYPE_SYNCHRONIZATION && h[0] != TYPE_MUTEX && h[0] != TYPE_SEMAPHORE))
         kf_violation_stop(KF_VIOL_DISPATCHER_UNINITIALIZED, routine, 0, irql(), 0,
                           "%s on %s", routine,
-                          h ? "an object never initialized as an event, mutex or semaphore (or one the model "
-                              "does not have)"
+                          h ? "an object the model cannot wait on: it can wait on events, kernel mutexes, "
+                              "semaphores (once initialized), the current thread and the current process; not "
+                              "on timers or a file object's event"
                             : "a NULL object");
     if (h[0] == TYPE_MUTEX && h[1] <= 0 && h[4] != gen_low()) {
         /* Owned by a run that has ended: free. */
@@ -377,8 +395,11 @@ static NTSTATUS wait_core(const char *routine, PVOID *objs, ULONG n, int all, PL
         if (!kf__run_pending())
             break;
     }
-    if (Timeout)
+    if (Timeout) {
+        /* The thread was blocked until the timeout expired: the modeled clock passes it (W-5). */
+        kf__clock_pass(Timeout);
         return STATUS_TIMEOUT;
+    }
     if (hopeless) {
         *hopeless = 1;
         return STATUS_SUCCESS;
@@ -387,6 +408,13 @@ static NTSTATUS wait_core(const char *routine, PVOID *objs, ULONG n, int all, PL
     while (first < n && is_signaled(obj_get(routine, objs[first])))
         first++;
     LONG *h = obj_get(routine, objs[first < n ? first : 0]);
+    if (h[0] == TYPE_THREAD || h[0] == TYPE_PROCESS)
+        kf_violation_stop(KF_VIOL_WAIT_DEADLOCK, routine, 0, irql(), (ULONG_PTR)h[3],
+                          "%s with no timeout on %s%s, which is signaled only when it terminates, and it cannot "
+                          "while this thread waits: the thread waits forever",
+                          routine, type_name(h[0]),
+                          n > 1 ? (all ? " (WaitAll: not every object is signaled)" : " (WaitAny: none is signaled)")
+                                : "");
     kf_violation_stop(KF_VIOL_WAIT_DEADLOCK, routine, 0, irql(), (ULONG_PTR)h[3],
                       "%s with no timeout on %s #%ld%s, which nothing in the model can signal any more: the "
                       "thread waits forever",

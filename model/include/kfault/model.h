@@ -210,6 +210,10 @@ typedef struct kf_leak_report {
     size_t work_items;      /* IoAllocateWorkItem items not freed, IoInitializeWorkItem items not uninitialized */
     size_t work_queued;     /* work items queued and not run */
     size_t mdls;            /* IoAllocateMdl MDLs not freed */
+    /* The base layer as one model: of pool_blocks, the buffers Rtl routines allocated for the
+     * caller (RtlAnsiStringToUnicodeString, RtlDuplicateUnicodeString, ...) and the caller did
+     * not give to RtlFreeUnicodeString / RtlFreeAnsiString: pool from the driver's view. */
+    size_t rtl_strings;
 } kf_leak_report;
 void kf_leaks(kf_leak_report *out);
 
@@ -269,10 +273,9 @@ size_t kf_pool_describe_leaks(char *buf, size_t len);
 /* The oldest outstanding block: 1 and its tag, size and allocating routine (static string),
  * and its site as kf_pool_describe_leaks writes it (site may be NULL); 0 when none. */
 int kf_pool_first_leak(ULONG *tag, SIZE_T *size, const char **routine, char *site, size_t site_len);
-/* Turns on (1) or off (0, the default) the check that pool is freed at an IRQL its kind
- * allows (SEMANTICS.md P-12). Off by default because the scenario runner gives back the
- * blocks a scenario holds at the scenario's IRQL, which its oracle does not predict as a stop;
- * it stays on across kf_reset once turned on. */
+/* Turns on (1, the default) or off (0) the check that pool is freed at an IRQL its kind
+ * allows (SEMANTICS.md P-12). The scenario runner turns it off for its own runs (its oracle
+ * predates the rule); the setting stays across kf_reset. */
 void kf_pool_check_free_irql(int on);
 /* Runs the queued work items (IoQueueWorkItem) in queue order at PASSIVE_LEVEL, including
  * those queued while they run; returns how many ran. */
@@ -288,6 +291,17 @@ ULONGLONG kf_clock_now(void);
  * forgets them all. */
 int kf_user_buffer_add(const void *address, size_t length, int writable);
 void kf_user_buffers_clear(void);
+
+/* ---- The base layer as one model (integration of the families) ------------------------- */
+/* Whether the check of kf_pool_check_free_irql is on now (1) or off (0). */
+int kf_pool_free_irql_checked(void);
+/* A pool tag as the debugger shows it: its four bytes in memory order, each one outside
+ * printable ASCII as '.'; out receives 4 characters and a NUL. */
+void kf_pool_tag_text(ULONG tag, char out[5]);
+/* As kf_run_work_items, but runs at most max items (max < 0: no limit), so that a harness can
+ * drain the queue without looping forever on a work item that queues itself again each time
+ * until the driver's unload tells it to stop. Returns how many ran. */
+int kf_run_work_items_max(int max);
 
 #ifdef __cplusplus
 }
