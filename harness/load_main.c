@@ -10,7 +10,9 @@
  *
  * Exit status: 0 when DriverEntry returned STATUS_SUCCESS, the unload succeeded and nothing
  * leaked; 1 when the driver failed to load, stopped the simulated kernel, failed to unload
- * or leaked; 2 on a usage error. Every step is printed, one line each. Must never decide
+ * or leaked; 2 on a usage error. Every step is printed, one line each, and last the fault
+ * sites consulted and failed (KFAULT_OPTIONS=fail_nth=N fails the N-th: a sweep over N is
+ * how scripts/real_drivers.sh checks a driver's failure paths). Must never decide
  * anything a driver meets from a clock or an address: the model's options (KFAULT_OPTIONS)
  * and the arguments are the whole input.
  */
@@ -90,6 +92,12 @@ static void call_work_items(void *unused)
     work_items_run = kf_run_work_items_max(64);
 }
 
+static void print_faults(void)
+{
+    const kf_fault_stats *faults = kf_fault_get_stats();
+    printf("faults: %llu site consultation(s), %llu injected\n", faults->total_consulted, faults->total_injected);
+}
+
 static void thread_entry(void *fn) { kf_run_system_thread((void (*)(void *))fn, NULL); }
 
 /* Runs fn in a system thread under a guard; prints the stop and returns 1 when it stopped. */
@@ -101,6 +109,7 @@ static int guarded(void (*fn)(void *), const char *what)
     char report[1024];
     kf_stop_format(&stop, report, sizeof report);
     printf("%s: the simulated kernel stopped\n%s", what, report);
+    print_faults();
     return 1;
 }
 
@@ -170,6 +179,7 @@ int main(int argc, char **argv)
         printf("first pool block left: '%s' %zu bytes from %s at %s\n", tag4, (size_t)size, routine,
                site[0] ? site : "?");
     }
+    print_faults();
     if (leaks.rtl_strings)
         printf("of the pool blocks, %zu string buffer(s) an Rtl routine allocated, never given to "
                "RtlFreeUnicodeString / RtlFreeAnsiString\n",

@@ -23,18 +23,25 @@ SAMPLES   a checkout of Windows-driver-samples (its filesys/miniFilter samples a
           cmake --build when missing)
 --work    scratch folder for objects, programs and compiler output (default: a temporary
           folder, deleted afterwards)
+--free    compile as a free build (DBG=0: ASSERT, NT_ASSERT and FLT_ASSERT compiled out);
+          the default is kfault's, a checked build (DBG=1)
 
 Each sample's kernel-mode .c files (those outside a user/ folder) are compiled with
 \$CC (default clang) -fshort-wchar and kfault's include folder, plus the sample's own
-folders (., inc/, filter/). Exit status: 0 the report was printed, 2 usage or setup error.
+folders (., inc/, filter/). A sample that compiles is linked with the model and the driver
+loader, loaded and unloaded; when its DriverEntry succeeds, it is loaded again once per fault
+site its load consults, failing each in turn (fail_nth), and a stop or anything left behind
+is a finding (a failed DriverEntry is not). Exit status: 0 the report was printed, 2 usage
+or setup error.
 EOF
 }
 
-samples=() build="$root/build/fuzz" work=""
+samples=() build="$root/build/fuzz" work="" cflags_build=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --help | -h) usage; exit 0 ;;
         --build) [ $# -ge 2 ] || { echo "real_drivers.sh: --build needs a folder" >&2; exit 2; }; build=$2; shift ;;
+        --free) cflags_build+=(-DDBG=0) ;;
         --work) [ $# -ge 2 ] || { echo "real_drivers.sh: --work needs a folder" >&2; exit 2; }; work=$2; shift ;;
         -*) echo "real_drivers.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
         *) samples+=("$1") ;;
@@ -74,11 +81,34 @@ mkdir -p "$work"
 # The flags the model was built with, so that objects and programs link with it.
 san="-fsanitize=address,undefined"
 grep -q "KFAULT_SANITIZE:BOOL=ON" "$build/CMakeCache.txt" 2>/dev/null || san=""
-cflags=(-fshort-wchar -I"$root/model/include" -w -ferror-limit=0)
+limit=-ferror-limit=0
+"$cc" --version 2>/dev/null | grep -qi clang || limit=-fmax-errors=0 # gcc spells it so
+cflags=(-fshort-wchar -I"$root/model/include" -w "$limit" "${cflags_build[@]}")
+
+# fault_sweep PROGRAM SERVICE: loads and unloads the driver once per fault site its load
+# consults, failing the 1st, 2nd, ... (fail_nth), until a run injects nothing. A failed
+# DriverEntry is an answer a driver may give; a stop, or anything left behind, is a finding.
+# Prints "N run(s), F finding(s)[: what]".
+fault_sweep() {
+    local prog=$1 service=$2 n=1 runs=0 findings=0 what="" out
+    while [ $n -le 64 ]; do
+        out=$(cd "$work" && ASAN_OPTIONS=detect_leaks=1 KFAULT_OPTIONS="fail_nth=$n" "$prog" --service "$service" 2>&1 || true)
+        printf '%s\n' "$out" | grep -q "^faults: .*, 0 injected" && break
+        runs=$((runs + 1))
+        if printf '%s\n' "$out" | grep -qE "stopped|ERROR: AddressSanitizer|runtime error" ||
+            ! printf '%s\n' "$out" | grep -q "^left behind: 0 pool block(s), 0 callback data, 0 stack segment(s), 0 handle(s), 0 object reference(s), 0 lookaside list(s), 0 work item(s) (0 queued), 0 MDL(s)"; then
+            findings=$((findings + 1))
+            what="$what fail_nth=$n: $(printf '%s\n' "$out" | grep -m1 -E '^\*\*\* [A-Z_]+( \(.*\))?$|^left behind|ERROR' |
+                sed 's/^\*\*\* //' | cut -c1-80)$(printf '%s\n' "$out" | sed -n 's/^\*\*\* routine: / in /p' | head -1);"
+        fi
+        n=$((n + 1))
+    done
+    printf '%s run(s), %s finding(s)%s' "$runs" "$findings" "${what:+:$what}"
+}
 
 declare -A miss_samples=()
-printf '| sample | files | errors | past missing headers | first error | links | DriverEntry | unload | left behind |\n'
-printf '|---|---|---|---|---|---|---|---|---|\n'
+printf '| sample | files | errors | past missing headers | first error | links | DriverEntry | unload | left behind | fault sweep |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|\n'
 total_err=0
 for dir in "${dirs[@]}"; do
     name=$(basename "$dir")
@@ -142,13 +172,14 @@ for dir in "${dirs[@]}"; do
     # Implicit declarations are warnings for C in clang 14: count them as errors too, since a
     # WDK build (and clang 16) rejects them.
     implicit=$(grep -c "implicit declaration of function" "$past" || true)
-    links="-" entry="-" unload="-" left="-"
+    links="-" entry="-" unload="-" left="-" sweep="-"
     if [ "$errors" = 0 ] && [ "$implicit" = 0 ]; then
         objs=()
         ok=1
         for f in "${files[@]}"; do
             o="$work/$name-$(basename "$f" .c).o"
-            "$cc" -c -g -O1 $san -fshort-wchar -I"$root/model/include" -w "${incs[@]}" "$f" -o "$o" >>"$log" 2>&1 || ok=0
+            "$cc" -c -g -O1 $san -fshort-wchar -I"$root/model/include" -w "${cflags_build[@]}" "${incs[@]}" "$f" \
+                -o "$o" >>"$log" 2>&1 || ok=0
             objs+=("$o")
         done
         if [ $ok = 1 ] && "$cc" $san -o "$work/$name" "${objs[@]}" "$build/harness/libkfault_load_main.a" \
@@ -156,7 +187,14 @@ for dir in "${dirs[@]}"; do
             links=yes
             out=$(cd "$work" && ASAN_OPTIONS=detect_leaks=1 KFAULT_OPTIONS= "./$name" --service "$name" 2>&1 || true)
             entry=$(printf '%s\n' "$out" | sed -n 's/^DriverEntry: //p' | head -1)
-            [ -n "$entry" ] || entry="stopped: $(printf '%s\n' "$out" | grep -m1 -E 'violation|bug check|ERROR' | cut -c1-60)"
+            if [ "$entry" = "the simulated kernel stopped" ] || [ -z "$entry" ]; then
+                # The stop's name and routine from the loader's report (or a sanitizer's line).
+                stop=$(printf '%s\n' "$out" | sed -n 's/^\*\*\* \([A-Z_]*\( ([a-z-]*)\)\{0,1\}\)$/\1/p' | head -1)
+                routine=$(printf '%s\n' "$out" | sed -n 's/^\*\*\* routine: //p' | head -1)
+                [ -n "$stop" ] || stop=$(printf '%s\n' "$out" | grep -m1 -E 'ERROR|SUMMARY' | cut -c1-60)
+                entry="stop: $stop${routine:+ in $routine}"
+            fi
+            [ "$entry" = 0x00000000 ] && sweep=$(fault_sweep "$work/$name" "$name")
             unload=$(printf '%s\n' "$out" | sed -n 's/^unload: //p' | head -1)
             left=$(printf '%s\n' "$out" | sed -n 's/^left behind: //p' | head -1)
             [ -n "$unload" ] || unload="-"
@@ -169,8 +207,8 @@ for dir in "${dirs[@]}"; do
         errors="$errors (+$implicit implicit)"
         [ "$implicit" = 0 ] && errors=${errors% (*}
     fi
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "${#files[@]}" "$errors" "$past_errors" "${first:--}" \
-        "$links" "$entry" "$unload" "$left"
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "${#files[@]}" "$errors" "$past_errors" \
+        "${first:--}" "$links" "$entry" "$unload" "$left" "$sweep"
 done
 printf '\nErrors in all: %s\n\n' "$total_err"
 printf 'WDK names still missing, with the number of samples missing each (the second pass, past\nmissing headers, included; a name used only after an earlier error may still be hidden):\n\n'

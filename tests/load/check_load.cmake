@@ -20,8 +20,10 @@ run(0 "usage:" ${LOADER} --help)
 run(2 "unknown or incomplete argument '--bogus'" ${LOADER} --bogus)
 run(2 "unknown or incomplete argument '--service'" ${LOADER} --service)
 # The filter object is the first allocation: DriverEntry fails as FltRegisterFilter does.
+run(0 "faults: 2 site consultation(s), 0 injected" ${LOADER})
 set(ENV{KFAULT_OPTIONS} "fail_nth=1")
 run(1 "DriverEntry: 0xC000009A" ${LOADER})
+run(1 "faults: 1 site consultation(s), 1 injected" ${LOADER})
 endif()
 
 # Every kind kf_leaks counts is reported and fails the load (exit status 1); the driver's work
