@@ -33,19 +33,7 @@ extern "C" {
 #endif
 #endif
 
-/* Flag helpers of ntifs.h that every minifilter uses. */
-#ifndef FlagOn
-#define FlagOn(_F, _SF) ((_F) & (_SF))
-#endif
-#ifndef BooleanFlagOn
-#define BooleanFlagOn(F, SF) ((BOOLEAN)(((F) & (SF)) != 0))
-#endif
-#ifndef SetFlag
-#define SetFlag(_F, _SF) ((_F) |= (_SF))
-#endif
-#ifndef ClearFlag
-#define ClearFlag(_F, _SF) ((_F) &= ~(_SF))
-#endif
+/* FlagOn, BooleanFlagOn, SetFlag and ClearFlag come with ntifs.h (kfault/nt_base.h). */
 
 #define Add2Ptr(P, I) ((PVOID)((PUCHAR)(P) + (I)))
 #define PtrOffset(B, O) ((ULONG)((ULONG_PTR)(O) - (ULONG_PTR)(B)))
