@@ -15,7 +15,7 @@
 NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath);
 NTSTATUS SyncCountDirectoryEntries(PFILE_OBJECT Directory, PULONG EntryCount);
 NTSTATUS SyncFlushFile(PFILE_OBJECT FileObject);
-extern PFLT_FILTER gFilterHandle;
+extern PFLT_FILTER SyncFilterHandle;
 
 static DRIVER_OBJECT driver;
 static UNICODE_STRING registry_path = RTL_CONSTANT_STRING(u"\\Registry\\Machine\\System\\Sync");
@@ -89,10 +89,10 @@ TEST(sync_driver_loads_and_unloads)
 {
     fresh();
     CHECK_EQ(DriverEntry(&driver, &registry_path), STATUS_SUCCESS);
-    CHECK(gFilterHandle != NULL);
-    CHECK(kf_flt_instance(gFilterHandle, 0) != NULL);
-    CHECK_EQ(kf_flt_unload(gFilterHandle, 0), STATUS_SUCCESS);
-    CHECK(gFilterHandle == NULL);
+    CHECK(SyncFilterHandle != NULL);
+    CHECK(kf_flt_instance(SyncFilterHandle, 0) != NULL);
+    CHECK_EQ(kf_flt_unload(SyncFilterHandle, 0), STATUS_SUCCESS);
+    CHECK(SyncFilterHandle == NULL);
     CHECK_EQ(kf_flt_callback_data_outstanding(), 0);
     kf_leak_report leaks;
     kf_leaks(&leaks);
@@ -111,7 +111,7 @@ TEST(sync_driver_lists_a_directory)
     CHECK_EQ(SyncCountDirectoryEntries(&directory, &count), STATUS_SUCCESS);
     CHECK_EQ(count, 0);
     CHECK_EQ(kf_flt_callback_data_outstanding(), 0);
-    CHECK_EQ(kf_flt_unload(gFilterHandle, 0), STATUS_SUCCESS);
+    CHECK_EQ(kf_flt_unload(SyncFilterHandle, 0), STATUS_SUCCESS);
 }
 
 TEST(sync_driver_flushes)
@@ -124,7 +124,7 @@ TEST(sync_driver_flushes)
     CHECK_EQ(fs.flushes, 2);
     /* The flush preallocates: Filter Manager's on-demand memory was never asked for. */
     CHECK_EQ(kf_fault_get_stats()->consulted[KF_SITE_FLT_ON_DEMAND], 0);
-    CHECK_EQ(kf_flt_unload(gFilterHandle, 0), STATUS_SUCCESS);
+    CHECK_EQ(kf_flt_unload(SyncFilterHandle, 0), STATUS_SUCCESS);
 }
 
 TEST(sync_driver_declines_network_volumes)
@@ -134,12 +134,12 @@ TEST(sync_driver_declines_network_volumes)
                              {FILE_DEVICE_DISK_FILE_SYSTEM, FLT_FSTYPE_NTFS}};
     CHECK_EQ(kf_flt_set_volumes(2, vols), 0);
     CHECK_EQ(DriverEntry(&driver, &registry_path), STATUS_SUCCESS);
-    CHECK(kf_flt_instance(gFilterHandle, 0) == NULL);
-    CHECK(kf_flt_instance(gFilterHandle, 1) != NULL);
+    CHECK(kf_flt_instance(SyncFilterHandle, 0) == NULL);
+    CHECK(kf_flt_instance(SyncFilterHandle, 1) != NULL);
     ULONG count;
     CHECK_EQ(SyncCountDirectoryEntries(&directory, &count), STATUS_SUCCESS);
     CHECK_EQ(count, 5);
-    CHECK_EQ(kf_flt_unload(gFilterHandle, 0), STATUS_SUCCESS);
+    CHECK_EQ(kf_flt_unload(SyncFilterHandle, 0), STATUS_SUCCESS);
 }
 
 /* ---- Every fault site the scenario reaches, one at a time ------------------------------------ */
@@ -157,7 +157,7 @@ static void scenario(void *arg)
         return;
     run.list = SyncCountDirectoryEntries(&directory, &run.count);
     run.flush = SyncFlushFile(&file);
-    run.unload = kf_flt_unload(gFilterHandle, 0);
+    run.unload = kf_flt_unload(SyncFilterHandle, 0);
 }
 
 TEST(sync_driver_survives_every_fault)

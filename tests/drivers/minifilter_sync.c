@@ -19,7 +19,7 @@ typedef struct _SYNC_GLOBALS {
     BOOLEAN Unloading;
 } SYNC_GLOBALS;
 
-PFLT_FILTER gFilterHandle;
+PFLT_FILTER SyncFilterHandle;
 SYNC_GLOBALS Globals;
 
 DRIVER_INITIALIZE DriverEntry;
@@ -62,15 +62,15 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
     UNREFERENCED_PARAMETER(RegistryPath);
     RtlZeroMemory(&Globals, sizeof(Globals));
 
-    status = FltRegisterFilter(DriverObject, &FilterRegistration, &gFilterHandle);
+    status = FltRegisterFilter(DriverObject, &FilterRegistration, &SyncFilterHandle);
     if (!NT_SUCCESS(status)) {
         return status;
     }
 
-    status = FltStartFiltering(gFilterHandle);
+    status = FltStartFiltering(SyncFilterHandle);
     if (!NT_SUCCESS(status)) {
-        FltUnregisterFilter(gFilterHandle);
-        gFilterHandle = NULL;
+        FltUnregisterFilter(SyncFilterHandle);
+        SyncFilterHandle = NULL;
     }
     return status;
 }
@@ -79,8 +79,8 @@ static NTSTATUS FLTAPI SyncUnload(FLT_FILTER_UNLOAD_FLAGS Flags)
 {
     UNREFERENCED_PARAMETER(Flags);
     Globals.Unloading = TRUE;
-    FltUnregisterFilter(gFilterHandle);
-    gFilterHandle = NULL;
+    FltUnregisterFilter(SyncFilterHandle);
+    SyncFilterHandle = NULL;
     return STATUS_SUCCESS;
 }
 
