@@ -298,3 +298,48 @@ TEST(scenario_load_rejects_bad_files)
     CHECK_EQ(kfh_scenario_load(KFAULT_SOURCE_DIR "/corpus/scenarios/bad_empty.bin", &sa, err, sizeof err), -1);
     CHECK(strstr(err, "empty") != NULL);
 }
+
+/* Version 3: reg_value's fields, its canonical absent form, its bytes and its text. */
+TEST(scenario_reg_value_version3)
+{
+    char err[256];
+    /* opcode 24, value 9 (mod 8: 1), type REG_SZ with the odd-length and terminated bits,
+     * length / 2 = 3 (7 bytes), data word 0x00420041. */
+    const uint8_t v3[] = {3, 24, 9, 0x1 | 0x8 | 0x10, 3, 0x41, 0x00, 0x42, 0x00};
+    CHECK_EQ(kfh_scenario_decode(v3, sizeof v3, &sa, err, sizeof err), 0);
+    CHECK_EQ(sa.n, 1);
+    CHECK_EQ(sa.ops[0].code, KFH_OP_REG_VALUE);
+    CHECK_EQ(sa.ops[0].a, 1);
+    CHECK_EQ(kfh_reg_type_at(sa.ops[0].b & KFH_REG_TYPE_MASK), 1 /* REG_SZ */);
+    UCHAR bytes[16];
+    memset(bytes, 0xEE, sizeof bytes);
+    CHECK_EQ(kfh_reg_value_bytes(&sa.ops[0], bytes, sizeof bytes), 7);
+    const UCHAR want[7] = {0x41, 0x00, 0x42, 0x00, 0x41, 0x00, 0x00};
+    CHECK(!memcmp(bytes, want, sizeof want));
+    CHECK_EQ(bytes[7], 0xEE); /* nothing past the length */
+    kfh_scenario_format(&sa, ta, sizeof ta);
+    CHECK(strstr(ta, "version 3\nreg_value 1 REG_SZ length=7 data=0x00420041 terminated\n") != NULL);
+    CHECK(round_trip(&sa));
+    /* An absent value drops its other fields: the canonical bytes are zeros. */
+    const uint8_t absent[] = {3, 24, 2, 0x7 | 0x10, 9, 1, 2, 3, 4};
+    CHECK_EQ(kfh_scenario_decode(absent, sizeof absent, &sa, err, sizeof err), 0);
+    CHECK_EQ(sa.ops[0].b, KFH_REG_ABSENT);
+    CHECK_EQ(sa.ops[0].c, 0);
+    CHECK_EQ(sa.ops[0].size_raw, 0);
+    CHECK_EQ(kfh_reg_value_bytes(&sa.ops[0], bytes, sizeof bytes), 0);
+    CHECK(round_trip(&sa));
+    /* A REG_MULTI_SZ's terminator is two NUL characters. */
+    CHECK_EQ(kfh_scenario_parse("reg_value 0 REG_MULTI_SZ length=8 data=0x00610062 terminated\n", &sa, err,
+                                sizeof err), 0);
+    CHECK_EQ(sa.version, 3); /* the lowest version that carries it */
+    CHECK_EQ(kfh_reg_value_bytes(&sa.ops[0], bytes, sizeof bytes), 8);
+    CHECK(bytes[3] == 0x00 && bytes[2] == 0x61 && bytes[4] == 0 && bytes[5] == 0 && bytes[6] == 0 && bytes[7] == 0);
+    /* Errors name what is wrong; a version line too low for it is refused. */
+    CHECK_EQ(kfh_scenario_parse("version 2\nreg_value 0 absent\n", &sa, err, sizeof err), -1);
+    CHECK(strstr(err, "needs scenario format version 3") != NULL);
+    CHECK_EQ(kfh_scenario_parse("reg_value 0 REG_SZ length=512 data=0x0\n", &sa, err, sizeof err), -1);
+    CHECK(strstr(err, "length=N (0 to 511)") != NULL);
+    CHECK_EQ(kfh_scenario_parse("reg_value 0 REG_WHATEVER\n", &sa, err, sizeof err), -1);
+    CHECK(strstr(err, "value index and a type") != NULL);
+    CHECK_EQ(kfh_scenario_parse("reg_value 3 absent length=4\n", &sa, err, sizeof err), -1);
+}
