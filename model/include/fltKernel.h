@@ -796,3 +796,45 @@ NTSTATUS FLTAPI FltCancellableWaitForSingleObject(_In_ PVOID Object, _In_opt_ PL
 }
 #endif
 #endif /* KFAULT_FLTKERNEL_SYNC_H */
+
+/* ---- Communication ports (model/src/flt_port.c) ------------------------------------------ */
+#ifndef KFAULT_FLTKERNEL_PORT_H
+#define KFAULT_FLTKERNEL_PORT_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+#define FLT_PORT_CONNECT 0x0001
+#define FLT_PORT_ALL_ACCESS (FLT_PORT_CONNECT | STANDARD_RIGHTS_ALL)
+
+typedef NTSTATUS(FLTAPI *PFLT_CONNECT_NOTIFY)(_In_ PFLT_PORT ClientPort, _In_opt_ PVOID ServerPortCookie,
+                                              _In_reads_bytes_opt_(SizeOfContext) PVOID ConnectionContext,
+                                              _In_ ULONG SizeOfContext, _Outptr_result_maybenull_ PVOID *ConnectionPortCookie);
+typedef VOID(FLTAPI *PFLT_DISCONNECT_NOTIFY)(_In_opt_ PVOID ConnectionCookie);
+typedef NTSTATUS(FLTAPI *PFLT_MESSAGE_NOTIFY)(_In_opt_ PVOID PortCookie,
+                                              _In_reads_bytes_opt_(InputBufferLength) PVOID InputBuffer,
+                                              _In_ ULONG InputBufferLength,
+                                              _Out_writes_bytes_to_opt_(OutputBufferLength, *ReturnOutputBufferLength)
+                                                  PVOID OutputBuffer,
+                                              _In_ ULONG OutputBufferLength, _Out_ PULONG ReturnOutputBufferLength);
+
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltBuildDefaultSecurityDescriptor(_Outptr_ PSECURITY_DESCRIPTOR *SecurityDescriptor,
+                                                  _In_ ACCESS_MASK DesiredAccess);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltFreeSecurityDescriptor(_In_ PSECURITY_DESCRIPTOR SecurityDescriptor);
+_IRQL_requires_max_(PASSIVE_LEVEL)
+NTSTATUS FLTAPI FltCreateCommunicationPort(_In_ PFLT_FILTER Filter, _Outptr_ PFLT_PORT *ServerPort,
+                                           _In_ POBJECT_ATTRIBUTES ObjectAttributes, _In_opt_ PVOID ServerPortCookie,
+                                           _In_ PFLT_CONNECT_NOTIFY ConnectNotifyCallback,
+                                           _In_ PFLT_DISCONNECT_NOTIFY DisconnectNotifyCallback,
+                                           _In_opt_ PFLT_MESSAGE_NOTIFY MessageNotifyCallback, _In_ LONG MaxConnections);
+_IRQL_requires_max_(PASSIVE_LEVEL) VOID FLTAPI FltCloseCommunicationPort(_In_ PFLT_PORT ServerPort);
+_IRQL_requires_max_(PASSIVE_LEVEL) VOID FLTAPI FltCloseClientPort(_In_ PFLT_FILTER Filter, _Inout_ PFLT_PORT *ClientPort);
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltSendMessage(_In_ PFLT_FILTER Filter, _In_ PFLT_PORT *ClientPort,
+                               _In_reads_bytes_(SenderBufferLength) PVOID SenderBuffer, _In_ ULONG SenderBufferLength,
+                               _Out_writes_bytes_opt_(*ReplyLength) PVOID ReplyBuffer, _Inout_opt_ PULONG ReplyLength,
+                               _In_opt_ PLARGE_INTEGER Timeout);
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_FLTKERNEL_PORT_H */

@@ -54,4 +54,12 @@ void kf__flt_io_reset(void);
 /* Both: bug check IRQL_NOT_LESS_OR_EQUAL (max allowed, current) when above `max`. */
 void kf__flt_require_irql(const char *routine, KIRQL max);
 
+/* ---- Communication ports (flt_port.c) ---- */
+/* FltUnregisterFilter, before the instances go: runs DisconnectNotify for the filter's clients
+ * still connected, then stops with flt-port-open-at-unregister when a server port is open or
+ * a client port is not closed (FP-8). */
+void kf__flt_ports_at_unregister(struct _FLT_FILTER *f);
+/* flt_filter.c: the registered filter `p` points to, or NULL (never dereferences p). */
+struct _FLT_FILTER *kf__flt_find_filter(PFLT_FILTER p);
+
 #endif
