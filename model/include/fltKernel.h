@@ -838,3 +838,35 @@ NTSTATUS FLTAPI FltSendMessage(_In_ PFLT_FILTER Filter, _In_ PFLT_PORT *ClientPo
 }
 #endif
 #endif /* KFAULT_FLTKERNEL_PORT_H */
+
+/* ---- Work items (model/src/flt_work.c) ------------------------------------------------------ */
+#ifndef KFAULT_FLTKERNEL_WORK_H
+#define KFAULT_FLTKERNEL_WORK_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+typedef struct _FLT_GENERIC_WORKITEM *PFLT_GENERIC_WORKITEM;
+typedef struct _FLT_DEFERRED_IO_WORKITEM *PFLT_DEFERRED_IO_WORKITEM;
+typedef VOID FLTAPI FLT_GENERIC_WORKITEM_ROUTINE(_In_ PFLT_GENERIC_WORKITEM FltWorkItem, _In_ PVOID FltObject,
+                                                  _In_opt_ PVOID Context);
+typedef FLT_GENERIC_WORKITEM_ROUTINE *PFLT_GENERIC_WORKITEM_ROUTINE;
+typedef VOID FLTAPI FLT_DEFERRED_IO_WORKITEM_ROUTINE(_In_ PFLT_DEFERRED_IO_WORKITEM FltWorkItem,
+                                                      _In_ PFLT_CALLBACK_DATA CallbackData, _In_opt_ PVOID Context);
+typedef FLT_DEFERRED_IO_WORKITEM_ROUTINE *PFLT_DEFERRED_IO_WORKITEM_ROUTINE;
+
+_IRQL_requires_max_(DISPATCH_LEVEL) PFLT_GENERIC_WORKITEM FLTAPI FltAllocateGenericWorkItem(VOID);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTSTATUS FLTAPI FltQueueGenericWorkItem(_In_ PFLT_GENERIC_WORKITEM FltWorkItem, _In_ PVOID FltObject,
+                                        _In_ PFLT_GENERIC_WORKITEM_ROUTINE WorkerRoutine, _In_ WORK_QUEUE_TYPE QueueType,
+                                        _In_opt_ PVOID Context);
+_IRQL_requires_max_(DISPATCH_LEVEL) VOID FLTAPI FltFreeGenericWorkItem(_In_ PFLT_GENERIC_WORKITEM FltWorkItem);
+_IRQL_requires_max_(DISPATCH_LEVEL) PFLT_DEFERRED_IO_WORKITEM FLTAPI FltAllocateDeferredIoWorkItem(VOID);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTSTATUS FLTAPI FltQueueDeferredIoWorkItem(_In_ PFLT_DEFERRED_IO_WORKITEM FltWorkItem, _In_ PFLT_CALLBACK_DATA Data,
+                                           _In_ PFLT_DEFERRED_IO_WORKITEM_ROUTINE WorkerRoutine,
+                                           _In_ WORK_QUEUE_TYPE QueueType, _In_ PVOID Context);
+_IRQL_requires_max_(DISPATCH_LEVEL) VOID FLTAPI FltFreeDeferredIoWorkItem(_In_ PFLT_DEFERRED_IO_WORKITEM FltWorkItem);
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_FLTKERNEL_WORK_H */

@@ -182,6 +182,7 @@ VOID FLTAPI FltUnregisterFilter(PFLT_FILTER Filter)
                           "FltUnregisterFilter called again while the filter is being unregistered");
     f->unregistering = TRUE;
     kf__flt_ports_at_unregister(f); /* FP-8 */
+    kf__flt_work_at_unregister(f);  /* FW-6 */
     FLT_INSTANCE_TEARDOWN_FLAGS reason = FLTFL_INSTANCE_TEARDOWN_FILTER_UNLOAD;
     if (unloading == f && (unloading_flags & FLTFL_FILTER_UNLOAD_MANDATORY))
         reason |= FLTFL_INSTANCE_TEARDOWN_MANDATORY_FILTER_UNLOAD;

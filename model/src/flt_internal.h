@@ -62,4 +62,9 @@ void kf__flt_ports_at_unregister(struct _FLT_FILTER *f);
 /* flt_filter.c: the registered filter `p` points to, or NULL (never dereferences p). */
 struct _FLT_FILTER *kf__flt_find_filter(PFLT_FILTER p);
 
+/* ---- Work items (flt_work.c) ---- */
+/* FltUnregisterFilter, before the instances go: runs the work items queued on the filter or
+ * its instances (Filter Manager waits for their rundown references) (FW-6). */
+void kf__flt_work_at_unregister(struct _FLT_FILTER *f);
+
 #endif

@@ -48,6 +48,7 @@ static size_t n_parts;
 kf_leak_report kf__leaks_at_reset;
 size_t (*kf__callback_data_outstanding)(void);
 size_t (*kf__flt_ports_outstanding)(void);
+size_t (*kf__flt_work_outstanding)(void);
 
 void kf__register_reset(kf_reset_fn fn)
 {
@@ -93,6 +94,7 @@ void kf_leaks(kf_leak_report *out)
     out->callback_data = kf__callback_data_outstanding ? kf__callback_data_outstanding() : 0;
     kf__object_leaks(&out->handles, &out->objects);
     out->flt_ports = kf__flt_ports_outstanding ? kf__flt_ports_outstanding() : 0;
+    out->flt_work_items = kf__flt_work_outstanding ? kf__flt_work_outstanding() : 0;
 }
 
 void kf_reset(void)

@@ -137,6 +137,16 @@ ULONG kf_flt_client_last_message(unsigned client, void *buf, ULONG cap);
  * (also kf_leak_report.flt_ports). */
 size_t kf_flt_ports_outstanding(void);
 
+
+/* ---- Work items (model/src/flt_work.c) ------------------------------------------------------ */
+/* Runs the Flt work items (generic and deferred I/O) queued when called, in queue order, at
+ * PASSIVE_LEVEL, as the system worker threads would. The model's pending-work runner calls it
+ * too (a wait nobody else can satisfy). Returns how many ran. */
+size_t kf_flt_run_work_items(void);
+/* Flt work items queued and not yet run; allocated and not freed (also kf_leak_report.flt_work_items). */
+size_t kf_flt_work_items_queued(void);
+size_t kf_flt_work_items_outstanding(void);
+
 #ifdef __cplusplus
 }
 #endif
