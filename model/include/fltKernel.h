@@ -870,3 +870,79 @@ _IRQL_requires_max_(DISPATCH_LEVEL) VOID FLTAPI FltFreeDeferredIoWorkItem(_In_ P
 }
 #endif
 #endif /* KFAULT_FLTKERNEL_WORK_H */
+
+/* ---- Cancel-safe callback data queues (model/src/flt_work.c) -------------------------------- */
+#ifndef KFAULT_FLTKERNEL_CBDQ_H
+#define KFAULT_FLTKERNEL_CBDQ_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+#ifndef KF_HAVE_IO_CSQ
+#define KF_HAVE_IO_CSQ 1
+/* The I/O manager's cancel-safe queue, as far as a Flt queue embeds it: Filter Manager owns
+ * its fields. */
+typedef struct _IO_CSQ {
+    ULONG Type;
+    PVOID CsqInsertIrp;
+    PVOID CsqRemoveIrp;
+    PVOID CsqPeekNextIrp;
+    PVOID CsqAcquireLock;
+    PVOID CsqReleaseLock;
+    PVOID CsqCompleteCanceledIrp;
+    PVOID ReservePointer;
+} IO_CSQ, *PIO_CSQ;
+typedef struct _IO_CSQ_IRP_CONTEXT {
+    ULONG Type;
+    struct _IRP *Irp;
+    PIO_CSQ Csq;
+} IO_CSQ_IRP_CONTEXT, *PIO_CSQ_IRP_CONTEXT;
+#endif
+typedef IO_CSQ_IRP_CONTEXT FLT_CALLBACK_DATA_QUEUE_IO_CONTEXT, *PFLT_CALLBACK_DATA_QUEUE_IO_CONTEXT;
+typedef ULONG FLT_CALLBACK_DATA_QUEUE_FLAGS;
+typedef struct _FLT_CALLBACK_DATA_QUEUE FLT_CALLBACK_DATA_QUEUE, *PFLT_CALLBACK_DATA_QUEUE;
+
+typedef NTSTATUS(FLTAPI *PFLT_CALLBACK_DATA_QUEUE_INSERT_IO)(_Inout_ PFLT_CALLBACK_DATA_QUEUE Cbdq,
+                                                             _In_ PFLT_CALLBACK_DATA Cbd, _In_opt_ PVOID InsertContext);
+typedef VOID(FLTAPI *PFLT_CALLBACK_DATA_QUEUE_REMOVE_IO)(_Inout_ PFLT_CALLBACK_DATA_QUEUE Cbdq,
+                                                         _In_ PFLT_CALLBACK_DATA Cbd);
+typedef PFLT_CALLBACK_DATA(FLTAPI *PFLT_CALLBACK_DATA_QUEUE_PEEK_NEXT_IO)(_In_ PFLT_CALLBACK_DATA_QUEUE Cbdq,
+                                                                           _In_opt_ PFLT_CALLBACK_DATA Cbd,
+                                                                           _In_opt_ PVOID PeekContext);
+typedef VOID(FLTAPI *PFLT_CALLBACK_DATA_QUEUE_ACQUIRE)(_Inout_ PFLT_CALLBACK_DATA_QUEUE Cbdq, _Out_opt_ PKIRQL Irql);
+typedef VOID(FLTAPI *PFLT_CALLBACK_DATA_QUEUE_RELEASE)(_Inout_ PFLT_CALLBACK_DATA_QUEUE Cbdq, _In_opt_ KIRQL Irql);
+typedef VOID(FLTAPI *PFLT_CALLBACK_DATA_QUEUE_COMPLETE_CANCELED_IO)(_Inout_ PFLT_CALLBACK_DATA_QUEUE Cbdq,
+                                                                     _Inout_ PFLT_CALLBACK_DATA Cbd);
+
+struct _FLT_CALLBACK_DATA_QUEUE {
+    IO_CSQ Csq;
+    FLT_CALLBACK_DATA_QUEUE_FLAGS Flags;
+    PFLT_INSTANCE Instance;
+    PFLT_CALLBACK_DATA_QUEUE_INSERT_IO InsertIo;
+    PFLT_CALLBACK_DATA_QUEUE_REMOVE_IO RemoveIo;
+    PFLT_CALLBACK_DATA_QUEUE_PEEK_NEXT_IO PeekNextIo;
+    PFLT_CALLBACK_DATA_QUEUE_ACQUIRE Acquire;
+    PFLT_CALLBACK_DATA_QUEUE_RELEASE Release;
+    PFLT_CALLBACK_DATA_QUEUE_COMPLETE_CANCELED_IO CompleteCanceledIo;
+};
+
+NTSTATUS FLTAPI FltCbdqInitialize(_In_ PFLT_INSTANCE Instance, _Inout_ PFLT_CALLBACK_DATA_QUEUE Cbdq,
+                                  _In_ PFLT_CALLBACK_DATA_QUEUE_INSERT_IO CbdqInsertIo,
+                                  _In_ PFLT_CALLBACK_DATA_QUEUE_REMOVE_IO CbdqRemoveIo,
+                                  _In_ PFLT_CALLBACK_DATA_QUEUE_PEEK_NEXT_IO CbdqPeekNextIo,
+                                  _In_ PFLT_CALLBACK_DATA_QUEUE_ACQUIRE CbdqAcquire,
+                                  _In_ PFLT_CALLBACK_DATA_QUEUE_RELEASE CbdqRelease,
+                                  _In_ PFLT_CALLBACK_DATA_QUEUE_COMPLETE_CANCELED_IO CbdqCompleteCanceledIo);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTSTATUS FLTAPI FltCbdqInsertIo(_Inout_ PFLT_CALLBACK_DATA_QUEUE Cbdq, _In_ PFLT_CALLBACK_DATA Cbd,
+                                _In_opt_ PFLT_CALLBACK_DATA_QUEUE_IO_CONTEXT Context, _In_opt_ PVOID InsertContext);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+PFLT_CALLBACK_DATA FLTAPI FltCbdqRemoveIo(_Inout_ PFLT_CALLBACK_DATA_QUEUE Cbdq,
+                                          _In_ PFLT_CALLBACK_DATA_QUEUE_IO_CONTEXT Context);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+PFLT_CALLBACK_DATA FLTAPI FltCbdqRemoveNextIo(_Inout_ PFLT_CALLBACK_DATA_QUEUE Cbdq, _In_opt_ PVOID PeekContext);
+_IRQL_requires_max_(DISPATCH_LEVEL) VOID FLTAPI FltCbdqEnable(_Inout_ PFLT_CALLBACK_DATA_QUEUE Cbdq);
+_IRQL_requires_max_(DISPATCH_LEVEL) VOID FLTAPI FltCbdqDisable(_Inout_ PFLT_CALLBACK_DATA_QUEUE Cbdq);
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_FLTKERNEL_CBDQ_H */

@@ -210,6 +210,7 @@ VOID FLTAPI FltUnregisterFilter(PFLT_FILTER Filter)
         f->instances[i] = NULL;
         free(inst);
     }
+    kf__flt_cbdq_at_unregister(f); /* FW-9 */
 
     for (struct _FLT_FILTER **pp = &filters; *pp; pp = &(*pp)->next) {
         if (*pp == f) {

@@ -66,5 +66,8 @@ struct _FLT_FILTER *kf__flt_find_filter(PFLT_FILTER p);
 /* FltUnregisterFilter, before the instances go: runs the work items queued on the filter or
  * its instances (Filter Manager waits for their rundown references) (FW-6). */
 void kf__flt_work_at_unregister(struct _FLT_FILTER *f);
+/* FltUnregisterFilter, after the instances' teardown: stops with flt-cbdq-outstanding when
+ * callback data are still in the filter's cancel-safe queues, and forgets its queues (FW-9). */
+void kf__flt_cbdq_at_unregister(struct _FLT_FILTER *f);
 
 #endif

@@ -56,6 +56,8 @@ static struct _FLT_PORT *ports;                     /* server and client ports a
 static struct _FLT_PORT *clients[KF_FLT_MAX_CLIENTS + 1];
 static unsigned n_clients;
 static void *sds[MAX_SD];                           /* security descriptors built, not freed */
+/* The client's buffers while a driver callback runs (a stop there leaves them to the reset). */
+static void *inflight[3];
 
 static _Noreturn void null_arg(const char *routine, unsigned pos, const char *what) __attribute__((noreturn));
 static void null_arg(const char *routine, unsigned pos, const char *what)
@@ -383,7 +385,7 @@ NTSTATUS kf_flt_client_connect(const WCHAR *port_name, const void *context, ULON
     /* The context is the application's buffer: exactly its size. */
     void *ctx = NULL;
     if (context && context_size) {
-        ctx = malloc(context_size);
+        ctx = inflight[0] = malloc(context_size);
         if (!ctx) {
             c->kernel_open = c->user_open = FALSE;
             s->connections--;
@@ -397,6 +399,7 @@ NTSTATUS kf_flt_client_connect(const WCHAR *port_name, const void *context, ULON
     NTSTATUS st = s->on_connect(c, s->server_cookie, ctx, ctx ? context_size : 0, &cookie);
     kf_set_irql(old);
     free(ctx);
+    inflight[0] = NULL;
     if (!NT_SUCCESS(st)) {
         /* Refused: Filter Manager closes the client port itself. */
         for (struct _FLT_PORT *q = ports; q; q = q->next)
@@ -426,15 +429,16 @@ NTSTATUS kf_flt_client_send(unsigned client, const void *in, ULONG in_size, void
         return STATUS_INVALID_PARAMETER;
     void *ib = NULL, *ob = NULL;
     if (in) {
-        ib = malloc(in_size ? in_size : 1);
+        ib = inflight[1] = malloc(in_size ? in_size : 1);
         if (!ib)
             return STATUS_INSUFFICIENT_RESOURCES;
         memcpy(ib, in, in_size);
     }
     if (out) {
-        ob = calloc(1, out_size ? out_size : 1);
+        ob = inflight[2] = calloc(1, out_size ? out_size : 1);
         if (!ob) {
             free(ib);
+            inflight[1] = NULL;
             return STATUS_INSUFFICIENT_RESOURCES;
         }
     }
@@ -444,6 +448,7 @@ NTSTATUS kf_flt_client_send(unsigned client, const void *in, ULONG in_size, void
     KIRQL old = to_passive();
     NTSTATUS st = fn(cookie, ib, ib ? in_size : 0, ob, ob ? out_size : 0, &ret);
     kf_set_irql(old);
+    inflight[1] = inflight[2] = NULL;
     if (ob && ret > out_size) {
         free(ib);
         free(ob);
@@ -565,6 +570,10 @@ static void ports_reset(void)
     }
     memset(clients, 0, sizeof clients);
     n_clients = 0;
+    for (int i = 0; i < 3; i++) {
+        free(inflight[i]);
+        inflight[i] = NULL;
+    }
     for (int i = 0; i < MAX_SD; i++) {
         free(sds[i]);
         sds[i] = NULL;

@@ -4,7 +4,10 @@
  * FltFreeDeferredIoWorkItem. Queued items run in queue order at PASSIVE_LEVEL when the harness
  * calls kf_flt_run_work_items, when the model runs its pending work (a wait nobody else can
  * end), and, for a filter's own items, when the filter unregisters. Rules FW-1 to FW-6 of
- * model/SEMANTICS.md.
+ * model/SEMANTICS.md. And the cancel-safe callback data queues (FltCbdq*): the queue's
+ * callbacks are called with its lock taken through its own Acquire / Release; the model keeps
+ * its own record of what is queued to tell leaks, double inserts and foreign entries (FW-7 to
+ * FW-9).
  *
  * Must never: run a work item from inside the routine that queued it, dereference an item
  * pointer the driver hands in before finding it among the live items, or decide a failure
@@ -13,6 +16,7 @@
 #include "flt_internal.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define WORKER_THREAD_RETURNED_AT_BAD_IRQL 0x000000E1
 
@@ -267,6 +271,272 @@ void kf__flt_work_at_unregister(struct _FLT_FILTER *f)
     }
 }
 
+
+/* ---- FW-7..FW-9 cancel-safe callback data queues ------------------------------------------------ */
+
+#define MAX_QUEUES 32
+
+struct cbdq_entry {
+    struct cbdq_entry *next;
+    PFLT_CALLBACK_DATA data;
+    PFLT_CALLBACK_DATA_QUEUE_IO_CONTEXT context; /* NULL: inserted without one */
+};
+
+struct cbdq_rec {
+    PFLT_CALLBACK_DATA_QUEUE q;  /* the driver's queue (compared, and its callbacks read) */
+    struct _FLT_FILTER *filter;
+    BOOLEAN enabled;
+    BOOLEAN locked;              /* between Acquire and Release */
+    struct cbdq_entry *entries;  /* in insertion order */
+};
+
+static struct cbdq_rec queues[MAX_QUEUES];
+static struct cbdq_entry *spare_entry;
+
+static struct cbdq_rec *find_queue(PFLT_CALLBACK_DATA_QUEUE q)
+{
+    for (int i = 0; i < MAX_QUEUES; i++)
+        if (queues[i].q && queues[i].q == q)
+            return &queues[i];
+    return NULL;
+}
+
+static struct cbdq_rec *require_queue(const char *routine, PFLT_CALLBACK_DATA_QUEUE q)
+{
+    if (!q)
+        kf_violation_stop(KF_VIOL_FLT_CBDQ_BAD_ARGUMENT, routine, 1, 0, 0, "%s: Cbdq is NULL", routine);
+    kf__flt_require_irql(routine, DISPATCH_LEVEL);
+    struct cbdq_rec *r = find_queue(q);
+    if (!r)
+        kf_violation_stop(KF_VIOL_FLT_CBDQ_NOT_INITIALIZED, routine, 0, 0, 0,
+                          "%s: the queue was never initialized with FltCbdqInitialize", routine);
+    if (r->locked)
+        kf_violation_stop(KF_VIOL_FLT_CBDQ_REENTERED, routine, 0, 0, 0,
+                          "%s called from one of the queue's callbacks while the queue's lock is held", routine);
+    return r;
+}
+
+static KIRQL lock_queue(struct cbdq_rec *r, KIRQL *before)
+{
+    KIRQL irql = PASSIVE_LEVEL;
+    *before = KeGetCurrentIrql();
+    r->q->Acquire(r->q, &irql);
+    r->locked = TRUE;
+    return irql;
+}
+
+static void unlock_queue(const char *routine, struct cbdq_rec *r, KIRQL irql, KIRQL before)
+{
+    r->locked = FALSE;
+    r->q->Release(r->q, irql);
+    KIRQL after = KeGetCurrentIrql();
+    if (after != before)
+        kf_violation_stop(KF_VIOL_FLT_CBDQ_LOCK_UNBALANCED, routine, before, after, 0,
+                          "%s: IRQL %u before the queue's Acquire callback, %u after its Release callback", routine,
+                          before, after);
+}
+
+static struct cbdq_entry **find_entry(struct cbdq_rec *r, PFLT_CALLBACK_DATA d)
+{
+    for (struct cbdq_entry **pp = &r->entries; *pp; pp = &(*pp)->next)
+        if ((*pp)->data == d)
+            return pp;
+    return NULL;
+}
+
+static void drop_entry(struct cbdq_entry **pp)
+{
+    struct cbdq_entry *e = *pp;
+    *pp = e->next;
+    free(e);
+}
+
+NTSTATUS FLTAPI FltCbdqInitialize(PFLT_INSTANCE Instance, PFLT_CALLBACK_DATA_QUEUE Cbdq,
+                                  PFLT_CALLBACK_DATA_QUEUE_INSERT_IO CbdqInsertIo,
+                                  PFLT_CALLBACK_DATA_QUEUE_REMOVE_IO CbdqRemoveIo,
+                                  PFLT_CALLBACK_DATA_QUEUE_PEEK_NEXT_IO CbdqPeekNextIo,
+                                  PFLT_CALLBACK_DATA_QUEUE_ACQUIRE CbdqAcquire,
+                                  PFLT_CALLBACK_DATA_QUEUE_RELEASE CbdqRelease,
+                                  PFLT_CALLBACK_DATA_QUEUE_COMPLETE_CANCELED_IO CbdqCompleteCanceledIo)
+{
+    static const char routine[] = "FltCbdqInitialize";
+    const void *args[8] = {Instance, Cbdq, (void *)CbdqInsertIo, (void *)CbdqRemoveIo, (void *)CbdqPeekNextIo,
+                           (void *)CbdqAcquire, (void *)CbdqRelease, (void *)CbdqCompleteCanceledIo};
+    for (unsigned i = 0; i < 8; i++)
+        if (!args[i])
+            kf_violation_stop(KF_VIOL_FLT_CBDQ_BAD_ARGUMENT, routine, i + 1, 0, 0,
+                              "FltCbdqInitialize: argument %u is NULL", i + 1);
+    struct _FLT_INSTANCE *inst = kf__flt_find_instance(Instance);
+    if (!inst)
+        kf_violation_stop(KF_VIOL_FLT_INVALID_INSTANCE, routine, 0, 0, 0,
+                          "FltCbdqInitialize: Instance is not a live instance");
+    struct cbdq_rec *r = find_queue(Cbdq);
+    if (r && r->locked)
+        kf_violation_stop(KF_VIOL_FLT_CBDQ_REENTERED, routine, 0, 0, 0,
+                          "FltCbdqInitialize on a queue whose lock is held");
+    if (!r)
+        for (int i = 0; i < MAX_QUEUES && !r; i++)
+            if (!queues[i].q)
+                r = &queues[i];
+    if (!r)
+        return STATUS_INSUFFICIENT_RESOURCES; /* the model's bound: never reached by the tests' drivers */
+    while (r->entries)
+        drop_entry(&r->entries);
+    memset(&Cbdq->Csq, 0, sizeof Cbdq->Csq);
+    Cbdq->Flags = 0;
+    Cbdq->Instance = Instance;
+    Cbdq->InsertIo = CbdqInsertIo;
+    Cbdq->RemoveIo = CbdqRemoveIo;
+    Cbdq->PeekNextIo = CbdqPeekNextIo;
+    Cbdq->Acquire = CbdqAcquire;
+    Cbdq->Release = CbdqRelease;
+    Cbdq->CompleteCanceledIo = CbdqCompleteCanceledIo;
+    r->q = Cbdq;
+    r->filter = inst->filter;
+    r->enabled = TRUE;
+    r->locked = FALSE;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS FLTAPI FltCbdqInsertIo(PFLT_CALLBACK_DATA_QUEUE Cbdq, PFLT_CALLBACK_DATA Cbd,
+                                PFLT_CALLBACK_DATA_QUEUE_IO_CONTEXT Context, PVOID InsertContext)
+{
+    static const char routine[] = "FltCbdqInsertIo";
+    struct cbdq_rec *r = require_queue(routine, Cbdq);
+    if (!Cbd)
+        kf_violation_stop(KF_VIOL_FLT_CBDQ_BAD_ARGUMENT, routine, 2, 0, 0, "FltCbdqInsertIo: Cbd is NULL");
+    if (!FLT_IS_IRP_OPERATION(Cbd))
+        kf_violation_stop(KF_VIOL_FLT_CBDQ_BAD_ARGUMENT, routine, 2, Cbd->Flags, 0,
+                          "FltCbdqInsertIo: only IRP-based operations can be queued (Flags 0x%lx)",
+                          (unsigned long)Cbd->Flags);
+    if (find_entry(r, Cbd))
+        kf_violation_stop(KF_VIOL_FLT_CBDQ_BAD_ARGUMENT, routine, 2, 0, 0,
+                          "FltCbdqInsertIo: the callback data is in the queue already");
+    if (!r->enabled)
+        return STATUS_FLT_CBDQ_DISABLED;
+    /* The record is allocated before the lock and kept aside, so that a stop inside a
+     * callback leaves nothing the reset cannot free. */
+    if (!spare_entry)
+        spare_entry = calloc(1, sizeof *spare_entry);
+    if (!spare_entry)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    KIRQL before, irql = lock_queue(r, &before);
+    NTSTATUS st = Cbdq->InsertIo(Cbdq, Cbd, InsertContext);
+    if (NT_SUCCESS(st)) {
+        struct cbdq_entry *e = spare_entry;
+        spare_entry = NULL;
+        e->data = Cbd;
+        e->context = Context;
+        struct cbdq_entry **tail = &r->entries;
+        while (*tail)
+            tail = &(*tail)->next;
+        *tail = e;
+        if (Context) {
+            Context->Type = 2; /* IO_TYPE_CSQ_IRP_CONTEXT */
+            Context->Irp = NULL; /* the model's operations have no IRP */
+            Context->Csq = &Cbdq->Csq;
+        }
+    }
+    unlock_queue(routine, r, irql, before);
+    return st;
+}
+
+PFLT_CALLBACK_DATA FLTAPI FltCbdqRemoveIo(PFLT_CALLBACK_DATA_QUEUE Cbdq, PFLT_CALLBACK_DATA_QUEUE_IO_CONTEXT Context)
+{
+    static const char routine[] = "FltCbdqRemoveIo";
+    struct cbdq_rec *r = require_queue(routine, Cbdq);
+    if (!Context)
+        kf_violation_stop(KF_VIOL_FLT_CBDQ_BAD_ARGUMENT, routine, 2, 0, 0, "FltCbdqRemoveIo: Context is NULL");
+    KIRQL before, irql = lock_queue(r, &before);
+    PFLT_CALLBACK_DATA d = NULL;
+    for (struct cbdq_entry **pp = &r->entries; *pp; pp = &(*pp)->next)
+        if ((*pp)->context == Context) {
+            d = (*pp)->data;
+            drop_entry(pp);
+            Cbdq->RemoveIo(Cbdq, d);
+            break;
+        }
+    unlock_queue(routine, r, irql, before);
+    return d;
+}
+
+PFLT_CALLBACK_DATA FLTAPI FltCbdqRemoveNextIo(PFLT_CALLBACK_DATA_QUEUE Cbdq, PVOID PeekContext)
+{
+    static const char routine[] = "FltCbdqRemoveNextIo";
+    struct cbdq_rec *r = require_queue(routine, Cbdq);
+    KIRQL before, irql = lock_queue(r, &before);
+    PFLT_CALLBACK_DATA d = Cbdq->PeekNextIo(Cbdq, NULL, PeekContext);
+    if (d) {
+        struct cbdq_entry **pp = find_entry(r, d);
+        if (!pp) {
+            r->locked = FALSE;
+            kf_violation_stop(KF_VIOL_FLT_CBDQ_PEEK_FOREIGN, routine, 0, 0, 0,
+                              "FltCbdqRemoveNextIo: PeekNextIo returned callback data that is not in the queue");
+        }
+        drop_entry(pp);
+        Cbdq->RemoveIo(Cbdq, d);
+    }
+    unlock_queue(routine, r, irql, before);
+    return d;
+}
+
+VOID FLTAPI FltCbdqEnable(PFLT_CALLBACK_DATA_QUEUE Cbdq) { require_queue("FltCbdqEnable", Cbdq)->enabled = TRUE; }
+
+VOID FLTAPI FltCbdqDisable(PFLT_CALLBACK_DATA_QUEUE Cbdq) { require_queue("FltCbdqDisable", Cbdq)->enabled = FALSE; }
+
+int kf_flt_cbdq_cancel(PFLT_CALLBACK_DATA_QUEUE queue, PFLT_CALLBACK_DATA data)
+{
+    struct cbdq_rec *r = find_queue(queue);
+    if (!r || r->locked)
+        return -1;
+    struct cbdq_entry **pp = find_entry(r, data);
+    if (!pp)
+        return -1;
+    KIRQL before, irql = lock_queue(r, &before);
+    drop_entry(pp);
+    queue->RemoveIo(queue, data);
+    unlock_queue("kf_flt_cbdq_cancel", r, irql, before);
+    queue->CompleteCanceledIo(queue, data);
+    return 0;
+}
+
+size_t kf_flt_cbdq_entries(void)
+{
+    size_t n = 0;
+    for (int i = 0; i < MAX_QUEUES; i++)
+        for (struct cbdq_entry *e = queues[i].entries; e; e = e->next)
+            n++;
+    return n;
+}
+
+void kf__flt_cbdq_at_unregister(struct _FLT_FILTER *f)
+{
+    size_t left = 0;
+    for (int i = 0; i < MAX_QUEUES; i++)
+        if (queues[i].q && queues[i].filter == f)
+            for (struct cbdq_entry *e = queues[i].entries; e; e = e->next)
+                left++;
+    if (left)
+        kf_violation_stop(KF_VIOL_FLT_CBDQ_OUTSTANDING_AT_UNREGISTER, "FltUnregisterFilter", left, 0, 0,
+                          "%zu callback data still in the filter's cancel-safe queues after its instances were "
+                          "torn down (they are never completed)",
+                          left);
+    for (int i = 0; i < MAX_QUEUES; i++)
+        if (queues[i].q && queues[i].filter == f)
+            memset(&queues[i], 0, sizeof queues[i]);
+}
+
+static void cbdq_reset(void)
+{
+    free(spare_entry);
+    spare_entry = NULL;
+    for (int i = 0; i < MAX_QUEUES; i++) {
+        while (queues[i].entries)
+            drop_entry(&queues[i].entries);
+        memset(&queues[i], 0, sizeof queues[i]);
+    }
+}
+
 /* ---- Reset ---------------------------------------------------------------------------------------- */
 
 static void work_reset(void)
@@ -277,6 +547,7 @@ static void work_reset(void)
         free(w);
     }
     q_head = q_tail = NULL;
+    cbdq_reset();
 }
 
 static int run_pending(void) { return kf_flt_run_work_items() != 0; }
@@ -286,4 +557,5 @@ __attribute__((constructor)) static void work_register(void)
     kf__register_reset(work_reset);
     kf__register_pending(run_pending);
     kf__flt_work_outstanding = kf_flt_work_items_outstanding;
+    kf__flt_cbdq_outstanding = kf_flt_cbdq_entries;
 }

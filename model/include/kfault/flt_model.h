@@ -147,6 +147,15 @@ size_t kf_flt_run_work_items(void);
 size_t kf_flt_work_items_queued(void);
 size_t kf_flt_work_items_outstanding(void);
 
+
+/* ---- Cancel-safe callback data queues (model/src/flt_work.c) ------------------------------ */
+/* Cancels the operation `data` queued in `queue`, as the I/O manager would when its IRP is
+ * canceled: under the queue's lock RemoveIo runs, then, after the lock is released,
+ * CompleteCanceledIo. Returns 0, or -1 when `data` is not in `queue`. */
+int kf_flt_cbdq_cancel(PFLT_CALLBACK_DATA_QUEUE queue, PFLT_CALLBACK_DATA data);
+/* Callback data in cancel-safe queues (also kf_leak_report.flt_cbdq_entries). */
+size_t kf_flt_cbdq_entries(void);
+
 #ifdef __cplusplus
 }
 #endif
