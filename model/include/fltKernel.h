@@ -796,3 +796,153 @@ NTSTATUS FLTAPI FltCancellableWaitForSingleObject(_In_ PVOID Object, _In_opt_ PL
 }
 #endif
 #endif /* KFAULT_FLTKERNEL_SYNC_H */
+
+/* ---- Communication ports (model/src/flt_port.c) ------------------------------------------ */
+#ifndef KFAULT_FLTKERNEL_PORT_H
+#define KFAULT_FLTKERNEL_PORT_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+#define FLT_PORT_CONNECT 0x0001
+#define FLT_PORT_ALL_ACCESS (FLT_PORT_CONNECT | STANDARD_RIGHTS_ALL)
+
+typedef NTSTATUS(FLTAPI *PFLT_CONNECT_NOTIFY)(_In_ PFLT_PORT ClientPort, _In_opt_ PVOID ServerPortCookie,
+                                              _In_reads_bytes_opt_(SizeOfContext) PVOID ConnectionContext,
+                                              _In_ ULONG SizeOfContext, _Outptr_result_maybenull_ PVOID *ConnectionPortCookie);
+typedef VOID(FLTAPI *PFLT_DISCONNECT_NOTIFY)(_In_opt_ PVOID ConnectionCookie);
+typedef NTSTATUS(FLTAPI *PFLT_MESSAGE_NOTIFY)(_In_opt_ PVOID PortCookie,
+                                              _In_reads_bytes_opt_(InputBufferLength) PVOID InputBuffer,
+                                              _In_ ULONG InputBufferLength,
+                                              _Out_writes_bytes_to_opt_(OutputBufferLength, *ReturnOutputBufferLength)
+                                                  PVOID OutputBuffer,
+                                              _In_ ULONG OutputBufferLength, _Out_ PULONG ReturnOutputBufferLength);
+
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltBuildDefaultSecurityDescriptor(_Outptr_ PSECURITY_DESCRIPTOR *SecurityDescriptor,
+                                                  _In_ ACCESS_MASK DesiredAccess);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltFreeSecurityDescriptor(_In_ PSECURITY_DESCRIPTOR SecurityDescriptor);
+_IRQL_requires_max_(PASSIVE_LEVEL)
+NTSTATUS FLTAPI FltCreateCommunicationPort(_In_ PFLT_FILTER Filter, _Outptr_ PFLT_PORT *ServerPort,
+                                           _In_ POBJECT_ATTRIBUTES ObjectAttributes, _In_opt_ PVOID ServerPortCookie,
+                                           _In_ PFLT_CONNECT_NOTIFY ConnectNotifyCallback,
+                                           _In_ PFLT_DISCONNECT_NOTIFY DisconnectNotifyCallback,
+                                           _In_opt_ PFLT_MESSAGE_NOTIFY MessageNotifyCallback, _In_ LONG MaxConnections);
+_IRQL_requires_max_(PASSIVE_LEVEL) VOID FLTAPI FltCloseCommunicationPort(_In_ PFLT_PORT ServerPort);
+_IRQL_requires_max_(PASSIVE_LEVEL) VOID FLTAPI FltCloseClientPort(_In_ PFLT_FILTER Filter, _Inout_ PFLT_PORT *ClientPort);
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltSendMessage(_In_ PFLT_FILTER Filter, _In_ PFLT_PORT *ClientPort,
+                               _In_reads_bytes_(SenderBufferLength) PVOID SenderBuffer, _In_ ULONG SenderBufferLength,
+                               _Out_writes_bytes_opt_(*ReplyLength) PVOID ReplyBuffer, _Inout_opt_ PULONG ReplyLength,
+                               _In_opt_ PLARGE_INTEGER Timeout);
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_FLTKERNEL_PORT_H */
+
+/* ---- Work items (model/src/flt_work.c) ------------------------------------------------------ */
+#ifndef KFAULT_FLTKERNEL_WORK_H
+#define KFAULT_FLTKERNEL_WORK_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+typedef struct _FLT_GENERIC_WORKITEM *PFLT_GENERIC_WORKITEM;
+typedef struct _FLT_DEFERRED_IO_WORKITEM *PFLT_DEFERRED_IO_WORKITEM;
+typedef VOID FLTAPI FLT_GENERIC_WORKITEM_ROUTINE(_In_ PFLT_GENERIC_WORKITEM FltWorkItem, _In_ PVOID FltObject,
+                                                  _In_opt_ PVOID Context);
+typedef FLT_GENERIC_WORKITEM_ROUTINE *PFLT_GENERIC_WORKITEM_ROUTINE;
+typedef VOID FLTAPI FLT_DEFERRED_IO_WORKITEM_ROUTINE(_In_ PFLT_DEFERRED_IO_WORKITEM FltWorkItem,
+                                                      _In_ PFLT_CALLBACK_DATA CallbackData, _In_opt_ PVOID Context);
+typedef FLT_DEFERRED_IO_WORKITEM_ROUTINE *PFLT_DEFERRED_IO_WORKITEM_ROUTINE;
+
+_IRQL_requires_max_(DISPATCH_LEVEL) PFLT_GENERIC_WORKITEM FLTAPI FltAllocateGenericWorkItem(VOID);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTSTATUS FLTAPI FltQueueGenericWorkItem(_In_ PFLT_GENERIC_WORKITEM FltWorkItem, _In_ PVOID FltObject,
+                                        _In_ PFLT_GENERIC_WORKITEM_ROUTINE WorkerRoutine, _In_ WORK_QUEUE_TYPE QueueType,
+                                        _In_opt_ PVOID Context);
+_IRQL_requires_max_(DISPATCH_LEVEL) VOID FLTAPI FltFreeGenericWorkItem(_In_ PFLT_GENERIC_WORKITEM FltWorkItem);
+_IRQL_requires_max_(DISPATCH_LEVEL) PFLT_DEFERRED_IO_WORKITEM FLTAPI FltAllocateDeferredIoWorkItem(VOID);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTSTATUS FLTAPI FltQueueDeferredIoWorkItem(_In_ PFLT_DEFERRED_IO_WORKITEM FltWorkItem, _In_ PFLT_CALLBACK_DATA Data,
+                                           _In_ PFLT_DEFERRED_IO_WORKITEM_ROUTINE WorkerRoutine,
+                                           _In_ WORK_QUEUE_TYPE QueueType, _In_ PVOID Context);
+_IRQL_requires_max_(DISPATCH_LEVEL) VOID FLTAPI FltFreeDeferredIoWorkItem(_In_ PFLT_DEFERRED_IO_WORKITEM FltWorkItem);
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_FLTKERNEL_WORK_H */
+
+/* ---- Cancel-safe callback data queues (model/src/flt_work.c) -------------------------------- */
+#ifndef KFAULT_FLTKERNEL_CBDQ_H
+#define KFAULT_FLTKERNEL_CBDQ_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+#ifndef KF_HAVE_IO_CSQ
+#define KF_HAVE_IO_CSQ 1
+/* The I/O manager's cancel-safe queue, as far as a Flt queue embeds it: Filter Manager owns
+ * its fields. */
+typedef struct _IO_CSQ {
+    ULONG Type;
+    PVOID CsqInsertIrp;
+    PVOID CsqRemoveIrp;
+    PVOID CsqPeekNextIrp;
+    PVOID CsqAcquireLock;
+    PVOID CsqReleaseLock;
+    PVOID CsqCompleteCanceledIrp;
+    PVOID ReservePointer;
+} IO_CSQ, *PIO_CSQ;
+typedef struct _IO_CSQ_IRP_CONTEXT {
+    ULONG Type;
+    struct _IRP *Irp;
+    PIO_CSQ Csq;
+} IO_CSQ_IRP_CONTEXT, *PIO_CSQ_IRP_CONTEXT;
+#endif
+typedef IO_CSQ_IRP_CONTEXT FLT_CALLBACK_DATA_QUEUE_IO_CONTEXT, *PFLT_CALLBACK_DATA_QUEUE_IO_CONTEXT;
+typedef ULONG FLT_CALLBACK_DATA_QUEUE_FLAGS;
+typedef struct _FLT_CALLBACK_DATA_QUEUE FLT_CALLBACK_DATA_QUEUE, *PFLT_CALLBACK_DATA_QUEUE;
+
+typedef NTSTATUS(FLTAPI *PFLT_CALLBACK_DATA_QUEUE_INSERT_IO)(_Inout_ PFLT_CALLBACK_DATA_QUEUE Cbdq,
+                                                             _In_ PFLT_CALLBACK_DATA Cbd, _In_opt_ PVOID InsertContext);
+typedef VOID(FLTAPI *PFLT_CALLBACK_DATA_QUEUE_REMOVE_IO)(_Inout_ PFLT_CALLBACK_DATA_QUEUE Cbdq,
+                                                         _In_ PFLT_CALLBACK_DATA Cbd);
+typedef PFLT_CALLBACK_DATA(FLTAPI *PFLT_CALLBACK_DATA_QUEUE_PEEK_NEXT_IO)(_In_ PFLT_CALLBACK_DATA_QUEUE Cbdq,
+                                                                           _In_opt_ PFLT_CALLBACK_DATA Cbd,
+                                                                           _In_opt_ PVOID PeekContext);
+typedef VOID(FLTAPI *PFLT_CALLBACK_DATA_QUEUE_ACQUIRE)(_Inout_ PFLT_CALLBACK_DATA_QUEUE Cbdq, _Out_opt_ PKIRQL Irql);
+typedef VOID(FLTAPI *PFLT_CALLBACK_DATA_QUEUE_RELEASE)(_Inout_ PFLT_CALLBACK_DATA_QUEUE Cbdq, _In_opt_ KIRQL Irql);
+typedef VOID(FLTAPI *PFLT_CALLBACK_DATA_QUEUE_COMPLETE_CANCELED_IO)(_Inout_ PFLT_CALLBACK_DATA_QUEUE Cbdq,
+                                                                     _Inout_ PFLT_CALLBACK_DATA Cbd);
+
+struct _FLT_CALLBACK_DATA_QUEUE {
+    IO_CSQ Csq;
+    FLT_CALLBACK_DATA_QUEUE_FLAGS Flags;
+    PFLT_INSTANCE Instance;
+    PFLT_CALLBACK_DATA_QUEUE_INSERT_IO InsertIo;
+    PFLT_CALLBACK_DATA_QUEUE_REMOVE_IO RemoveIo;
+    PFLT_CALLBACK_DATA_QUEUE_PEEK_NEXT_IO PeekNextIo;
+    PFLT_CALLBACK_DATA_QUEUE_ACQUIRE Acquire;
+    PFLT_CALLBACK_DATA_QUEUE_RELEASE Release;
+    PFLT_CALLBACK_DATA_QUEUE_COMPLETE_CANCELED_IO CompleteCanceledIo;
+};
+
+NTSTATUS FLTAPI FltCbdqInitialize(_In_ PFLT_INSTANCE Instance, _Inout_ PFLT_CALLBACK_DATA_QUEUE Cbdq,
+                                  _In_ PFLT_CALLBACK_DATA_QUEUE_INSERT_IO CbdqInsertIo,
+                                  _In_ PFLT_CALLBACK_DATA_QUEUE_REMOVE_IO CbdqRemoveIo,
+                                  _In_ PFLT_CALLBACK_DATA_QUEUE_PEEK_NEXT_IO CbdqPeekNextIo,
+                                  _In_ PFLT_CALLBACK_DATA_QUEUE_ACQUIRE CbdqAcquire,
+                                  _In_ PFLT_CALLBACK_DATA_QUEUE_RELEASE CbdqRelease,
+                                  _In_ PFLT_CALLBACK_DATA_QUEUE_COMPLETE_CANCELED_IO CbdqCompleteCanceledIo);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTSTATUS FLTAPI FltCbdqInsertIo(_Inout_ PFLT_CALLBACK_DATA_QUEUE Cbdq, _In_ PFLT_CALLBACK_DATA Cbd,
+                                _In_opt_ PFLT_CALLBACK_DATA_QUEUE_IO_CONTEXT Context, _In_opt_ PVOID InsertContext);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+PFLT_CALLBACK_DATA FLTAPI FltCbdqRemoveIo(_Inout_ PFLT_CALLBACK_DATA_QUEUE Cbdq,
+                                          _In_ PFLT_CALLBACK_DATA_QUEUE_IO_CONTEXT Context);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+PFLT_CALLBACK_DATA FLTAPI FltCbdqRemoveNextIo(_Inout_ PFLT_CALLBACK_DATA_QUEUE Cbdq, _In_opt_ PVOID PeekContext);
+_IRQL_requires_max_(DISPATCH_LEVEL) VOID FLTAPI FltCbdqEnable(_Inout_ PFLT_CALLBACK_DATA_QUEUE Cbdq);
+_IRQL_requires_max_(DISPATCH_LEVEL) VOID FLTAPI FltCbdqDisable(_Inout_ PFLT_CALLBACK_DATA_QUEUE Cbdq);
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_FLTKERNEL_CBDQ_H */

@@ -48,6 +48,8 @@ static struct _FLT_FILTER *find_filter(PFLT_FILTER p)
     return NULL;
 }
 
+struct _FLT_FILTER *kf__flt_find_filter(PFLT_FILTER p) { return find_filter(p); }
+
 struct _FLT_INSTANCE *kf__flt_find_instance(PFLT_INSTANCE p)
 {
     if (!p)
@@ -179,6 +181,8 @@ VOID FLTAPI FltUnregisterFilter(PFLT_FILTER Filter)
         kf_violation_stop(KF_VIOL_FLT_INVALID_FILTER, routine, 1, 0, 0,
                           "FltUnregisterFilter called again while the filter is being unregistered");
     f->unregistering = TRUE;
+    kf__flt_ports_at_unregister(f); /* FP-8 */
+    kf__flt_work_at_unregister(f);  /* FW-6 */
     FLT_INSTANCE_TEARDOWN_FLAGS reason = FLTFL_INSTANCE_TEARDOWN_FILTER_UNLOAD;
     if (unloading == f && (unloading_flags & FLTFL_FILTER_UNLOAD_MANDATORY))
         reason |= FLTFL_INSTANCE_TEARDOWN_MANDATORY_FILTER_UNLOAD;
@@ -206,6 +210,7 @@ VOID FLTAPI FltUnregisterFilter(PFLT_FILTER Filter)
         f->instances[i] = NULL;
         free(inst);
     }
+    kf__flt_cbdq_at_unregister(f); /* FW-9 */
 
     for (struct _FLT_FILTER **pp = &filters; *pp; pp = &(*pp)->next) {
         if (*pp == f) {

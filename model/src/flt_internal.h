@@ -54,4 +54,20 @@ void kf__flt_io_reset(void);
 /* Both: bug check IRQL_NOT_LESS_OR_EQUAL (max allowed, current) when above `max`. */
 void kf__flt_require_irql(const char *routine, KIRQL max);
 
+/* ---- Communication ports (flt_port.c) ---- */
+/* FltUnregisterFilter, before the instances go: runs DisconnectNotify for the filter's clients
+ * still connected, then stops with flt-port-open-at-unregister when a server port is open or
+ * a client port is not closed (FP-8). */
+void kf__flt_ports_at_unregister(struct _FLT_FILTER *f);
+/* flt_filter.c: the registered filter `p` points to, or NULL (never dereferences p). */
+struct _FLT_FILTER *kf__flt_find_filter(PFLT_FILTER p);
+
+/* ---- Work items (flt_work.c) ---- */
+/* FltUnregisterFilter, before the instances go: runs the work items queued on the filter or
+ * its instances (Filter Manager waits for their rundown references) (FW-6). */
+void kf__flt_work_at_unregister(struct _FLT_FILTER *f);
+/* FltUnregisterFilter, after the instances' teardown: stops with flt-cbdq-outstanding when
+ * callback data are still in the filter's cancel-safe queues, and forgets its queues (FW-9). */
+void kf__flt_cbdq_at_unregister(struct _FLT_FILTER *f);
+
 #endif

@@ -85,6 +85,10 @@ extern kf_leak_report kf__leaks_at_reset;
 size_t kf__pool_outstanding(void);
 /* Set by the Filter Manager part: callback data its driver still holds. */
 extern size_t (*kf__callback_data_outstanding)(void);
+/* Set by the Filter Manager port part (flt_port.c): ports and descriptors still open. */
+extern size_t (*kf__flt_ports_outstanding)(void);
+extern size_t (*kf__flt_work_outstanding)(void);
+extern size_t (*kf__flt_cbdq_outstanding)(void);
 void kf__pool_release_all(void);
 
 /* Stops with violation routine-not-modeled naming the routine (not_modeled.c). */

@@ -91,6 +91,71 @@ size_t kf_flt_pending_completions(void);
 /* Callback data allocated and not yet freed (also counted by kf_leaks). */
 size_t kf_flt_callback_data_outstanding(void);
 
+
+/* ---- Communication ports: the modeled user-mode client (model/src/flt_port.c) ------------ */
+/* A client is what an application's FilterConnectCommunicationPort creates; the harness plays
+ * the application. Clients are numbered from 1 in the order they connect; 0 is never a client. */
+#define KF_FLT_MAX_CLIENTS 16
+#ifndef STATUS_CONNECTION_COUNT_LIMIT
+#define STATUS_CONNECTION_COUNT_LIMIT ((NTSTATUS)0xC0000246L)
+#endif
+
+/* How the client answers the driver's FltSendMessage. */
+typedef enum kf_flt_answer {
+    KF_FLT_ANSWER_REPLY,      /* reads each message at once and replies with the set bytes (default: none) */
+    KF_FLT_ANSWER_NO_REPLY,   /* reads each message but never replies */
+    KF_FLT_ANSWER_NEVER_READ, /* never calls FilterGetMessage */
+    KF_FLT_ANSWER_DISCONNECT  /* reads the message, then closes its handle before replying */
+} kf_flt_answer;
+
+/* FilterConnectCommunicationPort: connects to the server port named `port_name` (a
+ * NUL-terminated WCHAR string, as in the ObjectAttributes of FltCreateCommunicationPort),
+ * handing the driver's ConnectNotifyCallback a copy of `context` of exactly `context_size`
+ * bytes (NULL/0: none). Returns STATUS_SUCCESS and the client's number in *client, or
+ * STATUS_OBJECT_NAME_NOT_FOUND (no such open port), STATUS_CONNECTION_COUNT_LIMIT
+ * (MaxConnections reached), or the failure status ConnectNotifyCallback returned. */
+NTSTATUS kf_flt_client_connect(const WCHAR *port_name, const void *context, ULONG context_size,
+                               unsigned *client);
+/* FilterSendMessage: the driver's MessageNotifyCallback gets a buffer of exactly `in_size`
+ * bytes holding `in` (NULL when in is NULL) and an output buffer of exactly `out_size` bytes
+ * (NULL when out is NULL), copied back to `out`; *returned gets ReturnOutputBufferLength.
+ * Returns the callback's status, STATUS_PORT_DISCONNECTED when the connection is gone, or
+ * STATUS_INVALID_PARAMETER when the port has no message callback. */
+NTSTATUS kf_flt_client_send(unsigned client, const void *in, ULONG in_size, void *out, ULONG out_size,
+                            ULONG *returned);
+/* Closes the client's handle: the driver's DisconnectNotifyCallback runs. Returns 0, or -1
+ * when `client` is not connected. */
+int kf_flt_client_disconnect(unsigned client);
+/* How the client answers the driver's messages, and the reply payload (the bytes after the
+ * FILTER_REPLY_HEADER, copied; at most 4096). Returns 0, or -1 for an unknown client or size. */
+int kf_flt_client_set_answer(unsigned client, kf_flt_answer answer, const void *reply, ULONG reply_size);
+/* Messages the client has read from the driver, and the last one (copied up to `cap` bytes;
+ * returns its full size). */
+unsigned kf_flt_client_messages(unsigned client);
+ULONG kf_flt_client_last_message(unsigned client, void *buf, ULONG cap);
+/* Server ports open, client ports the driver has not closed, and security descriptors not freed
+ * (also kf_leak_report.flt_ports). */
+size_t kf_flt_ports_outstanding(void);
+
+
+/* ---- Work items (model/src/flt_work.c) ------------------------------------------------------ */
+/* Runs the Flt work items (generic and deferred I/O) queued when called, in queue order, at
+ * PASSIVE_LEVEL, as the system worker threads would. The model's pending-work runner calls it
+ * too (a wait nobody else can satisfy). Returns how many ran. */
+size_t kf_flt_run_work_items(void);
+/* Flt work items queued and not yet run; allocated and not freed (also kf_leak_report.flt_work_items). */
+size_t kf_flt_work_items_queued(void);
+size_t kf_flt_work_items_outstanding(void);
+
+
+/* ---- Cancel-safe callback data queues (model/src/flt_work.c) ------------------------------ */
+/* Cancels the operation `data` queued in `queue`, as the I/O manager would when its IRP is
+ * canceled: under the queue's lock RemoveIo runs, then, after the lock is released,
+ * CompleteCanceledIo. Returns 0, or -1 when `data` is not in `queue`. */
+int kf_flt_cbdq_cancel(PFLT_CALLBACK_DATA_QUEUE queue, PFLT_CALLBACK_DATA data);
+/* Callback data in cancel-safe queues (also kf_leak_report.flt_cbdq_entries). */
+size_t kf_flt_cbdq_entries(void);
+
 #ifdef __cplusplus
 }
 #endif

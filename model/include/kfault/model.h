@@ -214,6 +214,9 @@ typedef struct kf_leak_report {
      * caller (RtlAnsiStringToUnicodeString, RtlDuplicateUnicodeString, ...) and the caller did
      * not give to RtlFreeUnicodeString / RtlFreeAnsiString: pool from the driver's view. */
     size_t rtl_strings;
+    size_t flt_ports;       /* Filter Manager server ports open, client ports not closed, security descriptors not freed */
+    size_t flt_work_items;  /* FltAllocateGenericWorkItem / FltAllocateDeferredIoWorkItem items not freed */
+    size_t flt_cbdq_entries; /* callback data still in Flt cancel-safe queues */
 } kf_leak_report;
 void kf_leaks(kf_leak_report *out);
 
