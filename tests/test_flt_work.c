@@ -347,9 +347,9 @@ static PFLT_CALLBACK_DATA FLTAPI q_peek(PFLT_CALLBACK_DATA_QUEUE q, PFLT_CALLBAC
     PLIST_ENTRY next = d ? d->QueueLinks.Flink : dq.list.Flink;
     if (next == &dq.list)
         return NULL;
-    /* offsetof rather than the header's CONTAINING_RECORD, whose null-pointer form UBSan reports
-     * for a member of an anonymous struct. */
-    return (PFLT_CALLBACK_DATA)((PCHAR)next - offsetof(FLT_CALLBACK_DATA, QueueLinks));
+    /* As drivers write it: CONTAINING_RECORD of a member of an anonymous struct, which must
+     * not draw a UBSan report (nt_base.h builds it on offsetof). */
+    return CONTAINING_RECORD(next, FLT_CALLBACK_DATA, QueueLinks);
 }
 static VOID FLTAPI q_acquire(PFLT_CALLBACK_DATA_QUEUE q, PKIRQL irql)
 {
