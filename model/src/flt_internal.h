@@ -54,4 +54,21 @@ void kf__flt_io_reset(void);
 /* Both: bug check IRQL_NOT_LESS_OR_EQUAL (max allowed, current) when above `max`. */
 void kf__flt_require_irql(const char *routine, KIRQL max);
 
+/* ---- Contexts (flt_context.c; SEMANTICS.md "Filter Manager contexts") ---------------------- */
+/* FltRegisterFilter: checks and keeps a copy of Registration->ContextRegistration (NULL: none)
+ * for `f`. STATUS_SUCCESS, STATUS_FLT_INVALID_CONTEXT_REGISTRATION or
+ * STATUS_INSUFFICIENT_RESOURCES; on failure nothing is kept. */
+NTSTATUS kf__flt_context_register(const struct _FLT_FILTER *f, const FLT_CONTEXT_REGISTRATION *regs);
+/* Instance teardown (after InstanceTeardownCompleteCallback, or a declined setup): detaches every
+ * context attached to `inst` or to a stream or file object on it and drops Filter Manager's
+ * reference on each. */
+void kf__flt_context_instance_gone(const struct _FLT_INSTANCE *inst);
+/* FltUnregisterFilter, after the instances are gone: detaches the filter's volume contexts, then
+ * stops (flt-context-outstanding) when any of its contexts is still referenced; forgets its
+ * registration. */
+void kf__flt_context_filter_gone(const struct _FLT_FILTER *f, const char *routine);
+/* flt_filter.c: the live filter / the modeled volume `p` points to, or NULL (compare addresses only). */
+struct _FLT_FILTER *kf__flt_ctx_find_filter(PFLT_FILTER p);
+struct _FLT_VOLUME *kf__flt_ctx_find_volume(PFLT_VOLUME p);
+
 #endif

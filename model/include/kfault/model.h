@@ -214,6 +214,8 @@ typedef struct kf_leak_report {
      * caller (RtlAnsiStringToUnicodeString, RtlDuplicateUnicodeString, ...) and the caller did
      * not give to RtlFreeUnicodeString / RtlFreeAnsiString: pool from the driver's view. */
     size_t rtl_strings;
+    /* Filter Manager contexts (model/src/flt_context.c): contexts not yet freed. */
+    size_t flt_contexts;
 } kf_leak_report;
 void kf_leaks(kf_leak_report *out);
 
