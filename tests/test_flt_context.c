@@ -614,3 +614,25 @@ TEST(freed_context_memory_is_really_freed)
     CHECK(kft_expect_death(touch_after_release, "heap-use-after-free"));
 }
 #endif
+
+/* FC-14: a context set by a setup callback that then declines goes with the instance. */
+static void set_in_setup(PCFLT_RELATED_OBJECTS o)
+{
+    PFLT_CONTEXT c = alloc(FLT_INSTANCE_CONTEXT, 16);
+    CHECK_EQ(FltSetInstanceContext(o->Instance, FLT_SET_CONTEXT_KEEP_IF_EXISTS, c, NULL), STATUS_SUCCESS);
+    FltReleaseContext(c);
+}
+TEST(declined_setup_frees_instance_context)
+{
+    fx_fresh();
+    cleanups = 0;
+    fx_registration.ContextRegistration = ctx_regs;
+    fx_on_setup = set_in_setup;
+    fx_setup_result[0] = STATUS_FLT_DO_NOT_ATTACH;
+    CHECK(fx_start() == NULL);
+    CHECK_EQ(cleanups, 1u);
+    CHECK_EQ(last_cleaned_type, FLT_INSTANCE_CONTEXT);
+    kf_leak_report r;
+    kf_leaks(&r);
+    CHECK_EQ(r.flt_contexts, (size_t)0);
+}
