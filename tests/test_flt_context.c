@@ -17,8 +17,15 @@ static PFLT_CONTEXT last_cleaned;
 static FLT_CONTEXT_TYPE last_cleaned_type;
 static KIRQL cleanup_irql;
 
+static PFLT_CONTEXT release_in_cleanup; /* released by the next cleanup, then cleared */
+
 static VOID FLTAPI cleanup_cb(PFLT_CONTEXT c, FLT_CONTEXT_TYPE t)
 {
+    if (release_in_cleanup) {
+        PFLT_CONTEXT other = release_in_cleanup;
+        release_in_cleanup = NULL;
+        FltReleaseContext(other);
+    }
     cleanups++;
     last_cleaned = c;
     last_cleaned_type = t;
@@ -632,6 +639,26 @@ TEST(declined_setup_frees_instance_context)
     CHECK(fx_start() == NULL);
     CHECK_EQ(cleanups, 1u);
     CHECK_EQ(last_cleaned_type, FLT_INSTANCE_CONTEXT);
+    kf_leak_report r;
+    kf_leaks(&r);
+    CHECK_EQ(r.flt_contexts, (size_t)0);
+}
+
+/* FC-11: a deferred free whose cleanup callback releases another context's last reference. */
+TEST(deferred_cleanup_releasing_another_context)
+{
+    PFLT_INSTANCE inst = start();
+    release_in_cleanup = NULL;
+    PFLT_CONTEXT b = alloc(FLT_STREAMHANDLE_CONTEXT, 4);
+    PFLT_CONTEXT a = alloc(FLT_STREAMHANDLE_CONTEXT, 4);
+    kf_set_irql(DISPATCH_LEVEL);
+    FltReleaseContext(a);
+    kf_set_irql(PASSIVE_LEVEL);
+    CHECK_EQ(cleanups, 0u);
+    release_in_cleanup = b;
+    PFLT_CONTEXT got;
+    CHECK_EQ(FltGetInstanceContext(inst, &got), STATUS_NOT_FOUND);
+    CHECK_EQ(cleanups, 2u);
     kf_leak_report r;
     kf_leaks(&r);
     CHECK_EQ(r.flt_contexts, (size_t)0);

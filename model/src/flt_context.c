@@ -104,10 +104,14 @@ static void drain_deferred(void)
 {
     if (KeGetCurrentIrql() > APC_LEVEL)
         return;
-    for (ctx_rec *c = live, *next; c; c = next) {
-        next = c->next;
-        if (c->dying)
+    /* A cleanup callback may release other contexts: restart after each free. */
+    for (ctx_rec *c = live; c;) {
+        if (c->dying) {
             really_free(c);
+            c = live;
+            continue;
+        }
+        c = c->next;
     }
 }
 
