@@ -946,3 +946,104 @@ _IRQL_requires_max_(DISPATCH_LEVEL) VOID FLTAPI FltCbdqDisable(_Inout_ PFLT_CALL
 }
 #endif
 #endif /* KFAULT_FLTKERNEL_CBDQ_H */
+/* ---- Filter Manager contexts (model/src/flt_context.c; SEMANTICS.md "Filter Manager contexts") ---- */
+#ifndef KFAULT_FLTKERNEL_CONTEXT_H
+#define KFAULT_FLTKERNEL_CONTEXT_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+#define FLT_ALL_CONTEXTS 0x007f
+
+typedef enum _FLT_SET_CONTEXT_OPERATION {
+    FLT_SET_CONTEXT_REPLACE_IF_EXISTS,
+    FLT_SET_CONTEXT_KEEP_IF_EXISTS
+} FLT_SET_CONTEXT_OPERATION, *PFLT_SET_CONTEXT_OPERATION;
+
+typedef struct _FLT_RELATED_CONTEXTS {
+    PFLT_CONTEXT VolumeContext;
+    PFLT_CONTEXT InstanceContext;
+    PFLT_CONTEXT FileContext;
+    PFLT_CONTEXT StreamContext;
+    PFLT_CONTEXT StreamHandleContext;
+    PFLT_CONTEXT TransactionContext;
+} FLT_RELATED_CONTEXTS, *PFLT_RELATED_CONTEXTS;
+
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltAllocateContext(_In_ PFLT_FILTER Filter, _In_ FLT_CONTEXT_TYPE ContextType,
+                                   _In_ SIZE_T ContextSize, _In_ POOL_TYPE PoolType,
+                                   _Outptr_ PFLT_CONTEXT *ReturnedContext);
+_IRQL_requires_max_(DISPATCH_LEVEL) VOID FLTAPI FltReferenceContext(_In_ PFLT_CONTEXT Context);
+_IRQL_requires_max_(DISPATCH_LEVEL) VOID FLTAPI FltReleaseContext(_In_ PFLT_CONTEXT Context);
+_IRQL_requires_max_(DISPATCH_LEVEL) VOID FLTAPI FltReleaseContexts(_In_ PFLT_RELATED_CONTEXTS Contexts);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltDeleteContext(_In_ PFLT_CONTEXT Context);
+_IRQL_requires_max_(APC_LEVEL)
+VOID FLTAPI FltGetContexts(_In_ PCFLT_RELATED_OBJECTS FltObjects, _In_ FLT_CONTEXT_TYPE DesiredContexts,
+                           _Out_ PFLT_RELATED_CONTEXTS Contexts);
+
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltSetVolumeContext(_In_ PFLT_VOLUME Volume, _In_ FLT_SET_CONTEXT_OPERATION Operation,
+                                    _In_ PFLT_CONTEXT NewContext, _Outptr_opt_ PFLT_CONTEXT *OldContext);
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltSetInstanceContext(_In_ PFLT_INSTANCE Instance, _In_ FLT_SET_CONTEXT_OPERATION Operation,
+                                      _In_ PFLT_CONTEXT NewContext, _Outptr_opt_ PFLT_CONTEXT *OldContext);
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltSetFileContext(_In_ PFLT_INSTANCE Instance, _In_ PFILE_OBJECT FileObject,
+                                  _In_ FLT_SET_CONTEXT_OPERATION Operation, _In_ PFLT_CONTEXT NewContext,
+                                  _Outptr_opt_ PFLT_CONTEXT *OldContext);
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltSetStreamContext(_In_ PFLT_INSTANCE Instance, _In_ PFILE_OBJECT FileObject,
+                                    _In_ FLT_SET_CONTEXT_OPERATION Operation, _In_ PFLT_CONTEXT NewContext,
+                                    _Outptr_opt_ PFLT_CONTEXT *OldContext);
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltSetStreamHandleContext(_In_ PFLT_INSTANCE Instance, _In_ PFILE_OBJECT FileObject,
+                                          _In_ FLT_SET_CONTEXT_OPERATION Operation, _In_ PFLT_CONTEXT NewContext,
+                                          _Outptr_opt_ PFLT_CONTEXT *OldContext);
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltSetTransactionContext(_In_ PFLT_INSTANCE Instance, _In_ PKTRANSACTION Transaction,
+                                         _In_ FLT_SET_CONTEXT_OPERATION Operation, _In_ PFLT_CONTEXT NewContext,
+                                         _Outptr_opt_ PFLT_CONTEXT *OldContext);
+
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltGetVolumeContext(_In_ PFLT_FILTER Filter, _In_ PFLT_VOLUME Volume, _Outptr_ PFLT_CONTEXT *Context);
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltGetInstanceContext(_In_ PFLT_INSTANCE Instance, _Outptr_ PFLT_CONTEXT *Context);
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltGetFileContext(_In_ PFLT_INSTANCE Instance, _In_ PFILE_OBJECT FileObject,
+                                  _Outptr_ PFLT_CONTEXT *Context);
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltGetStreamContext(_In_ PFLT_INSTANCE Instance, _In_ PFILE_OBJECT FileObject,
+                                    _Outptr_ PFLT_CONTEXT *Context);
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltGetStreamHandleContext(_In_ PFLT_INSTANCE Instance, _In_ PFILE_OBJECT FileObject,
+                                          _Outptr_ PFLT_CONTEXT *Context);
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltGetTransactionContext(_In_ PFLT_INSTANCE Instance, _In_ PKTRANSACTION Transaction,
+                                         _Outptr_ PFLT_CONTEXT *Context);
+
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltDeleteVolumeContext(_In_ PFLT_FILTER Filter, _In_ PFLT_VOLUME Volume,
+                                       _Outptr_opt_ PFLT_CONTEXT *OldContext);
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltDeleteInstanceContext(_In_ PFLT_INSTANCE Instance, _Outptr_opt_ PFLT_CONTEXT *OldContext);
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltDeleteFileContext(_In_ PFLT_INSTANCE Instance, _In_ PFILE_OBJECT FileObject,
+                                     _Outptr_opt_ PFLT_CONTEXT *OldContext);
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltDeleteStreamContext(_In_ PFLT_INSTANCE Instance, _In_ PFILE_OBJECT FileObject,
+                                       _Outptr_opt_ PFLT_CONTEXT *OldContext);
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltDeleteStreamHandleContext(_In_ PFLT_INSTANCE Instance, _In_ PFILE_OBJECT FileObject,
+                                             _Outptr_opt_ PFLT_CONTEXT *OldContext);
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltDeleteTransactionContext(_In_ PFLT_INSTANCE Instance, _In_ PKTRANSACTION Transaction,
+                                            _Outptr_opt_ PFLT_CONTEXT *OldContext);
+
+_IRQL_requires_max_(APC_LEVEL) BOOLEAN FLTAPI FltSupportsFileContexts(_In_ PFILE_OBJECT FileObject);
+_IRQL_requires_max_(APC_LEVEL)
+BOOLEAN FLTAPI FltSupportsFileContextsEx(_In_ PFILE_OBJECT FileObject, _In_opt_ PFLT_INSTANCE Instance);
+_IRQL_requires_max_(APC_LEVEL) BOOLEAN FLTAPI FltSupportsStreamContexts(_In_ PFILE_OBJECT FileObject);
+_IRQL_requires_max_(APC_LEVEL) BOOLEAN FLTAPI FltSupportsStreamHandleContexts(_In_ PFILE_OBJECT FileObject);
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_FLTKERNEL_CONTEXT_H */

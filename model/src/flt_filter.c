@@ -10,6 +10,7 @@
  */
 #include "flt_internal.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 
 static struct _FLT_VOLUME volumes[KF_FLT_MAX_VOLUMES];
@@ -111,6 +112,14 @@ NTSTATUS FLTAPI FltRegisterFilter(PDRIVER_OBJECT Driver, CONST FLT_REGISTRATION 
     struct _FLT_FILTER *f = calloc(1, sizeof *f);
     if (!f)
         return STATUS_INSUFFICIENT_RESOURCES;
+    /* Contexts (SEMANTICS.md FC-1): a bad context registration refuses the filter. */
+    NTSTATUS cst = kf__flt_context_register(f, Registration->Size > offsetof(FLT_REGISTRATION, ContextRegistration)
+                                                   ? Registration->ContextRegistration
+                                                   : NULL);
+    if (!NT_SUCCESS(cst)) {
+        free(f);
+        return cst;
+    }
     /* Registrations built against an older WDK are shorter: their missing tail stays NULL. */
     size_t n = Registration->Size < sizeof f->reg ? Registration->Size : sizeof f->reg;
     memcpy(&f->reg, Registration, n);
@@ -163,6 +172,7 @@ NTSTATUS FLTAPI FltStartFiltering(PFLT_FILTER Filter)
                                   "%zu callback data allocated during the setup of the instance on volume %u "
                                   "are still allocated after the setup callback declined the volume",
                                   left, i);
+            kf__flt_context_instance_gone(inst);
             f->instances[i] = NULL;
             free(inst);
         }
@@ -207,11 +217,13 @@ VOID FLTAPI FltUnregisterFilter(PFLT_FILTER Filter)
                               left, i);
         if (f->reg.InstanceTeardownCompleteCallback)
             f->reg.InstanceTeardownCompleteCallback(&objs, reason);
+        kf__flt_context_instance_gone(inst);
         f->instances[i] = NULL;
         free(inst);
     }
     kf__flt_cbdq_at_unregister(f); /* FW-9 */
 
+    kf__flt_context_filter_gone(f, routine);
     for (struct _FLT_FILTER **pp = &filters; *pp; pp = &(*pp)->next) {
         if (*pp == f) {
             *pp = f->next;
@@ -221,6 +233,17 @@ VOID FLTAPI FltUnregisterFilter(PFLT_FILTER Filter)
     if (unloading == f)
         unloading = NULL;
     free(f);
+}
+
+/* ---- Lookups for the contexts part (flt_context.c) ------------------------------------- */
+
+
+struct _FLT_VOLUME *kf__flt_ctx_find_volume(PFLT_VOLUME p)
+{
+    for (unsigned i = 0; p && i < KF_FLT_MAX_VOLUMES; i++)
+        if (&volumes[i] == p)
+            return &volumes[i];
+    return NULL;
 }
 
 /* ---- Harness controls ------------------------------------------------------------------- */

@@ -69,5 +69,21 @@ void kf__flt_work_at_unregister(struct _FLT_FILTER *f);
 /* FltUnregisterFilter, after the instances' teardown: stops with flt-cbdq-outstanding when
  * callback data are still in the filter's cancel-safe queues, and forgets its queues (FW-9). */
 void kf__flt_cbdq_at_unregister(struct _FLT_FILTER *f);
+/* ---- Contexts (flt_context.c; SEMANTICS.md "Filter Manager contexts") ---------------------- */
+/* FltRegisterFilter: checks and keeps a copy of Registration->ContextRegistration (NULL: none)
+ * for `f`. STATUS_SUCCESS, STATUS_FLT_INVALID_CONTEXT_REGISTRATION or
+ * STATUS_INSUFFICIENT_RESOURCES; on failure nothing is kept. */
+NTSTATUS kf__flt_context_register(const struct _FLT_FILTER *f, const FLT_CONTEXT_REGISTRATION *regs);
+/* Instance teardown (after InstanceTeardownCompleteCallback, or a declined setup): detaches every
+ * context attached to `inst` or to a stream or file object on it and drops Filter Manager's
+ * reference on each. */
+void kf__flt_context_instance_gone(const struct _FLT_INSTANCE *inst);
+/* FltUnregisterFilter, after the instances are gone: detaches the filter's volume contexts, then
+ * stops (flt-context-outstanding) when any of its contexts is still referenced; forgets its
+ * registration. */
+void kf__flt_context_filter_gone(const struct _FLT_FILTER *f, const char *routine);
+/* flt_filter.c: the modeled volume `p` points to, or NULL (compare addresses only). The live
+ * filter: kf__flt_find_filter above. */
+struct _FLT_VOLUME *kf__flt_ctx_find_volume(PFLT_VOLUME p);
 
 #endif

@@ -210,4 +210,7 @@ const char *kf__system_routine(size_t i, PVOID *address, kf_os *min_os, int *ws0
  * (0xA), Parameter1 max, Parameter2 the current IRQL, naming the routine. */
 void kf__irql_at_most(const char *routine, KIRQL max);
 
+/* Set by the Filter Manager contexts part (flt_context.c): contexts not yet freed. */
+extern size_t (*kf__flt_contexts_outstanding)(void);
+
 #endif

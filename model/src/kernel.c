@@ -50,6 +50,7 @@ size_t (*kf__callback_data_outstanding)(void);
 size_t (*kf__flt_ports_outstanding)(void);
 size_t (*kf__flt_work_outstanding)(void);
 size_t (*kf__flt_cbdq_outstanding)(void);
+size_t (*kf__flt_contexts_outstanding)(void);
 
 void kf__register_reset(kf_reset_fn fn)
 {
@@ -97,6 +98,7 @@ void kf_leaks(kf_leak_report *out)
     out->flt_ports = kf__flt_ports_outstanding ? kf__flt_ports_outstanding() : 0;
     out->flt_work_items = kf__flt_work_outstanding ? kf__flt_work_outstanding() : 0;
     out->flt_cbdq_entries = kf__flt_cbdq_outstanding ? kf__flt_cbdq_outstanding() : 0;
+    out->flt_contexts = kf__flt_contexts_outstanding ? kf__flt_contexts_outstanding() : 0;
 }
 
 void kf_reset(void)

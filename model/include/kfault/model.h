@@ -217,6 +217,8 @@ typedef struct kf_leak_report {
     size_t flt_ports;       /* Filter Manager server ports open, client ports not closed, security descriptors not freed */
     size_t flt_work_items;  /* FltAllocateGenericWorkItem / FltAllocateDeferredIoWorkItem items not freed */
     size_t flt_cbdq_entries; /* callback data still in Flt cancel-safe queues */
+    /* Filter Manager contexts (model/src/flt_context.c): contexts not yet freed. */
+    size_t flt_contexts;
 } kf_leak_report;
 void kf_leaks(kf_leak_report *out);
 
