@@ -272,3 +272,17 @@ void kf__flt_filters_reset(void)
     unloading_flags = 0;
     volumes_default();
 }
+
+/* ---- Lookups for the names and volumes family (flt_name.c, flt_volume.c) ------------------ */
+
+struct _FLT_FILTER *kf__flt_find_filter(PFLT_FILTER p) { return p ? find_filter(p) : NULL; }
+
+struct _FLT_VOLUME *kf__flt_find_volume(PFLT_VOLUME p)
+{
+    for (unsigned i = 0; p && i < n_volumes; i++)
+        if (&volumes[i] == p)
+            return &volumes[i];
+    return NULL;
+}
+
+PFLT_VOLUME kf__flt_volume_zero(void) { return n_volumes ? &volumes[0] : NULL; }

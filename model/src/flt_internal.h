@@ -54,4 +54,15 @@ void kf__flt_io_reset(void);
 /* Both: bug check IRQL_NOT_LESS_OR_EQUAL (max allowed, current) when above `max`. */
 void kf__flt_require_irql(const char *routine, KIRQL max);
 
+/* ---- File names, volumes and object references (flt_name.c, flt_volume.c) ---------------- */
+/* flt_filter.c: the live filter / modeled volume `p` points to, or NULL (never dereferences p). */
+struct _FLT_FILTER *kf__flt_find_filter(PFLT_FILTER p);
+struct _FLT_VOLUME *kf__flt_find_volume(PFLT_VOLUME p);
+/* flt_filter.c: the first modeled volume, or NULL when none is modeled. */
+PFLT_VOLUME kf__flt_volume_zero(void);
+/* flt_volume.c: the volume's device name (\Device\HarddiskVolumeN or as set), into `out`
+ * (capacity KF__FLT_VOLUME_NAME_MAX WCHARs); returns its length in WCHARs. */
+#define KF__FLT_VOLUME_NAME_MAX 64
+USHORT kf__flt_volume_name(const struct _FLT_VOLUME *v, WCHAR *out);
+
 #endif

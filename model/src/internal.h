@@ -206,4 +206,8 @@ const char *kf__system_routine(size_t i, PVOID *address, kf_os *min_os, int *ws0
  * (0xA), Parameter1 max, Parameter2 the current IRQL, naming the routine. */
 void kf__irql_at_most(const char *routine, KIRQL max);
 
+/* Filter Manager names and object references (flt_name.c, flt_volume.c set these; kf_leaks reads). */
+extern size_t (*kf__flt_names_outstanding)(void);
+extern size_t (*kf__flt_object_refs_outstanding)(void);
+
 #endif

@@ -47,6 +47,8 @@ static kf_reset_fn reset_fns[MAX_PARTS];
 static size_t n_parts;
 kf_leak_report kf__leaks_at_reset;
 size_t (*kf__callback_data_outstanding)(void);
+size_t (*kf__flt_names_outstanding)(void);
+size_t (*kf__flt_object_refs_outstanding)(void);
 
 void kf__register_reset(kf_reset_fn fn)
 {
@@ -91,6 +93,8 @@ void kf_leaks(kf_leak_report *out)
     out->segments = kf_segments_in_use();
     out->callback_data = kf__callback_data_outstanding ? kf__callback_data_outstanding() : 0;
     kf__object_leaks(&out->handles, &out->objects);
+    out->flt_names = kf__flt_names_outstanding ? kf__flt_names_outstanding() : 0;
+    out->flt_object_refs = kf__flt_object_refs_outstanding ? kf__flt_object_refs_outstanding() : 0;
 }
 
 void kf_reset(void)

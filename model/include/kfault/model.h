@@ -214,6 +214,9 @@ typedef struct kf_leak_report {
      * caller (RtlAnsiStringToUnicodeString, RtlDuplicateUnicodeString, ...) and the caller did
      * not give to RtlFreeUnicodeString / RtlFreeAnsiString: pool from the driver's view. */
     size_t rtl_strings;
+    /* Filter Manager names and object references (model/src/flt_name.c, flt_volume.c). */
+    size_t flt_names;       /* file name information references not released */
+    size_t flt_object_refs; /* FltObjectReference / FltGetVolumeFromInstance ... references not dereferenced */
 } kf_leak_report;
 void kf_leaks(kf_leak_report *out);
 
