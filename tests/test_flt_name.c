@@ -440,3 +440,19 @@ TEST(parse_invalid_names)
         FltReleaseFileNameInformation(n);
     }
 }
+
+/* ---- Layout (fact sheet §3.2, §4.5: x64 offsets) --------------------------------------------- */
+#include <stddef.h>
+TEST(layout)
+{
+    if (sizeof(void *) == 8) {
+        CHECK_EQ(sizeof(FLT_FILE_NAME_INFORMATION), 0x78);
+        CHECK_EQ(offsetof(FLT_FILE_NAME_INFORMATION, Name), 0x08);
+        CHECK_EQ(offsetof(FLT_FILE_NAME_INFORMATION, Volume), 0x18);
+        CHECK_EQ(offsetof(FLT_FILE_NAME_INFORMATION, Stream), 0x48);
+        CHECK_EQ(offsetof(FLT_FILE_NAME_INFORMATION, ParentDir), 0x68);
+        CHECK_EQ(sizeof(FLT_VOLUME_PROPERTIES), 0x48);
+    }
+    CHECK_EQ(FltGetFileNameFormat(NORM | FLT_FILE_NAME_DO_NOT_CACHE), FLT_FILE_NAME_NORMALIZED);
+    CHECK_EQ(FltGetFileNameQueryMethod(NORM | FLT_FILE_NAME_DO_NOT_CACHE), FLT_FILE_NAME_QUERY_DEFAULT);
+}
