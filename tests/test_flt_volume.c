@@ -289,3 +289,32 @@ TEST(enumerations_not_modeled)
     fx_fresh();
     CHECK(fx_violation(enumerate_filters, NULL, KF_VIOL_NOT_MODELED));
 }
+
+/* ---- FV-10 references on the filter at FltUnregisterFilter --------------------------------------- */
+
+static void unregister_it(void *a) { FltUnregisterFilter(a); }
+static void deref_filter_in_teardown(PCFLT_RELATED_OBJECTS objs) { FltObjectDereference(objs->Filter); }
+TEST(filter_reference_at_unregister)
+{
+    fx_fresh();
+    fx_start();
+    CHECK_EQ(FltObjectReference(fx_filter), STATUS_SUCCESS);
+    CHECK(fx_violation(unregister_it, fx_filter, KF_VIOL_FLT_FILTER_REFERENCED_AT_UNREGISTER));
+    CHECK_EQ(fx_stop.param[1], 1);
+    /* Dropped in the teardown callback: the rundown completes. References on the instance and
+     * the volume do not hold it off. */
+    kf_reset();
+    fx_fresh();
+    PFLT_INSTANCE inst = fx_start();
+    PFLT_FILTER f = NULL;
+    PFLT_VOLUME v = NULL;
+    CHECK_EQ(FltGetFilterFromInstance(inst, &f), STATUS_SUCCESS);
+    CHECK_EQ(FltObjectReference(inst), STATUS_SUCCESS);
+    CHECK_EQ(FltGetVolumeFromInstance(inst, &v), STATUS_SUCCESS);
+    fx_on_teardown_complete = deref_filter_in_teardown;
+    FltUnregisterFilter(fx_filter);
+    CHECK_EQ(kf_flt_object_refs_outstanding(), 2);
+    FltObjectDereference(inst); /* after the instance went away: by address */
+    FltObjectDereference(v);
+    CHECK_EQ(kf_flt_object_refs_outstanding(), 0);
+}

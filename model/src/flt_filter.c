@@ -207,6 +207,14 @@ VOID FLTAPI FltUnregisterFilter(PFLT_FILTER Filter)
         free(inst);
     }
 
+    /* ---- names and volumes family (FV-10): the filter's rundown waits for its references. */
+    size_t held = kf__flt_refs_on(f);
+    if (held)
+        kf_violation_stop(KF_VIOL_FLT_FILTER_REFERENCED_AT_UNREGISTER, routine, held, 0, 0,
+                          "%zu reference(s) on the filter still held after its instances were torn down "
+                          "(a real FltUnregisterFilter waits for them forever)",
+                          held);
+    /* ---- end of the names and volumes block */
     for (struct _FLT_FILTER **pp = &filters; *pp; pp = &(*pp)->next) {
         if (*pp == f) {
             *pp = f->next;

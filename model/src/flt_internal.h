@@ -63,6 +63,8 @@ PFLT_VOLUME kf__flt_volume_zero(void);
 /* flt_volume.c: the volume's device name (\Device\HarddiskVolumeN or as set), into `out`
  * (capacity KF__FLT_VOLUME_NAME_MAX WCHARs); returns its length in WCHARs. */
 #define KF__FLT_VOLUME_NAME_MAX 64
+/* flt_volume.c: references the driver holds on the object at `p` (matched by address). */
+size_t kf__flt_refs_on(const void *p);
 USHORT kf__flt_volume_name(const struct _FLT_VOLUME *v, WCHAR *out);
 
 #endif

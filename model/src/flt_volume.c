@@ -4,7 +4,7 @@
  * FltGetVolumeGuidName, FltGetVolumeProperties, FltGetFileSystemType, FltIsVolumeWritable,
  * and the volume identities a harness sets (name, writable, sector size).
  *
- * Implements SEMANTICS.md "Filter Manager volumes and objects" FV-1 .. FV-9. Every pointer a
+ * Implements SEMANTICS.md "Filter Manager volumes and objects" FV-1 .. FV-10. Every pointer a
  * driver hands in is found among the live filters, instances and volumes (addresses only)
  * before anything else happens; references are counted in the model's own table, never in
  * the driver's objects. Must never return a name, type or answer that is not the modeled
@@ -82,6 +82,15 @@ static ref_rec *refs;
 static size_t n_refs;
 
 size_t kf_flt_object_refs_outstanding(void) { return n_refs; }
+
+size_t kf__flt_refs_on(const void *p)
+{
+    size_t n = 0;
+    for (ref_rec *r = refs; r; r = r->next)
+        if (r->obj == p)
+            n += r->count;
+    return n;
+}
 
 static void add_ref(const void *obj, enum obj_kind kind)
 {
