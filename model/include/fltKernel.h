@@ -1047,3 +1047,136 @@ _IRQL_requires_max_(APC_LEVEL) BOOLEAN FLTAPI FltSupportsStreamHandleContexts(_I
 }
 #endif
 #endif /* KFAULT_FLTKERNEL_CONTEXT_H */
+/* ---- File names, volumes and object queries (SEMANTICS.md FN-*, FV-*) ------------------ */
+#ifndef KFAULT_FLTKERNEL_NAMES_H
+#define KFAULT_FLTKERNEL_NAMES_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* FLT_FILE_NAME_OPTIONS: a format (bits 0-7), a query method (bits 8-15), flags (bits 24-31). */
+#define FLT_VALID_FILE_NAME_FORMATS 0x000000ff
+#define FLT_FILE_NAME_NORMALIZED 0x01
+#define FLT_FILE_NAME_OPENED 0x02
+#define FLT_FILE_NAME_SHORT 0x03
+#define FltGetFileNameFormat(_NameOptions) ((_NameOptions) & FLT_VALID_FILE_NAME_FORMATS)
+#define FLT_VALID_FILE_NAME_QUERY_METHODS 0x0000ff00
+#define FLT_FILE_NAME_QUERY_DEFAULT 0x0100
+#define FLT_FILE_NAME_QUERY_CACHE_ONLY 0x0200
+#define FLT_FILE_NAME_QUERY_FILESYSTEM_ONLY 0x0300
+#define FLT_FILE_NAME_QUERY_ALWAYS_ALLOW_CACHE_LOOKUP 0x0400
+#define FltGetFileNameQueryMethod(_NameOptions) ((_NameOptions) & FLT_VALID_FILE_NAME_QUERY_METHODS)
+#define FLT_VALID_FILE_NAME_FLAGS 0xff000000
+#define FLT_FILE_NAME_REQUEST_FROM_CURRENT_PROVIDER 0x01000000
+#define FLT_FILE_NAME_DO_NOT_CACHE 0x02000000
+#define FLT_FILE_NAME_ALLOW_QUERY_ON_REPARSE 0x04000000
+
+typedef USHORT FLT_FILE_NAME_PARSED_FLAGS;
+#define FLTFL_FILE_NAME_PARSED_FINAL_COMPONENT 0x0001
+#define FLTFL_FILE_NAME_PARSED_EXTENSION 0x0002
+#define FLTFL_FILE_NAME_PARSED_STREAM 0x0004
+#define FLTFL_FILE_NAME_PARSED_PARENT_DIR 0x0008
+
+typedef struct _FLT_FILE_NAME_INFORMATION {
+    USHORT Size;
+    FLT_FILE_NAME_PARSED_FLAGS NamesParsed;
+    FLT_FILE_NAME_OPTIONS Format;
+    UNICODE_STRING Name;
+    UNICODE_STRING Volume;
+    UNICODE_STRING Share;
+    UNICODE_STRING Extension;
+    UNICODE_STRING Stream;
+    UNICODE_STRING FinalComponent;
+    UNICODE_STRING ParentDir;
+} FLT_FILE_NAME_INFORMATION, *PFLT_FILE_NAME_INFORMATION;
+
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltGetFileNameInformation(_In_ PFLT_CALLBACK_DATA CallbackData, _In_ FLT_FILE_NAME_OPTIONS NameOptions,
+                                          _Outptr_ PFLT_FILE_NAME_INFORMATION *FileNameInformation);
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltGetFileNameInformationUnsafe(_In_ PFILE_OBJECT FileObject, _In_opt_ PFLT_INSTANCE Instance,
+                                                _In_ FLT_FILE_NAME_OPTIONS NameOptions,
+                                                _Outptr_ PFLT_FILE_NAME_INFORMATION *FileNameInformation);
+_IRQL_requires_max_(APC_LEVEL)
+VOID FLTAPI FltReferenceFileNameInformation(_In_ PFLT_FILE_NAME_INFORMATION FileNameInformation);
+_IRQL_requires_max_(APC_LEVEL)
+VOID FLTAPI FltReleaseFileNameInformation(_In_ PFLT_FILE_NAME_INFORMATION FileNameInformation);
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltParseFileNameInformation(_Inout_ PFLT_FILE_NAME_INFORMATION FileNameInformation);
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltGetDestinationFileNameInformation(_In_ PFLT_INSTANCE Instance, _In_ PFILE_OBJECT FileObject,
+                                                     _In_opt_ HANDLE RootDirectory,
+                                                     _In_reads_bytes_(FileNameLength) PWSTR FileName,
+                                                     _In_ ULONG FileNameLength, _In_ FLT_FILE_NAME_OPTIONS NameOptions,
+                                                     _Outptr_ PFLT_FILE_NAME_INFORMATION *RetFileNameInformation);
+
+/* Volumes and objects. */
+typedef struct _FLT_VOLUME_PROPERTIES {
+    DEVICE_TYPE DeviceType;
+    ULONG DeviceCharacteristics;
+    ULONG DeviceObjectFlags;
+    ULONG AlignmentRequirement;
+    USHORT SectorSize;
+    USHORT Flags;
+    UNICODE_STRING FileSystemDriverName;
+    UNICODE_STRING FileSystemDeviceName;
+    UNICODE_STRING RealDeviceName;
+} FLT_VOLUME_PROPERTIES, *PFLT_VOLUME_PROPERTIES;
+#define VOL_PROP_FL_DAX_VOLUME 0x0001
+
+typedef enum _INSTANCE_INFORMATION_CLASS {
+    InstanceBasicInformation,
+    InstancePartialInformation,
+    InstanceFullInformation,
+    InstanceAggregateStandardInformation
+} INSTANCE_INFORMATION_CLASS, *PINSTANCE_INFORMATION_CLASS;
+
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltGetVolumeFromInstance(_In_ PFLT_INSTANCE Instance, _Outptr_ PFLT_VOLUME *RetVolume);
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltGetFilterFromInstance(_In_ PFLT_INSTANCE Instance, _Outptr_ PFLT_FILTER *RetFilter);
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltGetVolumeFromFileObject(_In_ PFLT_FILTER Filter, _In_ PFILE_OBJECT FileObject,
+                                           _Outptr_ PFLT_VOLUME *RetVolume);
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltGetVolumeFromName(_In_ PFLT_FILTER Filter, _In_ PCUNICODE_STRING VolumeName,
+                                     _Outptr_ PFLT_VOLUME *RetVolume);
+_Must_inspect_result_ _IRQL_requires_max_(DISPATCH_LEVEL)
+NTSTATUS FLTAPI FltObjectReference(_Inout_ PVOID FltObject);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+VOID FLTAPI FltObjectDereference(_Inout_ PVOID FltObject);
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltGetVolumeName(_In_ PFLT_VOLUME Volume, _Inout_opt_ PUNICODE_STRING VolumeName,
+                                 _Out_opt_ PULONG BufferSizeNeeded);
+_Must_inspect_result_ _IRQL_requires_max_(PASSIVE_LEVEL)
+NTSTATUS FLTAPI FltGetVolumeGuidName(_In_ PFLT_VOLUME Volume, _Out_ PUNICODE_STRING VolumeGuidName,
+                                     _Out_opt_ PULONG BufferSizeNeeded);
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltGetVolumeProperties(_In_ PFLT_VOLUME Volume, _Out_writes_bytes_to_opt_(VolumePropertiesLength, *LengthReturned) PFLT_VOLUME_PROPERTIES VolumeProperties,
+                                       _In_ ULONG VolumePropertiesLength, _Out_ PULONG LengthReturned);
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltGetFileSystemType(_In_ PVOID FltObject, _Out_ PFLT_FILESYSTEM_TYPE FileSystemType);
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltIsVolumeWritable(_In_ PVOID FltObject, _Out_ PBOOLEAN IsWritable);
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltGetInstanceInformation(_In_ PFLT_INSTANCE Instance, _In_ INSTANCE_INFORMATION_CLASS InformationClass,
+                                          _Out_writes_bytes_to_opt_(BufferSize, *BytesReturned) PVOID InstanceInformation,
+                                          _In_ ULONG BufferSize, _Out_ PULONG BytesReturned);
+_Must_inspect_result_ _IRQL_requires_max_(DISPATCH_LEVEL)
+NTSTATUS FLTAPI FltGetDiskDeviceObject(_In_ PFLT_VOLUME Volume, _Outptr_ PDEVICE_OBJECT *DiskDeviceObject);
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltGetDeviceObject(_In_ PFLT_VOLUME Volume, _Outptr_ PDEVICE_OBJECT *DeviceObject);
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltEnumerateInstances(_In_opt_ PFLT_VOLUME Volume, _In_opt_ PFLT_FILTER Filter,
+                                      _Out_writes_to_opt_(InstanceListSize, *NumberInstancesReturned) PFLT_INSTANCE *InstanceList,
+                                      _In_ ULONG InstanceListSize, _Out_ PULONG NumberInstancesReturned);
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltEnumerateVolumes(_In_ PFLT_FILTER Filter,
+                                    _Out_writes_to_opt_(VolumeListSize, *NumberVolumesReturned) PFLT_VOLUME *VolumeList,
+                                    _In_ ULONG VolumeListSize, _Out_ PULONG NumberVolumesReturned);
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltEnumerateFilters(_Out_writes_to_opt_(FilterListSize, *NumberFiltersReturned) PFLT_FILTER *FilterList,
+                                    _In_ ULONG FilterListSize, _Out_ PULONG NumberFiltersReturned);
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_FLTKERNEL_NAMES_H */

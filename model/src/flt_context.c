@@ -490,7 +490,7 @@ static NTSTATUS delete_context(const char *routine, enum owner_kind kind, owner_
 
 static owner_ref volume_owner(const char *routine, PFLT_VOLUME Volume)
 {
-    struct _FLT_VOLUME *v = kf__flt_ctx_find_volume(Volume);
+    struct _FLT_VOLUME *v = kf__flt_find_volume(Volume);
     if (!v)
         kf_violation_stop(KF_VIOL_FLT_CONTEXT_NULL_ARGUMENT, routine, 1, 0, 0,
                           "%s: Volume is not a volume Filter Manager handed out", routine);

@@ -224,6 +224,14 @@ VOID FLTAPI FltUnregisterFilter(PFLT_FILTER Filter)
     kf__flt_cbdq_at_unregister(f); /* FW-9 */
 
     kf__flt_context_filter_gone(f, routine);
+    /* ---- names and volumes family (FV-10): the filter's rundown waits for its references. */
+    size_t held = kf__flt_refs_on(f);
+    if (held)
+        kf_violation_stop(KF_VIOL_FLT_FILTER_REFERENCED_AT_UNREGISTER, routine, held, 0, 0,
+                          "%zu reference(s) on the filter still held after its instances were torn down "
+                          "(a real FltUnregisterFilter waits for them forever)",
+                          held);
+    /* ---- end of the names and volumes block */
     for (struct _FLT_FILTER **pp = &filters; *pp; pp = &(*pp)->next) {
         if (*pp == f) {
             *pp = f->next;
@@ -233,17 +241,6 @@ VOID FLTAPI FltUnregisterFilter(PFLT_FILTER Filter)
     if (unloading == f)
         unloading = NULL;
     free(f);
-}
-
-/* ---- Lookups for the contexts part (flt_context.c) ------------------------------------- */
-
-
-struct _FLT_VOLUME *kf__flt_ctx_find_volume(PFLT_VOLUME p)
-{
-    for (unsigned i = 0; p && i < KF_FLT_MAX_VOLUMES; i++)
-        if (&volumes[i] == p)
-            return &volumes[i];
-    return NULL;
 }
 
 /* ---- Harness controls ------------------------------------------------------------------- */
@@ -300,3 +297,15 @@ void kf__flt_filters_reset(void)
     unloading_flags = 0;
     volumes_default();
 }
+
+/* ---- Lookups for the other Filter Manager parts (contexts, names, volumes, ports) ------------ */
+
+struct _FLT_VOLUME *kf__flt_find_volume(PFLT_VOLUME p)
+{
+    for (unsigned i = 0; p && i < n_volumes; i++)
+        if (&volumes[i] == p)
+            return &volumes[i];
+    return NULL;
+}
+
+PFLT_VOLUME kf__flt_volume_zero(void) { return n_volumes ? &volumes[0] : NULL; }

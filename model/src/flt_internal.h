@@ -82,8 +82,17 @@ void kf__flt_context_instance_gone(const struct _FLT_INSTANCE *inst);
  * stops (flt-context-outstanding) when any of its contexts is still referenced; forgets its
  * registration. */
 void kf__flt_context_filter_gone(const struct _FLT_FILTER *f, const char *routine);
-/* flt_filter.c: the modeled volume `p` points to, or NULL (compare addresses only). The live
- * filter: kf__flt_find_filter above. */
-struct _FLT_VOLUME *kf__flt_ctx_find_volume(PFLT_VOLUME p);
+/* ---- File names, volumes and object references (flt_name.c, flt_volume.c) ---------------- */
+/* flt_filter.c: the modeled volume `p` points to, or NULL (never dereferences p); the filter:
+ * kf__flt_find_filter above. */
+struct _FLT_VOLUME *kf__flt_find_volume(PFLT_VOLUME p);
+/* flt_filter.c: the first modeled volume, or NULL when none is modeled. */
+PFLT_VOLUME kf__flt_volume_zero(void);
+/* flt_volume.c: the volume's device name (\Device\HarddiskVolumeN or as set), into `out`
+ * (capacity KF__FLT_VOLUME_NAME_MAX WCHARs); returns its length in WCHARs. */
+#define KF__FLT_VOLUME_NAME_MAX 64
+/* flt_volume.c: references the driver holds on the object at `p` (matched by address). */
+size_t kf__flt_refs_on(const void *p);
+USHORT kf__flt_volume_name(const struct _FLT_VOLUME *v, WCHAR *out);
 
 #endif

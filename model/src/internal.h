@@ -212,5 +212,8 @@ void kf__irql_at_most(const char *routine, KIRQL max);
 
 /* Set by the Filter Manager contexts part (flt_context.c): contexts not yet freed. */
 extern size_t (*kf__flt_contexts_outstanding)(void);
+/* Filter Manager names and object references (flt_name.c, flt_volume.c set these; kf_leaks reads). */
+extern size_t (*kf__flt_names_outstanding)(void);
+extern size_t (*kf__flt_object_refs_outstanding)(void);
 
 #endif

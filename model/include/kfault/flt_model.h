@@ -155,6 +155,21 @@ size_t kf_flt_work_items_outstanding(void);
 int kf_flt_cbdq_cancel(PFLT_CALLBACK_DATA_QUEUE queue, PFLT_CALLBACK_DATA data);
 /* Callback data in cancel-safe queues (also kf_leak_report.flt_cbdq_entries). */
 size_t kf_flt_cbdq_entries(void);
+/* ---- Volume identities, file names and object references (SEMANTICS.md FN-*, FV-*) ---- */
+/* What a volume tells a filter about itself beyond its device and file system type. Kept per
+ * volume index across kf_flt_set_volumes; kf_reset restores the defaults. */
+typedef struct kf_flt_volume_identity {
+    const char *name;         /* NULL: \Device\HarddiskVolume<index + 1>; ASCII, < 64 characters */
+    BOOLEAN read_only;        /* FltIsVolumeWritable says FALSE (default FALSE: writable) */
+    USHORT sector_size;       /* FltGetVolumeProperties' SectorSize (0: 512) */
+} kf_flt_volume_identity;
+/* Sets (NULL: restores the default of) volume `index`'s identity. Returns 0, or -1 when index
+ * is not below KF_FLT_MAX_VOLUMES or the name is too long (nothing changes then). */
+int kf_flt_set_volume_identity(unsigned index, const kf_flt_volume_identity *identity);
+/* File name information references not yet released (also counted by kf_leaks). */
+size_t kf_flt_names_outstanding(void);
+/* Filter, instance and volume references the driver took and has not dereferenced (kf_leaks). */
+size_t kf_flt_object_refs_outstanding(void);
 
 #ifdef __cplusplus
 }

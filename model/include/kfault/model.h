@@ -219,6 +219,9 @@ typedef struct kf_leak_report {
     size_t flt_cbdq_entries; /* callback data still in Flt cancel-safe queues */
     /* Filter Manager contexts (model/src/flt_context.c): contexts not yet freed. */
     size_t flt_contexts;
+    /* Filter Manager names and object references (model/src/flt_name.c, flt_volume.c). */
+    size_t flt_names;       /* file name information references not released */
+    size_t flt_object_refs; /* FltObjectReference / FltGetVolumeFromInstance ... references not dereferenced */
 } kf_leak_report;
 void kf_leaks(kf_leak_report *out);
 
