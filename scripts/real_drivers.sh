@@ -81,9 +81,11 @@ mkdir -p "$work"
 # The flags the model was built with, so that objects and programs link with it.
 san="-fsanitize=address,undefined"
 grep -q "KFAULT_SANITIZE:BOOL=ON" "$build/CMakeCache.txt" 2>/dev/null || san=""
-limit=-ferror-limit=0
-"$cc" --version 2>/dev/null | grep -qi clang || limit=-fmax-errors=0 # gcc spells it so
-cflags=(-fshort-wchar -I"$root/model/include" -w "$limit" "${cflags_build[@]}")
+# Warnings off, but a call of an undeclared function is an error, as in a WDK build (and in
+# clang 16): the name is one kfault lacks.
+quiet=(-Wno-everything -Werror=implicit-function-declaration -ferror-limit=0)
+"$cc" --version 2>/dev/null | grep -qi clang || quiet=(-Werror=implicit-function-declaration -fmax-errors=0)
+cflags=(-fshort-wchar -I"$root/model/include" "${quiet[@]}" "${cflags_build[@]}")
 
 # fault_sweep PROGRAM SERVICE: loads and unloads the driver once per fault site its load
 # consults, failing the 1st, 2nd, ... (fail_nth), until a run injects nothing. A failed
@@ -169,11 +171,9 @@ for dir in "${dirs[@]}"; do
                     -e "s/.*unknown type name '\([A-Za-z0-9_]*\)'.*/\1/p" \
                     -e "s/.*implicit declaration of function '\([A-Za-z0-9_]*\)'.*/\1/p" \
                     -e "s/.*fatal error: '\([A-Za-z0-9_./]*\)' file not found.*/\1/p" "$log" "$past" | sort -u)
-    # Implicit declarations are warnings for C in clang 14: count them as errors too, since a
-    # WDK build (and clang 16) rejects them.
-    implicit=$(grep -c "implicit declaration of function" "$past" || true)
+
     links="-" entry="-" unload="-" left="-" sweep="-"
-    if [ "$errors" = 0 ] && [ "$implicit" = 0 ]; then
+    if [ "$errors" = 0 ]; then
         objs=()
         ok=1
         for f in "${files[@]}"; do
@@ -203,9 +203,6 @@ for dir in "${dirs[@]}"; do
             undefined=$(grep -c "undefined reference" "$log" || true)
             links="no ($undefined undefined)"
         fi
-    else
-        errors="$errors (+$implicit implicit)"
-        [ "$implicit" = 0 ] && errors=${errors% (*}
     fi
     printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "${#files[@]}" "$errors" "$past_errors" \
         "${first:--}" "$links" "$entry" "$unload" "$left" "$sweep"

@@ -1043,3 +1043,43 @@ TEST(system_routine_table_is_complete)
     }
     CHECK(seen > 150);
 }
+
+/* Y-12 */
+static void thread_to_process_of_foreign(void *arg)
+{
+    (void)arg;
+    static int not_a_thread;
+    IoThreadToProcess((PETHREAD)&not_a_thread);
+}
+
+TEST(thread_to_process)
+{
+    CHECK(IoThreadToProcess(PsGetCurrentThread()) == PsGetCurrentProcess());
+    kf_stop st;
+    CHECK(kft_stops(thread_to_process_of_foreign, NULL, &st));
+    CHECK_EQ(st.param[0], KF_VIOL_SYSTEM_INVALID_OBJECT);
+}
+
+TEST(remove_tail_list)
+{
+    LIST_ENTRY head, a, b;
+    InitializeListHead(&head);
+    InsertTailList(&head, &a);
+    InsertTailList(&head, &b);
+    CHECK(RemoveTailList(&head) == &b);
+    CHECK(RemoveTailList(&head) == &a);
+    CHECK(IsListEmpty(&head));
+}
+
+/* Y-13 */
+TEST(top_level_irp)
+{
+    static IRP irp;
+    CHECK(IoGetTopLevelIrp() == NULL);
+    IoSetTopLevelIrp(&irp);
+    CHECK(IoGetTopLevelIrp() == &irp);
+    IoSetTopLevelIrp((PIRP)FSRTL_FSP_TOP_LEVEL_IRP);
+    CHECK(IoGetTopLevelIrp() == (PIRP)FSRTL_FSP_TOP_LEVEL_IRP);
+    kf_reset();
+    CHECK(IoGetTopLevelIrp() == NULL);
+}

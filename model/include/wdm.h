@@ -241,6 +241,12 @@ FORCEINLINE BOOLEAN RemoveEntryList(PLIST_ENTRY Entry)
     f->Blink = b;
     return (BOOLEAN)(f == b);
 }
+FORCEINLINE PLIST_ENTRY RemoveTailList(PLIST_ENTRY ListHead)
+{
+    PLIST_ENTRY e = ListHead->Blink;
+    RemoveEntryList(e);
+    return e;
+}
 FORCEINLINE PLIST_ENTRY RemoveHeadList(PLIST_ENTRY ListHead)
 {
     PLIST_ENTRY e = ListHead->Flink;

@@ -59,6 +59,20 @@ BOOLEAN PsIsSystemThread(PETHREAD Thread)
     return TRUE;
 }
 
+/* Y-12: the modeled thread belongs to the current process; any other pointer is not a thread. */
+PEPROCESS IoThreadToProcess(PETHREAD Thread)
+{
+    if (Thread != PsGetCurrentThread())
+        kf_violation_stop(KF_VIOL_SYSTEM_INVALID_OBJECT, "IoThreadToProcess", 0, 0, 0,
+                          "IoThreadToProcess of a pointer that is not a thread object");
+    return (PEPROCESS)kf__current_process();
+}
+
+/* Y-13: the top-level IRP of the simulated thread (kf_reset clears it: system.c's reset). */
+static _Thread_local PIRP top_level_irp;
+PIRP IoGetTopLevelIrp(VOID) { return top_level_irp; }
+VOID IoSetTopLevelIrp(PIRP Irp) { top_level_irp = Irp; }
+
 /* ---- Y-4, Y-5: the modeled clock ------------------------------------------------------------ */
 
 #define CLOCK_BOOT 134116992000000000ull /* 2026-01-01 00:00:00 UTC, in 100 ns since 1601 */
@@ -147,6 +161,7 @@ static const routine_entry modeled_routines[] = {
     R(ExFreeToLookasideListEx, WIN11), R(ExDeleteLookasideListEx, VISTA), R(ExFlushLookasideListEx, VISTA),
     R(MmGetSystemRoutineAddress, WS03), R(PsGetCurrentProcessId, WS03), R(PsGetCurrentProcess, WS03),
     R(IoGetCurrentProcess, WS03), R(PsIsSystemThread, WS03), R(KeQuerySystemTimePrecise, WIN8),
+    R(IoThreadToProcess, WS03), R(IoGetTopLevelIrp, WS03), R(IoSetTopLevelIrp, WS03),
     R(KeQueryTimeIncrement, WS03), R(KeQueryInterruptTime, WS03), R(KeDelayExecutionThread, WS03),
     R(IoAllocateMdl, WS03), R(IoFreeMdl, WS03), R(MmSizeOfMdl, WS03), R(MmBuildMdlForNonPagedPool, WS03), R(MmProbeAndLockPages, WS03),
     R(MmUnlockPages, WS03), R(MmMapLockedPagesSpecifyCache, WS03), R(MmUnmapLockedPages, WS03),
@@ -717,6 +732,7 @@ void kf__pool_leaks(kf_leak_report *out)
 
 static void system_reset(void)
 {
+    top_level_irp = NULL;
     while (mdls) {
         mdl_rec *r = mdls;
         mdls = r->next;

@@ -52,6 +52,22 @@ NTKERNELAPI HANDLE PsGetCurrentProcessId(VOID);
 NTKERNELAPI PEPROCESS PsGetCurrentProcess(VOID);
 NTKERNELAPI PEPROCESS IoGetCurrentProcess(VOID);
 NTKERNELAPI BOOLEAN PsIsSystemThread(PETHREAD Thread);
+/* The process a thread belongs to (the modeled thread's: the current process). */
+NTKERNELAPI PEPROCESS IoThreadToProcess(PETHREAD Thread);
+/* The thread's top-level IRP: NULL, or what IoSetTopLevelIrp stored (file systems store a
+ * pointer or one of the FSRTL_*_TOP_LEVEL_IRP values); per simulated thread, NULL after kf_reset. */
+NTKERNELAPI PIRP IoGetTopLevelIrp(VOID);
+NTKERNELAPI VOID IoSetTopLevelIrp(PIRP Irp);
+#define FSRTL_FSP_TOP_LEVEL_IRP ((LONG_PTR)0x01)
+#define FSRTL_CACHE_TOP_LEVEL_IRP ((LONG_PTR)0x02)
+#define FSRTL_MOD_WRITE_TOP_LEVEL_IRP ((LONG_PTR)0x03)
+#define FSRTL_FAST_IO_TOP_LEVEL_IRP ((LONG_PTR)0x04)
+#define FSRTL_NETWORK1_TOP_LEVEL_IRP ((LONG_PTR)0x05)
+#define FSRTL_NETWORK2_TOP_LEVEL_IRP ((LONG_PTR)0x06)
+#define FSRTL_MAX_TOP_LEVEL_IRP_FLAG ((LONG_PTR)0xFFFF)
+/* The DOS name (C:) of a volume device object: declared, not modeled (the model has no DOS
+ * device names). */
+NTKERNELAPI NTSTATUS IoVolumeDeviceToDosName(PVOID VolumeDeviceObject, PUNICODE_STRING DosName);
 
 /* ---- Time ---------------------------------------------------------------------------- */
 NTKERNELAPI VOID KeQuerySystemTime(PLARGE_INTEGER CurrentTime);
