@@ -1176,6 +1176,103 @@ NTSTATUS FLTAPI FltEnumerateVolumes(_In_ PFLT_FILTER Filter,
 _Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
 NTSTATUS FLTAPI FltEnumerateFilters(_Out_writes_to_opt_(FilterListSize, *NumberFiltersReturned) PFLT_FILTER *FilterList,
                                     _In_ ULONG FilterListSize, _Out_ PULONG NumberFiltersReturned);
+/* ---- Filter Manager file I/O, pending, ECPs and transactions: declared, not modeled ---------
+ * Each routine below is listed in kfault/not_modeled.def: a call links and stops with
+ * routine-not-modeled (0x1009). Constants carry the WDK's values. */
+typedef ULONG FLT_IO_OPERATION_FLAGS;
+#define FLTFL_IO_OPERATION_NON_CACHED                 0x00000001
+#define FLTFL_IO_OPERATION_PAGING                     0x00000002
+#define FLTFL_IO_OPERATION_DO_NOT_UPDATE_BYTE_OFFSET  0x00000004
+#define FLTFL_IO_OPERATION_SYNCHRONOUS_PAGING         0x00000008
+
+_IRQL_requires_max_(PASSIVE_LEVEL) NTSTATUS FLTAPI FltCreateFile(
+    _In_ PFLT_FILTER Filter, _In_opt_ PFLT_INSTANCE Instance, _Out_ PHANDLE FileHandle,
+    _In_ ACCESS_MASK DesiredAccess, _In_ POBJECT_ATTRIBUTES ObjectAttributes,
+    _Out_ PIO_STATUS_BLOCK IoStatusBlock, _In_opt_ PLARGE_INTEGER AllocationSize,
+    _In_ ULONG FileAttributes, _In_ ULONG ShareAccess, _In_ ULONG CreateDisposition,
+    _In_ ULONG CreateOptions, _In_opt_ PVOID EaBuffer, _In_ ULONG EaLength, _In_ ULONG Flags);
+_IRQL_requires_max_(PASSIVE_LEVEL) NTSTATUS FLTAPI FltCreateFileEx(
+    _In_ PFLT_FILTER Filter, _In_opt_ PFLT_INSTANCE Instance, _Out_ PHANDLE FileHandle,
+    _Outptr_opt_ PFILE_OBJECT *FileObject, _In_ ACCESS_MASK DesiredAccess,
+    _In_ POBJECT_ATTRIBUTES ObjectAttributes, _Out_ PIO_STATUS_BLOCK IoStatusBlock,
+    _In_opt_ PLARGE_INTEGER AllocationSize, _In_ ULONG FileAttributes, _In_ ULONG ShareAccess,
+    _In_ ULONG CreateDisposition, _In_ ULONG CreateOptions, _In_opt_ PVOID EaBuffer,
+    _In_ ULONG EaLength, _In_ ULONG Flags);
+_IRQL_requires_max_(PASSIVE_LEVEL) NTSTATUS FLTAPI FltCreateFileEx2(
+    _In_ PFLT_FILTER Filter, _In_opt_ PFLT_INSTANCE Instance, _Out_ PHANDLE FileHandle,
+    _Outptr_opt_ PFILE_OBJECT *FileObject, _In_ ACCESS_MASK DesiredAccess,
+    _In_ POBJECT_ATTRIBUTES ObjectAttributes, _Out_ PIO_STATUS_BLOCK IoStatusBlock,
+    _In_opt_ PLARGE_INTEGER AllocationSize, _In_ ULONG FileAttributes, _In_ ULONG ShareAccess,
+    _In_ ULONG CreateDisposition, _In_ ULONG CreateOptions, _In_opt_ PVOID EaBuffer,
+    _In_ ULONG EaLength, _In_ ULONG Flags, _In_opt_ PIO_DRIVER_CREATE_CONTEXT DriverContext);
+_IRQL_requires_max_(PASSIVE_LEVEL) NTSTATUS FLTAPI FltClose(_In_ HANDLE FileHandle);
+_IRQL_requires_max_(APC_LEVEL) NTSTATUS FLTAPI FltReadFile(
+    _In_ PFLT_INSTANCE InitiatingInstance, _In_ PFILE_OBJECT FileObject,
+    _In_opt_ PLARGE_INTEGER ByteOffset, _In_ ULONG Length, _Out_ PVOID Buffer,
+    _In_ FLT_IO_OPERATION_FLAGS Flags, _Out_opt_ PULONG BytesRead,
+    _In_opt_ PFLT_COMPLETED_ASYNC_IO_CALLBACK CallbackRoutine, _In_opt_ PVOID CallbackContext);
+_IRQL_requires_max_(APC_LEVEL) NTSTATUS FLTAPI FltWriteFile(
+    _In_ PFLT_INSTANCE InitiatingInstance, _In_ PFILE_OBJECT FileObject,
+    _In_opt_ PLARGE_INTEGER ByteOffset, _In_ ULONG Length, _In_ PVOID Buffer,
+    _In_ FLT_IO_OPERATION_FLAGS Flags, _Out_opt_ PULONG BytesWritten,
+    _In_opt_ PFLT_COMPLETED_ASYNC_IO_CALLBACK CallbackRoutine, _In_opt_ PVOID CallbackContext);
+_IRQL_requires_max_(PASSIVE_LEVEL) NTSTATUS FLTAPI FltQueryInformationFile(
+    _In_ PFLT_INSTANCE Instance, _In_ PFILE_OBJECT FileObject, _Out_ PVOID FileInformation,
+    _In_ ULONG Length, _In_ FILE_INFORMATION_CLASS FileInformationClass,
+    _Out_opt_ PULONG LengthReturned);
+_IRQL_requires_max_(PASSIVE_LEVEL) NTSTATUS FLTAPI FltSetInformationFile(
+    _In_ PFLT_INSTANCE Instance, _In_ PFILE_OBJECT FileObject, _In_ PVOID FileInformation,
+    _In_ ULONG Length, _In_ FILE_INFORMATION_CLASS FileInformationClass);
+_IRQL_requires_max_(PASSIVE_LEVEL) NTSTATUS FLTAPI FltFsControlFile(
+    _In_ PFLT_INSTANCE Instance, _In_ PFILE_OBJECT FileObject, _In_ ULONG FsControlCode,
+    _In_opt_ PVOID InputBuffer, _In_ ULONG InputBufferLength, _Out_opt_ PVOID OutputBuffer,
+    _In_ ULONG OutputBufferLength, _Out_opt_ PULONG LengthReturned);
+_IRQL_requires_max_(PASSIVE_LEVEL) NTSTATUS FLTAPI FltDeviceIoControlFile(
+    _In_ PFLT_INSTANCE Instance, _In_ PFILE_OBJECT FileObject, _In_ ULONG IoControlCode,
+    _In_opt_ PVOID InputBuffer, _In_ ULONG InputBufferLength, _Out_opt_ PVOID OutputBuffer,
+    _In_ ULONG OutputBufferLength, _Out_opt_ PULONG LengthReturned);
+_IRQL_requires_max_(APC_LEVEL) NTSTATUS FLTAPI FltLockUserBuffer(_In_ PFLT_CALLBACK_DATA CallbackData);
+_IRQL_requires_max_(PASSIVE_LEVEL) VOID FLTAPI FltCancelFileOpen(_In_ PFLT_INSTANCE Instance,
+                                                                 _In_ PFILE_OBJECT FileObject);
+_IRQL_requires_max_(DISPATCH_LEVEL) VOID FLTAPI FltCompletePendedPreOperation(
+    _In_ PFLT_CALLBACK_DATA CallbackData, _In_ FLT_PREOP_CALLBACK_STATUS CallbackStatus,
+    _In_opt_ PVOID Context);
+_IRQL_requires_max_(DISPATCH_LEVEL) VOID FLTAPI FltCompletePendedPostOperation(
+    _In_ PFLT_CALLBACK_DATA CallbackData);
+_IRQL_requires_max_(DISPATCH_LEVEL) BOOLEAN FLTAPI FltDoCompletionProcessingWhenSafe(
+    _In_ PFLT_CALLBACK_DATA Data, _In_ PCFLT_RELATED_OBJECTS FltObjects,
+    _In_opt_ PVOID CompletionContext, _In_ FLT_POST_OPERATION_FLAGS Flags,
+    _In_ PFLT_POST_OPERATION_CALLBACK SafePostCallback,
+    _Out_ PFLT_POSTOP_CALLBACK_STATUS RetPostOperationStatus);
+_IRQL_requires_max_(APC_LEVEL) NTSTATUS FLTAPI FltCheckAndGrowNameControl(
+    _Inout_ PFLT_NAME_CONTROL Name, _In_ USHORT NewSize);
+_IRQL_requires_max_(APC_LEVEL) NTSTATUS FLTAPI FltGetTunneledName(
+    _In_ PFLT_CALLBACK_DATA CallbackData, _In_ PFLT_FILE_NAME_INFORMATION FileNameInformation,
+    _Outptr_result_maybenull_ PFLT_FILE_NAME_INFORMATION *RetTunneledFileNameInformation);
+_IRQL_requires_max_(APC_LEVEL) NTSTATUS FLTAPI FltGetEcpListFromCallbackData(
+    _In_ PFLT_FILTER Filter, _In_ PFLT_CALLBACK_DATA CallbackData,
+    _Outptr_result_maybenull_ PECP_LIST *EcpList);
+_IRQL_requires_max_(APC_LEVEL) BOOLEAN FLTAPI FltIsEcpFromUserMode(_In_ PFLT_FILTER Filter,
+                                                                  _In_ PVOID EcpContext);
+_IRQL_requires_max_(APC_LEVEL) NTSTATUS FLTAPI FltFindExtraCreateParameter(
+    _In_ PFLT_FILTER Filter, _In_ PECP_LIST EcpList, _In_ LPCGUID EcpType,
+    _Outptr_opt_ PVOID *EcpContext, _Out_opt_ ULONG *EcpContextSize);
+_IRQL_requires_max_(APC_LEVEL) NTSTATUS FLTAPI FltEnlistInTransaction(
+    _In_ PFLT_INSTANCE Instance, _In_ PKTRANSACTION Transaction,
+    _In_ PFLT_CONTEXT TransactionContext, _In_ NOTIFICATION_MASK NotificationMask);
+
+_IRQL_requires_max_(APC_LEVEL) NTSTATUS FLTAPI FltGetNextExtraCreateParameter(
+    _In_ PFLT_FILTER Filter, _In_ PECP_LIST EcpList, _In_opt_ PVOID CurrentEcpContext,
+    _Out_opt_ LPGUID NextEcpType, _Outptr_opt_ PVOID *NextEcpContext,
+    _Out_opt_ ULONG *NextEcpContextSize);
+_IRQL_requires_max_(APC_LEVEL) PVOID FLTAPI FltAllocatePoolAlignedWithTag(
+    _In_ PFLT_INSTANCE Instance, _In_ POOL_TYPE PoolType, _In_ SIZE_T NumberOfBytes,
+    _In_ ULONG Tag);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltFreePoolAlignedWithTag(_In_ PFLT_INSTANCE Instance,
+                                                                     _In_ PVOID Buffer,
+                                                                     _In_ ULONG Tag);
+_IRQL_requires_max_(PASSIVE_LEVEL) PVOID FLTAPI FltGetRoutineAddress(_In_ PCSTR FltMgrRoutineName);
+
 #ifdef __cplusplus
 }
 #endif

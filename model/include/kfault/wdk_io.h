@@ -757,6 +757,14 @@ NTKERNELAPI NTSTATUS IoCreateDevice(_In_ PDRIVER_OBJECT DriverObject, _In_ ULONG
 NTKERNELAPI VOID IoDeleteDevice(_In_ PDEVICE_OBJECT DeviceObject);
 NTKERNELAPI VOID FASTCALL IofCompleteRequest(_In_ PIRP Irp, _In_ CCHAR PriorityBoost);
 #define IoCompleteRequest(a, b) IofCompleteRequest(a, b)
+NTKERNELAPI NTSTATUS FASTCALL IofCallDriver(_In_ PDEVICE_OBJECT DeviceObject, _Inout_ PIRP Irp);
+#define IoCallDriver(a, b) IofCallDriver(a, b)
+NTKERNELAPI PIRP IoBuildDeviceIoControlRequest(
+    _In_ ULONG IoControlCode, _In_ PDEVICE_OBJECT DeviceObject, _In_opt_ PVOID InputBuffer,
+    _In_ ULONG InputBufferLength, _Out_opt_ PVOID OutputBuffer, _In_ ULONG OutputBufferLength,
+    _In_ BOOLEAN InternalDeviceIoControl, _In_opt_ PKEVENT Event,
+    _Out_ PIO_STATUS_BLOCK IoStatusBlock);
+NTKERNELAPI BOOLEAN IoIs32bitProcess(_In_opt_ PIRP Irp);
 
 /* ---- Kernel transactions (ktmtypes.h, which wdm.h carries): values and types only ------------ */
 typedef ULONG NOTIFICATION_MASK;
