@@ -1273,6 +1273,11 @@ _IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltFreePoolAlignedWithTag(_In_ PFLT_I
                                                                      _In_ ULONG Tag);
 _IRQL_requires_max_(PASSIVE_LEVEL) PVOID FLTAPI FltGetRoutineAddress(_In_ PCSTR FltMgrRoutineName);
 
+/* The callback data's dirty flag (model/src/flt_misc.c, SEMANTICS.md FM-1). */
+_IRQL_requires_max_(DISPATCH_LEVEL) VOID FLTAPI FltSetCallbackDataDirty(_Inout_ PFLT_CALLBACK_DATA Data);
+_IRQL_requires_max_(DISPATCH_LEVEL) VOID FLTAPI FltClearCallbackDataDirty(_Inout_ PFLT_CALLBACK_DATA Data);
+_IRQL_requires_max_(DISPATCH_LEVEL) BOOLEAN FLTAPI FltIsCallbackDataDirty(_In_ PFLT_CALLBACK_DATA Data);
+
 #ifdef __cplusplus
 }
 #endif
