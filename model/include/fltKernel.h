@@ -395,6 +395,11 @@ typedef union _FLT_PARAMETERS {
     } SetSecurity;
 
     struct {
+        PIRP Irp;
+        PFILE_NETWORK_OPEN_INFORMATION NetworkInformation;
+    } NetworkQueryOpen;
+
+    struct {
         PVOID Argument1;
         PVOID Argument2;
         PVOID Argument3;

@@ -47,6 +47,9 @@ typedef struct _TXN_PARAMETER_BLOCK {
 
 #define TXF_MINIVERSION_DEFAULT_VIEW (0xFFFE)
 
+/* Declared, not modeled (kfault/not_modeled.def): no transaction is modeled yet. */
+NTKERNELAPI PTXN_PARAMETER_BLOCK IoGetTransactionParameterBlock(_In_ PFILE_OBJECT FileObject);
+
 typedef struct _IO_DRIVER_CREATE_CONTEXT {
     CSHORT Size;
     struct _ECP_LIST *ExtraCreateParameter;
