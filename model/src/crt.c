@@ -820,11 +820,11 @@ void kf__check_unicode_string(const char *routine, const UNICODE_STRING *s, cons
                           "%s: %s has Length %u and a NULL Buffer", routine, what, len);
 }
 
-static void check_ansi_string(const char *routine, const STRING *s)
+void kf__check_ansi_string(const char *routine, const STRING *s, const char *what)
 {
     if (s->Length > s->MaximumLength || (!s->Buffer && s->Length))
         kf_violation_stop(KF_VIOL_RTL_MALFORMED_STRING, routine, s->Length, s->MaximumLength, 0,
-                          "%s: the %%Z argument has Length %u and MaximumLength %u%s", routine, s->Length,
+                          "%s: %s has Length %u and MaximumLength %u%s", routine, what, s->Length,
                           s->MaximumLength, s->Buffer ? "" : " with a NULL Buffer");
 }
 
@@ -1014,7 +1014,7 @@ size_t kf__vformat(const char *routine, unsigned flags, void *out, size_t cap, c
             } else {
                 const STRING *a = p;
                 if (a)
-                    check_ansi_string(routine, a);
+                    kf__check_ansi_string(routine, a, "the %Z argument");
                 if (!a || !a->Buffer)
                     emit_text(&s, &sp, null_text, 0, sizeof null_text - 1);
                 else

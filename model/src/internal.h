@@ -194,6 +194,8 @@ size_t kf__vformat(const char *routine, unsigned flags, void *out, size_t cap, c
 /* Stops with violation rtl-malformed-string when s breaks INV-U-1 (Length > MaximumLength, odd
  * Length, or a NULL Buffer with a Length); what names the argument. */
 void kf__check_unicode_string(const char *routine, const UNICODE_STRING *s, const char *what);
+/* The same rule for an ANSI_STRING / STRING (Length at most MaximumLength, a Buffer when Length). */
+void kf__check_ansi_string(const char *routine, const STRING *s, const char *what);
 /* Buffers the Rtl routines allocated for the caller and not yet freed (rtl_string.c): pool the
  * run holds. kf_reset frees and counts them (kf__leaks_at_reset.pool_blocks). */
 size_t kf__rtl_strings_outstanding(void);

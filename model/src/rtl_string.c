@@ -99,10 +99,7 @@ static void check_u(const char *routine, const UNICODE_STRING *s, const char *wh
 static void check_a(const char *routine, const STRING *s, const char *what)
 {
     need(routine, s, what);
-    if (s->Length > s->MaximumLength || (!s->Buffer && s->Length))
-        kf_violation_stop(KF_VIOL_RTL_MALFORMED_STRING, routine, s->Length, s->MaximumLength, 0,
-                          "%s: %s has Length %u and MaximumLength %u%s", routine, what, s->Length,
-                          s->MaximumLength, s->Buffer ? "" : " with a NULL Buffer");
+    kf__check_ansi_string(routine, s, what);
 }
 
 /* A destination that is written: its Buffer must hold MaximumLength bytes. */
