@@ -309,3 +309,4 @@ struct _FLT_VOLUME *kf__flt_find_volume(PFLT_VOLUME p)
 }
 
 PFLT_VOLUME kf__flt_volume_zero(void) { return n_volumes ? &volumes[0] : NULL; }
+struct _FLT_VOLUME *kf__flt_volume_at(unsigned index) { return index < n_volumes ? &volumes[index] : NULL; }

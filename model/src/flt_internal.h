@@ -95,4 +95,23 @@ PFLT_VOLUME kf__flt_volume_zero(void);
 size_t kf__flt_refs_on(const void *p);
 USHORT kf__flt_volume_name(const struct _FLT_VOLUME *v, WCHAR *out);
 
+/* ---- Files below the filters (flt_file.c; SEMANTICS.md "Files below the filters") ------- */
+/* flt_filter.c: the modeled volume of that index, or NULL. */
+struct _FLT_VOLUME *kf__flt_volume_at(unsigned index);
+/* A new file object on volume v for `name` (chars WCHARs, copied into FileName; relative to
+ * `related` when not NULL), not yet opened: an object of IoFileObjectType with one reference,
+ * the model's; Type, Size, FileName and RelatedFileObject set, FsContext NULL until a create
+ * sent to the file system succeeds (kf__flt_fs_answer). NULL when memory runs out (the caller
+ * has consulted its fault site already). The object goes (and the file system sees its close)
+ * when its last reference is dropped. */
+PFILE_OBJECT kf__flt_file_object_new(const struct _FLT_VOLUME *v, const WCHAR *name, USHORT chars,
+                                     PFILE_OBJECT related);
+/* TRUE when fo is a live file object of the modeled file system (its volume's index into
+ * *volume when not NULL); never dereferences fo. */
+BOOLEAN kf__flt_file_object_volume(const void *fo, unsigned *volume);
+/* The file system's answer to an I/O that reached the bottom of the stack: when the target
+ * file object is one of its own, sets io->status and io->information (and the buffers) and
+ * returns TRUE; FALSE leaves the lower layers' documented defaults in io (flt_io.c). */
+BOOLEAN kf__flt_fs_answer(kf_flt_lower_io *io);
+
 #endif

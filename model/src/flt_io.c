@@ -305,6 +305,7 @@ static void lower_complete(cbd_rec *r)
             io.information = 0;
         }
     }
+    (void)kf__flt_fs_answer(&io); /* a file of the modeled file system: its answer */
     if (lower_hook)
         lower_hook(lower_ctx, &io);
     d->IoStatus.Status = io.status;

@@ -171,6 +171,35 @@ size_t kf_flt_names_outstanding(void);
 /* Filter, instance and volume references the driver took and has not dereferenced (kf_leaks). */
 size_t kf_flt_object_refs_outstanding(void);
 
+
+/* ---- Files on the modeled volumes: the file system below the filters (flt_file.c) ------- */
+/* The largest stream the modeled file system stores; a write beyond it: STATUS_DISK_FULL. */
+#define KF_FLT_FILE_MAX_SIZE (16u * 1024 * 1024)
+typedef struct kf_flt_file_spec {
+    const WCHAR *path;        /* from the volume's root: L"\\dir\\a.txt"; L"\\dir\\a.txt:s" names stream s
+                                 of an existing file */
+    ULONG attributes;         /* FILE_ATTRIBUTE_*; FILE_ATTRIBUTE_DIRECTORY makes a directory;
+                                 0: FILE_ATTRIBUTE_NORMAL */
+    const void *data;         /* the contents (copied); NULL with a size: that many zero bytes */
+    ULONG size;
+} kf_flt_file_spec;
+/* Puts a file, directory or named stream on volume `volume` (its parent directory must exist;
+ * the root always does). Returns 0, or -1 when the path is invalid or taken, the parent is
+ * missing, or memory runs out. kf_reset empties every volume. */
+int kf_flt_add_file(unsigned volume, const kf_flt_file_spec *spec);
+/* Files, directories and named streams on a volume (the root directory once it was opened). */
+size_t kf_flt_files(unsigned volume);
+/* The current contents of a file or stream (pointer valid until it changes); 0 or -1. */
+int kf_flt_file_contents(unsigned volume, const WCHAR *path, const void **data, ULONG *size);
+/* What the I/O manager makes before a create reaches the stack: a new, not yet opened file
+ * object on volume `volume` for `name` (relative to `related` when not NULL). The caller holds
+ * its one reference (ObDereferenceObject drops it; the file system sees the close then).
+ * Sending it an IRP_MJ_CREATE (callback data on it, FltPerformSynchronousIo) opens it. NULL
+ * when the volume does not exist or memory runs out. */
+PFILE_OBJECT kf_flt_new_file_object(unsigned volume, const WCHAR *name, PFILE_OBJECT related);
+/* File objects the model created that still exist (any reference left). */
+size_t kf_flt_file_objects_outstanding(void);
+
 #ifdef __cplusplus
 }
 #endif
