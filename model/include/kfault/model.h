@@ -196,6 +196,9 @@ size_t kf_segments_in_use(void);
 /* System calls made for stack segments since start (mmap/munmap/mprotect): stays flat in
  * a steady stream of expansions. */
 unsigned long long kf_segment_syscalls(void);
+/* Faults that opened closed pages of a segment (each also counts in kf_segment_syscalls): a
+ * callout that reaches deeper than the callouts before it on that segment. */
+unsigned long long kf_segment_opens(void);
 
 /* What the last run left behind, counted by kf_reset (and by kf_leaks before a reset). */
 typedef struct kf_leak_report {
