@@ -12,7 +12,7 @@
  * callback data left over is a finding too. After the call the application on the other side
  * of its communication ports connects, sends, answers and disconnects as the scenario's
  * version-4 operations say, and work items run where it says; every Filter Manager object
- * still held after the unload is a finding (SEMANTICS.md FH-1 to FH-8).
+ * still held after the unload is a finding (SEMANTICS.md FH-1 to FH-9).
  *
  * Only environments the driver claims to support are built: an operation asking for
  * another profile or IRQL is skipped, never mapped to something else, so the text form of
