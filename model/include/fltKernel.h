@@ -1287,3 +1287,93 @@ _IRQL_requires_max_(DISPATCH_LEVEL) BOOLEAN FLTAPI FltIsCallbackDataDirty(_In_ P
 }
 #endif
 #endif /* KFAULT_FLTKERNEL_NAMES_H */
+
+/* ---- Filter Manager objects and volumes (model/src/flt_objects.c; SEMANTICS.md FO-) ------------
+ * The instance stack of a volume, instance information, and the routines of the samples that the
+ * model only declares (kfault/not_modeled.def). Values and layouts are the WDK's. */
+#ifndef KFAULT_FLTKERNEL_OBJECTS_H
+#define KFAULT_FLTKERNEL_OBJECTS_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* fltUserStructures.h: what FltGetInstanceInformation returns. Names follow the fixed part; the
+ * offsets are from the start of the structure, the lengths in bytes. */
+typedef struct _INSTANCE_BASIC_INFORMATION {
+    ULONG NextEntryOffset;
+    USHORT InstanceNameLength;
+    USHORT InstanceNameBufferOffset;
+} INSTANCE_BASIC_INFORMATION, *PINSTANCE_BASIC_INFORMATION;
+
+typedef struct _INSTANCE_PARTIAL_INFORMATION {
+    ULONG NextEntryOffset;
+    USHORT InstanceNameLength;
+    USHORT InstanceNameBufferOffset;
+    USHORT AltitudeLength;
+    USHORT AltitudeBufferOffset;
+} INSTANCE_PARTIAL_INFORMATION, *PINSTANCE_PARTIAL_INFORMATION;
+
+typedef struct _INSTANCE_FULL_INFORMATION {
+    ULONG NextEntryOffset;
+    USHORT InstanceNameLength;
+    USHORT InstanceNameBufferOffset;
+    USHORT AltitudeLength;
+    USHORT AltitudeBufferOffset;
+    USHORT VolumeNameLength;
+    USHORT VolumeNameBufferOffset;
+    USHORT FilterNameLength;
+    USHORT FilterNameBufferOffset;
+} INSTANCE_FULL_INFORMATION, *PINSTANCE_FULL_INFORMATION;
+
+#define FLTFL_IASI_IS_MINIFILTER     0x00000001
+#define FLTFL_IASI_IS_LEGACYFILTER   0x00000002
+#define FLTFL_IASIM_DETACHED_VOLUME  0x00000001
+#define FLTFL_IASIL_DETACHED_VOLUME  0x00000001
+
+typedef struct _INSTANCE_AGGREGATE_STANDARD_INFORMATION {
+    ULONG NextEntryOffset;
+    ULONG Flags;
+    union {
+        struct {
+            ULONG Flags;
+            ULONG FrameID;
+            FLT_FILESYSTEM_TYPE VolumeFileSystemType;
+            USHORT InstanceNameLength;
+            USHORT InstanceNameBufferOffset;
+            USHORT AltitudeLength;
+            USHORT AltitudeBufferOffset;
+            USHORT VolumeNameLength;
+            USHORT VolumeNameBufferOffset;
+            USHORT FilterNameLength;
+            USHORT FilterNameBufferOffset;
+            ULONG SupportedFeatures;
+        } MiniFilter;
+        struct {
+            ULONG Flags;
+            USHORT AltitudeLength;
+            USHORT AltitudeBufferOffset;
+            USHORT VolumeNameLength;
+            USHORT VolumeNameBufferOffset;
+            USHORT FilterNameLength;
+            USHORT FilterNameBufferOffset;
+            ULONG SupportedFeatures;
+        } LegacyFilter;
+    } Type;
+} INSTANCE_AGGREGATE_STANDARD_INFORMATION, *PINSTANCE_AGGREGATE_STANDARD_INFORMATION;
+
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltGetVolumeInstanceFromName(_In_opt_ PFLT_FILTER Filter, _In_ PFLT_VOLUME Volume,
+                                             _In_opt_ PCUNICODE_STRING InstanceName, _Outptr_ PFLT_INSTANCE *RetInstance);
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltGetTopInstance(_In_ PFLT_VOLUME Volume, _Outptr_ PFLT_INSTANCE *Instance);
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltGetBottomInstance(_In_ PFLT_VOLUME Volume, _Outptr_ PFLT_INSTANCE *Instance);
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltGetLowerInstance(_In_ PFLT_INSTANCE CurrentInstance, _Outptr_ PFLT_INSTANCE *LowerInstance);
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltGetUpperInstance(_In_ PFLT_INSTANCE CurrentInstance, _Outptr_ PFLT_INSTANCE *UpperInstance);
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltIsVolumeSnapshot(_In_ PVOID FltObject, _Out_ PBOOLEAN IsSnapshotVolume);
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_FLTKERNEL_OBJECTS_H */

@@ -235,6 +235,9 @@ static const routine_entry modeled_routines[] = {
     R(RtlCharToInteger, WS03), R(RtlIntegerToUnicodeString, WS03), R(RtlInt64ToUnicodeString, WS03),
     R(RtlStringFromGUID, WS03), R(RtlGUIDFromString, WS03), R(RtlDuplicateUnicodeString, WS03),
     R(RtlCreateUnicodeString, WS03),
+    /* Device objects, symbolic links and IRP completion (device.c): all from the earliest profile. */
+    R(IoCreateDevice, WS03), R(IoDeleteDevice, WS03), R(IoCreateSymbolicLink, WS03), R(IoDeleteSymbolicLink, WS03),
+    R(IoGetAttachedDeviceReference, WS03), R(IofCompleteRequest, WS03),
 };
 
 /* The table, for the test that every entry links and follows its OS. */

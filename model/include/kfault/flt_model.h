@@ -171,6 +171,12 @@ size_t kf_flt_names_outstanding(void);
 /* Filter, instance and volume references the driver took and has not dereferenced (kf_leaks). */
 size_t kf_flt_object_refs_outstanding(void);
 
+/* ---- Objects and volumes (model/src/flt_objects.c, SEMANTICS.md FO-) ------------------------- */
+/* Marks volume `index` as a snapshot volume (FltIsVolumeSnapshot answers TRUE) or not (the
+ * default). Kept across kf_flt_set_volumes; kf_reset clears it. Returns 0, or -1 when index is not
+ * below KF_FLT_MAX_VOLUMES. */
+int kf_flt_set_volume_snapshot(unsigned index, BOOLEAN snapshot);
+
 #ifdef __cplusplus
 }
 #endif
