@@ -562,3 +562,44 @@ TEST(routine_address_table_is_complete)
     fclose(f);
     CHECK(seen > 100);
 }
+
+/* ---- D-16 IoVolumeDeviceToDosName on the modeled volumes ----------------------------------------- */
+
+static void dos_name_guarded(void *d)
+{
+    UNICODE_STRING n;
+    KeEnterGuardedRegion();
+    (void)IoVolumeDeviceToDosName(d, &n);
+}
+
+TEST(volume_dos_names)
+{
+    fx_fresh();
+    CHECK_EQ(kf_flt_set_volumes(2, NULL), 0);
+    PFLT_INSTANCE a = fx_start();
+    PFLT_VOLUME v1 = volume_at(kf_flt_instance(fx_filter, 1));
+    PDEVICE_OBJECT disk0 = NULL, disk1 = NULL;
+    CHECK_EQ(FltGetDiskDeviceObject(volume_at(a), &disk0), STATUS_SUCCESS);
+    CHECK_EQ(FltGetDiskDeviceObject(v1, &disk1), STATUS_SUCCESS);
+    UNICODE_STRING n = {0, 0, NULL};
+    CHECK_EQ(IoVolumeDeviceToDosName(disk1, &n), STATUS_SUCCESS);
+    CHECK(wide_is(n.Buffer, n.Length, "D:"));
+    CHECK_EQ(n.MaximumLength, 6);
+    CHECK_EQ(n.Buffer[2], 0);
+    kf_leak_report leaks;
+    kf_leaks(&leaks);
+    CHECK_EQ(leaks.pool_blocks, 1); /* the caller's to free with ExFreePool */
+    ExFreePool(n.Buffer);
+    CHECK_EQ(IoVolumeDeviceToDosName(disk0, &n), STATUS_SUCCESS);
+    CHECK(wide_is(n.Buffer, n.Length, "C:"));
+    ExFreePool(n.Buffer);
+    DEVICE_OBJECT other;
+    memset(&other, 0, sizeof other);
+    CHECK_EQ(IoVolumeDeviceToDosName(&other, &n), STATUS_INVALID_PARAMETER);
+    fx_fail_site(KF_SITE_POOL, 0, KF_FAULT_HARD);
+    CHECK_EQ(IoVolumeDeviceToDosName(disk0, &n), STATUS_INSUFFICIENT_RESOURCES);
+    fx_no_faults();
+    CHECK(fx_violation(dos_name_guarded, disk0, KF_VIOL_IO_DOS_NAME_APCS_DISABLED));
+    ObDereferenceObject(disk0);
+    ObDereferenceObject(disk1);
+}

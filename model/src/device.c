@@ -1,7 +1,8 @@
 /*
  * device.c - device objects, symbolic links and the IRPs a driver's own devices get:
  * IoCreateDevice, IoDeleteDevice, IoCreateSymbolicLink, IoDeleteSymbolicLink,
- * IoGetAttachedDeviceReference, IofCompleteRequest (IoCompleteRequest), and the controls a
+ * IoGetAttachedDeviceReference, IofCompleteRequest (IoCompleteRequest), IoVolumeDeviceToDosName
+ * (for the volumes of flt_objects.c), and the controls a
  * harness uses in the I/O manager's place: kf_io_call_device (a request sent to a device),
  * kf_io_driver_loaded (what follows a successful DriverEntry) and kf_io_open_name.
  *
@@ -378,6 +379,37 @@ void kf_io_driver_loaded(PDRIVER_OBJECT driver)
     for (dev_rec *r = devices; r; r = r->next)
         if (r->driver == driver)
             r->dev->Flags &= ~(ULONG)DO_DEVICE_INITIALIZING;
+}
+
+/* ---- IoVolumeDeviceToDosName (D-16) ------------------------------------------------------------- */
+
+int (*kf__io_volume_letter)(const void *device);
+
+NTSTATUS IoVolumeDeviceToDosName(PVOID VolumeDeviceObject, PUNICODE_STRING DosName)
+{
+    static const char routine[] = "IoVolumeDeviceToDosName";
+    kf__irql_passive(routine);
+    if (!VolumeDeviceObject)
+        null_arg(routine, "VolumeDeviceObject");
+    if (!DosName)
+        null_arg(routine, "DosName");
+    if (kf_current_profile()->os >= KF_OS_VISTA && KeAreAllApcsDisabled())
+        kf_violation_stop(KF_VIOL_IO_DOS_NAME_APCS_DISABLED, routine, 0, 0, 0,
+                          "IoVolumeDeviceToDosName with all APCs disabled: the mount manager's query can deadlock");
+    int letter = kf__io_volume_letter ? kf__io_volume_letter(VolumeDeviceObject) : 0;
+    if (!letter)
+        return STATUS_INVALID_PARAMETER;
+    /* Pool the caller frees with ExFreePool: "X:" and a NUL. */
+    PWCHAR buf = ExAllocatePoolWithTag(PagedPool, 3 * sizeof(WCHAR), 'nDoI');
+    if (!buf)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    buf[0] = (WCHAR)letter;
+    buf[1] = L':';
+    buf[2] = 0;
+    DosName->Buffer = buf;
+    DosName->Length = 2 * sizeof(WCHAR);
+    DosName->MaximumLength = 3 * sizeof(WCHAR);
+    return STATUS_SUCCESS;
 }
 
 /* ---- IRPs --------------------------------------------------------------------------------------- */

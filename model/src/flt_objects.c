@@ -673,6 +673,15 @@ PVOID FLTAPI FltGetRoutineAddress(PCSTR FltMgrRoutineName)
     return kf__not_modeled_address(FltMgrRoutineName);
 }
 
+/* IoVolumeDeviceToDosName's question (device.c): the drive letter of a volume's device object. */
+static int volume_letter(const void *device)
+{
+    for (unsigned i = 0; device && i < kf_flt_volume_count() && i <= 'Z' - 'C'; i++)
+        if (device == disk_devices[i] || device == volume_devices[i])
+            return 'C' + (int)i;
+    return 0;
+}
+
 /* ---- Reset ------------------------------------------------------------------------------------ */
 
 static void objects_reset(void)
@@ -683,4 +692,8 @@ static void objects_reset(void)
     memset(snapshot, 0, sizeof snapshot);
 }
 
-__attribute__((constructor)) static void objects_register(void) { kf__register_reset(objects_reset); }
+__attribute__((constructor)) static void objects_register(void)
+{
+    kf__io_volume_letter = volume_letter;
+    kf__register_reset(objects_reset);
+}

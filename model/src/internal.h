@@ -228,6 +228,9 @@ extern size_t (*kf__io_irps_pending)(void);
  * and gives `align` bytes; asks `site`. The block is pool (kf_leaks counts it) that only
  * kf__pool_free_aligned frees, with the same `owner` (the instance): ExFreePool(WithTag) of it,
  * or kf__pool_free_aligned of other pool, is violation flt-aligned-pool-mismatch. */
+/* Set by flt_objects.c: the drive letter ('C' + volume index) of a device object of a modeled
+ * volume, or 0 (device.c's IoVolumeDeviceToDosName asks it). */
+extern int (*kf__io_volume_letter)(const void *device);
 PVOID kf__pool_alloc_aligned(const char *routine, ULONG type, SIZE_T n, ULONG tag, SIZE_T align, const void *owner,
                              kf_site site, void *caller);
 void kf__pool_free_aligned(const char *routine, PVOID p, ULONG tag, const void *owner);
