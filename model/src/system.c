@@ -176,7 +176,7 @@ static const routine_entry modeled_routines[] = {
      * ExAllocatePool*Zero / *Uninitialized helpers, ExInitializeDriverRuntime,
      * ExInitializeFastMutex, the S-list routines, MmGetSystemAddressForMdlSafe,
      * KeQuerySystemTime and KeQueryTickCount (amd64 macros), the interlocked intrinsics, the CRT
-     * and ntstrsafe. Flt* routines are FltMgr's (FltGetRoutineAddress, not modeled). */
+     * and ntstrsafe. Flt* routines are FltMgr's (FltGetRoutineAddress, flt_objects.c). */
     /* Debug output and exceptions (lang, strings). */
     R(vDbgPrintEx, WS03), R(ExRaiseAccessViolation, WS03), R(ExRaiseDatatypeMisalignment, WS03),
     R(ProbeForRead, WS03), R(ProbeForWrite, WS03),
