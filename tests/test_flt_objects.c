@@ -4,8 +4,12 @@
  * objects under a volume, FltIsVolumeSnapshot, device-aligned pool and FltGetRoutineAddress.
  * Rules FO-1 .. FO-10 of model/SEMANTICS.md.
  */
+#include <initguid.h> /* this file defines the GUIDs the headers declare, and checks their values */
 #include "flt_fixture.h"
+#include <ntdddisk.h>
+#include <wsk.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -602,4 +606,61 @@ TEST(volume_dos_names)
     CHECK(fx_violation(dos_name_guarded, disk0, KF_VIOL_IO_DOS_NAME_APCS_DISABLED));
     ObDereferenceObject(disk0);
     ObDereferenceObject(disk1);
+}
+
+/* ---- FO-10 what the sample minifilters name: values and layouts ----------------------------------- */
+#define SAME(a, v) ((unsigned long long)(a) == (unsigned long long)(v##ull))
+_Static_assert(SAME(DPFLTR_FLTMGR_ID, 47) && SAME(FSCTL_CSV_CONTROL, 0x000902D4) &&
+                   SAME(IOCTL_VOLSNAP_FLUSH_AND_HOLD_WRITES, 0x0053C000) && SAME(IOCTL_DISK_GET_CLUSTER_INFO, 0x00070214) &&
+                   SAME(IOCTL_DISK_SET_CLUSTER_INFO, 0x0007C218) && SAME(DISK_CLUSTER_FLAG_CSV, 2) &&
+                   SAME(DISK_CLUSTER_FLAG_IN_MAINTENANCE, 4) && SAME(CsvControlQueryFileRevision, 6) &&
+                   SAME(AF_INET, 2) && SAME(AF_INET6, 23) && SAME(PROCESS_ALL_ACCESS, 0x001FFFFF) &&
+                   SAME(FLT_MAX_TRANSACTION_NOTIFICATIONS, 0x4000000F) && SAME(FSRTL_ALLOCATE_ECP_FLAG_NONPAGED_POOL, 2),
+               "sample values");
+_Static_assert(sizeof(SOCKADDR_IN) == 16 && sizeof(SOCKADDR_IN6) == 28 && sizeof(SOCKADDR_STORAGE) == 128 &&
+                   offsetof(SOCKADDR_IN6, sin6_addr) == 8,
+               "socket addresses");
+_Static_assert(sizeof(CSV_CONTROL_PARAM) == 16 && sizeof(CSV_QUERY_FILE_REVISION) == 32 &&
+                   sizeof(OPLOCK_KEY_ECP_CONTEXT) == 20 && FLT_TAG_DATA_BUFFER_HEADER_SIZE == 8 &&
+                   sizeof(INSTANCE_FULL_INFORMATION) == 20 && sizeof(INSTANCE_PARTIAL_INFORMATION) == 12 &&
+                   sizeof(INSTANCE_BASIC_INFORMATION) == 8 && sizeof(INSTANCE_AGGREGATE_STANDARD_INFORMATION) == 40,
+               "structures");
+#if defined(_WIN64)
+_Static_assert(sizeof(DISK_CLUSTER_INFO) == 32 && sizeof(NFS_OPEN_ECP_CONTEXT) == 16 &&
+                   sizeof(SRV_OPEN_ECP_CONTEXT) == 24,
+               "amd64 structures");
+#endif
+
+static int guid_is(const GUID *g, ULONG d1, USHORT d2, USHORT d3, UCHAR last)
+{
+    return g->Data1 == d1 && g->Data2 == d2 && g->Data3 == d3 && g->Data4[7] == last;
+}
+static void is_directory(void *a)
+{
+    BOOLEAN d;
+    (void)a;
+    (void)FltIsDirectory(NULL, NULL, &d);
+}
+static void open_process(void *a)
+{
+    HANDLE h;
+    (void)a;
+    (void)ZwOpenProcess(&h, PROCESS_ALL_ACCESS, NULL, NULL);
+}
+
+TEST(sample_declarations)
+{
+    CHECK(guid_is(&GUID_ECP_PREFETCH_OPEN, 0xe1777b21, 0x847e, 0x4837, 0x55));
+    CHECK(guid_is(&GUID_ECP_OPLOCK_KEY, 0x48850596, 0x3050, 0x4be7, 0x7f));
+    CHECK(guid_is(&GUID_ECP_NFS_OPEN, 0xf326d30c, 0xe5f8, 0x4fe7, 0xdb));
+    CHECK(guid_is(&GUID_ECP_SRV_OPEN, 0xbebfaebc, 0xaabf, 0x489d, 0x53));
+    CHECK(guid_is(&GUID_ECP_CSV_DOWN_LEVEL_OPEN, 0x4248be44, 0x647f, 0x488f, 0x28));
+    CHECK(guid_is(&GUID_ECP_CSV_QUERY_FILE_REVISION, 0x44aec90b, 0xde65, 0x4d46, 0x1d));
+    CHECK(TmTransactionObjectType != NULL && *TmTransactionObjectType != NULL);
+    CHECK(*TmTransactionObjectType != *IoFileObjectType);
+    /* Declared, not modeled: a call stops naming the routine. */
+    CHECK(fx_violation(is_directory, NULL, KF_VIOL_NOT_MODELED));
+    CHECK(!strcmp(fx_stop.routine, "FltIsDirectory"));
+    CHECK(fx_violation(open_process, NULL, KF_VIOL_NOT_MODELED));
+    CHECK(!strcmp(fx_stop.routine, "ZwOpenProcess"));
 }

@@ -970,4 +970,59 @@ NTKERNELAPI PDEVICE_OBJECT IoGetAttachedDeviceReference(_In_ PDEVICE_OBJECT Devi
 #endif
 #endif /* KFAULT_WDK_IO_DEVICE_H */
 
+/* ---- Processes, views of sections, transactions: what the sample minifilters name from wdm.h and
+ * ntddk.h. The routines are declared, not modeled (kfault/not_modeled.def); the object type is
+ * the object manager's (model/src/object.c). ----------------------------------------------------- */
+#ifndef KFAULT_WDK_IO_SAMPLES_H
+#define KFAULT_WDK_IO_SAMPLES_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+#ifndef PROCESS_ALL_ACCESS
+#define PROCESS_TERMINATE                  0x0001
+#define PROCESS_CREATE_THREAD              0x0002
+#define PROCESS_SET_SESSIONID              0x0004
+#define PROCESS_VM_OPERATION               0x0008
+#define PROCESS_VM_READ                    0x0010
+#define PROCESS_VM_WRITE                   0x0020
+#define PROCESS_DUP_HANDLE                 0x0040
+#define PROCESS_CREATE_PROCESS             0x0080
+#define PROCESS_SET_QUOTA                  0x0100
+#define PROCESS_SET_INFORMATION            0x0200
+#define PROCESS_QUERY_INFORMATION          0x0400
+#define PROCESS_SUSPEND_RESUME             0x0800
+#define PROCESS_QUERY_LIMITED_INFORMATION  0x1000
+#define PROCESS_ALL_ACCESS (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0xFFFF)
+#endif
+
+/* Transaction objects (ktmtypes.h): access rights and the object type. */
+#define TRANSACTION_QUERY_INFORMATION 0x0001
+#define TRANSACTION_SET_INFORMATION   0x0002
+#define TRANSACTION_ENLIST            0x0004
+#define TRANSACTION_COMMIT            0x0008
+#define TRANSACTION_ROLLBACK          0x0010
+#define TRANSACTION_PROPAGATE         0x0020
+#define TRANSACTION_RIGHT_RESERVED1   0x0040
+#define TRANSACTION_GENERIC_READ    (STANDARD_RIGHTS_READ | TRANSACTION_QUERY_INFORMATION | SYNCHRONIZE)
+#define TRANSACTION_GENERIC_WRITE                                                                          \
+    (STANDARD_RIGHTS_WRITE | TRANSACTION_SET_INFORMATION | TRANSACTION_COMMIT | TRANSACTION_ENLIST |   \
+     TRANSACTION_ROLLBACK | TRANSACTION_PROPAGATE | SYNCHRONIZE)
+#define TRANSACTION_GENERIC_EXECUTE (STANDARD_RIGHTS_EXECUTE | TRANSACTION_COMMIT | TRANSACTION_ROLLBACK | SYNCHRONIZE)
+#define TRANSACTION_ALL_ACCESS                                                                             \
+    (STANDARD_RIGHTS_REQUIRED | TRANSACTION_GENERIC_READ | TRANSACTION_GENERIC_WRITE | TRANSACTION_GENERIC_EXECUTE)
+extern POBJECT_TYPE *TmTransactionObjectType;
+
+NTSYSAPI NTSTATUS NTAPI ZwOpenProcess(_Out_ PHANDLE ProcessHandle, _In_ ACCESS_MASK DesiredAccess,
+                                      _In_ POBJECT_ATTRIBUTES ObjectAttributes, _In_opt_ PCLIENT_ID ClientId);
+NTSYSAPI NTSTATUS NTAPI ZwMapViewOfSection(_In_ HANDLE SectionHandle, _In_ HANDLE ProcessHandle,
+                                           _Inout_ PVOID *BaseAddress, _In_ ULONG_PTR ZeroBits, _In_ SIZE_T CommitSize,
+                                           _Inout_opt_ PLARGE_INTEGER SectionOffset, _Inout_ PSIZE_T ViewSize,
+                                           _In_ SECTION_INHERIT InheritDisposition, _In_ ULONG AllocationType,
+                                           _In_ ULONG Win32Protect);
+NTSYSAPI NTSTATUS NTAPI ZwUnmapViewOfSection(_In_ HANDLE ProcessHandle, _In_opt_ PVOID BaseAddress);
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_WDK_IO_SAMPLES_H */
+
 #endif /* KFAULT_WDK_IO_H */
