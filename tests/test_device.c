@@ -251,6 +251,11 @@ static void link_null(void *a)
     (void)a;
     (void)IoCreateSymbolicLink(NULL, &dev_name);
 }
+static void unlink_null(void *a)
+{
+    (void)a;
+    (void)IoDeleteSymbolicLink(NULL);
+}
 
 TEST(symbolic_links)
 {
@@ -284,6 +289,7 @@ TEST(symbolic_links)
     IoDeleteDevice(d);
     CHECK(kf_io_open_name("\\??\\KfTest") == NULL);
     CHECK(violation(link_null, NULL, KF_VIOL_IO_NULL_ARGUMENT));
+    CHECK(violation(unlink_null, NULL, KF_VIOL_IO_NULL_ARGUMENT));
     /* What a run leaves is counted, and the reset forgets it. */
     kf_reset();
     CHECK_EQ(kf_io_symbolic_links_outstanding(), 0);

@@ -664,3 +664,62 @@ TEST(sample_declarations)
     CHECK(fx_violation(open_process, NULL, KF_VIOL_NOT_MODELED));
     CHECK(!strcmp(fx_stop.routine, "ZwOpenProcess"));
 }
+
+/* ---- Misuse of the object routines (FO-3 .. FO-7) --------------------------------------------------- */
+
+static void disk_of(void *v)
+{
+    PDEVICE_OBJECT d;
+    (void)FltGetDiskDeviceObject(v, &d);
+}
+static void disk_to_null(void *v) { (void)FltGetDiskDeviceObject(v, NULL); }
+static void volumes_of(void *f)
+{
+    ULONG n;
+    (void)FltEnumerateVolumes(f, NULL, 0, &n);
+}
+static void instances_into_null(void *f)
+{
+    ULONG n;
+    (void)FltEnumerateInstances(NULL, f, NULL, 8, &n);
+}
+static void lower_of(void *i)
+{
+    PFLT_INSTANCE l;
+    (void)FltGetLowerInstance(i, &l);
+}
+static void snapshot_to_null(void *i) { (void)FltIsVolumeSnapshot(i, NULL); }
+static void name_null(void *f)
+{
+    PFLT_VOLUME v;
+    (void)FltGetVolumeFromName(f, NULL, &v);
+}
+static void info_of(void *i)
+{
+    ULONG n;
+    UCHAR buf[8];
+    (void)FltGetInstanceInformation(i, InstanceBasicInformation, buf, sizeof buf, &n);
+}
+static void dos_name_null(void *a)
+{
+    (void)a;
+    (void)IoVolumeDeviceToDosName(NULL, NULL);
+}
+
+TEST(objects_misuse)
+{
+    fx_fresh();
+    PFLT_INSTANCE a = fx_start();
+    int junk;
+    CHECK(fx_violation(disk_of, &junk, KF_VIOL_FLT_INVALID_VOLUME));
+    CHECK(fx_violation(disk_of, NULL, KF_VIOL_FLT_INVALID_VOLUME));
+    CHECK(fx_violation(disk_to_null, volume_at(a), KF_VIOL_FLT_NULL_ARGUMENT));
+    CHECK(fx_violation(volumes_of, &junk, KF_VIOL_FLT_INVALID_FILTER));
+    CHECK(fx_violation(instances_into_null, fx_filter, KF_VIOL_FLT_NULL_ARGUMENT));
+    CHECK(fx_violation(lower_of, &junk, KF_VIOL_FLT_INVALID_INSTANCE));
+    CHECK(fx_violation(snapshot_to_null, a, KF_VIOL_FLT_NULL_ARGUMENT));
+    CHECK(fx_violation(name_null, fx_filter, KF_VIOL_FLT_NULL_ARGUMENT));
+    CHECK(fx_violation(info_of, &junk, KF_VIOL_FLT_INVALID_INSTANCE));
+    CHECK(fx_violation(dos_name_null, NULL, KF_VIOL_IO_NULL_ARGUMENT));
+    CHECK_EQ(kf_flt_object_refs_outstanding(), 0); /* no stop left a reference behind */
+}
