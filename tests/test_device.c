@@ -7,6 +7,11 @@
  */
 #include "kft.h"
 #include <ntddk.h>
+#include <ntddcdrm.h>
+#include <ntdddisk.h>
+#include <ntddscsi.h>
+#include <ntddstor.h>
+#include <scsi.h>
 
 #include <stddef.h>
 #include <string.h>
@@ -52,6 +57,27 @@ _Static_assert(sizeof(DEVICE_OBJECT) == 0x150 && OFF(DEVICE_OBJECT, CurrentIrp) 
                "DEVICE_OBJECT");
 #endif
 
+/* The storage headers a file system includes (ntddscsi.h, scsi.h, ntddcdrm.h, ntdddisk.h,
+ * ntddstor.h): control codes and layouts. */
+_Static_assert(SAME(IOCTL_DISK_GET_DRIVE_GEOMETRY, 0x70000) && SAME(IOCTL_DISK_IS_WRITABLE, 0x70024) &&
+                   SAME(IOCTL_DISK_GET_PARTITION_INFO_EX, 0x70048) && SAME(IOCTL_DISK_COPY_DATA, 0x7C064) &&
+                   SAME(IOCTL_DISK_CHECK_VERIFY, 0x74800) && SAME(IOCTL_DISK_MEDIA_REMOVAL, 0x74804) &&
+                   SAME(IOCTL_STORAGE_GET_HOTPLUG_INFO, 0x2D0C14) && SAME(IOCTL_STORAGE_GET_DEVICE_NUMBER, 0x2D1080) &&
+                   SAME(IOCTL_CDROM_READ_TOC, 0x24000) && SAME(IOCTL_SCSI_PASS_THROUGH, 0x4D004) &&
+                   SAME(IOCTL_SCSI_PASS_THROUGH_DIRECT, 0x4D014) && SAME(IOCTL_SCSI_PASS_THROUGH_EX, 0x4D044) &&
+                   SAME(IOCTL_SCSI_PASS_THROUGH_DIRECT_EX, 0x4D048) && SAME(SCSIOP_FORMAT_UNIT, 4) &&
+                   SAME(PARTITION_OS2BOOTMGR, 0xA) && SAME(FixedMedia, 12) && SAME(F3_32M_512, 25),
+               "storage control codes");
+_Static_assert(sizeof(DISK_GEOMETRY) == 24 && sizeof(CDROM_TOC) == 804 && sizeof(TRACK_DATA) == 8 &&
+                   sizeof(STORAGE_HOTPLUG_INFO) == 8 && sizeof(STORAGE_DEVICE_NUMBER) == 12 && sizeof(CDB) == 16,
+               "storage structures");
+#if defined(_WIN64)
+_Static_assert(sizeof(SCSI_PASS_THROUGH) == 56 && sizeof(SCSI_PASS_THROUGH32) == 44 &&
+                   offsetof(SCSI_PASS_THROUGH, Cdb) == 36 && offsetof(SCSI_PASS_THROUGH32, Cdb) == 28 &&
+                   sizeof(PARTITION_INFORMATION_EX) == 144 && offsetof(PARTITION_INFORMATION_EX, Mbr) == 32,
+               "amd64 storage structures");
+#endif
+
 static DRIVER_OBJECT driver;
 static UNICODE_STRING dev_name = RTL_CONSTANT_STRING(L"\\Device\\KfTest");
 static UNICODE_STRING link_name = RTL_CONSTANT_STRING(L"\\DosDevices\\KfTest");
@@ -85,6 +111,10 @@ static kf_fault_kind fail_site_hook(void *ctx, kf_site site)
 TEST(layouts_and_values)
 {
     CHECK_EQ(IRP_MJ_MAXIMUM_FUNCTION, 0x1B);
+    CDB cdb;
+    memset(&cdb, 0, sizeof cdb);
+    cdb.CDB6GENERIC.OperationCode = SCSIOP_FORMAT_UNIT;
+    CHECK_EQ(cdb.AsByte[0], 4);
     CHECK(!strcmp(kf_bugcheck_name(MULTIPLE_IRP_COMPLETE_REQUESTS), "MULTIPLE_IRP_COMPLETE_REQUESTS"));
     CHECK(!strcmp(kf_violation_name(KF_VIOL_IO_IRP_NOT_COMPLETED), "io-irp-not-completed"));
 }

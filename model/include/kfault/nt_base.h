@@ -1028,6 +1028,9 @@ typedef char TCHAR, *PTCHAR;
 typedef unsigned char TUCHAR, *PTUCHAR;
 #endif
 #endif
+#ifndef ANYSIZE_ARRAY
+#define ANYSIZE_ARRAY 1
+#endif
 #ifndef KF_HAVE_OEM_STRING
 #define KF_HAVE_OEM_STRING 1
 typedef STRING OEM_STRING, *POEM_STRING;
