@@ -6,6 +6,7 @@
  * model/SEMANTICS.md. The layouts are derived by hand from the WDK's field types (amd64).
  */
 #include "kft.h"
+#include "drivers/cdo_driver.h"
 #include <ntddk.h>
 #include <ntddcdrm.h>
 #include <ntdddisk.h>
@@ -706,4 +707,60 @@ TEST(device_routines_resolve)
     CHECK(MmGetSystemRoutineAddress(&c) == (PVOID)&IofCompleteRequest);
     UNICODE_STRING l = RTL_CONSTANT_STRING(L"IoCreateSymbolicLink");
     CHECK(MmGetSystemRoutineAddress(&l) == (PVOID)&IoCreateSymbolicLink);
+}
+
+/* ---- A driver with a control device object, through load, requests and unload -------------------- */
+
+static DRIVER_OBJECT cdo_driver;
+static NTSTATUS cdo_request(UCHAR major, PFILE_OBJECT fo, ULONG *count, ULONG count_size)
+{
+    kf_io_request q;
+    memset(&q, 0, sizeof q);
+    q.major = major;
+    q.file_object = fo;
+    q.ioctl = CDO_IOCTL_COUNT;
+    q.output = count;
+    q.output_length = count_size;
+    return kf_io_call_device(kf_io_open_name("\\??\\KfCdoTest"), &q, NULL);
+}
+
+TEST(cdo_driver_loads_serves_and_unloads)
+{
+    memset(&cdo_driver, 0, sizeof cdo_driver);
+    CHECK_EQ(CdoDriverEntry(&cdo_driver, NULL), STATUS_SUCCESS);
+    kf_io_driver_loaded(&cdo_driver);
+    CHECK(kf_io_open_name("\\DosDevices\\kfcdotest") == cdo_driver.DeviceObject);
+    static FILE_OBJECT fo;
+    ULONG count = 0;
+    CHECK_EQ(cdo_request(IRP_MJ_CREATE, &fo, NULL, 0), STATUS_SUCCESS);
+    CHECK_EQ(cdo_request(IRP_MJ_DEVICE_CONTROL, &fo, &count, sizeof count), STATUS_SUCCESS);
+    CHECK_EQ(count, 2);
+    CHECK_EQ(cdo_request(IRP_MJ_DEVICE_CONTROL, &fo, &count, 2), STATUS_BUFFER_TOO_SMALL);
+    CHECK_EQ(cdo_request(IRP_MJ_READ, &fo, NULL, 0), STATUS_INVALID_DEVICE_REQUEST); /* no routine */
+    CHECK_EQ(cdo_request(IRP_MJ_CLEANUP, &fo, NULL, 0), STATUS_SUCCESS);
+    CHECK_EQ(cdo_request(IRP_MJ_CLOSE, &fo, NULL, 0), STATUS_SUCCESS);
+    cdo_driver.DriverUnload(&cdo_driver);
+    kf_leak_report leaks;
+    kf_leaks(&leaks);
+    CHECK_EQ(leaks.device_objects, 0);
+    CHECK_EQ(leaks.symbolic_links, 0);
+    CHECK_EQ(leaks.irps_pending, 0);
+    CHECK_EQ(leaks.objects, 0);
+    CHECK_EQ(leaks.pool_blocks, 0);
+    CHECK(cdo_driver.DeviceObject == NULL);
+}
+
+TEST(cdo_driver_failure_paths)
+{
+    /* Each allocation of the load fails in turn: DriverEntry fails and leaves nothing. */
+    kf_site sites[2] = {KF_SITE_IO_DEVICE, KF_SITE_IO_SYMLINK};
+    for (int i = 0; i < 2; i++) {
+        kf_reset();
+        memset(&cdo_driver, 0, sizeof cdo_driver);
+        kf_set_fault_hook(fail_site_hook, &sites[i]);
+        CHECK_EQ(CdoDriverEntry(&cdo_driver, NULL), STATUS_INSUFFICIENT_RESOURCES);
+        kf_set_fault_hook(NULL, NULL);
+        CHECK_EQ(kf_io_devices_outstanding(), 0);
+        CHECK_EQ(kf_io_symbolic_links_outstanding(), 0);
+    }
 }
