@@ -384,3 +384,11 @@ __attribute__((constructor)) static void volume_register(void)
     kf__flt_object_refs_outstanding = kf_flt_object_refs_outstanding;
     kf__register_reset(volume_reset);
 }
+
+/* ---- For the file system below the filters (flt_file.c, SEMANTICS.md FS-*) ------------------ */
+USHORT kf__flt_volume_sector_size(unsigned index)
+{
+    return index < KF_FLT_MAX_VOLUMES && ident[index].sector_size ? ident[index].sector_size : 512;
+}
+
+BOOLEAN kf__flt_volume_read_only(unsigned index) { return index < KF_FLT_MAX_VOLUMES && ident[index].read_only; }

@@ -200,6 +200,11 @@ PFILE_OBJECT kf_flt_new_file_object(unsigned volume, const WCHAR *name, PFILE_OB
 /* File objects the model created that still exist (any reference left). */
 size_t kf_flt_file_objects_outstanding(void);
 
+/* ---- Filter-initiated file I/O and the file system's answers (flt_fileio.c, flt_file.c) --- */
+/* TRUE when file_object is a FILE_OBJECT the modeled file system made and that still exists
+ * (kf_flt_new_file_object, FltCreateFile*): I/O on it gets the file system's answers (FS-*). */
+BOOLEAN kf_flt_is_modeled_file_object(const void *file_object);
+
 #ifdef __cplusplus
 }
 #endif

@@ -311,6 +311,13 @@ void kf_pool_tag_text(ULONG tag, char out[5]);
  * until the driver's unload tells it to stop. Returns how many ran. */
 int kf_run_work_items_max(int max);
 
+/* ---- Files the driver opened (model/src/flt_file.c, SEMANTICS.md FI-*) ---------------------- */
+/* The oldest FILE_OBJECT of the modeled file system that still exists (a handle or a reference
+ * keeps it): 1 and its full name ("\Device\HarddiskVolume1\dir\a.txt", characters outside
+ * printable ASCII as '?', NUL-terminated, at most len bytes) into path; 0 when none is left.
+ * For the text of a leak finding: what a leaked handle or file object opened. */
+int kf_flt_first_open_file(char *path, size_t len);
+
 #ifdef __cplusplus
 }
 #endif
