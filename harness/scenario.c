@@ -16,7 +16,7 @@
 
 /* ---- Tables shared with the text form ------------------------------------------------ */
 
-static const char *const op_names[KFH_OP_COUNT_V3] = {
+static const char *const op_names[KFH_OP_COUNT_V4] = {
     [KFH_OP_END] = "end",           [KFH_OP_PROFILE] = "profile",
     [KFH_OP_RAISE_IRQL] = "raise_irql", [KFH_OP_LOWER_IRQL] = "lower_irql",
     [KFH_OP_SET_STACK] = "set_stack", [KFH_OP_LARGE_STACK] = "large_stack",
@@ -31,15 +31,16 @@ static const char *const op_names[KFH_OP_COUNT_V3] = {
     [KFH_OP_LOWER] = "lower",       [KFH_OP_TEARDOWN] = "teardown",
     [KFH_OP_FLT_UNREGISTER] = "flt_unregister",
     [KFH_OP_REG_VALUE] = "reg_value",
+    [KFH_OP_FILE] = "file",
 };
 
 const char *kfh_op_name(int code)
 {
-    return (unsigned)code < KFH_OP_COUNT_V3 ? op_names[code] : "?";
+    return (unsigned)code < KFH_OP_COUNT_V4 ? op_names[code] : "?";
 }
 
 /* Bytes that follow each opcode (fixed width per opcode). */
-static const uint8_t op_width[KFH_OP_COUNT_V3] = {
+static const uint8_t op_width[KFH_OP_COUNT_V4] = {
     [KFH_OP_END] = 0,        [KFH_OP_PROFILE] = 1,   [KFH_OP_RAISE_IRQL] = 1,
     [KFH_OP_LOWER_IRQL] = 1, [KFH_OP_SET_STACK] = 5, [KFH_OP_LARGE_STACK] = 1,
     [KFH_OP_EXPAND] = 6,     [KFH_OP_CONSUME] = 5,   [KFH_OP_RAISE] = 2,
@@ -50,17 +51,19 @@ static const uint8_t op_width[KFH_OP_COUNT_V3] = {
     [KFH_OP_CBD_REUSE] = 1,  [KFH_OP_CBD_FREE] = 2,  [KFH_OP_LOWER] = 5,
     [KFH_OP_TEARDOWN] = 2,   [KFH_OP_FLT_UNREGISTER] = 0,
     [KFH_OP_REG_VALUE] = 7,
+    [KFH_OP_FILE] = 8,
 };
 
 /* How many opcodes each version knows; an opcode byte is taken modulo this count, so
  * appending opcodes needs a new version (old files keep their meaning). Version 1 is
- * frozen at its 13 opcodes, version 2 at its 24. */
+ * frozen at its 13 opcodes, version 2 at its 24, version 3 at its 25. */
 static unsigned ops_in_version(uint8_t version)
 {
     switch (version) {
     case 1: return KFH_OP_COUNT_V1;
     case 2: return KFH_OP_COUNT_V2;
     case 3: return KFH_OP_COUNT_V3;
+    case 4: return KFH_OP_COUNT_V4;
     default: return 0;
     }
 }
@@ -68,6 +71,10 @@ static unsigned ops_in_version(uint8_t version)
 uint8_t kfh_scenario_min_version(const kfh_scenario *s)
 {
     uint8_t v = 1;
+    for (uint16_t i = 0; i < s->n; i++) {
+        if (s->ops[i].code >= KFH_OP_COUNT_V3)
+            return 4;
+    }
     for (uint16_t i = 0; i < s->n; i++) {
         if (s->ops[i].code >= KFH_OP_COUNT_V2)
             return 3;
@@ -100,6 +107,43 @@ ULONG kfh_reg_value_bytes(const kfh_op *op, UCHAR *buf, size_t cap)
         for (ULONG i = len > zeros ? len - zeros : 0; i < len && i < cap; i++)
             buf[i] = 0;
     }
+    return len;
+}
+
+/* ---- File operand tables (version 4) --------------------------------------------------- */
+
+static const struct {
+    const WCHAR *name;
+    const char *text;
+} file_names[KFH_FILE_NAMES] = {
+    {L"\\readme.txt", "\\readme.txt"},
+    {L"\\setup.exe", "\\setup.exe"},
+    {L"\\bin\\helper.dll", "\\bin\\helper.dll"},
+    {L"\\Documents\\Report 2024.docx", "\\Documents\\Report 2024.docx"},
+    {L"\\Temp\\~WRL0001.tmp", "\\Temp\\~WRL0001.tmp"},
+    {L"\\Downloads\\installer.exe:Zone.Identifier", "\\Downloads\\installer.exe:Zone.Identifier"},
+    {L"\\PROGRA~1", "\\PROGRA~1"},
+    {L"\\Documents", "\\Documents"},
+    {L"\\Documents\\A very long file name that keeps going well past the old eight dot three limit.txt",
+     "\\Documents\\A very long file name that keeps going well past the old eight dot three limit.txt"},
+    {L"\\\u0414\u043e\u043a\u0443\u043c\u0435\u043d\u0442\u044b\\\u043e\u0442\u0447\u0451\u0442.docx",
+     "\\?????????\\?????.docx"},
+    {L"\\scan\\sample.exe", "\\scan\\sample.exe"},
+    {L"\\scan\\sample.dll", "\\scan\\sample.dll"},
+    {L"\\scan\\notes.txt", "\\scan\\notes.txt"},
+    {L"\\scan\\archive.bin", "\\scan\\archive.bin"},
+    {L"\\My Files\\budget final.xlsx", "\\My Files\\budget final.xlsx"},
+    {L"\\\u65e5\u672c\u8a9e\u306e\u30d5\u30a1\u30a4\u30eb.txt", "\\????????.txt"},
+};
+
+const WCHAR *kfh_file_name_at(size_t index) { return file_names[index % KFH_FILE_NAMES].name; }
+const char *kfh_file_name_text(size_t index) { return file_names[index % KFH_FILE_NAMES].text; }
+
+ULONG kfh_file_bytes(const kfh_op *op, UCHAR *buf, size_t cap)
+{
+    ULONG len = (op->b & KFH_FILE_DIRECTORY) ? 0 : (ULONG)op->c | ((ULONG)op->size_sel << 8);
+    for (ULONG i = 0; i < len && i < cap; i++)
+        buf[i] = (UCHAR)(op->size_raw >> (8 * (i % 4)));
     return len;
 }
 
@@ -375,6 +419,17 @@ int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, cha
                 op.size_raw = 0;
             }
             break;
+        case KFH_OP_FILE:
+            op.a = rd8(&r) % KFH_FILE_NAMES;
+            op.b = rd8(&r) & KFH_FILE_FLAGS;
+            op.c = rd8(&r);
+            op.size_sel = rd8(&r);
+            op.size_raw = rd32(&r);
+            if (op.b & KFH_FILE_DIRECTORY) {
+                op.c = op.size_sel = 0; /* a directory has no size and no data */
+                op.size_raw = 0;
+            }
+            break;
         default: /* KFH_OP_RUN_PENDING, KFH_OP_FLT_UNREGISTER: no fields */
             break;
         }
@@ -486,6 +541,13 @@ size_t kfh_scenario_encode(const kfh_scenario *s, uint8_t *buf, size_t cap)
             break;
         case KFH_OP_LOWER:
             wr8(&w, op->a);
+            wr32(&w, op->size_raw);
+            break;
+        case KFH_OP_FILE:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            wr8(&w, op->c);
+            wr8(&w, op->size_sel);
             wr32(&w, op->size_raw);
             break;
         default:

@@ -128,7 +128,7 @@ int kfh_format(char *buf, size_t cap, const char *fmt, ...) __attribute__((forma
 int kfh_vformat(char *buf, size_t cap, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
 /* ==== Scenarios ====================================================================== */
-#define KFH_SCENARIO_VERSION 3 /* the newest version this build reads */
+#define KFH_SCENARIO_VERSION 4 /* the newest version this build reads */
 #define KFH_MAX_OPS 256        /* operations per scenario, bodies included */
 #define KFH_MAX_DEPTH 8        /* nested blocks */
 
@@ -163,7 +163,11 @@ typedef enum kfh_opcode {
     /* Version 3: version 2 plus what a driver target's driver reads from the registry. */
     KFH_OP_REG_VALUE = KFH_OP_COUNT_V2, /* a: value index; b: KFH_REG_* (type bits 0-2, length bit 0 in
                                          * bit 3, terminated bit 4); c: length / 2; size_raw: data word */
-    KFH_OP_COUNT_V3
+    KFH_OP_COUNT_V3,
+    /* Version 4: version 3 plus the files a minifilter target's volumes hold. */
+    KFH_OP_FILE = KFH_OP_COUNT_V3, /* a: name index; b: KFH_FILE_* (volume bits 0-1); c: size low byte;
+                                    * size_sel: size high byte; size_raw: data word */
+    KFH_OP_COUNT_V4
 } kfh_opcode;
 
 /* Filter Manager operand tables (version 2). */
@@ -192,6 +196,17 @@ enum { KFH_REG_TYPE_MASK = 7, KFH_REG_LENGTH_ODD = 8, KFH_REG_TERMINATED = 16 };
 ULONG kfh_reg_type_at(size_t index);
 const char *kfh_reg_type_name(size_t index);
 
+/* File operand tables (version 4): a file, directory or stream on a minifilter target's volume. */
+#define KFH_FILE_NAMES 16       /* the names a file operation can put (kfh_file_name_at) */
+enum { KFH_FILE_VOLUME_MASK = 3, KFH_FILE_READONLY = 4, KFH_FILE_HIDDEN = 8, KFH_FILE_DIRECTORY = 16,
+       KFH_FILE_FLAGS = 31 };
+/* The name at index (modulo KFH_FILE_NAMES), from the volume's root, as a NUL-terminated WCHAR
+ * string: extensions .txt .exe .dll .docx .tmp .xlsx, a stream (:Zone.Identifier), a short
+ * 8.3 name, directories, long names, names with spaces and non-ASCII names. */
+const WCHAR *kfh_file_name_at(size_t index);
+/* The same name as ASCII for traces and reports (non-ASCII characters as '?'). */
+const char *kfh_file_name_text(size_t index);
+
 enum { KFH_EXP_EX = 1, KFH_EXP_WAIT = 2, KFH_EXP_CONTEXT = 4, KFH_EXP_NULL_CALLOUT = 8 };
 
 /* Symbolic sizes, resolved against the profile in force when the operation runs. */
@@ -216,6 +231,9 @@ typedef struct kfh_op {
  * little-endian, repeated; terminated: the last 2 bytes (4 for REG_MULTI_SZ) are zero.
  * Writes at most cap bytes; returns the length. */
 ULONG kfh_reg_value_bytes(const kfh_op *op, UCHAR *buf, size_t cap);
+/* A file operation's size in bytes (0 to 65535; 0 for a directory) and its bytes: the data
+ * word, little-endian, repeated. Writes at most cap bytes; returns the size. */
+ULONG kfh_file_bytes(const kfh_op *op, UCHAR *buf, size_t cap);
 
 typedef struct kfh_scenario {
     uint8_t version;
@@ -468,8 +486,8 @@ void kfh_finding_sign(kfh_finding *f);
 #define KFH_REACH_MAX 192
 #define KFH_REACH_TEXT 96
 typedef struct kfh_reach {
-    unsigned long long ops[KFH_OP_COUNT_V3];     /* operations entered */
-    unsigned long long skipped[KFH_OP_COUNT_V3]; /* of those, skipped or ignored by the runner */
+    unsigned long long ops[KFH_OP_COUNT_V4];     /* operations entered */
+    unsigned long long skipped[KFH_OP_COUNT_V4]; /* of those, skipped or ignored by the runner */
     unsigned long long consulted[KF_SITE_COUNT], injected[KF_SITE_COUNT];
     int n;                                       /* distinct outcomes recorded */
     unsigned long long lost;                     /* outcomes that did not fit */
