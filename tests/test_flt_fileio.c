@@ -1262,3 +1262,38 @@ TEST(driver_leak_findings_name_the_file)
     CHECK_EQ(read_status, STATUS_ACCESS_DENIED);
     CHECK_EQ(run.n_findings, 0);
 }
+
+/* ---- FS-24 a layer below that answers a create in the file system's place --------------------------- */
+
+static NTSTATUS forced_create_status;
+static void force_create(void *ctx, kf_flt_lower_io *io)
+{
+    (void)ctx;
+    if (io->data->Iopb->MajorFunction == IRP_MJ_CREATE)
+        io->status = forced_create_status;
+}
+
+TEST(create_answered_below_the_file_system)
+{
+    fresh();
+    kf_flt_set_lower_hook(force_create, NULL);
+    /* Success for a file the file system does not have: open for the I/O manager only. */
+    forced_create_status = STATUS_SUCCESS;
+    HANDLE h;
+    PFILE_OBJECT fo = NULL;
+    CHECK_EQ(open_file(VOL1 L"\\docs\\missing.txt", FILE_GENERIC_READ, 0, FILE_OPEN, 0, &h, &fo), STATUS_SUCCESS);
+    LARGE_INTEGER at = {.QuadPart = 0};
+    char buf[4];
+    ULONG n = 9;
+    CHECK_EQ(FltReadFile(inst, fo, &at, 4, buf, 0, &n, NULL, NULL), STATUS_INVALID_DEVICE_REQUEST);
+    done_with(h, fo);
+    no_leaks();
+    /* Failure of an open the file system made: the open is cancelled, its share access too. */
+    forced_create_status = STATUS_ACCESS_DENIED;
+    CHECK_EQ(open_file(VOL1 L"\\docs\\hello.txt", FILE_GENERIC_READ, 0, FILE_OPEN, 0, &h, &fo), STATUS_ACCESS_DENIED);
+    CHECK(h == NULL && fo == NULL);
+    kf_flt_set_lower_hook(NULL, NULL);
+    CHECK_EQ(open_file(VOL1 L"\\docs\\hello.txt", FILE_GENERIC_WRITE, 0, FILE_OPEN, 0, &h, &fo), STATUS_SUCCESS);
+    done_with(h, fo);
+    no_leaks();
+}

@@ -66,6 +66,9 @@ typedef struct fo_rec {
      * instance; IO_IGNORE_SHARE_ACCESS_CHECK leaves the share access alone. */
     PFLT_INSTANCE flt_instance;
     BOOLEAN flt_open, ignore_share;
+    /* A layer below completed its create with success though the file system opened nothing
+     * (a scripted answer): open for the I/O manager, unknown to the file system (FS-24). */
+    BOOLEAN opened_below;
     /* The access and share access the create recorded (data access only). */
     BOOLEAN share_recorded, acc_r, acc_w, acc_d, sh_r, sh_w, sh_d;
     ACCESS_MASK granted;
@@ -637,7 +640,7 @@ static void free_fo(fo_rec *r)
 static void file_object_deleted(void *body)
 {
     fo_rec *r = find_fo(body);
-    if (r && r->node && r->flt_open) {
+    if (r && (r->node || r->opened_below) && r->flt_open) {
         PFLT_CALLBACK_DATA d = kf__flt_io_new_own(r->flt_instance, r->fo);
         if (d) {
             d->Iopb->MajorFunction = IRP_MJ_CLOSE;
@@ -715,9 +718,31 @@ int kf__flt_fs_open_state(const void *fo)
     fo_rec *r = find_fo(fo);
     if (!r)
         return KF__FO_UNKNOWN;
-    if (!r->node)
+    if (!r->node && !r->opened_below)
         return KF__FO_NOT_OPEN;
     return r->cleaned_up ? KF__FO_CLEANED_UP : KF__FO_OPEN;
+}
+
+void kf__flt_fs_create_completed(const void *fo, NTSTATUS status)
+{
+    fo_rec *r = find_fo(fo);
+    if (!r)
+        return;
+    if (NT_SUCCESS(status) && !r->node)
+        r->opened_below = TRUE;
+    else if (!NT_SUCCESS(status) && r->node) {
+        /* The file system opened it, a layer below failed the create: the open is cancelled
+         * (as FltCancelFileOpen's cleanup and close would). */
+        if (!r->cleaned_up) {
+            r->cleaned_up = TRUE;
+            if (r->node->handles)
+                r->node->handles--;
+            remove_share(r);
+        }
+        close_node(r);
+        r->fo->FsContext = NULL;
+        r->fo->Flags &= ~(ULONG)(FO_FILE_OPEN | FO_HANDLE_CREATED);
+    }
 }
 
 void kf__flt_fs_mark_flt_open(const void *fo, PFLT_INSTANCE instance, BOOLEAN ignore_share)
@@ -2133,7 +2158,14 @@ BOOLEAN kf__flt_fs_answer(kf_flt_lower_io *io)
     ULONG_PTR info = 0;
     NTSTATUS st;
     if (major != IRP_MJ_CREATE && !r->node) {
-        st = STATUS_INVALID_DEVICE_REQUEST; /* FS-8: no I/O on a file object never opened */
+        /* FS-8: no I/O on a file object never opened; a layer below's open is cleaned up and
+         * closed without the file system (FS-24). */
+        BOOLEAN ends = r->opened_below && (major == IRP_MJ_CLEANUP || major == IRP_MJ_CLOSE);
+        if (ends && major == IRP_MJ_CLEANUP) {
+            r->cleaned_up = TRUE;
+            r->fo->Flags |= FO_CLEANUP_COMPLETE;
+        }
+        st = ends ? STATUS_SUCCESS : STATUS_INVALID_DEVICE_REQUEST;
     } else {
         switch (major) {
         case IRP_MJ_CREATE:

@@ -350,6 +350,7 @@ static NTSTATUS create_file(const char *routine, int ex, PFLT_FILTER Filter, PFL
         d->Iopb->OperationFlags |= SL_FORCE_ACCESS_CHECK;
     ULONG_PTR info = 0;
     NTSTATUS st = run_sync(d, fo, FALSE, &info);
+    kf__flt_fs_create_completed(fo, st);
     if (NT_SUCCESS(st)) {
         HANDLE h;
         NTSTATUS hs = kf__handle_create(fo, access, ObjectAttributes->Attributes, KernelMode, &h);

@@ -137,6 +137,10 @@ int kf__flt_fs_open_state(const void *fo);
  * before the create is sent (the instance it targets, IO_IGNORE_SHARE_ACCESS_CHECK), and the
  * file object's close routing: closes of such objects are sent to the layers below. */
 void kf__flt_fs_mark_flt_open(const void *fo, PFLT_INSTANCE instance, BOOLEAN ignore_share);
+/* flt_file.c: the create sent on fo completed with status (the layers below may have replaced
+ * the file system's answer): a success the file system did not open leaves the file object
+ * open for the I/O manager only; a failure of what the file system opened cancels that open. */
+void kf__flt_fs_create_completed(const void *fo, NTSTATUS status);
 /* flt_volume.c: volume `index`'s sector size (512 unless its identity sets one) and whether its
  * identity makes it read-only. */
 USHORT kf__flt_volume_sector_size(unsigned index);
