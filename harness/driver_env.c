@@ -201,6 +201,15 @@ static void build_env(const kfh_driver_target *t, const kfh_scenario *s, kfh_pla
             if (t->minifilter)
                 build_flt_env(op, e);
             break;
+        case KFH_OP_FILE:
+            if (!t->minifilter)
+                break;
+            if (e->n_files >= KFH_ENV_FILES_MAX) {
+                kfh_trace_event("env skipped: more than %d files", KFH_ENV_FILES_MAX);
+                break;
+            }
+            e->file[e->n_files++].op = *op;
+            break;
         case KFH_OP_REG_VALUE: {
             unsigned v = op->a % KFH_REG_VALUES;
             if (v >= t->n_registry) {
@@ -339,6 +348,12 @@ static void env_lower(void *ctx, kf_flt_lower_io *io)
         kfh_trace_event("lower io %u: site failed, 0x%08X", k, (unsigned)io->status);
         return;
     }
+    if (st == STATUS_PENDING && kf_flt_is_modeled_file_object(iopb->TargetFileObject)) {
+        /* A file of the modeled file system, and no answer scripted for it: the file system's. */
+        kfh_trace_event("lower io %u: major %u minor %u -> 0x%08X info=0x%llx (file system)", k, iopb->MajorFunction,
+                        iopb->MinorFunction, (unsigned)io->status, (unsigned long long)io->information);
+        return;
+    }
     if (st == STATUS_PENDING) {
         if (query) {
             io->status = STATUS_NO_MORE_FILES;
@@ -365,9 +380,47 @@ static void env_lower(void *ctx, kf_flt_lower_io *io)
                     iopb->MinorFunction, (unsigned)io->status, (unsigned long long)io->information);
 }
 
-static void flt_setup(const kfh_env *e)
+/* The scenario's files, put on the volumes before the driver is loaded: the parent directories
+ * a name needs are made, and a stream's file (empty) when it is missing. Traced only when the
+ * scenario has files. */
+static void install_files(kfh_env *e)
+{
+    static UCHAR bytes[65536];
+    for (unsigned i = 0; i < e->n_files; i++) {
+        const kfh_op *op = &e->file[i].op;
+        unsigned vol = op->b & KFH_FILE_VOLUME_MASK;
+        const char *text = kfh_file_name_text(op->a);
+        if (vol >= e->volumes) {
+            kfh_trace_event("env file %u %s: volume %u is not offered (skipped)", op->a, text, vol);
+            continue;
+        }
+        const WCHAR *name = kfh_file_name_at(op->a);
+        WCHAR prefix[256];
+        size_t n = 0;
+        for (; name[n] && n + 1 < RTL_NUMBER_OF(prefix); n++) {
+            if (n > 0 && (name[n] == L'\\' || name[n] == L':')) {
+                prefix[n] = 0;
+                kf_flt_file_spec parent = {prefix, name[n] == L':' ? 0 : FILE_ATTRIBUTE_DIRECTORY, NULL, 0};
+                (void)kf_flt_add_file(vol, &parent); /* already there is fine */
+            }
+            prefix[n] = name[n];
+        }
+        ULONG size = kfh_file_bytes(op, bytes, sizeof bytes);
+        ULONG attrs = ((op->b & KFH_FILE_DIRECTORY) ? FILE_ATTRIBUTE_DIRECTORY : 0) |
+                      ((op->b & KFH_FILE_READONLY) ? FILE_ATTRIBUTE_READONLY : 0) |
+                      ((op->b & KFH_FILE_HIDDEN) ? FILE_ATTRIBUTE_HIDDEN : 0);
+        kf_flt_file_spec spec = {name, attrs, size ? bytes : NULL, size};
+        e->file[i].installed = kf_flt_add_file(vol, &spec) == 0;
+        kfh_trace_event("env file %u %s on volume %u: %s, %u byte(s), attributes 0x%x", op->a, text, vol,
+                        e->file[i].installed ? "installed" : "already there (skipped)", (unsigned)size,
+                        (unsigned)attrs);
+    }
+}
+
+static void flt_setup(kfh_env *e)
 {
     kf_flt_set_volumes(e->volumes, NULL);
+    install_files(e);
     kf_flt_set_lower_hook(env_lower, NULL);
     kf_flt_set_async_mode(e->deferred ? KF_FLT_COMPLETE_DEFERRED : KF_FLT_COMPLETE_INLINE, e->completion_irql);
 }
@@ -738,12 +791,17 @@ static void judge(kfh_drv_run *run, int stopped, const kf_stop *st)
         kfh_drv_fail(run, KFH_INV_NO_CALLBACK_DATA_LEAK, t->name, "every callback data freed by the unload",
                      "%zu callback data still allocated (unload 0x%08X)", l.callback_data,
                      (unsigned)run->unload_status);
+    /* A file the driver opened and left: its name (FI-19). */
+    char file[160];
+    int named = kf_flt_first_open_file(file, sizeof file);
     if (l.handles)
         kfh_drv_fail(run, KFH_INV_DRIVER_NO_HANDLE_LEAK, t->name, "every handle closed",
-                     "%zu handle(s) still open", l.handles);
+                     "%zu handle(s) still open%s%s", l.handles, named ? "; the oldest file left open is " : "",
+                     named ? file : "");
     if (l.objects)
         kfh_drv_fail(run, KFH_INV_DRIVER_NO_OBJECT_LEAK, t->name, "every object reference released",
-                     "%zu object reference(s) taken and not released", l.objects);
+                     "%zu object reference(s) taken and not released%s%s", l.objects,
+                     named ? "; the oldest file object left is " : "", named ? file : "");
     if (l.lookaside_lists)
         kfh_drv_fail(run, KFH_INV_DRIVER_NO_LOOKASIDE_LEAK, t->name, "every lookaside list deleted",
                      "%zu lookaside list(s) not deleted", l.lookaside_lists);

@@ -1298,6 +1298,10 @@ static void exec_op(uint16_t i)
         skip_event("%*s  skipped: the port client and the worker threads are played for driver targets only",
                    2 * (int)op->depth, "");
         break;
+    case KFH_OP_FILE:
+        /* The files on a minifilter target's volumes: only driver targets put them there. */
+        skip_event("%*s  skipped: files are put on volumes by minifilter driver targets only", 2 * (int)op->depth, "");
+        break;
     default:
         break;
     }

@@ -35,6 +35,7 @@ static const char *const op_names[KFH_OP_COUNT] = {
     [KFH_OP_MSG_WORD] = "msg_word", [KFH_OP_PORT_CONNECT] = "port_connect",
     [KFH_OP_MSG_SEND] = "msg_send", [KFH_OP_PORT_ANSWER] = "port_answer",
     [KFH_OP_PORT_DISCONNECT] = "port_disconnect", [KFH_OP_RUN_WORK] = "run_work",
+    [KFH_OP_FILE] = "file",
 };
 
 const char *kfh_op_name(int code)
@@ -56,11 +57,12 @@ static const uint8_t op_width[KFH_OP_COUNT] = {
     [KFH_OP_REG_VALUE] = 7,
     [KFH_OP_MSG_WORD] = 4,   [KFH_OP_PORT_CONNECT] = 4, [KFH_OP_MSG_SEND] = 6,
     [KFH_OP_PORT_ANSWER] = 4, [KFH_OP_PORT_DISCONNECT] = 1, [KFH_OP_RUN_WORK] = 0,
+    [KFH_OP_FILE] = 8,
 };
 
 /* How many opcodes each version knows; an opcode byte is taken modulo this count, so
  * appending opcodes needs a new version (old files keep their meaning). Version 1 is
- * frozen at its 13 opcodes, version 2 at its 24, version 3 at its 25. */
+ * frozen at its 13 opcodes, version 2 at its 24, version 3 at its 25, version 4 at its 31. */
 static unsigned ops_in_version(uint8_t version)
 {
     switch (version) {
@@ -68,13 +70,18 @@ static unsigned ops_in_version(uint8_t version)
     case 2: return KFH_OP_COUNT_V2;
     case 3: return KFH_OP_COUNT_V3;
     case 4: return KFH_OP_COUNT_V4;
+    case 5: return KFH_OP_COUNT_V5;
     default: return 0;
     }
 }
 
 uint8_t kfh_op_min_version(int code)
 {
-    return code >= KFH_OP_COUNT_V3 ? 4 : code >= KFH_OP_COUNT_V2 ? 3 : code >= KFH_OP_COUNT_V1 ? 2 : 1;
+    return code >= KFH_OP_COUNT_V4   ? 5
+           : code >= KFH_OP_COUNT_V3 ? 4
+           : code >= KFH_OP_COUNT_V2 ? 3
+           : code >= KFH_OP_COUNT_V1 ? 2
+                                     : 1;
 }
 
 uint8_t kfh_scenario_min_version(const kfh_scenario *s)
@@ -118,6 +125,42 @@ ULONG kfh_reg_value_bytes(const kfh_op *op, UCHAR *buf, size_t cap)
 
 static const char *const answer_names[KFH_ANSWER_COUNT] = {"reply", "no_reply", "never_read", "disconnect"};
 const char *kfh_answer_name(size_t index) { return answer_names[index % KFH_ANSWER_COUNT]; }
+/* ---- File operand tables (version 5) --------------------------------------------------- */
+
+static const struct {
+    const WCHAR *name;
+    const char *text;
+} file_names[KFH_FILE_NAMES] = {
+    {L"\\readme.txt", "\\readme.txt"},
+    {L"\\setup.exe", "\\setup.exe"},
+    {L"\\bin\\helper.dll", "\\bin\\helper.dll"},
+    {L"\\Documents\\Report 2024.docx", "\\Documents\\Report 2024.docx"},
+    {L"\\Temp\\~WRL0001.tmp", "\\Temp\\~WRL0001.tmp"},
+    {L"\\Downloads\\installer.exe:Zone.Identifier", "\\Downloads\\installer.exe:Zone.Identifier"},
+    {L"\\PROGRA~1", "\\PROGRA~1"},
+    {L"\\Documents", "\\Documents"},
+    {L"\\Documents\\A very long file name that keeps going well past the old eight dot three limit.txt",
+     "\\Documents\\A very long file name that keeps going well past the old eight dot three limit.txt"},
+    {L"\\\u0414\u043e\u043a\u0443\u043c\u0435\u043d\u0442\u044b\\\u043e\u0442\u0447\u0451\u0442.docx",
+     "\\?????????\\?????.docx"},
+    {L"\\scan\\sample.exe", "\\scan\\sample.exe"},
+    {L"\\scan\\sample.dll", "\\scan\\sample.dll"},
+    {L"\\scan\\notes.txt", "\\scan\\notes.txt"},
+    {L"\\scan\\archive.bin", "\\scan\\archive.bin"},
+    {L"\\My Files\\budget final.xlsx", "\\My Files\\budget final.xlsx"},
+    {L"\\\u65e5\u672c\u8a9e\u306e\u30d5\u30a1\u30a4\u30eb.txt", "\\????????.txt"},
+};
+
+const WCHAR *kfh_file_name_at(size_t index) { return file_names[index % KFH_FILE_NAMES].name; }
+const char *kfh_file_name_text(size_t index) { return file_names[index % KFH_FILE_NAMES].text; }
+
+ULONG kfh_file_bytes(const kfh_op *op, UCHAR *buf, size_t cap)
+{
+    ULONG len = (op->b & KFH_FILE_DIRECTORY) ? 0 : (ULONG)op->c | ((ULONG)op->size_sel << 8);
+    for (ULONG i = 0; i < len && i < cap; i++)
+        buf[i] = (UCHAR)(op->size_raw >> (8 * (i % 4)));
+    return len;
+}
 
 /* ---- Filter Manager operand tables (version 2) ----------------------------------------- */
 
@@ -400,6 +443,17 @@ int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, cha
                 op.size_raw = 0;
             }
             break;
+        case KFH_OP_FILE:
+            op.a = rd8(&r) % KFH_FILE_NAMES;
+            op.b = rd8(&r) & KFH_FILE_FLAGS;
+            op.c = rd8(&r);
+            op.size_sel = rd8(&r);
+            op.size_raw = rd32(&r);
+            if (op.b & KFH_FILE_DIRECTORY) {
+                op.c = op.size_sel = 0; /* a directory has no size and no data */
+                op.size_raw = 0;
+            }
+            break;
         case KFH_OP_MSG_WORD:
             op.size_raw = rd32(&r);
             break;
@@ -566,6 +620,13 @@ size_t kfh_scenario_encode(const kfh_scenario *s, uint8_t *buf, size_t cap)
             break;
         case KFH_OP_PORT_DISCONNECT:
             wr8(&w, op->a);
+            break;
+        case KFH_OP_FILE:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            wr8(&w, op->c);
+            wr8(&w, op->size_sel);
+            wr32(&w, op->size_raw);
             break;
         default:
             break;

@@ -162,6 +162,14 @@ static void format_op(out *o, const kfh_op *op)
             put(o, " length=%u data=0x%08x%s", (unsigned)op->c * 2u + ((op->b & KFH_REG_LENGTH_ODD) ? 1u : 0u),
                 (unsigned)op->size_raw, (op->b & KFH_REG_TERMINATED) ? " terminated" : "");
         break;
+    case KFH_OP_FILE:
+        put(o, " %u volume=%u%s%s", op->a, op->b & KFH_FILE_VOLUME_MASK, (op->b & KFH_FILE_READONLY) ? " readonly" : "",
+            (op->b & KFH_FILE_HIDDEN) ? " hidden" : "");
+        if (op->b & KFH_FILE_DIRECTORY)
+            put(o, " directory");
+        else
+            put(o, " size=%u data=0x%08x", (unsigned)op->c | ((unsigned)op->size_sel << 8), (unsigned)op->size_raw);
+        break;
     default:
         break;
     }
@@ -502,6 +510,46 @@ static int parse_flt_op(parser *p, tok *t, int nt, kfh_op *op)
         op->size_raw = (uint32_t)data;
         return 0;
     }
+    case KFH_OP_FILE: {
+        unsigned long long size = 0, data = 0;
+        int have_volume = 0, have_size = 0, have_data = 0;
+        if (nt < 2 || parse_small(p, &t[1], KFH_FILE_NAMES - 1, "a file name index", &op->a))
+            return nt < 2 ? perr(p, t[0].col, "file takes a name index (0..%d), then its arguments", KFH_FILE_NAMES - 1)
+                          : -1;
+        for (int i = 2; i < nt; i++) {
+            if (tok_is(&t[i], "readonly") && !(op->b & KFH_FILE_READONLY))
+                op->b |= KFH_FILE_READONLY;
+            else if (tok_is(&t[i], "hidden") && !(op->b & KFH_FILE_HIDDEN))
+                op->b |= KFH_FILE_HIDDEN;
+            else if (tok_is(&t[i], "directory") && !(op->b & KFH_FILE_DIRECTORY))
+                op->b |= KFH_FILE_DIRECTORY;
+            else if (key_value(&t[i], "volume", &v) && !have_volume) {
+                uint8_t vol = 0;
+                if (parse_small(p, &v, KFH_FILE_VOLUME_MASK, "a volume", &vol))
+                    return -1;
+                op->b |= vol;
+                have_volume = 1;
+            } else if (key_value(&t[i], "size", &v) && !have_size) {
+                if (parse_number(&v, 0xFFFF, &size))
+                    return perr(p, v.col, "expected size=N (0 to 65535)");
+                have_size = 1;
+            } else if (key_value(&t[i], "data", &v) && !have_data) {
+                if (parse_number(&v, 0xFFFFFFFFull, &data))
+                    return perr(p, v.col, "expected data=N (up to 0xffffffff)");
+                have_data = 1;
+            } else
+                return perr(p, t[i].col, "'%.*s' is not a file argument (volume=N, readonly, hidden, directory, "
+                            "size=N, data=0xWORD), or it is repeated", (int)t[i].n, t[i].s);
+        }
+        if (!have_volume)
+            return perr(p, t[0].col, "file needs volume=N");
+        if ((op->b & KFH_FILE_DIRECTORY) ? (have_size || have_data) : (!have_size || !have_data))
+            return perr(p, t[0].col, "a file takes size=N and data=0xWORD; a directory takes neither");
+        op->c = (uint8_t)(size & 0xFF);
+        op->size_sel = (uint8_t)(size >> 8);
+        op->size_raw = (uint32_t)data;
+        return 0;
+    }
     default:
         return 1;
     }
@@ -615,7 +663,7 @@ static int parse_op(parser *p, tok *t, int nt, kfh_op *op, int *opens)
     }
     memset(op, 0, sizeof *op);
     op->code = (uint8_t)code;
-    if (code >= KFH_OP_COUNT_V3) {
+    if (code >= KFH_OP_COUNT_V3 && code < KFH_OP_COUNT_V4) {
         int rc = parse_client_op(p, t, nt, op);
         if (rc <= 0)
             return rc;

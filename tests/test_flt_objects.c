@@ -504,7 +504,7 @@ TEST(aligned_pool_misuse_is_seen)
 static void call_unmodeled(void *a)
 {
     (void)a;
-    NTSTATUS(FLTAPI * fn)(PFLT_FILTER) = (NTSTATUS(FLTAPI *)(PFLT_FILTER))FltGetRoutineAddress("FltCreateFileEx");
+    NTSTATUS(FLTAPI * fn)(PFLT_FILTER) = (NTSTATUS(FLTAPI *)(PFLT_FILTER))FltGetRoutineAddress("FltCreateSectionForDataScan");
     (void)fn(NULL);
 }
 static void routine_null(void *a)
@@ -522,7 +522,7 @@ TEST(routine_address)
     CHECK(FltGetRoutineAddress("IoCreateDevice") == NULL); /* ntoskrnl's, not FltMgr's */
     CHECK(FltGetRoutineAddress("FsRtlIsNtstatusExpected") == NULL);
     /* Declared, not modeled: its stub, which stops when called. */
-    CHECK(FltGetRoutineAddress("FltCreateFileEx") != NULL);
+    CHECK(FltGetRoutineAddress("FltCreateSectionForDataScan") != NULL);
     CHECK(fx_violation(call_unmodeled, NULL, KF_VIOL_NOT_MODELED));
     CHECK(fx_violation(routine_null, NULL, KF_VIOL_FLT_NULL_ARGUMENT));
     /* By OS: FltAllocateCallbackDataEx from Windows 8. */

@@ -138,10 +138,10 @@ TEST(v4_versions)
     CHECK(strstr(err, "'run_work' needs scenario format version 4 (the file says version 3)") != NULL);
     parse_ok("flt_start 1\nport_disconnect 0\n", &sa);
     CHECK_EQ(sa.version, 4);
-    CHECK_EQ(KFH_SCENARIO_VERSION, 4);
+    CHECK(KFH_SCENARIO_VERSION >= 4);
     CHECK_EQ(KFH_OP_COUNT_V4, 31);
     CHECK(!strcmp(kfh_op_name(KFH_OP_PORT_ANSWER), "port_answer"));
-    CHECK(!strcmp(kfh_op_name(KFH_OP_COUNT_V4), "?"));
+    CHECK(!strcmp(kfh_op_name(KFH_OP_COUNT), "?"));
 }
 
 TEST(v4_text_errors)

@@ -104,9 +104,9 @@ TEST(scenario_empty_and_unknown_version_rejected)
     char err[160];
     CHECK_EQ(kfh_scenario_decode((const uint8_t *)"", 0, &s, err, sizeof err), -1);
     CHECK(strstr(err, "empty") != NULL);
-    const uint8_t v5[] = {5, 1, 2};
-    CHECK_EQ(kfh_scenario_decode(v5, sizeof v5, &s, err, sizeof err), -1);
-    CHECK(strstr(err, "unknown scenario format version 5") != NULL);
+    const uint8_t v6[] = {6, 1, 2};
+    CHECK_EQ(kfh_scenario_decode(v6, sizeof v6, &s, err, sizeof err), -1);
+    CHECK(strstr(err, "unknown scenario format version 6") != NULL);
     const uint8_t v0[] = {0};
     CHECK_EQ(kfh_scenario_decode(v0, 1, &s, err, sizeof err), -1);
     CHECK_EQ(kfh_scenario_parse("version 7\nexpand size=0\n", &s, err, sizeof err), -1);
@@ -342,4 +342,53 @@ TEST(scenario_reg_value_version3)
     CHECK_EQ(kfh_scenario_parse("reg_value 0 REG_WHATEVER\n", &sa, err, sizeof err), -1);
     CHECK(strstr(err, "value index and a type") != NULL);
     CHECK_EQ(kfh_scenario_parse("reg_value 3 absent length=4\n", &sa, err, sizeof err), -1);
+}
+
+/* Version 5: file's fields, its canonical directory form, its bytes, its names and its text. */
+TEST(scenario_file_version5)
+{
+    kfh_scenario sa, sb;
+    char err[256], ta[512];
+    uint8_t bytes[64];
+    /* name 10, volume 1, readonly, size 0x0258 (600), data 0x4353464B; a name index past the
+     * table wraps, unknown flag bits are masked. */
+    const uint8_t raw[] = {5, KFH_OP_FILE, 10 + KFH_FILE_NAMES, 0x1 | KFH_FILE_READONLY | 0x60, 0x58, 0x02,
+                           0x4B, 0x46, 0x53, 0x43};
+    CHECK_EQ(kfh_scenario_decode(raw, sizeof raw, &sa, err, sizeof err), 0);
+    CHECK_EQ(sa.n, 1);
+    CHECK_EQ(sa.ops[0].code, KFH_OP_FILE);
+    CHECK_EQ(sa.ops[0].a, 10);
+    CHECK_EQ(sa.ops[0].b, 0x1 | KFH_FILE_READONLY);
+    UCHAR data[700];
+    CHECK_EQ(kfh_file_bytes(&sa.ops[0], data, sizeof data), 600);
+    CHECK(memcmp(data, "KFSCKFSC", 8) == 0 && data[599] == 'C');
+    CHECK_EQ(kfh_scenario_min_version(&sa), 5);
+    CHECK(kfh_scenario_format(&sa, ta, sizeof ta) < sizeof ta);
+    CHECK(strstr(ta, "version 5\nfile 10 volume=1 readonly size=600 data=0x4353464b\n") != NULL);
+    CHECK_EQ(kfh_scenario_parse(ta, &sb, err, sizeof err), 0);
+    CHECK(kfh_scenario_equal(&sa, &sb, err, sizeof err));
+    size_t n = kfh_scenario_encode(&sb, bytes, sizeof bytes);
+    CHECK_EQ(n, sizeof raw);
+    CHECK_EQ(bytes[2], 10);
+    /* A directory has no size and no data, whatever the bytes say. */
+    const uint8_t dir[] = {5, KFH_OP_FILE, 7, KFH_FILE_DIRECTORY | KFH_FILE_HIDDEN, 9, 9, 1, 2, 3, 4};
+    CHECK_EQ(kfh_scenario_decode(dir, sizeof dir, &sa, err, sizeof err), 0);
+    CHECK_EQ(sa.ops[0].c, 0);
+    CHECK_EQ(sa.ops[0].size_sel, 0);
+    CHECK_EQ(sa.ops[0].size_raw, 0);
+    CHECK_EQ(kfh_file_bytes(&sa.ops[0], data, sizeof data), 0);
+    CHECK(kfh_scenario_format(&sa, ta, sizeof ta) < sizeof ta);
+    CHECK(strstr(ta, "file 7 volume=0 hidden directory\n") != NULL);
+    /* Names of the table. */
+    CHECK(kfh_file_name_at(5)[0] == L'\\');
+    CHECK(strcmp(kfh_file_name_text(5), "\\Downloads\\installer.exe:Zone.Identifier") == 0);
+    CHECK(strcmp(kfh_file_name_text(9 + KFH_FILE_NAMES), kfh_file_name_text(9)) == 0);
+    /* Text errors. */
+    CHECK_EQ(kfh_scenario_parse("version 4\nfile 0 volume=0 size=1 data=0x0\n", &sa, err, sizeof err), -1);
+    CHECK(strstr(err, "needs scenario format version 5") != NULL);
+    CHECK_EQ(kfh_scenario_parse("file 0 size=1 data=0x0\n", &sa, err, sizeof err), -1);
+    CHECK(strstr(err, "volume=N") != NULL);
+    CHECK_EQ(kfh_scenario_parse("file 0 volume=0 directory size=1\n", &sa, err, sizeof err), -1);
+    CHECK_EQ(kfh_scenario_parse("file 0 volume=0 size=65536 data=0x0\n", &sa, err, sizeof err), -1);
+    CHECK_EQ(kfh_scenario_parse("file 0 volume=0 hidden hidden size=1 data=0x0\n", &sa, err, sizeof err), -1);
 }

@@ -1181,9 +1181,10 @@ NTSTATUS FLTAPI FltEnumerateVolumes(_In_ PFLT_FILTER Filter,
 _Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
 NTSTATUS FLTAPI FltEnumerateFilters(_Out_writes_to_opt_(FilterListSize, *NumberFiltersReturned) PFLT_FILTER *FilterList,
                                     _In_ ULONG FilterListSize, _Out_ PULONG NumberFiltersReturned);
-/* ---- Filter Manager file I/O, pending, ECPs and transactions: declared, not modeled ---------
- * Each routine below is listed in kfault/not_modeled.def: a call links and stops with
- * routine-not-modeled (0x1009). Constants carry the WDK's values. */
+/* ---- Filter Manager file I/O, pending, ECPs and transactions ---------------------------------
+ * The file I/O routines (FltCreateFile .. FltLockUserBuffer) are modeled in model/src/flt_fileio.c
+ * (SEMANTICS.md FI-*); the others below are listed in kfault/not_modeled.def: a call links and
+ * stops with routine-not-modeled (0x1009). Constants carry the WDK's values. */
 typedef ULONG FLT_IO_OPERATION_FLAGS;
 #define FLTFL_IO_OPERATION_NON_CACHED                 0x00000001
 #define FLTFL_IO_OPERATION_PAGING                     0x00000002
@@ -1282,6 +1283,49 @@ _IRQL_requires_max_(PASSIVE_LEVEL) PVOID FLTAPI FltGetRoutineAddress(_In_ PCSTR 
 _IRQL_requires_max_(DISPATCH_LEVEL) VOID FLTAPI FltSetCallbackDataDirty(_Inout_ PFLT_CALLBACK_DATA Data);
 _IRQL_requires_max_(DISPATCH_LEVEL) VOID FLTAPI FltClearCallbackDataDirty(_Inout_ PFLT_CALLBACK_DATA Data);
 _IRQL_requires_max_(DISPATCH_LEVEL) BOOLEAN FLTAPI FltIsCallbackDataDirty(_In_ PFLT_CALLBACK_DATA Data);
+
+/* ---- Filter-initiated file I/O (model/src/flt_fileio.c, SEMANTICS.md FI-*) ----------------
+ * FltCreateFile* .. FltLockUserBuffer above are modeled there too; these complete the set. */
+#define FLT_FLUSH_TYPE_FLUSH_AND_PURGE 0x00000001
+#define FLT_FLUSH_TYPE_FILE_DATA_ONLY  0x00000002
+#define FLT_FLUSH_TYPE_NO_SYNC         0x00000004
+#define FLT_FLUSH_TYPE_DATA_SYNC_ONLY  0x00000008
+
+_IRQL_requires_max_(APC_LEVEL) NTSTATUS FLTAPI FltReadFileEx(
+    _In_ PFLT_INSTANCE InitiatingInstance, _In_ PFILE_OBJECT FileObject,
+    _In_opt_ PLARGE_INTEGER ByteOffset, _In_ ULONG Length, _Out_opt_ PVOID Buffer,
+    _In_ FLT_IO_OPERATION_FLAGS Flags, _Out_opt_ PULONG BytesRead,
+    _In_opt_ PFLT_COMPLETED_ASYNC_IO_CALLBACK CallbackRoutine, _In_opt_ PVOID CallbackContext,
+    _In_opt_ PULONG Key, _In_opt_ PMDL Mdl);
+_IRQL_requires_max_(APC_LEVEL) NTSTATUS FLTAPI FltWriteFileEx(
+    _In_ PFLT_INSTANCE InitiatingInstance, _In_ PFILE_OBJECT FileObject,
+    _In_opt_ PLARGE_INTEGER ByteOffset, _In_ ULONG Length, _In_opt_ PVOID Buffer,
+    _In_ FLT_IO_OPERATION_FLAGS Flags, _Out_opt_ PULONG BytesWritten,
+    _In_opt_ PFLT_COMPLETED_ASYNC_IO_CALLBACK CallbackRoutine, _In_opt_ PVOID CallbackContext,
+    _In_opt_ PULONG Key, _In_opt_ PMDL Mdl);
+_IRQL_requires_max_(PASSIVE_LEVEL) NTSTATUS FLTAPI FltQueryVolumeInformationFile(
+    _In_ PFLT_INSTANCE Instance, _In_ PFILE_OBJECT FileObject, _Out_ PVOID FsInformation,
+    _In_ ULONG Length, _In_ FS_INFORMATION_CLASS FsInformationClass, _Out_opt_ PULONG LengthReturned);
+_IRQL_requires_max_(PASSIVE_LEVEL) NTSTATUS FLTAPI FltQueryVolumeInformation(
+    _In_ PFLT_INSTANCE Instance, _Out_ PIO_STATUS_BLOCK Iosb, _Out_ PVOID FsInformation,
+    _In_ ULONG Length, _In_ FS_INFORMATION_CLASS FsInformationClass);
+_IRQL_requires_max_(PASSIVE_LEVEL) NTSTATUS FLTAPI FltQueryDirectoryFile(
+    _In_ PFLT_INSTANCE Instance, _In_ PFILE_OBJECT FileObject, _Out_ PVOID FileInformation,
+    _In_ ULONG Length, _In_ FILE_INFORMATION_CLASS FileInformationClass, _In_ BOOLEAN ReturnSingleEntry,
+    _In_opt_ PUNICODE_STRING FileName, _In_ BOOLEAN RestartScan, _Out_opt_ PULONG LengthReturned);
+_IRQL_requires_max_(PASSIVE_LEVEL) NTSTATUS FLTAPI FltQueryDirectoryFileEx(
+    _In_ PFLT_INSTANCE Instance, _In_ PFILE_OBJECT FileObject, _Out_ PVOID FileInformation,
+    _In_ ULONG Length, _In_ FILE_INFORMATION_CLASS FileInformationClass, _In_ ULONG QueryFlags,
+    _In_opt_ PUNICODE_STRING FileName, _Out_opt_ PULONG LengthReturned);
+_IRQL_requires_max_(PASSIVE_LEVEL) NTSTATUS FLTAPI FltFlushBuffers(_In_ PFLT_INSTANCE Instance,
+                                                                   _In_ PFILE_OBJECT FileObject);
+_IRQL_requires_max_(PASSIVE_LEVEL) NTSTATUS FLTAPI FltFlushBuffers2(_In_ PFLT_INSTANCE Instance,
+                                                                    _In_ PFILE_OBJECT FileObject,
+                                                                    _In_ ULONG FlushType,
+                                                                    _In_opt_ PFLT_CALLBACK_DATA CallbackData);
+NTSTATUS FLTAPI FltDecodeParameters(_In_ PFLT_CALLBACK_DATA CallbackData, _Outptr_opt_ PMDL **MdlAddressPointer,
+                                    _Outptr_opt_result_bytebuffer_(**Length) PVOID **Buffer,
+                                    _Outptr_opt_ PULONG *Length, _Out_opt_ LOCK_OPERATION *DesiredAccess);
 
 #ifdef __cplusplus
 }

@@ -124,4 +124,40 @@ BOOLEAN kf__flt_file_object_volume(const void *fo, unsigned *volume);
  * returns TRUE; FALSE leaves the lower layers' documented defaults in io (flt_io.c). */
 BOOLEAN kf__flt_fs_answer(kf_flt_lower_io *io);
 
+/* ---- Filter-initiated file I/O (flt_fileio.c, flt_io.c, flt_file.c; SEMANTICS.md FI-*) ----- */
+/* flt_io.c: Filter Manager's own callback data for one Flt*File I/O on instance (may be NULL:
+ * a create sent to the top of a volume) and file_object, initialized as F-12; no fault site is
+ * asked (the caller asked its own); NULL only when the host has no memory. Not the driver's:
+ * not counted in kf_flt_callback_data_outstanding, and the driver's Free / Reuse / Perform on
+ * it stop with flt-callback-data-owned-by-filter-manager. */
+PFLT_CALLBACK_DATA kf__flt_io_new_own(PFLT_INSTANCE instance, PFILE_OBJECT file_object);
+BOOLEAN kf__flt_io_is_own(PFLT_CALLBACK_DATA d);
+/* Sends it to the layers below and completes it (IoStatus set); must_succeed: flt.io.lower is
+ * not asked (cleanup and close). */
+void kf__flt_io_perform_own(PFLT_CALLBACK_DATA d, BOOLEAN must_succeed);
+/* Starts it asynchronously as FltPerformAsynchronousIo would (kf_flt_set_async_mode): inline,
+ * routine(d, context) has run when STATUS_SUCCESS returns; deferred, STATUS_PENDING and it
+ * runs at kf_flt_run_pending_completions (or the instance's teardown). routine must free d. */
+NTSTATUS kf__flt_io_start_own(PFLT_CALLBACK_DATA d, PFLT_COMPLETED_ASYNC_IO_CALLBACK routine, PVOID context);
+void kf__flt_io_free_own(PFLT_CALLBACK_DATA d);
+/* flt_file.c: the open state of a file object of the modeled file system (kf__flt_fs_open_*). */
+enum { KF__FO_UNKNOWN = 0, KF__FO_NOT_OPEN, KF__FO_OPEN, KF__FO_CLEANED_UP };
+int kf__flt_fs_open_state(const void *fo);
+/* flt_file.c: what a FltCreateFile* call tells the file system about the file object it made
+ * before the create is sent (the instance it targets, IO_IGNORE_SHARE_ACCESS_CHECK), and the
+ * file object's close routing: closes of such objects are sent to the layers below. */
+void kf__flt_fs_mark_flt_open(const void *fo, PFLT_INSTANCE instance, BOOLEAN ignore_share);
+/* flt_file.c: the create sent on fo completed with status (the layers below may have replaced
+ * the file system's answer): a success the file system did not open leaves the file object
+ * open for the I/O manager only; a failure of what the file system opened cancels that open. */
+void kf__flt_fs_create_completed(const void *fo, NTSTATUS status);
+/* flt_volume.c: volume `index`'s sector size (512 unless its identity sets one) and whether its
+ * identity makes it read-only. */
+USHORT kf__flt_volume_sector_size_at(unsigned index);
+BOOLEAN kf__flt_volume_read_only_at(unsigned index);
+/* flt_fileio.c: unlocks and frees the MDLs FltLockUserBuffer made for `data` (the I/O system
+ * frees them with the operation): flt_io.c calls it when callback data is freed or reused;
+ * whoever completes an operation of its own callback data calls it then. */
+void kf__flt_fileio_data_gone(PFLT_CALLBACK_DATA data);
+
 #endif

@@ -7,7 +7,8 @@
  * Every callback data lives in its own heap block, really released by free() when the driver
  * frees it, so AddressSanitizer catches any touch afterwards. The model keeps its own record
  * of each one elsewhere and never reads a pointer the driver hands in before finding it among
- * the outstanding ones. Every allocation asks its fault site first; the model never decides a
+ * the outstanding ones. Filter Manager's own callback data for the Flt*File routines
+ * (flt_fileio.c) lives here too, apart from the driver's count and out of its reach. Every allocation asks its fault site first; the model never decides a
  * failure itself. The rules, in the order checked, are in model/SEMANTICS.md "Filter Manager".
  */
 #include "flt_internal.h"
@@ -31,6 +32,7 @@ typedef struct cbd_rec {
     BOOLEAN preallocated;
     BOOLEAN performed;                    /* used in a Perform call since allocation / reuse */
     BOOLEAN in_flight;                    /* asynchronous I/O started, callback not yet run */
+    BOOLEAN owned;                        /* Filter Manager's own, for a Flt*File routine (flt_fileio.c) */
 } cbd_rec;
 
 typedef struct pending_io {
@@ -44,7 +46,7 @@ typedef struct pending_io {
  * existence matters here, so that the allocation is real and its release can be checked. */
 #define PER_IO_BYTES 256
 
-static cbd_rec outstanding = {&outstanding, &outstanding, NULL, NULL, 0, NULL, NULL, 0, 0, 0};
+static cbd_rec outstanding = {&outstanding, &outstanding, NULL, NULL, 0, NULL, NULL, 0, 0, 0, 0};
 static size_t n_outstanding;
 static unsigned long long next_serial;
 
@@ -99,6 +101,11 @@ static cbd_rec *require_outstanding(const char *routine, PFLT_CALLBACK_DATA p, i
     if (!p)
         kf_violation_stop(KF_VIOL_FLT_NULL_ARGUMENT, routine, 0, 0, 0, "%s: CallbackData is NULL", routine);
     cbd_rec *r = find(p);
+    if (r && r->owned)
+        kf_violation_stop(KF_VIOL_FLT_FILEIO_OWNED_CALLBACK_DATA, routine, 0, 0, 0,
+                          "%s on the callback data Filter Manager built for a Flt*File routine's I/O (it is "
+                          "the completion routine's to look at, and Filter Manager's to free)",
+                          routine);
     if (r)
         return r;
     unsigned long long serial = freed_serial(p);
@@ -137,14 +144,18 @@ static void init_block(cbd_block *b, PFLT_INSTANCE instance, PFILE_OBJECT file_o
     b->iopb.TargetInstance = instance;
 }
 
-static void release(cbd_rec *r)
+/* Always inlined: a report of a use after free names FltFreeCallbackData as the routine that freed. */
+static inline __attribute__((always_inline)) void release(cbd_rec *r)
 {
+    kf__flt_fileio_data_gone(&r->block->data); /* MDLs FltLockUserBuffer made for it */
     r->prev->next = r->next;
     r->next->prev = r->prev;
-    n_outstanding--;
-    freed[freed_next].ptr = r->block;
-    freed[freed_next].serial = r->serial;
-    freed_next = (freed_next + 1) % FREED_RING;
+    if (!r->owned) {
+        n_outstanding--;
+        freed[freed_next].ptr = r->block;
+        freed[freed_next].serial = r->serial;
+        freed_next = (freed_next + 1) % FREED_RING;
+    }
     free(r->prealloc);
     free(r->per_io);
     free(r->block);
@@ -249,6 +260,7 @@ VOID FLTAPI FltReuseCallbackData(PFLT_CALLBACK_DATA CallbackData)
                           "FltReuseCallbackData on callback data #%llu, not used in a Perform call since it "
                           "was allocated or last reused",
                           r->serial);
+    kf__flt_fileio_data_gone(CallbackData); /* MDLs FltLockUserBuffer made for it */
     /* The two targets survive, whatever the driver put there since; all else starts over. */
     PFLT_INSTANCE instance = r->block->iopb.TargetInstance;
     PFILE_OBJECT file_object = r->block->iopb.TargetFileObject;
@@ -282,13 +294,14 @@ static BOOLEAN start_io(cbd_rec *r)
     return TRUE;
 }
 
-/* The lower filters and the file system complete the I/O. */
-static void lower_complete(cbd_rec *r)
+/* The lower filters and the file system complete the I/O; `consult` 0 for an I/O that cannot
+ * fail for want of memory (a cleanup or close, which the I/O manager sends as must-succeed). */
+static void lower_complete_ex(cbd_rec *r, int consult)
 {
     PFLT_CALLBACK_DATA d = &r->block->data;
     kf_flt_lower_io io;
     io.data = d;
-    io.fault = kf_fault_consult(KF_SITE_FLT_LOWER) != KF_FAULT_NONE;
+    io.fault = consult && kf_fault_consult(KF_SITE_FLT_LOWER) != KF_FAULT_NONE;
     if (io.fault) {
         io.status = STATUS_INSUFFICIENT_RESOURCES;
         io.information = 0;
@@ -313,6 +326,8 @@ static void lower_complete(cbd_rec *r)
     free(r->per_io);
     r->per_io = NULL;
 }
+
+static void lower_complete(cbd_rec *r) { lower_complete_ex(r, 1); }
 
 static void require_irp_operation(const char *routine, const cbd_rec *r)
 {
@@ -456,6 +471,80 @@ void kf__flt_complete_pending_on(const struct _FLT_INSTANCE *inst)
     }
 }
 
+/* ---- Filter Manager's own callback data, for the Flt*File routines (flt_fileio.c) ------------
+ * The routine that issues the I/O has consulted its own fault site (flt.create, flt.fileio):
+ * none of flt.cbd, flt.cbd.prealloc or flt.io.ondemand is asked here; the layers below still
+ * ask flt.io.lower (F-18). Such data is never the driver's: it is not counted as the driver's
+ * callback data, and the driver's Free, Reuse and Perform calls on it stop (FI-*). */
+
+PFLT_CALLBACK_DATA kf__flt_io_new_own(PFLT_INSTANCE instance, PFILE_OBJECT file_object)
+{
+    cbd_rec *r = calloc(1, sizeof *r);
+    cbd_block *b = malloc(sizeof *b);
+    if (!r || !b) {
+        free(r);
+        free(b);
+        return NULL;
+    }
+    init_block(b, instance, file_object);
+    r->block = b;
+    r->instance = kf__flt_find_instance(instance);
+    r->owned = TRUE;
+    r->next = &outstanding;
+    r->prev = outstanding.prev;
+    outstanding.prev->next = r;
+    outstanding.prev = r;
+    return &b->data;
+}
+
+static cbd_rec *own_rec(PFLT_CALLBACK_DATA d)
+{
+    cbd_rec *r = find(d);
+    if (!r || !r->owned) {
+        fprintf(stderr, "kfault: internal error: Filter Manager's own callback data expected\n");
+        abort();
+    }
+    return r;
+}
+
+BOOLEAN kf__flt_io_is_own(PFLT_CALLBACK_DATA d)
+{
+    cbd_rec *r = find(d);
+    return r && r->owned;
+}
+
+void kf__flt_io_perform_own(PFLT_CALLBACK_DATA d, BOOLEAN must_succeed)
+{
+    cbd_rec *r = own_rec(d);
+    r->performed = TRUE;
+    lower_complete_ex(r, !must_succeed);
+}
+
+NTSTATUS kf__flt_io_start_own(PFLT_CALLBACK_DATA d, PFLT_COMPLETED_ASYNC_IO_CALLBACK routine, PVOID context)
+{
+    cbd_rec *r = own_rec(d);
+    r->performed = TRUE;
+    pending_io *p = async_mode == KF_FLT_COMPLETE_INLINE ? NULL : malloc(sizeof *p);
+    if (!p) {
+        lower_complete(r);
+        call_completion(routine, d, context, completion_irql);
+        return STATUS_SUCCESS; /* the routine may have released the data: not touched again */
+    }
+    p->next = NULL;
+    p->rec = r;
+    p->routine = routine;
+    p->context = context;
+    *pending_tail = p;
+    pending_tail = &p->next;
+    n_pending++;
+    r->in_flight = TRUE;
+    d->IoStatus.Status = STATUS_PENDING;
+    d->IoStatus.Information = 0;
+    return STATUS_PENDING;
+}
+
+void kf__flt_io_free_own(PFLT_CALLBACK_DATA d) { release(own_rec(d)); }
+
 /* ---- Reading back, reset -------------------------------------------------------------------- */
 
 size_t kf_flt_callback_data_outstanding(void) { return n_outstanding; }
@@ -464,7 +553,7 @@ size_t kf__flt_callback_data_on(const struct _FLT_INSTANCE *inst)
 {
     size_t n = 0;
     for (cbd_rec *r = outstanding.next; r != &outstanding; r = r->next)
-        n += r->instance == inst;
+        n += r->instance == inst && !r->owned;
     return n;
 }
 

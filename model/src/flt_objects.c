@@ -656,6 +656,13 @@ static const flt_export exports[] = {
     X(FltAcquirePushLockExclusiveEx, WS03), X(FltAcquirePushLockSharedEx, WS03), X(FltReleasePushLockEx, WS03),
     X(FltAcquireResourceExclusive, WS03), X(FltAcquireResourceShared, WS03), X(FltReleaseResource, WS03),
     X(FltCancellableWaitForSingleObject, VISTA),
+    /* Filter-initiated file I/O (flt_fileio.c). */
+    X(FltCreateFile, WS03), X(FltCreateFileEx, WS03), X(FltCreateFileEx2, VISTA), X(FltClose, WS03),
+    X(FltReadFile, WS03), X(FltReadFileEx, WIN8), X(FltWriteFile, WS03), X(FltWriteFileEx, WIN8),
+    X(FltQueryInformationFile, WS03), X(FltSetInformationFile, WS03), X(FltQueryVolumeInformationFile, WS03),
+    X(FltQueryVolumeInformation, WS03), X(FltQueryDirectoryFile, VISTA), X(FltQueryDirectoryFileEx, WIN10),
+    X(FltFlushBuffers, WS03), X(FltFlushBuffers2, WIN10), X(FltFsControlFile, WS03), X(FltDeviceIoControlFile, WS03),
+    X(FltDecodeParameters, WS03), X(FltLockUserBuffer, WS03),
 };
 #undef X
 

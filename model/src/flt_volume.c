@@ -409,3 +409,10 @@ size_t kf_flt_object_refs_left(const char **kind, size_t *count)
         *count = first ? first->count : 0;
     return n_refs;
 }
+/* ---- For the file system below the filters (flt_file.c, SEMANTICS.md FS-*) ------------------ */
+USHORT kf__flt_volume_sector_size_at(unsigned index)
+{
+    return index < KF_FLT_MAX_VOLUMES && ident[index].sector_size ? ident[index].sector_size : 512;
+}
+
+BOOLEAN kf__flt_volume_read_only_at(unsigned index) { return index < KF_FLT_MAX_VOLUMES && ident[index].read_only; }

@@ -33,6 +33,10 @@
  * then. Every Filter Manager object still held after the unload (contexts, file names, object
  * references, ports, work items, queued callback data) is a finding of its own; the model's
  * stops at FltUnregisterFilter for the same kinds come first.
+ * Version 4's `file` puts files, directories and streams on the volumes before the driver is
+ * loaded (its parents made as directories, a stream's file made empty); I/O on a file object
+ * of the modeled file system gets the file system's answer unless a `lower` answer was
+ * scripted for it, and a leaked handle or file object reference names the file it opened.
  * Nothing here may decide from a clock, an address or unseeded randomness.
  */
 #ifndef KFAULT_DRIVER_ENV_H
@@ -55,6 +59,8 @@ extern "C" {
  * successful reads get their bytes set to KFH_ENV_READ_BYTE. */
 #define KFH_ENV_NAME_ENTRY_SIZE 16
 #define KFH_ENV_READ_BYTE 0x6B
+/* Files a scenario can put on the volumes (`file`, version 4). */
+#define KFH_ENV_FILES_MAX 16
 
 /* A registry value the driver reads, and what its installation (its INF) writes there. */
 typedef struct kfh_reg_spec {
@@ -93,6 +99,12 @@ typedef struct kfh_env {
         NTSTATUS status;         /* STATUS_PENDING: the file system's own answer */
         ULONG information;
     } lower[KFH_ENV_LOWER_MAX];
+    /* ---- Minifilter targets: the files on the volumes (`file`, version 4) ---- */
+    unsigned n_files;            /* file operations read, in order (at most KFH_ENV_FILES_MAX) */
+    struct {
+        kfh_op op;               /* name index (kfh_file_name_at), volume, attributes, size, data */
+        int installed;           /* put on its volume before the driver was loaded */
+    } file[KFH_ENV_FILES_MAX];
 } kfh_env;
 
 /* One call of the driver, as the judge sees it. */

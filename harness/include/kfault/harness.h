@@ -128,7 +128,7 @@ int kfh_format(char *buf, size_t cap, const char *fmt, ...) __attribute__((forma
 int kfh_vformat(char *buf, size_t cap, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
 /* ==== Scenarios ====================================================================== */
-#define KFH_SCENARIO_VERSION 4 /* the newest version this build reads */
+#define KFH_SCENARIO_VERSION 5 /* the newest version this build reads */
 #define KFH_MAX_OPS 256        /* operations per scenario, bodies included */
 #define KFH_MAX_DEPTH 8        /* nested blocks */
 
@@ -173,10 +173,14 @@ typedef enum kfh_opcode {
     KFH_OP_PORT_ANSWER,  /* a: client slot; b: KFH_ANSWER_*; size_raw: reply size (bytes of the buffer) */
     KFH_OP_PORT_DISCONNECT, /* a: client slot */
     KFH_OP_RUN_WORK,     /* the work items queued now run (Filter Manager's, then the I/O manager's) */
-    KFH_OP_COUNT_V4
+    KFH_OP_COUNT_V4,
+    /* Version 5: version 4 plus the files a minifilter target's volumes hold. */
+    KFH_OP_FILE = KFH_OP_COUNT_V4, /* a: name index; b: KFH_FILE_* (volume bits 0-1); c: size low byte;
+                                    * size_sel: size high byte; size_raw: data word */
+    KFH_OP_COUNT_V5
 } kfh_opcode;
 /* The newest version's opcode count (tables indexed by opcode). */
-#define KFH_OP_COUNT KFH_OP_COUNT_V4
+#define KFH_OP_COUNT KFH_OP_COUNT_V5
 
 /* Filter Manager operand tables (version 2). */
 #define KFH_CBD_SLOTS 4
@@ -216,6 +220,16 @@ const char *kfh_answer_name(size_t index);
 /* A msg_send's sizes. */
 #define KFH_SEND_IN(op) ((ULONG)((op)->size_raw & 0xFFFFu))
 #define KFH_SEND_OUT(op) ((ULONG)((op)->size_raw >> 16))
+/* File operand tables (version 5): a file, directory or stream on a minifilter target's volume. */
+#define KFH_FILE_NAMES 16       /* the names a file operation can put (kfh_file_name_at) */
+enum { KFH_FILE_VOLUME_MASK = 3, KFH_FILE_READONLY = 4, KFH_FILE_HIDDEN = 8, KFH_FILE_DIRECTORY = 16,
+       KFH_FILE_FLAGS = 31 };
+/* The name at index (modulo KFH_FILE_NAMES), from the volume's root, as a NUL-terminated WCHAR
+ * string: extensions .txt .exe .dll .docx .tmp .xlsx, a stream (:Zone.Identifier), a short
+ * 8.3 name, directories, long names, names with spaces and non-ASCII names. */
+const WCHAR *kfh_file_name_at(size_t index);
+/* The same name as ASCII for traces and reports (non-ASCII characters as '?'). */
+const char *kfh_file_name_text(size_t index);
 
 enum { KFH_EXP_EX = 1, KFH_EXP_WAIT = 2, KFH_EXP_CONTEXT = 4, KFH_EXP_NULL_CALLOUT = 8 };
 
@@ -241,6 +255,9 @@ typedef struct kfh_op {
  * little-endian, repeated; terminated: the last 2 bytes (4 for REG_MULTI_SZ) are zero.
  * Writes at most cap bytes; returns the length. */
 ULONG kfh_reg_value_bytes(const kfh_op *op, UCHAR *buf, size_t cap);
+/* A file operation's size in bytes (0 to 65535; 0 for a directory) and its bytes: the data
+ * word, little-endian, repeated. Writes at most cap bytes; returns the size. */
+ULONG kfh_file_bytes(const kfh_op *op, UCHAR *buf, size_t cap);
 
 typedef struct kfh_scenario {
     uint8_t version;

@@ -228,6 +228,11 @@ void kf_flt_work_items_left(size_t *generic, size_t *deferred, size_t *queued);
  * below KF_FLT_MAX_VOLUMES. */
 int kf_flt_set_volume_snapshot(unsigned index, BOOLEAN snapshot);
 
+/* ---- Filter-initiated file I/O and the file system's answers (flt_fileio.c, flt_file.c) --- */
+/* TRUE when file_object is a FILE_OBJECT the modeled file system made and that still exists
+ * (kf_flt_new_file_object, FltCreateFile*): I/O on it gets the file system's answers (FS-*). */
+BOOLEAN kf_flt_is_modeled_file_object(const void *file_object);
+
 #ifdef __cplusplus
 }
 #endif

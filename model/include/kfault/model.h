@@ -373,6 +373,12 @@ struct _DEVICE_OBJECT *kf_io_open_name(const char *name);
 size_t kf_io_devices_outstanding(void);
 size_t kf_io_symbolic_links_outstanding(void);
 size_t kf_io_irps_pending(void);
+/* ---- Files the driver opened (model/src/flt_file.c, SEMANTICS.md FI-*) ---------------------- */
+/* The oldest FILE_OBJECT of the modeled file system that still exists (a handle or a reference
+ * keeps it): 1 and its full name ("\Device\HarddiskVolume1\dir\a.txt", characters outside
+ * printable ASCII as '?', NUL-terminated, at most len bytes) into path; 0 when none is left.
+ * For the text of a leak finding: what a leaked handle or file object opened. */
+int kf_flt_first_open_file(char *path, size_t len);
 
 #ifdef __cplusplus
 }
