@@ -1287,3 +1287,47 @@ _IRQL_requires_max_(DISPATCH_LEVEL) BOOLEAN FLTAPI FltIsCallbackDataDirty(_In_ P
 }
 #endif
 #endif /* KFAULT_FLTKERNEL_NAMES_H */
+/* ---- Extra create parameters (model/src/flt_ecp.c; SEMANTICS.md FE-*). FltGetEcpListFromCallbackData,
+ * FltIsEcpFromUserMode, FltFindExtraCreateParameter and FltGetNextExtraCreateParameter, declared
+ * above, are modeled too. The ECP types, flags and GUIDs come with ntifs.h (kfault/wdk_fs.h). */
+#ifndef KFAULT_FLTKERNEL_ECP_H
+#define KFAULT_FLTKERNEL_ECP_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+_IRQL_requires_max_(APC_LEVEL) NTSTATUS FLTAPI FltAllocateExtraCreateParameterList(
+    _In_ PFLT_FILTER Filter, _In_ FSRTL_ALLOCATE_ECPLIST_FLAGS Flags, _Outptr_ PECP_LIST *EcpList);
+_IRQL_requires_max_(APC_LEVEL) NTSTATUS FLTAPI FltAllocateExtraCreateParameter(
+    _In_ PFLT_FILTER Filter, _In_ LPCGUID EcpType, _In_ ULONG SizeOfContext, _In_ FSRTL_ALLOCATE_ECP_FLAGS Flags,
+    _In_opt_ PFSRTL_EXTRA_CREATE_PARAMETER_CLEANUP_CALLBACK CleanupCallback, _In_ ULONG PoolTag,
+    _Outptr_ PVOID *EcpContext);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltInitExtraCreateParameterLookasideList(
+    _In_ PFLT_FILTER Filter, _Inout_ PVOID Lookaside, _In_ FSRTL_ECP_LOOKASIDE_FLAGS Flags, _In_ SIZE_T Size,
+    _In_ ULONG Tag);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltDeleteExtraCreateParameterLookasideList(
+    _In_ PFLT_FILTER Filter, _Inout_ PVOID Lookaside, _In_ FSRTL_ECP_LOOKASIDE_FLAGS Flags);
+_IRQL_requires_max_(APC_LEVEL) NTSTATUS FLTAPI FltAllocateExtraCreateParameterFromLookasideList(
+    _In_ PFLT_FILTER Filter, _In_ LPCGUID EcpType, _In_ ULONG SizeOfContext, _In_ FSRTL_ALLOCATE_ECP_FLAGS Flags,
+    _In_opt_ PFSRTL_EXTRA_CREATE_PARAMETER_CLEANUP_CALLBACK CleanupCallback, _Inout_ PVOID LookasideList,
+    _Outptr_ PVOID *EcpContext);
+_IRQL_requires_max_(APC_LEVEL) NTSTATUS FLTAPI FltInsertExtraCreateParameter(_In_ PFLT_FILTER Filter,
+                                                                           _Inout_ PECP_LIST EcpList,
+                                                                           _Inout_ PVOID EcpContext);
+_IRQL_requires_max_(APC_LEVEL) NTSTATUS FLTAPI FltRemoveExtraCreateParameter(
+    _In_ PFLT_FILTER Filter, _Inout_ PECP_LIST EcpList, _In_ LPCGUID EcpType, _Outptr_ PVOID *EcpContext,
+    _Out_opt_ ULONG *EcpContextSize);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltFreeExtraCreateParameterList(_In_ PFLT_FILTER Filter,
+                                                                         _In_ PECP_LIST EcpList);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltFreeExtraCreateParameter(_In_ PFLT_FILTER Filter,
+                                                                     _In_ PVOID EcpContext);
+_IRQL_requires_max_(APC_LEVEL) NTSTATUS FLTAPI FltSetEcpListIntoCallbackData(_In_ PFLT_FILTER Filter,
+                                                                           _In_ PFLT_CALLBACK_DATA CallbackData,
+                                                                           _In_ PECP_LIST EcpList);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltAcknowledgeEcp(_In_ PFLT_FILTER Filter, _In_ PVOID EcpContext);
+_IRQL_requires_max_(APC_LEVEL) BOOLEAN FLTAPI FltIsEcpAcknowledged(_In_ PFLT_FILTER Filter, _In_ PVOID EcpContext);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltPrepareToReuseEcp(_In_ PFLT_FILTER Filter, _In_ PVOID EcpContext);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_FLTKERNEL_ECP_H */

@@ -114,4 +114,8 @@ BOOLEAN kf__flt_file_object_volume(const void *fo, unsigned *volume);
  * returns TRUE; FALSE leaves the lower layers' documented defaults in io (flt_io.c). */
 BOOLEAN kf__flt_fs_answer(kf_flt_lower_io *io);
 
+/* ---- Extra create parameters (flt_ecp.c; SEMANTICS.md FE-*) ------------------------------------- */
+/* flt_io.c, when callback data is freed: the create it stood for is over, so the I/O manager frees
+ * the ECP list attached to it (FE-12). Never dereferences data. */
+void kf__flt_ecp_callback_data_gone(const void *data);
 #endif

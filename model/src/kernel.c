@@ -53,6 +53,7 @@ size_t (*kf__flt_cbdq_outstanding)(void);
 size_t (*kf__flt_contexts_outstanding)(void);
 size_t (*kf__flt_names_outstanding)(void);
 size_t (*kf__flt_object_refs_outstanding)(void);
+size_t (*kf__flt_ecps_outstanding)(void);
 
 void kf__register_reset(kf_reset_fn fn)
 {
@@ -103,6 +104,7 @@ void kf_leaks(kf_leak_report *out)
     out->flt_contexts = kf__flt_contexts_outstanding ? kf__flt_contexts_outstanding() : 0;
     out->flt_names = kf__flt_names_outstanding ? kf__flt_names_outstanding() : 0;
     out->flt_object_refs = kf__flt_object_refs_outstanding ? kf__flt_object_refs_outstanding() : 0;
+    out->flt_ecps = kf__flt_ecps_outstanding ? kf__flt_ecps_outstanding() : 0;
 }
 
 void kf_reset(void)

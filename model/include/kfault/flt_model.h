@@ -200,6 +200,31 @@ PFILE_OBJECT kf_flt_new_file_object(unsigned volume, const WCHAR *name, PFILE_OB
 /* File objects the model created that still exist (any reference left). */
 size_t kf_flt_file_objects_outstanding(void);
 
+
+/* ---- Extra create parameters a create carries from above (model/src/flt_ecp.c; SEMANTICS.md FE-*) ---- */
+#define KF_FLT_MAX_ECPS 16
+typedef struct kf_flt_ecp_spec {
+    GUID type;                /* e.g. GUID_ECP_PREFETCH_OPEN */
+    const void *data;         /* the context's contents (copied); NULL: zeros */
+    ULONG size;               /* the context's size in bytes */
+    BOOLEAN from_user_mode;   /* FltIsEcpFromUserMode answers this */
+    BOOLEAN acknowledged;     /* FltIsEcpAcknowledged answers this until a driver changes it */
+} kf_flt_ecp_spec;
+/* What the I/O manager does for a create whose originator passed ECPs: attaches to `data` a new
+ * ECP list holding `count` ECPs, in this order. The list and its ECPs are the originator's (a
+ * driver may find, walk, acknowledge and remove them, never free them) and go when the create
+ * ends (kf_flt_ecp_create_done, or FltFreeCallbackData of data). No fault site: the originator
+ * allocated them before the create reached the filters. Returns 0, or -1 when data is NULL or
+ * already carries a list, count exceeds KF_FLT_MAX_ECPS, two ECPs share a type, or a size
+ * exceeds 16 MiB (nothing is attached then). */
+int kf_flt_attach_ecps(PFLT_CALLBACK_DATA data, const kf_flt_ecp_spec *ecps, unsigned count);
+/* The create on `data` ended: the I/O manager frees the list attached to it (by the control or by
+ * FltSetEcpListIntoCallbackData) and every ECP in it, calling their cleanup callbacks, and every
+ * ECP that came down with it. Returns how many ECPs were freed. */
+size_t kf_flt_ecp_create_done(PFLT_CALLBACK_DATA data);
+/* ECP lists, ECPs and ECP lookaside lists the driver owns (also kf_leak_report.flt_ecps). */
+size_t kf_flt_ecps_outstanding(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -225,6 +225,9 @@ typedef struct kf_leak_report {
     /* Filter Manager names and object references (model/src/flt_name.c, flt_volume.c). */
     size_t flt_names;       /* file name information references not released */
     size_t flt_object_refs; /* FltObjectReference / FltGetVolumeFromInstance ... references not dereferenced */
+    /* Extra create parameters (model/src/flt_ecp.c): ECP lists and ECPs the driver allocated and still
+     * owns (not handed to a create), and ECP lookaside lists not deleted. */
+    size_t flt_ecps;
 } kf_leak_report;
 void kf_leaks(kf_leak_report *out);
 
