@@ -1331,3 +1331,41 @@ _IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltPrepareToReuseEcp(_In_ PFLT_FILTER
 }
 #endif
 #endif /* KFAULT_FLTKERNEL_ECP_H */
+/* ---- Kernel transactions (model/src/flt_txn.c; SEMANTICS.md FT-*). FltEnlistInTransaction, declared
+ * above, and FltSet/Get/DeleteTransactionContext (the contexts block) are modeled too. */
+#ifndef KFAULT_FLTKERNEL_TXN_H
+#define KFAULT_FLTKERNEL_TXN_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+#ifndef STATUS_TRANSACTION_REQUEST_NOT_VALID
+#define STATUS_TRANSACTION_REQUEST_NOT_VALID ((NTSTATUS)0xC0190013L)
+#endif
+
+/* Transactions: the notifications a minifilter may ask for, and their acknowledgements. */
+#define FLT_MAX_TRANSACTION_NOTIFICATIONS                                                          \
+    (TRANSACTION_NOTIFY_COMMIT | TRANSACTION_NOTIFY_PREPARE | TRANSACTION_NOTIFY_PREPREPARE |      \
+     TRANSACTION_NOTIFY_ROLLBACK)
+_IRQL_requires_max_(APC_LEVEL) NTSTATUS FLTAPI FltRollbackEnlistment(_In_ PFLT_INSTANCE Instance,
+                                                                   _In_ PKTRANSACTION Transaction,
+                                                                   _In_opt_ PFLT_CONTEXT TransactionContext);
+_IRQL_requires_max_(PASSIVE_LEVEL) NTSTATUS FLTAPI FltCommitComplete(_In_ PFLT_INSTANCE Instance,
+                                                                   _In_ PKTRANSACTION Transaction,
+                                                                   _In_opt_ PFLT_CONTEXT TransactionContext);
+_IRQL_requires_max_(APC_LEVEL) NTSTATUS FLTAPI FltCommitFinalizeComplete(_In_ PFLT_INSTANCE Instance,
+                                                                       _In_ PKTRANSACTION Transaction,
+                                                                       _In_opt_ PFLT_CONTEXT TransactionContext);
+_IRQL_requires_max_(PASSIVE_LEVEL) NTSTATUS FLTAPI FltRollbackComplete(_In_ PFLT_INSTANCE Instance,
+                                                                     _In_ PKTRANSACTION Transaction,
+                                                                     _In_opt_ PFLT_CONTEXT TransactionContext);
+_IRQL_requires_max_(APC_LEVEL) NTSTATUS FLTAPI FltPrepareComplete(_In_ PFLT_INSTANCE Instance,
+                                                                _In_ PKTRANSACTION Transaction,
+                                                                _In_opt_ PFLT_CONTEXT TransactionContext);
+_IRQL_requires_max_(APC_LEVEL) NTSTATUS FLTAPI FltPrePrepareComplete(_In_ PFLT_INSTANCE Instance,
+                                                                   _In_ PKTRANSACTION Transaction,
+                                                                   _In_opt_ PFLT_CONTEXT TransactionContext);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_FLTKERNEL_TXN_H */

@@ -225,6 +225,28 @@ size_t kf_flt_ecp_create_done(PFLT_CALLBACK_DATA data);
 /* ECP lists, ECPs and ECP lookaside lists the driver owns (also kf_leak_report.flt_ecps). */
 size_t kf_flt_ecps_outstanding(void);
 
+/* ---- Kernel transactions (model/src/flt_txn.c; SEMANTICS.md FT-*) ------------------------------ */
+typedef enum kf_flt_txn_end { KF_FLT_TXN_COMMIT, KF_FLT_TXN_ROLLBACK } kf_flt_txn_end;
+/* A new active transaction: an object of *TmTransactionObjectType that the model references until
+ * kf_reset, for a harness to hand to drivers (FLT_RELATED_OBJECTS.Transaction). NULL when the host
+ * has no memory. */
+PKTRANSACTION kf_flt_new_transaction(void);
+/* Its client commits (KF_FLT_TXN_COMMIT) or rolls it back: the transaction manager notifies the
+ * enlisted instances phase by phase (commit: pre-prepare, prepare, commit, commit-finalize;
+ * rollback: rollback), each phase once every notification of the one before was acknowledged,
+ * then Filter Manager deletes the transaction's contexts. A notification answered STATUS_PENDING
+ * waits for its Flt*Complete: the model runs its pending work (work items) meanwhile, and when
+ * that does not bring it, returns TransactionOutcomeUndetermined; call again to continue (`how`
+ * is then ignored). Returns TransactionOutcomeCommitted or TransactionOutcomeAborted once the
+ * transaction ended (a rollback asked by FltRollbackEnlistment aborts a commit); 0 when txn is
+ * not a transaction of the model or the IRQL is not PASSIVE_LEVEL. */
+TRANSACTION_OUTCOME kf_flt_transaction_end(PKTRANSACTION txn, kf_flt_txn_end how);
+/* The outcome so far (TransactionOutcomeUndetermined while undecided); 0 for an unknown txn. */
+TRANSACTION_OUTCOME kf_flt_transaction_outcome(PKTRANSACTION txn);
+/* Enlistments on txn, and notifications awaiting acknowledgement. */
+size_t kf_flt_transaction_enlistments(PKTRANSACTION txn);
+size_t kf_flt_transaction_unacknowledged(PKTRANSACTION txn);
+
 #ifdef __cplusplus
 }
 #endif

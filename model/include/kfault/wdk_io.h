@@ -828,6 +828,27 @@ NTSYSAPI NTSTATUS NTAPI ZwQueryInformationTransaction(_In_ HANDLE TransactionHan
                                                       _In_ ULONG TransactionInformationLength,
                                                       _Out_opt_ PULONG ReturnLength);
 
+
+/* ---- The transaction object type and its access rights (model/src/flt_txn.c, SEMANTICS.md
+ * FT-*). Transactions are made by the harness (kf_flt_new_transaction); a driver meets them in
+ * FLT_RELATED_OBJECTS.Transaction. */
+#define TRANSACTION_QUERY_INFORMATION 0x0001
+#define TRANSACTION_SET_INFORMATION   0x0002
+#define TRANSACTION_ENLIST            0x0004
+#define TRANSACTION_COMMIT            0x0008
+#define TRANSACTION_ROLLBACK          0x0010
+#define TRANSACTION_PROPAGATE         0x0020
+#define TRANSACTION_RIGHT_RESERVED1   0x0040
+#define TRANSACTION_GENERIC_READ      (STANDARD_RIGHTS_READ | TRANSACTION_QUERY_INFORMATION | SYNCHRONIZE)
+#define TRANSACTION_GENERIC_WRITE                                                                        \
+    (STANDARD_RIGHTS_WRITE | TRANSACTION_SET_INFORMATION | TRANSACTION_COMMIT | TRANSACTION_ENLIST |    \
+     TRANSACTION_ROLLBACK | TRANSACTION_PROPAGATE | SYNCHRONIZE)
+#define TRANSACTION_GENERIC_EXECUTE   (STANDARD_RIGHTS_EXECUTE | TRANSACTION_COMMIT | TRANSACTION_ROLLBACK | SYNCHRONIZE)
+#define TRANSACTION_ALL_ACCESS                                                                           \
+    (STANDARD_RIGHTS_REQUIRED | TRANSACTION_GENERIC_READ | TRANSACTION_GENERIC_WRITE | TRANSACTION_GENERIC_EXECUTE)
+extern POBJECT_TYPE *TmTransactionObjectType;
+/* ---- end of the transaction object block */
+
 #ifdef __cplusplus
 }
 #endif
