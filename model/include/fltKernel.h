@@ -1369,3 +1369,37 @@ _IRQL_requires_max_(APC_LEVEL) NTSTATUS FLTAPI FltPrePrepareComplete(_In_ PFLT_I
 }
 #endif
 #endif /* KFAULT_FLTKERNEL_TXN_H */
+/* ---- Sections for data scans and oplocks: declared, not modeled (kfault/not_modeled.def; SEMANTICS.md
+ * "Filter Manager: what stays routine-not-modeled, and why"). */
+#ifndef KFAULT_FLTKERNEL_SECTION_OPLOCK_H
+#define KFAULT_FLTKERNEL_SECTION_OPLOCK_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+typedef PVOID OPLOCK, *POPLOCK;
+typedef VOID(FLTAPI *PFLTOPLOCK_WAIT_COMPLETE_ROUTINE)(_In_ PFLT_CALLBACK_DATA CallbackData, _In_opt_ PVOID Context);
+typedef VOID(FLTAPI *PFLTOPLOCK_PREPOST_CALLBACKDATA_ROUTINE)(_In_ PFLT_CALLBACK_DATA CallbackData,
+                                                              _In_opt_ PVOID Context);
+_IRQL_requires_max_(APC_LEVEL) NTSTATUS FLTAPI FltRegisterForDataScan(_In_ PFLT_INSTANCE Instance);
+_IRQL_requires_max_(APC_LEVEL) NTSTATUS FLTAPI FltCreateSectionForDataScan(
+    _In_ PFLT_INSTANCE Instance, _In_ PFILE_OBJECT FileObject, _In_ PFLT_CONTEXT SectionContext,
+    _In_ ACCESS_MASK DesiredAccess, _In_opt_ POBJECT_ATTRIBUTES ObjectAttributes, _In_opt_ PLARGE_INTEGER MaximumSize,
+    _In_ ULONG SectionPageProtection, _In_ ULONG AllocationAttributes, _In_ ULONG Flags, _Out_ PHANDLE SectionHandle,
+    _Outptr_ PVOID *SectionObject, _Out_opt_ PLARGE_INTEGER SectionFileSize);
+_IRQL_requires_max_(APC_LEVEL) NTSTATUS FLTAPI FltCloseSectionForDataScan(_In_ PFLT_CONTEXT SectionContext);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltInitializeOplock(_Out_ POPLOCK Oplock);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltUninitializeOplock(_In_ POPLOCK Oplock);
+_IRQL_requires_max_(APC_LEVEL) FLT_PREOP_CALLBACK_STATUS FLTAPI FltOplockFsctrl(_In_ POPLOCK Oplock,
+                                                                              _In_ PFLT_CALLBACK_DATA CallbackData,
+                                                                              _In_ ULONG OpenCount);
+_IRQL_requires_max_(APC_LEVEL) FLT_PREOP_CALLBACK_STATUS FLTAPI FltCheckOplock(
+    _In_ POPLOCK Oplock, _In_ PFLT_CALLBACK_DATA CallbackData, _In_opt_ PVOID Context,
+    _In_opt_ PFLTOPLOCK_WAIT_COMPLETE_ROUTINE WaitCompletionRoutine,
+    _In_opt_ PFLTOPLOCK_PREPOST_CALLBACKDATA_ROUTINE PrePostCallbackDataRoutine);
+_IRQL_requires_max_(APC_LEVEL) BOOLEAN FLTAPI FltOplockIsFastIoPossible(_In_ POPLOCK Oplock);
+_IRQL_requires_max_(APC_LEVEL) BOOLEAN FLTAPI FltCurrentBatchOplock(_In_ POPLOCK Oplock);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_FLTKERNEL_SECTION_OPLOCK_H */
