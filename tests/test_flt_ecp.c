@@ -73,15 +73,13 @@ _Static_assert(sizeof(PREFETCH_OPEN_ECP_CONTEXT) == 8 && sizeof(NFS_OPEN_ECP_CON
                    sizeof(NETWORK_OPEN_ECP_CONTEXT_V0) == 20 && sizeof(CSV_QUERY_FILE_REVISION_ECP_CONTEXT) == 32 &&
                    sizeof(CSV_DOWN_LEVEL_OPEN_ECP_CONTEXT) == 20,
                "ECP context sizes (amd64)");
-_Static_assert(offsetof(SRV_OPEN_ECP_CONTEXT, OplockBlockState) == 16 &&
-                   offsetof(SRV_OPEN_ECP_CONTEXT, Version) == 20 && offsetof(SRV_OPEN_ECP_CONTEXT, InstanceType) == 24 &&
-                   sizeof(SRV_OPEN_ECP_CONTEXT) == 32 && offsetof(NETWORK_OPEN_ECP_CONTEXT, out) == 16 &&
+_Static_assert(offsetof(SRV_OPEN_ECP_CONTEXT, OplockBlockState) == 16 && offsetof(NETWORK_OPEN_ECP_CONTEXT, out) == 16 &&
                    offsetof(IO_DEVICE_HINT_ECP_CONTEXT, RemainingName) == 8,
                "ECP context layouts (amd64)");
 #endif
 _Static_assert(FSRTL_ALLOCATE_ECPLIST_FLAG_CHARGE_QUOTA == 1 && FSRTL_ALLOCATE_ECP_FLAG_CHARGE_QUOTA == 1 &&
                    FSRTL_ALLOCATE_ECP_FLAG_NONPAGED_POOL == 2 && FSRTL_ECP_LOOKASIDE_FLAG_NONPAGED_POOL == 2 &&
-                   NETWORK_OPEN_ECP_IN_FLAG_DISABLE_OPLOCKS == 4 && SrvInstanceTypeVSMB == 5,
+                   NETWORK_OPEN_ECP_IN_FLAG_DISABLE_OPLOCKS == 4,
                "ECP flags");
 
 TEST(ecp_guids_are_the_wdk_values)

@@ -531,6 +531,27 @@ KF__NO_COVERAGE size_t kf_flt_ports_outstanding(void)
     return n;
 }
 
+/* For the driver harness's finding (kfault/flt_model.h): kf_flt_ports_outstanding, told apart. */
+void kf_flt_ports_left(size_t *server_ports, size_t *client_ports, size_t *security_descriptors)
+{
+    size_t s = 0, c = 0, d = 0;
+    for (struct _FLT_PORT *q = ports; q; q = q->next) {
+        if (q->kind == PORT_SERVER)
+            s++;
+        else if (q->kernel_open)
+            c++;
+    }
+    for (int i = 0; i < MAX_SD; i++)
+        if (sds[i])
+            d++;
+    if (server_ports)
+        *server_ports = s;
+    if (client_ports)
+        *client_ports = c;
+    if (security_descriptors)
+        *security_descriptors = d;
+}
+
 /* ---- FP-8 Unload ------------------------------------------------------------------------------ */
 
 void kf__flt_ports_at_unregister(struct _FLT_FILTER *f)

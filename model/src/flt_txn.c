@@ -8,8 +8,9 @@
  * to FT-14 of model/SEMANTICS.md ("Filter Manager transactions"); the transaction contexts live
  * with the other contexts (flt_context.c, their transaction block).
  *
- * The transaction object is the object manager's (object.c); the model's records of it and of
- * its enlistments live here, found by address, never read through a pointer a driver hands in.
+ * The transaction object is the object manager's (object.c, which defines its type "TmTx"); the
+ * model's records of it and of its enlistments live here, found by address, never read through a
+ * pointer a driver hands in.
  * Never call a driver's notification callback for an instance that went away, never deliver a
  * phase before the previous one was acknowledged, never free a transaction object here (kf_reset
  * does, in the object part).
@@ -18,15 +19,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-
-/* The object type Windows names "TmTx", with the transaction rights' generic mapping. */
-static struct _OBJECT_TYPE transaction_type_body = {
-    "TmTx",
-    NULL,
-    {TRANSACTION_GENERIC_READ, TRANSACTION_GENERIC_WRITE, TRANSACTION_GENERIC_EXECUTE, TRANSACTION_ALL_ACCESS},
-    TRANSACTION_ALL_ACCESS};
-static POBJECT_TYPE transaction_type = &transaction_type_body;
-POBJECT_TYPE *TmTransactionObjectType = &transaction_type;
 
 /* The size of the object body a driver gets a pointer to (it is opaque to drivers). */
 #define TXN_OBJECT_BYTES 64
@@ -399,7 +391,7 @@ PKTRANSACTION kf_flt_new_transaction(void)
     txn *t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
-    void *object = kf__object_create(&transaction_type_body, TXN_OBJECT_BYTES, "Transaction");
+    void *object = kf__object_create(*TmTransactionObjectType, TXN_OBJECT_BYTES, "Transaction");
     if (!object) {
         free(t);
         return NULL;
