@@ -1522,3 +1522,90 @@ _IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltAcknowledgeEcp(_In_ PFLT_FILTER Fi
 }
 #endif
 #endif /* KFAULT_FLTKERNEL_SAMPLES_H */
+/* ---- Extra create parameters (model/src/flt_ecp.c; SEMANTICS.md FE-*). The routines declared above
+ * (FltGetEcpListFromCallbackData, FltIsEcpFromUserMode, FltFindExtraCreateParameter,
+ * FltGetNextExtraCreateParameter, and the ECP list routines of the samples block) are modeled, with
+ * these. The ECP types, flags and GUIDs come with ntifs.h (kfault/wdk_fs.h). */
+#ifndef KFAULT_FLTKERNEL_ECP_H
+#define KFAULT_FLTKERNEL_ECP_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltInitExtraCreateParameterLookasideList(
+    _In_ PFLT_FILTER Filter, _Inout_ PVOID Lookaside, _In_ FSRTL_ECP_LOOKASIDE_FLAGS Flags, _In_ SIZE_T Size,
+    _In_ ULONG Tag);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltDeleteExtraCreateParameterLookasideList(
+    _In_ PFLT_FILTER Filter, _Inout_ PVOID Lookaside, _In_ FSRTL_ECP_LOOKASIDE_FLAGS Flags);
+_IRQL_requires_max_(APC_LEVEL) NTSTATUS FLTAPI FltAllocateExtraCreateParameterFromLookasideList(
+    _In_ PFLT_FILTER Filter, _In_ LPCGUID EcpType, _In_ ULONG SizeOfContext, _In_ FSRTL_ALLOCATE_ECP_FLAGS Flags,
+    _In_opt_ PFSRTL_EXTRA_CREATE_PARAMETER_CLEANUP_CALLBACK CleanupCallback, _Inout_ PVOID LookasideList,
+    _Outptr_ PVOID *EcpContext);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltPrepareToReuseEcp(_In_ PFLT_FILTER Filter, _In_ PVOID EcpContext);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_FLTKERNEL_ECP_H */
+/* ---- Kernel transactions (model/src/flt_txn.c; SEMANTICS.md FT-*). FltEnlistInTransaction, declared
+ * above, and FltSet/Get/DeleteTransactionContext (the contexts block) are modeled too. */
+#ifndef KFAULT_FLTKERNEL_TXN_H
+#define KFAULT_FLTKERNEL_TXN_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+#ifndef STATUS_TRANSACTION_REQUEST_NOT_VALID
+#define STATUS_TRANSACTION_REQUEST_NOT_VALID ((NTSTATUS)0xC0190013L)
+#endif
+
+/* Rolling an enlistment back, and acknowledging a notification answered STATUS_PENDING (the
+ * notifications a minifilter may ask for: FLT_MAX_TRANSACTION_NOTIFICATIONS above). */
+_IRQL_requires_max_(APC_LEVEL) NTSTATUS FLTAPI FltRollbackEnlistment(_In_ PFLT_INSTANCE Instance,
+                                                                   _In_ PKTRANSACTION Transaction,
+                                                                   _In_opt_ PFLT_CONTEXT TransactionContext);
+_IRQL_requires_max_(PASSIVE_LEVEL) NTSTATUS FLTAPI FltCommitComplete(_In_ PFLT_INSTANCE Instance,
+                                                                   _In_ PKTRANSACTION Transaction,
+                                                                   _In_opt_ PFLT_CONTEXT TransactionContext);
+_IRQL_requires_max_(APC_LEVEL) NTSTATUS FLTAPI FltCommitFinalizeComplete(_In_ PFLT_INSTANCE Instance,
+                                                                       _In_ PKTRANSACTION Transaction,
+                                                                       _In_opt_ PFLT_CONTEXT TransactionContext);
+_IRQL_requires_max_(PASSIVE_LEVEL) NTSTATUS FLTAPI FltRollbackComplete(_In_ PFLT_INSTANCE Instance,
+                                                                     _In_ PKTRANSACTION Transaction,
+                                                                     _In_opt_ PFLT_CONTEXT TransactionContext);
+_IRQL_requires_max_(APC_LEVEL) NTSTATUS FLTAPI FltPrepareComplete(_In_ PFLT_INSTANCE Instance,
+                                                                _In_ PKTRANSACTION Transaction,
+                                                                _In_opt_ PFLT_CONTEXT TransactionContext);
+_IRQL_requires_max_(APC_LEVEL) NTSTATUS FLTAPI FltPrePrepareComplete(_In_ PFLT_INSTANCE Instance,
+                                                                   _In_ PKTRANSACTION Transaction,
+                                                                   _In_opt_ PFLT_CONTEXT TransactionContext);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_FLTKERNEL_TXN_H */
+/* ---- Oplocks: declared, not modeled (kfault/not_modeled.def; SEMANTICS.md "Filter Manager: what stays
+ * routine-not-modeled, and why", which also says why the data scan sections above stay so). */
+#ifndef KFAULT_FLTKERNEL_OPLOCK_H
+#define KFAULT_FLTKERNEL_OPLOCK_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+typedef PVOID OPLOCK, *POPLOCK;
+typedef VOID(FLTAPI *PFLTOPLOCK_WAIT_COMPLETE_ROUTINE)(_In_ PFLT_CALLBACK_DATA CallbackData, _In_opt_ PVOID Context);
+typedef VOID(FLTAPI *PFLTOPLOCK_PREPOST_CALLBACKDATA_ROUTINE)(_In_ PFLT_CALLBACK_DATA CallbackData,
+                                                              _In_opt_ PVOID Context);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltInitializeOplock(_Out_ POPLOCK Oplock);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltUninitializeOplock(_In_ POPLOCK Oplock);
+_IRQL_requires_max_(APC_LEVEL) FLT_PREOP_CALLBACK_STATUS FLTAPI FltOplockFsctrl(_In_ POPLOCK Oplock,
+                                                                              _In_ PFLT_CALLBACK_DATA CallbackData,
+                                                                              _In_ ULONG OpenCount);
+_IRQL_requires_max_(APC_LEVEL) FLT_PREOP_CALLBACK_STATUS FLTAPI FltCheckOplock(
+    _In_ POPLOCK Oplock, _In_ PFLT_CALLBACK_DATA CallbackData, _In_opt_ PVOID Context,
+    _In_opt_ PFLTOPLOCK_WAIT_COMPLETE_ROUTINE WaitCompletionRoutine,
+    _In_opt_ PFLTOPLOCK_PREPOST_CALLBACKDATA_ROUTINE PrePostCallbackDataRoutine);
+_IRQL_requires_max_(APC_LEVEL) BOOLEAN FLTAPI FltOplockIsFastIoPossible(_In_ POPLOCK Oplock);
+_IRQL_requires_max_(APC_LEVEL) BOOLEAN FLTAPI FltCurrentBatchOplock(_In_ POPLOCK Oplock);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_FLTKERNEL_OPLOCK_H */

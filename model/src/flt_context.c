@@ -624,6 +624,11 @@ VOID FLTAPI FltGetContexts(PCFLT_RELATED_OBJECTS FltObjects, FLT_CONTEXT_TYPE De
         if (DesiredContexts & FLT_STREAMHANDLE_CONTEXT)
             (void)get_context(routine, OWN_STREAMHANDLE, fh, STATUS_SUCCESS, &Contexts->StreamHandleContext);
     }
+    /* Transactions (FT-10): the context of the transaction the operation is part of. */
+    if ((DesiredContexts & FLT_TRANSACTION_CONTEXT) && FltObjects->Transaction) {
+        owner_ref to = {inst->filter, FltObjects->Transaction, NULL, FALSE};
+        (void)get_context(routine, (enum owner_kind)5, to, STATUS_SUCCESS, &Contexts->TransactionContext);
+    }
 }
 
 /* ---- Support queries (FC-13) -------------------------------------------------------------- */
@@ -677,6 +682,7 @@ static void detach_all(const struct _FLT_FILTER *filter, const void *owner)
 
 void kf__flt_context_instance_gone(const struct _FLT_INSTANCE *inst)
 {
+    kf__flt_txn_instance_gone(inst); /* transactions (FT-9): the instance's enlistments end first */
     detach_all(NULL, inst);
 }
 
@@ -762,3 +768,86 @@ __attribute__((constructor)) static void context_register(void)
     kf__register_reset(context_reset);
     kf__register_pending(drain_pending);
 }
+
+/* ---- Transaction contexts (SEMANTICS.md FT-10, FT-11; the transactions are flt_txn.c's) -------------
+ * The sixth owner kind: one context per (filter, transaction), attached with the same rules and
+ * counts as the other kinds, deleted by Filter Manager when the transaction ends. */
+#define OWN_TRANSACTION ((enum owner_kind)5)
+
+static void txn_available(const char *routine)
+{
+    const kf_profile *p = kf_current_profile();
+    if (p->os < KF_OS_VISTA) {
+        char prof[32];
+        kf_violation_stop(KF_VIOL_ROUTINE_UNAVAILABLE, routine, 0, 0, 0, "%s does not exist on %s (Vista and later)",
+                          routine, kf_profile_name(p, prof, sizeof prof));
+    }
+}
+
+/* The owner a transaction routine names: the instance's filter and the transaction; being torn
+ * down when the instance is, or when the transaction has ended. */
+static owner_ref txn_owner(const char *routine, PFLT_INSTANCE Instance, PKTRANSACTION Transaction)
+{
+    struct _FLT_INSTANCE *inst = require_instance(routine, Instance);
+    BOOLEAN ended = kf__flt_txn_require(routine, Transaction);
+    owner_ref o = {inst->filter, Transaction, NULL, instance_dying(inst) || ended};
+    return o;
+}
+
+#define TXN_ENTER(name)                                                                          \
+    static const char routine[] = name;                                                          \
+    txn_available(routine);                                                                      \
+    kf__flt_require_irql(routine, APC_LEVEL);                                                    \
+    drain_deferred()
+
+NTSTATUS FLTAPI FltSetTransactionContext(PFLT_INSTANCE Instance, PKTRANSACTION Transaction,
+                                         FLT_SET_CONTEXT_OPERATION Operation, PFLT_CONTEXT NewContext,
+                                         PFLT_CONTEXT *OldContext)
+{
+    TXN_ENTER("FltSetTransactionContext");
+    return set_context(routine, OWN_TRANSACTION, txn_owner(routine, Instance, Transaction), STATUS_SUCCESS, Operation,
+                       NewContext, OldContext);
+}
+
+NTSTATUS FLTAPI FltGetTransactionContext(PFLT_INSTANCE Instance, PKTRANSACTION Transaction, PFLT_CONTEXT *Context)
+{
+    TXN_ENTER("FltGetTransactionContext");
+    require_out(routine, Context, "Context");
+    *Context = NULL_CONTEXT;
+    return get_context(routine, OWN_TRANSACTION, txn_owner(routine, Instance, Transaction), STATUS_SUCCESS, Context);
+}
+
+NTSTATUS FLTAPI FltDeleteTransactionContext(PFLT_INSTANCE Instance, PKTRANSACTION Transaction,
+                                            PFLT_CONTEXT *OldContext)
+{
+    TXN_ENTER("FltDeleteTransactionContext");
+    return delete_context(routine, OWN_TRANSACTION, txn_owner(routine, Instance, Transaction), STATUS_SUCCESS,
+                          OldContext);
+}
+
+void kf__flt_context_require_txn(const char *routine, const void *c, const struct _FLT_FILTER *f)
+{
+    ctx_rec *r = require_context(routine, c);
+    if (r->type != FLT_TRANSACTION_CONTEXT)
+        kf_violation_stop(KF_VIOL_FLT_CONTEXT_WRONG_TYPE, routine, r->type, FLT_TRANSACTION_CONTEXT, 0,
+                          "%s: TransactionContext is a %s context, not a transaction context", routine,
+                          type_names[type_index(r->type)]);
+    if (r->filter != f)
+        kf_violation_stop(KF_VIOL_FLT_CONTEXT_FOREIGN, routine, r->type, 0, 0,
+                          "%s: TransactionContext was allocated by another filter than the instance's", routine);
+}
+
+BOOLEAN kf__flt_context_live(const void *c)
+{
+    ctx_rec *r = find_live(c);
+    return r && !r->dying;
+}
+
+void *kf__flt_context_of_transaction(const struct _FLT_FILTER *f, const void *t)
+{
+    ctx_rec *r = find_attached(f, OWN_TRANSACTION, t, NULL);
+    return r ? r->mem : NULL;
+}
+
+void kf__flt_context_transaction_gone(const void *t) { detach_all(NULL, t); }
+/* ---- end of the transaction contexts block */

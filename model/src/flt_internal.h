@@ -159,5 +159,26 @@ BOOLEAN kf__flt_volume_read_only_at(unsigned index);
  * frees them with the operation): flt_io.c calls it when callback data is freed or reused;
  * whoever completes an operation of its own callback data calls it then. */
 void kf__flt_fileio_data_gone(PFLT_CALLBACK_DATA data);
+/* ---- Extra create parameters and transactions (flt_ecp.c, flt_txn.c; SEMANTICS.md FE-*, FT-*) ---- */
+/* flt_io.c, when callback data is freed: the create it stood for is over, so the I/O manager frees
+ * the ECP list attached to it (FE-12). Never dereferences data. */
+void kf__flt_ecp_callback_data_gone(const void *data);
+/* flt_txn.c: stops with flt-txn-invalid unless p is a transaction of the model; returns TRUE when
+ * the transaction has ended (its notifications are over and its contexts deleted). */
+BOOLEAN kf__flt_txn_require(const char *routine, const void *p);
+/* flt_txn.c, from kf__flt_context_instance_gone: the instance's enlistments end; one still owing
+ * an acknowledgement stops with flt-txn-not-acknowledged (FT-9). */
+void kf__flt_txn_instance_gone(const struct _FLT_INSTANCE *inst);
+/* flt_context.c, the transaction block: */
+/* Stops unless c is a live transaction context of filter f (flt-context-invalid, -use-after-free,
+ * -wrong-type, -foreign-filter). */
+void kf__flt_context_require_txn(const char *routine, const void *c, const struct _FLT_FILTER *f);
+/* Whether c is a context whose last reference has not gone. */
+BOOLEAN kf__flt_context_live(const void *c);
+/* The transaction context of filter f attached to transaction t, or NULL (no reference taken). */
+void *kf__flt_context_of_transaction(const struct _FLT_FILTER *f, const void *t);
+/* The transaction ended: every context attached to it is detached and Filter Manager's reference
+ * dropped (FT-11). */
+void kf__flt_context_transaction_gone(const void *t);
 
 #endif

@@ -148,6 +148,7 @@ static void init_block(cbd_block *b, PFLT_INSTANCE instance, PFILE_OBJECT file_o
 static inline __attribute__((always_inline)) void release(cbd_rec *r)
 {
     kf__flt_fileio_data_gone(&r->block->data); /* MDLs FltLockUserBuffer made for it */
+    kf__flt_ecp_callback_data_gone(&r->block->data); /* ECPs (FE-12): the create it carried is over */
     r->prev->next = r->next;
     r->next->prev = r->prev;
     if (!r->owned) {

@@ -663,6 +663,19 @@ static const flt_export exports[] = {
     X(FltQueryVolumeInformation, WS03), X(FltQueryDirectoryFile, VISTA), X(FltQueryDirectoryFileEx, WIN10),
     X(FltFlushBuffers, WS03), X(FltFlushBuffers2, WIN10), X(FltFsControlFile, WS03), X(FltDeviceIoControlFile, WS03),
     X(FltDecodeParameters, WS03), X(FltLockUserBuffer, WS03),
+    /* Extra create parameters and transactions (flt_ecp.c, flt_txn.c, flt_context.c, SEMANTICS.md FE-1,
+     * FT-1): from Vista, FltPrepareToReuseEcp from Windows 8. */
+    X(FltAllocateExtraCreateParameterList, VISTA), X(FltFreeExtraCreateParameterList, VISTA),
+    X(FltAllocateExtraCreateParameter, VISTA), X(FltAllocateExtraCreateParameterFromLookasideList, VISTA),
+    X(FltInitExtraCreateParameterLookasideList, VISTA), X(FltDeleteExtraCreateParameterLookasideList, VISTA),
+    X(FltInsertExtraCreateParameter, VISTA), X(FltRemoveExtraCreateParameter, VISTA),
+    X(FltFindExtraCreateParameter, VISTA), X(FltGetNextExtraCreateParameter, VISTA),
+    X(FltFreeExtraCreateParameter, VISTA), X(FltAcknowledgeEcp, VISTA), X(FltIsEcpAcknowledged, VISTA),
+    X(FltIsEcpFromUserMode, VISTA), X(FltPrepareToReuseEcp, WIN8), X(FltGetEcpListFromCallbackData, VISTA),
+    X(FltSetEcpListIntoCallbackData, VISTA), X(FltEnlistInTransaction, VISTA), X(FltRollbackEnlistment, VISTA),
+    X(FltCommitComplete, VISTA), X(FltCommitFinalizeComplete, VISTA), X(FltRollbackComplete, VISTA),
+    X(FltPrepareComplete, VISTA), X(FltPrePrepareComplete, VISTA), X(FltSetTransactionContext, VISTA),
+    X(FltGetTransactionContext, VISTA), X(FltDeleteTransactionContext, VISTA),
 };
 #undef X
 

@@ -225,6 +225,9 @@ extern size_t (*kf__flt_contexts_outstanding)(void);
 /* Filter Manager names and object references (flt_name.c, flt_volume.c set these; kf_leaks reads). */
 extern size_t (*kf__flt_names_outstanding)(void);
 extern size_t (*kf__flt_object_refs_outstanding)(void);
+/* Extra create parameters (flt_ecp.c sets it; kf_leaks reads): ECP lists, ECPs and ECP lookaside
+ * lists the driver still owns. */
+extern size_t (*kf__flt_ecps_outstanding)(void);
 
 /* ---- Device objects (device.c) and Filter Manager objects (flt_objects.c) ---------------------- */
 /* Set by device.c: device objects and symbolic links not deleted, IRPs pended and not completed. */

@@ -56,6 +56,7 @@ size_t (*kf__flt_object_refs_outstanding)(void);
 size_t (*kf__io_devices_outstanding)(void);
 size_t (*kf__io_symbolic_links_outstanding)(void);
 size_t (*kf__io_irps_pending)(void);
+size_t (*kf__flt_ecps_outstanding)(void);
 
 void kf__register_reset(kf_reset_fn fn)
 {
@@ -109,6 +110,7 @@ void kf_leaks(kf_leak_report *out)
     out->device_objects = kf__io_devices_outstanding ? kf__io_devices_outstanding() : 0;
     out->symbolic_links = kf__io_symbolic_links_outstanding ? kf__io_symbolic_links_outstanding() : 0;
     out->irps_pending = kf__io_irps_pending ? kf__io_irps_pending() : 0;
+    out->flt_ecps = kf__flt_ecps_outstanding ? kf__flt_ecps_outstanding() : 0;
 }
 
 void kf_reset(void)

@@ -48,8 +48,8 @@ POBJECT_TYPE *ExEventObjectType = &event_type;
 POBJECT_TYPE *ExSemaphoreObjectType = &semaphore_type;
 POBJECT_TYPE *SeTokenObjectType = &token_type;
 POBJECT_TYPE *CmKeyObjectType = &key_type;
-/* Transactions (ktmtypes.h's rights): the type exists so that a driver can name it; the model
- * creates no transaction object (SEMANTICS.md FO-10). */
+/* Transactions (ktmtypes.h's rights): the type of the transaction objects flt_txn.c creates
+ * (SEMANTICS.md FO-10, FT-2). */
 static struct _OBJECT_TYPE type_transaction = {"TmTx", NULL, {0x00120001, 0x0012003E, 0x00120018, 0x001F003F},
                                             0x001F003F};
 static POBJECT_TYPE transaction_type = &type_transaction;

@@ -233,6 +233,52 @@ int kf_flt_set_volume_snapshot(unsigned index, BOOLEAN snapshot);
  * (kf_flt_new_file_object, FltCreateFile*): I/O on it gets the file system's answers (FS-*). */
 BOOLEAN kf_flt_is_modeled_file_object(const void *file_object);
 
+/* ---- Extra create parameters a create carries from above (model/src/flt_ecp.c; SEMANTICS.md FE-*) ---- */
+#define KF_FLT_MAX_ECPS 16
+typedef struct kf_flt_ecp_spec {
+    GUID type;                /* e.g. GUID_ECP_PREFETCH_OPEN */
+    const void *data;         /* the context's contents (copied); NULL: zeros */
+    ULONG size;               /* the context's size in bytes */
+    BOOLEAN from_user_mode;   /* FltIsEcpFromUserMode answers this */
+    BOOLEAN acknowledged;     /* FltIsEcpAcknowledged answers this until a driver changes it */
+} kf_flt_ecp_spec;
+/* What the I/O manager does for a create whose originator passed ECPs: attaches to `data` a new
+ * ECP list holding `count` ECPs, in this order. The list and its ECPs are the originator's (a
+ * driver may find, walk, acknowledge and remove them, never free them) and go when the create
+ * ends (kf_flt_ecp_create_done, or FltFreeCallbackData of data). No fault site: the originator
+ * allocated them before the create reached the filters. Returns 0, or -1 when data is NULL or
+ * already carries a list, count exceeds KF_FLT_MAX_ECPS, two ECPs share a type, or a size
+ * exceeds 16 MiB (nothing is attached then). */
+int kf_flt_attach_ecps(PFLT_CALLBACK_DATA data, const kf_flt_ecp_spec *ecps, unsigned count);
+/* The create on `data` ended: the I/O manager frees the list attached to it (by the control or by
+ * FltSetEcpListIntoCallbackData) and every ECP in it, calling their cleanup callbacks, and every
+ * ECP that came down with it. Returns how many ECPs were freed. */
+size_t kf_flt_ecp_create_done(PFLT_CALLBACK_DATA data);
+/* ECP lists, ECPs and ECP lookaside lists the driver owns (also kf_leak_report.flt_ecps). */
+size_t kf_flt_ecps_outstanding(void);
+
+/* ---- Kernel transactions (model/src/flt_txn.c; SEMANTICS.md FT-*) ------------------------------ */
+typedef enum kf_flt_txn_end { KF_FLT_TXN_COMMIT, KF_FLT_TXN_ROLLBACK } kf_flt_txn_end;
+/* A new active transaction: an object of *TmTransactionObjectType that the model references until
+ * kf_reset, for a harness to hand to drivers (FLT_RELATED_OBJECTS.Transaction). NULL when the host
+ * has no memory. */
+PKTRANSACTION kf_flt_new_transaction(void);
+/* Its client commits (KF_FLT_TXN_COMMIT) or rolls it back: the transaction manager notifies the
+ * enlisted instances phase by phase (commit: pre-prepare, prepare, commit, commit-finalize;
+ * rollback: rollback), each phase once every notification of the one before was acknowledged,
+ * then Filter Manager deletes the transaction's contexts. A notification answered STATUS_PENDING
+ * waits for its Flt*Complete: the model runs its pending work (work items) meanwhile, and when
+ * that does not bring it, returns TransactionOutcomeUndetermined; call again to continue (`how`
+ * is then ignored). Returns TransactionOutcomeCommitted or TransactionOutcomeAborted once the
+ * transaction ended (a rollback asked by FltRollbackEnlistment aborts a commit); 0 when txn is
+ * not a transaction of the model or the IRQL is not PASSIVE_LEVEL. */
+TRANSACTION_OUTCOME kf_flt_transaction_end(PKTRANSACTION txn, kf_flt_txn_end how);
+/* The outcome so far (TransactionOutcomeUndetermined while undecided); 0 for an unknown txn. */
+TRANSACTION_OUTCOME kf_flt_transaction_outcome(PKTRANSACTION txn);
+/* Enlistments on txn, and notifications awaiting acknowledgement. */
+size_t kf_flt_transaction_enlistments(PKTRANSACTION txn);
+size_t kf_flt_transaction_unacknowledged(PKTRANSACTION txn);
+
 #ifdef __cplusplus
 }
 #endif

@@ -229,6 +229,9 @@ typedef struct kf_leak_report {
     size_t device_objects;  /* IoCreateDevice device objects not deleted with IoDeleteDevice */
     size_t symbolic_links;  /* IoCreateSymbolicLink links not deleted with IoDeleteSymbolicLink */
     size_t irps_pending;    /* IRPs kf_io_call_device delivered that were pended and never completed */
+    /* Extra create parameters (model/src/flt_ecp.c): ECP lists and ECPs the driver allocated and still
+     * owns (not handed to a create), and ECP lookaside lists not deleted. */
+    size_t flt_ecps;
 } kf_leak_report;
 void kf_leaks(kf_leak_report *out);
 

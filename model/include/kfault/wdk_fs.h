@@ -525,6 +525,95 @@ NTKERNELAPI BOOLEAN FsRtlIsNameInExpression(_In_ PUNICODE_STRING Expression, _In
                                             _In_ BOOLEAN IgnoreCase, _In_opt_ PWCH UpcaseTable);
 NTKERNELAPI BOOLEAN FsRtlDoesNameContainWildCards(_In_ PUNICODE_STRING Name);
 
+/* ---- Extra create parameters, the rest (model/src/flt_ecp.c, SEMANTICS.md FE-*): the lookaside flags
+ * and the other system-defined ECPs with their context structures. */
+typedef ULONG FSRTL_ECP_LOOKASIDE_FLAGS;
+#define FSRTL_ECP_LOOKASIDE_FLAG_NONPAGED_POOL 0x00000002
+
+DEFINE_GUID(GUID_ECP_NETWORK_OPEN_CONTEXT, 0xc584edbf, 0x00df, 0x4d28, 0xb8, 0x84, 0x35, 0xba, 0xca, 0x89, 0x11, 0xe8);
+DEFINE_GUID(GUID_ECP_DUAL_OPLOCK_KEY, 0x41621a14, 0xb08b, 0x4df1, 0xb6, 0x76, 0xa0, 0x5f, 0xfd, 0xf0, 0x1b, 0xea);
+DEFINE_GUID(GUID_ECP_IO_DEVICE_HINT, 0xf315b732, 0xac6b, 0x4d4d, 0xbe, 0x0c, 0xb3, 0x12, 0x64, 0x90, 0xe1, 0xa3);
+
+typedef enum _NETWORK_OPEN_LOCATION_QUALIFIER {
+    NetworkOpenLocationAny,
+    NetworkOpenLocationRemote,
+    NetworkOpenLocationLoopback
+} NETWORK_OPEN_LOCATION_QUALIFIER;
+
+typedef enum _NETWORK_OPEN_INTEGRITY_QUALIFIER {
+    NetworkOpenIntegrityAny,
+    NetworkOpenIntegrityNone,
+    NetworkOpenIntegritySigned,
+    NetworkOpenIntegrityEncrypted,
+    NetworkOpenIntegrityMaximum
+} NETWORK_OPEN_INTEGRITY_QUALIFIER;
+
+#define NETWORK_OPEN_ECP_IN_FLAG_DISABLE_HANDLE_COLLAPSING          0x00000001
+#define NETWORK_OPEN_ECP_IN_FLAG_DISABLE_HANDLE_DURABILITY          0x00000002
+#define NETWORK_OPEN_ECP_IN_FLAG_DISABLE_OPLOCKS                    0x00000004
+#define NETWORK_OPEN_ECP_IN_FLAG_FORCE_BUFFERED_SYNCHRONOUS_IO_HACK 0x80000000
+
+/* Windows 7 and later (the in/out Flags); the Vista layout is NETWORK_OPEN_ECP_CONTEXT_V0. */
+typedef struct _NETWORK_OPEN_ECP_CONTEXT {
+    USHORT Size;
+    USHORT Reserved;
+    struct {
+        struct {
+            NETWORK_OPEN_LOCATION_QUALIFIER Location;
+            NETWORK_OPEN_INTEGRITY_QUALIFIER Integrity;
+            ULONG Flags;
+        } in;
+        struct {
+            NETWORK_OPEN_LOCATION_QUALIFIER Location;
+            NETWORK_OPEN_INTEGRITY_QUALIFIER Integrity;
+            ULONG Flags;
+        } out;
+    };
+} NETWORK_OPEN_ECP_CONTEXT, *PNETWORK_OPEN_ECP_CONTEXT;
+
+typedef struct _NETWORK_OPEN_ECP_CONTEXT_V0 {
+    USHORT Size;
+    USHORT Reserved;
+    struct {
+        struct {
+            NETWORK_OPEN_LOCATION_QUALIFIER Location;
+            NETWORK_OPEN_INTEGRITY_QUALIFIER Integrity;
+        } in;
+        struct {
+            NETWORK_OPEN_LOCATION_QUALIFIER Location;
+            NETWORK_OPEN_INTEGRITY_QUALIFIER Integrity;
+        } out;
+    };
+} NETWORK_OPEN_ECP_CONTEXT_V0, *PNETWORK_OPEN_ECP_CONTEXT_V0;
+
+typedef struct _DUAL_OPLOCK_KEY_ECP_CONTEXT {
+    GUID ParentOplockKey;
+    GUID TargetOplockKey;
+    BOOLEAN ParentOplockKeySet;
+    BOOLEAN TargetOplockKeySet;
+} DUAL_OPLOCK_KEY_ECP_CONTEXT, *PDUAL_OPLOCK_KEY_ECP_CONTEXT;
+
+typedef struct _IO_DEVICE_HINT_ECP_CONTEXT {
+    PDEVICE_OBJECT TargetDevice;
+    UNICODE_STRING RemainingName;
+} IO_DEVICE_HINT_ECP_CONTEXT, *PIO_DEVICE_HINT_ECP_CONTEXT;
+
+typedef enum _CSV_DOWN_LEVEL_FILE_TYPE {
+    CsvDownLevelFileObject,
+    CsvCsvFsInternalFileObject
+} CSV_DOWN_LEVEL_FILE_TYPE;
+
+#define CSV_DOWN_LEVEL_OPEN_ECP_CONTEXT_V1 1
+
+typedef struct _CSV_DOWN_LEVEL_OPEN_ECP_CONTEXT {
+    ULONG Version;
+    BOOLEAN IsResume;
+    CSV_DOWN_LEVEL_FILE_TYPE FileType;
+    ULONG SourceNodeId;
+    ULONG DestinationNodeId;
+} CSV_DOWN_LEVEL_OPEN_ECP_CONTEXT, *PCSV_DOWN_LEVEL_OPEN_ECP_CONTEXT;
+/* ---- end of the ECP block */
+
 #ifdef __cplusplus
 }
 #endif
