@@ -189,6 +189,7 @@ int main(int argc, char **argv)
         {leaks.flt_ports, "communication port(s) or security descriptor(s)"},
         {leaks.flt_work_items, "Filter Manager work item(s)"},
         {leaks.flt_cbdq_entries, "callback data in cancel-safe queues"},
+        {leaks.flt_ecps, "extra create parameter(s) or list(s)"},
     };
     size_t n_more = 0;
     for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
