@@ -6,7 +6,9 @@
  * with FltQueryInformationFile, reads its header with FltReadFile into pool sized from the file
  * (never more than MFS_HEADER_CAP), parses the scan header, and asks the file's attributes with
  * callback data of its own sent by FltPerformSynchronousIo (as filters do when the layers
- * above must not see the query); then it closes everything on every path.
+ * above must not see the query); a file to quarantine has its opened name recorded (asked with
+ * FltGetFileNameInformationUnsafe at PASSIVE_LEVEL, copied under a spin lock, since the record
+ * is read at DISPATCH_LEVEL); then it closes everything on every path.
  *
  * Driver code: includes only WDK headers and its own, never a kfault header. Planted-bug
  * variants (one change each, for the tests):
@@ -14,6 +16,8 @@
  *   KF_PLANT_OBJECT_LEAK    an empty file returns without dereferencing the file object
  *   KF_PLANT_SIZE_TRUSTED   the read asks for the file's size while the buffer is capped
  *   KF_PLANT_CBD_LEAK       callback data is not freed when its query fails
+ *   KF_PLANT_NAME_TWICE     a name too long for the record is released, then released again
+ *   KF_PLANT_NAME_IRQL      the name is asked for while the record's spin lock is held
  */
 #include <fltKernel.h>
 
@@ -29,10 +33,15 @@ typedef struct _MFS_VOLUME {
     WCHAR NameBuffer[MFS_VOLUME_NAME_CHARS];
 } MFS_VOLUME;
 
+#define MFS_QUARANTINE_CHARS 96
+
 typedef struct _MFS_GLOBALS {
     FAST_MUTEX Lock;              /* protects Volumes and Stats */
     MFS_VOLUME Volumes[MFS_MAX_VOLUMES];
     MFS_STATS Stats;
+    KSPIN_LOCK QuarantineLock;    /* protects the last quarantined name */
+    USHORT QuarantineChars;
+    WCHAR Quarantine[MFS_QUARANTINE_CHARS];
 } MFS_GLOBALS;
 
 PFLT_FILTER MfsFilterHandle;
@@ -209,6 +218,42 @@ static NTSTATUS MfsQueryAttributes(PFLT_INSTANCE Instance, PFILE_OBJECT FileObje
     return STATUS_SUCCESS;
 }
 
+/* Records the opened name of a file to quarantine; a name longer than the record is not kept. */
+static VOID MfsRecordQuarantine(PFLT_INSTANCE Instance, PFILE_OBJECT FileObject)
+{
+    PFLT_FILE_NAME_INFORMATION name = NULL;
+    KIRQL irql;
+    BOOLEAN fits;
+    NTSTATUS status;
+
+#ifdef KF_PLANT_NAME_IRQL
+    KeAcquireSpinLock(&MfsGlobals.QuarantineLock, &irql);
+    status = FltGetFileNameInformationUnsafe(FileObject, Instance, FLT_FILE_NAME_OPENED | FLT_FILE_NAME_QUERY_DEFAULT,
+                                             &name);
+    KeReleaseSpinLock(&MfsGlobals.QuarantineLock, irql);
+#else
+    status = FltGetFileNameInformationUnsafe(FileObject, Instance, FLT_FILE_NAME_OPENED | FLT_FILE_NAME_QUERY_DEFAULT,
+                                             &name);
+#endif
+    if (!NT_SUCCESS(status)) {
+        return;
+    }
+    fits = name->Name.Length <= sizeof(MfsGlobals.Quarantine);
+    if (!fits) {
+        FltReleaseFileNameInformation(name);
+#ifndef KF_PLANT_NAME_TWICE
+        return;
+#endif
+    }
+    if (fits) {
+        KeAcquireSpinLock(&MfsGlobals.QuarantineLock, &irql);
+        RtlCopyMemory(MfsGlobals.Quarantine, name->Name.Buffer, name->Name.Length);
+        MfsGlobals.QuarantineChars = name->Name.Length / sizeof(WCHAR);
+        KeReleaseSpinLock(&MfsGlobals.QuarantineLock, irql);
+    }
+    FltReleaseFileNameInformation(name);
+}
+
 NTSTATUS MfsScanFile(PCUNICODE_STRING FileName, MFS_RESULT *Result)
 {
     PFLT_INSTANCE instance = NULL;
@@ -279,6 +324,9 @@ NTSTATUS MfsScanFile(PCUNICODE_STRING FileName, MFS_RESULT *Result)
     Result->BytesRead = bytesRead;
     MfsParseHeader(buffer, bytesRead, Result);
     status = MfsQueryAttributes(instance, fileObject, &Result->Attributes);
+    if (NT_SUCCESS(status) && Result->Quarantine) {
+        MfsRecordQuarantine(instance, fileObject);
+    }
 
 close:
     if (buffer != NULL) {
@@ -319,6 +367,7 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
     ExInitializeDriverRuntime(DrvRtPoolNxOptIn);
     RtlZeroMemory(&MfsGlobals, sizeof(MfsGlobals));
     ExInitializeFastMutex(&MfsGlobals.Lock);
+    KeInitializeSpinLock(&MfsGlobals.QuarantineLock);
 
     status = FltRegisterFilter(DriverObject, &MfsRegistration, &MfsFilterHandle);
     if (!NT_SUCCESS(status)) {
