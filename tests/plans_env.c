@@ -12,14 +12,14 @@ int main(void)
 {
     int failed = 0, first = 0;
     for (int i = 1; i <= 100; i++) {
-        PVOID p = ExAllocatePoolWithTag(NonPagedPoolNx, 16, 'vnEP');
+        PVOID p = ExAllocatePoolWithTag(NonPagedPoolNx, 16, 0x76456e50u);
         if (!p) {
             failed++;
             if (!first)
                 first = i;
             continue;
         }
-        ExFreePoolWithTag(p, 'vnEP');
+        ExFreePoolWithTag(p, 0x76456e50u);
     }
     printf("injected %d of 100 first %d\n", failed, first);
     return 0;
