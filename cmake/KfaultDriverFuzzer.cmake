@@ -50,7 +50,12 @@ function(kfault_add_driver_fuzzer name)
       endif()
     endif()
   endforeach()
-  set(sources "${KF_TARGET_FILE}" ${KF_SOURCES})
+  set(sources "${KF_TARGET_FILE}")
+  foreach(f IN LISTS KF_SOURCES)
+    get_filename_component(f "${f}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+    list(APPEND sources "${f}")
+  endforeach()
+  set_property(GLOBAL APPEND PROPERTY KFAULT_DRIVER_FUZZER_SOURCES ${sources})
 
   # The engine: $LIB_FUZZING_ENGINE (whose CFLAGS already instrument) or clang's libFuzzer.
   set(engine "")
@@ -144,8 +149,10 @@ function(kfault_add_driver_fuzzer name)
 endfunction()
 
 # kfault_write_fuzzer_manifest([FILE]): writes the manifest of every kfault_add_driver_fuzzer()
-# of the project (by default ${CMAKE_BINARY_DIR}/kfault-fuzz-targets.tsv, at generate time).
-# Called by itself at the end of the top-level CMakeLists.txt.
+# of the project (by default ${CMAKE_BINARY_DIR}/kfault-fuzz-targets.tsv, at generate time),
+# and beside it kfault-project.txt: the deepest folder holding every target file and driver
+# source, the project's code for the verbs (the frames a finding's signature names, the files
+# coverage reports). Called by itself at the end of the top-level CMakeLists.txt.
 function(kfault_write_fuzzer_manifest)
   set(file "${CMAKE_BINARY_DIR}/kfault-fuzz-targets.tsv")
   if(ARGC GREATER 0)
@@ -153,4 +160,19 @@ function(kfault_write_fuzzer_manifest)
   endif()
   get_property(rows GLOBAL PROPERTY KFAULT_DRIVER_FUZZER_ROWS)
   file(GENERATE OUTPUT "${file}" CONTENT "${rows}")
+  get_property(sources GLOBAL PROPERTY KFAULT_DRIVER_FUZZER_SOURCES)
+  set(common "")
+  foreach(f IN LISTS sources)
+    get_filename_component(d "${f}" DIRECTORY)
+    if(common STREQUAL "")
+      set(common "${d}")
+    endif()
+    string(FIND "${d}/" "${common}/" at)
+    while(NOT at EQUAL 0 AND NOT common STREQUAL "/" AND NOT common STREQUAL "")
+      get_filename_component(common "${common}" DIRECTORY)
+      string(FIND "${d}/" "${common}/" at)
+    endwhile()
+  endforeach()
+  get_filename_component(dir "${file}" DIRECTORY)
+  file(WRITE "${dir}/kfault-project.txt" "${common}\n")
 endfunction()

@@ -87,7 +87,11 @@ kf_use_build() {
     kf_build_dir=$dir
     kf_manifest=$dir/kfault-fuzz-targets.tsv
     if [ "$kf_installed" = 1 ]; then
-        src=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$dir/CMakeCache.txt" 2>/dev/null | head -1)
+        # The project's code: the folder holding every target and driver source (written by
+        # kfault_add_driver_fuzzer), else the build's source folder.
+        src=$(head -1 "$dir/kfault-project.txt" 2>/dev/null || true)
+        [ -n "$src" ] && [ -d "$src" ] ||
+            src=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$dir/CMakeCache.txt" 2>/dev/null | head -1)
         if [ -n "$src" ] && [ -d "$src" ]; then kf_root=$src; fi
     fi
 }
