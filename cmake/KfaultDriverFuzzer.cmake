@@ -66,11 +66,22 @@ function(kfault_add_driver_fuzzer name)
     set(engine -fsanitize=fuzzer)
     set(instrument -fsanitize=fuzzer-no-link)
   endif()
-  if(kfault_FUZZ_INSTRUMENTED AND NOT CMAKE_C_COMPILER_ID MATCHES "Clang" AND NOT engine)
+  # Libraries with libFuzzer's instrumentation call back into a runtime: the engine's, or a
+  # sanitizer's. Without either, a replay binary would not link.
+  if(kfault_FUZZ_INSTRUMENTED AND NOT kfault_SANITIZED AND NOT engine)
     message(FATAL_ERROR "kfault_add_driver_fuzzer(${name}): the kfault found (${kfault_DIR}) is a fuzz "
-                        "build made by ${kfault_C_COMPILER_ID}: its libraries carry libFuzzer's "
-                        "instrumentation, which ${CMAKE_C_COMPILER_ID} cannot link. Build with clang, or "
-                        "install a replay build of kfault (the replay preset) for ${CMAKE_C_COMPILER_ID}.")
+                        "build without sanitizers: its libraries carry libFuzzer's instrumentation, whose "
+                        "callbacks ${CMAKE_C_COMPILER_ID} has no runtime for. Build with clang, or install a "
+                        "replay build of kfault (the replay preset).")
+  endif()
+  if(NOT CMAKE_C_COMPILER_ID STREQUAL kfault_C_COMPILER_ID)
+    get_property(told GLOBAL PROPERTY KFAULT_DRIVER_FUZZER_MIXED_TOLD)
+    if(NOT told)
+      set_property(GLOBAL PROPERTY KFAULT_DRIVER_FUZZER_MIXED_TOLD ON)
+      message(STATUS "kfault: the libraries were built by ${kfault_C_COMPILER_ID} ${kfault_C_COMPILER_VERSION}, "
+                     "this project uses ${CMAKE_C_COMPILER_ID}; that works while their sanitizer runtimes agree "
+                     "(a kfault built by the same compiler is the safe choice)")
+    endif()
   endif()
 
   set(made "")
