@@ -98,7 +98,8 @@ kf_use_build() {
 
 # kf_find_build [PATH...]: in an installed kfault, the build to use when none was named: the
 # nearest folder above a PATH (a target binary, a finding) that holds a manifest or names the
-# build that filed it (.kfault-build, kf_note_build), else ./ or ./build when they hold one. A no-op in kfault's source tree (its presets are used).
+# build that filed it (.kfault-build, kf_note_build), else ./ or ./build when they hold one.
+# A no-op in kfault's source tree (its presets are used).
 kf_find_build() {
     local p d
     [ -z "$kf_build_dir" ] || return 0

@@ -126,6 +126,14 @@ mode_fuzz() {
             fail "$t: no working corpus in $scratch/cm/kfault-corpus/$t"
     done
     unchanged_sources
+    # A target named by its binary: the build is the one holding it; the bug is known by now.
+    rc=0
+    "$k" fuzz --no-build --no-plot --time 2 "$scratch/cm/tally_fuzz" >"$scratch/fuzz2.log" 2>&1 || rc=$?
+    expect_status 0 $rc "kfault fuzz BINARY (the finding is already filed)"
+    grep -q '^tally_fuzz ' "$scratch/fuzz2.log" && ok "fuzzed tally_fuzz, found from its binary" ||
+        fail "no summary row for tally_fuzz: $(tail -5 "$scratch/fuzz2.log")"
+    [ "$(find findings/tally_fuzz -mindepth 1 -maxdepth 1 -type d | wc -l)" = 1 ] && ok "still one finding folder" ||
+        fail "another finding folder: $(ls findings/tally_fuzz)"
 
     crash=$(ls findings/tally_fuzz/*/crash-* | head -1)
     rc=0

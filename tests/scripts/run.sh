@@ -95,7 +95,7 @@ step_seeds() {
     n0=$(count_files "$scratch/seeds/expand_fuzz")
     bash "$root/scripts/fuzz.sh" --no-build --no-plot --jobs 1 --seeds-dir "$scratch/seeds" \
         --corpus-dir "$scratch/work-corpus" --findings-dir "$scratch/findings" --work-dir "$scratch/work" \
-        --time 3 expand_fuzz >"$scratch/out" 2>&1 || rc=$?
+        --time 2 expand_fuzz >"$scratch/out" 2>&1 || rc=$?
     cat "$scratch/out"
     expect_status 0 $rc "fuzz.sh with a seeds folder and a working corpus"
     [ "$(snapshot "$scratch/seeds")" = "$before" ] && ok "the seeds are unchanged" || fail "fuzz.sh wrote into the seeds"
@@ -111,7 +111,7 @@ step_seeds() {
     rc=0
     bash "$root/scripts/fuzz.sh" --no-build --no-plot --jobs 1 --seeds-dir "$scratch/seeds" \
         --corpus-dir "$scratch/work-corpus" --findings-dir "$scratch/findings" --work-dir "$scratch/work" \
-        --merge-into-corpus --time 2 expand_fuzz >"$scratch/out2" 2>&1 || rc=$?
+        --merge-into-corpus --time 1 expand_fuzz >"$scratch/out2" 2>&1 || rc=$?
     cat "$scratch/out2"
     expect_status 0 $rc "fuzz.sh --merge-into-corpus"
     intact "$before_t" "$scratch/seeds/expand_fuzz"
