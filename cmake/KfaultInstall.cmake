@@ -63,8 +63,13 @@ list(APPEND KFAULT_CONSUMER_CFLAGS ${KFAULT_FROM_CFLAGS_COMPILE})
 list(APPEND KFAULT_CONSUMER_LINK ${KFAULT_FROM_CFLAGS_LINK})
 list(REMOVE_DUPLICATES KFAULT_CONSUMER_CFLAGS)
 list(REMOVE_DUPLICATES KFAULT_CONSUMER_LINK)
-# Only the installed package carries the flags taken from CMAKE_C_FLAGS: kfault's own targets
-# already get CMAKE_C_FLAGS.
+# Only the installed package carries the flags taken from CMAKE_C_FLAGS (kfault's own targets
+# already get CMAKE_C_FLAGS) and coverage's compile flags (kfault's own targets get them from
+# add_compile_options): a consumer of a coverage build is measured too.
+if(KFAULT_COVERAGE)
+  list(APPEND KFAULT_FROM_CFLAGS_COMPILE -fprofile-instr-generate -fcoverage-mapping)
+  list(REMOVE_DUPLICATES KFAULT_FROM_CFLAGS_COMPILE)
+endif()
 if(KFAULT_FROM_CFLAGS_COMPILE)
   target_compile_options(kfault_model INTERFACE "$<INSTALL_INTERFACE:${KFAULT_FROM_CFLAGS_COMPILE}>")
 endif()
