@@ -23,17 +23,17 @@ usage() {
     local me where
     me=$(kf_verb fuzz)
     if [ "$kf_installed" = 1 ]; then
-        where="the build named with --build-dir (default: the one holding TARGET, or ./ or ./build
-with a kfault-fuzz-targets.tsv); TARGET is a target's name or its binary"
+        where="a target's name or binary, of the build named with --build-dir, else of the
+build holding the binary, else of ./ or ./build (the one with a kfault-fuzz-targets.tsv)"
     else
-        where="the fuzz preset's build (build/fuzz), or the build named with --build-dir"
+        where="a target of the fuzz preset's build/fuzz, or of the build named with --build-dir"
     fi
     cat <<EOF
 usage: $me [options] [TARGET...]
 
-Fuzzes each target of $where
-(default: every target with seeds or a working corpus) for --time seconds, several targets at
-once. Inputs that find new coverage are merged into the working corpus (set-cover merge; it
+Fuzzes each TARGET ($where)
+for --time seconds, several at once; with no TARGET, every target with seeds or a working
+corpus. Inputs that find new coverage are merged into the working corpus (set-cover merge; it
 only grows), which starts from the target's committed seeds; the seeds are read, never
 written, unless --merge-into-corpus. Each crash, leak, timeout or out-of-memory input is
 replayed for its report and filed by the finding's signature:
