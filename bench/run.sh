@@ -420,7 +420,7 @@ if [ "$self_test" = 1 ]; then
     r=$(ttb_one "$v" "$seeds" "$expect" 1)
     [ "$(echo "$r" | cut -d' ' -f3)" = found ] || fail "time to bug of $v: '$r'"
     "$bdir/bench/stack_bench" --ms 5 >"$scratch/stack.log" || fail "stack_bench"
-    [ "$(grep -c 'ns_per_call=[0-9]' "$scratch/stack.log")" = 5 ] || fail "stack_bench output"
+    [ "$(grep -c 'ns_per_call=[0-9]' "$scratch/stack.log")" -ge 5 ] || fail "stack_bench output"
     "$bdir/bench/enum_bench" --ms 1 --max-n 8 >"$scratch/enum.log" || fail "enum_bench"
     [ "$(grep -c '^enum_bench fit kind=.* r2=[0-9]' "$scratch/enum.log")" = 2 ] || fail "enum_bench output"
     r=$(mem_run "$bdir/bench/empty_fuzz" "$(seeds_of none)" 2 0.2) || fail "memory run: $r"

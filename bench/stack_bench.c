@@ -12,7 +12,9 @@
  *
  * usage: stack_bench [--ms N]   (N milliseconds of calls per case, default 300)
  * Output: one line per case, "stack_bench case=NAME path=P calls=N ns_per_call=X ratio=R",
- * ratio being ns per call over the plain call's; then "stack_bench build=asan|plain".
+ * ratio being ns per call over the plain call's; on x86-64 a case fiber_switch (a bare switch
+ * onto a stack of its own and back with AddressSanitizer's fiber annotations, the floor of an
+ * expansion) and "stack_bench in_place_over_fiber_switch=R"; then "stack_bench build=asan|plain".
  */
 #include "kfault/model.h"
 #include "ntddk.h"
@@ -39,6 +41,48 @@ __attribute__((noinline)) static VOID bench_callout(PVOID parameter)
     callout_calls++;
 }
 
+#if defined(__x86_64__)
+/* A bare switch onto a stack of its own and back, with AddressSanitizer's fiber annotations,
+ * as the model makes it (the model's own switch routine), and nothing else: the floor an
+ * expansion's cost is measured against. */
+void kf_call_on_stack(void *top, void (*fn)(void *), void *arg);
+#ifdef BENCH_ASAN
+void __sanitizer_start_switch_fiber(void **fake_stack_save, const void *bottom, size_t size);
+void __sanitizer_finish_switch_fiber(void *fake_stack_save, const void **bottom_old, size_t *size_old);
+#endif
+#define FIBER_BYTES (64 * 1024)
+static unsigned char *fiber_stack;
+typedef struct fiber_ctx {
+    const void *parent_bottom;
+    size_t parent_size;
+} fiber_ctx;
+static void fiber_entry(void *p)
+{
+    fiber_ctx *f = p;
+    (void)f;
+#ifdef BENCH_ASAN
+    __sanitizer_finish_switch_fiber(NULL, &f->parent_bottom, &f->parent_size);
+#endif
+    bench_callout(NULL);
+#ifdef BENCH_ASAN
+    __sanitizer_start_switch_fiber(NULL, f->parent_bottom, f->parent_size);
+#endif
+}
+static void fiber_switch(void)
+{
+    fiber_ctx f = {NULL, 0};
+#ifdef BENCH_ASAN
+    void *fake = NULL;
+    __sanitizer_start_switch_fiber(&fake, fiber_stack, FIBER_BYTES);
+#endif
+    kf_call_on_stack(fiber_stack + FIBER_BYTES, fiber_entry, &f);
+#ifdef BENCH_ASAN
+    __sanitizer_finish_switch_fiber(fake, NULL, NULL);
+#endif
+}
+#define HAVE_FIBER 1
+#endif
+
 static double now_ns(void)
 {
     struct timespec ts;
@@ -48,7 +92,7 @@ static double now_ns(void)
 
 typedef struct bench_case {
     const char *name;
-    int plain;              /* a plain call, no expansion */
+    int plain;              /* 1: a plain call, no expansion; 2: a bare fiber switch */
     BOOLEAN large;          /* the thread has a large stack */
     SIZE_T remaining;       /* modeled stack left before the call (0: a full stack) */
     SIZE_T size;            /* Size (0: MAXIMUM_EXPANSION_SIZE of the profile) */
@@ -68,11 +112,17 @@ static const char *path_name(kf_expand_path p)
 /* One call of the case; returns 0, or -1 when the call did not go as the case says. */
 static int one_call(const bench_case *c, SIZE_T size)
 {
-    if (c->plain) {
+    if (c->plain == 1) {
         void (*volatile fn)(PVOID) = bench_callout;
         fn(NULL);
         return 0;
     }
+#ifdef HAVE_FIBER
+    if (c->plain == 2) {
+        fiber_switch();
+        return 0;
+    }
+#endif
     NTSTATUS st = KeExpandKernelStackAndCalloutEx(bench_callout, NULL, size, TRUE, NULL);
     return st == STATUS_SUCCESS ? 0 : -1;
 }
@@ -154,19 +204,38 @@ int main(int argc, char **argv)
      * stack; on a large stack the only way is a new segment (E-10, E-11). */
     const bench_case cases[] = {
         {"plain_call", 1, FALSE, 0, 0x2000, KF_PATH_NONE},
+#ifdef HAVE_FIBER
+        {"fiber_switch", 2, FALSE, 0, 0x2000, KF_PATH_NONE},
+#endif
         {"in_place", 0, FALSE, 0, 0x2000, KF_PATH_IN_PLACE},
         {"grown", 0, FALSE, 0x1000, 0x2000, KF_PATH_GROWN},
         {"segment", 0, TRUE, 0x1000, 0x2000, KF_PATH_SEGMENT},
         {"segment_max", 0, FALSE, 0x1000, 0, KF_PATH_SEGMENT},
     };
-    double plain_ns = 0;
+#ifdef HAVE_FIBER
+    fiber_stack = malloc(FIBER_BYTES);
+    if (!fiber_stack) {
+        fprintf(stderr, "stack_bench: no memory for the fiber's stack\n");
+        return 1;
+    }
+#endif
+    double plain_ns = 0, fiber_ns = 0, in_place_ns = 0;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         double ns;
         if (run_case(&cases[i], ms, plain_ns, &ns) != 0)
             return 1;
-        if (cases[i].plain)
+        if (cases[i].plain == 1)
             plain_ns = ns;
+        else if (cases[i].plain == 2)
+            fiber_ns = ns;
+        else if (cases[i].path == KF_PATH_IN_PLACE)
+            in_place_ns = ns;
     }
+    if (fiber_ns > 0)
+        printf("stack_bench in_place_over_fiber_switch=%.1f\n", in_place_ns / fiber_ns);
+#ifdef HAVE_FIBER
+    free(fiber_stack);
+#endif
     kf_reset();
 #ifdef BENCH_ASAN
     printf("stack_bench build=asan\n");

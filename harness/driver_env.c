@@ -9,7 +9,10 @@
  * A minifilter target also meets Filter Manager: volumes, the answers of the layers below,
  * how and at which IRQL asynchronous I/O completes, instances being torn down; the driver
  * is loaded before the call, its pending completions run after it and it is unloaded, and
- * callback data left over is a finding too.
+ * callback data left over is a finding too. After the call the application on the other side
+ * of its communication ports connects, sends, answers and disconnects as the scenario's
+ * version-4 operations say, and work items run where it says; every Filter Manager object
+ * still held after the unload is a finding (SEMANTICS.md FH-1 to FH-9).
  *
  * Only environments the driver claims to support are built: an operation asking for
  * another profile or IRQL is skipped, never mapped to something else, so the text form of
@@ -27,11 +30,17 @@ static const char *const kind_names[3] = {"none", "transient", "hard"};
 
 static struct {
     const kfh_driver_target *t;
+    const kfh_scenario *s; /* the scenario of the run in progress */
     kfh_plan *plan;
     kfh_drv_run *run;
     int running;
     kfh_op reg_op[KFH_REG_VALUES]; /* the last reg_value of each value index */
     kf_held_report held; /* what the thread held when the entry point returned */
+    /* The port client (version 4): the message buffer and the model's client number in each
+     * slot (0: none). */
+    UCHAR msg[KFH_MSG_MAX];
+    ULONG msg_len;
+    unsigned client[KFH_CLIENT_SLOTS];
 } D;
 
 const kfh_env *kfh_driver_env(void)
@@ -211,6 +220,16 @@ static void build_env(const kfh_driver_target *t, const kfh_scenario *s, kfh_pla
                 e->faults++;
             }
             break;
+        case KFH_OP_MSG_WORD:
+        case KFH_OP_PORT_CONNECT:
+        case KFH_OP_MSG_SEND:
+        case KFH_OP_PORT_ANSWER:
+        case KFH_OP_PORT_DISCONNECT:
+        case KFH_OP_RUN_WORK:
+            /* Steps, not environment: they run after the call (client_steps). */
+            if (t->minifilter)
+                e->client_steps++;
+            break;
         default:
             break;
         }
@@ -269,6 +288,8 @@ static void trace_flt_env(const kfh_env *e)
     kfh_trace_event("env flt volumes=%u teardown=0x%x completion=%s irql=%u alloc_flags=0x%x lower=%u%s", e->volumes,
                     e->teardown_mask, e->deferred ? "deferred" : "inline", e->completion_irql,
                     (unsigned)e->alloc_flags, e->n_lower, e->unload_in_flight ? " unload-in-flight" : "");
+    if (e->client_steps)
+        kfh_trace_event("env client steps=%u", e->client_steps);
 }
 
 /* ---- Running the driver --------------------------------------------------------------- */
@@ -385,7 +406,8 @@ static void flt_finish(const kfh_minifilter *mf, kfh_drv_run *run)
 /* The work items the driver queued run in the system's worker threads, as on a machine,
  * before the driver unloads (a driver's unload must wait for them): after the call, at
  * PASSIVE_LEVEL, as pending completions are drained; then what is left is judged. Traced only
- * when something ran, so a run that queued nothing keeps its trace. */
+ * when something ran, so a run that queued nothing keeps its trace. Filter Manager's generic
+ * and deferred I/O work items too (FH-5), in rounds of what is queued when each starts. */
 #define WORK_ITEM_ROUNDS 64
 
 static void run_work_items(void)
@@ -396,6 +418,153 @@ static void run_work_items(void)
     int n = kf_run_work_items_max(WORK_ITEM_ROUNDS);
     if (n)
         kfh_trace_event("work items: %d run after the call", n);
+    size_t f = 0;
+    for (int round = 0; round < WORK_ITEM_ROUNDS && kf_flt_work_items_queued(); round++)
+        f += kf_flt_run_work_items();
+    if (f)
+        kfh_trace_event("flt work items: %zu run after the call", f);
+}
+
+/* ---- The port client and the worker threads (version 4, FH-7, FH-8) ------------------- */
+
+/* The first n bytes of the message buffer (zeros past what msg_word appended) into out; the
+ * buffer is empty afterwards. */
+static void take_msg(UCHAR *out, ULONG n)
+{
+    memset(out, 0, n);
+    memcpy(out, D.msg, n < D.msg_len ? n : D.msg_len);
+    D.msg_len = 0;
+}
+
+static void trace_bytes(const char *what, const UCHAR *b, ULONG n)
+{
+    char hex[2 * 16 + 1];
+    ULONG k = n < 16 ? n : 16;
+    for (ULONG i = 0; i < k; i++)
+        snprintf(hex + 2 * i, 3, "%02x", b[i]);
+    hex[2 * k] = 0;
+    kfh_trace_event("  %s %u byte(s): %s%s", what, (unsigned)n, hex, n > k ? "..." : "");
+}
+
+static void client_connect(const kfh_op *op, kfh_drv_run *run)
+{
+    static UCHAR ctx[KFH_MSG_MAX];
+    ULONG n = op->size_raw;
+    take_msg(ctx, n);
+    const WCHAR *name = D.t->minifilter->ports[op->b % KFH_CLIENT_PORTS];
+    if (!name) {
+        kfh_trace_event("client %u: skipped: the driver names no port %u", op->a, op->b);
+        return;
+    }
+    if (D.client[op->a]) {
+        kfh_trace_event("client %u: skipped: the slot holds a connection", op->a);
+        return;
+    }
+    unsigned number = 0;
+    run->connects++;
+    NTSTATUS st = kf_flt_client_connect(name, n ? ctx : NULL, n, &number);
+    kfh_trace_event("client %u: connect port %u with %u context byte(s) -> 0x%08X", op->a, op->b, (unsigned)n,
+                    (unsigned)st);
+    if (NT_SUCCESS(st) && number) {
+        D.client[op->a] = number;
+        run->connected++;
+    }
+}
+
+static void client_send(const kfh_op *op, kfh_drv_run *run)
+{
+    static UCHAR in[KFH_MSG_MAX], out[KFH_MSG_MAX];
+    ULONG in_size = KFH_SEND_IN(op), out_size = KFH_SEND_OUT(op), returned = 0;
+    int no_in = (op->b & KFH_SEND_NO_INPUT) != 0, no_out = (op->b & KFH_SEND_NO_OUTPUT) != 0;
+    take_msg(in, in_size);
+    if (!D.client[op->a]) {
+        kfh_trace_event("client %u: skipped: no connection in the slot", op->a);
+        return;
+    }
+    memset(out, 0, sizeof out);
+    unsigned k = run->sends++;
+    NTSTATUS st = kf_flt_client_send(D.client[op->a], no_in ? NULL : in, in_size, no_out ? NULL : out, out_size,
+                                     &returned);
+    kfh_trace_event("client %u: send %s%u byte(s), output %s%u -> 0x%08X, %u returned", op->a,
+                    no_in ? "no input, " : "", (unsigned)in_size, no_out ? "none, " : "", (unsigned)out_size,
+                    (unsigned)st, (unsigned)returned);
+    if (returned)
+        trace_bytes("output", out, returned <= out_size ? returned : out_size);
+    if (k < KFH_ENV_SENDS) {
+        run->send[k].status = st;
+        run->send[k].in_size = in_size;
+        run->send[k].out_size = out_size;
+        run->send[k].returned = returned;
+        memcpy(run->send[k].out, out, KFH_ENV_SEND_BYTES);
+    }
+}
+
+static void client_answer(const kfh_op *op)
+{
+    static UCHAR reply[KFH_MSG_MAX];
+    ULONG n = op->size_raw;
+    take_msg(reply, n);
+    if (!D.client[op->a]) {
+        kfh_trace_event("client %u: skipped: no connection in the slot", op->a);
+        return;
+    }
+    int rc = kf_flt_client_set_answer(D.client[op->a], (kf_flt_answer)op->b, n ? reply : NULL, n);
+    kfh_trace_event("client %u: answer %s with %u byte(s)%s", op->a, kfh_answer_name(op->b), (unsigned)n,
+                    rc ? ": the connection is gone" : "");
+}
+
+static void client_disconnect(const kfh_op *op)
+{
+    if (!D.client[op->a]) {
+        kfh_trace_event("client %u: skipped: no connection in the slot", op->a);
+        return;
+    }
+    int rc = kf_flt_client_disconnect(D.client[op->a]);
+    D.client[op->a] = 0;
+    kfh_trace_event("client %u: disconnect%s", op->a, rc ? ": the connection was gone" : "");
+}
+
+/* The scenario's version-4 operations in order, after the call, at PASSIVE_LEVEL. */
+static void client_steps(kfh_drv_run *run)
+{
+    const kfh_scenario *s = D.s;
+    kfh_callpath_push("client");
+    for (uint16_t i = 0; i < s->n; i++) {
+        const kfh_op *op = &s->ops[i];
+        switch (op->code) {
+        case KFH_OP_MSG_WORD:
+            if (D.msg_len + 4 > KFH_MSG_MAX) {
+                kfh_trace_event("client: message buffer full (%d bytes): word dropped", KFH_MSG_MAX);
+                break;
+            }
+            for (int b = 0; b < 4; b++)
+                D.msg[D.msg_len++] = (UCHAR)(op->size_raw >> (8 * b));
+            break;
+        case KFH_OP_PORT_CONNECT:
+            client_connect(op, run);
+            break;
+        case KFH_OP_MSG_SEND:
+            client_send(op, run);
+            break;
+        case KFH_OP_PORT_ANSWER:
+            client_answer(op);
+            break;
+        case KFH_OP_PORT_DISCONNECT:
+            client_disconnect(op);
+            break;
+        case KFH_OP_RUN_WORK: {
+            size_t f = kf_flt_run_work_items();
+            int n = kf_run_work_items_max(WORK_ITEM_ROUNDS);
+            run->work_run += f + (size_t)n;
+            kfh_trace_event("run work: %zu flt work item(s), %d work item(s)", f, n);
+            break;
+        }
+        default:
+            break;
+        }
+        kf_set_irql(PASSIVE_LEVEL);
+    }
+    kfh_callpath_pop();
 }
 
 static void thread_start(void *arg)
@@ -411,6 +580,14 @@ static void thread_start(void *arg)
     run->irql_after = KeGetCurrentIrql();
     kf_held(&D.held);
     kf_set_irql(PASSIVE_LEVEL);
+    if (mf && run->loaded && run->env.client_steps) {
+        client_steps(run);
+        /* A lock a port callback or a work item returned holding (the call held none). */
+        kf_held_report h;
+        kf_held(&h);
+        if (!D.held.first && h.first)
+            D.held = h;
+    }
     run_work_items();
     if (mf && run->loaded)
         flt_finish(mf, run);
@@ -424,6 +601,67 @@ static void guarded(void *arg)
     /* The thread ended inside the call: the system still runs the work it queued. */
     if (run->thread_exited)
         run_work_items();
+}
+
+/* Filter Manager's objects the driver still holds after its unload (FH-1 to FH-6): each kind a
+ * finding of its own, saying what the model knows of the first one. Filter Manager's own stops
+ * at FltUnregisterFilter for the same kinds come first (a stop is judged before any leak). */
+static void judge_flt_leaks(kfh_drv_run *run, const kf_leak_report *l)
+{
+    const char *name = D.t->name;
+    /* The most severe first: an I/O that never completes, then what keeps memory. */
+    if (l->flt_cbdq_entries)
+        kfh_drv_fail(run, KFH_INV_DRIVER_NO_FLT_CBDQ_LEAK, name, "every cancel-safe queue emptied",
+                     "%zu callback data still in the driver's cancel-safe queues (never completed); unload 0x%08X",
+                     l->flt_cbdq_entries, (unsigned)run->unload_status);
+    if (l->flt_contexts) {
+        kf_flt_context_left c;
+        kf_flt_contexts_left(&c);
+        kfh_drv_fail(run, KFH_INV_DRIVER_NO_FLT_CONTEXT_LEAK, name, "every Filter Manager context freed",
+                     "%zu context(s) not freed (unload 0x%08X): the first a%s %s context holding %ld reference(s)%s, "
+                     "the last taken by %s",
+                     c.count, (unsigned)run->unload_status, c.type && c.type[0] == 'i' ? "n" : "",
+                     c.type ? c.type : "?", c.references,
+                     c.attached ? " (one of them Filter Manager's: it is still attached)" : "",
+                     c.taker ? c.taker : "?");
+    }
+    if (l->flt_names) {
+        char text[96];
+        size_t refs = 0;
+        size_t n = kf_flt_names_left(text, sizeof text, &refs);
+        kfh_drv_fail(run, KFH_INV_DRIVER_NO_FLT_NAME_LEAK, name, "every file name information released",
+                     "%zu file name information reference(s) not released (FltReleaseFileNameInformation), the "
+                     "first on %s (%zu reference(s))",
+                     n, text, refs);
+    }
+    if (l->flt_object_refs) {
+        const char *kind = NULL;
+        size_t count = 0;
+        size_t n = kf_flt_object_refs_left(&kind, &count);
+        kfh_drv_fail(run, KFH_INV_DRIVER_NO_FLT_OBJECT_REF_LEAK, name, "every Filter Manager object reference dropped",
+                     "%zu reference(s) on Filter Manager objects not dropped with FltObjectDereference, the first "
+                     "on a%s %s (%zu reference(s))",
+                     n, kind && kind[0] == 'i' ? "n" : "", kind ? kind : "?", count);
+    }
+    if (l->flt_ports) {
+        size_t servers = 0, clients = 0, sds = 0;
+        kf_flt_ports_left(&servers, &clients, &sds);
+        kfh_drv_fail(run, KFH_INV_DRIVER_NO_FLT_PORT_LEAK, name, "every communication port closed, every security "
+                     "descriptor freed",
+                     "%zu server port(s) open (FltCloseCommunicationPort), %zu client port(s) not closed "
+                     "(FltCloseClientPort), %zu security descriptor(s) not freed (FltFreeSecurityDescriptor); unload "
+                     "0x%08X",
+                     servers, clients, sds, (unsigned)run->unload_status);
+    }
+    if (l->flt_work_items) {
+        size_t generic = 0, deferred = 0, queued = 0;
+        kf_flt_work_items_left(&generic, &deferred, &queued);
+        kfh_drv_fail(run, KFH_INV_DRIVER_NO_FLT_WORK_ITEM_LEAK, name, "every Filter Manager work item freed once its "
+                     "work ran",
+                     "%zu generic and %zu deferred I/O work item(s) not freed (FltFree*WorkItem), %zu of them still "
+                     "queued",
+                     generic, deferred, queued);
+    }
 }
 
 static void judge(kfh_drv_run *run, int stopped, const kf_stop *st)
@@ -495,6 +733,7 @@ static void judge(kfh_drv_run *run, int stopped, const kf_stop *st)
     if (l.segments)
         kfh_drv_fail(run, KFH_INV_NO_SEGMENT_LEAK, t->name, "no stack segment in use", "%zu segment(s) in use",
                      l.segments);
+    judge_flt_leaks(run, &l);
     if (l.callback_data)
         kfh_drv_fail(run, KFH_INV_NO_CALLBACK_DATA_LEAK, t->name, "every callback data freed by the unload",
                      "%zu callback data still allocated (unload 0x%08X)", l.callback_data,
@@ -533,6 +772,9 @@ int kfh_driver_run(const kfh_driver_target *t, const uint8_t *data, size_t size,
     }
     if (kfh_scenario_decode(data, size, &s, err, sizeof err))
         return 0;
+    D.s = &s;
+    D.msg_len = 0;
+    memset(D.client, 0, sizeof D.client);
     kfh_plan *plan = kfh_plan_new(&cfg.plan);
     if (!plan)
         return 0;

@@ -277,9 +277,13 @@ static int cmd_list(int argc, char **argv)
                    (unsigned long long)p->large_stack_size, (unsigned long long)p->maximum_expansion_size);
         }
     } else if (!strcmp(what, "ops")) {
-        for (int c = 0; c < KFH_OP_COUNT_V3; c++)
-            printf("%2d %s%s\n", c, kfh_op_name(c),
-                   c >= KFH_OP_COUNT_V2 ? " (version 3)" : c >= KFH_OP_COUNT_V1 ? " (version 2)" : "");
+        for (int c = 0; c < KFH_OP_COUNT; c++) {
+            int v = kfh_op_min_version(c);
+            printf("%2d %s", c, kfh_op_name(c));
+            if (v > 1)
+                printf(" (version %d)", v);
+            printf("\n");
+        }
     } else {
         return fail("list: unknown list '%s' (options, sites, invariants, profiles, ops)%s", what, "");
     }

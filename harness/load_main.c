@@ -154,6 +154,8 @@ int main(int argc, char **argv)
     if (guarded(call_entry, "DriverEntry"))
         return 1;
     printf("DriverEntry: 0x%08X\n", (unsigned)entry_status);
+    if (NT_SUCCESS(entry_status))
+        kf_io_driver_loaded(&driver); /* the I/O manager clears DO_DEVICE_INITIALIZING */
     if (guarded(call_work_items, "work items"))
         return 1;
     if (work_items_run)
@@ -173,6 +175,28 @@ int main(int argc, char **argv)
            "reference(s), %zu lookaside list(s), %zu work item(s) (%zu queued), %zu MDL(s)\n",
            leaks.pool_blocks, leaks.callback_data, leaks.segments, leaks.handles, leaks.objects,
            leaks.lookaside_lists, leaks.work_items, leaks.work_queued, leaks.mdls);
+    /* The kinds of the rest of the model, named only when something is left. */
+    const struct {
+        size_t n;
+        const char *what;
+    } more[] = {
+        {leaks.device_objects, "device object(s)"},
+        {leaks.symbolic_links, "symbolic link(s)"},
+        {leaks.irps_pending, "pended IRP(s) never completed"},
+        {leaks.flt_contexts, "Filter Manager context(s)"},
+        {leaks.flt_names, "file name information reference(s)"},
+        {leaks.flt_object_refs, "Filter Manager object reference(s)"},
+        {leaks.flt_ports, "communication port(s) or security descriptor(s)"},
+        {leaks.flt_work_items, "Filter Manager work item(s)"},
+        {leaks.flt_cbdq_entries, "callback data in cancel-safe queues"},
+    };
+    size_t n_more = 0;
+    for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
+        if (more[i].n) {
+            printf("%s%zu %s", n_more++ ? ", " : "also left behind: ", more[i].n, more[i].what);
+        }
+    if (n_more)
+        printf("\n");
     ULONG tag;
     SIZE_T size;
     const char *routine;
@@ -190,7 +214,7 @@ int main(int argc, char **argv)
                leaks.rtl_strings);
     if (!keep)
         failed |= leaks.pool_blocks || leaks.callback_data || leaks.segments || leaks.handles || leaks.objects ||
-                  leaks.lookaside_lists || leaks.work_items || leaks.work_queued || leaks.mdls;
+                  leaks.lookaside_lists || leaks.work_items || leaks.work_queued || leaks.mdls || n_more;
     fflush(stdout);
     kf_reset(); /* counted above; freed now, so the process exits holding nothing of the run */
     return failed;

@@ -185,7 +185,7 @@ static void skip_event(const char *fmt, ...)
     va_end(ap);
     kfh_trace_event("%s", line);
     if (R.cfg->reach)
-        R.cfg->reach->skipped[R.s->ops[R.cur_op].code % KFH_OP_COUNT_V3]++;
+        R.cfg->reach->skipped[R.s->ops[R.cur_op].code % KFH_OP_COUNT]++;
 }
 
 /* ---- Fault hook ---------------------------------------------------------------------- */
@@ -1186,7 +1186,7 @@ static void exec_op(uint16_t i)
     R.cur_op = i;
     trace_op(i);
     if (R.cfg->reach)
-        R.cfg->reach->ops[op->code % KFH_OP_COUNT_V3]++;
+        R.cfg->reach->ops[op->code % KFH_OP_COUNT]++;
     const char *frame = kfh_op_name(op->code);
     if (op->code == KFH_OP_EXPAND)
         frame = (op->a & KFH_EXP_EX) ? "expand.ex" : "expand";
@@ -1286,6 +1286,17 @@ static void exec_op(uint16_t i)
     case KFH_OP_REG_VALUE:
         /* The registry a driver reads: only driver targets have a driver to read it. */
         skip_event("%*s  skipped: registry values are read by driver targets only", 2 * (int)op->depth, "");
+        break;
+    case KFH_OP_MSG_WORD:
+    case KFH_OP_PORT_CONNECT:
+    case KFH_OP_MSG_SEND:
+    case KFH_OP_PORT_ANSWER:
+    case KFH_OP_PORT_DISCONNECT:
+    case KFH_OP_RUN_WORK:
+        /* The user-mode client and the worker threads: only a driver target has a driver whose
+         * port a client connects to and whose work items run. */
+        skip_event("%*s  skipped: the port client and the worker threads are played for driver targets only",
+                   2 * (int)op->depth, "");
         break;
     default:
         break;

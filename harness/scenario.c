@@ -7,7 +7,8 @@
  * bounds. The only errors are an empty input and an unknown version. A decoder change that
  * alters what existing bytes mean is a migration: it needs a new version number, and the
  * old version's decoding must stay as it is. Version 1 (stack expansion) is frozen; version 2
- * appends the Filter Manager operations.
+ * appends the Filter Manager operations, version 3 the registry value, version 4 the user-mode
+ * client of a communication port and the worker threads.
  */
 #include "kfault/harness.h"
 #include "kfault/flt_model.h"
@@ -16,7 +17,7 @@
 
 /* ---- Tables shared with the text form ------------------------------------------------ */
 
-static const char *const op_names[KFH_OP_COUNT_V3] = {
+static const char *const op_names[KFH_OP_COUNT] = {
     [KFH_OP_END] = "end",           [KFH_OP_PROFILE] = "profile",
     [KFH_OP_RAISE_IRQL] = "raise_irql", [KFH_OP_LOWER_IRQL] = "lower_irql",
     [KFH_OP_SET_STACK] = "set_stack", [KFH_OP_LARGE_STACK] = "large_stack",
@@ -31,15 +32,18 @@ static const char *const op_names[KFH_OP_COUNT_V3] = {
     [KFH_OP_LOWER] = "lower",       [KFH_OP_TEARDOWN] = "teardown",
     [KFH_OP_FLT_UNREGISTER] = "flt_unregister",
     [KFH_OP_REG_VALUE] = "reg_value",
+    [KFH_OP_MSG_WORD] = "msg_word", [KFH_OP_PORT_CONNECT] = "port_connect",
+    [KFH_OP_MSG_SEND] = "msg_send", [KFH_OP_PORT_ANSWER] = "port_answer",
+    [KFH_OP_PORT_DISCONNECT] = "port_disconnect", [KFH_OP_RUN_WORK] = "run_work",
 };
 
 const char *kfh_op_name(int code)
 {
-    return (unsigned)code < KFH_OP_COUNT_V3 ? op_names[code] : "?";
+    return (unsigned)code < KFH_OP_COUNT ? op_names[code] : "?";
 }
 
 /* Bytes that follow each opcode (fixed width per opcode). */
-static const uint8_t op_width[KFH_OP_COUNT_V3] = {
+static const uint8_t op_width[KFH_OP_COUNT] = {
     [KFH_OP_END] = 0,        [KFH_OP_PROFILE] = 1,   [KFH_OP_RAISE_IRQL] = 1,
     [KFH_OP_LOWER_IRQL] = 1, [KFH_OP_SET_STACK] = 5, [KFH_OP_LARGE_STACK] = 1,
     [KFH_OP_EXPAND] = 6,     [KFH_OP_CONSUME] = 5,   [KFH_OP_RAISE] = 2,
@@ -50,29 +54,36 @@ static const uint8_t op_width[KFH_OP_COUNT_V3] = {
     [KFH_OP_CBD_REUSE] = 1,  [KFH_OP_CBD_FREE] = 2,  [KFH_OP_LOWER] = 5,
     [KFH_OP_TEARDOWN] = 2,   [KFH_OP_FLT_UNREGISTER] = 0,
     [KFH_OP_REG_VALUE] = 7,
+    [KFH_OP_MSG_WORD] = 4,   [KFH_OP_PORT_CONNECT] = 4, [KFH_OP_MSG_SEND] = 6,
+    [KFH_OP_PORT_ANSWER] = 4, [KFH_OP_PORT_DISCONNECT] = 1, [KFH_OP_RUN_WORK] = 0,
 };
 
 /* How many opcodes each version knows; an opcode byte is taken modulo this count, so
  * appending opcodes needs a new version (old files keep their meaning). Version 1 is
- * frozen at its 13 opcodes, version 2 at its 24. */
+ * frozen at its 13 opcodes, version 2 at its 24, version 3 at its 25. */
 static unsigned ops_in_version(uint8_t version)
 {
     switch (version) {
     case 1: return KFH_OP_COUNT_V1;
     case 2: return KFH_OP_COUNT_V2;
     case 3: return KFH_OP_COUNT_V3;
+    case 4: return KFH_OP_COUNT_V4;
     default: return 0;
     }
+}
+
+uint8_t kfh_op_min_version(int code)
+{
+    return code >= KFH_OP_COUNT_V3 ? 4 : code >= KFH_OP_COUNT_V2 ? 3 : code >= KFH_OP_COUNT_V1 ? 2 : 1;
 }
 
 uint8_t kfh_scenario_min_version(const kfh_scenario *s)
 {
     uint8_t v = 1;
     for (uint16_t i = 0; i < s->n; i++) {
-        if (s->ops[i].code >= KFH_OP_COUNT_V2)
-            return 3;
-        if (s->ops[i].code >= KFH_OP_COUNT_V1)
-            v = 2;
+        uint8_t need = kfh_op_min_version(s->ops[i].code);
+        if (need > v)
+            v = need;
     }
     return v;
 }
@@ -102,6 +113,11 @@ ULONG kfh_reg_value_bytes(const kfh_op *op, UCHAR *buf, size_t cap)
     }
     return len;
 }
+
+/* ---- The port client's operand tables (version 4) ---------------------------------------- */
+
+static const char *const answer_names[KFH_ANSWER_COUNT] = {"reply", "no_reply", "never_read", "disconnect"};
+const char *kfh_answer_name(size_t index) { return answer_names[index % KFH_ANSWER_COUNT]; }
 
 /* ---- Filter Manager operand tables (version 2) ----------------------------------------- */
 
@@ -249,6 +265,15 @@ static uint32_t rd32(reader *r)
     return v;
 }
 
+static uint16_t rd16(reader *r)
+{
+    uint16_t lo = rd8(r);
+    return (uint16_t)(lo | (uint16_t)rd8(r) << 8);
+}
+
+/* A byte count of the message buffer: 0 to KFH_MSG_MAX. */
+static uint32_t rd_msg_size(reader *r) { return rd16(r) % (KFH_MSG_MAX + 1u); }
+
 static void rd_size(reader *r, kfh_op *op)
 {
     uint8_t sel = rd8(r) % 16;
@@ -375,7 +400,37 @@ int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, cha
                 op.size_raw = 0;
             }
             break;
-        default: /* KFH_OP_RUN_PENDING, KFH_OP_FLT_UNREGISTER: no fields */
+        case KFH_OP_MSG_WORD:
+            op.size_raw = rd32(&r);
+            break;
+        case KFH_OP_PORT_CONNECT:
+            op.a = rd8(&r) % KFH_CLIENT_SLOTS;
+            op.b = rd8(&r) % KFH_CLIENT_PORTS;
+            op.size_raw = rd_msg_size(&r);
+            break;
+        case KFH_OP_MSG_SEND: {
+            op.a = rd8(&r) % KFH_CLIENT_SLOTS;
+            op.b = rd8(&r) & (KFH_SEND_NO_INPUT | KFH_SEND_NO_OUTPUT);
+            uint32_t in = rd_msg_size(&r), out = rd_msg_size(&r);
+            /* An absent buffer has no size. */
+            if (op.b & KFH_SEND_NO_INPUT)
+                in = 0;
+            if (op.b & KFH_SEND_NO_OUTPUT)
+                out = 0;
+            op.size_raw = in | out << 16;
+            break;
+        }
+        case KFH_OP_PORT_ANSWER:
+            op.a = rd8(&r) % KFH_CLIENT_SLOTS;
+            op.b = rd8(&r) % KFH_ANSWER_COUNT;
+            op.size_raw = rd_msg_size(&r);
+            if (op.b != KFH_ANSWER_REPLY)
+                op.size_raw = 0; /* only a reply carries bytes */
+            break;
+        case KFH_OP_PORT_DISCONNECT:
+            op.a = rd8(&r) % KFH_CLIENT_SLOTS;
+            break;
+        default: /* KFH_OP_RUN_PENDING, KFH_OP_FLT_UNREGISTER, KFH_OP_RUN_WORK: no fields */
             break;
         }
         /* Fields are fixed width: the table, not the reads above, decides where the next
@@ -406,6 +461,12 @@ static void wr8(writer *w, uint8_t v)
     if (w->len < w->cap)
         w->b[w->len] = v;
     w->len++;
+}
+
+static void wr16(writer *w, uint16_t v)
+{
+    wr8(w, (uint8_t)v);
+    wr8(w, (uint8_t)(v >> 8));
 }
 
 static void wr32(writer *w, uint32_t v)
@@ -487,6 +548,24 @@ size_t kfh_scenario_encode(const kfh_scenario *s, uint8_t *buf, size_t cap)
         case KFH_OP_LOWER:
             wr8(&w, op->a);
             wr32(&w, op->size_raw);
+            break;
+        case KFH_OP_MSG_WORD:
+            wr32(&w, op->size_raw);
+            break;
+        case KFH_OP_PORT_CONNECT:
+        case KFH_OP_PORT_ANSWER:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            wr16(&w, (uint16_t)op->size_raw);
+            break;
+        case KFH_OP_MSG_SEND:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            wr16(&w, (uint16_t)op->size_raw);
+            wr16(&w, (uint16_t)(op->size_raw >> 16));
+            break;
+        case KFH_OP_PORT_DISCONNECT:
+            wr8(&w, op->a);
             break;
         default:
             break;

@@ -131,6 +131,31 @@ static void format_op(out *o, const kfh_op *op)
     case KFH_OP_TEARDOWN:
         put(o, " %u %s", op->a, op->b ? "on" : "off");
         break;
+    case KFH_OP_MSG_WORD:
+        put(o, " 0x%08x", (unsigned)op->size_raw);
+        break;
+    case KFH_OP_PORT_CONNECT:
+        put(o, " %u port=%u context=%u", op->a, op->b, (unsigned)op->size_raw);
+        break;
+    case KFH_OP_MSG_SEND:
+        put(o, " %u", op->a);
+        if (op->b & KFH_SEND_NO_INPUT)
+            put(o, " in=none");
+        else
+            put(o, " in=%u", (unsigned)KFH_SEND_IN(op));
+        if (op->b & KFH_SEND_NO_OUTPUT)
+            put(o, " out=none");
+        else
+            put(o, " out=%u", (unsigned)KFH_SEND_OUT(op));
+        break;
+    case KFH_OP_PORT_ANSWER:
+        put(o, " %u %s", op->a, kfh_answer_name(op->b));
+        if (op->b == KFH_ANSWER_REPLY)
+            put(o, " size=%u", (unsigned)op->size_raw);
+        break;
+    case KFH_OP_PORT_DISCONNECT:
+        put(o, " %u", op->a);
+        break;
     case KFH_OP_REG_VALUE:
         put(o, " %u %s", op->a, kfh_reg_type_name(op->b & KFH_REG_TYPE_MASK));
         if ((op->b & KFH_REG_TYPE_MASK) != KFH_REG_ABSENT)
@@ -482,12 +507,100 @@ static int parse_flt_op(parser *p, tok *t, int nt, kfh_op *op)
     }
 }
 
+/* A byte count of the message buffer ("key=N", 0 to KFH_MSG_MAX; "key=none" too when
+ * none_ok, which sets *none). */
+static int parse_msg_size(parser *p, const tok *t, const char *key, int none_ok, uint32_t *v, int *none)
+{
+    tok val;
+    unsigned long long x;
+    if (!key_value(t, key, &val))
+        return perr(p, t->col, "expected %s=N (0 to %d)%s", key, KFH_MSG_MAX, none_ok ? " or none" : "");
+    if (none_ok && tok_is(&val, "none")) {
+        *none = 1;
+        *v = 0;
+        return 0;
+    }
+    if (parse_number(&val, KFH_MSG_MAX, &x))
+        return perr(p, val.col, "'%.*s' is not a byte count of the message buffer (0 to %d)%s", (int)val.n, val.s,
+                    KFH_MSG_MAX, none_ok ? " or none" : "");
+    *v = (uint32_t)x;
+    return 0;
+}
+
+/* The port client's operations of version 4. Returns 1 when code is not one of them. */
+static int parse_client_op(parser *p, tok *t, int nt, kfh_op *op)
+{
+    tok v;
+    unsigned long long x;
+    switch (op->code) {
+    case KFH_OP_MSG_WORD:
+        if (nt != 2 || parse_number(&t[1], 0xFFFFFFFFull, &x))
+            return perr(p, nt == 2 ? t[1].col : t[0].col, "msg_word takes one 32-bit word (up to 0xffffffff)");
+        op->size_raw = (uint32_t)x;
+        return 0;
+    case KFH_OP_PORT_CONNECT: {
+        if (nt != 4)
+            return perr(p, t[0].col, "port_connect takes SLOT port=N context=N");
+        if (parse_small(p, &t[1], KFH_CLIENT_SLOTS - 1, "a client slot", &op->a))
+            return -1;
+        if (!key_value(&t[2], "port", &v))
+            return perr(p, t[2].col, "expected port=N (0..%d)", KFH_CLIENT_PORTS - 1);
+        if (parse_small(p, &v, KFH_CLIENT_PORTS - 1, "a port index", &op->b))
+            return -1;
+        int none = 0;
+        return parse_msg_size(p, &t[3], "context", 0, &op->size_raw, &none);
+    }
+    case KFH_OP_MSG_SEND: {
+        uint32_t in = 0, out = 0;
+        int no_in = 0, no_out = 0;
+        if (nt != 4)
+            return perr(p, t[0].col, "msg_send takes SLOT in=N|none out=N|none");
+        if (parse_small(p, &t[1], KFH_CLIENT_SLOTS - 1, "a client slot", &op->a))
+            return -1;
+        if (parse_msg_size(p, &t[2], "in", 1, &in, &no_in) || parse_msg_size(p, &t[3], "out", 1, &out, &no_out))
+            return -1;
+        op->b = (uint8_t)((no_in ? KFH_SEND_NO_INPUT : 0) | (no_out ? KFH_SEND_NO_OUTPUT : 0));
+        op->size_raw = in | out << 16;
+        return 0;
+    }
+    case KFH_OP_PORT_ANSWER: {
+        int answer = -1;
+        if (nt >= 3)
+            for (int k = 0; k < KFH_ANSWER_COUNT; k++)
+                if (tok_is(&t[2], kfh_answer_name((size_t)k)))
+                    answer = k;
+        if (nt < 3 || answer < 0)
+            return perr(p, nt >= 3 ? t[2].col : t[0].col,
+                        "port_answer takes SLOT and reply size=N, no_reply, never_read or disconnect");
+        if (parse_small(p, &t[1], KFH_CLIENT_SLOTS - 1, "a client slot", &op->a))
+            return -1;
+        op->b = (uint8_t)answer;
+        if (answer != KFH_ANSWER_REPLY)
+            return nt == 3 ? 0 : perr(p, t[3].col, "only a reply takes size=N");
+        int none = 0;
+        if (nt != 4)
+            return perr(p, t[0].col, "port_answer SLOT reply takes size=N");
+        return parse_msg_size(p, &t[3], "size", 0, &op->size_raw, &none);
+    }
+    case KFH_OP_PORT_DISCONNECT:
+        if (nt != 2)
+            return perr(p, t[0].col, "port_disconnect takes a client slot");
+        return parse_small(p, &t[1], KFH_CLIENT_SLOTS - 1, "a client slot", &op->a);
+    case KFH_OP_RUN_WORK:
+        if (nt != 1)
+            return perr(p, t[1].col, "run_work takes no argument");
+        return 0;
+    default:
+        return 1;
+    }
+}
+
 /* Parses one operation line (tokens after the name in t[1..nt-1]); *opens is set when the
  * line ends with '{'. */
 static int parse_op(parser *p, tok *t, int nt, kfh_op *op, int *opens)
 {
     int code = -1;
-    for (int c = 1; c < KFH_OP_COUNT_V3; c++)
+    for (int c = 1; c < KFH_OP_COUNT; c++)
         if (tok_is(&t[0], kfh_op_name(c)))
             code = c;
     if (code < 0)
@@ -502,7 +615,11 @@ static int parse_op(parser *p, tok *t, int nt, kfh_op *op, int *opens)
     }
     memset(op, 0, sizeof *op);
     op->code = (uint8_t)code;
-    if (code >= KFH_OP_COUNT_V1) {
+    if (code >= KFH_OP_COUNT_V3) {
+        int rc = parse_client_op(p, t, nt, op);
+        if (rc <= 0)
+            return rc;
+    } else if (code >= KFH_OP_COUNT_V1) {
         int rc = parse_flt_op(p, t, nt, op);
         if (rc <= 0)
             return rc;
@@ -688,7 +805,7 @@ int kfh_scenario_parse(const char *text, kfh_scenario *out, char *err, size_t er
         if (parse_op(&p, t, nt, &op, &opens))
             return -1;
         if (op.code >= KFH_OP_COUNT_V1) {
-            uint8_t need = op.code >= KFH_OP_COUNT_V2 ? 3 : 2;
+            uint8_t need = kfh_op_min_version(op.code);
             if (declared && out->version < need)
                 return perr(&p, t[0].col, "'%s' needs scenario format version %u (the file says version %u)",
                             kfh_op_name(op.code), need, out->version);

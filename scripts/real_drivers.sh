@@ -176,9 +176,11 @@ for dir in "${dirs[@]}"; do
     if [ "$errors" = 0 ]; then
         objs=()
         ok=1
+        # -fcommon: the Microsoft C compiler merges a global defined without an initializer in
+        # several files (a header's "GLOBALS Globals;") into one, as common symbols do.
         for f in "${files[@]}"; do
             o="$work/$name-$(basename "$f" .c).o"
-            "$cc" -c -g -O1 $san -fshort-wchar -I"$root/model/include" -w "${cflags_build[@]}" "${incs[@]}" "$f" \
+            "$cc" -c -g -O1 -fcommon $san -fshort-wchar -I"$root/model/include" -w "${cflags_build[@]}" "${incs[@]}" "$f" \
                 -o "$o" >>"$log" 2>&1 || ok=0
             objs+=("$o")
         done

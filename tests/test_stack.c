@@ -6,9 +6,11 @@
  * Tests that must end the process run in a child (kft_expect_death). Must never assert
  * on timing or on where the host maps memory beyond "not the caller's own stack".
  */
+#define _GNU_SOURCE
 #include "kft.h"
 #include <ntddk.h>
 
+#include <signal.h>
 #include <string.h>
 
 #define KIB ((SIZE_T)1024)
@@ -293,6 +295,8 @@ TEST(cache_returns_segments_after_stops)
     kf_stop st;
     for (int i = 0; i < 3; i++)
         stream_round();
+    kf_reset(); /* warm-up: the stop's report is deeper than the stream's callouts */
+    CHECK(kft_stops(nested_stop, NULL, &st));
     unsigned long long before = kf_segment_syscalls();
     for (int i = 0; i < 100; i++) {
         kf_reset();
@@ -383,4 +387,98 @@ TEST(unwind_on_switched_stack_is_clean)
     }
     /* The main stack is clean too after all of that. */
     CHECK_EQ(wide_frame_sum(), expected_sum());
+}
+
+/* ---- S-5: only the top of a segment is open; the rest opens on first touch ---------------- */
+
+static SIZE_T deep_bytes;
+/* Writes one byte deep_bytes below its frame and nothing in between: the pages between stay
+ * closed until that touch, and the mark must still be exact. */
+static __attribute__((noinline)) VOID touch_one_deep(PVOID Parameter)
+{
+    (void)Parameter;
+    volatile unsigned char *p = __builtin_alloca(deep_bytes);
+    p[0] = 0x5A;
+}
+
+TEST(high_water_exact_below_closed_pages)
+{
+    /* A Size class no earlier test used: a new segment, closed but for its top. */
+    kft_options("stack_slack=0x40000");
+    const SIZE_T size = 0x11000;
+    SIZE_T small = used_by(small_callout, size);
+    CHECK(small < 8 * KIB);
+    unsigned long long opens = kf_segment_opens();
+    deep_bytes = 150 * KIB;
+    SIZE_T deep = used_by(touch_one_deep, size);
+    CHECK(kf_segment_opens() > opens); /* the touch opened closed pages */
+    CHECK(deep >= 150 * KIB);
+    CHECK(deep < 150 * KIB + 4 * KIB); /* the byte written, not the pages opened for it */
+    /* Deeper again on the same segment: exact again. */
+    deep_bytes = 170 * KIB;
+    SIZE_T deeper = used_by(touch_one_deep, size);
+    CHECK(deeper >= 170 * KIB);
+    CHECK(deeper < 170 * KIB + 4 * KIB);
+    /* And a small callout after it has its own mark. */
+    CHECK(used_by(small_callout, size) < 8 * KIB);
+}
+
+TEST(unused_open_part_closes_again)
+{
+    kft_options("stack_slack=0x48000");
+    const SIZE_T size = 0x11000;
+    deep_bytes = 120 * KIB;
+    CHECK(used_by(touch_one_deep, size) >= 120 * KIB);
+    /* Many shallow callouts: the open part closes down to what they need (one more system
+     * call), then a steady stream makes none. */
+    unsigned long long before = kf_segment_syscalls();
+    for (int i = 0; i < 300; i++)
+        CHECK(used_by(small_callout, size) < 8 * KIB);
+    CHECK_EQ(kf_segment_syscalls(), before + 1);
+    before = kf_segment_syscalls();
+    for (int i = 0; i < 300; i++)
+        (void)used_by(small_callout, size);
+    CHECK_EQ(kf_segment_syscalls(), before);
+    /* The deep callout opens the pages again, and its mark is exact. */
+    unsigned long long opens = kf_segment_opens();
+    SIZE_T deep = used_by(touch_one_deep, size);
+    CHECK(kf_segment_opens() > opens);
+    CHECK(deep >= 120 * KIB);
+    CHECK(deep < 124 * KIB);
+}
+
+static volatile int usr1_seen;
+static void on_usr1(int sig)
+{
+    (void)sig;
+    usr1_seen++;
+}
+static VOID raise_at_edge(PVOID Parameter)
+{
+    (void)Parameter;
+    /* Near the bottom of the open part of a new segment: a signal frame pushed onto this stack
+     * could land on a closed page, which is why the handler must run on the alternate stack. */
+    volatile unsigned char *p = __builtin_alloca(3 * KIB);
+    p[0] = 1;
+    raise(SIGUSR1);
+}
+
+TEST(signal_inside_callout_runs_on_alternate_stack)
+{
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1; /* no SA_ONSTACK */
+    sigemptyset(&sa.sa_mask);
+    CHECK_EQ(sigaction(SIGUSR1, &sa, &old), 0);
+    usr1_seen = 0;
+    /* A new segment (a Size class of its own) makes the model look at the handlers again. */
+    static volatile int counter;
+    kft_options("stack_slack=0x50000");
+    CHECK_EQ(KeExpandKernelStackAndCalloutEx(raise_at_edge, (PVOID)&counter, 0x11000, FALSE, NULL), STATUS_SUCCESS);
+    CHECK_EQ(usr1_seen, 1);
+    struct sigaction now;
+    CHECK_EQ(sigaction(SIGUSR1, NULL, &now), 0);
+    CHECK(now.sa_flags & SA_ONSTACK);
+    CHECK(now.sa_handler == on_usr1); /* the same handler */
+    sigaction(SIGUSR1, &old, NULL);
 }

@@ -1287,3 +1287,194 @@ _IRQL_requires_max_(DISPATCH_LEVEL) BOOLEAN FLTAPI FltIsCallbackDataDirty(_In_ P
 }
 #endif
 #endif /* KFAULT_FLTKERNEL_NAMES_H */
+
+/* ---- Filter Manager objects and volumes (model/src/flt_objects.c; SEMANTICS.md FO-) ------------
+ * The instance stack of a volume, instance information, and the routines of the samples that the
+ * model only declares (kfault/not_modeled.def). Values and layouts are the WDK's. */
+#ifndef KFAULT_FLTKERNEL_OBJECTS_H
+#define KFAULT_FLTKERNEL_OBJECTS_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* fltUserStructures.h: what FltGetInstanceInformation returns. Names follow the fixed part; the
+ * offsets are from the start of the structure, the lengths in bytes. */
+typedef struct _INSTANCE_BASIC_INFORMATION {
+    ULONG NextEntryOffset;
+    USHORT InstanceNameLength;
+    USHORT InstanceNameBufferOffset;
+} INSTANCE_BASIC_INFORMATION, *PINSTANCE_BASIC_INFORMATION;
+
+typedef struct _INSTANCE_PARTIAL_INFORMATION {
+    ULONG NextEntryOffset;
+    USHORT InstanceNameLength;
+    USHORT InstanceNameBufferOffset;
+    USHORT AltitudeLength;
+    USHORT AltitudeBufferOffset;
+} INSTANCE_PARTIAL_INFORMATION, *PINSTANCE_PARTIAL_INFORMATION;
+
+typedef struct _INSTANCE_FULL_INFORMATION {
+    ULONG NextEntryOffset;
+    USHORT InstanceNameLength;
+    USHORT InstanceNameBufferOffset;
+    USHORT AltitudeLength;
+    USHORT AltitudeBufferOffset;
+    USHORT VolumeNameLength;
+    USHORT VolumeNameBufferOffset;
+    USHORT FilterNameLength;
+    USHORT FilterNameBufferOffset;
+} INSTANCE_FULL_INFORMATION, *PINSTANCE_FULL_INFORMATION;
+
+#define FLTFL_IASI_IS_MINIFILTER     0x00000001
+#define FLTFL_IASI_IS_LEGACYFILTER   0x00000002
+#define FLTFL_IASIM_DETACHED_VOLUME  0x00000001
+#define FLTFL_IASIL_DETACHED_VOLUME  0x00000001
+
+typedef struct _INSTANCE_AGGREGATE_STANDARD_INFORMATION {
+    ULONG NextEntryOffset;
+    ULONG Flags;
+    union {
+        struct {
+            ULONG Flags;
+            ULONG FrameID;
+            FLT_FILESYSTEM_TYPE VolumeFileSystemType;
+            USHORT InstanceNameLength;
+            USHORT InstanceNameBufferOffset;
+            USHORT AltitudeLength;
+            USHORT AltitudeBufferOffset;
+            USHORT VolumeNameLength;
+            USHORT VolumeNameBufferOffset;
+            USHORT FilterNameLength;
+            USHORT FilterNameBufferOffset;
+            ULONG SupportedFeatures;
+        } MiniFilter;
+        struct {
+            ULONG Flags;
+            USHORT AltitudeLength;
+            USHORT AltitudeBufferOffset;
+            USHORT VolumeNameLength;
+            USHORT VolumeNameBufferOffset;
+            USHORT FilterNameLength;
+            USHORT FilterNameBufferOffset;
+            ULONG SupportedFeatures;
+        } LegacyFilter;
+    } Type;
+} INSTANCE_AGGREGATE_STANDARD_INFORMATION, *PINSTANCE_AGGREGATE_STANDARD_INFORMATION;
+
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltGetVolumeInstanceFromName(_In_opt_ PFLT_FILTER Filter, _In_ PFLT_VOLUME Volume,
+                                             _In_opt_ PCUNICODE_STRING InstanceName, _Outptr_ PFLT_INSTANCE *RetInstance);
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltGetTopInstance(_In_ PFLT_VOLUME Volume, _Outptr_ PFLT_INSTANCE *Instance);
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltGetBottomInstance(_In_ PFLT_VOLUME Volume, _Outptr_ PFLT_INSTANCE *Instance);
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltGetLowerInstance(_In_ PFLT_INSTANCE CurrentInstance, _Outptr_ PFLT_INSTANCE *LowerInstance);
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltGetUpperInstance(_In_ PFLT_INSTANCE CurrentInstance, _Outptr_ PFLT_INSTANCE *UpperInstance);
+_Must_inspect_result_ _IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltIsVolumeSnapshot(_In_ PVOID FltObject, _Out_ PBOOLEAN IsSnapshotVolume);
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_FLTKERNEL_OBJECTS_H */
+
+/* ---- What the sample minifilters name besides (declared, not modeled: kfault/not_modeled.def) ----
+ * Cancellation of pended operations, data scan sections, volume detach, directory queries and
+ * extra create parameter lists. Values and layouts are the WDK's. */
+#ifndef KFAULT_FLTKERNEL_SAMPLES_H
+#define KFAULT_FLTKERNEL_SAMPLES_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* The transaction notifications a minifilter may ask for. */
+#define FLT_MAX_TRANSACTION_NOTIFICATIONS                                                              \
+    (TRANSACTION_NOTIFY_PREPREPARE | TRANSACTION_NOTIFY_PREPARE | TRANSACTION_NOTIFY_COMMIT |          \
+     TRANSACTION_NOTIFY_ROLLBACK | TRANSACTION_NOTIFY_COMMIT_FINALIZE)
+
+/* The reparse data of a create that returned STATUS_REPARSE (FLT_CALLBACK_DATA.TagData). */
+typedef struct _FLT_TAG_DATA_BUFFER {
+    ULONG FileTag;
+    USHORT TagDataLength;
+    USHORT UnparsedNameLength;
+    union {
+        struct {
+            USHORT SubstituteNameOffset;
+            USHORT SubstituteNameLength;
+            USHORT PrintNameOffset;
+            USHORT PrintNameLength;
+            ULONG Flags;
+            WCHAR PathBuffer[1];
+        } SymbolicLinkReparseBuffer;
+        struct {
+            USHORT SubstituteNameOffset;
+            USHORT SubstituteNameLength;
+            USHORT PrintNameOffset;
+            USHORT PrintNameLength;
+            WCHAR PathBuffer[1];
+        } MountPointReparseBuffer;
+        struct {
+            UCHAR DataBuffer[1];
+        } GenericReparseBuffer;
+        struct {
+            GUID TagGuid;
+            UCHAR DataBuffer[1];
+        } GenericGUIDReparseBuffer;
+    };
+} FLT_TAG_DATA_BUFFER, *PFLT_TAG_DATA_BUFFER;
+#define FLT_TAG_DATA_BUFFER_HEADER_SIZE FIELD_OFFSET(FLT_TAG_DATA_BUFFER, GenericReparseBuffer)
+
+/* Cancellation of an operation the minifilter pended. */
+typedef VOID(FLTAPI *PFLT_COMPLETE_CANCELED_CALLBACK)(_In_ PFLT_CALLBACK_DATA CallbackData);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTSTATUS FLTAPI FltSetCancelCompletion(_In_ PFLT_CALLBACK_DATA CallbackData,
+                                       _In_ PFLT_COMPLETE_CANCELED_CALLBACK CanceledCallback);
+_IRQL_requires_max_(DISPATCH_LEVEL) NTSTATUS FLTAPI FltClearCancelCompletion(_In_ PFLT_CALLBACK_DATA CallbackData);
+_IRQL_requires_max_(DISPATCH_LEVEL) BOOLEAN FLTAPI FltIsIoCanceled(_In_ PFLT_CALLBACK_DATA CallbackData);
+_IRQL_requires_max_(APC_LEVEL) BOOLEAN FLTAPI FltCancelIo(_In_ PFLT_CALLBACK_DATA CallbackData);
+
+/* Volumes: detaching an instance, the System Volume Information folder. */
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltDetachVolume(_Inout_ PFLT_FILTER Filter, _Inout_ PFLT_VOLUME Volume,
+                                _In_opt_ PCUNICODE_STRING InstanceName);
+_IRQL_requires_max_(PASSIVE_LEVEL) NTSTATUS FLTAPI FltCreateSystemVolumeInformationFolder(_In_ PFLT_INSTANCE Instance);
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltIsDirectory(_In_ PFILE_OBJECT FileObject, _In_ PFLT_INSTANCE Instance, _Out_ PBOOLEAN IsDirectory);
+
+/* Sections for data scanning (Windows 8). */
+_IRQL_requires_max_(PASSIVE_LEVEL) NTSTATUS FLTAPI FltRegisterForDataScan(_In_ PFLT_INSTANCE Instance);
+_IRQL_requires_max_(PASSIVE_LEVEL)
+NTSTATUS FLTAPI FltCreateSectionForDataScan(_In_ PFLT_INSTANCE Instance, _In_ PFILE_OBJECT FileObject,
+                                            _In_ PFLT_CONTEXT SectionContext, _In_ ACCESS_MASK DesiredAccess,
+                                            _In_opt_ POBJECT_ATTRIBUTES ObjectAttributes,
+                                            _In_opt_ PLARGE_INTEGER MaximumSize, _In_ ULONG SectionPageProtection,
+                                            _In_ ULONG AllocationAttributes, _In_ ULONG Flags,
+                                            _Out_ PHANDLE SectionHandle, _Out_ PVOID *SectionObject,
+                                            _Out_opt_ PLARGE_INTEGER SectionFileSize);
+_IRQL_requires_max_(PASSIVE_LEVEL) NTSTATUS FLTAPI FltCloseSectionForDataScan(_In_ PFLT_CONTEXT SectionContext);
+
+/* Extra create parameter lists. */
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltAllocateExtraCreateParameterList(_In_ PFLT_FILTER Filter, _In_ FSRTL_ALLOCATE_ECPLIST_FLAGS Flags,
+                                                    _Outptr_ PECP_LIST *EcpList);
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltAllocateExtraCreateParameter(_In_ PFLT_FILTER Filter, _In_ LPCGUID EcpType,
+                                                _In_ ULONG SizeOfContext, _In_ FSRTL_ALLOCATE_ECP_FLAGS Flags,
+                                                _In_opt_ PFSRTL_EXTRA_CREATE_PARAMETER_CLEANUP_CALLBACK CleanupCallback,
+                                                _In_ ULONG PoolTag, _Outptr_ PVOID *EcpContext);
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltInsertExtraCreateParameter(_In_ PFLT_FILTER Filter, _Inout_ PECP_LIST EcpList,
+                                              _Inout_ PVOID EcpContext);
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltRemoveExtraCreateParameter(_In_ PFLT_FILTER Filter, _Inout_ PECP_LIST EcpList, _In_ LPCGUID EcpType,
+                                              _Outptr_ PVOID *EcpContext, _Out_opt_ ULONG *EcpContextSize);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltFreeExtraCreateParameter(_In_ PFLT_FILTER Filter, _In_ PVOID EcpContext);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltFreeExtraCreateParameterList(_In_ PFLT_FILTER Filter, _In_ PECP_LIST EcpList);
+_IRQL_requires_max_(APC_LEVEL)
+NTSTATUS FLTAPI FltSetEcpListIntoCallbackData(_In_ PFLT_FILTER Filter, _In_ PFLT_CALLBACK_DATA CallbackData,
+                                              _In_ PECP_LIST EcpList);
+_IRQL_requires_max_(APC_LEVEL) BOOLEAN FLTAPI FltIsEcpAcknowledged(_In_ PFLT_FILTER Filter, _In_ PVOID EcpContext);
+_IRQL_requires_max_(APC_LEVEL) VOID FLTAPI FltAcknowledgeEcp(_In_ PFLT_FILTER Filter, _In_ PVOID EcpContext);
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_FLTKERNEL_SAMPLES_H */

@@ -169,18 +169,104 @@ typedef struct _DRIVER_EXTENSION {
     UNICODE_STRING ServiceKeyName;
 } DRIVER_EXTENSION, *PDRIVER_EXTENSION;
 
-typedef struct _DEVICE_OBJECT {
-    SHORT Type;
+/* What a device object embeds (device.c, SEMANTICS.md D-): the device queue, the DPC and the
+ * wait context block, with the WDK's fields and order; the model never runs them. */
+typedef struct _KDEVICE_QUEUE {
+    CSHORT Type;
+    CSHORT Size;
+    LIST_ENTRY DeviceListHead;
+    KSPIN_LOCK Lock;
+#if defined(_AMD64_) || (!defined(_X86_) && !defined(_ARM_) && !defined(_ARM64_))
+    union {
+        BOOLEAN Busy;
+        struct {
+            LONG64 Reserved : 8;
+            LONG64 Hint : 56;
+        };
+    };
+#else
+    BOOLEAN Busy;
+#endif
+} KDEVICE_QUEUE, *PKDEVICE_QUEUE, *PRKDEVICE_QUEUE;
+
+struct _KDPC;
+typedef VOID KDEFERRED_ROUTINE(struct _KDPC *Dpc, PVOID DeferredContext, PVOID SystemArgument1,
+                               PVOID SystemArgument2);
+typedef KDEFERRED_ROUTINE *PKDEFERRED_ROUTINE;
+typedef struct _KDPC {
+    union {
+        ULONG TargetInfoAsUlong;
+        struct {
+            UCHAR Type;
+            UCHAR Importance;
+            volatile USHORT Number;
+        };
+    };
+    SINGLE_LIST_ENTRY DpcListEntry;
+    KAFFINITY ProcessorHistory;
+    PKDEFERRED_ROUTINE DeferredRoutine;
+    PVOID DeferredContext;
+    PVOID SystemArgument1;
+    PVOID SystemArgument2;
+    volatile PVOID DpcData;
+} KDPC, *PKDPC, *PRKDPC;
+
+typedef enum _IO_ALLOCATION_ACTION { KeepObject = 1, DeallocateObject, DeallocateObjectKeepRegisters } IO_ALLOCATION_ACTION;
+typedef IO_ALLOCATION_ACTION DRIVER_CONTROL(struct _DEVICE_OBJECT *DeviceObject, struct _IRP *Irp,
+                                            PVOID MapRegisterBase, PVOID Context);
+typedef DRIVER_CONTROL *PDRIVER_CONTROL;
+typedef struct _WAIT_CONTEXT_BLOCK {
+    union {
+        KDEVICE_QUEUE_ENTRY WaitQueueEntry;
+        struct {
+            LIST_ENTRY DmaWaitEntry;
+            ULONG NumberOfChannels;
+            ULONG SyncCallback : 1;
+            ULONG DmaContext : 1;
+            ULONG ZeroMapRegisters : 1;
+            ULONG Reserved : 9;
+            ULONG NumberOfRemapPages : 20;
+        };
+    };
+    PDRIVER_CONTROL DeviceRoutine;
+    PVOID DeviceContext;
+    ULONG NumberOfMapRegisters;
+    PVOID DeviceObject;
+    PVOID CurrentIrp;
+    PKDPC BufferChainingDpc;
+} WAIT_CONTEXT_BLOCK, *PWAIT_CONTEXT_BLOCK;
+
+/* The device object, with the WDK's fields, order and types (amd64: sizeof 0x150, Flags at 0x30,
+ * DeviceExtension at 0x40, SectorSize at 0x130; tests/test_device.c pins them). */
+typedef struct DECLSPEC_ALIGN(MEMORY_ALLOCATION_ALIGNMENT) _DEVICE_OBJECT {
+    CSHORT Type;
     USHORT Size;
     LONG ReferenceCount;
     struct _DRIVER_OBJECT *DriverObject;
     struct _DEVICE_OBJECT *NextDevice;
     struct _DEVICE_OBJECT *AttachedDevice;
     struct _IRP *CurrentIrp;
+    struct _IO_TIMER *Timer;
     ULONG Flags;
     ULONG Characteristics;
+    struct _VPB *volatile Vpb;
     PVOID DeviceExtension;
     ULONG DeviceType;
+    CCHAR StackSize;
+    union {
+        LIST_ENTRY ListEntry;
+        WAIT_CONTEXT_BLOCK Wcb;
+    } Queue;
+    ULONG AlignmentRequirement;
+    KDEVICE_QUEUE DeviceQueue;
+    KDPC Dpc;
+    ULONG ActiveThreadCount;
+    PVOID SecurityDescriptor;
+    KEVENT DeviceLock;
+    USHORT SectorSize;
+    USHORT Spare1;
+    struct _DEVOBJ_EXTENSION *DeviceObjectExtension;
+    PVOID Reserved;
 } DEVICE_OBJECT, *PDEVICE_OBJECT;
 
 typedef struct _DRIVER_OBJECT {

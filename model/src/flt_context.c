@@ -719,6 +719,23 @@ void kf__flt_context_filter_gone(const struct _FLT_FILTER *f, const char *routin
 
 static size_t contexts_outstanding(void) { return n_live; }
 
+/* For the driver harness's finding (kfault/flt_model.h): the oldest context not yet freed. */
+void kf_flt_contexts_left(kf_flt_context_left *out)
+{
+    memset(out, 0, sizeof *out);
+    out->count = n_live;
+    const ctx_rec *first = NULL;
+    for (const ctx_rec *c = live; c; c = c->next)
+        first = c; /* the list is newest first */
+    if (!first)
+        return;
+    int t = type_index(first->type);
+    out->type = t >= 0 ? type_names[t] : "unknown";
+    out->references = first->refs;
+    out->attached = first->attached;
+    out->taker = first->taker;
+}
+
 static void context_reset(void)
 {
     /* The driver is gone: its memory goes without calling it back. */

@@ -309,4 +309,9 @@ struct _FLT_VOLUME *kf__flt_find_volume(PFLT_VOLUME p)
 }
 
 PFLT_VOLUME kf__flt_volume_zero(void) { return n_volumes ? &volumes[0] : NULL; }
+
+/* ---- For the objects and volumes part (flt_objects.c) ---------------------------------------- */
+
+struct _FLT_FILTER *kf__flt_filters(void) { return filters; }
+
 struct _FLT_VOLUME *kf__flt_volume_at(unsigned index) { return index < n_volumes ? &volumes[index] : NULL; }

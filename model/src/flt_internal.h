@@ -94,6 +94,16 @@ PFLT_VOLUME kf__flt_volume_zero(void);
 /* flt_volume.c: references the driver holds on the object at `p` (matched by address). */
 size_t kf__flt_refs_on(const void *p);
 USHORT kf__flt_volume_name(const struct _FLT_VOLUME *v, WCHAR *out);
+/* ---- Objects and volumes (flt_objects.c; SEMANTICS.md FO-) --------------------------------- */
+/* flt_filter.c: the registered filters, in registration order (->next), and volume `index`
+ * (NULL beyond the modeled volumes). */
+struct _FLT_FILTER *kf__flt_filters(void);
+struct _FLT_VOLUME *kf__flt_volume_at(unsigned index);
+/* flt_volume.c: the volume's GUID name (\??\Volume{...}, capacity KF__FLT_VOLUME_NAME_MAX
+ * WCHARs; returns its length in WCHARs), its sector size, and whether its identity is read-only. */
+USHORT kf__flt_volume_guid_name(const struct _FLT_VOLUME *v, WCHAR *out);
+USHORT kf__flt_volume_sector_size(const struct _FLT_VOLUME *v);
+BOOLEAN kf__flt_volume_read_only(const struct _FLT_VOLUME *v);
 
 /* ---- Files below the filters (flt_file.c; SEMANTICS.md "Files below the filters") ------- */
 /* flt_filter.c: the modeled volume of that index, or NULL. */

@@ -26,6 +26,7 @@ typedef struct name_rec {
     name_block *block;
     size_t refs;
     USHORT volume_chars;       /* how much of Name is the volume */
+    size_t chars;              /* the Name's length as built (the driver's copy of it may change) */
     unsigned long long serial; /* 1, 2, ... in the run */
 } name_rec;
 
@@ -183,6 +184,7 @@ static NTSTATUS build(const struct _FLT_VOLUME *vol, PFILE_OBJECT file, ULONG fm
     r->block = b;
     r->refs = 1;
     r->volume_chars = vchars;
+    r->chars = n;
     r->serial = ++next_serial;
     r->next = live;
     live = r;
@@ -338,6 +340,26 @@ NTSTATUS FLTAPI FltParseFileNameInformation(PFLT_FILE_NAME_INFORMATION FileNameI
     fi->NamesParsed |= FLTFL_FILE_NAME_PARSED_FINAL_COMPONENT | FLTFL_FILE_NAME_PARSED_EXTENSION |
                        FLTFL_FILE_NAME_PARSED_STREAM | FLTFL_FILE_NAME_PARSED_PARENT_DIR;
     return STATUS_SUCCESS;
+}
+
+/* ---- For the driver harness's finding (kfault/flt_model.h) ------------------------------- */
+
+size_t kf_flt_names_left(char *name, size_t cap, size_t *references)
+{
+    const name_rec *first = NULL;
+    for (const name_rec *r = live; r; r = r->next)
+        first = r; /* the list is newest first */
+    if (references)
+        *references = first ? first->refs : 0;
+    if (name && cap) {
+        size_t n = 0;
+        for (size_t i = 0; first && i < first->chars && n + 1 < cap; i++) {
+            WCHAR c = first->block->buf[i];
+            name[n++] = c >= 0x20 && c < 0x7F ? (char)c : '?';
+        }
+        name[n] = 0;
+    }
+    return n_refs_out;
 }
 
 /* ---- Reset ------------------------------------------------------------------------------ */

@@ -176,6 +176,14 @@ void kf__sync_apc_disable(int normal, int delta);
  * followed at once by a wait: every synchronization routine but the waits calls it. */
 void kf__wait_check_signal(const char *routine);
 /* ---- Strings (crt.c, rtl_string.c, strsafe.c, dbgprint.c) --------------------------------- */
+/* For code that only counts what a run left behind (called on every run by the harness): no
+ * coverage instrumentation, whose comparison callbacks cost more than the loop itself and tell
+ * the fuzzer nothing about the driver. */
+#if defined(__clang__) && __clang_major__ >= 13
+#define KF__NO_COVERAGE __attribute__((no_sanitize("coverage")))
+#else
+#define KF__NO_COVERAGE
+#endif
 #include <stdarg.h>
 /* The model's case table (ASCII, Latin-1, Latin Extended-A, basic Greek and Cyrillic, fullwidth
  * Latin): RtlUpcaseUnicodeChar / RtlDowncaseUnicodeChar and every case-insensitive Rtl compare. */
@@ -218,6 +226,22 @@ extern size_t (*kf__flt_contexts_outstanding)(void);
 extern size_t (*kf__flt_names_outstanding)(void);
 extern size_t (*kf__flt_object_refs_outstanding)(void);
 
+/* ---- Device objects (device.c) and Filter Manager objects (flt_objects.c) ---------------------- */
+/* Set by device.c: device objects and symbolic links not deleted, IRPs pended and not completed. */
+extern size_t (*kf__io_devices_outstanding)(void);
+extern size_t (*kf__io_symbolic_links_outstanding)(void);
+extern size_t (*kf__io_irps_pending)(void);
+/* Pool aligned to `align` bytes (a power of two, at least 16) for FltAllocatePoolAlignedWithTag
+ * (pool.c): the checks of the POOL_TYPE routines (type, IRQL, tag), but a size of 0 is allowed
+ * and gives `align` bytes; asks `site`. The block is pool (kf_leaks counts it) that only
+ * kf__pool_free_aligned frees, with the same `owner` (the instance): ExFreePool(WithTag) of it,
+ * or kf__pool_free_aligned of other pool, is violation flt-aligned-pool-mismatch. */
+/* Set by flt_objects.c: the drive letter ('C' + volume index) of a device object of a modeled
+ * volume, or 0 (device.c's IoVolumeDeviceToDosName asks it). */
+extern int (*kf__io_volume_letter)(const void *device);
+PVOID kf__pool_alloc_aligned(const char *routine, ULONG type, SIZE_T n, ULONG tag, SIZE_T align, const void *owner,
+                             kf_site site, void *caller);
+void kf__pool_free_aligned(const char *routine, PVOID p, ULONG tag, const void *owner);
 
 /* ---- Fault plans without the harness (fault.c, SEMANTICS.md PL-) ---------------------------- */
 /* 1 when the program contains the harness's plans (harness/fault_plan.c). */

@@ -53,6 +53,9 @@ size_t (*kf__flt_cbdq_outstanding)(void);
 size_t (*kf__flt_contexts_outstanding)(void);
 size_t (*kf__flt_names_outstanding)(void);
 size_t (*kf__flt_object_refs_outstanding)(void);
+size_t (*kf__io_devices_outstanding)(void);
+size_t (*kf__io_symbolic_links_outstanding)(void);
+size_t (*kf__io_irps_pending)(void);
 
 void kf__register_reset(kf_reset_fn fn)
 {
@@ -103,6 +106,9 @@ void kf_leaks(kf_leak_report *out)
     out->flt_contexts = kf__flt_contexts_outstanding ? kf__flt_contexts_outstanding() : 0;
     out->flt_names = kf__flt_names_outstanding ? kf__flt_names_outstanding() : 0;
     out->flt_object_refs = kf__flt_object_refs_outstanding ? kf__flt_object_refs_outstanding() : 0;
+    out->device_objects = kf__io_devices_outstanding ? kf__io_devices_outstanding() : 0;
+    out->symbolic_links = kf__io_symbolic_links_outstanding ? kf__io_symbolic_links_outstanding() : 0;
+    out->irps_pending = kf__io_irps_pending ? kf__io_irps_pending() : 0;
 }
 
 void kf_reset(void)

@@ -6,8 +6,10 @@
  * Every block is a real host allocation with a small header (tag, size, paged or not, the
  * routine and the caller's return address), so that a freed block is really freed and
  * AddressSanitizer sees a use after free. Memory from the routines that do not zero is
- * filled with KF_POOL_FILL. Lookaside lists cache nothing: an entry comes fresh from the
- * Allocate routine or from pool, and goes back at once, so a use after ExFreeTo is caught too.
+ * filled with KF_POOL_FILL. FltAllocatePoolAlignedWithTag's blocks (SEMANTICS.md FO-) are pool
+ * too, aligned, and only FltFreePoolAlignedWithTag frees them. Lookaside lists cache nothing:
+ * an entry comes fresh from the Allocate routine or from pool, and goes back at once, so a use
+ * after ExFreeTo is caught too.
  *
  * Must never: let a host address reach a value a driver sees or a decision (addresses only
  * serve to find a block, and appear in the leak description a person reads); decide a
@@ -38,9 +40,12 @@ typedef struct pool_block {
     struct la_rec *owner; /* the lookaside list it was handed out by, if any */
     ULONG tag;
     unsigned char paged;
+    unsigned char aligned;     /* from kf__pool_alloc_aligned: only kf__pool_free_aligned frees it */
+    const void *aligned_owner; /* the instance it was allocated for */
+    void *raw;                 /* the host allocation, when the header is not at its start */
 } __attribute__((aligned(16))) pool_block;
 
-static pool_block pool_head = {&pool_head, &pool_head, 0, NULL, NULL, NULL, 0, 0};
+static pool_block pool_head = {&pool_head, &pool_head, 0, NULL, NULL, NULL, 0, 0, 0, NULL, NULL};
 static size_t pool_count;
 static int nx_required; /* ExInitializeDriverRuntime(DrvRtPoolNxOptIn) on Windows 8 or later */
 static int free_irql_checked = 1; /* P-12: on unless kf_pool_check_free_irql(0) */
@@ -170,6 +175,7 @@ static PVOID take(const alloc_req *r)
     pool_block *b = malloc(sizeof *b + r->n);
     if (!b)
         return NULL;
+    memset(b, 0, sizeof *b);
     b->size = r->n;
     b->tag = r->tag;
     b->paged = (unsigned char)r->paged;
@@ -414,7 +420,7 @@ static void release(pool_block *b)
     b->prev->next = b->next;
     b->next->prev = b->prev;
     pool_count--;
-    free(b);
+    free(b->raw ? b->raw : (void *)b);
 }
 
 /* P-11 .. P-13, K-8. check: ExFreePoolWithTag's Tag must be the allocation's. */
@@ -425,6 +431,11 @@ static void pool_free(const char *routine, PVOID p, int check, ULONG tag)
         kf_violation_stop(KF_VIOL_POOL_FREE_INVALID, routine, 0, 0, 0,
                           "%s of a pointer that is not an outstanding pool allocation (double free, or memory "
                           "from elsewhere)",
+                          routine);
+    if (b->aligned)
+        kf_violation_stop(KF_VIOL_FLT_ALIGNED_POOL_MISMATCH, routine, 1, b->tag, 0,
+                          "%s of a buffer FltAllocatePoolAlignedWithTag allocated (only FltFreePoolAlignedWithTag "
+                          "frees it)",
                           routine);
     kf_thread *t = kf__thread();
     KIRQL max = b->paged ? APC_LEVEL : DISPATCH_LEVEL;
@@ -451,6 +462,79 @@ static void pool_free(const char *routine, PVOID p, int check, ULONG tag)
 VOID ExFreePoolWithTag(PVOID P, ULONG Tag) { pool_free("ExFreePoolWithTag", P, 1, Tag); }
 
 VOID ExFreePool(PVOID P) { pool_free("ExFreePool", P, 0, 0); }
+
+/* ---- Aligned pool for FltAllocatePoolAlignedWithTag (flt_objects.c, SEMANTICS.md FO-) -------- */
+
+/* POSIX's, declared here because the model builds as strict C11: the exact size goes to the
+ * host (AddressSanitizer sees an overrun of it), the start is aligned. */
+int posix_memalign(void **memptr, size_t alignment, size_t size);
+
+PVOID kf__pool_alloc_aligned(const char *routine, ULONG type, SIZE_T n, ULONG tag, SIZE_T align, const void *owner,
+                             kf_site site, void *caller)
+{
+    /* The smallest block that meets the alignment when the caller asks for nothing. */
+    SIZE_T size = n ? n : align;
+    alloc_req r = {routine, type, size, tag, 0, type_paged(type), site, caller};
+    if (!type_valid(type))
+        kf_violation_stop(KF_VIOL_POOL_INVALID_TYPE, routine, type, n, 0,
+                          "%s with pool type %u, which is reserved for the system or undefined", routine, type);
+    alloc_checks(&r, 0, type_executable(type));
+    if (kf_fault_consult(site) != KF_FAULT_NONE)
+        return NULL;
+    if (size > ((SIZE_T)1 << 40))
+        return NULL;
+    /* The header sits just below the aligned start, inside the first `align` bytes. */
+    SIZE_T head = (sizeof(pool_block) + align - 1) / align * align;
+    void *raw = NULL;
+    if (posix_memalign(&raw, align, head + size) != 0)
+        return NULL;
+    pool_block *b = (pool_block *)((char *)raw + head) - 1;
+    memset(b, 0, sizeof *b);
+    b->size = size;
+    b->tag = tag;
+    b->paged = (unsigned char)r.paged;
+    b->routine = routine;
+    b->site = caller;
+    b->aligned = 1;
+    b->aligned_owner = owner;
+    b->raw = raw;
+    b->next = &pool_head;
+    b->prev = pool_head.prev;
+    pool_head.prev->next = b;
+    pool_head.prev = b;
+    pool_count++;
+    memset(b + 1, KF_POOL_FILL, size);
+    return b + 1;
+}
+
+void kf__pool_free_aligned(const char *routine, PVOID p, ULONG tag, const void *owner)
+{
+    pool_block *b = find_block(p);
+    if (!b)
+        kf_violation_stop(KF_VIOL_FLT_ALIGNED_POOL_FREE_INVALID, routine, 0, tag, 0,
+                          "%s of a pointer that is not outstanding pool (freed already, or never allocated)", routine);
+    if (!b->aligned)
+        kf_violation_stop(KF_VIOL_FLT_ALIGNED_POOL_MISMATCH, routine, 2, b->tag, 0,
+                          "%s of pool %s allocated (ExFreePool(WithTag) frees it)", routine, b->routine);
+    if (b->aligned_owner != owner)
+        kf_violation_stop(KF_VIOL_FLT_ALIGNED_POOL_MISMATCH, routine, 3, b->tag, 0,
+                          "%s with another instance than the buffer was allocated with", routine);
+    kf_thread *t = kf__thread();
+    KIRQL max = b->paged ? APC_LEVEL : DISPATCH_LEVEL;
+    if (t->irql > max)
+        kf_bugcheck(routine, IRQL_NOT_LESS_OR_EQUAL, max, t->irql, 0, 0,
+                    "%s of %s pool at IRQL %u (requires IRQL <= %u)", routine, b->paged ? "paged" : "nonpaged",
+                    t->irql, max);
+    if (tag != b->tag) {
+        char want[5], got[5];
+        kf_pool_tag_text(b->tag, want);
+        kf_pool_tag_text(tag, got);
+        kf_bugcheck(routine, BAD_POOL_CALLER, 0x0A, 0, b->tag, tag,
+                    "%s with the tag '%s' of a block allocated with the tag '%s'", routine, got, want);
+    }
+    b->aligned = 0; /* release() frees it as any block */
+    release(b);
+}
 
 /* ---- Lookaside lists --------------------------------------------------------------------- */
 
@@ -768,7 +852,7 @@ void kf__pool_release_all(void)
         pool_block *b = pool_head.next;
         pool_head.next = b->next;
         b->next->prev = &pool_head;
-        free(b);
+        free(b->raw ? b->raw : (void *)b);
     }
     pool_head.prev = &pool_head;
     pool_count = 0;

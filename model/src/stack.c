@@ -4,6 +4,14 @@
  * AddressSanitizer fiber annotations), the high-water mark, and the report when a callout
  * runs into the guard region.
  *
+ * Only the top of a segment is open (readable and writable): the part the callouts on it
+ * have needed lately, plus a margin. Below it the pages are closed; the first touch of a
+ * closed page opens it (and the pages down to a margin below it) from the fault handler,
+ * filled with the pattern, and the instruction runs again. So the high-water scan covers the
+ * open part only, and an expansion costs what its callout used, not what it was granted; the
+ * mark stays exact, since nothing below the open part can have been touched. A segment that
+ * stays much larger than its callouts need closes its unused part again after a while.
+ *
  * Must never decide a modeled outcome (that is expand.c); must never let a callout's
  * overrun pass as a bare SIGSEGV.
  */
@@ -52,13 +60,18 @@ void __asan_unpoison_memory_region(const volatile void *addr, size_t size);
 #define PER_CLASS 4                      /* free segments kept per class, at least */
 #define MAX_LIVE 256                     /* segments mapped at once */
 #define PATTERN 0xA5A5A5A5A5A5A5A5ull
+#define OPEN_MIN ((size_t)4096)         /* open at least this much below the top */
+#define OPEN_MARGIN ((size_t)4096)      /* opened below the deepest byte reached */
+#define SHRINK_AFTER 256                /* calls that needed under half the open part, then it closes */
 
 struct kf_segment {
     unsigned char *map;      /* start of the mapping (guard region first) */
     size_t map_size;
     unsigned char *low;      /* lowest usable byte */
     size_t usable;           /* usable bytes (a multiple of CLASS_BYTES) */
-    size_t dirty;            /* bytes from the top that may differ from the pattern */
+    size_t open;             /* bytes from the top that are accessible (and hold the pattern
+                                between calls); the rest of usable is closed */
+    unsigned idle;           /* consecutive calls that needed under half of open */
     size_t granted;          /* what the current callout was granted */
     size_t size_asked;       /* the Size it asked for */
     int in_use;
@@ -71,7 +84,12 @@ static kf_segment *live[MAX_LIVE];
 static size_t in_use_count;
 static unsigned long long syscalls;
 
+static size_t page_bytes;        /* the host's page size; 0: not known yet */
+static int soft_close;           /* pages can be closed and opened (page size divides CLASS_BYTES) */
+static unsigned long long opens; /* faults that opened closed pages */
+
 size_t kf_segments_in_use(void) { return in_use_count; }
+unsigned long long kf_segment_opens(void) { return opens; }
 unsigned long long kf_segment_syscalls(void) { return syscalls; }
 
 /* ---- The guard-region report ------------------------------------------------------ */
@@ -81,9 +99,35 @@ static int handler_installed;
 
 static void put(const char *s) { (void)!write(2, s, strlen(s)); }
 
+KF_NO_ASAN KF_NO_COVERAGE static void fill(unsigned char *from, size_t n);
+
+/* A touch of a closed page of a segment in use: opens it and the pages down to OPEN_MARGIN
+ * below it, filled with the pattern. Returns 0 when the pages could not be opened. */
+static int open_below(kf_segment *s, unsigned char *addr)
+{
+    unsigned char *top = s->low + s->usable;
+    unsigned char *edge = top - s->open;
+    uintptr_t a = (uintptr_t)addr & ~(uintptr_t)(page_bytes - 1);
+    unsigned char *from = (uintptr_t)s->low + OPEN_MARGIN <= a ? (unsigned char *)(a - OPEN_MARGIN) : s->low;
+    if ((size_t)(top - from) < 2 * s->open) /* at least double: few faults for a deep callout */
+        from = (size_t)(top - s->low) > 2 * s->open ? top - 2 * s->open : s->low;
+    if (mprotect(from, (size_t)(edge - from), PROT_READ | PROT_WRITE) != 0)
+        return 0;
+    syscalls++;
+    opens++;
+    fill(from, (size_t)(edge - from));
+    s->open = (size_t)(top - from);
+    return 1;
+}
+
 static void overrun_handler(int sig, siginfo_t *si, void *uc)
 {
     unsigned char *addr = si->si_addr;
+    for (size_t i = 0; i < MAX_LIVE; i++) {
+        kf_segment *s = live[i];
+        if (s && s->in_use && addr >= s->low && addr < s->low + s->usable - s->open && open_below(s, addr))
+            return; /* the instruction runs again on an open page */
+    }
     for (size_t i = 0; i < MAX_LIVE; i++) {
         kf_segment *s = live[i];
         if (!s || !s->in_use || addr < s->map || addr >= s->low)
@@ -116,8 +160,31 @@ static void overrun_handler(int sig, siginfo_t *si, void *uc)
     signal(sig, SIG_DFL);
 }
 
+/* A signal delivered while a callout runs is pushed onto the callout's stack unless its
+ * handler runs on the alternate stack; just below the open part that push would meet a closed
+ * page, and the kernel would kill the process. So every handler already installed for an
+ * asynchronous signal (a timer, an interrupt, a child) is made to run on the alternate stack,
+ * as AddressSanitizer's own handlers do; what the handler does is unchanged. */
+static void handlers_on_alternate_stack(void)
+{
+    static const int async[] = {SIGALRM, SIGVTALRM, SIGPROF, SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+                                SIGUSR1, SIGUSR2, SIGCHLD, SIGPIPE, SIGXCPU, SIGXFSZ, SIGWINCH};
+    for (size_t i = 0; i < sizeof async / sizeof async[0]; i++) {
+        struct sigaction sa;
+        if (sigaction(async[i], NULL, &sa) != 0)
+            continue;
+        int has = (sa.sa_flags & SA_SIGINFO) ? sa.sa_sigaction != NULL
+                                              : sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN;
+        if (has && !(sa.sa_flags & SA_ONSTACK)) {
+            sa.sa_flags |= SA_ONSTACK;
+            sigaction(async[i], &sa, NULL);
+        }
+    }
+}
+
 static void install_handler(void)
 {
+    handlers_on_alternate_stack(); /* also for handlers installed since the last segment was made */
     if (handler_installed)
         return;
     handler_installed = 1;
@@ -154,8 +221,8 @@ KF_NO_ASAN KF_NO_COVERAGE static void fill(unsigned char *from, size_t n)
 /* Bytes from the top of the segment down to the lowest byte that lost the pattern. */
 KF_NO_ASAN KF_NO_COVERAGE static size_t high_water(const kf_segment *s)
 {
-    const unsigned long long *w = (const unsigned long long *)s->low;
-    size_t n = s->usable / 8, i = 0;
+    const unsigned long long *w = (const unsigned long long *)(s->low + s->usable - s->open);
+    size_t n = s->open / 8, i = 0;
     /* Eight words at a time while all hold the pattern (the compiler vectorizes this),
      * then word by word from the first block that does not. */
     while (i + 8 <= n) {
@@ -203,7 +270,14 @@ kf_segment *kf__segment_take(size_t granted, size_t size_asked)
             free(s);
             return NULL;
         }
-        if (mprotect(s->map, GUARD_BYTES, PROT_NONE) != 0) {
+        if (!page_bytes) {
+            long pg = sysconf(_SC_PAGESIZE);
+            page_bytes = pg > 0 ? (size_t)pg : 4096;
+            soft_close = CLASS_BYTES % page_bytes == 0 && OPEN_MARGIN % page_bytes == 0;
+        }
+        /* The guard region and the closed part of the segment, in one call. */
+        size_t open = soft_close && usable > OPEN_MIN ? OPEN_MIN : usable;
+        if (mprotect(s->map, GUARD_BYTES + usable - open, PROT_NONE) != 0) {
             munmap(s->map, s->map_size);
             free(s);
             return NULL;
@@ -211,8 +285,9 @@ kf_segment *kf__segment_take(size_t granted, size_t size_asked)
         syscalls++;
         s->low = s->map + GUARD_BYTES;
         s->usable = usable;
-        fill(s->low, usable);
-        s->dirty = 0;
+        s->open = open;
+        s->idle = 0;
+        fill(s->low + usable - open, open);
         live[slot] = s;
         install_handler();
     }
@@ -375,5 +450,21 @@ int kf__segment_run(kf_segment *s, void (*fn)(void *), void *arg, size_t *used)
 #endif
     fill(s->low + s->usable - hw, hw);
     *used = hw;
+    /* Close what the callouts on this segment have not needed for a while. */
+    size_t want = (hw + page_bytes - 1) / page_bytes * page_bytes + OPEN_MARGIN;
+    if (want < OPEN_MIN)
+        want = OPEN_MIN;
+    if (soft_close && s->open > 2 * want) {
+        if (++s->idle >= SHRINK_AFTER) {
+            unsigned char *top = s->low + s->usable;
+            if (mprotect(top - s->open, s->open - want, PROT_NONE) == 0) {
+                s->open = want;
+                syscalls++;
+            }
+            s->idle = 0;
+        }
+    } else {
+        s->idle = 0;
+    }
     return c.result;
 }

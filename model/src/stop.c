@@ -30,6 +30,7 @@ static const struct {
     {0xE1, "WORKER_THREAD_RETURNED_AT_BAD_IRQL"},
     {0x93, "INVALID_KERNEL_HANDLE"},
     {0x0C, "MAXIMUM_WAIT_OBJECTS_EXCEEDED"},
+    {0x44, "MULTIPLE_IRP_COMPLETE_REQUESTS"},
 };
 
 static const struct {

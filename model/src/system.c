@@ -176,7 +176,7 @@ static const routine_entry modeled_routines[] = {
      * ExAllocatePool*Zero / *Uninitialized helpers, ExInitializeDriverRuntime,
      * ExInitializeFastMutex, the S-list routines, MmGetSystemAddressForMdlSafe,
      * KeQuerySystemTime and KeQueryTickCount (amd64 macros), the interlocked intrinsics, the CRT
-     * and ntstrsafe. Flt* routines are FltMgr's (FltGetRoutineAddress, not modeled). */
+     * and ntstrsafe. Flt* routines are FltMgr's (FltGetRoutineAddress, flt_objects.c). */
     /* Debug output and exceptions (lang, strings). */
     R(vDbgPrintEx, WS03), R(ExRaiseAccessViolation, WS03), R(ExRaiseDatatypeMisalignment, WS03),
     R(ProbeForRead, WS03), R(ProbeForWrite, WS03),
@@ -235,6 +235,9 @@ static const routine_entry modeled_routines[] = {
     R(RtlCharToInteger, WS03), R(RtlIntegerToUnicodeString, WS03), R(RtlInt64ToUnicodeString, WS03),
     R(RtlStringFromGUID, WS03), R(RtlGUIDFromString, WS03), R(RtlDuplicateUnicodeString, WS03),
     R(RtlCreateUnicodeString, WS03),
+    /* Device objects, symbolic links and IRP completion (device.c): all from the earliest profile. */
+    R(IoCreateDevice, WS03), R(IoDeleteDevice, WS03), R(IoCreateSymbolicLink, WS03), R(IoDeleteSymbolicLink, WS03),
+    R(IoGetAttachedDeviceReference, WS03), R(IofCompleteRequest, WS03), R(IoVolumeDeviceToDosName, WS03),
 };
 
 /* The table, for the test that every entry links and follows its OS. */

@@ -1,7 +1,7 @@
 /*
  * leaky_driver.c - a driver for the loader's tests (check_load.cmake): its service name says
  * what its DriverEntry leaves behind for the loader to report (Clean leaves nothing; Pool,
- * Handle, Object, Lookaside, WorkItem, Mdl, RtlString one of each kind). Its unload does
+ * Handle, Object, Lookaside, WorkItem, Mdl, RtlString, Device, Link one of each kind). Its unload does
  * nothing, so whatever DriverEntry left stays.
  */
 #include <ntddk.h>
@@ -64,6 +64,16 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
     } else if (ServiceIs(RegistryPath, L"RtlString")) {
         UNICODE_STRING dup;
         (void)RtlDuplicateUnicodeString(0, RegistryPath, &dup);
+    } else if (ServiceIs(RegistryPath, L"Device")) {
+        PDEVICE_OBJECT d;
+        (void)IoCreateDevice(DriverObject, 0, NULL, FILE_DEVICE_UNKNOWN, 0, FALSE, &d);
+    } else if (ServiceIs(RegistryPath, L"Link")) {
+        UNICODE_STRING dev = RTL_CONSTANT_STRING(L"\\Device\\LeakyCdo");
+        UNICODE_STRING link = RTL_CONSTANT_STRING(L"\\DosDevices\\LeakyCdo");
+        PDEVICE_OBJECT d;
+        if (NT_SUCCESS(IoCreateDevice(DriverObject, 0, &dev, FILE_DEVICE_UNKNOWN, 0, FALSE, &d)) &&
+            NT_SUCCESS(IoCreateSymbolicLink(&link, &dev)))
+            IoDeleteDevice(d); /* the link stays */
     }
     return STATUS_SUCCESS;
 }

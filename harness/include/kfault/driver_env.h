@@ -25,6 +25,14 @@
  * PASSIVE_LEVEL, pending completions run until none is left (unless flt_unregister), and
  * the filter is unloaded as `fltmc unload` does. Callback data still allocated then is a
  * leak; Filter Manager's own stop for it (flt-callback-data-outstanding) comes first.
+ *
+ * Version 4 adds the application on the other side of the minifilter's communication ports
+ * and the system's worker threads: after the call, at PASSIVE_LEVEL and in scenario order,
+ * port_connect, msg_send, port_answer and port_disconnect drive the modeled user-mode client
+ * (kf_flt_client_*) with bytes built by msg_word, and run_work runs the work items queued
+ * then. Every Filter Manager object still held after the unload (contexts, file names, object
+ * references, ports, work items, queued callback data) is a finding of its own; the model's
+ * stops at FltUnregisterFilter for the same kinds come first.
  * Nothing here may decide from a clock, an address or unseeded randomness.
  */
 #ifndef KFAULT_DRIVER_ENV_H
@@ -38,6 +46,10 @@ extern "C" {
 #endif
 
 #define KFH_ENV_LOWER_MAX 16
+/* What kfh_drv_run keeps of the client's messages: the first KFH_ENV_SENDS sends, and of each
+ * the first KFH_ENV_SEND_BYTES bytes of the output buffer. */
+#define KFH_ENV_SENDS 16
+#define KFH_ENV_SEND_BYTES 64
 /* A successful directory query that returns n bytes holds n / KFH_ENV_NAME_ENTRY_SIZE chained
  * FILE_NAMES_INFORMATION entries of a one-character name (one zeroed entry when fewer);
  * successful reads get their bytes set to KFH_ENV_READ_BYTE. */
@@ -69,6 +81,7 @@ typedef struct kfh_env {
         ULONG type, size; /* its type and length in bytes */
     } reg[KFH_REG_VALUES];
     /* ---- Minifilter targets only (zero otherwise) ---- */
+    unsigned client_steps;       /* version-4 operations: the port client and the worker threads */
     unsigned volumes;            /* volumes FltStartFiltering offers */
     unsigned teardown_mask;      /* 1u << volume: its instance is being torn down */
     int deferred;                /* asynchronous I/O completes later (else inline) */
@@ -101,6 +114,16 @@ typedef struct kfh_drv_run {
     NTSTATUS unload_status;   /* kf_flt_unload's status (STATUS_SUCCESS when none was needed) */
     unsigned lower_ios;       /* I/Os that reached the layers below */
     size_t completions;       /* completions run after the call, before the unload */
+    /* ---- The port client (version 4), minifilter targets only ---- */
+    unsigned connects;        /* port_connect steps that reached kf_flt_client_connect */
+    unsigned connected;       /* of those, accepted */
+    unsigned sends;           /* msg_send steps that reached kf_flt_client_send */
+    struct {
+        NTSTATUS status;      /* what FilterSendMessage returned to the application */
+        ULONG in_size, out_size, returned; /* the sizes sent and offered, the bytes returned */
+        UCHAR out[KFH_ENV_SEND_BYTES]; /* the first bytes of the output buffer after the call */
+    } send[KFH_ENV_SENDS];    /* the first KFH_ENV_SENDS of them */
+    size_t work_run;          /* work items the run_work steps ran */
 } kfh_drv_run;
 
 /* What Filter Manager needs of a minifilter driver. */
@@ -110,6 +133,10 @@ typedef struct kfh_minifilter {
     NTSTATUS (*load)(void);
     /* The filter the driver registered, NULL when it has none (then nothing is unloaded). */
     PFLT_FILTER (*filter)(void);
+    /* The names of the communication ports the driver creates, as its service passes them to
+     * FilterConnectCommunicationPort (NUL-terminated; NULL: no such port): `port_connect
+     * port=N` connects to ports[N]. */
+    const WCHAR *ports[KFH_CLIENT_PORTS];
 } kfh_minifilter;
 
 typedef struct kfh_driver_target {

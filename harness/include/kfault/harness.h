@@ -128,7 +128,7 @@ int kfh_format(char *buf, size_t cap, const char *fmt, ...) __attribute__((forma
 int kfh_vformat(char *buf, size_t cap, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
 /* ==== Scenarios ====================================================================== */
-#define KFH_SCENARIO_VERSION 3 /* the newest version this build reads */
+#define KFH_SCENARIO_VERSION 4 /* the newest version this build reads */
 #define KFH_MAX_OPS 256        /* operations per scenario, bodies included */
 #define KFH_MAX_DEPTH 8        /* nested blocks */
 
@@ -163,8 +163,20 @@ typedef enum kfh_opcode {
     /* Version 3: version 2 plus what a driver target's driver reads from the registry. */
     KFH_OP_REG_VALUE = KFH_OP_COUNT_V2, /* a: value index; b: KFH_REG_* (type bits 0-2, length bit 0 in
                                          * bit 3, terminated bit 4); c: length / 2; size_raw: data word */
-    KFH_OP_COUNT_V3
+    KFH_OP_COUNT_V3,
+    /* Version 4: version 3 plus the user-mode client of a minifilter's communication port and
+     * the system's worker threads, played by the driver environment. */
+    KFH_OP_MSG_WORD = KFH_OP_COUNT_V3, /* size_raw: a 32-bit word appended to the message buffer */
+    KFH_OP_PORT_CONNECT, /* a: client slot; b: port index; size_raw: context size (bytes of the buffer) */
+    KFH_OP_MSG_SEND,     /* a: client slot; b: KFH_SEND_*; size_raw: input size (bits 0-15), output size
+                          * (bits 16-31) */
+    KFH_OP_PORT_ANSWER,  /* a: client slot; b: KFH_ANSWER_*; size_raw: reply size (bytes of the buffer) */
+    KFH_OP_PORT_DISCONNECT, /* a: client slot */
+    KFH_OP_RUN_WORK,     /* the work items queued now run (Filter Manager's, then the I/O manager's) */
+    KFH_OP_COUNT_V4
 } kfh_opcode;
+/* The newest version's opcode count (tables indexed by opcode). */
+#define KFH_OP_COUNT KFH_OP_COUNT_V4
 
 /* Filter Manager operand tables (version 2). */
 #define KFH_CBD_SLOTS 4
@@ -191,6 +203,19 @@ NTSTATUS kfh_lower_status_at(size_t index);
 enum { KFH_REG_TYPE_MASK = 7, KFH_REG_LENGTH_ODD = 8, KFH_REG_TERMINATED = 16 };
 ULONG kfh_reg_type_at(size_t index);
 const char *kfh_reg_type_name(size_t index);
+
+/* The port client's operand tables (version 4). The message buffer: msg_word appends 4 bytes
+ * (little-endian) to it, up to KFH_MSG_MAX; port_connect, msg_send and port_answer take its
+ * first N bytes (zeros past what was appended) and empty it. */
+#define KFH_CLIENT_SLOTS 4      /* connections a scenario can hold at once */
+#define KFH_CLIENT_PORTS 4      /* port indexes: the target's kfh_minifilter.ports */
+#define KFH_MSG_MAX 512         /* bytes of a message, a connection context or a reply */
+enum { KFH_SEND_NO_INPUT = 1, KFH_SEND_NO_OUTPUT = 2 };
+enum { KFH_ANSWER_REPLY, KFH_ANSWER_NO_REPLY, KFH_ANSWER_NEVER_READ, KFH_ANSWER_DISCONNECT, KFH_ANSWER_COUNT };
+const char *kfh_answer_name(size_t index);
+/* A msg_send's sizes. */
+#define KFH_SEND_IN(op) ((ULONG)((op)->size_raw & 0xFFFFu))
+#define KFH_SEND_OUT(op) ((ULONG)((op)->size_raw >> 16))
 
 enum { KFH_EXP_EX = 1, KFH_EXP_WAIT = 2, KFH_EXP_CONTEXT = 4, KFH_EXP_NULL_CALLOUT = 8 };
 
@@ -223,8 +248,9 @@ typedef struct kfh_scenario {
     kfh_op ops[KFH_MAX_OPS];
 } kfh_scenario;
 
-/* The lowest version whose opcodes carry every operation of s. */
+/* The lowest version whose opcodes carry every operation of s; of one opcode. */
 uint8_t kfh_scenario_min_version(const kfh_scenario *s);
+uint8_t kfh_op_min_version(int code);
 
 /* Any bytes whose first byte is a known version decode into a scenario (values are
  * clamped, missing bytes read as zero, extra ops and nesting beyond the bounds are cut).
@@ -399,7 +425,7 @@ typedef struct kfh_finding {
     char routine[64];
     char site[32];           /* "-" when no site is involved */
     char expected[256];
-    char actual[256];
+    char actual[512];
     char signature[160];     /* KF-INV-nnn/routine/site */
 } kfh_finding;
 
@@ -468,8 +494,8 @@ void kfh_finding_sign(kfh_finding *f);
 #define KFH_REACH_MAX 192
 #define KFH_REACH_TEXT 96
 typedef struct kfh_reach {
-    unsigned long long ops[KFH_OP_COUNT_V3];     /* operations entered */
-    unsigned long long skipped[KFH_OP_COUNT_V3]; /* of those, skipped or ignored by the runner */
+    unsigned long long ops[KFH_OP_COUNT];     /* operations entered */
+    unsigned long long skipped[KFH_OP_COUNT]; /* of those, skipped or ignored by the runner */
     unsigned long long consulted[KF_SITE_COUNT], injected[KF_SITE_COUNT];
     int n;                                       /* distinct outcomes recorded */
     unsigned long long lost;                     /* outcomes that did not fit */

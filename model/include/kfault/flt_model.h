@@ -199,6 +199,34 @@ int kf_flt_file_contents(unsigned volume, const WCHAR *path, const void **data, 
 PFILE_OBJECT kf_flt_new_file_object(unsigned volume, const WCHAR *name, PFILE_OBJECT related);
 /* File objects the model created that still exist (any reference left). */
 size_t kf_flt_file_objects_outstanding(void);
+/* ---- What a driver left behind, described (for the driver harness's findings) ------------- */
+/* Each kind kf_leak_report counts for Filter Manager, told apart so that a finding can say what
+ * it is. "The first" is the oldest one still outstanding. Nothing here changes any state. */
+typedef struct kf_flt_context_left {
+    size_t count;             /* contexts not yet freed (kf_leak_report.flt_contexts) */
+    const char *type;         /* the first one's type: "volume", "instance", "file", ... (static) */
+    long references;          /* its references */
+    BOOLEAN attached;         /* still attached to its object (one of the references is Filter Manager's) */
+    const char *taker;        /* the routine that last took a reference on it (static) */
+} kf_flt_context_left;
+void kf_flt_contexts_left(kf_flt_context_left *out);
+/* File name information references not released, and the first structure's Name (ASCII, '?' for
+ * any other character, cut to fit `cap` with its NUL) and references. */
+size_t kf_flt_names_left(char *name, size_t cap, size_t *references);
+/* Object references not dereferenced, and what the first is on ("filter", "instance", "volume")
+ * and how many of the references are on that object. */
+size_t kf_flt_object_refs_left(const char **kind, size_t *count);
+/* Server ports open, client ports the driver has not closed, security descriptors not freed
+ * (their sum is kf_leak_report.flt_ports). */
+void kf_flt_ports_left(size_t *server_ports, size_t *client_ports, size_t *security_descriptors);
+/* Generic and deferred I/O work items not freed (their sum is kf_leak_report.flt_work_items), and
+ * how many of them are still queued. */
+void kf_flt_work_items_left(size_t *generic, size_t *deferred, size_t *queued);
+/* ---- Objects and volumes (model/src/flt_objects.c, SEMANTICS.md FO-) ------------------------- */
+/* Marks volume `index` as a snapshot volume (FltIsVolumeSnapshot answers TRUE) or not (the
+ * default). Kept across kf_flt_set_volumes; kf_reset clears it. Returns 0, or -1 when index is not
+ * below KF_FLT_MAX_VOLUMES. */
+int kf_flt_set_volume_snapshot(unsigned index, BOOLEAN snapshot);
 
 #ifdef __cplusplus
 }

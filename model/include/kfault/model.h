@@ -196,6 +196,9 @@ size_t kf_segments_in_use(void);
 /* System calls made for stack segments since start (mmap/munmap/mprotect): stays flat in
  * a steady stream of expansions. */
 unsigned long long kf_segment_syscalls(void);
+/* Faults that opened closed pages of a segment (each also counts in kf_segment_syscalls): a
+ * callout that reaches deeper than the callouts before it on that segment. */
+unsigned long long kf_segment_opens(void);
 
 /* What the last run left behind, counted by kf_reset (and by kf_leaks before a reset). */
 typedef struct kf_leak_report {
@@ -222,6 +225,10 @@ typedef struct kf_leak_report {
     /* Filter Manager names and object references (model/src/flt_name.c, flt_volume.c). */
     size_t flt_names;       /* file name information references not released */
     size_t flt_object_refs; /* FltObjectReference / FltGetVolumeFromInstance ... references not dereferenced */
+    /* Device objects, symbolic links and IRPs (model/src/device.c, SEMANTICS.md D-). */
+    size_t device_objects;  /* IoCreateDevice device objects not deleted with IoDeleteDevice */
+    size_t symbolic_links;  /* IoCreateSymbolicLink links not deleted with IoDeleteSymbolicLink */
+    size_t irps_pending;    /* IRPs kf_io_call_device delivered that were pended and never completed */
 } kf_leak_report;
 void kf_leaks(kf_leak_report *out);
 
@@ -310,6 +317,62 @@ void kf_pool_tag_text(ULONG tag, char out[5]);
  * drain the queue without looping forever on a work item that queues itself again each time
  * until the driver's unload tells it to stop. Returns how many ran. */
 int kf_run_work_items_max(int max);
+
+/* ---- Device objects and the IRPs their dispatch routines get (model/src/device.c, D-) ---------- */
+struct _DEVICE_OBJECT;
+struct _DRIVER_OBJECT;
+struct _FILE_OBJECT;
+/* One request the I/O manager sends to a device, as an application's CreateFile, ReadFile,
+ * WriteFile, DeviceIoControl, CloseHandle would: the fields a major function does not use are
+ * ignored. Buffers are the caller's (the "user" buffers): for buffered I/O the model copies input
+ * into a system buffer of its own and copies the output back when the IRP completes; for
+ * METHOD_NEITHER and neither-buffered-nor-direct reads and writes the driver gets the pointers
+ * themselves. Direct I/O (DO_DIRECT_IO, METHOD_IN_DIRECT / METHOD_OUT_DIRECT) is not modeled. */
+typedef struct kf_io_request {
+    UCHAR major;                      /* IRP_MJ_* */
+    UCHAR minor;                      /* IRP_MN_* */
+    UCHAR flags;                      /* IO_STACK_LOCATION.Flags (SL_*) */
+    KPROCESSOR_MODE requestor_mode;   /* KernelMode (0, the default) or UserMode (1) */
+    struct _FILE_OBJECT *file_object; /* the open file; NULL: a file object of the model's for this call */
+    ACCESS_MASK desired_access;       /* IRP_MJ_CREATE: IO_SECURITY_CONTEXT.DesiredAccess */
+    ULONG create_options;             /* IRP_MJ_CREATE: Parameters.Create.Options (disposition << 24 | options) */
+    USHORT share_access;              /* IRP_MJ_CREATE */
+    ULONG ioctl;                      /* IRP_MJ_(INTERNAL_)DEVICE_CONTROL: the I/O control code */
+    void *input;                      /* device control input; write data */
+    ULONG input_length;
+    void *output;                     /* device control output; read buffer */
+    ULONG output_length;
+    LONGLONG byte_offset;             /* IRP_MJ_READ / IRP_MJ_WRITE */
+} kf_io_request;
+typedef struct kf_io_result {
+    NTSTATUS returned;                /* what the dispatch routine returned */
+    NTSTATUS status;                  /* IoStatus.Status at completion (STATUS_PENDING while pending) */
+    ULONG_PTR information;            /* IoStatus.Information at completion */
+    unsigned serial;                  /* the IRP's number in the run (1, 2, ...) */
+    BOOLEAN completed;                /* the driver completed the IRP (inside the call or before it returned) */
+} kf_io_result;
+/* Sends `request` to `device` as the I/O manager does: builds an IRP with the device's StackSize
+ * stack locations (at least one), calls DriverObject->MajorFunction[major] at the caller's IRQL
+ * and checks what the dispatch routine did (rules D-8 .. D-14): completed exactly once, or pended
+ * (marked pending and returned STATUS_PENDING; kf_io_irps_pending counts it until it completes).
+ * Returns the dispatch routine's status (also in result->returned; result may be NULL), or,
+ * without calling the driver, STATUS_NO_SUCH_DEVICE while the device is still initializing
+ * (DO_DEVICE_INITIALIZING) and STATUS_INVALID_DEVICE_REQUEST when the driver has no routine for
+ * the major function. A device that is not live (never created, or deleted): violation
+ * io-invalid-device. A pended IRP's output is copied to request->output when it completes, so
+ * that buffer must outlive the IRP. */
+NTSTATUS kf_io_call_device(struct _DEVICE_OBJECT *device, const kf_io_request *request, kf_io_result *result);
+/* Does what the I/O manager does when the driver's DriverEntry returned success: clears
+ * DO_DEVICE_INITIALIZING on every device object the driver created so far. */
+void kf_io_driver_loaded(struct _DRIVER_OBJECT *driver);
+/* The device object a name opens, as CreateFile does: a device's name, or a symbolic link's name
+ * (followed to its target), compared case-insensitively, with \DosDevices\ and \GLOBAL??\ read as
+ * \??\; NUL-terminated ASCII. NULL when nothing of that name exists. */
+struct _DEVICE_OBJECT *kf_io_open_name(const char *name);
+/* Device objects not deleted, symbolic links not deleted, IRPs pended and not completed (kf_leaks). */
+size_t kf_io_devices_outstanding(void);
+size_t kf_io_symbolic_links_outstanding(void);
+size_t kf_io_irps_pending(void);
 
 #ifdef __cplusplus
 }

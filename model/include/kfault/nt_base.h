@@ -1016,6 +1016,27 @@ static inline int InlineIsEqualGUID(const GUID *rguid1, const GUID *rguid2)
     return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3];
 }
 
+/* ---- ntdef.h: neutral ANSI / Unicode character types (Unicode when UNICODE is defined) and the
+ * OEM string ---------------------------------------------------------------------------------- */
+#ifndef KF_HAVE_TCHAR
+#define KF_HAVE_TCHAR 1
+#ifdef UNICODE
+typedef WCHAR TCHAR, *PTCHAR;
+typedef WCHAR TUCHAR, *PTUCHAR;
+#else
+typedef char TCHAR, *PTCHAR;
+typedef unsigned char TUCHAR, *PTUCHAR;
+#endif
+#endif
+#ifndef ANYSIZE_ARRAY
+#define ANYSIZE_ARRAY 1
+#endif
+#ifndef KF_HAVE_OEM_STRING
+#define KF_HAVE_OEM_STRING 1
+typedef STRING OEM_STRING, *POEM_STRING;
+typedef const STRING *PCOEM_STRING;
+#endif
+
 #ifdef __cplusplus
 }
 #endif

@@ -321,6 +321,82 @@ typedef USN_RECORD_V2 USN_RECORD, *PUSN_RECORD;
 #endif
 NTKERNELAPI BOOLEAN FsRtlIsNtstatusExpected(_In_ NTSTATUS Exception);
 
+/* ---- ntifs.h: extra create parameters (ECPs) of the system, CSV, volume snapshots, name checks -----
+ * What the sample minifilters name: values and layouts are the WDK's; the routines are declared,
+ * not modeled (kfault/not_modeled.def). */
+typedef ULONG FSRTL_ALLOCATE_ECPLIST_FLAGS;
+typedef ULONG FSRTL_ALLOCATE_ECP_FLAGS;
+#define FSRTL_ALLOCATE_ECPLIST_FLAG_CHARGE_QUOTA 0x00000001
+#define FSRTL_ALLOCATE_ECP_FLAG_CHARGE_QUOTA     0x00000001
+#define FSRTL_ALLOCATE_ECP_FLAG_NONPAGED_POOL    0x00000002
+typedef VOID(NTAPI *PFSRTL_EXTRA_CREATE_PARAMETER_CLEANUP_CALLBACK)(_Inout_ PVOID EcpContext, _In_ LPCGUID EcpType);
+
+typedef struct _PREFETCH_OPEN_ECP_CONTEXT {
+    PVOID Context;
+} PREFETCH_OPEN_ECP_CONTEXT, *PPREFETCH_OPEN_ECP_CONTEXT;
+DEFINE_GUID(GUID_ECP_PREFETCH_OPEN, 0xe1777b21, 0x847e, 0x4837, 0xaa, 0x45, 0x64, 0x16, 0x1d, 0x28, 0x06, 0x55);
+
+typedef struct _OPLOCK_KEY_ECP_CONTEXT {
+    GUID OplockKey;
+    ULONG Reserved;
+} OPLOCK_KEY_ECP_CONTEXT, *POPLOCK_KEY_ECP_CONTEXT;
+DEFINE_GUID(GUID_ECP_OPLOCK_KEY, 0x48850596, 0x3050, 0x4be7, 0x98, 0x63, 0xfe, 0xc3, 0x50, 0xce, 0x8d, 0x7f);
+
+/* The NFS and SMB servers' opens (the socket address is ws2def.h's, wsk.h brings it). */
+struct sockaddr_storage;
+typedef struct sockaddr_storage *PSOCKADDR_STORAGE_NFS;
+DEFINE_GUID(GUID_ECP_NFS_OPEN, 0xf326d30c, 0xe5f8, 0x4fe7, 0xab, 0x74, 0xf5, 0xa3, 0x19, 0x6d, 0x92, 0xdb);
+DEFINE_GUID(GUID_ECP_SRV_OPEN, 0xbebfaebc, 0xaabf, 0x489d, 0x9d, 0x2c, 0xe9, 0xe3, 0x61, 0x10, 0x28, 0x53);
+typedef struct _NFS_OPEN_ECP_CONTEXT {
+    PUNICODE_STRING ExportAlias;
+    PSOCKADDR_STORAGE_NFS ClientSocketAddress;
+} NFS_OPEN_ECP_CONTEXT, *PNFS_OPEN_ECP_CONTEXT, **PPNFS_OPEN_ECP_CONTEXT;
+typedef struct _SRV_OPEN_ECP_CONTEXT {
+    PUNICODE_STRING ShareName;
+    PSOCKADDR_STORAGE_NFS SocketAddress;
+    BOOLEAN OplockBlockState;
+    BOOLEAN OplockAppState;
+    BOOLEAN OplockFinalState;
+} SRV_OPEN_ECP_CONTEXT, *PSRV_OPEN_ECP_CONTEXT;
+
+/* Cluster shared volumes. */
+#define FSCTL_CSV_CONTROL CTL_CODE(FILE_DEVICE_FILE_SYSTEM, 181, METHOD_BUFFERED, FILE_ANY_ACCESS)
+typedef enum _CSV_CONTROL_OP {
+    CsvControlStartRedirectFile = 0x02,
+    CsvControlStopRedirectFile = 0x03,
+    CsvControlQueryRedirectState = 0x04,
+    CsvControlQueryFileRevision = 0x06,
+    CsvControlQueryMdsPath = 0x08,
+    CsvControlQueryFileRevisionFileId128 = 0x09,
+    CsvControlQueryVolumeRedirectState = 0x0a
+} CSV_CONTROL_OP, *PCSV_CONTROL_OP;
+typedef struct _CSV_CONTROL_PARAM {
+    CSV_CONTROL_OP Operation;
+    LONGLONG Unused;
+} CSV_CONTROL_PARAM, *PCSV_CONTROL_PARAM;
+typedef struct _CSV_QUERY_FILE_REVISION {
+    LONGLONG FileId;
+    LONGLONG FileRevision[3];
+} CSV_QUERY_FILE_REVISION, *PCSV_QUERY_FILE_REVISION;
+typedef struct _CSV_QUERY_FILE_REVISION_ECP_CONTEXT {
+    LONGLONG FileId;
+    LONGLONG FileRevision[3];
+} CSV_QUERY_FILE_REVISION_ECP_CONTEXT, *PCSV_QUERY_FILE_REVISION_ECP_CONTEXT;
+DEFINE_GUID(GUID_ECP_CSV_DOWN_LEVEL_OPEN, 0x4248be44, 0x647f, 0x488f, 0x8b, 0xe5, 0xa0, 0x8a, 0xaf, 0x70, 0xf0, 0x28);
+DEFINE_GUID(GUID_ECP_CSV_QUERY_FILE_REVISION, 0x44aec90b, 0xde65, 0x4d46, 0x8f, 0xbf, 0x76, 0x3f, 0x9d, 0x97, 0x0b,
+            0x1d);
+
+/* Volume snapshots: a request a filter sends down before the snapshot is taken. */
+#define VOLSNAPCONTROLTYPE 0x00000053
+#define IOCTL_VOLSNAP_FLUSH_AND_HOLD_WRITES \
+    CTL_CODE(VOLSNAPCONTROLTYPE, 0, METHOD_BUFFERED, FILE_READ_ACCESS | FILE_WRITE_ACCESS)
+
+/* Names: wildcard matching and 8.3 legality (declared, not modeled). */
+NTKERNELAPI BOOLEAN NTAPI FsRtlIsNameInExpression(_In_ PUNICODE_STRING Expression, _In_ PUNICODE_STRING Name,
+                                                  _In_ BOOLEAN IgnoreCase, _In_opt_ PWCH UpcaseTable);
+NTSYSAPI BOOLEAN NTAPI RtlIsNameLegalDOS8Dot3(_In_ PCUNICODE_STRING Name, _Inout_opt_ POEM_STRING OemName,
+                                              _Out_opt_ PBOOLEAN NameContainsSpaces);
+
 #ifdef __cplusplus
 }
 #endif

@@ -749,7 +749,9 @@ typedef struct _FAST_IO_DISPATCH {
     PFAST_IO_RELEASE_FOR_CCFLUSH ReleaseForCcFlush;
 } FAST_IO_DISPATCH, *PFAST_IO_DISPATCH;
 
-/* ---- Device objects and IRP completion: declared, not modeled (not_modeled.def) --------------- */
+/* ---- Device objects and IRP completion: IoCreateDevice, IoDeleteDevice and IofCompleteRequest are
+ * modeled (model/src/device.c, SEMANTICS.md D-); IofCallDriver, IoBuildDeviceIoControlRequest and
+ * IoIs32bitProcess are declared, not modeled (not_modeled.def). --------------------------------- */
 NTKERNELAPI NTSTATUS IoCreateDevice(_In_ PDRIVER_OBJECT DriverObject, _In_ ULONG DeviceExtensionSize,
                                     _In_opt_ PUNICODE_STRING DeviceName, _In_ DEVICE_TYPE DeviceType,
                                     _In_ ULONG DeviceCharacteristics, _In_ BOOLEAN Exclusive,
@@ -831,4 +833,196 @@ NTSYSAPI NTSTATUS NTAPI ZwQueryInformationTransaction(_In_ HANDLE TransactionHan
 #ifdef __cplusplus
 }
 #endif
+/* ---- Device objects, symbolic links and the IRPs of a driver's own devices ----------------------
+ * (model/src/device.c, SEMANTICS.md D-). Values are the WDK's. The IRP major codes belong to wdm.h;
+ * fltKernel.h repeats them with the same spelling. */
+#ifndef KFAULT_WDK_IO_DEVICE_H
+#define KFAULT_WDK_IO_DEVICE_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+#define IRP_MJ_CREATE                   0x00
+#define IRP_MJ_CREATE_NAMED_PIPE        0x01
+#define IRP_MJ_CLOSE                    0x02
+#define IRP_MJ_READ                     0x03
+#define IRP_MJ_WRITE                    0x04
+#define IRP_MJ_QUERY_INFORMATION        0x05
+#define IRP_MJ_SET_INFORMATION          0x06
+#define IRP_MJ_QUERY_EA                 0x07
+#define IRP_MJ_SET_EA                   0x08
+#define IRP_MJ_FLUSH_BUFFERS            0x09
+#define IRP_MJ_QUERY_VOLUME_INFORMATION 0x0a
+#define IRP_MJ_SET_VOLUME_INFORMATION   0x0b
+#define IRP_MJ_DIRECTORY_CONTROL        0x0c
+#define IRP_MJ_FILE_SYSTEM_CONTROL      0x0d
+#define IRP_MJ_DEVICE_CONTROL           0x0e
+#define IRP_MJ_INTERNAL_DEVICE_CONTROL  0x0f
+#define IRP_MJ_SHUTDOWN                 0x10
+#define IRP_MJ_LOCK_CONTROL             0x11
+#define IRP_MJ_CLEANUP                  0x12
+#define IRP_MJ_CREATE_MAILSLOT          0x13
+#define IRP_MJ_QUERY_SECURITY           0x14
+#define IRP_MJ_SET_SECURITY             0x15
+#define IRP_MJ_POWER                    0x16
+#define IRP_MJ_SYSTEM_CONTROL           0x17
+#define IRP_MJ_DEVICE_CHANGE            0x18
+#define IRP_MJ_QUERY_QUOTA              0x19
+#define IRP_MJ_SET_QUOTA                0x1a
+#define IRP_MJ_PNP                      0x1b
+#define IRP_MJ_PNP_POWER                IRP_MJ_PNP
+#define IRP_MJ_SCSI                     IRP_MJ_INTERNAL_DEVICE_CONTROL
+
+/* The I/O stack location's Control: a dispatch routine that returns STATUS_PENDING marks it. */
+#define SL_PENDING_RETURNED             0x01
+
+/* Object type numbers in the Type field of I/O objects. */
+#define IO_TYPE_ADAPTER                 0x00000001
+#define IO_TYPE_CONTROLLER              0x00000002
+#define IO_TYPE_DEVICE                  0x00000003
+#define IO_TYPE_DRIVER                  0x00000004
+#define IO_TYPE_FILE                    0x00000005
+#define IO_TYPE_IRP                     0x00000006
+#define IO_TYPE_MASTER_ADAPTER          0x00000007
+#define IO_TYPE_OPEN_PACKET             0x00000008
+#define IO_TYPE_TIMER                   0x00000009
+#define IO_TYPE_VPB                     0x0000000a
+#define IO_TYPE_ERROR_LOG               0x0000000b
+#define IO_TYPE_ERROR_MESSAGE           0x0000000c
+#define IO_TYPE_DEVICE_OBJECT_EXTENSION 0x0000000d
+
+/* DEVICE_OBJECT.Flags */
+#define DO_VERIFY_VOLUME                0x00000002
+#define DO_BUFFERED_IO                  0x00000004
+#define DO_EXCLUSIVE                    0x00000008
+#define DO_DIRECT_IO                    0x00000010
+#define DO_MAP_IO_BUFFER                0x00000020
+#define DO_DEVICE_HAS_NAME              0x00000040
+#define DO_DEVICE_INITIALIZING          0x00000080
+#define DO_SYSTEM_BOOT_PARTITION        0x00000100
+#define DO_LONG_TERM_REQUESTS           0x00000200
+#define DO_NEVER_LAST_DEVICE            0x00000400
+#define DO_SHUTDOWN_REGISTERED          0x00000800
+#define DO_BUS_ENUMERATED_DEVICE        0x00001000
+#define DO_POWER_PAGABLE                0x00002000
+#define DO_POWER_INRUSH                 0x00004000
+#define DO_LOW_PRIORITY_FILESYSTEM      0x00010000
+#define DO_SUPPORTS_PERSISTENT_ACLS     0x00020000
+#define DO_SUPPORTS_TRANSACTIONS        0x00040000
+#define DO_FORCE_NEITHER_IO             0x00080000
+#define DO_VOLUME_DEVICE_OBJECT         0x00100000
+#define DO_SYSTEM_SYSTEM_PARTITION      0x00200000
+#define DO_SYSTEM_CRITICAL_PARTITION    0x00400000
+#define DO_DISALLOW_EXECUTE             0x00800000
+#define DO_DEVICE_TO_BE_RESET           0x04000000
+#define DO_DEVICE_IRP_REQUIRES_EXTENSION 0x08000000
+#define DO_DAX_VOLUME                   0x10000000
+#define DO_BOOT_CRITICAL                0x20000000
+
+/* DEVICE_OBJECT.AlignmentRequirement */
+#define FILE_BYTE_ALIGNMENT             0x00000000
+#define FILE_WORD_ALIGNMENT             0x00000001
+#define FILE_LONG_ALIGNMENT             0x00000003
+#define FILE_QUAD_ALIGNMENT             0x00000007
+#define FILE_OCTA_ALIGNMENT             0x0000000f
+#define FILE_32_BYTE_ALIGNMENT          0x0000001f
+#define FILE_64_BYTE_ALIGNMENT          0x0000003f
+#define FILE_128_BYTE_ALIGNMENT         0x0000007f
+#define FILE_256_BYTE_ALIGNMENT         0x000000ff
+#define FILE_512_BYTE_ALIGNMENT         0x000001ff
+
+/* More device types (a control device object usually takes FILE_DEVICE_UNKNOWN or its own). */
+#define FILE_DEVICE_BEEP                0x00000001
+#define FILE_DEVICE_CONTROLLER          0x00000004
+#define FILE_DEVICE_DATALINK            0x00000005
+#define FILE_DEVICE_DFS                 0x00000006
+#define FILE_DEVICE_INPORT_PORT         0x0000000a
+#define FILE_DEVICE_KEYBOARD            0x0000000b
+#define FILE_DEVICE_MASS_STORAGE        0x0000002d
+#define FILE_DEVICE_DVD                 0x00000033
+#define FILE_DEVICE_KS                  0x0000002f
+
+/* A status of the object namespace the device routines return. */
+#ifndef STATUS_OBJECT_PATH_SYNTAX_BAD
+#define STATUS_OBJECT_PATH_SYNTAX_BAD ((NTSTATUS)0xC000003BL)
+#endif
+
+/* The bug check the I/O manager raises when an IRP is completed a second time. */
+#ifndef MULTIPLE_IRP_COMPLETE_REQUESTS
+#define MULTIPLE_IRP_COMPLETE_REQUESTS  0x00000044
+#endif
+
+/* The WDK's inline helpers of a dispatch routine. */
+FORCEINLINE VOID IoMarkIrpPending(PIRP Irp) { IoGetCurrentIrpStackLocation(Irp)->Control |= SL_PENDING_RETURNED; }
+FORCEINLINE PDRIVER_CANCEL IoSetCancelRoutine(PIRP Irp, PDRIVER_CANCEL CancelRoutine)
+{
+    return (PDRIVER_CANCEL)(ULONG_PTR)InterlockedExchangePointer((PVOID volatile *)&Irp->CancelRoutine,
+                                                                 (PVOID)(ULONG_PTR)CancelRoutine);
+}
+
+_IRQL_requires_max_(PASSIVE_LEVEL)
+NTKERNELAPI NTSTATUS IoCreateSymbolicLink(_In_ PUNICODE_STRING SymbolicLinkName, _In_ PUNICODE_STRING DeviceName);
+_IRQL_requires_max_(PASSIVE_LEVEL)
+NTKERNELAPI NTSTATUS IoDeleteSymbolicLink(_In_ PUNICODE_STRING SymbolicLinkName);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTKERNELAPI PDEVICE_OBJECT IoGetAttachedDeviceReference(_In_ PDEVICE_OBJECT DeviceObject);
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_WDK_IO_DEVICE_H */
+
+/* ---- Processes, views of sections, transactions: what the sample minifilters name from wdm.h and
+ * ntddk.h. The routines are declared, not modeled (kfault/not_modeled.def); the object type is
+ * the object manager's (model/src/object.c). ----------------------------------------------------- */
+#ifndef KFAULT_WDK_IO_SAMPLES_H
+#define KFAULT_WDK_IO_SAMPLES_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+#ifndef PROCESS_ALL_ACCESS
+#define PROCESS_TERMINATE                  0x0001
+#define PROCESS_CREATE_THREAD              0x0002
+#define PROCESS_SET_SESSIONID              0x0004
+#define PROCESS_VM_OPERATION               0x0008
+#define PROCESS_VM_READ                    0x0010
+#define PROCESS_VM_WRITE                   0x0020
+#define PROCESS_DUP_HANDLE                 0x0040
+#define PROCESS_CREATE_PROCESS             0x0080
+#define PROCESS_SET_QUOTA                  0x0100
+#define PROCESS_SET_INFORMATION            0x0200
+#define PROCESS_QUERY_INFORMATION          0x0400
+#define PROCESS_SUSPEND_RESUME             0x0800
+#define PROCESS_QUERY_LIMITED_INFORMATION  0x1000
+#define PROCESS_ALL_ACCESS (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0xFFFF)
+#endif
+
+/* Transaction objects (ktmtypes.h): access rights and the object type. */
+#define TRANSACTION_QUERY_INFORMATION 0x0001
+#define TRANSACTION_SET_INFORMATION   0x0002
+#define TRANSACTION_ENLIST            0x0004
+#define TRANSACTION_COMMIT            0x0008
+#define TRANSACTION_ROLLBACK          0x0010
+#define TRANSACTION_PROPAGATE         0x0020
+#define TRANSACTION_RIGHT_RESERVED1   0x0040
+#define TRANSACTION_GENERIC_READ    (STANDARD_RIGHTS_READ | TRANSACTION_QUERY_INFORMATION | SYNCHRONIZE)
+#define TRANSACTION_GENERIC_WRITE                                                                          \
+    (STANDARD_RIGHTS_WRITE | TRANSACTION_SET_INFORMATION | TRANSACTION_COMMIT | TRANSACTION_ENLIST |   \
+     TRANSACTION_ROLLBACK | TRANSACTION_PROPAGATE | SYNCHRONIZE)
+#define TRANSACTION_GENERIC_EXECUTE (STANDARD_RIGHTS_EXECUTE | TRANSACTION_COMMIT | TRANSACTION_ROLLBACK | SYNCHRONIZE)
+#define TRANSACTION_ALL_ACCESS                                                                             \
+    (STANDARD_RIGHTS_REQUIRED | TRANSACTION_GENERIC_READ | TRANSACTION_GENERIC_WRITE | TRANSACTION_GENERIC_EXECUTE)
+extern POBJECT_TYPE *TmTransactionObjectType;
+
+NTSYSAPI NTSTATUS NTAPI ZwOpenProcess(_Out_ PHANDLE ProcessHandle, _In_ ACCESS_MASK DesiredAccess,
+                                      _In_ POBJECT_ATTRIBUTES ObjectAttributes, _In_opt_ PCLIENT_ID ClientId);
+NTSYSAPI NTSTATUS NTAPI ZwMapViewOfSection(_In_ HANDLE SectionHandle, _In_ HANDLE ProcessHandle,
+                                           _Inout_ PVOID *BaseAddress, _In_ ULONG_PTR ZeroBits, _In_ SIZE_T CommitSize,
+                                           _Inout_opt_ PLARGE_INTEGER SectionOffset, _Inout_ PSIZE_T ViewSize,
+                                           _In_ SECTION_INHERIT InheritDisposition, _In_ ULONG AllocationType,
+                                           _In_ ULONG Win32Protect);
+NTSYSAPI NTSTATUS NTAPI ZwUnmapViewOfSection(_In_ HANDLE ProcessHandle, _In_opt_ PVOID BaseAddress);
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_WDK_IO_SAMPLES_H */
+
 #endif /* KFAULT_WDK_IO_H */

@@ -119,6 +119,11 @@ NTSYSAPI ULONG vDbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, va_list
 #define KdPrint(x) ((void)DbgPrint x)
 #define KdPrintEx(x) ((void)DbgPrintEx x)
 
+/* The component id of Filter Manager and its minifilters' DbgPrintEx (dpfilter.h's DPFLTR_TYPE). */
+#ifndef DPFLTR_FLTMGR_ID
+#define DPFLTR_FLTMGR_ID 47
+#endif
+
 #ifdef __cplusplus
 }
 #endif

@@ -65,8 +65,8 @@ NTKERNELAPI VOID IoSetTopLevelIrp(PIRP Irp);
 #define FSRTL_NETWORK1_TOP_LEVEL_IRP ((LONG_PTR)0x05)
 #define FSRTL_NETWORK2_TOP_LEVEL_IRP ((LONG_PTR)0x06)
 #define FSRTL_MAX_TOP_LEVEL_IRP_FLAG ((LONG_PTR)0xFFFF)
-/* The DOS name (C:) of a volume device object: declared, not modeled (the model has no DOS
- * device names). */
+/* The DOS name (C:) of a volume device object (model/src/device.c, SEMANTICS.md D-16: the modeled
+ * volumes are C:, D:, ... in order). */
 NTKERNELAPI NTSTATUS IoVolumeDeviceToDosName(PVOID VolumeDeviceObject, PUNICODE_STRING DosName);
 
 /* ---- Time ---------------------------------------------------------------------------- */
