@@ -158,7 +158,7 @@ mode_fuzz() {
       for _ in 1 2 3 4 5 6 7 8 9 10 11 12; do printf 'fault none\n'; done; } >"$scratch/min/big.txt"
     "$k" encode "$scratch/min/big.txt" "$scratch/min/tally_fuzz/crash-big" || fail "kfault encode of the large input"
     rc=0
-    "$k" minimize --build-dir "$scratch/cm" --no-build --rounds 2 --time 1 "$scratch/min/tally_fuzz/crash-big" \
+    "$k" minimize --build-dir "$scratch/cm" --no-build --rounds 1 --time 8 "$scratch/min/tally_fuzz/crash-big" \
         >"$scratch/min.log" 2>&1 || rc=$?
     cat "$scratch/min.log"
     expect_status 0 $rc "kfault minimize"
