@@ -1,38 +1,51 @@
 #!/usr/bin/env bash
-# scripts/coverage.sh - source-based coverage of model/ and harness/ reached by the corpus,
-# and a picture of fuzzing runs.
+# scripts/coverage.sh (installed: `kfault coverage`) - source-based coverage reached by the
+# corpus, and a picture of fuzzing runs.
 #
-# Default mode: builds the coverage preset (clang -fprofile-instr-generate
+# Default mode in kfault's tree: builds the coverage preset (clang -fprofile-instr-generate
 # -fcoverage-mapping; fuzz targets linked with the replay main), replays every corpus
 # folder and every regression folder (or the folders given) with its target, merges the
 # profiles with llvm-profdata, writes an HTML report with llvm-cov show and prints llvm-cov
 # report's summary (lines, functions, regions, branches), in all and for model/ and
-# harness/ apart. A folder whose replay crashes is replayed again one file a process, so
-# the inputs after the crashing one count too; the replay main writes the counters of a
-# crashing process before it dies (a planted bug's reproducer is meant to crash).
-# --tests adds the coverage build's ctest run (unit tests, CLI and script tests).
+# harness/ apart. With a named build (--build-dir, or installed: a user's build configured
+# with -DKFAULT_FUZZER_COVERAGE=ON) the targets' replay binaries replay their seeds and
+# working corpus, and the report covers the project's own sources. A folder whose replay
+# crashes is replayed again one file a process, so the inputs after the crashing one count
+# too; the replay main writes the counters of a crashing process before it dies (a planted
+# bug's reproducer is meant to crash).
+# --tests adds the build's ctest run (unit tests, CLI and script tests).
 # --plot mode: draws coverage and exec/s over time from libFuzzer logs with gnuplot.
 # It calls the build, the binaries and the LLVM tools; it never computes coverage itself.
 set -eu
 
+kf_prog=coverage.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
 usage() {
-    cat <<'EOF'
-usage: scripts/coverage.sh [options] [DIR...]
-       scripts/coverage.sh --plot [--output PNG] LOG...
+    local me
+    me=$(kf_verb coverage)
+    cat <<EOF
+usage: $me [options] [DIR...]
+       $me --plot [--output PNG] LOG...
 
 Coverage: replays each DIR (default: corpus/TARGET and corpus/regressions/TARGET for
-every target with such a folder; the target is the nearest directory of the path named
-after one) with the coverage build, then writes OUT/html/index.html, OUT/summary.txt and
-OUT/uncovered.txt (every line never run, file:line: source) and prints the summary, with
-the totals of model/ and harness/ apart.
-  --output-dir OUT  where the report goes (default build/coverage-report)
-  --corpus-dir DIR  corpus root for the default folders (default corpus)
-  --tests           also run the coverage build's tests (ctest) into the same profile:
+every target with such a folder in kfault's tree; with a named build, every target's seeds
+and working corpus; the target is the nearest directory of the path named after one) with
+the coverage build, then writes OUT/html/index.html, OUT/summary.txt and OUT/uncovered.txt
+(every line never run, file:line: source) and prints the summary, with the totals of
+model/ and harness/ apart (kfault's tree) or of the project's sources.
+  --output-dir OUT  where the report goes (default build/coverage-report, or
+                    BUILD/kfault-coverage)
+  --corpus-dir DIR  corpus root for the default folders (default corpus, or the working
+                    corpus BUILD/kfault-corpus)
+  --build-dir DIR   a build whose replay binaries carry coverage (configured with
+                    -DKFAULT_FUZZER_COVERAGE=ON and clang)
+  --tests           also run the build's tests (ctest) into the same profile:
                     the figure of the corpus and the unit tests together
-  --no-build        use build/coverage as it is, without building
+  --no-build        use the build as it is, without building
 
 --plot: reads libFuzzer logs (the "#N ... cov: C ... exec/s: E" status lines; several
-rounds of scripts/fuzz.sh in one log follow each other) and draws coverage and exec/s
+rounds of fuzz in one log follow each other) and draws coverage and exec/s
 against time, one line per log, into PNG (default build/fuzz-run.png). Time is
 N / exec/s in whole seconds (libFuzzer's exec/s is the runs so far over the whole
 seconds elapsed).
@@ -44,9 +57,6 @@ Exit status: 0 done, 1 an input crashed unexpectedly or a test failed (the repor
 covers everything that ran), 2 error (bad usage, missing tool or file, build failure).
 EOF
 }
-
-kf_prog=coverage.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 plot_logs() { # plot_logs PNG LOG...
     local png=$1 log i=0 plots_cov="" plots_eps="" title
@@ -112,10 +122,12 @@ EOF
 mode=report
 data=""
 script=""
-out=$kf_root/build/coverage-report
+out=""
 png=$kf_root/build/fuzz-run.png
-corpus_root=$kf_root/corpus
+[ "$kf_installed" = 0 ] || png=fuzz-run.png
+corpus_root=""
 build=1
+build_arg=""
 tests=0
 args=()
 while [ $# -gt 0 ]; do
@@ -125,6 +137,7 @@ while [ $# -gt 0 ]; do
     --output) [ $# -ge 2 ] && [ -n "$2" ] || kf_die 2 "--output needs a file"; png=$2; shift 2 ;;
     --output-dir) [ $# -ge 2 ] && [ -n "$2" ] || kf_die 2 "--output-dir needs a folder"; out=${2%/}; shift 2 ;;
     --corpus-dir) [ $# -ge 2 ] && [ -n "$2" ] || kf_die 2 "--corpus-dir needs a folder"; corpus_root=${2%/}; shift 2 ;;
+    --build-dir) [ $# -ge 2 ] && [ -n "$2" ] || kf_die 2 "--build-dir needs a folder"; build_arg=$2; shift 2 ;;
     --no-build) build=0; shift ;;
     --tests) tests=1; shift ;;
     -*) kf_die 2 "unknown option '$1' (see --help)" ;;
@@ -142,13 +155,31 @@ llvmcov=$(kf_llvm_tool llvm-cov) || kf_die 2 "llvm-cov not found: apt-get instal
 for d in "${args[@]}"; do
     [ -d "$d" ] || kf_die 2 "not a folder: $d"
 done
+[ -z "$build_arg" ] || kf_use_build "$build_arg"
+kf_find_build "${args[@]+"${args[@]}"}"
+if [ -n "$kf_build_dir" ]; then
+    : "${out:=$kf_build_dir/kfault-coverage}" "${corpus_root:=$kf_build_dir/kfault-corpus}"
+else
+    : "${out:=$kf_root/build/coverage-report}" "${corpus_root:=$kf_root/corpus}"
+fi
 [ "$build" = 0 ] || kf_build coverage
-bin=$kf_root/build/coverage/fuzz_targets
-[ -d "$bin" ] || kf_die 2 "no coverage build in build/coverage (run without --no-build)"
+if [ -z "$kf_build_dir" ]; then
+    [ -d "$kf_root/build/coverage/fuzz_targets" ] || kf_die 2 "no coverage build in build/coverage (run without --no-build)"
+fi
 
 dirs=()
 dir_targets=()
-if [ ${#args[@]} -eq 0 ]; then
+if [ ${#args[@]} -eq 0 ] && [ -n "$kf_build_dir" ]; then
+    for t in $(kf_manifest_targets); do
+        kf_is_target "$t" coverage || continue
+        for d in "$(kf_target_file "$t" seeds)" "$corpus_root/$t"; do
+            [ -n "$d" ] && [ -d "$d" ] || continue
+            dirs+=("$d")
+            dir_targets+=("$t")
+        done
+    done
+    [ ${#dirs[@]} -gt 0 ] || kf_die 2 "no target of $kf_build_dir has seeds or a working corpus"
+elif [ ${#args[@]} -eq 0 ]; then
     for d in "$corpus_root"/*/ "$corpus_root"/regressions/*/; do
         [ -d "$d" ] || continue
         t=$(basename "$d")
@@ -172,8 +203,13 @@ mkdir -p "$out/profraw"
 # replay_into PROFILE LOG TARGET PATH: one replay; the shell's "Aborted" notice of a crash
 # is left out (the log has the crash).
 replay_into() {
-    LLVM_PROFILE_FILE="$1-%p.profraw" "$bin/$3" "$4" >"$2" 2>&1
+    LLVM_PROFILE_FILE="$1-%p.profraw" "$(kf_target_bin "$3" coverage)" "$4" >"$2" 2>&1
 } 2>/dev/null
+# A binary without coverage counters would replay and leave no profile: say why instead.
+for t in "${dir_targets[@]}"; do
+    grep -qa __llvm_prf_cnts "$(kf_target_bin "$t" coverage)" ||
+        kf_die 2 "$(kf_target_bin "$t" coverage) has no coverage instrumentation (configure the build with clang and -DKFAULT_FUZZER_COVERAGE=ON)"
+done
 
 status=0
 objects=()
@@ -182,7 +218,8 @@ for k in "${!dirs[@]}"; do
     d=${dirs[$k]}
     prof=$out/profraw/$k-$t
     echo "== replaying $d with $t"
-    case " ${objects[*]-} " in *" $bin/$t "*) ;; *) objects+=("$bin/$t") ;; esac
+    b=$(kf_target_bin "$t" coverage)
+    case " ${objects[*]-} " in *" $b "*) ;; *) objects+=("$b") ;; esac
     replay_into "$prof" "$prof.log" "$t" "$d" && continue
     # The replay stopped at a crash: replay the folder again, one file a process, from
     # scratch (so no file counts twice), and keep every file's profile.
@@ -203,9 +240,11 @@ for k in "${!dirs[@]}"; do
     done < <(find "$d" -type f -print0 | LC_ALL=C sort -z)
     [ "$expected" = 0 ] || echo "   $crashed reproducer(s) of a planted bug crashed, as expected; their profiles are kept"
 done
+covbuild=$kf_root/build/coverage
+[ -z "$kf_build_dir" ] || covbuild=$kf_build_dir
 if [ "$tests" = 1 ]; then
-    echo "== running the tests of build/coverage (ctest)"
-    if ! LLVM_PROFILE_FILE="$out/profraw/test-%p.profraw" ctest --test-dir "$kf_root/build/coverage" \
+    echo "== running the tests of $covbuild (ctest)"
+    if ! LLVM_PROFILE_FILE="$out/profraw/test-%p.profraw" ctest --test-dir "$covbuild" \
         -j "${KF_BUILD_JOBS:-2}" -E '^scripts_' >"$out/profraw/ctest.log" 2>&1; then
         tail -20 "$out/profraw/ctest.log" >&2
         echo "coverage.sh: warning: a test failed (log above); the report covers what ran" >&2
@@ -214,7 +253,7 @@ if [ "$tests" = 1 ]; then
     # Every executable of the build that carries coverage mapping (tests, the kfault tool).
     while IFS= read -r -d '' o; do
         case " ${objects[*]-} " in *" $o "*) ;; *) objects+=("$o") ;; esac
-    done < <(find "$kf_root/build/coverage" -path "$kf_root/build/coverage/CMakeFiles" -prune -o \
+    done < <(find "$covbuild" -path "$covbuild/CMakeFiles" -prune -o \
         -type f -perm -u+x ! -name '*.so' ! -name '*.sh' -print0 | LC_ALL=C sort -z)
 fi
 shopt -s nullglob
@@ -225,6 +264,8 @@ raws=("$out"/profraw/*.profraw)
 objargs=("${objects[0]}")
 for o in "${objects[@]:1}"; do objargs+=(-object "$o"); done
 sources=("$kf_root/model" "$kf_root/harness")
+areas=(model harness)
+[ -z "$kf_build_dir" ] || { sources=("$kf_root"); areas=(); }
 rm -rf "$out/html"
 "$llvmcov" show -format=html -output-dir="$out/html" -show-branches=count -instr-profile="$out/kfault.profdata" \
     "${objargs[@]}" "${sources[@]}" >/dev/null || kf_die 2 "llvm-cov show failed"
@@ -240,12 +281,14 @@ mv -f "$out/summary.txt.tmp" "$out/summary.txt"
     LC_ALL=C sort -t: -k1,1 -k2,2n >"$out/uncovered.txt" || kf_die 2 "llvm-cov show failed"
 sed "s|$kf_root/||" "$out/summary.txt"
 echo
-for area in model harness; do
+for area in "${areas[@]+"${areas[@]}"}"; do
     "$llvmcov" report -show-branch-summary -instr-profile="$out/kfault.profdata" "${objargs[@]}" "$kf_root/$area" \
         >"$out/summary-$area.txt" || kf_die 2 "llvm-cov report failed"
     awk -v a="$area/" '$1 == "TOTAL" { printf "coverage.sh: %-8s lines %s (%d of %d), branches %s (%d of %d)\n",
         a, $10, $8 - $9, $8, $13, $11 - $12, $11 }' "$out/summary-$area.txt"
 done
-awk '$1 == "TOTAL" { printf "coverage.sh: model/ and harness/: lines %s, branches %s\n", $10, $13 }' "$out/summary.txt"
+what="model/ and harness/"
+[ -z "$kf_build_dir" ] || what="$kf_root"
+awk -v w="$what" '$1 == "TOTAL" { printf "coverage.sh: %s: lines %s, branches %s\n", w, $10, $13 }' "$out/summary.txt"
 echo "coverage.sh: HTML report in $out/html/index.html; lines never run in $out/uncovered.txt"
 exit $status

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# scripts/minimize.sh - makes a crash input smaller while it keeps its dedup signature, or
-# prunes corpora to the inputs that add coverage. Both call libFuzzer (-minimize_crash=1,
-# -merge=1) in the fuzz build and never reimplement it.
+# scripts/minimize.sh (installed: `kfault minimize`) - makes a crash input smaller while it keeps
+# its dedup signature, or prunes corpora to the inputs that add coverage. Both call libFuzzer
+# (-minimize_crash=1, -merge=1) in the fuzz build and never reimplement it.
 # Promises: the crash input is never written to; the minimized file is written atomically
 # and only when its signature equals the original's. A pruned corpus replaces the old one
 # by renames in its own folder; the committed seeds (any file not named by the SHA-1 of its
@@ -9,27 +9,36 @@
 # corpus or the new one, and the next run repairs a swap cut in half.
 set -eu
 
+kf_prog=minimize.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
 usage() {
-    cat <<'EOF'
-usage: scripts/minimize.sh [options] CRASH
-       scripts/minimize.sh --corpus [options] [TARGET...]
+    local me
+    me=$(kf_verb minimize)
+    cat <<EOF
+usage: $me [options] CRASH
+       $me --corpus [options] [TARGET...]
 
 CRASH: runs libFuzzer's crash minimization (-minimize_crash=1) for several rounds and
-keeps the smallest input whose finding signature (see scripts/reproduce.sh) equals the
+keeps the smallest input whose finding signature (see $(kf_verb reproduce)) equals the
 original's. Writes DIR/min-NAME beside the input (or --output FILE); the input is never
 changed.
-  --target T       the fuzz target (default: from the path, as reproduce.sh does)
+  --target T       the fuzz target, a name or its binary (default: from the path, as
+                   reproduce does)
   --output FILE    where the minimized input goes (must not be CRASH)
   --rounds N       minimization rounds (default 6; stops early after two without gain)
   --time S         seconds per round (default 10)
 
---corpus: prunes corpus/TARGET (every target with a corpus by default) by a set-cover
-merge into a fresh folder, then swaps it in. Inputs named by their SHA-1 (what fuzzing
-added) are kept only when they add coverage; seeds and subfolders are always kept.
-  --corpus-dir DIR corpus root (default corpus)
+--corpus: prunes the working corpus of each TARGET (every target with one by default) by a
+set-cover merge into a fresh folder, then swaps it in. Inputs named by their SHA-1 (what
+fuzzing added) are kept only when they add coverage; seeds and subfolders are always kept.
+  --corpus-dir DIR corpus root (default: the working corpus of fuzz, build/fuzz-corpus in
+                   kfault's tree, BUILD/kfault-corpus otherwise; corpus/ prunes the
+                   committed seeds' folders of kfault's tree)
 
 Both:
-  --no-build       use build/fuzz as it is, without building
+  --build-dir DIR  the build whose targets run (its kfault-fuzz-targets.tsv)
+  --no-build       use the build as it is, without building
   -h, --help       this text
 
 Exit status: 0 done, 1 the crash did not shrink with its signature kept (nothing
@@ -37,16 +46,14 @@ written), 2 error (bad usage, missing file, the input does not crash, build fail
 EOF
 }
 
-kf_prog=minimize.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-
 mode=crash
 target=""
 output=""
 rounds=6
 per_round=10
-corpus_root=$kf_root/corpus
+corpus_root=""
 build=1
+build_arg=""
 args=()
 num() { [ $# -ge 2 ] && [[ "$2" =~ ^[0-9]+$ ]] && [ "$2" -gt 0 ] || kf_die 2 "$1 needs a positive number"; }
 while [ $# -gt 0 ]; do
@@ -58,15 +65,26 @@ while [ $# -gt 0 ]; do
     --rounds) num "$@"; rounds=$2; shift 2 ;;
     --time) num "$@"; per_round=$2; shift 2 ;;
     --corpus-dir) [ $# -ge 2 ] && [ -n "$2" ] || kf_die 2 "--corpus-dir needs a folder"; corpus_root=${2%/}; shift 2 ;;
+    --build-dir) [ $# -ge 2 ] && [ -n "$2" ] || kf_die 2 "--build-dir needs a folder"; build_arg=$2; shift 2 ;;
     --no-build) build=0; shift ;;
     -*) kf_die 2 "unknown option '$1' (see --help)" ;;
     *) args+=("$1"); shift ;;
     esac
 done
 
+[ -z "$build_arg" ] || kf_use_build "$build_arg"
+if [ "$mode" = crash ]; then
+    kf_find_build ${target:+"$target"} "${args[@]+"${args[@]}"}"
+else
+    kf_find_build "${args[@]+"${args[@]}"}"
+fi
+if [ -z "$corpus_root" ]; then
+    if [ -n "$kf_build_dir" ]; then corpus_root=$kf_build_dir/kfault-corpus; else corpus_root=$kf_root/build/fuzz-corpus; fi
+fi
 [ "$build" = 0 ] || kf_build fuzz
-bin=$kf_root/build/fuzz/fuzz_targets
-[ -d "$bin" ] || kf_die 2 "no fuzz build in build/fuzz (run without --no-build)"
+if [ -z "$kf_build_dir" ]; then
+    [ -d "$kf_root/build/fuzz/fuzz_targets" ] || kf_die 2 "no fuzz build in build/fuzz (run without --no-build)"
+fi
 kf_setup_symbolizer
 work=""
 
@@ -83,8 +101,11 @@ minimize_crash() {
     [ -r "$crash" ] || kf_die 2 "cannot read $crash"
     if [ -z "$target" ]; then
         target=$(kf_target_from_path "$crash" fuzz) || kf_die 2 "cannot tell the target of $crash from its path; name it with --target"
+    else
+        target=$(kf_target_name "$target" fuzz) || kf_die 2 "$target is not a binary of the build $kf_build_dir"
     fi
-    kf_is_target "$target" fuzz || kf_die 2 "no fuzz target '$target' in build/fuzz/fuzz_targets"
+    kf_is_target "$target" fuzz || kf_die 2 "no fuzz target '$target' in $(kf_build_name fuzz)"
+    bin=$(kf_target_bin "$target" fuzz)
     [ -n "$output" ] || output=$(dirname "$crash")/min-$(basename "$crash")
     [ "$(realpath -m "$output")" != "$(realpath "$crash")" ] || kf_die 2 "--output must not be the input"
     [ -d "$(dirname "$output")" ] || kf_die 2 "no folder for $output"
@@ -99,7 +120,7 @@ minimize_crash() {
     for r in $(seq 1 "$rounds"); do
         cand=$work/cand
         rm -f "$cand"
-        (cd "$work" && "$bin/$target" -minimize_crash=1 -max_total_time="$per_round" -seed="$r" -timeout=25 \
+        (cd "$work" && "$bin" -minimize_crash=1 -max_total_time="$per_round" -seed="$r" -timeout=25 \
             -exact_artifact_path="$cand" "$best" >"$work/round.log" 2>&1) || true
         size=$(stat -c %s "$best")
         if [ -f "$cand" ] && [ "$(stat -c %s "$cand")" -lt "$size" ]; then
@@ -151,7 +172,7 @@ prune_one() {
         { rm -rf "$stage"; kf_die 2 "cannot copy $corpus_root/$t (disk full?); nothing changed"; }
     find "$stage/new" -maxdepth 1 -type f -regextype posix-extended -regex '.*/[0-9a-f]{40}' -delete
     find "$stage/new" -maxdepth 1 -type f -name '.kfault-tmp.*' -delete
-    if ! "$bin/$t" -merge=1 "$stage/new" "$corpus_root/$t" >"$stage/merge.log" 2>&1 </dev/null; then
+    if ! "$(kf_target_bin "$t" fuzz)" -merge=1 "$stage/new" "$corpus_root/$t" >"$stage/merge.log" 2>&1 </dev/null; then
         tail -5 "$stage/merge.log" >&2
         rm -rf "$stage"
         kf_die 2 "merging $t failed; its corpus is unchanged"
@@ -181,8 +202,13 @@ prune_corpus() {
         done
     fi
     [ ${#targets[@]} -gt 0 ] || kf_die 2 "no target has a corpus in $corpus_root"
+    local named=()
     for t in "${targets[@]}"; do
-        kf_is_target "$t" fuzz || kf_die 2 "no fuzz target '$t' in build/fuzz/fuzz_targets"
+        named+=("$(kf_target_name "$t" fuzz)") || kf_die 2 "$t is not a binary of the build $kf_build_dir"
+    done
+    targets=("${named[@]}")
+    for t in "${targets[@]}"; do
+        kf_is_target "$t" fuzz || kf_die 2 "no fuzz target '$t' in $(kf_build_name fuzz)"
         [ -d "$corpus_root/$t" ] || kf_die 2 "no corpus folder $corpus_root/$t"
     done
     echo "== pruning ${#targets[@]} corpus folder(s) in $corpus_root"

@@ -246,4 +246,15 @@ PVOID kf__pool_alloc_aligned(const char *routine, ULONG type, SIZE_T n, ULONG ta
                              kf_site site, void *caller);
 void kf__pool_free_aligned(const char *routine, PVOID p, ULONG tag, const void *owner);
 
+/* ---- Fault plans without the harness (fault.c, SEMANTICS.md PL-) ---------------------------- */
+/* 1 when the program contains the harness's plans (harness/fault_plan.c). */
+int kf__harness_plans_linked(void);
+/* Configures the built-in plans from the options in force and starts them afresh. */
+void kf__fault_plan_apply(const kf_options *o);
+/* Refuses, with a sentence naming the option, plan options that could not act in a program
+ * without the harness; given(name, ctx) says whether the options text named that option.
+ * 0 (nothing to refuse) in a program with the harness, which checks its own plans. */
+int kf__fault_plan_check(const kf_options *o, int (*given)(const char *name, const void *ctx), const void *ctx,
+                         char *err, size_t errlen);
+
 #endif

@@ -3,7 +3,9 @@
  *
  * The option table in kfault/options.def is the only place an option is named: parsing,
  * defaults and help all come from it. A bad key or value is an error that names it, never
- * a silent default. Reads the environment once.
+ * a silent default. Reads the environment once. In a program without the harness, options
+ * of the fault plans that could not act are refused here too (fault.c decides which,
+ * SEMANTICS.md PL-7).
  */
 #include "internal.h"
 
@@ -186,9 +188,33 @@ __attribute__((unused)) static const char *keep_string(const char *v)
 
 #define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -1)
 
+/* Which options a text named, by their index in option_table (what a plan check needs to tell
+ * a value given from a default). */
+#define OPTION_MAX 64
+typedef struct {
+    unsigned char named[OPTION_MAX];
+} given_set;
+static size_t last_set;
+
+static size_t option_index(const char *name)
+{
+    for (size_t i = 0; i < sizeof option_table / sizeof option_table[0]; i++)
+        if (!strcmp(option_table[i].name, name))
+            return i;
+    return OPTION_MAX;
+}
+
+static int given_by(const char *name, const void *ctx)
+{
+    size_t i = option_index(name);
+    return i < OPTION_MAX && ((const given_set *)ctx)->named[i];
+}
+
 static int set_one(kf_options *o, const char *key, const char *val, char *err, size_t errlen)
 {
     char sub[256];
+    /* Names the option for the record of what a text gave (see parse_given). */
+    last_set = option_index(key);
 #define KF_SET_UINT(name) \
     if (parse_uint(val, &o->name)) \
         return ERR("option '%s': '%s' is not a non-negative integer", key, val);
@@ -225,9 +251,18 @@ void kf_options_defaults(kf_options *o)
 #undef KF_OPTION
 }
 
+static int parse_given(const char *text, kf_options *o, given_set *given, char *err, size_t errlen);
+
 int kf_options_parse(const char *text, kf_options *o, char *err, size_t errlen)
 {
+    return parse_given(text, o, NULL, err, errlen);
+}
+
+static int parse_given(const char *text, kf_options *o, given_set *given, char *err, size_t errlen)
+{
     char buf[4096];
+    if (given)
+        memset(given, 0, sizeof *given);
     if (!text)
         return 0;
     if (strlen(text) >= sizeof buf)
@@ -252,6 +287,8 @@ int kf_options_parse(const char *text, kf_options *o, char *err, size_t errlen)
             return ERR("an option without a name ('=%s')", eq + 1);
         if (set_one(o, item, eq + 1, err, errlen))
             return -1;
+        if (given && last_set < OPTION_MAX)
+            given->named[last_set] = 1;
     }
     return 0;
 }
@@ -272,14 +309,17 @@ static kf_profile current_profile;
 static void apply(void)
 {
     current_profile = current.profile;
+    kf__fault_plan_apply(&current);
 }
 
 const kf_options *kf_options_get(void)
 {
     if (!current_ready) {
         char err[512];
+        given_set given;
         kf_options_defaults(&current);
-        if (kf_options_parse(getenv("KFAULT_OPTIONS"), &current, err, sizeof err)) {
+        if (parse_given(getenv("KFAULT_OPTIONS"), &current, &given, err, sizeof err) ||
+            kf__fault_plan_check(&current, given_by, &given, err, sizeof err)) {
             fprintf(stderr, "kfault: KFAULT_OPTIONS: %s\n", err);
             exit(2);
         }
@@ -296,8 +336,9 @@ const kf_options *kf_options_get(void)
 int kf_options_set(const char *text, char *err, size_t errlen)
 {
     kf_options o;
+    given_set given;
     kf_options_defaults(&o);
-    if (kf_options_parse(text, &o, err, errlen))
+    if (parse_given(text, &o, &given, err, errlen) || kf__fault_plan_check(&o, given_by, &given, err, errlen))
         return -1;
     current = o;
     current_ready = 1;

@@ -30,8 +30,19 @@ echo "== cmake --install $build --prefix $prefix"
     { cat "$tmp/install.log" >&2; fail "cmake --install failed"; }
 for f in include/kfault/ntddk.h include/kfault/wdm.h include/kfault/ntifs.h \
          include/kfault/kfault/model.h "$libdir/libkfault.a" "$libdir/pkgconfig/kfault.pc" \
-         "$libdir/cmake/kfault/kfaultConfig.cmake" "$libdir/cmake/kfault/kfaultTargets.cmake"; do
+         "$libdir/cmake/kfault/kfaultConfig.cmake" "$libdir/cmake/kfault/kfaultTargets.cmake" \
+         include/kfault/kfault/harness.h include/kfault/kfault/driver_env.h \
+         "$libdir/libkfault_harness.a" "$libdir/libkfault_driver_env.a" "$libdir/libkfault_replay_main.a" \
+         "$libdir/libkfault_load_main.a" "$libdir/pkgconfig/kfault-driver.pc" \
+         "$libdir/cmake/kfault/KfaultDriverFuzzer.cmake" bin/kfault libexec/kfault/kfault \
+         libexec/kfault/fuzz.sh libexec/kfault/reproduce.sh libexec/kfault/minimize.sh \
+         libexec/kfault/coverage.sh libexec/kfault/lib/common.sh libexec/kfault/lib/installed.sh \
+         share/kfault/template/fuzz/CMakeLists.txt share/kfault/template/.clusterfuzzlite/build.sh \
+         share/kfault/examples/outoftree/fuzz/CMakeLists.txt; do
     [ -f "$prefix/$f" ] || fail "not installed: $f"
+done
+for f in bin/kfault libexec/kfault/kfault libexec/kfault/fuzz.sh; do
+    [ -x "$prefix/$f" ] || fail "not executable: $f"
 done
 
 # A sanitized library needs a sanitized link: the flags must travel with the package.
@@ -90,6 +101,38 @@ cp "$here/../../examples/mf_config.c" "$here/../../examples/mf_config.h" "$tmp/p
     "$cc" -c -Wall -Werror mf_config.c $(pkg-config --cflags kfault)
 ) || fail "examples/mf_config.c does not compile with pkg-config --cflags kfault"
 echo "pkg-config build: examples/mf_config.c compiled unchanged"
+# kfault-driver: a driver target's harness on top of the model, its flags included.
+dflags=$(pkg-config --cflags --libs kfault-driver) || fail "pkg-config --cflags --libs kfault-driver failed"
+case "$dflags" in
+    *-lkfault_driver_env*-lkfault_harness*-lkfault*-fshort-wchar* | *-fshort-wchar*-lkfault_driver_env*-lkfault_harness*-lkfault*) ;;
+    *) fail "kfault-driver.pc: '$dflags' lacks the driver environment, the harness, the model or -fshort-wchar" ;;
+esac
+[ -f "$(pkg-config --variable=replay_main kfault-driver)" ] || fail "kfault-driver.pc: replay_main names no file"
+echo "pkg-config --cflags --libs kfault-driver: $dflags"
+
+# Fault plans in a program linked with the installed model alone (SEMANTICS.md PL-): each
+# plan acts, and an option that cannot act is refused naming it.
+cp "$here/../plans_env.c" "$tmp/pc/"
+(
+    cd "$tmp/pc"
+    # shellcheck disable=SC2046 # the flags are meant to split into words
+    "$cc" -o plans plans_env.c $(pkg-config --cflags --libs kfault)
+) || fail "plans_env.c does not build with pkg-config kfault"
+plan_run() { # plan_run OPTIONS: the program's output and exit status, one text
+    (
+        cd "$tmp/pc"
+        st=0
+        KFAULT_OPTIONS=$1 ./plans 2>&1 || st=$?
+        echo "exit $st"
+    )
+}
+out=$(plan_run plan=probability:probability=2500:seed=7)
+case "$out" in *"injected 25 of 100 first 4"*"exit 0"*) ;; *) fail "plan=probability without the harness: $out" ;; esac
+out=$(plan_run plan=path)
+case "$out" in *"injected 1 of 100"*"exit 0"*) ;; *) fail "plan=path without the harness: $out" ;; esac
+out=$(plan_run plan=input)
+case "$out" in *"option 'plan': 'input'"*"exit 2"*) ;; *) fail "plan=input without the harness was not refused: $out" ;; esac
+echo "fault plans: probability and path act in a program linked with the model alone; plan=input is refused"
 
 echo "== find_package(kfault) + kfault::model"
 mkdir "$tmp/consumer"

@@ -6,6 +6,9 @@
 #
 # usage: run.sh STEP
 #   grow       a short fuzz.sh run: the corpus only grows, no partial file, a summary
+#   seeds      the committed seeds are read, never written: the working corpus grows (by
+#              default in the build tree, never in corpus/); --merge-into-corpus merges it
+#              into the seeds, keeping every seed
 #   interrupt  SIGINT in the middle of a run: nothing lost, no partial file
 #   planted    a planted bug: the finding filed once per signature with its report,
 #              reproduce.sh gives the same signature (exit 1), clean (0), missing (2),
@@ -80,6 +83,63 @@ step_grow() {
         ok "summary header" || fail "no summary header"
     [ -z "$(ls -A "$scratch/findings/expand_fuzz")" ] && ok "no finding in a correct target" ||
         fail "findings in a correct target: $(ls "$scratch/findings/expand_fuzz")"
+}
+
+step_seeds() {
+    # Seeds: half of corpus/expand_fuzz; the other half stands for what fuzzing finds later.
+    local f i=0
+    mkdir -p "$scratch/seeds/expand_fuzz" "$scratch/found"
+    for f in "$root"/corpus/expand_fuzz/*.bin; do
+        if [ $((i % 2)) = 0 ]; then cp "$f" "$scratch/seeds/expand_fuzz/"; else cp "$f" "$scratch/found/"; fi
+        i=$((i + 1))
+    done
+    cp "$root/corpus/TRACE_HASHES" "$scratch/seeds/"
+    local before before_t n0 n1 rc=0 tree_before
+    before=$(snapshot "$scratch/seeds")
+    before_t=$(snapshot "$scratch/seeds/expand_fuzz")
+    n0=$(count_files "$scratch/seeds/expand_fuzz")
+    bash "$root/scripts/fuzz.sh" --no-build --no-plot --jobs 1 --seeds-dir "$scratch/seeds" \
+        --corpus-dir "$scratch/work-corpus" --findings-dir "$scratch/findings" --work-dir "$scratch/work" \
+        --time 2 expand_fuzz >"$scratch/out" 2>&1 || rc=$?
+    cat "$scratch/out"
+    expect_status 0 $rc "fuzz.sh with a seeds folder and a working corpus"
+    [ "$(snapshot "$scratch/seeds")" = "$before" ] && ok "the seeds are unchanged" || fail "fuzz.sh wrote into the seeds"
+    # (How much the working corpus grows depends on the machine's load; step grow checks growth.)
+    [ -d "$scratch/work-corpus/expand_fuzz" ] && ok "the working corpus is $scratch/work-corpus/expand_fuzz" ||
+        fail "no working corpus folder"
+    intact "" "$scratch/work-corpus/expand_fuzz"
+    # No input of the working corpus is a copy of a seed.
+    local dup
+    dup=$(comm -12 <(find "$scratch/seeds/expand_fuzz" -maxdepth 1 -type f -exec sha1sum {} + | cut -c1-40 | sort -u) \
+        <(find "$scratch/work-corpus/expand_fuzz" -maxdepth 1 -type f -exec sha1sum {} + | cut -c1-40 | sort -u))
+    [ -z "$dup" ] && ok "no seed copied into the working corpus" || fail "seeds copied into the working corpus: $dup"
+
+    # What fuzzing "found": the other seeds, in the working corpus under their SHA-1 names.
+    for f in "$scratch"/found/*; do
+        cp "$f" "$scratch/work-corpus/expand_fuzz/$(sha1sum "$f" | cut -c1-40)"
+    done
+    rc=0
+    bash "$root/scripts/fuzz.sh" --no-build --no-plot --jobs 1 --seeds-dir "$scratch/seeds" \
+        --corpus-dir "$scratch/work-corpus" --findings-dir "$scratch/findings" --work-dir "$scratch/work" \
+        --merge-into-corpus --time 1 expand_fuzz >"$scratch/out2" 2>&1 || rc=$?
+    cat "$scratch/out2"
+    expect_status 0 $rc "fuzz.sh --merge-into-corpus"
+    intact "$before_t" "$scratch/seeds/expand_fuzz"
+    n1=$(count_files "$scratch/seeds/expand_fuzz")
+    [ "$n1" -gt "$n0" ] && ok "merged into the seeds: $n0 -> $n1 files" || fail "nothing merged into the seeds ($n0 -> $n1)"
+    "$root/build/fuzz/harness/kfault" hashes --check "$scratch/seeds/TRACE_HASHES" "$scratch/seeds" >/dev/null &&
+        ok "the seeds' TRACE_HASHES records the merged inputs" || fail "TRACE_HASHES not in step with the merged seeds"
+
+    # Without folders named: the committed corpus/ is read only; the working corpus is in build/.
+    tree_before=$(snapshot "$root/corpus/smoke_fuzz")
+    rc=0
+    bash "$root/scripts/fuzz.sh" --no-build --no-plot --jobs 1 --findings-dir "$scratch/findings" \
+        --work-dir "$scratch/work" --time 1 smoke_fuzz >"$scratch/out3" 2>&1 || rc=$?
+    expect_status 0 $rc "fuzz.sh with the default folders"
+    [ "$(snapshot "$root/corpus/smoke_fuzz")" = "$tree_before" ] && ok "corpus/smoke_fuzz is unchanged" ||
+        fail "fuzz.sh wrote into corpus/smoke_fuzz"
+    [ -d "$root/build/fuzz-corpus/smoke_fuzz" ] && ok "the working corpus is build/fuzz-corpus/smoke_fuzz" ||
+        fail "no build/fuzz-corpus/smoke_fuzz"
 }
 
 step_interrupt() {
@@ -284,8 +344,8 @@ step_coverage() {
 }
 
 case "$step" in
-grow | interrupt | planted | prune | errors | plot | replay | coverage) "step_$step" ;;
-*) echo "usage: run.sh grow|interrupt|planted|prune|errors|plot|replay|coverage" >&2; exit 2 ;;
+grow | seeds | interrupt | planted | prune | errors | plot | replay | coverage) "step_$step" ;;
+*) echo "usage: run.sh grow|seeds|interrupt|planted|prune|errors|plot|replay|coverage" >&2; exit 2 ;;
 esac
 if [ $failures -gt 0 ]; then
     echo "$step: $failures check(s) failed" >&2
