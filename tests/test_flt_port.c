@@ -347,7 +347,7 @@ TEST(port_client_send_without_message_callback)
 }
 
 static unsigned send_client;
-static void send_short_message(void)
+static __attribute__((unused)) void send_short_message(void)
 {
     UCHAR msg[3] = {1, 2, 3};
     (void)kf_flt_client_send(send_client, msg, sizeof msg, NULL, 0, NULL);
