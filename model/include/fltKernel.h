@@ -1287,3 +1287,17 @@ _IRQL_requires_max_(DISPATCH_LEVEL) BOOLEAN FLTAPI FltIsCallbackDataDirty(_In_ P
 }
 #endif
 #endif /* KFAULT_FLTKERNEL_NAMES_H */
+
+/* ---- Filter Manager's dispatch of I/O to the callbacks (model/src/flt_dispatch.c) -------------- */
+#ifndef KFAULT_FLTKERNEL_DISPATCH_H
+#define KFAULT_FLTKERNEL_DISPATCH_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+BOOLEAN FLTAPI FltIsOperationSynchronous(_In_ PFLT_CALLBACK_DATA CallbackData);
+_IRQL_requires_max_(DISPATCH_LEVEL) PEPROCESS FLTAPI FltGetRequestorProcess(_In_ PFLT_CALLBACK_DATA CallbackData);
+_IRQL_requires_max_(DISPATCH_LEVEL) ULONG FLTAPI FltGetRequestorProcessId(_In_ PFLT_CALLBACK_DATA CallbackData);
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_FLTKERNEL_DISPATCH_H */

@@ -218,4 +218,12 @@ extern size_t (*kf__flt_contexts_outstanding)(void);
 extern size_t (*kf__flt_names_outstanding)(void);
 extern size_t (*kf__flt_object_refs_outstanding)(void);
 
+/* ---- What Filter Manager's dispatch (flt_dispatch.c) asks of the base layer ---------------- */
+/* system.c: whether m is an MDL IoAllocateMdl returned and IoFreeMdl has not freed. */
+int kf__mdl_live(const void *m);
+/* pool.c: whether p is the start of an outstanding pool block. */
+int kf__pool_block_live(const void *p);
+/* object.c: references on the object held by anyone but the model (the driver's, handles). */
+long kf__object_other_refs(const void *object);
+
 #endif
