@@ -277,9 +277,12 @@ static int cmd_list(int argc, char **argv)
                    (unsigned long long)p->large_stack_size, (unsigned long long)p->maximum_expansion_size);
         }
     } else if (!strcmp(what, "ops")) {
-        for (int c = 0; c < KFH_OP_COUNT_V3; c++)
+        for (int c = 0; c < KFH_OP_COUNT_V5; c++)
             printf("%2d %s%s\n", c, kfh_op_name(c),
-                   c >= KFH_OP_COUNT_V2 ? " (version 3)" : c >= KFH_OP_COUNT_V1 ? " (version 2)" : "");
+                   c >= KFH_OP_COUNT_V3   ? " (version 5)"
+                   : c >= KFH_OP_COUNT_V2 ? " (version 3)"
+                   : c >= KFH_OP_COUNT_V1 ? " (version 2)"
+                                          : "");
     } else {
         return fail("list: unknown list '%s' (options, sites, invariants, profiles, ops)%s", what, "");
     }

@@ -46,7 +46,7 @@ unsigned long long kfh_reach_count(const kfh_reach *r, const char *outcome)
 
 void kfh_reach_print(FILE *f, const kfh_reach *r)
 {
-    for (int c = 1; c < KFH_OP_COUNT_V3; c++)
+    for (int c = 1; c < KFH_OP_COUNT_V5; c++)
         fprintf(f, "op %-20s executed=%llu skipped=%llu\n", kfh_op_name(c), r->ops[c] - r->skipped[c], r->skipped[c]);
     for (int k = 0; k < KF_SITE_COUNT; k++)
         fprintf(f, "site %-18s consulted=%llu injected=%llu\n", kf_site_get((kf_site)k)->name, r->consulted[k],

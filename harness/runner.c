@@ -185,7 +185,7 @@ static void skip_event(const char *fmt, ...)
     va_end(ap);
     kfh_trace_event("%s", line);
     if (R.cfg->reach)
-        R.cfg->reach->skipped[R.s->ops[R.cur_op].code % KFH_OP_COUNT_V3]++;
+        R.cfg->reach->skipped[R.s->ops[R.cur_op].code % KFH_OP_COUNT_V5]++;
 }
 
 /* ---- Fault hook ---------------------------------------------------------------------- */
@@ -1186,7 +1186,7 @@ static void exec_op(uint16_t i)
     R.cur_op = i;
     trace_op(i);
     if (R.cfg->reach)
-        R.cfg->reach->ops[op->code % KFH_OP_COUNT_V3]++;
+        R.cfg->reach->ops[op->code % KFH_OP_COUNT_V5]++;
     const char *frame = kfh_op_name(op->code);
     if (op->code == KFH_OP_EXPAND)
         frame = (op->a & KFH_EXP_EX) ? "expand.ex" : "expand";
@@ -1286,6 +1286,13 @@ static void exec_op(uint16_t i)
     case KFH_OP_REG_VALUE:
         /* The registry a driver reads: only driver targets have a driver to read it. */
         skip_event("%*s  skipped: registry values are read by driver targets only", 2 * (int)op->depth, "");
+        break;
+    case KFH_OP_MF_CREATE:
+    case KFH_OP_MF_IO:
+    case KFH_OP_MF_DETACH:
+    case KFH_OP_MF_UNLOAD:
+        /* The I/O a minifilter meets: only the minifilter fuzzer has a minifilter to deliver it to. */
+        skip_event("%*s  skipped: minifilter I/O is delivered by the minifilter fuzzer only", 2 * (int)op->depth, "");
         break;
     default:
         break;

@@ -16,7 +16,7 @@
 
 /* ---- Tables shared with the text form ------------------------------------------------ */
 
-static const char *const op_names[KFH_OP_COUNT_V3] = {
+static const char *const op_names[KFH_OP_COUNT_V5] = {
     [KFH_OP_END] = "end",           [KFH_OP_PROFILE] = "profile",
     [KFH_OP_RAISE_IRQL] = "raise_irql", [KFH_OP_LOWER_IRQL] = "lower_irql",
     [KFH_OP_SET_STACK] = "set_stack", [KFH_OP_LARGE_STACK] = "large_stack",
@@ -31,15 +31,17 @@ static const char *const op_names[KFH_OP_COUNT_V3] = {
     [KFH_OP_LOWER] = "lower",       [KFH_OP_TEARDOWN] = "teardown",
     [KFH_OP_FLT_UNREGISTER] = "flt_unregister",
     [KFH_OP_REG_VALUE] = "reg_value",
+    [KFH_OP_MF_CREATE] = "mf_create", [KFH_OP_MF_IO] = "mf_io",
+    [KFH_OP_MF_DETACH] = "mf_detach", [KFH_OP_MF_UNLOAD] = "mf_unload",
 };
 
 const char *kfh_op_name(int code)
 {
-    return (unsigned)code < KFH_OP_COUNT_V3 ? op_names[code] : "?";
+    return (unsigned)code < KFH_OP_COUNT_V5 ? op_names[code] : "?";
 }
 
 /* Bytes that follow each opcode (fixed width per opcode). */
-static const uint8_t op_width[KFH_OP_COUNT_V3] = {
+static const uint8_t op_width[KFH_OP_COUNT_V5] = {
     [KFH_OP_END] = 0,        [KFH_OP_PROFILE] = 1,   [KFH_OP_RAISE_IRQL] = 1,
     [KFH_OP_LOWER_IRQL] = 1, [KFH_OP_SET_STACK] = 5, [KFH_OP_LARGE_STACK] = 1,
     [KFH_OP_EXPAND] = 6,     [KFH_OP_CONSUME] = 5,   [KFH_OP_RAISE] = 2,
@@ -50,6 +52,7 @@ static const uint8_t op_width[KFH_OP_COUNT_V3] = {
     [KFH_OP_CBD_REUSE] = 1,  [KFH_OP_CBD_FREE] = 2,  [KFH_OP_LOWER] = 5,
     [KFH_OP_TEARDOWN] = 2,   [KFH_OP_FLT_UNREGISTER] = 0,
     [KFH_OP_REG_VALUE] = 7,
+    [KFH_OP_MF_CREATE] = 8, [KFH_OP_MF_IO] = 7, [KFH_OP_MF_DETACH] = 2, [KFH_OP_MF_UNLOAD] = 1,
 };
 
 /* How many opcodes each version knows; an opcode byte is taken modulo this count, so
@@ -61,17 +64,22 @@ static unsigned ops_in_version(uint8_t version)
     case 1: return KFH_OP_COUNT_V1;
     case 2: return KFH_OP_COUNT_V2;
     case 3: return KFH_OP_COUNT_V3;
+    case 5: return KFH_OP_COUNT_V5; /* 4: never assigned (harness.h) */
     default: return 0;
     }
 }
+
+int kfh_scenario_version_known(unsigned v) { return v <= 255 && ops_in_version((uint8_t)v) != 0; }
 
 uint8_t kfh_scenario_min_version(const kfh_scenario *s)
 {
     uint8_t v = 1;
     for (uint16_t i = 0; i < s->n; i++) {
+        if (s->ops[i].code >= KFH_OP_COUNT_V3)
+            return 5;
         if (s->ops[i].code >= KFH_OP_COUNT_V2)
-            return 3;
-        if (s->ops[i].code >= KFH_OP_COUNT_V1)
+            v = 3;
+        else if (s->ops[i].code >= KFH_OP_COUNT_V1 && v < 2)
             v = 2;
     }
     return v;
@@ -268,7 +276,7 @@ int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, cha
     }
     unsigned nops = ops_in_version(data[0]);
     if (!nops) {
-        snprintf(err, errlen, "unknown scenario format version %u (this build reads versions 1 to %d)",
+        snprintf(err, errlen, "unknown scenario format version %u (this build reads versions 1, 2, 3 and %d)",
                  data[0], KFH_SCENARIO_VERSION);
         return -1;
     }
@@ -375,6 +383,34 @@ int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, cha
                 op.size_raw = 0;
             }
             break;
+        case KFH_OP_MF_CREATE: {
+            op.a = rd8(&r);
+            op.b = rd8(&r) % KFH_MF_NAMES;
+            uint8_t c = rd8(&r);
+            op.c = (uint8_t)((c & 0xF8) | ((c & 7) % KFH_MF_DISPOSITIONS));
+            op.size_sel = rd8(&r);
+            /* The extension: its bytes up to the first zero. */
+            uint32_t raw = rd32(&r), ext = 0;
+            for (int i = 0; i < 4 && ((raw >> (8 * i)) & 0xFF); i++)
+                ext |= raw & (0xFFu << (8 * i));
+            op.size_raw = ext;
+            break;
+        }
+        case KFH_OP_MF_IO: {
+            uint8_t a = rd8(&r);
+            op.a = (uint8_t)((a & 0xE7) | ((((a >> 3) & 3) % 3) << 3));
+            op.b = rd8(&r) % KFH_MF_IO_KINDS;
+            op.c = rd8(&r);
+            op.size_raw = rd32(&r);
+            break;
+        }
+        case KFH_OP_MF_DETACH:
+            op.a = rd8(&r) % KFH_MF_VOLUMES;
+            op.b = rd8(&r) & 1;
+            break;
+        case KFH_OP_MF_UNLOAD:
+            op.a = rd8(&r) & 1;
+            break;
         default: /* KFH_OP_RUN_PENDING, KFH_OP_FLT_UNREGISTER: no fields */
             break;
         }
@@ -463,8 +499,19 @@ size_t kfh_scenario_encode(const kfh_scenario *s, uint8_t *buf, size_t cap)
         case KFH_OP_POOL_ALLOC:
         case KFH_OP_CBD_FREE:
         case KFH_OP_TEARDOWN:
+        case KFH_OP_MF_DETACH:
             wr8(&w, op->a);
             wr8(&w, op->b);
+            break;
+        case KFH_OP_MF_UNLOAD:
+            wr8(&w, op->a);
+            break;
+        case KFH_OP_MF_CREATE:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            wr8(&w, op->c);
+            wr8(&w, op->size_sel);
+            wr32(&w, op->size_raw);
             break;
         case KFH_OP_FLT_START:
         case KFH_OP_SYNC_IO:
@@ -479,6 +526,7 @@ size_t kfh_scenario_encode(const kfh_scenario *s, uint8_t *buf, size_t cap)
             break;
         case KFH_OP_IOPB:
         case KFH_OP_REG_VALUE:
+        case KFH_OP_MF_IO:
             wr8(&w, op->a);
             wr8(&w, op->b);
             wr8(&w, op->c);

@@ -90,7 +90,7 @@ typedef struct fo_io {
     struct fo_io *next;
     PFILE_OBJECT fo;
     unsigned volume;
-    BOOLEAN create_sent, opened, cleaned, close_wanted;
+    BOOLEAN create_sent, opened, cleaned, close_wanted, closing;
 } fo_io;
 
 /* Completion processing posted to a worker (FltDoCompletionProcessingWhenSafe at DISPATCH_LEVEL). */
@@ -740,7 +740,8 @@ static void unlink_io(io_rec *r)
         }
 }
 
-static void send_close(fo_io *f);
+static void let_go(fo_io *f);
+static void forget_fo(fo_io *f);
 
 static void complete(io_rec *r)
 {
@@ -782,8 +783,10 @@ static void complete(io_rec *r)
         BOOLEAN busy = FALSE;
         for (io_rec *o = ios; o; o = o->next)
             busy |= o->fo == fo;
-        if (!busy)
-            send_close(f);
+        if (!busy && f->closing)
+            forget_fo(f); /* its close (pended by a filter) completed */
+        else if (!busy)
+            let_go(f);
     }
 }
 
@@ -944,7 +947,6 @@ static void forget_fo(fo_io *f)
 
 static void send_close(fo_io *f)
 {
-    f->close_wanted = FALSE;
     /* The close reaches the filters only when the I/O manager's reference is the last one; a
      * reference the driver still holds keeps the object (the driver's leak, K-12). */
     if (f->opened && kf__object_other_refs(f->fo) == 0) {
@@ -952,38 +954,45 @@ static void send_close(fo_io *f)
         memset(&io, 0, sizeof io);
         io.major = IRP_MJ_CLOSE;
         io.irp_flags = IRP_CLOSE_OPERATION | IRP_SYNCHRONOUS_API;
+        PFILE_OBJECT fo = f->fo;
+        f->closing = TRUE;
         (void)send(f, &io, NULL, NULL, NULL, TRUE);
-        if (find_fo(f->fo) != f)
+        if (find_fo(fo) != f)
             return;
         for (io_rec *o = ios; o; o = o->next)
-            if (o->fo == f->fo) {
-                f->close_wanted = TRUE; /* a filter pended the close itself: it goes when it completes */
-                return;
-            }
+            if (o->fo == fo)
+                return; /* a filter pended the close itself: the object goes when it completes */
     }
     forget_fo(f);
 }
 
-int kf_flt_io_close(PFILE_OBJECT fo)
+/* The I/O manager lets go: the cleanup once a handle exists, then the close once nothing is in
+ * flight on the object (an operation holds a reference on it). */
+static void let_go(fo_io *f)
 {
-    fo_io *f = find_fo(fo);
-    if (!f)
-        return -1;
+    PFILE_OBJECT fo = f->fo;
+    f->close_wanted = TRUE;
     if (f->opened && !f->cleaned) {
         kf_flt_io io;
         memset(&io, 0, sizeof io);
         io.major = IRP_MJ_CLEANUP;
         io.irp_flags = IRP_SYNCHRONOUS_API;
         (void)send(f, &io, NULL, NULL, NULL, TRUE);
+        if (find_fo(fo) != f || !f->close_wanted)
+            return;
     }
-    if (find_fo(fo) != f)
-        return 0;
     for (io_rec *o = ios; o; o = o->next)
-        if (o->fo == fo) {
-            f->close_wanted = TRUE; /* I/O in flight holds the object: the close waits for it */
-            return 0;
-        }
+        if (o->fo == fo)
+            return; /* the close waits for it */
     send_close(f);
+}
+
+int kf_flt_io_close(PFILE_OBJECT fo)
+{
+    fo_io *f = find_fo(fo);
+    if (!f || f->close_wanted)
+        return -1;
+    let_go(f);
     return 0;
 }
 

@@ -354,3 +354,9 @@ NTSTATUS kf_flt_detach(PFLT_FILTER filter, unsigned volume, FLT_INSTANCE_TEARDOW
     teardown_instance(f, volume, reason, routine);
     return STATUS_SUCCESS;
 }
+
+const FLT_REGISTRATION *kf_flt_registration(PFLT_FILTER filter)
+{
+    struct _FLT_FILTER *f = find_filter(filter);
+    return f ? &f->reg : NULL;
+}

@@ -128,7 +128,8 @@ int kfh_format(char *buf, size_t cap, const char *fmt, ...) __attribute__((forma
 int kfh_vformat(char *buf, size_t cap, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
 /* ==== Scenarios ====================================================================== */
-#define KFH_SCENARIO_VERSION 3 /* the newest version this build reads */
+#define KFH_SCENARIO_VERSION 5 /* the newest version this build reads (version 4 is never assigned: see
+                                * docs/SCENARIO_FORMAT.md; kfh_scenario_version_known says which are) */
 #define KFH_MAX_OPS 256        /* operations per scenario, bodies included */
 #define KFH_MAX_DEPTH 8        /* nested blocks */
 
@@ -163,7 +164,21 @@ typedef enum kfh_opcode {
     /* Version 3: version 2 plus what a driver target's driver reads from the registry. */
     KFH_OP_REG_VALUE = KFH_OP_COUNT_V2, /* a: value index; b: KFH_REG_* (type bits 0-2, length bit 0 in
                                          * bit 3, terminated bit 4); c: length / 2; size_raw: data word */
-    KFH_OP_COUNT_V3
+    KFH_OP_COUNT_V3,
+    /* Version 5: version 3 plus the I/O a minifilter meets (the generic minifilter fuzzer,
+     * harness/minifilter.c, docs/MINIFILTER_FUZZING.md). Version 4 is left unassigned: an
+     * existing corpus file starts with the byte 4 and stays refused, as it always was. */
+    KFH_OP_MF_CREATE = KFH_OP_COUNT_V3, /* a: file slot (bits 0-2), volume (bits 3-4), KFH_MF_EXISTS,
+                                         * KFH_MF_DIRECTORY, KFH_MF_KERNEL; b: name index; c: disposition
+                                         * (bits 0-2), KFH_MF_OPT_* (bits 3-7); size_sel: access (bits 0-1),
+                                         * attributes (bits 2-4), lower answer (bits 5-7); size_raw:
+                                         * the extension, up to 4 ASCII bytes */
+    KFH_OP_MF_IO,        /* a: file slot (bits 0-2), post-operation IRQL (bits 3-4), lower answer (bits
+                          * 5-7); b: operation index; c: its variant bits; size_raw: length (bits 0-15),
+                          * offset / 512 (bits 16-31) */
+    KFH_OP_MF_DETACH,    /* a: volume; b: bit 0 dismount (else a manual detach) */
+    KFH_OP_MF_UNLOAD,    /* a: bit 0 mandatory (a service stop) */
+    KFH_OP_COUNT_V5
 } kfh_opcode;
 
 /* Filter Manager operand tables (version 2). */
@@ -193,6 +208,46 @@ ULONG kfh_reg_type_at(size_t index);
 const char *kfh_reg_type_name(size_t index);
 
 enum { KFH_EXP_EX = 1, KFH_EXP_WAIT = 2, KFH_EXP_CONTEXT = 4, KFH_EXP_NULL_CALLOUT = 8 };
+
+/* Minifilter operand tables (version 5; harness/scenario_mf.c, docs/SCENARIO_FORMAT.md). */
+#define KFH_MF_SLOTS 8          /* file objects a scenario keeps */
+#define KFH_MF_VOLUMES 4
+#define KFH_MF_NAMES 16         /* the table of realistic paths (each with its usual extension) */
+#define KFH_MF_DISPOSITIONS 6   /* FILE_SUPERSEDE .. FILE_OVERWRITE_IF */
+#define KFH_MF_ACCESSES 4
+#define KFH_MF_ANSWERS 8        /* index 0: the file system's answer; KFH_MF_HELD: held below */
+#define KFH_MF_HELD 6
+#define KFH_MF_IO_KINDS 14
+enum { KFH_MF_EXISTS = 0x20, KFH_MF_DIRECTORY = 0x40, KFH_MF_KERNEL = 0x80 };
+enum { KFH_MF_OPT_DELETE_ON_CLOSE = 0x08, KFH_MF_OPT_SYNC = 0x10, KFH_MF_OPT_NO_BUFFERING = 0x20,
+       KFH_MF_OPT_WRITE_THROUGH = 0x40, KFH_MF_OPT_OPEN_REPARSE = 0x80 };
+enum { KFH_MF_ATTR_READONLY = 1, KFH_MF_ATTR_HIDDEN = 2, KFH_MF_ATTR_SYSTEM = 4 };
+enum {
+    KFH_MF_READ, KFH_MF_WRITE, KFH_MF_QUERY_INFO, KFH_MF_SET_INFO, KFH_MF_QUERY_DIR, KFH_MF_NOTIFY_DIR,
+    KFH_MF_CLEANUP, KFH_MF_CLOSE, KFH_MF_FSCTL, KFH_MF_IOCTL, KFH_MF_LOCK, KFH_MF_UNLOCK, KFH_MF_FLUSH,
+    KFH_MF_QUERY_VOLUME
+};
+/* Read and write variant bits. */
+enum { KFH_MF_RW_PAGING = 1, KFH_MF_RW_NOCACHE = 2, KFH_MF_RW_SYNC_API = 4, KFH_MF_RW_FAST = 8,
+       KFH_MF_RW_SYNC_PAGING = 16, KFH_MF_RW_AT_APC = 32 };
+/* The path of name i from the volume's root, without extension ("\Users\alice\Desktop\notes"),
+ * its short key for the text form ("notes"), and its usual extension ("txt"; "" for none). */
+const char *kfh_mf_name_path(size_t i);
+const char *kfh_mf_name_key(size_t i);
+const char *kfh_mf_name_ext(size_t i);
+/* The directories every volume holds for the table's paths, in creating order; NULL ends it. */
+const char *kfh_mf_directory_at(size_t i);
+ULONG kfh_mf_disposition_at(size_t i);
+const char *kfh_mf_disposition_name(size_t i);
+ACCESS_MASK kfh_mf_access_at(size_t i);
+const char *kfh_mf_access_name(size_t i);
+NTSTATUS kfh_mf_answer_at(size_t i);      /* STATUS_SUCCESS for 0 (the file system) and KFH_MF_HELD */
+const char *kfh_mf_answer_name(size_t i);
+const char *kfh_mf_io_name(size_t i);
+/* The extension in an mf_create's size_raw as text (at most 4 characters and a NUL). */
+void kfh_mf_ext_text(uint32_t raw, char out[5]);
+/* size_raw for the extension `ext` (at most 4 characters). */
+uint32_t kfh_mf_ext_raw(const char *ext);
 
 /* Symbolic sizes, resolved against the profile in force when the operation runs. */
 typedef enum kfh_size_sel {
@@ -225,6 +280,8 @@ typedef struct kfh_scenario {
 
 /* The lowest version whose opcodes carry every operation of s. */
 uint8_t kfh_scenario_min_version(const kfh_scenario *s);
+/* 1 when this build reads scenario format version v (1, 2, 3 and 5), else 0. */
+int kfh_scenario_version_known(unsigned v);
 
 /* Any bytes whose first byte is a known version decode into a scenario (values are
  * clamped, missing bytes read as zero, extra ops and nesting beyond the bounds are cut).
@@ -468,8 +525,8 @@ void kfh_finding_sign(kfh_finding *f);
 #define KFH_REACH_MAX 192
 #define KFH_REACH_TEXT 96
 typedef struct kfh_reach {
-    unsigned long long ops[KFH_OP_COUNT_V3];     /* operations entered */
-    unsigned long long skipped[KFH_OP_COUNT_V3]; /* of those, skipped or ignored by the runner */
+    unsigned long long ops[KFH_OP_COUNT_V5];     /* operations entered */
+    unsigned long long skipped[KFH_OP_COUNT_V5]; /* of those, skipped or ignored by the runner */
     unsigned long long consulted[KF_SITE_COUNT], injected[KF_SITE_COUNT];
     int n;                                       /* distinct outcomes recorded */
     unsigned long long lost;                     /* outcomes that did not fit */

@@ -288,6 +288,9 @@ typedef struct kf_flt_event {
 typedef void (*kf_flt_observer_fn)(void *ctx, const kf_flt_event *ev);
 /* Installs the observer (NULL: none); kf_reset removes it. */
 void kf_flt_set_observer(kf_flt_observer_fn fn, void *ctx);
+/* The registration Filter Manager keeps for a registered filter (its copy of what the driver
+ * passed to FltRegisterFilter; OperationRegistration still points into the driver), or NULL. */
+const FLT_REGISTRATION *kf_flt_registration(PFLT_FILTER filter);
 
 #ifdef __cplusplus
 }
