@@ -225,5 +225,8 @@ int kf__mdl_live(const void *m);
 int kf__pool_block_live(const void *p);
 /* object.c: references on the object held by anyone but the model (the driver's, handles). */
 long kf__object_other_refs(const void *object);
+/* cmp_hook.c: tells the fuzzing engine (libFuzzer's comparison hook, when linked) that the driver
+ * compared a (an code units) with b (bn code units) at pc; never changes the comparison. */
+void kf__cmp_hook(void *pc, const WCHAR *a, size_t an, const WCHAR *b, size_t bn);
 
 #endif
