@@ -846,6 +846,40 @@ TEST(pended_completed_by_teardown_start)
     CHECK_EQ(kf_flt_ios_in_flight(), 0);
 }
 
+static PFLT_GENERIC_WORKITEM tf_work;
+static VOID FLTAPI complete_later(PFLT_GENERIC_WORKITEM item, PVOID object, PVOID ctx)
+{
+    (void)object;
+    (void)ctx;
+    FltCompletePendedPreOperation(tf_pended, FLT_PREOP_SUCCESS_NO_CALLBACK, NULL);
+    FltFreeGenericWorkItem(item);
+}
+
+static FLT_PREOP_CALLBACK_STATUS pend_for_a_worker(PFLT_CALLBACK_DATA d, PCFLT_RELATED_OBJECTS o, PVOID *c)
+{
+    (void)c;
+    tf_pended = d;
+    tf_work = FltAllocateGenericWorkItem();
+    CHECK(tf_work != NULL);
+    CHECK_EQ(FltQueueGenericWorkItem(tf_work, o->Instance, complete_later, DelayedWorkQueue, NULL), STATUS_SUCCESS);
+    return FLT_PREOP_PENDING;
+}
+
+TEST(teardown_waits_for_the_workers)
+{
+    /* A detach (no work items run first, unlike an unregister): the teardown lets the queued work
+     * item complete the operation before it judges. */
+    tf_fresh();
+    tf_start();
+    tf_pre = pend_for_a_worker;
+    PFILE_OBJECT fo = kf_flt_io_file_object(0, L"\\w.txt", 6, NULL);
+    kf_flt_io io = create_io(FILE_CREATE, 0);
+    CHECK_EQ(kf_flt_send_io(fo, &io, NULL, NULL, NULL), STATUS_PENDING);
+    CHECK_EQ(kf_flt_detach(tf_filter, 0, FLTFL_INSTANCE_TEARDOWN_VOLUME_DISMOUNT), STATUS_SUCCESS);
+    CHECK_EQ(kf_flt_ios_in_flight(), 0);
+    CHECK_EQ(kf_flt_work_items_outstanding(), 0);
+}
+
 TEST(post_more_processing_not_completed_at_teardown)
 {
     tf_fresh();

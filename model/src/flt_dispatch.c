@@ -12,7 +12,7 @@
  * FltCancelFileOpen, FltGetIrpName, FltIsOperationSynchronous, FltGetRequestorProcess(Id),
  * and the I/O manager's side of file objects (create, cleanup, close).
  *
- * Implements SEMANTICS.md "Filter Manager's dispatch of I/O" FD-1 .. FD-24. Must never: call
+ * Implements SEMANTICS.md "Filter Manager's dispatch of I/O" FD-1 .. FD-29 (FD-26 is cmp_hook.c). Must never: call
  * a callback the filter did not register for the operation, call a post-operation callback
  * twice for one filter, read a pointer a driver hands in before finding it among the records,
  * decide a failure itself (it asks io.irp and flt.safe.post), or let an address decide
@@ -43,7 +43,7 @@ typedef struct level {
     PVOID context;                           /* CompletionContext */
     enum post_state post;
     FLT_IO_PARAMETER_BLOCK before;           /* the parameters its pre-operation callback got */
-    PVOID swapped_buffer;                    /* buffers it swapped in (FD-13) */
+    PVOID swapped_buffer;                    /* buffers it swapped in (FD-18) */
     PMDL swapped_mdl;
     BOOLEAN safe_queued;                     /* FltDoCompletionProcessingWhenSafe posted its post */
 } level;
@@ -330,7 +330,7 @@ static FLT_PREOP_CALLBACK_STATUS call_pre(io_rec *r, unsigned k, PVOID *context)
     return st;
 }
 
-/* The IRQL a post-operation callback runs at (FD-7), never below the current one. */
+/* The IRQL a post-operation callback runs at (FD-11), never below the current one. */
 static KIRQL post_irql(const io_rec *r, const level *l, FLT_POST_OPERATION_FLAGS flags)
 {
     KIRQL want = r->io.post_irql;
@@ -367,7 +367,7 @@ static FLT_POSTOP_CALLBACK_STATUS call_post(io_rec *r, unsigned k, PFLT_CALLBACK
     return st;
 }
 
-/* ---- Parameters a filter changes (FD-12, FD-13) -------------------------------------------------- */
+/* ---- Parameters a filter changes (FD-17, FD-18) -------------------------------------------------- */
 
 static void buffer_fields(PFLT_IO_PARAMETER_BLOCK p, PVOID **buf, PMDL **mdl)
 {
@@ -400,7 +400,7 @@ static void buffer_fields(PFLT_IO_PARAMETER_BLOCK p, PVOID **buf, PMDL **mdl)
 }
 
 /* After level k passed the operation down: the parameters are the ones it got, or it marked
- * the callback data dirty (FD-12); a buffer or MDL it put in is recorded (FD-13). */
+ * the callback data dirty (FD-17); a buffer or MDL it put in is recorded (FD-18). */
 static void passdown_checks(io_rec *r, unsigned k, const char *routine)
 {
     level *l = &r->lv[k];
@@ -425,7 +425,7 @@ clean:
 }
 
 /* Level k is done with the operation: Filter Manager frees the MDL it swapped in; a swapped
- * buffer still allocated is remembered (FD-13). */
+ * buffer still allocated is remembered (FD-18). */
 static void release_swaps(io_rec *r, unsigned k)
 {
     level *l = &r->lv[k];
@@ -471,7 +471,7 @@ size_t kf_flt_swapped_buffers_left(unsigned long long *serial, UCHAR *major)
     return n;
 }
 
-/* ---- The pre-operation status (FD-3 .. FD-6) -------------------------------------------------- */
+/* ---- The pre-operation status (FD-3 .. FD-8, FD-12) -------------------------------------------------- */
 
 static BOOLEAN synchronize_forbidden(const io_rec *r)
 {
@@ -681,7 +681,7 @@ static void answer_below(io_rec *r)
     PFLT_CALLBACK_DATA d = &r->block->data;
     d->Iopb->TargetInstance = NULL; /* below every filter */
     if (r->io.major == IRP_MJ_CLEANUP) {
-        /* The file system completes what it still holds on the file object (FD-11). */
+        /* The file system completes what it still holds on the file object (FD-16). */
         for (io_rec *o = ios; o;) {
             io_rec *next = o->next;
             if (o != r && o->held && o->fo == r->fo) {
@@ -931,7 +931,7 @@ NTSTATUS kf_flt_send_io(PFILE_OBJECT fo, const kf_flt_io *io, kf_flt_io_done_fn 
     return send(f, io, done, ctx, serial, FALSE);
 }
 
-/* ---- Cleanup and close: the I/O manager lets go of a file object (FD-11) --------------------- */
+/* ---- Cleanup and close: the I/O manager lets go of a file object (FD-16) --------------------- */
 
 static void forget_fo(fo_io *f)
 {
@@ -996,7 +996,7 @@ int kf_flt_io_close(PFILE_OBJECT fo)
     return 0;
 }
 
-/* ---- The layers below complete what they held (FD-8) ----------------------------------------- */
+/* ---- The layers below complete what they held (FD-13) ----------------------------------------- */
 
 size_t kf_flt_complete_lower(void)
 {
@@ -1017,7 +1017,7 @@ size_t kf_flt_complete_lower(void)
     }
 }
 
-/* ---- Pended operations (FD-5, FD-6) ---------------------------------------------------------- */
+/* ---- Pended operations (FD-9, FD-10) ---------------------------------------------------------- */
 
 VOID FLTAPI FltCompletePendedPreOperation(PFLT_CALLBACK_DATA CallbackData, FLT_PREOP_CALLBACK_STATUS CallbackStatus,
                                           PVOID Context)
@@ -1086,7 +1086,7 @@ VOID FLTAPI FltCompletePendedPostOperation(PFLT_CALLBACK_DATA CallbackData)
     post_stage_done(r);
 }
 
-/* ---- FltDoCompletionProcessingWhenSafe (FD-14) ---------------------------------------------- */
+/* ---- FltDoCompletionProcessingWhenSafe (FD-21) ---------------------------------------------- */
 
 static int run_safe(safe_work *w)
 {
@@ -1206,7 +1206,7 @@ BOOLEAN FLTAPI FltDoCompletionProcessingWhenSafe(PFLT_CALLBACK_DATA Data, PCFLT_
     return TRUE;
 }
 
-/* ---- FltCancelFileOpen (FD-15) ----------------------------------------------------------------- */
+/* ---- FltCancelFileOpen (FD-22) ----------------------------------------------------------------- */
 
 VOID FLTAPI FltCancelFileOpen(PFLT_INSTANCE Instance, PFILE_OBJECT FileObject)
 {
@@ -1241,7 +1241,7 @@ VOID FLTAPI FltCancelFileOpen(PFLT_INSTANCE Instance, PFILE_OBJECT FileObject)
     r->cancelled = TRUE;
 }
 
-/* ---- Questions about an operation (FD-16, FD-17) -------------------------------------------------- */
+/* ---- Questions about an operation (FD-23) -------------------------------------------------- */
 
 BOOLEAN FLTAPI FltIsOperationSynchronous(PFLT_CALLBACK_DATA CallbackData)
 {
@@ -1295,10 +1295,25 @@ ULONG FLTAPI FltGetRequestorProcessId(PFLT_CALLBACK_DATA CallbackData)
     return require_io(routine, CallbackData)->process_id;
 }
 
-/* ---- Instance teardown with I/O in flight (FD-9, FD-10) -------------------------------------------- */
+/* ---- Instance teardown with I/O in flight (FD-14, FD-15, FD-28) -------------------------------------------- */
+
+/* Operations the filter pended on `inst` (pre or post) and not yet completed. */
+static size_t pended_on(const struct _FLT_INSTANCE *inst)
+{
+    size_t n = 0;
+    for (io_rec *r = ios; r; r = r->next)
+        if ((r->phase == PH_PRE_PENDED && r->at < r->n && r->lv[r->at].inst == inst) ||
+            (r->phase == PH_POST_PENDED && r->at > 0 && r->lv[r->at - 1].inst == inst))
+            n++;
+    return n;
+}
 
 void kf__flt_dispatch_teardown(const struct _FLT_INSTANCE *inst)
 {
+    /* Filter Manager waits for what the filter pended: meanwhile the system's worker threads run
+     * what is queued (the filter's work items, posted completions), as long as any of it runs. */
+    for (int round = 0; round < 64 && pended_on(inst) && kf__run_pending(); round++)
+        ;
     /* Work on a snapshot of serials: draining callbacks may complete other operations. */
     unsigned long long upto = next_serial;
     for (unsigned long long s = 1; s <= upto; s++) {
