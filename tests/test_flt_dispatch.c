@@ -1538,3 +1538,88 @@ TEST(requests_never_sent)
     CHECK_EQ(kf_flt_send_io(&foreign, &c, NULL, NULL, NULL), STATUS_INVALID_PARAMETER);
     CHECK(strstr(tf_trace, "pre(3)") == NULL);
 }
+
+static kf_fault_kind fail_flt_op_status(void *ctx, kf_site site)
+{
+    (void)ctx;
+    return site == KF_SITE_FLT_OP_STATUS ? KF_FAULT_HARD : KF_FAULT_NONE;
+}
+
+/* ---- FD-30: FltRequestOperationStatusCallback ---------------------------------------------------------- */
+
+static NTSTATUS status_seen, request_result;
+static PVOID status_ctx_seen;
+static int status_calls;
+static UCHAR status_major;
+static VOID FLTAPI on_status(PCFLT_RELATED_OBJECTS o, PFLT_IO_PARAMETER_BLOCK snapshot, NTSTATUS status, PVOID ctx)
+{
+    (void)o;
+    status_calls++;
+    status_seen = status;
+    status_ctx_seen = ctx;
+    status_major = snapshot->MajorFunction;
+}
+
+static FLT_PREOP_CALLBACK_STATUS request_status(PFLT_CALLBACK_DATA d, PCFLT_RELATED_OBJECTS o, PVOID *c)
+{
+    (void)o;
+    (void)c;
+    static int marker;
+    request_result = FltRequestOperationStatusCallback(d, on_status, &marker);
+    return FLT_PREOP_SUCCESS_NO_CALLBACK;
+}
+
+static FLT_POSTOP_CALLBACK_STATUS request_status_in_post(PFLT_CALLBACK_DATA d, PCFLT_RELATED_OBJECTS o, PVOID c,
+                                                         FLT_POST_OPERATION_FLAGS f)
+{
+    (void)o;
+    (void)c;
+    (void)f;
+    request_result = FltRequestOperationStatusCallback(d, on_status, NULL);
+    return FLT_POSTOP_FINISHED_PROCESSING;
+}
+
+TEST(operation_status_callback)
+{
+    tf_fresh();
+    tf_start();
+    add_file(L"\\s.txt", "abc");
+    NTSTATUS st;
+    tf_fo = tf_open(L"\\s.txt", FILE_OPEN, &st);
+    tf_pre = request_status;
+    status_calls = 0;
+    /* Answered below: the status the layers below returned. */
+    kf_flt_io io = read_io(2, 0, PASSIVE_LEVEL);
+    kf_flt_send_io(tf_fo, &io, NULL, NULL, NULL);
+    CHECK_EQ(request_result, STATUS_SUCCESS);
+    CHECK_EQ(status_calls, 1);
+    CHECK_EQ(status_seen, STATUS_SUCCESS);
+    CHECK_EQ(status_major, IRP_MJ_READ);
+    CHECK(status_ctx_seen != NULL);
+    /* Held below (an oplock granted): STATUS_PENDING, once. */
+    io.lower_pends = TRUE;
+    CHECK_EQ(kf_flt_send_io(tf_fo, &io, NULL, NULL, NULL), STATUS_PENDING);
+    CHECK_EQ(status_calls, 2);
+    CHECK_EQ(status_seen, STATUS_PENDING);
+    kf_flt_complete_lower();
+    CHECK_EQ(status_calls, 2);
+    /* Fast I/O and a post-operation callback cannot ask. */
+    io = read_io(2, 0, PASSIVE_LEVEL);
+    io.fast_io = TRUE;
+    kf_flt_send_io(tf_fo, &io, NULL, NULL, NULL);
+    CHECK_EQ(request_result, STATUS_INVALID_PARAMETER);
+    CHECK_EQ(status_calls, 2);
+    tf_pre = NULL;
+    tf_post = request_status_in_post;
+    io = read_io(2, 0, PASSIVE_LEVEL);
+    kf_flt_send_io(tf_fo, &io, NULL, NULL, NULL);
+    CHECK_EQ(request_result, STATUS_INVALID_PARAMETER);
+    /* Its record can fail to be allocated. */
+    tf_post = NULL;
+    tf_pre = request_status;
+    kf_set_fault_hook(fail_flt_op_status, NULL);
+    kf_flt_send_io(tf_fo, &io, NULL, NULL, NULL);
+    CHECK_EQ(request_result, STATUS_INSUFFICIENT_RESOURCES);
+    CHECK_EQ(status_calls, 2);
+    kf_set_fault_hook(NULL, NULL);
+}

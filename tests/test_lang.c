@@ -258,16 +258,17 @@ TEST(fsctl_codes)
 static void call_status_callback(void *p)
 {
     (void)p;
-    (void)FltRequestOperationStatusCallback(NULL, NULL, NULL);
+    (void)FltGetVolumeFromName(NULL, NULL, NULL);
 }
 
-/* FltGetIrpName is modeled since Filter Manager's dispatch (SEMANTICS.md FD-20); the other
- * routine of L-18 still stops as not modeled. */
+/* FltGetIrpName and FltRequestOperationStatusCallback, the routines of L-18, are modeled since
+ * Filter Manager's dispatch (SEMANTICS.md FD-20, FD-30); a routine still declared and not modeled
+ * stops naming itself. */
 TEST(sample_routines_not_modeled)
 {
     kf_stop st;
     CHECK(kft_stops(call_status_callback, NULL, &st));
     CHECK_EQ(st.code, DRIVER_VERIFIER_DETECTED_VIOLATION);
     CHECK_EQ(st.param[0], 0x1009);
-    CHECK(st.routine && !strcmp(st.routine, "FltRequestOperationStatusCallback"));
+    CHECK(st.routine && !strcmp(st.routine, "FltGetVolumeFromName"));
 }

@@ -12,7 +12,7 @@
  * FltCancelFileOpen, FltGetIrpName, FltIsOperationSynchronous, FltGetRequestorProcess(Id),
  * and the I/O manager's side of file objects (create, cleanup, close).
  *
- * Implements SEMANTICS.md "Filter Manager's dispatch of I/O" FD-1 .. FD-29 (FD-26 is cmp_hook.c). Must never: call
+ * Implements SEMANTICS.md "Filter Manager's dispatch of I/O" FD-1 .. FD-30 (FD-26 is cmp_hook.c). Must never: call
  * a callback the filter did not register for the operation, call a post-operation callback
  * twice for one filter, read a pointer a driver hands in before finding it among the records,
  * decide a failure itself (it asks io.irp and flt.safe.post), or let an address decide
@@ -46,6 +46,8 @@ typedef struct level {
     PVOID swapped_buffer;                    /* buffers it swapped in (FD-18) */
     PMDL swapped_mdl;
     BOOLEAN safe_queued;                     /* FltDoCompletionProcessingWhenSafe posted its post */
+    PFLT_GET_OPERATION_STATUS_CALLBACK status_routine; /* FltRequestOperationStatusCallback (FD-30) */
+    PVOID status_context;
 } level;
 
 enum phase { PH_PRE, PH_PRE_PENDED, PH_BELOW, PH_POST, PH_POST_PENDED };
@@ -494,6 +496,8 @@ static BOOLEAN synchronize_forbidden(const io_rec *r)
     }
 }
 
+static void operation_status(io_rec *r, unsigned below, NTSTATUS status);
+
 /* Acts on the status level k's pre-operation callback gave (returned, or through
  * FltCompletePendedPreOperation). PENDING is the caller's. */
 static void pre_status(io_rec *r, unsigned k, FLT_PREOP_CALLBACK_STATUS st, PVOID context, const char *routine)
@@ -544,6 +548,7 @@ static void pre_status(io_rec *r, unsigned k, FLT_PREOP_CALLBACK_STATUS st, PVOI
         r->block->data.Flags &= ~(ULONG)FLTFL_CALLBACK_DATA_DIRTY;
         r->phase = PH_POST;
         r->at = k;
+        operation_status(r, k, fin); /* FD-30: the higher filters' requests see the status */
         return;
     }
     case FLT_PREOP_DISALLOW_FASTIO:
@@ -716,16 +721,38 @@ static void answer_below(io_rec *r)
     }
 }
 
+/* FD-30: what the layers below returned to the filters that asked, lowest first, for the levels
+ * above `below` (the level that stopped the operation, or n when it went to the layers below). */
+static void operation_status(io_rec *r, unsigned below, NTSTATUS status)
+{
+    unsigned long long serial = r->serial;
+    for (unsigned k = below; k-- > 0;) {
+        level *l = &r->lv[k];
+        PFLT_GET_OPERATION_STATUS_CALLBACK cb = l->status_routine;
+        if (!cb || !l->inst)
+            continue;
+        l->status_routine = NULL;
+        FLT_RELATED_OBJECTS objs;
+        related_objects(r, l->inst, &objs);
+        FLT_IO_PARAMETER_BLOCK snapshot = r->block->iopb;
+        cb(&objs, &snapshot, status, l->status_context);
+        if (find_serial(serial) != r)
+            return;
+    }
+}
+
 static void run_below(io_rec *r)
 {
     if (r->io.lower_pends) {
         r->phase = PH_BELOW;
         r->held = TRUE;
+        operation_status(r, r->n, STATUS_PENDING);
         return;
     }
     answer_below(r);
     r->phase = PH_POST;
     r->at = r->n;
+    operation_status(r, r->n, r->block->data.IoStatus.Status);
 }
 
 static void unlink_io(io_rec *r)
@@ -1443,4 +1470,27 @@ __attribute__((constructor)) static void dispatch_register(void)
 {
     kf__register_reset(dispatch_reset);
     kf__register_pending(safe_pending);
+}
+
+/* ---- FltRequestOperationStatusCallback (FD-30) ---------------------------------------------- */
+
+NTSTATUS FLTAPI FltRequestOperationStatusCallback(PFLT_CALLBACK_DATA Data, PFLT_GET_OPERATION_STATUS_CALLBACK CallbackRoutine,
+                                                  PVOID RequesterContext)
+{
+    static const char routine[] = "FltRequestOperationStatusCallback";
+    kf__flt_require_irql(routine, DISPATCH_LEVEL);
+    if (!Data || !CallbackRoutine)
+        kf_violation_stop(KF_VIOL_FLT_NULL_ARGUMENT, routine, 0, 0, 0, "%s: %s is NULL", routine,
+                          !Data ? "Data" : "CallbackRoutine");
+    io_rec *r = find_data(Data);
+    if (!r || r->in_cb != CB_PRE || !is_irp(r) || r->io.major == IRP_MJ_CLOSE)
+        return STATUS_INVALID_PARAMETER; /* not from a pre-operation callback, or a close */
+    level *l = &r->lv[r->cb_level];
+    if (!l->inst || l->inst->state == FLT_INST_TEARDOWN || l->inst->marked_teardown)
+        return STATUS_FLT_DELETING_OBJECT;
+    if (kf_fault_consult(KF_SITE_FLT_OP_STATUS) != KF_FAULT_NONE)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    l->status_routine = CallbackRoutine;
+    l->status_context = RequesterContext;
+    return STATUS_SUCCESS;
 }
