@@ -401,7 +401,7 @@ int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, cha
             op.a = (uint8_t)((a & 0xE7) | ((((a >> 3) & 3) % 3) << 3));
             op.b = rd8(&r) % KFH_MF_IO_KINDS;
             op.c = rd8(&r);
-            op.size_raw = rd32(&r);
+            op.size_raw = rd32(&r) & 0x00FFFFFFu; /* length, and an offset below 128 KiB */
             break;
         }
         case KFH_OP_MF_DETACH:

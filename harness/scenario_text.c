@@ -720,8 +720,8 @@ static int parse_mf_op(parser *p, tok *t, int nt, kfh_op *op)
             return perr(p, t[5].col, "expected v=N (up to 0xff)");
         if (!key_value(&t[6], "length", &v) || parse_number(&v, 0xFFFF, &len))
             return perr(p, t[6].col, "expected length=N (up to 0xffff)");
-        if (!key_value(&t[7], "offset", &v) || parse_number(&v, 0xFFFFull * 512, &off) || off % 512)
-            return perr(p, t[7].col, "expected offset=N (a multiple of 512, up to 0x1fffe00)");
+        if (!key_value(&t[7], "offset", &v) || parse_number(&v, 0xFFull * 512, &off) || off % 512)
+            return perr(p, t[7].col, "expected offset=N (a multiple of 512, up to 0x1fe00)");
         op->a = (uint8_t)(x | (irql << 3) | (answer << 5));
         op->b = kind;
         op->c = (uint8_t)bits;

@@ -175,7 +175,7 @@ typedef enum kfh_opcode {
                                          * the extension, up to 4 ASCII bytes */
     KFH_OP_MF_IO,        /* a: file slot (bits 0-2), post-operation IRQL (bits 3-4), lower answer (bits
                           * 5-7); b: operation index; c: its variant bits; size_raw: length (bits 0-15),
-                          * offset / 512 (bits 16-31) */
+                          * offset / 512 (bits 16-23; bits 24-31 are cleared) */
     KFH_OP_MF_DETACH,    /* a: volume; b: bit 0 dismount (else a manual detach) */
     KFH_OP_MF_UNLOAD,    /* a: bit 0 mandatory (a service stop) */
     KFH_OP_COUNT_V5
