@@ -1623,3 +1623,34 @@ TEST(operation_status_callback)
     CHECK_EQ(status_calls, 2);
     kf_set_fault_hook(NULL, NULL);
 }
+
+/* FD-16: a close waiting for I/O that completes at DISPATCH_LEVEL is sent later, at PASSIVE_LEVEL. */
+static void complete_pended_at_dispatch(void *a)
+{
+    (void)a;
+    kf_set_irql(DISPATCH_LEVEL);
+    tf_pended->IoStatus.Status = STATUS_CANCELLED;
+    FltCompletePendedPreOperation(tf_pended, FLT_PREOP_COMPLETE, NULL);
+    kf_set_irql(PASSIVE_LEVEL);
+}
+
+TEST(close_after_completion_at_dispatch)
+{
+    tf_fresh();
+    tf_start();
+    add_file(L"\\d.txt", "abc");
+    NTSTATUS st;
+    PFILE_OBJECT fo = tf_open(L"\\d.txt", FILE_OPEN, &st);
+    tf_pre = pend;
+    kf_flt_io io = read_io(1, 0, PASSIVE_LEVEL);
+    CHECK_EQ(kf_flt_send_io(fo, &io, NULL, NULL, NULL), STATUS_PENDING);
+    tf_pre = NULL;
+    CHECK_EQ(kf_flt_io_close(fo), 0); /* cleanup now; the close waits for the read */
+    kf_stop s;
+    CHECK(!kft_stops(complete_pended_at_dispatch, NULL, &s));
+    CHECK_EQ(kf_flt_io_file_objects(), 1); /* not from DISPATCH_LEVEL */
+    tf_trace[0] = 0;
+    CHECK_EQ(kf_flt_run_safe_posts(), 1);
+    CHECK(!strcmp(tf_trace, "pre(2) post(2,0,0) "));
+    CHECK_EQ(kf_flt_io_file_objects(), 0);
+}

@@ -92,7 +92,7 @@ typedef struct fo_io {
     struct fo_io *next;
     PFILE_OBJECT fo;
     unsigned volume;
-    BOOLEAN create_sent, opened, cleaned, close_wanted, closing;
+    BOOLEAN create_sent, opened, cleaned, close_wanted, closing, close_deferred;
 } fo_io;
 
 /* Completion processing posted to a worker (FltDoCompletionProcessingWhenSafe at DISPATCH_LEVEL). */
@@ -531,8 +531,7 @@ static void pre_status(io_rec *r, unsigned k, FLT_PREOP_CALLBACK_STATUS st, PVOI
         return;
     case FLT_PREOP_SUCCESS_NO_CALLBACK:
         passdown_checks(r, k, routine);
-        l->post = POST_NONE;
-        release_swaps(r, k);
+        l->post = POST_NONE; /* what it swapped in is released when the operation completes */
         r->at = k + 1;
         return;
     case FLT_PREOP_COMPLETE: {
@@ -812,6 +811,8 @@ static void complete(io_rec *r)
             busy |= o->fo == fo;
         if (!busy && f->closing)
             forget_fo(f); /* its close (pended by a filter) completed */
+        else if (!busy && KeGetCurrentIrql() > APC_LEVEL)
+            f->close_deferred = TRUE; /* the I/O manager sends it from a worker (kf_flt_run_safe_posts) */
         else if (!busy)
             let_go(f);
     }
@@ -1169,6 +1170,20 @@ static int run_safe(safe_work *w)
 size_t kf_flt_run_safe_posts(void)
 {
     size_t due = 0, ran = 0;
+    /* The I/O manager's own work first: closes that waited for I/O completed at DISPATCH_LEVEL. */
+    for (fo_io *f = fos; f;) {
+        if (!f->close_deferred) {
+            f = f->next;
+            continue;
+        }
+        f->close_deferred = FALSE;
+        KIRQL saved = KeGetCurrentIrql();
+        kf_set_irql(PASSIVE_LEVEL);
+        let_go(f);
+        kf_set_irql(saved);
+        ran++;
+        f = fos; /* the list may have changed */
+    }
     for (safe_work *w = safe_head; w; w = w->next)
         due++;
     while (safe_head && due--) {

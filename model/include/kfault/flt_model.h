@@ -250,7 +250,8 @@ size_t kf_flt_io_file_objects(void);
  * (lower_pends); then their post-operation callbacks run. Returns how many. */
 size_t kf_flt_complete_lower(void);
 /* Runs the completion processing FltDoCompletionProcessingWhenSafe posted to worker threads
- * (queued when called), at PASSIVE_LEVEL. Returns how many ran. */
+ * (queued when called), at PASSIVE_LEVEL, and the closes the I/O manager put off because the
+ * last I/O on a file object completed at DISPATCH_LEVEL. Returns how many ran. */
 size_t kf_flt_run_safe_posts(void);
 /* Operations in flight: all of them, those a filter pended (pre or post) and not completed. */
 size_t kf_flt_ios_in_flight(void);
