@@ -1302,6 +1302,13 @@ static void exec_op(uint16_t i)
         /* The files on a minifilter target's volumes: only driver targets put them there. */
         skip_event("%*s  skipped: files are put on volumes by minifilter driver targets only", 2 * (int)op->depth, "");
         break;
+    case KFH_OP_MF_CREATE:
+    case KFH_OP_MF_IO:
+    case KFH_OP_MF_DETACH:
+    case KFH_OP_MF_UNLOAD:
+        /* The I/O a minifilter meets: only the minifilter fuzzer has a minifilter to deliver it to. */
+        skip_event("%*s  skipped: minifilter I/O is delivered by the minifilter fuzzer only", 2 * (int)op->depth, "");
+        break;
     default:
         break;
     }

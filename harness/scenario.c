@@ -36,6 +36,8 @@ static const char *const op_names[KFH_OP_COUNT] = {
     [KFH_OP_MSG_SEND] = "msg_send", [KFH_OP_PORT_ANSWER] = "port_answer",
     [KFH_OP_PORT_DISCONNECT] = "port_disconnect", [KFH_OP_RUN_WORK] = "run_work",
     [KFH_OP_FILE] = "file",
+    [KFH_OP_MF_CREATE] = "mf_create", [KFH_OP_MF_IO] = "mf_io",
+    [KFH_OP_MF_DETACH] = "mf_detach", [KFH_OP_MF_UNLOAD] = "mf_unload",
 };
 
 const char *kfh_op_name(int code)
@@ -58,11 +60,12 @@ static const uint8_t op_width[KFH_OP_COUNT] = {
     [KFH_OP_MSG_WORD] = 4,   [KFH_OP_PORT_CONNECT] = 4, [KFH_OP_MSG_SEND] = 6,
     [KFH_OP_PORT_ANSWER] = 4, [KFH_OP_PORT_DISCONNECT] = 1, [KFH_OP_RUN_WORK] = 0,
     [KFH_OP_FILE] = 8,
+    [KFH_OP_MF_CREATE] = 8, [KFH_OP_MF_IO] = 7, [KFH_OP_MF_DETACH] = 2, [KFH_OP_MF_UNLOAD] = 1,
 };
 
 /* How many opcodes each version knows; an opcode byte is taken modulo this count, so
  * appending opcodes needs a new version (old files keep their meaning). Version 1 is
- * frozen at its 13 opcodes, version 2 at its 24, version 3 at its 25, version 4 at its 31. */
+ * frozen at its 13 opcodes, version 2 at its 24, version 3 at its 25, version 4 at its 31, version 5 at its 32. */
 static unsigned ops_in_version(uint8_t version)
 {
     switch (version) {
@@ -71,18 +74,22 @@ static unsigned ops_in_version(uint8_t version)
     case 3: return KFH_OP_COUNT_V3;
     case 4: return KFH_OP_COUNT_V4;
     case 5: return KFH_OP_COUNT_V5;
+    case 6: return KFH_OP_COUNT_V6;
     default: return 0;
     }
 }
 
 uint8_t kfh_op_min_version(int code)
 {
-    return code >= KFH_OP_COUNT_V4   ? 5
+    return code >= KFH_OP_COUNT_V5   ? 6
+           : code >= KFH_OP_COUNT_V4 ? 5
            : code >= KFH_OP_COUNT_V3 ? 4
            : code >= KFH_OP_COUNT_V2 ? 3
            : code >= KFH_OP_COUNT_V1 ? 2
                                      : 1;
 }
+
+int kfh_scenario_version_known(unsigned v) { return v <= 255 && ops_in_version((uint8_t)v) != 0; }
 
 uint8_t kfh_scenario_min_version(const kfh_scenario *s)
 {
@@ -336,7 +343,7 @@ int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, cha
     }
     unsigned nops = ops_in_version(data[0]);
     if (!nops) {
-        snprintf(err, errlen, "unknown scenario format version %u (this build reads versions 1 to %d)",
+        snprintf(err, errlen, "unknown scenario format version %u (this build reads versions 1, 2, 3 and %d)",
                  data[0], KFH_SCENARIO_VERSION);
         return -1;
     }
@@ -442,6 +449,34 @@ int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, cha
                 op.c = 0;
                 op.size_raw = 0;
             }
+            break;
+        case KFH_OP_MF_CREATE: {
+            op.a = rd8(&r);
+            op.b = rd8(&r) % KFH_MF_NAMES;
+            uint8_t c = rd8(&r);
+            op.c = (uint8_t)((c & 0xF8) | ((c & 7) % KFH_MF_DISPOSITIONS));
+            op.size_sel = rd8(&r);
+            /* The extension: its bytes up to the first zero. */
+            uint32_t raw = rd32(&r), ext = 0;
+            for (int i = 0; i < 4 && ((raw >> (8 * i)) & 0xFF); i++)
+                ext |= raw & (0xFFu << (8 * i));
+            op.size_raw = ext;
+            break;
+        }
+        case KFH_OP_MF_IO: {
+            uint8_t a = rd8(&r);
+            op.a = (uint8_t)((a & 0xE7) | ((((a >> 3) & 3) % 3) << 3));
+            op.b = rd8(&r) % KFH_MF_IO_KINDS;
+            op.c = rd8(&r);
+            op.size_raw = rd32(&r) & 0x00FFFFFFu; /* length, and an offset below 128 KiB */
+            break;
+        }
+        case KFH_OP_MF_DETACH:
+            op.a = rd8(&r) % KFH_MF_VOLUMES;
+            op.b = rd8(&r) & 1;
+            break;
+        case KFH_OP_MF_UNLOAD:
+            op.a = rd8(&r) & 1;
             break;
         case KFH_OP_FILE:
             op.a = rd8(&r) % KFH_FILE_NAMES;
@@ -578,8 +613,19 @@ size_t kfh_scenario_encode(const kfh_scenario *s, uint8_t *buf, size_t cap)
         case KFH_OP_POOL_ALLOC:
         case KFH_OP_CBD_FREE:
         case KFH_OP_TEARDOWN:
+        case KFH_OP_MF_DETACH:
             wr8(&w, op->a);
             wr8(&w, op->b);
+            break;
+        case KFH_OP_MF_UNLOAD:
+            wr8(&w, op->a);
+            break;
+        case KFH_OP_MF_CREATE:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            wr8(&w, op->c);
+            wr8(&w, op->size_sel);
+            wr32(&w, op->size_raw);
             break;
         case KFH_OP_FLT_START:
         case KFH_OP_SYNC_IO:
@@ -594,6 +640,7 @@ size_t kfh_scenario_encode(const kfh_scenario *s, uint8_t *buf, size_t cap)
             break;
         case KFH_OP_IOPB:
         case KFH_OP_REG_VALUE:
+        case KFH_OP_MF_IO:
             wr8(&w, op->a);
             wr8(&w, op->b);
             wr8(&w, op->c);

@@ -142,7 +142,7 @@ int kfh_selfcheck_bytes(const uint8_t *data, size_t size, char *msg, size_t len)
                 break;
             copy[0] = (uint8_t)v;
         }
-        int known = size && copy[0] >= 1 && copy[0] <= KFH_SCENARIO_VERSION;
+        int known = size && kfh_scenario_version_known(copy[0]);
         err[0] = 0;
         if (kfh_scenario_decode(copy, size, s, err, sizeof err)) {
             if (known)

@@ -54,6 +54,86 @@ static const char *const fault_names[3] = {"none", "transient", "hard"};
 static const char *const then_names[KFH_THEN_COUNT] = {"nothing", "free", "reuse", "reissue"};
 static const char *const async_irql_names[KFH_ASYNC_IRQL_COUNT] = {"0", "1", "2"};
 
+/* ---- The minifilter operations of version 4 (tables in scenario_mf.c) ---- */
+
+/* An extension the text form writes as it is: 1 to 4 of these characters, not starting 0x. */
+static int ext_char(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$' ||
+           c == '~';
+}
+
+static int ext_literal(const char *e)
+{
+    if (!e[0] || (e[0] == '0' && (e[1] == 'x' || e[1] == 'X')))
+        return 0;
+    for (const char *c = e; *c; c++)
+        if (!ext_char(*c))
+            return 0;
+    return 1;
+}
+
+static const char *const mf_opt_names[5] = {"delete_on_close", "sync", "no_buffering", "write_through",
+                                            "open_reparse"};
+static const char *const mf_attr_names[3] = {"readonly", "hidden", "system"};
+
+static void format_mf_op(out *o, const kfh_op *op)
+{
+    switch (op->code) {
+    case KFH_OP_MF_CREATE: {
+        char ext[5];
+        kfh_mf_ext_text(op->size_raw, ext);
+        put(o, " %u vol=%u name=%s", op->a & 7u, (op->a >> 3) & 3u, kfh_mf_name_key(op->b));
+        if (!ext[0])
+            put(o, " ext=-");
+        else if (ext_literal(ext))
+            put(o, " ext=%s", ext);
+        else
+            put(o, " ext=0x%x", (unsigned)op->size_raw);
+        put(o, " disp=%s access=%s attr=", kfh_mf_disposition_name(op->c & 7u),
+            kfh_mf_access_name(op->size_sel & 3u));
+        unsigned attr = (op->size_sel >> 2) & 7u;
+        if (!attr)
+            put(o, "normal");
+        for (int i = 0, first = 1; i < 3; i++)
+            if (attr & (1u << i)) {
+                put(o, "%s%s", first ? "" : ",", mf_attr_names[i]);
+                first = 0;
+            }
+        put(o, " lower=%s", kfh_mf_answer_name(op->size_sel >> 5));
+        put(o, " opts=");
+        if (!(op->c & 0xF8))
+            put(o, "none");
+        for (int i = 0, first = 1; i < 5; i++)
+            if (op->c & (0x08u << i)) {
+                put(o, "%s%s", first ? "" : ",", mf_opt_names[i]);
+                first = 0;
+            }
+        if (op->a & KFH_MF_EXISTS)
+            put(o, " exists");
+        if (op->a & KFH_MF_DIRECTORY)
+            put(o, " directory");
+        if (op->a & KFH_MF_KERNEL)
+            put(o, " kernel");
+        break;
+    }
+    case KFH_OP_MF_IO:
+        put(o, " %u %s irql=%u lower=%s v=0x%02x length=0x%x offset=0x%x", op->a & 7u, kfh_mf_io_name(op->b),
+            (op->a >> 3) & 3u, kfh_mf_answer_name(op->a >> 5), op->c, (unsigned)(op->size_raw & 0xFFFF),
+            (unsigned)(op->size_raw >> 16) * 512u);
+        break;
+    case KFH_OP_MF_DETACH:
+        put(o, " %u %s", op->a, op->b ? "dismount" : "manual");
+        break;
+    case KFH_OP_MF_UNLOAD:
+        if (op->a)
+            put(o, " mandatory");
+        break;
+    default:
+        break;
+    }
+}
+
 static void format_op(out *o, const kfh_op *op)
 {
     put(o, "%s", kfh_op_name(op->code));
@@ -169,6 +249,12 @@ static void format_op(out *o, const kfh_op *op)
             put(o, " directory");
         else
             put(o, " size=%u data=0x%08x", (unsigned)op->c | ((unsigned)op->size_sel << 8), (unsigned)op->size_raw);
+        break;
+    case KFH_OP_MF_CREATE:
+    case KFH_OP_MF_IO:
+    case KFH_OP_MF_DETACH:
+    case KFH_OP_MF_UNLOAD:
+        format_mf_op(o, op);
         break;
     default:
         break;
@@ -643,6 +729,185 @@ static int parse_client_op(parser *p, tok *t, int nt, kfh_op *op)
     }
 }
 
+/* The minifilter operations of version 4. */
+static int parse_table(parser *p, const tok *v, const char *(*name)(size_t), size_t n, const char *what, uint8_t *out)
+{
+    for (size_t k = 0; k < n; k++)
+        if (tok_is(v, name(k))) {
+            *out = (uint8_t)k;
+            return 0;
+        }
+    return perr(p, v->col, "'%.*s' is not %s", (int)v->n, v->s, what);
+}
+
+/* A comma-separated list of names (each once), or `none` alone: the bits of the names. */
+static int parse_word_list(parser *p, const tok *v, const char *none, const char *const *names, int n,
+                           const char *what, unsigned *bits)
+{
+    *bits = 0;
+    if (tok_is(v, none))
+        return 0;
+    size_t at = 0;
+    while (at < v->n) {
+        size_t e = at;
+        while (e < v->n && v->s[e] != ',')
+            e++;
+        tok w = {v->s + at, e - at, v->col + (unsigned)at};
+        int found = 0;
+        for (int k = 0; k < n; k++)
+            if (tok_is(&w, names[k]) && !(*bits & (1u << k))) {
+                *bits |= 1u << k;
+                found = 1;
+            }
+        if (!found)
+            return perr(p, w.col, "'%.*s' is not %s, or it is given twice", (int)w.n, w.s, what);
+        if (e + 1 == v->n)
+            return perr(p, v->col, "a list does not end with a comma");
+        at = e + 1;
+    }
+    return 0;
+}
+
+static int parse_mf_op(parser *p, tok *t, int nt, kfh_op *op)
+{
+    tok v;
+    uint8_t x;
+    switch (op->code) {
+    case KFH_OP_MF_CREATE: {
+        int seen = 0; /* bit per key: vol name ext disp access attr lower opts */
+        if (nt < 2 || parse_small(p, &t[1], KFH_MF_SLOTS - 1, "a file slot", &x))
+            return nt < 2 ? perr(p, t[0].col, "mf_create takes a file slot, then its arguments") : -1;
+        op->a = x;
+        for (int i = 2; i < nt; i++) {
+            int key = -1;
+            if (key_value(&t[i], "vol", &v)) {
+                if (parse_small(p, &v, KFH_MF_VOLUMES - 1, "a volume", &x))
+                    return -1;
+                op->a = (uint8_t)(op->a | (x << 3));
+                key = 0;
+            } else if (key_value(&t[i], "name", &v)) {
+                if (parse_table(p, &v, kfh_mf_name_key, KFH_MF_NAMES, "a name of the table", &op->b))
+                    return -1;
+                key = 1;
+            } else if (key_value(&t[i], "ext", &v)) {
+                char e[8];
+                unsigned long long raw;
+                if (v.n == 1 && v.s[0] == '-')
+                    op->size_raw = 0;
+                else if (v.n > 2 && v.s[0] == '0' && (v.s[1] == 'x' || v.s[1] == 'X')) {
+                    if (parse_number(&v, 0xFFFFFFFFull, &raw) || raw == 0)
+                        return perr(p, v.col, "'%.*s' is not an extension word", (int)v.n, v.s);
+                    char text[5];
+                    kfh_mf_ext_text((uint32_t)raw, text);
+                    if (kfh_mf_ext_raw(text) != raw || ext_literal(text))
+                        return perr(p, v.col, "0x%llx is not how the printer writes an extension", raw);
+                    op->size_raw = (uint32_t)raw;
+                } else {
+                    if (v.n > 4)
+                        return perr(p, v.col, "an extension has at most 4 characters");
+                    memcpy(e, v.s, v.n);
+                    e[v.n] = 0;
+                    if (!ext_literal(e))
+                        return perr(p, v.col, "'%s' is not an extension the text form writes as it is", e);
+                    op->size_raw = kfh_mf_ext_raw(e);
+                }
+                key = 2;
+            } else if (key_value(&t[i], "disp", &v)) {
+                if (parse_table(p, &v, kfh_mf_disposition_name, KFH_MF_DISPOSITIONS, "a disposition", &x))
+                    return -1;
+                op->c = (uint8_t)(op->c | x);
+                key = 3;
+            } else if (key_value(&t[i], "access", &v)) {
+                if (parse_table(p, &v, kfh_mf_access_name, KFH_MF_ACCESSES, "an access (read, write, read_write, "
+                                "delete)", &x))
+                    return -1;
+                op->size_sel = (uint8_t)(op->size_sel | x);
+                key = 4;
+            } else if (key_value(&t[i], "attr", &v)) {
+                unsigned attr = 0;
+                if (parse_word_list(p, &v, "normal", mf_attr_names, 3, "an attribute (readonly, hidden, system)", &attr))
+                    return -1;
+                op->size_sel = (uint8_t)(op->size_sel | (attr << 2));
+                key = 5;
+            } else if (key_value(&t[i], "opts", &v)) {
+                unsigned opts = 0;
+                if (parse_word_list(p, &v, "none", mf_opt_names, 5, "a create option (delete_on_close, sync, "
+                                    "no_buffering, write_through, open_reparse)", &opts))
+                    return -1;
+                op->c = (uint8_t)(op->c | (opts << 3));
+                key = 7;
+            } else if (key_value(&t[i], "lower", &v)) {
+                if (parse_table(p, &v, kfh_mf_answer_name, KFH_MF_ANSWERS, "an answer of the layers below", &x))
+                    return -1;
+                op->size_sel = (uint8_t)(op->size_sel | (x << 5));
+                key = 6;
+            } else if (tok_is(&t[i], "exists") && !(op->a & KFH_MF_EXISTS)) {
+                op->a |= KFH_MF_EXISTS;
+                continue;
+            } else if (tok_is(&t[i], "directory") && !(op->a & KFH_MF_DIRECTORY)) {
+                op->a |= KFH_MF_DIRECTORY;
+                continue;
+            } else if (tok_is(&t[i], "kernel") && !(op->a & KFH_MF_KERNEL)) {
+                op->a |= KFH_MF_KERNEL;
+                continue;
+            } else {
+                return perr(p, t[i].col, "'%.*s' is not an mf_create argument (vol=, name=, ext=, disp=, access=, "
+                            "attr=, lower=, opts=, exists, directory, kernel; each once)", (int)t[i].n, t[i].s);
+            }
+            if (seen & (1 << key))
+                return perr(p, t[i].col, "'%.*s' given twice", (int)t[i].n, t[i].s);
+            seen |= 1 << key;
+        }
+        if (seen != 0xFF)
+            return perr(p, t[0].col, "mf_create needs vol=, name=, ext=, disp=, access=, attr=, lower= and opts=");
+        return 0;
+    }
+    case KFH_OP_MF_IO: {
+        unsigned long long irql, bits, len, off;
+        uint8_t kind, answer;
+        if (nt != 8)
+            return perr(p, t[0].col, "mf_io takes SLOT KIND irql=N lower=ANSWER v=BITS length=N offset=N");
+        if (parse_small(p, &t[1], KFH_MF_SLOTS - 1, "a file slot", &x))
+            return -1;
+        if (parse_table(p, &t[2], kfh_mf_io_name, KFH_MF_IO_KINDS, "an I/O kind", &kind))
+            return -1;
+        if (!key_value(&t[3], "irql", &v) || parse_number(&v, 2, &irql))
+            return perr(p, t[3].col, "expected irql=0, irql=1 or irql=2");
+        if (!key_value(&t[4], "lower", &v))
+            return perr(p, t[4].col, "expected lower=ANSWER");
+        if (parse_table(p, &v, kfh_mf_answer_name, KFH_MF_ANSWERS, "an answer of the layers below", &answer))
+            return -1;
+        if (!key_value(&t[5], "v", &v) || parse_number(&v, 0xFF, &bits))
+            return perr(p, t[5].col, "expected v=N (up to 0xff)");
+        if (!key_value(&t[6], "length", &v) || parse_number(&v, 0xFFFF, &len))
+            return perr(p, t[6].col, "expected length=N (up to 0xffff)");
+        if (!key_value(&t[7], "offset", &v) || parse_number(&v, 0xFFull * 512, &off) || off % 512)
+            return perr(p, t[7].col, "expected offset=N (a multiple of 512, up to 0x1fe00)");
+        op->a = (uint8_t)(x | (irql << 3) | (answer << 5));
+        op->b = kind;
+        op->c = (uint8_t)bits;
+        op->size_raw = (uint32_t)(len | ((off / 512) << 16));
+        return 0;
+    }
+    case KFH_OP_MF_DETACH:
+        if (nt == 3 && (tok_is(&t[2], "manual") || tok_is(&t[2], "dismount"))) {
+            op->b = tok_is(&t[2], "dismount");
+            return parse_small(p, &t[1], KFH_MF_VOLUMES - 1, "a volume", &op->a);
+        }
+        return perr(p, t[0].col, "mf_detach takes a volume and manual or dismount");
+    case KFH_OP_MF_UNLOAD:
+        if (nt == 1)
+            return 0;
+        if (nt == 2 && tok_is(&t[1], "mandatory")) {
+            op->a = 1;
+            return 0;
+        }
+        return perr(p, t[1].col, "mf_unload takes nothing or 'mandatory'");
+    default:
+        return 1;
+    }
+}
+
 /* Parses one operation line (tokens after the name in t[1..nt-1]); *opens is set when the
  * line ends with '{'. */
 static int parse_op(parser *p, tok *t, int nt, kfh_op *op, int *opens)
@@ -663,6 +928,8 @@ static int parse_op(parser *p, tok *t, int nt, kfh_op *op, int *opens)
     }
     memset(op, 0, sizeof *op);
     op->code = (uint8_t)code;
+    if (code >= KFH_OP_COUNT_V5)
+        return parse_mf_op(p, t, nt, op);
     if (code >= KFH_OP_COUNT_V3 && code < KFH_OP_COUNT_V4) {
         int rc = parse_client_op(p, t, nt, op);
         if (rc <= 0)
@@ -837,9 +1104,9 @@ int kfh_scenario_parse(const char *text, kfh_scenario *out, char *err, size_t er
                 return perr(&p, t[0].col, "'version' must come before the first operation");
             if (nt != 2 || parse_number(&t[1], 255, &v))
                 return perr(&p, t[0].col, "version takes one number");
-            if (v < 1 || v > KFH_SCENARIO_VERSION)
-                return perr(&p, t[1].col, "unknown scenario format version %llu (this build reads versions 1 to %d)",
-                            v, KFH_SCENARIO_VERSION);
+            if (!kfh_scenario_version_known((unsigned)v))
+                return perr(&p, t[1].col, "unknown scenario format version %llu (this build reads versions 1, 2, 3 "
+                            "and %d)", v, KFH_SCENARIO_VERSION);
             out->version = (uint8_t)v;
             declared = 1;
             continue;

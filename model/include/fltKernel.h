@@ -1609,3 +1609,16 @@ _IRQL_requires_max_(APC_LEVEL) BOOLEAN FLTAPI FltCurrentBatchOplock(_In_ POPLOCK
 }
 #endif
 #endif /* KFAULT_FLTKERNEL_OPLOCK_H */
+/* ---- Filter Manager's dispatch of I/O to the callbacks (model/src/flt_dispatch.c) -------------- */
+#ifndef KFAULT_FLTKERNEL_DISPATCH_H
+#define KFAULT_FLTKERNEL_DISPATCH_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+BOOLEAN FLTAPI FltIsOperationSynchronous(_In_ PFLT_CALLBACK_DATA CallbackData);
+_IRQL_requires_max_(DISPATCH_LEVEL) PEPROCESS FLTAPI FltGetRequestorProcess(_In_ PFLT_CALLBACK_DATA CallbackData);
+_IRQL_requires_max_(DISPATCH_LEVEL) ULONG FLTAPI FltGetRequestorProcessId(_In_ PFLT_CALLBACK_DATA CallbackData);
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_FLTKERNEL_DISPATCH_H */

@@ -163,9 +163,20 @@ wchar_t *kf_wcsncat(wchar_t *dst, const wchar_t *src, size_t count)
     return dst;
 }
 
+/* The length of s up to count code units (and at most the hook's), for the fuzzing engine. */
+static size_t hook_len(const wchar_t *s, size_t count)
+{
+    size_t n = 0;
+    while (n < count && n < 64 && s[n])
+        n++;
+    return n;
+}
+
 /* Code units compare as unsigned 16-bit values. */
 int kf_wcsncmp(const wchar_t *a, const wchar_t *b, size_t count)
 {
+    kf__cmp_hook(__builtin_return_address(0), (const WCHAR *)a, hook_len(a, count), (const WCHAR *)b,
+                 hook_len(b, count)); /* FD-26 */
     for (size_t i = 0; i < count; i++) {
         unsigned x = (unsigned short)a[i], y = (unsigned short)b[i];
         if (x != y)
@@ -181,6 +192,8 @@ int kf_wcscmp(const wchar_t *a, const wchar_t *b) { return kf_wcsncmp(a, b, (siz
 /* Compares the lowercase forms (C locale), as the Microsoft CRT does. */
 int kf__wcsnicmp(const wchar_t *a, const wchar_t *b, size_t count)
 {
+    kf__cmp_hook(__builtin_return_address(0), (const WCHAR *)a, hook_len(a, count), (const WCHAR *)b,
+                 hook_len(b, count)); /* FD-26 */
     for (size_t i = 0; i < count; i++) {
         unsigned x = (unsigned)kf_towlower((unsigned short)a[i]), y = (unsigned)kf_towlower((unsigned short)b[i]);
         if (x != y)

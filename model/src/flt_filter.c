@@ -180,6 +180,36 @@ NTSTATUS FLTAPI FltStartFiltering(PFLT_FILTER Filter)
     return STATUS_SUCCESS;
 }
 
+/* ---- Instance teardown (FltUnregisterFilter, kf_flt_detach) ---------------------------------- */
+
+static void teardown_instance(struct _FLT_FILTER *f, unsigned i, FLT_INSTANCE_TEARDOWN_FLAGS reason,
+                              const char *routine)
+{
+    struct _FLT_INSTANCE *inst = f->instances[i];
+    inst->state = FLT_INST_TEARDOWN;
+    RELATED_OBJECTS(objs, inst);
+    if (f->reg.InstanceTeardownStartCallback)
+        f->reg.InstanceTeardownStartCallback(&objs, reason);
+    /* Filter Manager now waits for the instance's rundown: in-flight I/O completes, and
+     * every callback data allocated on the instance must have been freed. */
+    kf__flt_complete_pending_on(inst);
+    /* Operations delivered to the instance: pended ones must be completed by now, those
+     * still below drain (SEMANTICS.md FD-*). */
+    kf__flt_dispatch_teardown(inst);
+    size_t left = kf__flt_callback_data_on(inst);
+    if (left)
+        kf_violation_stop(KF_VIOL_FLT_OUTSTANDING_AT_UNREGISTER, routine, left, i, 0,
+                          "%zu callback data of the instance on volume %u still allocated after its "
+                          "teardown started (a leak: a real system waits forever for the instance's "
+                          "rundown)",
+                          left, i);
+    if (f->reg.InstanceTeardownCompleteCallback)
+        f->reg.InstanceTeardownCompleteCallback(&objs, reason);
+    kf__flt_context_instance_gone(inst);
+    f->instances[i] = NULL;
+    free(inst);
+}
+
 /* ---- FltUnregisterFilter --------------------------------------------------------------- */
 
 VOID FLTAPI FltUnregisterFilter(PFLT_FILTER Filter)
@@ -197,30 +227,9 @@ VOID FLTAPI FltUnregisterFilter(PFLT_FILTER Filter)
     if (unloading == f && (unloading_flags & FLTFL_FILTER_UNLOAD_MANDATORY))
         reason |= FLTFL_INSTANCE_TEARDOWN_MANDATORY_FILTER_UNLOAD;
 
-    for (unsigned i = 0; i < KF_FLT_MAX_VOLUMES; i++) {
-        struct _FLT_INSTANCE *inst = f->instances[i];
-        if (!inst)
-            continue;
-        inst->state = FLT_INST_TEARDOWN;
-        RELATED_OBJECTS(objs, inst);
-        if (f->reg.InstanceTeardownStartCallback)
-            f->reg.InstanceTeardownStartCallback(&objs, reason);
-        /* Filter Manager now waits for the instance's rundown: in-flight I/O completes, and
-         * every callback data allocated on the instance must have been freed. */
-        kf__flt_complete_pending_on(inst);
-        size_t left = kf__flt_callback_data_on(inst);
-        if (left)
-            kf_violation_stop(KF_VIOL_FLT_OUTSTANDING_AT_UNREGISTER, routine, left, i, 0,
-                              "%zu callback data of the instance on volume %u still allocated after its "
-                              "teardown started (a leak: a real system waits forever for the instance's "
-                              "rundown)",
-                              left, i);
-        if (f->reg.InstanceTeardownCompleteCallback)
-            f->reg.InstanceTeardownCompleteCallback(&objs, reason);
-        kf__flt_context_instance_gone(inst);
-        f->instances[i] = NULL;
-        free(inst);
-    }
+    for (unsigned i = 0; i < KF_FLT_MAX_VOLUMES; i++)
+        if (f->instances[i])
+            teardown_instance(f, i, reason, routine);
     kf__flt_cbdq_at_unregister(f); /* FW-9 */
 
     kf__flt_context_filter_gone(f, routine);
@@ -315,3 +324,44 @@ PFLT_VOLUME kf__flt_volume_zero(void) { return n_volumes ? &volumes[0] : NULL; }
 struct _FLT_FILTER *kf__flt_filters(void) { return filters; }
 
 struct _FLT_VOLUME *kf__flt_volume_at(unsigned index) { return index < n_volumes ? &volumes[index] : NULL; }
+
+/* ---- Filter Manager's dispatch (flt_dispatch.c; SEMANTICS.md FD-*) ------------------------------ */
+
+unsigned kf__flt_instances_on(unsigned volume, struct _FLT_INSTANCE **out, unsigned max)
+{
+    unsigned n = 0;
+    if (volume >= n_volumes)
+        return 0;
+    for (struct _FLT_FILTER *f = filters; f && n < max; f = f->next) {
+        struct _FLT_INSTANCE *inst = f->instances[volume];
+        if (inst && inst->state == FLT_INST_ATTACHED && !f->unregistering)
+            out[n++] = inst;
+    }
+    return n;
+}
+
+NTSTATUS kf_flt_detach(PFLT_FILTER filter, unsigned volume, FLT_INSTANCE_TEARDOWN_FLAGS reason)
+{
+    static const char routine[] = "kf_flt_detach";
+    struct _FLT_FILTER *f = require_filter(routine, filter);
+    struct _FLT_INSTANCE *inst = volume < KF_FLT_MAX_VOLUMES ? f->instances[volume] : NULL;
+    if (!inst || inst->state != FLT_INST_ATTACHED || f->unregistering)
+        return STATUS_FLT_INSTANCE_NOT_FOUND;
+    if (reason & FLTFL_INSTANCE_TEARDOWN_MANUAL) {
+        /* A manual detach asks the filter first; without the callback it cannot be detached. */
+        if (!f->reg.InstanceQueryTeardownCallback)
+            return STATUS_FLT_DO_NOT_DETACH;
+        RELATED_OBJECTS(objs, inst);
+        NTSTATUS st = f->reg.InstanceQueryTeardownCallback(&objs, 0);
+        if (!NT_SUCCESS(st))
+            return st;
+    }
+    teardown_instance(f, volume, reason, routine);
+    return STATUS_SUCCESS;
+}
+
+const FLT_REGISTRATION *kf_flt_registration(PFLT_FILTER filter)
+{
+    struct _FLT_FILTER *f = find_filter(filter);
+    return f ? &f->reg : NULL;
+}

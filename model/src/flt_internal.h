@@ -180,5 +180,19 @@ void *kf__flt_context_of_transaction(const struct _FLT_FILTER *f, const void *t)
 /* The transaction ended: every context attached to it is detached and Filter Manager's reference
  * dropped (FT-11). */
 void kf__flt_context_transaction_gone(const void *t);
+/* ---- Filter Manager's dispatch of I/O to the filters' callbacks (flt_dispatch.c; FD-*) ---- */
+/* flt_io.c: the layers below answer one I/O into d->IoStatus: site flt.io.lower, then the file
+ * system (kf__flt_fs_answer) or the documented defaults, then the harness's lower hook. */
+void kf__flt_lower_answer(PFLT_CALLBACK_DATA d);
+/* flt_dispatch.c: TRUE when p is the callback data of an operation Filter Manager delivered to
+ * the filters (never dereferences p). */
+BOOLEAN kf__flt_dispatch_owns(const void *p);
+/* flt_dispatch.c: after InstanceTeardownStartCallback returned: operations the filter pended on
+ * the instance and did not complete stop (FD-9); those the layers below still hold get their
+ * post-operation callback with FLTFL_POST_OPERATION_DRAINING (FD-10). */
+void kf__flt_dispatch_teardown(const struct _FLT_INSTANCE *inst);
+/* flt_filter.c: the attached instances on volume `volume`, of filters not unregistering, in the
+ * order the filters registered (the first one highest); at most max. */
+unsigned kf__flt_instances_on(unsigned volume, struct _FLT_INSTANCE **out, unsigned max);
 
 #endif

@@ -108,6 +108,12 @@ static cbd_rec *require_outstanding(const char *routine, PFLT_CALLBACK_DATA p, i
                           routine);
     if (r)
         return r;
+    if (kf__flt_dispatch_owns(p)) /* SEMANTICS.md FD-19 */
+        kf_violation_stop(KF_VIOL_FLT_IO_CALLBACK_DATA_OWNED, routine, 0, 0, 0,
+                          "%s on the callback data of an operation Filter Manager delivered to the filter "
+                          "(Filter Manager owns it; only callback data of FltAllocateCallbackData(Ex) is the "
+                          "filter's)",
+                          routine);
     unsigned long long serial = freed_serial(p);
     if (serial && is_free)
         kf_violation_stop(KF_VIOL_FLT_DOUBLE_FREE, routine, serial, 0, 0,
@@ -295,11 +301,10 @@ static BOOLEAN start_io(cbd_rec *r)
     return TRUE;
 }
 
-/* The lower filters and the file system complete the I/O; `consult` 0 for an I/O that cannot
+/* The lower filters and the file system answer one I/O; `consult` 0 for an I/O that cannot
  * fail for want of memory (a cleanup or close, which the I/O manager sends as must-succeed). */
-static void lower_complete_ex(cbd_rec *r, int consult)
+static void lower_answer_ex(PFLT_CALLBACK_DATA d, int consult)
 {
-    PFLT_CALLBACK_DATA d = &r->block->data;
     kf_flt_lower_io io;
     io.data = d;
     io.fault = consult && kf_fault_consult(KF_SITE_FLT_LOWER) != KF_FAULT_NONE;
@@ -308,12 +313,12 @@ static void lower_complete_ex(cbd_rec *r, int consult)
         io.information = 0;
     } else {
         io.status = STATUS_SUCCESS;
-        switch (r->block->iopb.MajorFunction) {
+        switch (d->Iopb->MajorFunction) {
         case IRP_MJ_READ:
-            io.information = r->block->iopb.Parameters.Read.Length;
+            io.information = d->Iopb->Parameters.Read.Length;
             break;
         case IRP_MJ_WRITE:
-            io.information = r->block->iopb.Parameters.Write.Length;
+            io.information = d->Iopb->Parameters.Write.Length;
             break;
         default:
             io.information = 0;
@@ -324,6 +329,15 @@ static void lower_complete_ex(cbd_rec *r, int consult)
         lower_hook(lower_ctx, &io);
     d->IoStatus.Status = io.status;
     d->IoStatus.Information = io.information;
+}
+
+/* The same for the I/O Filter Manager delivers to the filters (flt_dispatch.c). */
+void kf__flt_lower_answer(PFLT_CALLBACK_DATA d) { lower_answer_ex(d, 1); }
+
+/* The lower filters and the file system complete the I/O. */
+static void lower_complete_ex(cbd_rec *r, int consult)
+{
+    lower_answer_ex(&r->block->data, consult);
     free(r->per_io);
     r->per_io = NULL;
 }

@@ -663,6 +663,11 @@ static const flt_export exports[] = {
     X(FltQueryVolumeInformation, WS03), X(FltQueryDirectoryFile, VISTA), X(FltQueryDirectoryFileEx, WIN10),
     X(FltFlushBuffers, WS03), X(FltFlushBuffers2, WIN10), X(FltFsControlFile, WS03), X(FltDeviceIoControlFile, WS03),
     X(FltDecodeParameters, WS03), X(FltLockUserBuffer, WS03),
+    /* Filter Manager's dispatch of I/O to the filters (flt_dispatch.c). */
+    X(FltRequestOperationStatusCallback, WS03), X(FltGetIrpName, WS03), X(FltCancelFileOpen, WS03),
+    X(FltCompletePendedPreOperation, WS03), X(FltCompletePendedPostOperation, WS03),
+    X(FltDoCompletionProcessingWhenSafe, WS03), X(FltIsOperationSynchronous, WS03),
+    X(FltGetRequestorProcess, WS03), X(FltGetRequestorProcessId, WS03),
     /* Extra create parameters and transactions (flt_ecp.c, flt_txn.c, flt_context.c, SEMANTICS.md FE-1,
      * FT-1): from Vista, FltPrepareToReuseEcp from Windows 8. */
     X(FltAllocateExtraCreateParameterList, VISTA), X(FltFreeExtraCreateParameterList, VISTA),

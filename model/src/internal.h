@@ -257,4 +257,15 @@ void kf__fault_plan_apply(const kf_options *o);
 int kf__fault_plan_check(const kf_options *o, int (*given)(const char *name, const void *ctx), const void *ctx,
                          char *err, size_t errlen);
 
+/* ---- What Filter Manager's dispatch (flt_dispatch.c) asks of the base layer ---------------- */
+/* system.c: whether m is an MDL IoAllocateMdl returned and IoFreeMdl has not freed. */
+int kf__mdl_live(const void *m);
+/* pool.c: whether p is the start of an outstanding pool block. */
+int kf__pool_block_live(const void *p);
+/* object.c: references on the object held by anyone but the model (the driver's, handles). */
+long kf__object_other_refs(const void *object);
+/* cmp_hook.c: tells the fuzzing engine (libFuzzer's comparison hook, when linked) that the driver
+ * compared a (an code units) with b (bn code units) at pc; never changes the comparison. */
+void kf__cmp_hook(void *pc, const WCHAR *a, size_t an, const WCHAR *b, size_t bn);
+
 #endif

@@ -625,3 +625,10 @@ static void object_reset(void)
 }
 
 __attribute__((constructor)) static void object_register(void) { kf__register_reset(object_reset); }
+
+/* ---- What Filter Manager's dispatch asks (flt_dispatch.c, SEMANTICS.md FD-*) --------------- */
+long kf__object_other_refs(const void *object)
+{
+    obrec *r = find((ULONG_PTR)object);
+    return r && r->kind != REC_DELETED ? r->refs - r->model_refs : 0;
+}

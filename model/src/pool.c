@@ -864,3 +864,6 @@ void kf__pool_release_all(void)
     }
     nx_required = 0;
 }
+
+/* ---- What Filter Manager's dispatch asks (flt_dispatch.c, SEMANTICS.md FD-*) --------------- */
+int kf__pool_block_live(const void *p) { return p && find_block((PVOID)p) != NULL; }

@@ -319,6 +319,7 @@ LONG RtlCompareUnicodeStrings(PCWCH String1, SIZE_T String1Length, PCWCH String2
     if ((!String1 && String1Length) || (!String2 && String2Length))
         kf_violation_stop(KF_VIOL_RTL_NULL_ARGUMENT, "RtlCompareUnicodeStrings", 0, 0, 0,
                           "RtlCompareUnicodeStrings: a NULL string with a non-zero length");
+    kf__cmp_hook(__builtin_return_address(0), String1, String1Length, String2, String2Length); /* FD-26 */
     return compare_units(String1, String1Length, String2, String2Length, CaseInSensitive);
 }
 
@@ -327,6 +328,8 @@ LONG RtlCompareUnicodeString(PCUNICODE_STRING String1, PCUNICODE_STRING String2,
     pageable("RtlCompareUnicodeString");
     check_u("RtlCompareUnicodeString", String1, "String1");
     check_u("RtlCompareUnicodeString", String2, "String2");
+    kf__cmp_hook(__builtin_return_address(0), String1->Buffer, String1->Length / 2u, String2->Buffer,
+                 String2->Length / 2u); /* FD-26 */
     return compare_units(String1->Buffer, String1->Length / 2u, String2->Buffer, String2->Length / 2u,
                          CaseInSensitive);
 }
@@ -336,6 +339,8 @@ BOOLEAN RtlEqualUnicodeString(PCUNICODE_STRING String1, PCUNICODE_STRING String2
     pageable("RtlEqualUnicodeString");
     check_u("RtlEqualUnicodeString", String1, "String1");
     check_u("RtlEqualUnicodeString", String2, "String2");
+    kf__cmp_hook(__builtin_return_address(0), String1->Buffer, String1->Length / 2u, String2->Buffer,
+                 String2->Length / 2u); /* FD-26 */
     if (String1->Length != String2->Length)
         return FALSE;
     return compare_units(String1->Buffer, String1->Length / 2u, String2->Buffer, String2->Length / 2u,
@@ -347,6 +352,10 @@ BOOLEAN RtlPrefixUnicodeString(PCUNICODE_STRING String1, PCUNICODE_STRING String
     pageable("RtlPrefixUnicodeString");
     check_u("RtlPrefixUnicodeString", String1, "String1");
     check_u("RtlPrefixUnicodeString", String2, "String2");
+    /* FD-26: the start of String2 is what would have to be String1. */
+    kf__cmp_hook(__builtin_return_address(0), String2->Buffer,
+                 (String1->Length < String2->Length ? String1->Length : String2->Length) / 2u, String1->Buffer,
+                 String1->Length / 2u);
     if (String1->Length > String2->Length)
         return FALSE;
     return compare_units(String1->Buffer, String1->Length / 2u, String2->Buffer, String1->Length / 2u,
@@ -360,6 +369,10 @@ BOOLEAN RtlSuffixUnicodeString(PCUNICODE_STRING String1, PCUNICODE_STRING String
     check_u("RtlSuffixUnicodeString", String2, "String2");
     if (String1->Length > String2->Length)
         return FALSE;
+    /* FD-26: the end of String2 is what would have to be String1. */
+    if (String1->Length)
+        kf__cmp_hook(__builtin_return_address(0), String2->Buffer + (String2->Length - String1->Length) / 2u,
+                     String1->Length / 2u, String1->Buffer, String1->Length / 2u);
     if (String1->Length == 0)
         return TRUE;
     size_t skip = (size_t)(String2->Length - String1->Length) / 2u;

@@ -761,3 +761,6 @@ __attribute__((constructor)) static void system_register(void)
     kf__register_reset(system_reset);
     kf__register_pending(run_pending);
 }
+
+/* ---- What Filter Manager's dispatch asks (flt_dispatch.c, SEMANTICS.md FD-*) --------------- */
+int kf__mdl_live(const void *m) { return m && mdl_find((PMDL)m) != NULL; }

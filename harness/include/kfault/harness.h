@@ -128,7 +128,7 @@ int kfh_format(char *buf, size_t cap, const char *fmt, ...) __attribute__((forma
 int kfh_vformat(char *buf, size_t cap, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
 /* ==== Scenarios ====================================================================== */
-#define KFH_SCENARIO_VERSION 5 /* the newest version this build reads */
+#define KFH_SCENARIO_VERSION 6 /* the newest version this build reads */
 #define KFH_MAX_OPS 256        /* operations per scenario, bodies included */
 #define KFH_MAX_DEPTH 8        /* nested blocks */
 
@@ -177,10 +177,23 @@ typedef enum kfh_opcode {
     /* Version 5: version 4 plus the files a minifilter target's volumes hold. */
     KFH_OP_FILE = KFH_OP_COUNT_V4, /* a: name index; b: KFH_FILE_* (volume bits 0-1); c: size low byte;
                                     * size_sel: size high byte; size_raw: data word */
-    KFH_OP_COUNT_V5
+    KFH_OP_COUNT_V5,
+    /* Version 6: version 5 plus the I/O a minifilter meets (the generic minifilter fuzzer,
+     * harness/minifilter.c, docs/MINIFILTER_FUZZING.md). */
+    KFH_OP_MF_CREATE = KFH_OP_COUNT_V5, /* a: file slot (bits 0-2), volume (bits 3-4), KFH_MF_EXISTS,
+                                         * KFH_MF_DIRECTORY, KFH_MF_KERNEL; b: name index; c: disposition
+                                         * (bits 0-2), KFH_MF_OPT_* (bits 3-7); size_sel: access (bits 0-1),
+                                         * attributes (bits 2-4), lower answer (bits 5-7); size_raw:
+                                         * the extension, up to 4 ASCII bytes */
+    KFH_OP_MF_IO,        /* a: file slot (bits 0-2), post-operation IRQL (bits 3-4), lower answer (bits
+                          * 5-7); b: operation index; c: its variant bits; size_raw: length (bits 0-15),
+                          * offset / 512 (bits 16-23; bits 24-31 are cleared) */
+    KFH_OP_MF_DETACH,    /* a: volume; b: bit 0 dismount (else a manual detach) */
+    KFH_OP_MF_UNLOAD,    /* a: bit 0 mandatory (a service stop) */
+    KFH_OP_COUNT_V6
 } kfh_opcode;
 /* The newest version's opcode count (tables indexed by opcode). */
-#define KFH_OP_COUNT KFH_OP_COUNT_V5
+#define KFH_OP_COUNT KFH_OP_COUNT_V6
 
 /* Filter Manager operand tables (version 2). */
 #define KFH_CBD_SLOTS 4
@@ -233,6 +246,46 @@ const char *kfh_file_name_text(size_t index);
 
 enum { KFH_EXP_EX = 1, KFH_EXP_WAIT = 2, KFH_EXP_CONTEXT = 4, KFH_EXP_NULL_CALLOUT = 8 };
 
+/* Minifilter operand tables (version 6; harness/scenario_mf.c, docs/SCENARIO_FORMAT.md). */
+#define KFH_MF_SLOTS 8          /* file objects a scenario keeps */
+#define KFH_MF_VOLUMES 4
+#define KFH_MF_NAMES 16         /* the table of realistic paths (each with its usual extension) */
+#define KFH_MF_DISPOSITIONS 6   /* FILE_SUPERSEDE .. FILE_OVERWRITE_IF */
+#define KFH_MF_ACCESSES 4
+#define KFH_MF_ANSWERS 8        /* index 0: the file system's answer; KFH_MF_HELD: held below */
+#define KFH_MF_HELD 6
+#define KFH_MF_IO_KINDS 14
+enum { KFH_MF_EXISTS = 0x20, KFH_MF_DIRECTORY = 0x40, KFH_MF_KERNEL = 0x80 };
+enum { KFH_MF_OPT_DELETE_ON_CLOSE = 0x08, KFH_MF_OPT_SYNC = 0x10, KFH_MF_OPT_NO_BUFFERING = 0x20,
+       KFH_MF_OPT_WRITE_THROUGH = 0x40, KFH_MF_OPT_OPEN_REPARSE = 0x80 };
+enum { KFH_MF_ATTR_READONLY = 1, KFH_MF_ATTR_HIDDEN = 2, KFH_MF_ATTR_SYSTEM = 4 };
+enum {
+    KFH_MF_READ, KFH_MF_WRITE, KFH_MF_QUERY_INFO, KFH_MF_SET_INFO, KFH_MF_QUERY_DIR, KFH_MF_NOTIFY_DIR,
+    KFH_MF_CLEANUP, KFH_MF_CLOSE, KFH_MF_FSCTL, KFH_MF_IOCTL, KFH_MF_LOCK, KFH_MF_UNLOCK, KFH_MF_FLUSH,
+    KFH_MF_QUERY_VOLUME
+};
+/* Read and write variant bits. */
+enum { KFH_MF_RW_PAGING = 1, KFH_MF_RW_NOCACHE = 2, KFH_MF_RW_SYNC_API = 4, KFH_MF_RW_FAST = 8,
+       KFH_MF_RW_SYNC_PAGING = 16, KFH_MF_RW_AT_APC = 32 };
+/* The path of name i from the volume's root, without extension ("\Users\alice\Desktop\notes"),
+ * its short key for the text form ("notes"), and its usual extension ("txt"; "" for none). */
+const char *kfh_mf_name_path(size_t i);
+const char *kfh_mf_name_key(size_t i);
+const char *kfh_mf_name_ext(size_t i);
+/* The directories every volume holds for the table's paths, in creating order; NULL ends it. */
+const char *kfh_mf_directory_at(size_t i);
+ULONG kfh_mf_disposition_at(size_t i);
+const char *kfh_mf_disposition_name(size_t i);
+ACCESS_MASK kfh_mf_access_at(size_t i);
+const char *kfh_mf_access_name(size_t i);
+NTSTATUS kfh_mf_answer_at(size_t i);      /* STATUS_SUCCESS for 0 (the file system) and KFH_MF_HELD */
+const char *kfh_mf_answer_name(size_t i);
+const char *kfh_mf_io_name(size_t i);
+/* The extension in an mf_create's size_raw as text (at most 4 characters and a NUL). */
+void kfh_mf_ext_text(uint32_t raw, char out[5]);
+/* size_raw for the extension `ext` (at most 4 characters). */
+uint32_t kfh_mf_ext_raw(const char *ext);
+
 /* Symbolic sizes, resolved against the profile in force when the operation runs. */
 typedef enum kfh_size_sel {
     KFH_SIZE_RAW = 0, KFH_SIZE_ZERO, KFH_SIZE_MAX, KFH_SIZE_MAX_PLUS1, KFH_SIZE_MAX_MINUS1,
@@ -268,6 +321,8 @@ typedef struct kfh_scenario {
 /* The lowest version whose opcodes carry every operation of s; of one opcode. */
 uint8_t kfh_scenario_min_version(const kfh_scenario *s);
 uint8_t kfh_op_min_version(int code);
+/* 1 when this build reads scenario format version v (1 to KFH_SCENARIO_VERSION), else 0. */
+int kfh_scenario_version_known(unsigned v);
 
 /* Any bytes whose first byte is a known version decode into a scenario (values are
  * clamped, missing bytes read as zero, extra ops and nesting beyond the bounds are cut).

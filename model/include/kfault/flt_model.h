@@ -279,6 +279,99 @@ TRANSACTION_OUTCOME kf_flt_transaction_outcome(PKTRANSACTION txn);
 size_t kf_flt_transaction_enlistments(PKTRANSACTION txn);
 size_t kf_flt_transaction_unacknowledged(PKTRANSACTION txn);
 
+
+/* ---- Filter Manager's dispatch of I/O to the filters' callbacks (flt_dispatch.c, FD-*) ---- */
+/* What the I/O manager sends down a volume's stack for a request: Filter Manager builds its
+ * own callback data from it, calls the pre-operation callback each attached filter registered
+ * for the major function (the first registered filter highest), sends the I/O to the layers
+ * below, and calls the post-operation callbacks in the reverse order. */
+#define KF_FLT_MAX_LEVELS 8   /* filters attached to one volume that the dispatch serves */
+typedef struct kf_flt_io {
+    UCHAR major;                    /* IRP_MJ_* (0x00..0x1b) */
+    UCHAR minor;                    /* IRP_MN_* */
+    UCHAR operation_flags;          /* the stack location's SL_* flags */
+    BOOLEAN fast_io;                /* a fast I/O (FLTFL_CALLBACK_DATA_FAST_IO_OPERATION), not an IRP */
+    ULONG irp_flags;                /* IRP_NOCACHE, IRP_PAGING_IO, IRP_SYNCHRONOUS_API, IRP_SYNCHRONOUS_PAGING_IO */
+    BOOLEAN system_buffer;          /* the buffers are the I/O manager's (FLTFL_CALLBACK_DATA_SYSTEM_BUFFER) */
+    KPROCESSOR_MODE requestor_mode; /* UserMode: an application's request, sent from its process */
+    ACCESS_MASK desired_access;     /* create: the SecurityContext's DesiredAccess */
+    KIRQL post_irql;                /* the IRQL the I/O completes at below (<= DISPATCH_LEVEL) */
+    BOOLEAN lower_pends;            /* the layers below hold the I/O until kf_flt_complete_lower */
+    BOOLEAN lower_override;         /* the layers below answer lower_status / lower_information */
+    NTSTATUS lower_status;          /* instead of the file system (and flt.io.lower is not asked) */
+    ULONG_PTR lower_information;
+    FLT_PARAMETERS parameters;      /* create: SecurityContext is filled by the model */
+} kf_flt_io;
+
+/* Called once when an operation completes (after every post-operation callback), with its final
+ * IoStatus. It may send more I/O. */
+typedef void (*kf_flt_io_done_fn)(void *ctx, unsigned long long serial, NTSTATUS status, ULONG_PTR information);
+
+/* A new file object for a create on volume `volume`, named `name` (chars WCHARs; relative to
+ * `related` when not NULL), held by the I/O manager (the model): NULL when the volume does not
+ * exist or memory runs out. */
+PFILE_OBJECT kf_flt_io_file_object(unsigned volume, const WCHAR *name, USHORT chars, PFILE_OBJECT related);
+/* Sends one operation on `fo` (a file object of kf_flt_io_file_object; an IRP_MJ_CREATE first)
+ * at the caller's IRQL (<= APC_LEVEL). Returns its final status when it completed before
+ * returning, STATUS_PENDING while it is in flight (pended by a filter, held below), or
+ * STATUS_INVALID_PARAMETER for a request the I/O manager would never send (nothing is sent).
+ * *serial (optional) gets its number, 1, 2, ... in the run; done (optional) runs at completion. */
+NTSTATUS kf_flt_send_io(PFILE_OBJECT fo, const kf_flt_io *io, kf_flt_io_done_fn done, void *ctx,
+                        unsigned long long *serial);
+/* The last handle and the I/O manager's reference go: IRP_MJ_CLEANUP (once, if the create
+ * succeeded) and IRP_MJ_CLOSE through the filters, as the I/O manager sends them (the close waits
+ * until no operation on it is in flight and nobody else holds the object); then the model's
+ * reference is dropped. Returns 0, or -1 for a file object the model did not make for I/O. */
+int kf_flt_io_close(PFILE_OBJECT fo);
+/* File objects made for I/O and not yet closed. */
+size_t kf_flt_io_file_objects(void);
+/* Completes, in the order they reached them, the operations the layers below hold
+ * (lower_pends); then their post-operation callbacks run. Returns how many. */
+size_t kf_flt_complete_lower(void);
+/* Runs the completion processing FltDoCompletionProcessingWhenSafe posted to worker threads
+ * (queued when called), at PASSIVE_LEVEL, and the closes the I/O manager put off because the
+ * last I/O on a file object completed at DISPATCH_LEVEL. Returns how many ran. */
+size_t kf_flt_run_safe_posts(void);
+/* Operations in flight: all of them, those a filter pended (pre or post) and not completed. */
+size_t kf_flt_ios_in_flight(void);
+size_t kf_flt_ios_pended(void);
+/* Tears one instance down while I/O may be in flight, as a manual detach (`fltmc detach`,
+ * reason FLTFL_INSTANCE_TEARDOWN_MANUAL: InstanceQueryTeardownCallback decides, none registered
+ * refuses) or a volume dismount (FLTFL_INSTANCE_TEARDOWN_VOLUME_DISMOUNT: always). Returns
+ * STATUS_SUCCESS, the refusal (STATUS_FLT_DO_NOT_DETACH or the callback's failure), or
+ * STATUS_FLT_INSTANCE_NOT_FOUND when the filter has no instance there. */
+NTSTATUS kf_flt_detach(PFLT_FILTER filter, unsigned volume, FLT_INSTANCE_TEARDOWN_FLAGS reason);
+/* Buffers a filter swapped into an operation's parameters that were still allocated pool when the
+ * operation completed and still are now (the filter never freed them); the first one's operation
+ * into *serial and *major when not NULL. */
+size_t kf_flt_swapped_buffers_left(unsigned long long *serial, UCHAR *major);
+
+/* What the dispatch tells an observer (a harness's trace and finding reports). */
+typedef enum kf_flt_event_kind {
+    KF_FLT_EV_PRE,         /* a pre-operation callback is called */
+    KF_FLT_EV_PRE_RETURN,  /* it returned `status` */
+    KF_FLT_EV_POST,        /* a post-operation callback is called (flags: FLTFL_POST_OPERATION_*) */
+    KF_FLT_EV_POST_RETURN, /* it returned `status` */
+    KF_FLT_EV_COMPLETE     /* the operation completed with `status` (NTSTATUS) */
+} kf_flt_event_kind;
+typedef struct kf_flt_event {
+    kf_flt_event_kind kind;
+    unsigned long long serial;
+    UCHAR major, minor;
+    unsigned volume;
+    unsigned level;                 /* 0: the highest filter */
+    const UNICODE_STRING *file;     /* the file object's name (valid during the call only) */
+    LONG status;
+    KIRQL irql;
+    ULONG flags;
+} kf_flt_event;
+typedef void (*kf_flt_observer_fn)(void *ctx, const kf_flt_event *ev);
+/* Installs the observer (NULL: none); kf_reset removes it. */
+void kf_flt_set_observer(kf_flt_observer_fn fn, void *ctx);
+/* The registration Filter Manager keeps for a registered filter (its copy of what the driver
+ * passed to FltRegisterFilter; OperationRegistration still points into the driver), or NULL. */
+const FLT_REGISTRATION *kf_flt_registration(PFLT_FILTER filter);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,47 @@
+/*
+ * kfault/minifilter.h - the generic minifilter fuzzer (libkfault_minifilter.a): any minifilter
+ * linked with it is fuzzed through its own DriverEntry and the callbacks it registers, with no
+ * target code. The input is a scenario (docs/SCENARIO_FORMAT.md, "The minifilter fuzzer"): the
+ * environment of a driver target (profile, volumes, fault decisions, answers the layers below
+ * give the filter's own I/O) and the I/O that arrives (mf_create, mf_io, mf_detach, mf_unload,
+ * run_pending). The driver environment (kfault/driver_env.h) loads, runs, unloads and judges it;
+ * this layer adds the callback contract's findings, the operation and callback a finding
+ * happened in, and seeds made from the filter's registration. Driver code never includes it.
+ * Must never decide from a clock or an address: a run is a function of its bytes and options.
+ */
+#ifndef KFAULT_MINIFILTER_H
+#define KFAULT_MINIFILTER_H
+
+#include "kfault/driver_env.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The linked driver's entry point (the WDK's name). */
+DRIVER_INITIALIZE DriverEntry;
+
+/* The service name in the RegistryPath DriverEntry gets:
+ * \Registry\Machine\System\CurrentControlSet\Services\Minifilter. */
+#define KFH_MF_SERVICE "Minifilter"
+
+/* One run of the linked driver on a scenario. Returns the number of findings; run->finding is
+ * the first, with the callback and operation it happened in written into where (wlen bytes,
+ * "" when none). */
+int kfh_mf_run(const uint8_t *data, size_t size, kfh_drv_run *run, char *where, size_t wlen);
+/* The fuzz target's body: a finding prints its report (environment, the callback and operation,
+ * the invariant, the scenario as text, the trace's tail) and aborts. Returns 0. */
+int kfh_mf_fuzz_one(const uint8_t *data, size_t size);
+/* Loads the linked driver, reads its operation registration, and writes into dir (which must
+ * exist) one scenario per registered operation, plus teardown, unload and a mix of files:
+ * seed-*.bin. Returns how many it wrote, or -1 with a sentence in err. */
+int kfh_mf_write_seeds(const char *dir, char *err, size_t errlen);
+/* The seeds kfh_mf_write_seeds would write, without writing: seed k into *s (0 <= k < the
+ * count returned by kfh_mf_seed_count), its name into name. */
+int kfh_mf_seed_count(void);
+int kfh_mf_seed(int k, kfh_scenario *s, char *name, size_t nlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFAULT_MINIFILTER_H */
