@@ -110,6 +110,27 @@ esac
 [ -f "$(pkg-config --variable=replay_main kfault-driver)" ] || fail "kfault-driver.pc: replay_main names no file"
 echo "pkg-config --cflags --libs kfault-driver: $dflags"
 
+# kfault-minifilter: the generic minifilter fuzzer, one line and no target code. In a build
+# with libFuzzer (clang, sanitizers on), an example minifilter linked with it writes the seeds
+# of its registration and fuzzes from them; elsewhere its flags must still resolve.
+mflags=$(pkg-config --cflags --libs kfault-minifilter) || fail "pkg-config --cflags --libs kfault-minifilter failed"
+echo "pkg-config --cflags --libs kfault-minifilter: $mflags"
+if [ "$sanitized" = ON ] && "$cc" --version 2>/dev/null | grep -q clang; then
+    cp "$here/../../examples/mf_callbacks.c" "$here/../../examples/mf_callbacks.h" "$tmp/pc/"
+    (
+        cd "$tmp/pc"
+        # shellcheck disable=SC2086 # the flags are meant to split into words
+        "$cc" -fsanitize=fuzzer mf_callbacks.c $mflags -o mf_callbacks_fuzz
+    ) || fail "examples/mf_callbacks.c does not build with pkg-config kfault-minifilter"
+    mkdir "$tmp/pc/mfseeds" "$tmp/pc/mfwork"
+    (cd "$tmp/pc" && ./mf_callbacks_fuzz -kfault_seeds=mfseeds) >"$tmp/mfseeds.log" 2>&1 ||
+        fail "the generic minifilter fuzzer wrote no seeds: $(tail -3 "$tmp/mfseeds.log")"
+    [ "$(find "$tmp/pc/mfseeds" -type f | wc -l)" -ge 4 ] || fail "fewer than 4 seeds from the registration"
+    (cd "$tmp/pc" && ./mf_callbacks_fuzz -runs=300 -seed=1 mfwork mfseeds) >"$tmp/mffuzz.log" 2>&1 ||
+        fail "fuzzing the correct example minifilter failed: $(tail -5 "$tmp/mffuzz.log")"
+    echo "pkg-config build: the generic minifilter fuzzer wrote seeds from the registration and fuzzed clean"
+fi
+
 # Fault plans in a program linked with the installed model alone (SEMANTICS.md PL-): each
 # plan acts, and an option that cannot act is refused naming it.
 cp "$here/../plans_env.c" "$tmp/pc/"
