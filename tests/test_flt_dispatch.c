@@ -1656,3 +1656,34 @@ TEST(close_after_completion_at_dispatch)
     CHECK(!strcmp(tf_trace, "pre(2) post(2,0,0) "));
     CHECK_EQ(kf_flt_io_file_objects(), 0);
 }
+
+/* ---- The I/O manager frees the MDL FltLockUserBuffer made for a delivered operation ----------- */
+
+static FLT_POSTOP_CALLBACK_STATUS lock_in_post(PFLT_CALLBACK_DATA d, PCFLT_RELATED_OBJECTS o, PVOID c,
+                                               FLT_POST_OPERATION_FLAGS f)
+{
+    (void)o;
+    (void)c;
+    (void)f;
+    CHECK_EQ(FltLockUserBuffer(d), STATUS_SUCCESS);
+    CHECK(d->Iopb->Parameters.Read.MdlAddress != NULL);
+    return FLT_POSTOP_FINISHED_PROCESSING;
+}
+
+TEST(locked_user_buffer_freed_with_the_operation)
+{
+    tf_fresh();
+    tf_start();
+    add_file(L"\\y.txt", "abc");
+    NTSTATUS st;
+    PFILE_OBJECT fo = tf_open(L"\\y.txt", FILE_OPEN, &st);
+    CHECK_EQ(st, STATUS_SUCCESS);
+    tf_status = FLT_PREOP_SUCCESS_WITH_CALLBACK;
+    tf_post = lock_in_post;
+    kf_flt_io io = read_io(3, 0, PASSIVE_LEVEL);
+    kf_flt_send_io(fo, &io, NULL, NULL, NULL);
+    tf_post = NULL;
+    kf_leak_report l;
+    kf_leaks(&l);
+    CHECK_EQ(l.mdls, 0); /* not the filter's to free: the operation took it along */
+}

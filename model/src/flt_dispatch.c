@@ -798,6 +798,10 @@ static void complete(io_rec *r)
     kf_flt_io_done_fn done = r->done;
     void *ctx = r->done_ctx;
     unsigned long long serial = r->serial;
+    /* The I/O manager frees what the operation's IRP carried: the MDLs FltLockUserBuffer made
+     * for it (FI-*), the extra create parameters of a create (FE-12). */
+    kf__flt_fileio_data_gone(&r->block->data);
+    kf__flt_ecp_callback_data_gone(&r->block->data);
     free(r->block);
     free(r);
     if (done)
