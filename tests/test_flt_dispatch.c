@@ -1687,3 +1687,55 @@ TEST(locked_user_buffer_freed_with_the_operation)
     kf_leaks(&l);
     CHECK_EQ(l.mdls, 0); /* not the filter's to free: the operation took it along */
 }
+
+/* ---- FD-18: a change notification's swapped MDL is Filter Manager's to free, as a query's ------- */
+
+static PVOID swap_buf;
+static FLT_PREOP_CALLBACK_STATUS swap_notify(PFLT_CALLBACK_DATA d, PCFLT_RELATED_OBJECTS o, PVOID *c)
+{
+    (void)o;
+    (void)c;
+    ULONG len = d->Iopb->Parameters.DirectoryControl.NotifyDirectory.Length;
+    swap_buf = ExAllocatePoolZero(NonPagedPoolNx, len, 'pwsT');
+    PMDL m = swap_buf ? IoAllocateMdl(swap_buf, len, FALSE, FALSE, NULL) : NULL;
+    CHECK(m != NULL);
+    MmBuildMdlForNonPagedPool(m);
+    d->Iopb->Parameters.DirectoryControl.NotifyDirectory.DirectoryBuffer = swap_buf;
+    d->Iopb->Parameters.DirectoryControl.NotifyDirectory.MdlAddress = m;
+    FltSetCallbackDataDirty(d);
+    return FLT_PREOP_SUCCESS_WITH_CALLBACK;
+}
+static FLT_POSTOP_CALLBACK_STATUS free_swapped(PFLT_CALLBACK_DATA d, PCFLT_RELATED_OBJECTS o, PVOID c,
+                                               FLT_POST_OPERATION_FLAGS f)
+{
+    (void)d;
+    (void)o;
+    (void)c;
+    (void)f;
+    ExFreePoolWithTag(swap_buf, 'pwsT'); /* its buffer; the MDL goes with the operation */
+    return FLT_POSTOP_FINISHED_PROCESSING;
+}
+
+TEST(notification_swapped_mdl_freed_with_the_operation)
+{
+    tf_fresh();
+    tf_start();
+    PFILE_OBJECT fo = kf_flt_io_file_object(0, L"\\", 1, NULL);
+    kf_flt_io c = create_io(FILE_OPEN, FILE_DIRECTORY_FILE);
+    CHECK_EQ(kf_flt_send_io(fo, &c, NULL, NULL, NULL), STATUS_SUCCESS);
+    kf_flt_io n;
+    memset(&n, 0, sizeof n);
+    n.major = IRP_MJ_DIRECTORY_CONTROL;
+    n.minor = IRP_MN_NOTIFY_CHANGE_DIRECTORY;
+    n.parameters.DirectoryControl.NotifyDirectory.Length = 64;
+    n.parameters.DirectoryControl.NotifyDirectory.DirectoryBuffer = read_buf;
+    tf_pre = swap_notify;
+    tf_post = free_swapped;
+    (void)kf_flt_send_io(fo, &n, NULL, NULL, NULL);
+    tf_pre = NULL;
+    tf_post = NULL;
+    kf_leak_report l;
+    kf_leaks(&l);
+    CHECK_EQ(l.mdls, 0);
+    CHECK_EQ(kf_flt_io_close(fo), 0);
+}

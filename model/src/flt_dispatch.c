@@ -388,6 +388,10 @@ static void buffer_fields(PFLT_IO_PARAMETER_BLOCK p, PVOID **buf, PMDL **mdl)
         if (p->MinorFunction == IRP_MN_QUERY_DIRECTORY) {
             *buf = &p->Parameters.DirectoryControl.QueryDirectory.DirectoryBuffer;
             *mdl = &p->Parameters.DirectoryControl.QueryDirectory.MdlAddress;
+        } else if (p->MinorFunction == IRP_MN_NOTIFY_CHANGE_DIRECTORY) {
+            /* A change notification's buffer is swapped like a query's (its IRP's MDL too). */
+            *buf = &p->Parameters.DirectoryControl.NotifyDirectory.DirectoryBuffer;
+            *mdl = &p->Parameters.DirectoryControl.NotifyDirectory.MdlAddress;
         }
         break;
     case IRP_MJ_QUERY_INFORMATION:
