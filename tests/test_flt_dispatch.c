@@ -1739,3 +1739,38 @@ TEST(notification_swapped_mdl_freed_with_the_operation)
     CHECK_EQ(l.mdls, 0);
     CHECK_EQ(kf_flt_io_close(fo), 0);
 }
+
+/* ---- FD-32: paging I/O describes its pages with an MDL ------------------------------------------ */
+
+static PVOID paging_va;
+static FLT_PREOP_CALLBACK_STATUS see_paging_mdl(PFLT_CALLBACK_DATA d, PCFLT_RELATED_OBJECTS o, PVOID *c)
+{
+    (void)o;
+    (void)c;
+    PMDL m = d->Iopb->Parameters.Read.MdlAddress;
+    paging_va = m ? MmGetSystemAddressForMdlSafe(m, NormalPagePriority) : NULL;
+    return FLT_PREOP_SUCCESS_NO_CALLBACK;
+}
+
+TEST(paging_read_carries_an_mdl)
+{
+    tf_fresh();
+    tf_start();
+    add_file(L"\\y.txt", "abc");
+    NTSTATUS st;
+    PFILE_OBJECT fo = tf_open(L"\\y.txt", FILE_OPEN, &st);
+    CHECK_EQ(st, STATUS_SUCCESS);
+    tf_pre = see_paging_mdl;
+    paging_va = NULL;
+    kf_flt_io io = read_io(3, IRP_PAGING_IO | IRP_NOCACHE, PASSIVE_LEVEL);
+    (void)kf_flt_send_io(fo, &io, NULL, NULL, NULL);
+    CHECK(paging_va == (PVOID)read_buf); /* the MDL maps the request's own buffer */
+    paging_va = NULL;
+    io = read_io(3, 0, PASSIVE_LEVEL); /* a cached read: the buffer only */
+    (void)kf_flt_send_io(fo, &io, NULL, NULL, NULL);
+    CHECK(paging_va == NULL);
+    tf_pre = NULL;
+    kf_leak_report l;
+    kf_leaks(&l);
+    CHECK_EQ(l.mdls, 0); /* freed with the operation */
+}

@@ -66,6 +66,7 @@ typedef struct io_rec {
     enum cb_kind in_cb;         /* a callback of this operation is running, at level cb_level */
     unsigned cb_level;
     BOOLEAN early;              /* the pended stage was completed before its callback returned */
+    PMDL paging_mdl;            /* the MDL a paging read or write carries (FD-32), freed at completion */
     FLT_PREOP_CALLBACK_STATUS early_status;
     PVOID early_context;
     BOOLEAN held;               /* the layers below hold it (lower_pends) */
@@ -806,6 +807,8 @@ static void complete(io_rec *r)
      * for it (FI-*), the extra create parameters of a create (FE-12). */
     kf__flt_fileio_data_gone(&r->block->data);
     kf__flt_ecp_callback_data_gone(&r->block->data);
+    if (r->paging_mdl && kf__mdl_live(r->paging_mdl))
+        IoFreeMdl(r->paging_mdl);
     free(r->block);
     free(r);
     if (done)
@@ -916,6 +919,16 @@ static NTSTATUS send(fo_io *f, const kf_flt_io *io, kf_flt_io_done_fn done, void
     iopb->OperationFlags = io->operation_flags;
     iopb->TargetFileObject = f->fo;
     iopb->Parameters = io->parameters;
+    /* Paging I/O always describes its pages with an MDL (the memory manager builds it): a paging
+     * read or write given only a buffer gets one for it (FD-32). */
+    if (!io->fast_io && (io->irp_flags & IRP_PAGING_IO)) {
+        if (io->major == IRP_MJ_READ && !iopb->Parameters.Read.MdlAddress)
+            iopb->Parameters.Read.MdlAddress = r->paging_mdl =
+                kf__mdl_for_system_buffer(iopb->Parameters.Read.ReadBuffer, iopb->Parameters.Read.Length);
+        else if (io->major == IRP_MJ_WRITE && !iopb->Parameters.Write.MdlAddress)
+            iopb->Parameters.Write.MdlAddress = r->paging_mdl =
+                kf__mdl_for_system_buffer(iopb->Parameters.Write.WriteBuffer, iopb->Parameters.Write.Length);
+    }
     if (io->major == IRP_MJ_CREATE) {
         b->security.DesiredAccess = io->desired_access;
         b->security.FullCreateOptions = io->parameters.Create.Options;

@@ -260,6 +260,9 @@ int kf__fault_plan_check(const kf_options *o, int (*given)(const char *name, con
 /* ---- What Filter Manager's dispatch (flt_dispatch.c) asks of the base layer ---------------- */
 /* system.c: whether m is an MDL IoAllocateMdl returned and IoFreeMdl has not freed. */
 int kf__mdl_live(const void *m);
+/* An MDL for a buffer in system space that the memory manager or the I/O manager builds itself
+ * (a paging request's pages): no fault site is asked; freed with IoFreeMdl. NULL without memory. */
+struct _MDL *kf__mdl_for_system_buffer(PVOID va, ULONG length);
 /* pool.c: whether p is the start of an outstanding pool block. */
 int kf__pool_block_live(const void *p);
 /* object.c: references on the object held by anyone but the model (the driver's, handles). */

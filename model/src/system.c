@@ -764,3 +764,28 @@ __attribute__((constructor)) static void system_register(void)
 
 /* ---- What Filter Manager's dispatch asks (flt_dispatch.c, SEMANTICS.md FD-*) --------------- */
 int kf__mdl_live(const void *m) { return m && mdl_find((PMDL)m) != NULL; }
+
+struct _MDL *kf__mdl_for_system_buffer(PVOID va, ULONG length)
+{
+    if (!va || length == 0 || length > 0x7FFFF000u)
+        return NULL;
+    size_t size = MmSizeOfMdl(va, length);
+    PMDL m = calloc(1, size);
+    mdl_rec *r = malloc(sizeof *r);
+    if (!m || !r) {
+        free(m);
+        free(r);
+        return NULL;
+    }
+    m->Size = (SHORT)(size > 0x7FFF ? 0x7FFF : size);
+    m->StartVa = PAGE_ALIGN(va);
+    m->ByteOffset = BYTE_OFFSET(va);
+    m->ByteCount = length;
+    m->MdlFlags = MDL_SOURCE_IS_NONPAGED_POOL;
+    m->MappedSystemVa = va;
+    r->mdl = m;
+    r->next = mdls;
+    mdls = r;
+    n_mdls++;
+    return m;
+}
