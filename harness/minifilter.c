@@ -370,6 +370,11 @@ static void exec_io(const kfh_op *op)
     unsigned kind = op->b % KFH_MF_IO_KINDS, v = op->c;
     ULONG len = op->size_raw & 0xFFFF;
     LONGLONG offset = (LONGLONG)(op->size_raw >> 16) * 512;
+    /* Non-cached and paging reads and writes come in whole sectors (the I/O manager refuses
+     * others; the cache and memory managers send pages): the length is rounded up to 512. */
+    if ((kind == KFH_MF_READ || kind == KFH_MF_WRITE) && !(v & KFH_MF_RW_FAST) &&
+        (v & (KFH_MF_RW_PAGING | KFH_MF_RW_NOCACHE)))
+        len = (len + 511u) & ~511u;
     if (kind == KFH_MF_CLOSE) {
         M.fo[slot] = NULL;
         int rc = kf_flt_io_close(fo);
