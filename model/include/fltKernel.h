@@ -43,38 +43,7 @@ extern "C" {
 /* DEVICE_TYPE, the FILE_DEVICE_* types, the security and transaction pointer types come with
  * wdm.h (kfault/wdk_io.h). */
 
-/* ---- IRP major function codes (all of 0x00..0x1b) ---------------------------------- */
-#define IRP_MJ_CREATE                   0x00
-#define IRP_MJ_CREATE_NAMED_PIPE        0x01
-#define IRP_MJ_CLOSE                    0x02
-#define IRP_MJ_READ                     0x03
-#define IRP_MJ_WRITE                    0x04
-#define IRP_MJ_QUERY_INFORMATION        0x05
-#define IRP_MJ_SET_INFORMATION          0x06
-#define IRP_MJ_QUERY_EA                 0x07
-#define IRP_MJ_SET_EA                   0x08
-#define IRP_MJ_FLUSH_BUFFERS            0x09
-#define IRP_MJ_QUERY_VOLUME_INFORMATION 0x0a
-#define IRP_MJ_SET_VOLUME_INFORMATION   0x0b
-#define IRP_MJ_DIRECTORY_CONTROL        0x0c
-#define IRP_MJ_FILE_SYSTEM_CONTROL      0x0d
-#define IRP_MJ_DEVICE_CONTROL           0x0e
-#define IRP_MJ_INTERNAL_DEVICE_CONTROL  0x0f
-#define IRP_MJ_SHUTDOWN                 0x10
-#define IRP_MJ_LOCK_CONTROL             0x11
-#define IRP_MJ_CLEANUP                  0x12
-#define IRP_MJ_CREATE_MAILSLOT          0x13
-#define IRP_MJ_QUERY_SECURITY           0x14
-#define IRP_MJ_SET_SECURITY             0x15
-#define IRP_MJ_POWER                    0x16
-#define IRP_MJ_SYSTEM_CONTROL           0x17
-#define IRP_MJ_DEVICE_CHANGE            0x18
-#define IRP_MJ_QUERY_QUOTA              0x19
-#define IRP_MJ_SET_QUOTA                0x1a
-#define IRP_MJ_PNP                      0x1b
-#define IRP_MJ_PNP_POWER                IRP_MJ_PNP
-#define IRP_MJ_SCSI                     IRP_MJ_INTERNAL_DEVICE_CONTROL
-/* IRP_MJ_MAXIMUM_FUNCTION (0x1b) comes from wdm.h. */
+/* The IRP major function codes (0x00..0x1b, IRP_MJ_MAXIMUM_FUNCTION) come with wdm.h. */
 
 /* Filter Manager's pseudo-operations (never IRP-based) and the end of a registration list. */
 #define IRP_MJ_ACQUIRE_FOR_SECTION_SYNCHRONIZATION ((UCHAR)-1)

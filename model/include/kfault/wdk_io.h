@@ -835,7 +835,7 @@ NTSYSAPI NTSTATUS NTAPI ZwQueryInformationTransaction(_In_ HANDLE TransactionHan
 #endif
 /* ---- Device objects, symbolic links and the IRPs of a driver's own devices ----------------------
  * (model/src/device.c, SEMANTICS.md D-). Values are the WDK's. The IRP major codes belong to wdm.h;
- * fltKernel.h repeats them with the same spelling. */
+ * fltKernel.h takes them from here. */
 #ifndef KFAULT_WDK_IO_DEVICE_H
 #define KFAULT_WDK_IO_DEVICE_H
 #ifdef __cplusplus
