@@ -1657,6 +1657,18 @@ TEST(close_after_completion_at_dispatch)
     CHECK_EQ(kf_flt_io_file_objects(), 0);
 }
 
+/* A started filter and \y.txt ("abc") opened through it. */
+static PFILE_OBJECT started_with_y(void)
+{
+    tf_fresh();
+    tf_start();
+    add_file(L"\\y.txt", "abc");
+    NTSTATUS st;
+    PFILE_OBJECT fo = tf_open(L"\\y.txt", FILE_OPEN, &st);
+    CHECK_EQ(st, STATUS_SUCCESS);
+    return fo;
+}
+
 /* ---- The I/O manager frees the MDL FltLockUserBuffer made for a delivered operation ----------- */
 
 static FLT_POSTOP_CALLBACK_STATUS lock_in_post(PFLT_CALLBACK_DATA d, PCFLT_RELATED_OBJECTS o, PVOID c,
@@ -1672,12 +1684,7 @@ static FLT_POSTOP_CALLBACK_STATUS lock_in_post(PFLT_CALLBACK_DATA d, PCFLT_RELAT
 
 TEST(locked_user_buffer_freed_with_the_operation)
 {
-    tf_fresh();
-    tf_start();
-    add_file(L"\\y.txt", "abc");
-    NTSTATUS st;
-    PFILE_OBJECT fo = tf_open(L"\\y.txt", FILE_OPEN, &st);
-    CHECK_EQ(st, STATUS_SUCCESS);
+    PFILE_OBJECT fo = started_with_y();
     tf_status = FLT_PREOP_SUCCESS_WITH_CALLBACK;
     tf_post = lock_in_post;
     kf_flt_io io = read_io(3, 0, PASSIVE_LEVEL);
@@ -1754,12 +1761,7 @@ static FLT_PREOP_CALLBACK_STATUS see_paging_mdl(PFLT_CALLBACK_DATA d, PCFLT_RELA
 
 TEST(paging_read_carries_an_mdl)
 {
-    tf_fresh();
-    tf_start();
-    add_file(L"\\y.txt", "abc");
-    NTSTATUS st;
-    PFILE_OBJECT fo = tf_open(L"\\y.txt", FILE_OPEN, &st);
-    CHECK_EQ(st, STATUS_SUCCESS);
+    PFILE_OBJECT fo = started_with_y();
     tf_pre = see_paging_mdl;
     paging_va = NULL;
     kf_flt_io io = read_io(3, IRP_PAGING_IO | IRP_NOCACHE, PASSIVE_LEVEL);
