@@ -32,7 +32,7 @@ set(KFAULT_PLANTED_GENERIC
   "drv_mfcallbacks_docx_fuzz|mfcallbacks|KF_PLANT_NAME_LEAK_DOCX|KF-INV-043|60000"
   "drv_mfcallbacks_dispatch_fuzz|mfcallbacks|KF_PLANT_NAME_AT_DISPATCH|IRQL_NOT_LESS_OR_EQUAL"
   "drv_mfcallbacks_twice_fuzz|mfcallbacks|KF_PLANT_CONTEXT_FREED_TWICE|pool-free-invalid"
-  "drv_mfcallbacks_cbdleak_fuzz|mfcallbacks|KF_PLANT_CBD_LEAK_ON_LOWER_FAILURE|flt-callback-data-outstanding|5000"
+  "drv_mfcallbacks_cbdleak_fuzz|mfcallbacks|KF_PLANT_CBD_LEAK_ON_LOWER_FAILURE|flt-callback-data-outstanding|20000"
 )
 foreach(row ${KFAULT_PLANTED_GENERIC})
   string(REPLACE "|" ";" f "${row}")
