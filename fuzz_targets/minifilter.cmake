@@ -6,14 +6,41 @@
 # tests fuzz each variant from corpus/drv_mfcallbacks_fuzz/ and replay its reproducer.
 include(${PROJECT_SOURCE_DIR}/cmake/KfaultMinifilter.cmake)
 
-# kfault_example_minifilter(<target> <example source> [<PLANT_DEFINITION>])
+# kfault_minifilter_inf_source(<target> <INF file> <out variable>): a C file holding the INF's
+# bytes as kfh_mf_builtin_inf (harness/minifilter_entry.c reads it at initialization), written
+# at configure time and again whenever the INF changes.
+function(kfault_minifilter_inf_source name inf out)
+  if(NOT EXISTS "${inf}")
+    message(FATAL_ERROR "${name}: the INF file ${inf} does not exist")
+  endif()
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${inf}")
+  file(READ "${inf}" hex HEX)
+  string(LENGTH "${hex}" chars)
+  math(EXPR size "${chars} / 2")
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  string(REGEX REPLACE "(0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,)" "\\1\n" bytes "${bytes}")
+  set(c "${CMAKE_CURRENT_BINARY_DIR}/${name}_inf.c")
+  file(CONFIGURE OUTPUT "${c}" CONTENT "/* Generated from ${inf}: the driver's INF, built into ${name}. */
+const unsigned char kfh_mf_builtin_inf[] = {
+${bytes}0};
+const unsigned long kfh_mf_builtin_inf_size = ${size};
+" @ONLY)
+  set(${out} "${c}" PARENT_SCOPE)
+endfunction()
+
+# kfault_example_minifilter(<target> <example source> [<PLANT_DEFINITION>|-] [<INF file>])
 function(kfault_example_minifilter name source)
-  if(ARGC GREATER 2)
+  if(ARGC GREATER 2 AND NOT ARGV2 STREQUAL "-")
     set(KFAULT_CORPUS_DIR ${CMAKE_CURRENT_BINARY_DIR}/no-corpus)
   endif()
-  kfault_add_minifilter_fuzzer(${name} SOURCES ${PROJECT_SOURCE_DIR}/examples/${source}
-    INCLUDES ${PROJECT_SOURCE_DIR}/examples)
-  if(ARGC GREATER 2)
+  set(sources ${PROJECT_SOURCE_DIR}/examples/${source})
+  if(ARGC GREATER 3)
+    # The driver's installation, built in: its registry values are installed before each load.
+    kfault_minifilter_inf_source(${name} ${PROJECT_SOURCE_DIR}/examples/${ARGV3} inf_c)
+    list(APPEND sources ${inf_c})
+  endif()
+  kfault_add_minifilter_fuzzer(${name} SOURCES ${sources} INCLUDES ${PROJECT_SOURCE_DIR}/examples)
+  if(ARGC GREATER 2 AND NOT ARGV2 STREQUAL "-")
     target_compile_definitions(${name} PRIVATE ${ARGV2})
     set_property(TARGET ${name} PROPERTY KFAULT_PLANTED ON)
   endif()
@@ -22,6 +49,12 @@ endfunction()
 kfault_example_minifilter(mf_sync_generic_fuzz mf_sync.c)
 kfault_example_minifilter(mf_async_generic_fuzz mf_async.c)
 kfault_example_minifilter(drv_mfcallbacks_fuzz mf_callbacks.c)
+# The examples of the Filter Manager breadth, each also fuzzed by its own target: the
+# configured filter with its INF, the port filter (its port found at load, its service
+# played among the I/O), the scanning filter.
+kfault_example_minifilter(mf_config_generic_fuzz mf_config.c - mf_config.inf)
+kfault_example_minifilter(mf_port_generic_fuzz mf_port.c)
+kfault_example_minifilter(mf_scan_generic_fuzz mf_scanfile.c)
 
 # Planted bugs of the callback contract: <variant> <driver> <definition> <what the finding
 # names> [<fuzzing runs its test may take, 500 by default>]. The .docx row needs a name the
@@ -41,3 +74,8 @@ foreach(row ${KFAULT_PLANTED_GENERIC})
   kfault_example_minifilter(${name} mf_callbacks.c ${definition})
 endforeach()
 list(APPEND KFAULT_PLANTED ${KFAULT_PLANTED_GENERIC})
+# The port example's message length trusted, found by the generic fuzzer from the seeds it
+# writes for the port it finds (corpus/mf_port_generic_fuzz/).
+kfault_example_minifilter(mf_port_length_generic_fuzz mf_port.c KF_PLANT_MESSAGE_LENGTH_TRUSTED)
+set(KFAULT_PLANTED_SEEDS_mf_port_length_generic_fuzz ${KFAULT_CORPUS_DIR}/mf_port_generic_fuzz)
+list(APPEND KFAULT_PLANTED "mf_port_length_generic_fuzz|mfport|KF_PLANT_MESSAGE_LENGTH_TRUSTED|heap-buffer-overflow|20000")

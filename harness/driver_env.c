@@ -235,8 +235,9 @@ static void build_env(const kfh_driver_target *t, const kfh_scenario *s, kfh_pla
         case KFH_OP_PORT_ANSWER:
         case KFH_OP_PORT_DISCONNECT:
         case KFH_OP_RUN_WORK:
-            /* Steps, not environment: they run after the call (client_steps). */
-            if (t->minifilter)
+            /* Steps, not environment: they run after the call (client_steps), or in the
+             * call for a target that plays them itself. */
+            if (t->minifilter && !t->client_inline)
                 e->client_steps++;
             break;
         default:
@@ -265,11 +266,19 @@ static void apply_registry(const kfh_driver_target *t, kfh_env *e)
     e->registry_path.Buffer = e->registry_path_buffer;
     e->registry_path.Length = (USHORT)(n * sizeof(WCHAR));
     e->registry_path.MaximumLength = (USHORT)((n + 1) * sizeof(WCHAR));
-    for (unsigned i = 0; i < t->n_registry && i < KFH_REG_VALUES; i++) {
+    for (unsigned i = 0; i < t->n_registry; i++) {
         const kfh_reg_spec *r = &t->registry[i];
         static UCHAR bytes[512];
         const void *data = r->data;
         ULONG type = r->type, size = r->size;
+        if (i >= KFH_REG_VALUES) {
+            /* Past the values a scenario can name: installed as they are. */
+            snprintf(key, sizeof key, "%s%s%s%s", services, service, r->key[0] ? "\\" : "", r->key);
+            if (r->data && kf_registry_set_value(key, r->name, type, data, size) != 0)
+                kfh_trace_event("env registry %s\\%s: no memory for it (left absent)", r->key[0] ? r->key : ".",
+                                r->name);
+            continue;
+        }
         if (e->reg[i].changed) {
             size = kfh_reg_value_bytes(&D.reg_op[i], bytes, sizeof bytes);
             data = bytes;
@@ -577,47 +586,63 @@ static void client_disconnect(const kfh_op *op)
     kfh_trace_event("client %u: disconnect%s", op->a, rc ? ": the connection was gone" : "");
 }
 
+/* One version-4 operation, at PASSIVE_LEVEL. */
+static void client_step(const kfh_op *op, kfh_drv_run *run)
+{
+    switch (op->code) {
+    case KFH_OP_MSG_WORD:
+        if (D.msg_len + 4 > KFH_MSG_MAX) {
+            kfh_trace_event("client: message buffer full (%d bytes): word dropped", KFH_MSG_MAX);
+            break;
+        }
+        for (int b = 0; b < 4; b++)
+            D.msg[D.msg_len++] = (UCHAR)(op->size_raw >> (8 * b));
+        break;
+    case KFH_OP_PORT_CONNECT:
+        client_connect(op, run);
+        break;
+    case KFH_OP_MSG_SEND:
+        client_send(op, run);
+        break;
+    case KFH_OP_PORT_ANSWER:
+        client_answer(op);
+        break;
+    case KFH_OP_PORT_DISCONNECT:
+        client_disconnect(op);
+        break;
+    case KFH_OP_RUN_WORK: {
+        size_t f = kf_flt_run_work_items();
+        int n = kf_run_work_items_max(WORK_ITEM_ROUNDS);
+        run->work_run += f + (size_t)n;
+        kfh_trace_event("run work: %zu flt work item(s), %d work item(s)", f, n);
+        break;
+    }
+    default:
+        break;
+    }
+    kf_set_irql(PASSIVE_LEVEL);
+}
+
 /* The scenario's version-4 operations in order, after the call, at PASSIVE_LEVEL. */
 static void client_steps(kfh_drv_run *run)
 {
     const kfh_scenario *s = D.s;
     kfh_callpath_push("client");
-    for (uint16_t i = 0; i < s->n; i++) {
-        const kfh_op *op = &s->ops[i];
-        switch (op->code) {
-        case KFH_OP_MSG_WORD:
-            if (D.msg_len + 4 > KFH_MSG_MAX) {
-                kfh_trace_event("client: message buffer full (%d bytes): word dropped", KFH_MSG_MAX);
-                break;
-            }
-            for (int b = 0; b < 4; b++)
-                D.msg[D.msg_len++] = (UCHAR)(op->size_raw >> (8 * b));
-            break;
-        case KFH_OP_PORT_CONNECT:
-            client_connect(op, run);
-            break;
-        case KFH_OP_MSG_SEND:
-            client_send(op, run);
-            break;
-        case KFH_OP_PORT_ANSWER:
-            client_answer(op);
-            break;
-        case KFH_OP_PORT_DISCONNECT:
-            client_disconnect(op);
-            break;
-        case KFH_OP_RUN_WORK: {
-            size_t f = kf_flt_run_work_items();
-            int n = kf_run_work_items_max(WORK_ITEM_ROUNDS);
-            run->work_run += f + (size_t)n;
-            kfh_trace_event("run work: %zu flt work item(s), %d work item(s)", f, n);
-            break;
-        }
-        default:
-            break;
-        }
-        kf_set_irql(PASSIVE_LEVEL);
-    }
+    for (uint16_t i = 0; i < s->n; i++)
+        client_step(&s->ops[i], run);
     kfh_callpath_pop();
+}
+
+void kfh_driver_client_step(const kfh_op *op)
+{
+    if (!D.running)
+        return;
+    KIRQL was = KeGetCurrentIrql();
+    kf_set_irql(PASSIVE_LEVEL);
+    kfh_callpath_push("client");
+    client_step(op, D.run);
+    kfh_callpath_pop();
+    kf_set_irql(was);
 }
 
 static void thread_start(void *arg)

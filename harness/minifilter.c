@@ -647,6 +647,15 @@ static void call(void)
             kfh_trace_event("run_pending: %zu ran", n);
             break;
         }
+        case KFH_OP_MSG_WORD:
+        case KFH_OP_PORT_CONNECT:
+        case KFH_OP_MSG_SEND:
+        case KFH_OP_PORT_ANSWER:
+        case KFH_OP_PORT_DISCONNECT:
+        case KFH_OP_RUN_WORK:
+            /* The service's client among the I/O, in scenario order (MF-2). */
+            kfh_driver_client_step(op);
+            break;
         default:
             break; /* the environment's, read by driver_env.c */
         }
@@ -706,9 +715,13 @@ static void check(kfh_drv_run *run)
                      "%zu context(s) never freed", l.flt_contexts);
 }
 
-static const kfh_minifilter mf = {.load = load, .filter = filter};
+static void read_registration(void);
 
-static const kfh_driver_target target = {
+/* The ports are the ones the driver created when it was loaded for its registration (MF-2). */
+static kfh_minifilter mf = {.load = load, .filter = filter};
+
+/* The registry values are its INF's (MF-3). */
+static kfh_driver_target target = {
     .name = "minifilter",
     .min_os = KF_OS_WIN10,
     .arch_mask = (1u << KF_ARCH_AMD64) | (1u << KF_ARCH_ARM64),
@@ -718,6 +731,7 @@ static const kfh_driver_target target = {
     .check = check,
     .minifilter = &mf,
     .service = KFH_MF_SERVICE,
+    .client_inline = 1,
 };
 
 /* The callback contract's violations, by the invariant each breaks. */
@@ -761,6 +775,7 @@ int kfh_mf_run(const uint8_t *data, size_t size, kfh_drv_run *run, char *where, 
     char err[160];
     if (where && wlen)
         where[0] = 0;
+    read_registration();
     memset(&M, 0, sizeof M);
     M.cur_op = -1;
     if (kfh_scenario_decode(data, size, &s, err, sizeof err)) {
@@ -819,6 +834,78 @@ int kfh_mf_fuzz_one(const uint8_t *data, size_t size)
 #define MAX_MAJORS 64
 static UCHAR reg_majors[MAX_MAJORS];
 static int n_reg_majors = -1;
+#define PORT_NAME_MAX 128
+static WCHAR port_names[KFH_CLIENT_PORTS][PORT_NAME_MAX];
+static unsigned n_ports;
+
+/* The INF's values (kfh_inf_read keeps their bytes). */
+#define INF_VALUES_MAX 64
+static kfh_reg_spec inf_values[INF_VALUES_MAX];
+
+int kfh_mf_set_inf(const void *bytes, size_t size, char *err, size_t errlen)
+{
+    int n = kfh_inf_read(bytes, size, inf_values, INF_VALUES_MAX, err, errlen);
+    target.registry = n > 0 ? inf_values : NULL;
+    target.n_registry = n > 0 ? (unsigned)n : 0;
+    n_reg_majors = -1; /* the driver may register otherwise with its parameters */
+    return n;
+}
+
+int kfh_mf_set_inf_file(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot open the INF file %s", path);
+        return -1;
+    }
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *buf = malloc(cap);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap)
+            break;
+        uint8_t *b = cap < (1u << 24) ? realloc(buf, cap * 2) : NULL;
+        if (!b) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = b;
+        cap *= 2;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (!buf || bad) {
+        free(buf);
+        snprintf(err, errlen, "cannot read the INF file %s%s", path, bad ? "" : " (larger than 16 MiB)");
+        return -1;
+    }
+    char why[200];
+    int rc = kfh_mf_set_inf(buf, n, why, sizeof why);
+    free(buf);
+    if (rc < 0)
+        snprintf(err, errlen, "%s: %s", path, why);
+    return rc;
+}
+
+const kfh_reg_spec *kfh_mf_registry(unsigned *n)
+{
+    *n = target.n_registry;
+    return target.registry;
+}
+
+/* The INF's values under the service key, as driver_env.c installs them for a run. */
+static void install_registry(void)
+{
+    static const char services[] = "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\" KFH_MF_SERVICE;
+    for (unsigned i = 0; i < target.n_registry; i++) {
+        const kfh_reg_spec *r = &target.registry[i];
+        char key[512];
+        snprintf(key, sizeof key, "%s%s%s", services, r->key[0] ? "\\" : "", r->key);
+        if (r->data)
+            (void)kf_registry_set_value(key, r->name, r->type, r->data, r->size);
+    }
+}
 
 static kf_fault_kind no_fault(void *ctx, kf_site site)
 {
@@ -831,8 +918,12 @@ static void probe_body(void *unused)
 {
     (void)unused;
     kf_set_irql(PASSIVE_LEVEL);
+    install_registry();
     if (!NT_SUCCESS(load()))
         return;
+    for (n_ports = 0; n_ports < KFH_CLIENT_PORTS; n_ports++)
+        if (!kf_flt_server_port_name(n_ports, port_names[n_ports], PORT_NAME_MAX))
+            break;
     PFLT_FILTER f = filter();
     const FLT_REGISTRATION *reg = f ? kf_flt_registration(f) : NULL;
     const FLT_OPERATION_REGISTRATION *e = reg ? reg->OperationRegistration : NULL;
@@ -859,6 +950,7 @@ static void read_registration(void)
     if (n_reg_majors >= 0)
         return;
     n_reg_majors = 0;
+    n_ports = 0;
     kf_reset();
     kf_set_fault_hook(no_fault, NULL);
     kf_stop st;
@@ -869,6 +961,8 @@ static void read_registration(void)
     }
     kf_set_fault_hook(NULL, NULL);
     kf_reset();
+    for (unsigned i = 0; i < KFH_CLIENT_PORTS; i++)
+        mf.ports[i] = i < n_ports ? port_names[i] : NULL;
 }
 
 /* A scenario builder. */
@@ -989,11 +1083,62 @@ static void seed_for_major(kfh_scenario *s, UCHAR major)
     }
 }
 
-/* The seeds: one per registered major function, then teardown, dismount, unload and a mix. */
+/* The words of a message: a small header-like start (a code, a length) and a payload. */
+static void sb_message(kfh_scenario *s, uint32_t code, unsigned words)
+{
+    sb_op(s, KFH_OP_MSG_WORD, 0, 0, 0, 0, code);
+    sb_op(s, KFH_OP_MSG_WORD, 0, 0, 0, 0, 4u * words);
+    for (unsigned i = 0; i < words; i++)
+        sb_op(s, KFH_OP_MSG_WORD, 0, 0, 0, 0, 0x64636261u + i); /* "abcd" and on */
+}
+
+static void sb_send(kfh_scenario *s, unsigned in, unsigned out, unsigned flags)
+{
+    sb_op(s, KFH_OP_MSG_SEND, 0, (uint8_t)flags, 0, 0, (uint32_t)in | (uint32_t)out << 16);
+}
+
+/* The port seeds: the service connects to the driver's first port, sends messages of several
+ * sizes and kinds, answers the driver's own messages, and disconnects; the second seed keeps
+ * the service connected (answering with a verdict) while files are opened, read and closed. */
+static void seed_for_ports(kfh_scenario *s, int with_io)
+{
+    sb_message(s, 1, 0);
+    sb_op(s, KFH_OP_PORT_CONNECT, 0, 0, 0, 0, 8);
+    sb_op(s, KFH_OP_MSG_WORD, 0, 0, 0, 0, 1); /* a reply payload: a verdict word */
+    sb_op(s, KFH_OP_PORT_ANSWER, 0, KFH_ANSWER_REPLY, 0, 0, 4);
+    if (!with_io) {
+        for (uint32_t code = 0; code < 4; code++) {
+            sb_message(s, code, 2 + 2 * code);
+            sb_send(s, 16 + 8 * code, 64, 0);
+        }
+        sb_send(s, 0, 64, KFH_SEND_NO_INPUT);
+        sb_message(s, 1, 1);
+        sb_send(s, 12, 0, KFH_SEND_NO_OUTPUT);
+        sb_op(s, KFH_OP_RUN_WORK, 0, 0, 0, 0, 0);
+    } else {
+        sb_open_notes(s, 0);
+        sb_io(s, 0, KFH_MF_READ, 0, 0, KFH_MF_RW_SYNC_API, 0x100);
+        sb_io(s, 0, KFH_MF_WRITE, 0, 0, KFH_MF_RW_SYNC_API, 0x80);
+        sb_create(s, 1, N_SETUP, "exe", 1, KFH_MF_EXISTS, 0, 0);
+        sb_io(s, 0, KFH_MF_CLEANUP, 0, 0, 0, 0);
+        sb_io(s, 0, KFH_MF_CLOSE, 0, 0, 0, 0);
+        sb_op(s, KFH_OP_RUN_WORK, 0, 0, 0, 0, 0);
+    }
+    sb_op(s, KFH_OP_PORT_DISCONNECT, 0, 0, 0, 0, 0);
+}
+
+/* The seeds: one per registered major function, then teardown, dismount, unload and a mix,
+ * then two for the driver's ports when it created any. */
 int kfh_mf_seed_count(void)
 {
     read_registration();
-    return n_reg_majors + 4;
+    return n_reg_majors + 4 + (n_ports ? 2 : 0);
+}
+
+unsigned kfh_mf_port_count(void)
+{
+    read_registration();
+    return n_ports;
 }
 
 int kfh_mf_seed(int k, kfh_scenario *s, char *name, size_t nlen)
@@ -1009,6 +1154,11 @@ int kfh_mf_seed(int k, kfh_scenario *s, char *name, size_t nlen)
         return 0;
     }
     switch (k - n_reg_majors) {
+    case 4:
+    case 5:
+        seed_for_ports(s, k - n_reg_majors == 5);
+        snprintf(name, nlen, "seed-%02d-port%s", k, k - n_reg_majors == 5 ? "-io" : "");
+        break;
     case 0: /* a manual detach with I/O held below */
         sb_open_notes(s, 0);
         sb_io(s, 0, KFH_MF_READ, 2, KFH_MF_HELD, 0, 0x100);

@@ -1,8 +1,9 @@
 /*
  * minifilter_entry.c - the libFuzzer entry points of the generic minifilter fuzzer (in its own
  * object, so that a program with entry points of its own can still use kfault/minifilter.h).
- * LLVMFuzzerInitialize reads KFAULT_OPTIONS and, given -kfault_seeds=DIR, writes the seeds made
- * from the linked driver's registration into DIR and exits; LLVMFuzzerTestOneInput runs one
+ * LLVMFuzzerInitialize reads KFAULT_OPTIONS, the driver's INF (-kfault_inf=FILE or KFAULT_INF) and,
+ * given -kfault_seeds=DIR, writes the seeds made from the linked driver's registration into DIR
+ * and exits; LLVMFuzzerTestOneInput runs one
  * input. The replay main (harness/replay_main.c) calls them the same way. Must stay this thin.
  */
 #include "kfault/minifilter.h"
@@ -11,9 +12,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* An INF built into the binary (kfault_add_minifilter_fuzzer's INF argument generates them):
+ * used when neither -kfault_inf nor KFAULT_INF names one. */
+extern const unsigned char kfh_mf_builtin_inf[] __attribute__((weak));
+extern const unsigned long kfh_mf_builtin_inf_size __attribute__((weak));
+
+static void load_inf(const char *path, const char *from)
+{
+    char err[320];
+    int n = kfh_mf_set_inf_file(path, err, sizeof err);
+    if (n < 0) {
+        fprintf(stderr, "kfault: %s (%s)\n", err, from);
+        exit(2);
+    }
+    fprintf(stderr, "kfault: %d registry value(s) from %s\n", n, path);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     kfh_options_init();
+    /* The INF first: the seeds depend on how the driver loads with its parameters. */
+    const char *inf = getenv("KFAULT_INF");
+    const char *from = "KFAULT_INF";
+    static const char inf_flag[] = "-kfault_inf=";
+    for (int i = 1; argc && argv && i < *argc; i++)
+        if (!strncmp((*argv)[i], inf_flag, sizeof inf_flag - 1)) {
+            inf = (*argv)[i] + sizeof inf_flag - 1;
+            from = "-kfault_inf";
+        }
+    if (inf && *inf)
+        load_inf(inf, from);
+    else if (&kfh_mf_builtin_inf_size && kfh_mf_builtin_inf) {
+        char err[320];
+        if (kfh_mf_set_inf(kfh_mf_builtin_inf, kfh_mf_builtin_inf_size, err, sizeof err) < 0) {
+            fprintf(stderr, "kfault: the INF built into this fuzzer: %s\n", err);
+            exit(2);
+        }
+    }
     for (int i = 1; argc && argv && i < *argc; i++) {
         const char *a = (*argv)[i];
         static const char flag[] = "-kfault_seeds=";

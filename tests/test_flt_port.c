@@ -183,6 +183,39 @@ TEST(port_create_and_collision)
     FltCloseCommunicationPort(second);
 }
 
+TEST(port_server_names_oldest_first)
+{
+    start_with_port();
+    WCHAR name[64];
+    ULONG n = kf_flt_server_port_name(0, name, 64);
+    CHECK(n > 0);
+    CHECK(n < 64);
+    CHECK_EQ(name[n], 0);
+    size_t want = 0;
+    while (port_wname[want])
+        want++;
+    CHECK_EQ(n, want);
+    CHECK(memcmp(name, port_wname, n * sizeof(WCHAR)) == 0);
+    /* No second port yet; a buffer without room for the NUL gets nothing. */
+    CHECK_EQ(kf_flt_server_port_name(1, name, 64), 0);
+    CHECK_EQ(kf_flt_server_port_name(0, name, n), 0);
+    /* A second port comes after the first; closing the first moves it up. */
+    static const WCHAR other[] = L"\\Other";
+    UNICODE_STRING u = {sizeof other - sizeof(WCHAR), sizeof other, (PWSTR)other};
+    OBJECT_ATTRIBUTES oa;
+    InitializeObjectAttributes(&oa, &u, OBJ_KERNEL_HANDLE, NULL, NULL);
+    PFLT_PORT second = NULL;
+    CHECK_EQ(FltCreateCommunicationPort(fx_filter, &second, &oa, NULL, on_connect, on_disconnect, on_message, 1),
+             STATUS_SUCCESS);
+    CHECK_EQ(kf_flt_server_port_name(1, name, 64), 6);
+    CHECK(memcmp(name, other, 6 * sizeof(WCHAR)) == 0);
+    FltCloseCommunicationPort(server_port);
+    CHECK_EQ(kf_flt_server_port_name(0, name, 64), 6);
+    CHECK_EQ(kf_flt_server_port_name(1, name, 64), 0);
+    FltCloseCommunicationPort(second);
+    CHECK_EQ(kf_flt_server_port_name(0, name, 64), 0);
+}
+
 TEST(port_create_invalid_parameters)
 {
     fx_fresh();

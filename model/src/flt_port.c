@@ -531,6 +531,27 @@ KF__NO_COVERAGE size_t kf_flt_ports_outstanding(void)
     return n;
 }
 
+/* The name of the index-th server port still open, oldest first (kfault/flt_model.h). */
+ULONG kf_flt_server_port_name(unsigned index, WCHAR *buf, ULONG cap)
+{
+    unsigned open = 0;
+    for (struct _FLT_PORT *q = ports; q; q = q->next)
+        open += q->kind == PORT_SERVER;
+    if (index >= open)
+        return 0;
+    unsigned want = open - 1 - index, k = 0; /* the list holds the newest first */
+    for (struct _FLT_PORT *q = ports; q; q = q->next) {
+        if (q->kind != PORT_SERVER || k++ != want)
+            continue;
+        if (!buf || cap <= q->name_chars)
+            return 0;
+        memcpy(buf, q->name, (size_t)q->name_chars * sizeof(WCHAR));
+        buf[q->name_chars] = 0;
+        return q->name_chars;
+    }
+    return 0;
+}
+
 /* For the driver harness's finding (kfault/flt_model.h): kf_flt_ports_outstanding, told apart. */
 void kf_flt_ports_left(size_t *server_ports, size_t *client_ports, size_t *security_descriptors)
 {

@@ -172,7 +172,23 @@ typedef struct kfh_driver_target {
      * loaded; the scenario's `reg_value N` replaces the N-th or removes it. */
     const kfh_reg_spec *registry;
     unsigned n_registry;
+    /* Set when the target's call plays the version-4 steps (port client, worker threads) itself,
+     * in scenario order among its own operations, with kfh_driver_client_step; otherwise a
+     * minifilter target gets them after its call (FH-7). */
+    int client_inline;
 } kfh_driver_target;
+
+/* One version-4 step (msg_word, port_connect, msg_send, port_answer, port_disconnect, run_work)
+ * of the run in progress, as FH-7 describes, at PASSIVE_LEVEL (restored to the IRQL it was
+ * called at); other operations are ignored. For a target with client_inline set. */
+void kfh_driver_client_step(const kfh_op *op);
+
+/* The registry values a driver's INF file (its bytes: UTF-16LE with a byte order mark, or 8-bit)
+ * installs under the service key: the HKR lines of every section an AddReg directive names, with
+ * [Strings] substituted (harness/inf.c, docs/MINIFILTER_FUZZING.md). Fills out[0..] (the values
+ * under an Instances key last) and returns how many, or -1 with a sentence naming the line in
+ * err. The strings and data stay valid until the next call. */
+int kfh_inf_read(const void *bytes, size_t size, kfh_reg_spec *out, unsigned max, char *err, size_t errlen);
 
 /* The environment of the run in progress (for a target's call), NULL outside a run. */
 const kfh_env *kfh_driver_env(void);

@@ -40,6 +40,19 @@ int kfh_mf_write_seeds(const char *dir, char *err, size_t errlen);
  * count returned by kfh_mf_seed_count), its name into name. */
 int kfh_mf_seed_count(void);
 int kfh_mf_seed(int k, kfh_scenario *s, char *name, size_t nlen);
+/* The communication ports the driver created when it was loaded for its registration (at most
+ * KFH_CLIENT_PORTS, oldest first): `port_connect port=N` connects to the N-th. */
+unsigned kfh_mf_port_count(void);
+
+/* The registry values the driver's installation writes, from its INF file (the bytes, or a
+ * path): installed under the service key before every load, the first KFH_REG_VALUES of them
+ * changed by the scenario's reg_value (the values under an Instances key come last). Returns
+ * how many values, or -1 with a sentence in err (then none are installed). Also read from
+ * -kfault_inf=FILE or the environment variable KFAULT_INF by the fuzzer's initialization. */
+int kfh_mf_set_inf(const void *bytes, size_t size, char *err, size_t errlen);
+int kfh_mf_set_inf_file(const char *path, char *err, size_t errlen);
+/* The values installed before each load (n gets their number). */
+const kfh_reg_spec *kfh_mf_registry(unsigned *n);
 
 #ifdef __cplusplus
 }

@@ -133,6 +133,10 @@ int kf_flt_client_set_answer(unsigned client, kf_flt_answer answer, const void *
  * returns its full size). */
 unsigned kf_flt_client_messages(unsigned client);
 ULONG kf_flt_client_last_message(unsigned client, void *buf, ULONG cap);
+/* The name of the index-th server port the driver still has open, oldest first, NUL-terminated
+ * into buf (cap WCHARs, room for the NUL included). Returns its length in WCHARs, or 0 when there
+ * is no such port or it does not fit. Consults no fault site. */
+ULONG kf_flt_server_port_name(unsigned index, WCHAR *buf, ULONG cap);
 /* Server ports open, client ports the driver has not closed, and security descriptors not freed
  * (also kf_leak_report.flt_ports). */
 size_t kf_flt_ports_outstanding(void);
