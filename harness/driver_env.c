@@ -216,6 +216,10 @@ static void build_env(const kfh_driver_target *t, const kfh_scenario *s, kfh_pla
                 kfh_trace_event("env skipped: the driver reads no registry value %u", v);
                 break;
             }
+            if (t->registry_fixed) {
+                kfh_trace_event("env skipped: registry value %u stays as installed", v);
+                break;
+            }
             e->reg[v].changed = 1;
             e->reg[v].present = (op->b & KFH_REG_TYPE_MASK) != KFH_REG_ABSENT;
             e->reg[v].type = kfh_reg_type_at(op->b & KFH_REG_TYPE_MASK);

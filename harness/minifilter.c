@@ -888,6 +888,8 @@ int kfh_mf_set_inf_file(const char *path, char *err, size_t errlen)
     return rc;
 }
 
+void kfh_mf_set_registry_fixed(int fixed) { target.registry_fixed = fixed != 0; }
+
 const kfh_reg_spec *kfh_mf_registry(unsigned *n)
 {
     *n = target.n_registry;

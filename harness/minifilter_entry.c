@@ -49,6 +49,19 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
             exit(2);
         }
     }
+    static const char reg_flag[] = "-kfault_registry=";
+    for (int i = 1; argc && argv && i < *argc; i++) {
+        const char *a = (*argv)[i];
+        if (strncmp(a, reg_flag, sizeof reg_flag - 1))
+            continue;
+        const char *v = a + sizeof reg_flag - 1;
+        if (strcmp(v, "fixed") && strcmp(v, "fuzzed")) {
+            fprintf(stderr, "kfault: -kfault_registry=%s: say fixed (the INF's values as installed) or fuzzed "
+                            "(changed by the scenario's reg_value, the default)\n", v);
+            exit(2);
+        }
+        kfh_mf_set_registry_fixed(!strcmp(v, "fixed"));
+    }
     for (int i = 1; argc && argv && i < *argc; i++) {
         const char *a = (*argv)[i];
         static const char flag[] = "-kfault_seeds=";

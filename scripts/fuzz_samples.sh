@@ -14,7 +14,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 usage() {
     cat <<EOF
 usage: scripts/fuzz_samples.sh SAMPLE_DIR... [--time SECONDS] [--build DIR] [--work DIR]
-                               [--checked NAME]... [--no-inf]
+                               [--checked NAME]... [--no-inf] [--fixed-registry]
 
 SAMPLE_DIR  one minifilter sample's folder (e.g. SAMPLES/filesys/miniFilter/scanner); its .c
             files outside a user/ folder are the driver; ., inc/ and filter/ are searched for
@@ -26,12 +26,14 @@ SAMPLE_DIR  one minifilter sample's folder (e.g. SAMPLES/filesys/miniFilter/scan
 --checked   compile the sample NAME (its folder's name) as a checked build (DBG=1: its ASSERTs
             active); the default is DBG=0
 --no-inf    do not install the registry values of the sample's INF
+--fixed-registry  keep the INF's values as installed (-kfault_registry=fixed): fuzzing goes
+            past a finding in the driver's handling of malformed parameters
 
 Exit status: 0 the table was printed (findings are rows, not failures), 2 usage or setup error.
 EOF
 }
 
-dirs=() seconds=300 build="$root/build/fuzz" work="" checked=" " use_inf=1
+dirs=() seconds=300 build="$root/build/fuzz" work="" checked=" " use_inf=1 fixed=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --help | -h) usage; exit 0 ;;
@@ -40,6 +42,7 @@ while [ $# -gt 0 ]; do
         --work) [ $# -ge 2 ] || { echo "fuzz_samples.sh: --work needs a folder" >&2; exit 2; }; work=$2; shift ;;
         --checked) [ $# -ge 2 ] || { echo "fuzz_samples.sh: --checked needs a sample name" >&2; exit 2; }; checked="$checked$2 "; shift ;;
         --no-inf) use_inf=0 ;;
+        --fixed-registry) fixed=1 ;;
         -*) echo "fuzz_samples.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
         *) [ -d "$1" ] || { echo "fuzz_samples.sh: no folder '$1'" >&2; exit 2; }; dirs+=("${1%/}") ;;
     esac
@@ -94,6 +97,7 @@ for dir in "${dirs[@]}"; do
     inf=()
     infs=$(find "$dir" -maxdepth 2 -iname '*.inf' -not -path '*/user/*' | sort | head -1)
     [ "$use_inf" = 1 ] && [ -n "$infs" ] && inf=("-kfault_inf=$infs")
+    [ "$use_inf" = 1 ] && [ -n "$infs" ] && [ "$fixed" = 1 ] && inf+=(-kfault_registry=fixed)
     nseeds=$("$out/fuzz" "${inf[@]}" -kfault_seeds="$out/seeds" 2>&1 | sed -n 's/^kfault: \([0-9]*\) seed(s) written.*/\1/p')
     echo "== $name: ${nseeds:-0} seed(s)${inf:+, registry from $(basename "$infs")}, fuzzing ${seconds} s" >&2
     (cd "$out/crashes" && "$out/fuzz" "${inf[@]}" -max_total_time="$seconds" -print_final_stats=1 -print_coverage=1 \

@@ -217,6 +217,20 @@ TEST(reg_value_changes_an_inf_value)
     CHECK(run.loaded);
 }
 
+TEST(registry_fixed_skips_reg_value)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/examples/mf_config.inf", KFAULT_SOURCE_DIR);
+    CHECK_EQ(kfh_mf_set_inf_file(path, err, sizeof err), 7);
+    kfh_mf_set_registry_fixed(1);
+    /* MaxEntries 0 would refuse the load: fixed, the installed 16 stays. */
+    CHECK_EQ(run_text("version 6\nreg_value 1 REG_DWORD length=4 data=0x0\nmf_create 0 vol=0 name=setup ext=exe disp=open access=read attr=normal lower=fs opts=none exists\n"), 0);
+    CHECK(run.loaded);
+    kfh_mf_set_registry_fixed(0);
+    CHECK_EQ(run_text("version 6\nreg_value 1 REG_DWORD length=4 data=0x0\nmf_create 0 vol=0 name=setup ext=exe disp=open access=read attr=normal lower=fs opts=none exists\n"), 0);
+    CHECK(!run.loaded);
+}
+
 TEST(inf_file_errors)
 {
     CHECK_EQ(kfh_mf_set_inf_file("/nonexistent/kfault.inf", err, sizeof err), -1);

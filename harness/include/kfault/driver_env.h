@@ -176,6 +176,9 @@ typedef struct kfh_driver_target {
      * in scenario order among its own operations, with kfh_driver_client_step; otherwise a
      * minifilter target gets them after its call (FH-7). */
     int client_inline;
+    /* Set: the registry values stay as installed (the scenario's reg_value is skipped), so that
+     * fuzzing goes past a driver's handling of malformed parameters. */
+    int registry_fixed;
 } kfh_driver_target;
 
 /* One version-4 step (msg_word, port_connect, msg_send, port_answer, port_disconnect, run_work)

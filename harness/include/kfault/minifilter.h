@@ -51,6 +51,10 @@ unsigned kfh_mf_port_count(void);
  * -kfault_inf=FILE or the environment variable KFAULT_INF by the fuzzer's initialization. */
 int kfh_mf_set_inf(const void *bytes, size_t size, char *err, size_t errlen);
 int kfh_mf_set_inf_file(const char *path, char *err, size_t errlen);
+/* Nonzero: the values stay as installed, the scenario's reg_value is skipped (also
+ * -kfault_registry=fixed), so that fuzzing goes past a driver's handling of malformed
+ * parameters once that is known. */
+void kfh_mf_set_registry_fixed(int fixed);
 /* The values installed before each load (n gets their number). */
 const kfh_reg_spec *kfh_mf_registry(unsigned *n);
 
