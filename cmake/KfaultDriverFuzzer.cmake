@@ -22,6 +22,9 @@
 # tabs: kind (ship, planted for a libFuzzer binary; replay for a replay binary), name,
 # binary, dictionary, options, seed folder ("-" when none). The kfault command's verbs and
 # the ClusterFuzzLite build script read it.
+# kfault_add_minifilter_fuzzer() (KfaultMinifilter.cmake) makes its binaries, test and rows
+# through the same internal function, _kfault_add_fuzzer(), so that both kinds of target are
+# built, replayed and listed alike.
 # This file never decides what a target checks: the target file and the harness do that.
 include_guard(GLOBAL)
 
@@ -41,16 +44,54 @@ function(kfault_add_driver_fuzzer name)
   if(NOT TARGET kfault::driver)
     message(FATAL_ERROR "kfault_add_driver_fuzzer(${name}): kfault::driver is missing; call find_package(kfault) first")
   endif()
+  get_filename_component(KF_TARGET_FILE "${KF_TARGET_FILE}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+  if(NOT EXISTS "${KF_TARGET_FILE}")
+    message(FATAL_ERROR "kfault_add_driver_fuzzer(${name}): TARGET_FILE ${KF_TARGET_FILE} does not exist")
+  endif()
+  set(planted "")
+  if(KF_PLANTED)
+    set(planted PLANTED)
+  endif()
+  _kfault_add_fuzzer(${name} CALLER kfault_add_driver_fuzzer LIBRARY kfault::driver ${planted}
+    SOURCES "${KF_TARGET_FILE}" ${KF_SOURCES}
+    SEEDS "${KF_SEEDS}" DICT "${KF_DICT}" OPTIONS "${KF_OPTIONS}"
+    INCLUDE_DIRECTORIES ${KF_INCLUDE_DIRECTORIES} DEFINITIONS ${KF_DEFINITIONS} LIBRARIES ${KF_LIBRARIES})
+endfunction()
+
+# _kfault_add_fuzzer(<name> CALLER <public function> LIBRARY <kfault:: library> SOURCES <file>...
+#                    [PLANTED] [SEEDS <dir>] [WRITE_SEEDS] [DICT <file>] [OPTIONS <file>]
+#                    [INCLUDE_DIRECTORIES <dir>...] [DEFINITIONS <def>...] [LIBRARIES <lib>...]
+#                    [COMPILE_OPTIONS <option>...] [LINK_OPTIONS <option>...])
+# Internal: the binaries, the ctest and the manifest rows of one fuzz target, for
+# kfault_add_driver_fuzzer() and kfault_add_minifilter_fuzzer(). LIBRARY is what the target
+# links besides LIBRARIES (kfault::driver for a target file, kfault::minifilter for the generic
+# minifilter fuzzer). WRITE_SEEDS (only without SEEDS): after each link of the binary that runs
+# on this machine (<name>_replay, else <name>), `<binary> -kfault_seeds=DIR` writes the seeds
+# into DIR = ${CMAKE_CURRENT_BINARY_DIR}/<name>_seeds, emptied first; DIR is then the seed
+# folder of the test and the manifest. Files are named relative to the calling folder.
+function(_kfault_add_fuzzer name)
+  cmake_parse_arguments(PARSE_ARGV 1 KF "PLANTED;WRITE_SEEDS" "CALLER;LIBRARY;SEEDS;DICT;OPTIONS"
+                        "SOURCES;INCLUDE_DIRECTORIES;DEFINITIONS;LIBRARIES;COMPILE_OPTIONS;LINK_OPTIONS")
+  set(who "${KF_CALLER}(${name})")
+  if(KF_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "${who}: unknown arguments ${KF_UNPARSED_ARGUMENTS}")
+  endif()
+  if(NOT KF_SOURCES)
+    message(FATAL_ERROR "${who}: no SOURCES given")
+  endif()
+  if(KF_SEEDS AND KF_WRITE_SEEDS)
+    message(FATAL_ERROR "${who}: SEEDS given: the seeds are not written at build time as well")
+  endif()
   # Files named relative to the calling folder, as add_executable does.
-  foreach(v TARGET_FILE SEEDS DICT OPTIONS)
+  foreach(v SEEDS DICT OPTIONS)
     if(KF_${v})
       get_filename_component(KF_${v} "${KF_${v}}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
       if(NOT EXISTS "${KF_${v}}")
-        message(FATAL_ERROR "kfault_add_driver_fuzzer(${name}): ${v} ${KF_${v}} does not exist")
+        message(FATAL_ERROR "${who}: ${v} ${KF_${v}} does not exist")
       endif()
     endif()
   endforeach()
-  set(sources "${KF_TARGET_FILE}")
+  set(sources "")
   foreach(f IN LISTS KF_SOURCES)
     get_filename_component(f "${f}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
     list(APPEND sources "${f}")
@@ -69,7 +110,7 @@ function(kfault_add_driver_fuzzer name)
   # Libraries with libFuzzer's instrumentation call back into a runtime: the engine's, or a
   # sanitizer's. Without either, a replay binary would not link.
   if(kfault_FUZZ_INSTRUMENTED AND NOT kfault_SANITIZED AND NOT engine)
-    message(FATAL_ERROR "kfault_add_driver_fuzzer(${name}): the kfault found (${kfault_DIR}) is a fuzz "
+    message(FATAL_ERROR "${who}: the kfault found (${kfault_DIR}) is a fuzz "
                         "build without sanitizers: its libraries carry libFuzzer's instrumentation, whose "
                         "callbacks ${CMAKE_C_COMPILER_ID} has no runtime for. Build with clang, or install a "
                         "replay build of kfault (the replay preset).")
@@ -104,16 +145,22 @@ function(kfault_add_driver_fuzzer name)
     list(APPEND made ${name}_replay)
   endif()
   if(NOT made)
-    message(FATAL_ERROR "kfault_add_driver_fuzzer(${name}): nothing to build: ${CMAKE_C_COMPILER_ID} "
+    message(FATAL_ERROR "${who}: nothing to build: ${CMAKE_C_COMPILER_ID} "
                         "makes no libFuzzer binary and KFAULT_FUZZER_REPLAY is OFF")
   endif()
   foreach(t IN LISTS made)
-    target_link_libraries(${t} PRIVATE ${KF_LIBRARIES} kfault::driver)
+    target_link_libraries(${t} PRIVATE ${KF_LIBRARIES} ${KF_LIBRARY})
     if(KF_INCLUDE_DIRECTORIES)
       target_include_directories(${t} PRIVATE ${KF_INCLUDE_DIRECTORIES})
     endif()
     if(KF_DEFINITIONS)
       target_compile_definitions(${t} PRIVATE ${KF_DEFINITIONS})
+    endif()
+    if(KF_COMPILE_OPTIONS)
+      target_compile_options(${t} PRIVATE ${KF_COMPILE_OPTIONS})
+    endif()
+    if(KF_LINK_OPTIONS)
+      target_link_options(${t} PRIVATE ${KF_LINK_OPTIONS})
     endif()
     # Symbols for the stacks of findings.
     target_compile_options(${t} PRIVATE -g)
@@ -122,11 +169,40 @@ function(kfault_add_driver_fuzzer name)
     target_compile_options(${t} PRIVATE $<$<C_COMPILER_ID:GNU>:-Wno-clobbered>)
   endforeach()
 
+  # Seeds written by the binary itself, after each link of the one that runs here.
+  set(seeds "${KF_SEEDS}")
+  set(seeds_made OFF)
+  if(KF_WRITE_SEEDS)
+    if(CMAKE_CROSSCOMPILING AND NOT CMAKE_CROSSCOMPILING_EMULATOR)
+      message(STATUS "${who}: cross-compiling: no seeds are written at build time (give SEEDS)")
+    else()
+      set(seeds "${CMAKE_CURRENT_BINARY_DIR}/${name}_seeds")
+      set(seeds_made ON)
+      if(KFAULT_FUZZER_REPLAY)
+        set(writer ${name}_replay)
+      else()
+        set(writer ${name})
+      endif()
+      # A coverage build's profile of this run goes nowhere it could be mistaken for a corpus's.
+      add_custom_command(TARGET ${writer} POST_BUILD
+        COMMAND "${CMAKE_COMMAND}" -E rm -rf "${seeds}"
+        COMMAND "${CMAKE_COMMAND}" -E make_directory "${seeds}"
+        COMMAND "${CMAKE_COMMAND}" -E env "LLVM_PROFILE_FILE=${CMAKE_CURRENT_BINARY_DIR}/CMakeFiles/${name}_seeds.profraw"
+                ${CMAKE_CROSSCOMPILING_EMULATOR} $<TARGET_FILE:${writer}> "-kfault_seeds=${seeds}"
+        WORKING_DIRECTORY "${CMAKE_CURRENT_BINARY_DIR}"
+        COMMENT "Writing the seeds of ${name} from its registration into ${seeds}"
+        VERBATIM)
+    endif()
+  endif()
+
   # The seeds replay in the project's own ctest (a planted variant's seeds may well crash).
-  if(KF_SEEDS AND KFAULT_FUZZER_REPLAY AND NOT KF_PLANTED)
-    file(GLOB_RECURSE seed_files LIST_DIRECTORIES false "${KF_SEEDS}/*")
-    if(seed_files)
-      add_test(NAME ${name}_seeds COMMAND ${name}_replay "${KF_SEEDS}")
+  if(seeds AND KFAULT_FUZZER_REPLAY AND NOT KF_PLANTED)
+    set(seed_files "")
+    if(NOT seeds_made)
+      file(GLOB_RECURSE seed_files LIST_DIRECTORIES false "${seeds}/*")
+    endif()
+    if(seed_files OR seeds_made)
+      add_test(NAME ${name}_seeds COMMAND ${name}_replay "${seeds}")
       set_tests_properties(${name}_seeds PROPERTIES LABELS kfault-seeds)
     endif()
   endif()
@@ -136,6 +212,7 @@ function(kfault_add_driver_fuzzer name)
   if(KF_PLANTED)
     set(kind planted)
   endif()
+  set(KF_SEEDS "${seeds}")
   set(files "")
   foreach(v DICT OPTIONS SEEDS)
     if(KF_${v})
@@ -160,8 +237,8 @@ function(kfault_add_driver_fuzzer name)
 endfunction()
 
 # kfault_write_fuzzer_manifest([FILE]): writes the manifest of every kfault_add_driver_fuzzer()
-# of the project (by default ${CMAKE_BINARY_DIR}/kfault-fuzz-targets.tsv, at generate time),
-# and beside it kfault-project.txt: the deepest folder holding every target file and driver
+# and kfault_add_minifilter_fuzzer() of the project (by default
+# ${CMAKE_BINARY_DIR}/kfault-fuzz-targets.tsv, at generate time), and beside it kfault-project.txt: the deepest folder holding every target file and driver
 # source, the project's code for the verbs (the frames a finding's signature names, the files
 # coverage reports). Called by itself at the end of the top-level CMakeLists.txt.
 function(kfault_write_fuzzer_manifest)

@@ -7,7 +7,8 @@
 #                            main() of replay binaries), libkfault_load_main.a (the loader),
 #                            and libkfault_minifilter.a when that target exists
 #   lib/cmake/kfault/        the package: kfault::model, ::harness, ::driver, ::replay_main,
-#                            ::load_main (::minifilter), kfault_add_driver_fuzzer()
+#                            ::load_main (::minifilter), kfault_add_driver_fuzzer(),
+#                            kfault_add_minifilter_fuzzer()
 #   lib/pkgconfig/           kfault.pc (model), kfault-driver.pc, kfault-minifilter.pc
 #   bin/kfault               the one command: verbs (fuzz, reproduce, minimize, coverage) and
 #                            the tool (decode, encode, run, hashes, list)

@@ -2,53 +2,95 @@
 # DriverEntry and registered callbacks, with no target code (docs/MINIFILTER_FUZZING.md).
 #
 #   kfault_add_minifilter_fuzzer(<name> SOURCES <driver source>...
-#                                [INCLUDES <dir>...] [DEFINITIONS <definition>...]
-#                                [COMPILE_OPTIONS <option>...])
+#     [INCLUDE_DIRECTORIES <dir>...]  (or INCLUDES) the driver's include folders
+#     [DEFINITIONS <def>...] [COMPILE_OPTIONS <option>...] [LIBRARIES <lib>...]
+#     [SEEDS <dir>]                   committed seeds; without SEEDS the binary writes them at
+#                                     build time (below)
+#     [DICT <file>] [OPTIONS <file>]  libFuzzer's dictionary and .options file
+#     [PLANTED])                      a variant with a planted bug: never shipped, seeds not
+#                                     replayed as a test that must pass
 #
-# Builds <name> from the driver's sources and kfault::minifilter (the generic fuzzer, which
-# calls the symbol DriverEntry). With KFAULT_FUZZ the binary is a libFuzzer (or
-# $LIB_FUZZING_ENGINE) fuzzer; in every other build (gcc and no libFuzzer) the same call
-# builds the replay binary, which runs the files and directories it is given. Either binary
-# writes seeds made from the driver's registration with -kfault_seeds=DIR.
-# Inside kfault's own build the target also gets kfault_fuzz_target()'s corpus tests
-# (corpus/<name>/) and its place in the fuzz target manifest. This file must stay usable as it
-# is from an installed kfault (find_package(kfault)): it names only kfault:: targets.
+# The binaries link the driver's sources with kfault::minifilter (the generic fuzzer, which
+# calls the symbol DriverEntry). Either binary writes seeds made from the driver's
+# registration with -kfault_seeds=DIR.
+#
+# From an installed kfault (find_package(kfault)), it does what kfault_add_driver_fuzzer()
+# does, through the same function (_kfault_add_fuzzer in KfaultDriverFuzzer.cmake): <name>,
+# the libFuzzer binary (clang or $LIB_FUZZING_ENGINE), and <name>_replay with any compiler
+# (KFAULT_FUZZER_REPLAY, KFAULT_FUZZER_COVERAGE), the ctest <name>_seeds (label kfault-seeds),
+# the rows of the manifest kfault-fuzz-targets.tsv and the sources in kfault-project.txt, so
+# that `kfault fuzz|reproduce|minimize|coverage` and the ClusterFuzzLite build know it.
+# Without SEEDS, the binary that runs here (<name>_replay, else <name>) writes its seeds after
+# each link into ${CMAKE_CURRENT_BINARY_DIR}/<name>_seeds (emptied first): they follow the
+# driver's registration as it changes, ctest replays them, `kfault fuzz` starts from them and
+# ClusterFuzzLite ships them. A project that wants seeds of its own writes them once
+# (`<name>_replay -kfault_seeds=fuzz/seeds/<name>`), adds its reproducers, and names the
+# folder with SEEDS.
+#
+# Inside kfault's own build (kfault_fuzz_target() exists) the target is one of kfault's own:
+# the engine or the replay main as the preset says, kfault_fuzz_target()'s corpus tests
+# (corpus/<name>/) and its place in kfault's manifest; there SEEDS, DICT and OPTIONS are
+# refused (kfault's tree keeps them in corpus/<name>/ and fuzz_targets/<name>.dict|.options).
+# This file must stay usable as it is from an installed kfault: it names only kfault:: targets.
 include_guard(GLOBAL)
 
 function(kfault_add_minifilter_fuzzer name)
-  cmake_parse_arguments(PARSE_ARGV 1 KMF "" "" "SOURCES;INCLUDES;DEFINITIONS;COMPILE_OPTIONS")
+  cmake_parse_arguments(PARSE_ARGV 1 KMF "PLANTED" "SEEDS;DICT;OPTIONS"
+                        "SOURCES;INCLUDES;INCLUDE_DIRECTORIES;DEFINITIONS;COMPILE_OPTIONS;LIBRARIES")
+  if(KMF_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "kfault_add_minifilter_fuzzer(${name}): unknown arguments ${KMF_UNPARSED_ARGUMENTS}")
+  endif()
   if(NOT KMF_SOURCES)
     message(FATAL_ERROR "kfault_add_minifilter_fuzzer(${name}): no SOURCES given")
   endif()
+  list(APPEND KMF_INCLUDES ${KMF_INCLUDE_DIRECTORIES})
+  # The entry points live in the library: make the linker take them whatever the link order.
+  set(entry "LINKER:--undefined=LLVMFuzzerTestOneInput")
+
   if(COMMAND kfault_fuzz_target)
     # kfault's own build: engine or replay main, corpus tests, manifest.
-    kfault_fuzz_target(${name} ${KMF_SOURCES} LIBS kfault::minifilter)
-  else()
-    add_executable(${name} ${KMF_SOURCES})
-    target_link_libraries(${name} PRIVATE kfault::minifilter)
-    if(KFAULT_FUZZ OR DEFINED ENV{LIB_FUZZING_ENGINE})
-      if(DEFINED ENV{LIB_FUZZING_ENGINE} AND NOT "$ENV{LIB_FUZZING_ENGINE}" STREQUAL "")
-        separate_arguments(engine UNIX_COMMAND "$ENV{LIB_FUZZING_ENGINE}")
-      else()
-        set(engine -fsanitize=fuzzer)
+    foreach(v SEEDS DICT OPTIONS)
+      if(KMF_${v})
+        message(FATAL_ERROR "kfault_add_minifilter_fuzzer(${name}): ${v} is for a driver's own project; "
+                            "kfault's tree keeps seeds in corpus/<name>/ and fuzz_targets/<name>.dict|.options")
       endif()
-      target_link_options(${name} PRIVATE ${engine})
-    elseif(TARGET kfault::replay_main)
-      target_link_libraries(${name} PRIVATE kfault::replay_main)
-    else()
-      message(FATAL_ERROR "kfault_add_minifilter_fuzzer(${name}): without a fuzzing engine the replay main "
-                          "(kfault::replay_main) is needed")
+    endforeach()
+    kfault_fuzz_target(${name} ${KMF_SOURCES} LIBS ${KMF_LIBRARIES} kfault::minifilter)
+    target_link_options(${name} PRIVATE "${entry}")
+    if(KMF_INCLUDES)
+      target_include_directories(${name} PRIVATE ${KMF_INCLUDES})
     endif()
+    if(KMF_DEFINITIONS)
+      target_compile_definitions(${name} PRIVATE ${KMF_DEFINITIONS})
+    endif()
+    if(KMF_COMPILE_OPTIONS)
+      target_compile_options(${name} PRIVATE ${KMF_COMPILE_OPTIONS})
+    endif()
+    if(KMF_PLANTED)
+      set_property(TARGET ${name} PROPERTY KFAULT_PLANTED ON)
+    endif()
+    return()
   endif()
-  # The entry points live in the library: make the linker take them whatever the link order.
-  target_link_options(${name} PRIVATE "LINKER:--undefined=LLVMFuzzerTestOneInput")
-  if(KMF_INCLUDES)
-    target_include_directories(${name} PRIVATE ${KMF_INCLUDES})
+
+  # A driver's own project, after find_package(kfault).
+  if(NOT TARGET kfault::minifilter)
+    message(FATAL_ERROR "kfault_add_minifilter_fuzzer(${name}): kfault::minifilter is missing: call "
+                        "find_package(kfault) first, with a kfault built with the generic minifilter fuzzer")
   endif()
-  if(KMF_DEFINITIONS)
-    target_compile_definitions(${name} PRIVATE ${KMF_DEFINITIONS})
+  if(NOT COMMAND _kfault_add_fuzzer)
+    message(FATAL_ERROR "kfault_add_minifilter_fuzzer(${name}): load kfault's CMake package with "
+                        "find_package(kfault), not this file alone")
   endif()
-  if(KMF_COMPILE_OPTIONS)
-    target_compile_options(${name} PRIVATE ${KMF_COMPILE_OPTIONS})
+  set(flags "")
+  if(KMF_PLANTED)
+    list(APPEND flags PLANTED)
   endif()
+  if(NOT KMF_SEEDS)
+    list(APPEND flags WRITE_SEEDS)
+  endif()
+  _kfault_add_fuzzer(${name} CALLER kfault_add_minifilter_fuzzer LIBRARY kfault::minifilter ${flags}
+    SOURCES ${KMF_SOURCES}
+    SEEDS "${KMF_SEEDS}" DICT "${KMF_DICT}" OPTIONS "${KMF_OPTIONS}"
+    INCLUDE_DIRECTORIES ${KMF_INCLUDES} DEFINITIONS ${KMF_DEFINITIONS} LIBRARIES ${KMF_LIBRARIES}
+    COMPILE_OPTIONS ${KMF_COMPILE_OPTIONS} LINK_OPTIONS "${entry}")
 endfunction()

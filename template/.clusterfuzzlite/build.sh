@@ -1,9 +1,10 @@
 #!/bin/bash -eu
 # .clusterfuzzlite/build.sh - builds this repository's kfault fuzz targets the OSS-Fuzz way and
-# puts into $OUT, for each target of fuzz/CMakeLists.txt (kfault_add_driver_fuzzer, not
-# PLANTED): the binary, its .dict and .options when it has them, and <target>_seed_corpus.zip
-# holding the files of its seed folder (the top-level files: text sources under src/ are not
-# inputs).
+# puts into $OUT, for each target of fuzz/CMakeLists.txt (kfault_add_driver_fuzzer or
+# kfault_add_minifilter_fuzzer, not PLANTED): the binary, its .dict and .options when it has
+# them, and <target>_seed_corpus.zip holding the files of its seed folder (the top-level files:
+# text sources under src/ are not inputs; a minifilter without SEEDS has the seeds its binary
+# wrote from its registration when it was linked, in the build tree).
 #
 # kfault: KFAULT_PREFIX names an installed kfault built for the job (the same compiler and
 # sanitizers) when set; otherwise kfault is built here from KFAULT_SRC (default $SRC/kfault,
@@ -31,7 +32,8 @@ fi
 jobs=${KFAULT_JOBS:-$(nproc 2>/dev/null || echo 2)}
 project=${KFAULT_PROJECT_DIR:-$SRC/project/fuzz}
 mkdir -p "$OUT" "$work"
-# The engine reaches kfault_add_driver_fuzzer() from the environment.
+# The engine reaches kfault_add_driver_fuzzer() and kfault_add_minifilter_fuzzer() from the
+# environment.
 export LIB_FUZZING_ENGINE
 
 prefix=${KFAULT_PREFIX:-}

@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # outoftree.sh - the out-of-tree test: kfault used from a driver's own repository, as README's
 # "Fuzz your own driver" says. The project is examples/outoftree (a stack-expansion driver and
-# a minifilter with one planted bug each, fuzz/CMakeLists.txt of a few lines, seeds), copied to
-# a scratch folder; kfault comes only from a fresh prefix. Modes:
+# two minifilters with one planted bug each, fuzz/CMakeLists.txt of a few lines, seeds), copied
+# to a scratch folder; kfault comes only from a fresh prefix. Two targets have a target file
+# (kfault_add_driver_fuzzer) and committed seeds; the write-tracking minifilter has neither
+# (kfault_add_minifilter_fuzzer: the generic minifilter fuzzer, seeds written at build time
+# from its registration into the build tree). Modes:
 #
 #   fuzz    (a clang fuzz build) cmake --install into a fresh prefix; the project built with
-#           find_package(kfault) and with pkg-config (its Makefile); its ctest replays the seeds;
-#           `kfault fuzz` finds both planted bugs (each within a few hundred executions), `kfault reproduce` gives
+#           find_package(kfault) and with pkg-config (its Makefile); the manifest lists each
+#           target's binaries and seed folder; its ctest replays the seeds (the generated ones
+#           too); `kfault fuzz` finds the three planted bugs (each within a few hundred
+#           executions), `kfault reproduce` gives
 #           their signatures with the libFuzzer and the replay binaries, `kfault minimize`
 #           shrinks one keeping its signature, `kfault init` copies the template; nothing is
 #           written into the project's sources.
 #   replay  (any other build: gcc, a coverage build) the same project builds its replay
-#           binaries, with find_package and with pkg-config; its ctest replays the seeds;
+#           binaries, with find_package and with pkg-config; its ctest replays the seeds (the
+#           minifilter's written by its replay binary);
 #           `kfault reproduce` gives the planted bugs' signatures from reproducers written as
 #           text (kfault encode); with gcc, `kfault fuzz` says that fuzzing needs libFuzzer.
 #   deb     the Debian package (cpack -G DEB) extracted into a scratch root (dpkg -x, no root
@@ -20,7 +26,8 @@
 #           `kfault coverage` reports the drivers' lines.
 #   cflite  the template's .clusterfuzzlite/build.sh, run as ClusterFuzzLite runs it (CC,
 #           CFLAGS, LIB_FUZZING_ENGINE, SRC, OUT, WORK) with KFAULT_PREFIX at a fresh install:
-#           $OUT holds each target, its dictionary and its seed corpus, and each runs its seeds.
+#           $OUT holds each target, its dictionary (where it has one) and its seed corpus (the
+#           minifilter's written at build time), and each runs its seeds.
 #
 # It never installs anywhere but its scratch folder and never writes into the source tree.
 # usage: outoftree.sh MODE SOURCE_DIR BUILD_DIR C_COMPILER C_COMPILER_ID CMAKE GENERATOR [MAKE_PROGRAM]
@@ -45,6 +52,8 @@ snapshot() { (cd "$1" && find . -type f -exec sha1sum {} + | LC_ALL=C sort); }
 
 tally_sig="KF-INV-014/TlyCount/-"
 hdrscan_sig="KF-INV-026/FltUnregisterFilter/-"
+wrtrack_sig="KF-INV-043/minifilter/-"
+targets="tally_fuzz hdrscan_fuzz wrtrack_fuzz"
 project=$scratch/repo
 cp -R "$src/examples/outoftree" "$project"
 before=$(snapshot "$project")
@@ -72,12 +81,48 @@ configure_project() {
     ok "find_package(kfault) build in $dir"
 }
 
-# seeds_replay DIR: the project's own ctest replays the seeds of both targets.
+# seeds_replay DIR: the project's own ctest replays the seeds of the three targets, the
+# minifilter's written into the build tree by its binary.
 seeds_replay() {
-    local rc=0
+    local rc=0 t
     (cd "$1" && "$ctest" --output-on-failure -L kfault-seeds) >"$1.ctest.log" 2>&1 || rc=$?
     expect_status 0 $rc "the project's ctest (seed replays) in $1"
-    [ "$(grep -c 'Passed' "$1.ctest.log")" = 2 ] && ok "both seed replays ran" || fail "seed replays: $(cat "$1.ctest.log")"
+    for t in $targets; do
+        grep -qE "Test +#[0-9]+: ${t}_seeds \.+ +Passed" "$1.ctest.log" && ok "ctest replayed ${t}'s seeds" ||
+            fail "no passed ${t}_seeds in: $(cat "$1.ctest.log")"
+    done
+    [ "$(grep -c 'Passed' "$1.ctest.log")" = 3 ] || fail "seed replays: $(cat "$1.ctest.log")"
+}
+
+# manifest_rows DIR KINDS...: the manifest lists, for each target and each KIND (ship,
+# replay), one row with its binary; the minifilter's seed folder is the one written at build
+# time, which holds the seeds of its registration; the others' are the committed ones.
+manifest_rows() {
+    local dir=$1 m=$1/kfault-fuzz-targets.tsv kind t row seeds want n
+    shift
+    for kind in "$@"; do
+        n=$(awk -F '\t' -v k="$kind" '$1 == k' "$m" | wc -l)
+        [ "$n" = 3 ] && ok "the manifest lists 3 $kind binaries" || fail "manifest ($n $kind rows): $(cat "$m")"
+        for t in $targets; do
+            row=$(awk -F '\t' -v k="$kind" -v t="$t" '$1 == k && $2 == t' "$m")
+            if [ -z "$row" ] || [ ! -x "$(cut -f3 <<<"$row")" ]; then
+                fail "no $kind row with a built binary for $t: $(cat "$m")"
+                continue
+            fi
+            seeds=$(cut -f6 <<<"$row")
+            case $t in
+            wrtrack_fuzz) want=$dir/wrtrack_fuzz_seeds ;;
+            *) want=$project/fuzz/seeds/$t ;;
+            esac
+            [ "$seeds" = "$want" ] && ok "$kind $t: seeds $seeds" || fail "$kind $t: seed folder '$seeds', expected $want"
+        done
+    done
+    n=$(find "$dir/wrtrack_fuzz_seeds" -name 'seed-*.bin' 2>/dev/null | wc -l)
+    # Its registration has create and write: a seed each, then teardown, dismount, unload, files.
+    [ "$n" = 6 ] && ok "the minifilter's binary wrote its 6 seeds at build time" ||
+        fail "$dir/wrtrack_fuzz_seeds holds $n seeds, expected 6: $(ls "$dir/wrtrack_fuzz_seeds" 2>&1)"
+    grep -qxF "$project" "$dir/kfault-project.txt" && ok "kfault-project.txt names the project" ||
+        fail "kfault-project.txt: $(cat "$dir/kfault-project.txt")"
 }
 
 # pc_build PKG_CONFIG_PATH OUT TARGETS: the project's Makefile, which uses pkg-config only.
@@ -89,6 +134,14 @@ pc_build() {
         return
     fi
     ok "pkg-config build ($3): $(ls "$2" | tr '\n' ' ')"
+    # The minifilter through kfault-minifilter: its replay binary wrote its seeds and replayed them.
+    [ -x "$2/wrtrack_fuzz_replay" ] && [ "$(find "$2/wrtrack_fuzz_seeds" -name 'seed-*.bin' 2>/dev/null | wc -l)" = 6 ] &&
+        ok "pkg-config build: the minifilter's replay binary and the seeds it wrote" ||
+        fail "pkg-config build: no wrtrack_fuzz_replay or no seeds in $2/wrtrack_fuzz_seeds"
+    if [ "$3" = all ]; then
+        [ -x "$2/wrtrack_fuzz" ] && ok "pkg-config build: the minifilter's libFuzzer binary" ||
+            fail "pkg-config build: no $2/wrtrack_fuzz"
+    fi
 }
 
 sig_of() { # sig_of OUTPUT: the signature line of reproduce's output
@@ -104,13 +157,11 @@ mode_fuzz() {
     install_prefix
     local k=$prefix/bin/kfault rc out crash
     configure_project "$scratch/cm" "$prefix"
-    [ "$(awk -F '\t' '$1 == "ship"' "$scratch/cm/kfault-fuzz-targets.tsv" | wc -l)" = 2 ] &&
-        [ "$(awk -F '\t' '$1 == "replay"' "$scratch/cm/kfault-fuzz-targets.tsv" | wc -l)" = 2 ] &&
-        ok "the manifest lists 2 libFuzzer and 2 replay binaries" || fail "manifest: $(cat "$scratch/cm/kfault-fuzz-targets.tsv")"
+    manifest_rows "$scratch/cm" ship replay
     seeds_replay "$scratch/cm"
     pc_build "$prefix/lib/pkgconfig" "$scratch/pc" all
 
-    # Fuzz both targets from a folder of the user's choosing: findings land there. Each target
+    # Fuzz the three targets from a folder of the user's choosing: findings land there. Each target
     # stops at its first finding (a fraction of a second on an idle machine); 60 s only bounds
     # a loaded one.
     mkdir -p "$scratch/work"
@@ -119,7 +170,7 @@ mode_fuzz() {
     "$k" fuzz --build-dir "$scratch/cm" --no-build --no-plot --jobs 2 --time 60 >"$scratch/fuzz.log" 2>&1 || rc=$?
     cat "$scratch/fuzz.log"
     expect_status 1 $rc "kfault fuzz finds the planted bugs"
-    for pair in "tally_fuzz|$tally_sig" "hdrscan_fuzz|$hdrscan_sig"; do
+    for pair in "tally_fuzz|$tally_sig" "hdrscan_fuzz|$hdrscan_sig" "wrtrack_fuzz|$wrtrack_sig"; do
         local t=${pair%%|*} sig=${pair#*|} dir
         dir=$(grep -lxF "$sig" findings/"$t"/*/signature.txt 2>/dev/null | head -1 | xargs -r dirname)
         if [ -n "$dir" ] && ls "$dir"/crash-* >/dev/null 2>&1; then ok "$t: filed $sig"; else
@@ -150,6 +201,20 @@ mode_fuzz() {
     rc=0
     "$k" reproduce -q --build-dir "$scratch/cm" --target tally_fuzz "$project/fuzz/seeds/tally_fuzz" >/dev/null 2>&1 || rc=$?
     expect_status 0 $rc "kfault reproduce on the seeds (clean)"
+    # The minifilter fuzzed with no target code: its finding reproduces with both binaries.
+    crash=$(ls findings/wrtrack_fuzz/*/crash-* 2>/dev/null | head -1)
+    if [ -n "$crash" ]; then
+        for b in fuzz replay; do
+            rc=0
+            out=$("$k" reproduce --build $b "$crash" 2>&1) || rc=$?
+            [ $rc = 1 ] && [ "$(sig_of "$out")" = "$wrtrack_sig" ] && ok "reproduce --build $b wrtrack_fuzz: $wrtrack_sig" ||
+                { printf '%s\n' "$out" | tail -20 >&2; fail "reproduce --build $b wrtrack_fuzz: exit $rc, '$(sig_of "$out")'"; }
+        done
+        grep -q '^    mf_create ' <<<"$out" && ok "reproduce prints the minifilter scenario" || fail "no mf_create in reproduce's output"
+    fi
+    rc=0
+    "$k" reproduce -q --build-dir "$scratch/cm" --target wrtrack_fuzz "$scratch/cm/wrtrack_fuzz_seeds" >/dev/null 2>&1 || rc=$?
+    expect_status 0 $rc "kfault reproduce on the minifilter's written seeds (clean)"
 
     # A larger input with the same bug (the leak, then fault decisions nothing consumes) shrinks
     # to one with the same signature.
@@ -204,18 +269,23 @@ mode_replay() {
     install_prefix
     local k=$prefix/bin/kfault rc out
     configure_project "$scratch/cm" "$prefix"
-    [ "$(awk -F '\t' '$1 == "replay"' "$scratch/cm/kfault-fuzz-targets.tsv" | wc -l)" = 2 ] &&
-        ok "the manifest lists the 2 replay binaries" || fail "manifest: $(cat "$scratch/cm/kfault-fuzz-targets.tsv")"
+    manifest_rows "$scratch/cm" replay
     seeds_replay "$scratch/cm"
     pc_build "$prefix/lib/pkgconfig" "$scratch/pc" replay
 
-    mkdir -p "$scratch/bugs/tally_fuzz" "$scratch/bugs/hdrscan_fuzz"
+    mkdir -p "$scratch/bugs/tally_fuzz" "$scratch/bugs/hdrscan_fuzz" "$scratch/bugs/wrtrack_fuzz"
     printf 'version 1\nfault none\nfault hard\n' >"$scratch/bugs/tally_fuzz/leak.txt"
     printf 'version 2\nlower STATUS_ACCESS_DENIED info=0x0\n' >"$scratch/bugs/hdrscan_fuzz/denied.txt"
+    # An open for writing that the file system below refuses.
+    printf '%s\n' 'version 6' \
+        'mf_create 0 vol=0 name=notes ext=txt disp=open access=write attr=normal lower=sharing_violation opts=none exists' \
+        >"$scratch/bugs/wrtrack_fuzz/refused.txt"
     "$k" encode "$scratch/bugs/tally_fuzz/leak.txt" "$scratch/bugs/tally_fuzz/leak.bin" &&
         "$k" encode "$scratch/bugs/hdrscan_fuzz/denied.txt" "$scratch/bugs/hdrscan_fuzz/denied.bin" &&
+        "$k" encode "$scratch/bugs/wrtrack_fuzz/refused.txt" "$scratch/bugs/wrtrack_fuzz/refused.bin" &&
         ok "kfault encode" || fail "kfault encode"
-    for pair in "tally_fuzz/leak.bin|$tally_sig" "hdrscan_fuzz/denied.bin|$hdrscan_sig"; do
+    for pair in "tally_fuzz/leak.bin|$tally_sig" "hdrscan_fuzz/denied.bin|$hdrscan_sig" \
+        "wrtrack_fuzz/refused.bin|$wrtrack_sig"; do
         rc=0
         out=$("$k" reproduce --build-dir "$scratch/cm" "$scratch/bugs/${pair%%|*}" 2>&1) || rc=$?
         [ $rc = 1 ] && [ "$(sig_of "$out")" = "${pair#*|}" ] && ok "reproduce ${pair%%|*}: ${pair#*|}" ||
@@ -253,7 +323,8 @@ mode_deb() {
     k=$root/usr/bin/kfault
     for f in usr/bin/kfault usr/lib/cmake/kfault/kfaultConfig.cmake usr/lib/pkgconfig/kfault-driver.pc \
              usr/lib/libkfault.a usr/lib/libkfault_driver_env.a usr/include/kfault/kfault/driver_env.h \
-             usr/share/kfault/template/fuzz/CMakeLists.txt; do
+             usr/share/kfault/template/fuzz/CMakeLists.txt usr/lib/cmake/kfault/KfaultMinifilter.cmake \
+             usr/lib/pkgconfig/kfault-minifilter.pc usr/lib/libkfault_minifilter.a; do
         [ -e "$root/$f" ] || fail "the package lacks /$f"
     done
     grep -q '^kfault [0-9]' <<<"$("$k" --version 2>&1 || true)" && ok "the extracted kfault runs" ||
@@ -261,6 +332,7 @@ mode_deb() {
     local cov=()
     [ "$cc_id" != Clang ] || cov=(-DKFAULT_FUZZER_COVERAGE=ON)
     configure_project "$scratch/deb-cm" "$root/usr" "${cov[@]+"${cov[@]}"}"
+    manifest_rows "$scratch/deb-cm" replay
     seeds_replay "$scratch/deb-cm"
     pc_build "$root/usr/lib/pkgconfig" "$scratch/deb-pc" replay
     if [ ${#cov[@]} -gt 0 ]; then
@@ -269,7 +341,8 @@ mode_deb() {
         cat "$scratch/cov.log"
         expect_status 0 $rc "kfault coverage"
         grep -q 'tally.c' "$scratch/cov/summary.txt" 2>/dev/null && grep -q 'hdrscan.c' "$scratch/cov/summary.txt" &&
-            ok "coverage of both drivers" || fail "the coverage report lacks the drivers"
+            grep -q 'wrtrack.c' "$scratch/cov/summary.txt" &&
+            ok "coverage of the three drivers" || fail "the coverage report lacks the drivers: $(cat "$scratch/cov/summary.txt" 2>&1)"
         [ -f "$scratch/cov/html/index.html" ] && ok "HTML report" || fail "no HTML report"
     fi
     unchanged_sources
@@ -285,14 +358,17 @@ mode_cflite() {
         bash "$src/template/.clusterfuzzlite/build.sh" >"$scratch/cflite.log" 2>&1 || rc=$?
     [ $rc = 0 ] || cat "$scratch/cflite.log" >&2
     expect_status 0 $rc "the template's .clusterfuzzlite/build.sh"
-    for t in tally_fuzz hdrscan_fuzz; do
-        [ -x "$out/$t" ] && [ -f "$out/$t.dict" ] && [ -f "$out/${t}_seed_corpus.zip" ] &&
-            ok "\$OUT has $t, its dictionary and its seed corpus" || { fail "\$OUT lacks $t's files: $(ls "$out")"; continue; }
+    for t in $targets; do
+        # The minifilter has no dictionary; its seed corpus is the one its binary wrote.
+        [ -x "$out/$t" ] && { [ $t = wrtrack_fuzz ] || [ -f "$out/$t.dict" ]; } && [ -f "$out/${t}_seed_corpus.zip" ] &&
+            ok "\$OUT has $t, its dictionary (if any) and its seed corpus" || { fail "\$OUT lacks $t's files: $(ls "$out")"; continue; }
         mkdir -p "$scratch/unzip/$t"
         (cd "$scratch/unzip/$t" && "$cmake" -E tar xf "$out/${t}_seed_corpus.zip")
         rc=0
         "$out/$t" -runs=0 "$scratch/unzip/$t" >"$scratch/$t.runs.log" 2>&1 || rc=$?
         expect_status 0 $rc "$t replays its shipped seeds"
+        [ $t != wrtrack_fuzz ] || [ "$(find "$scratch/unzip/$t" -name 'seed-*.bin' | wc -l)" = 6 ] &&
+            ok "$t: seed corpus of the seeds written at build time" || fail "$t: seed corpus $(ls "$scratch/unzip/$t")"
     done
     [ -z "$(ls "$out" | grep -E '_replay$')" ] && ok "no replay binary shipped" || fail "replay binaries in \$OUT"
     unchanged_sources
