@@ -7,8 +7,10 @@
 #     [SEEDS <dir>]                   committed seeds; without SEEDS the binary writes them at
 #                                     build time (below)
 #     [DICT <file>] [OPTIONS <file>]  libFuzzer's dictionary and .options file
-#     [PLANTED])                      a variant with a planted bug: never shipped, seeds not
+#     [PLANTED]                       a variant with a planted bug: never shipped, seeds not
 #                                     replayed as a test that must pass
+#     [INF <file>])                   the driver's INF: built into the binaries, its registry
+#                                     values are installed before every load (FH-13)
 #
 # The binaries link the driver's sources with kfault::minifilter (the generic fuzzer, which
 # calls the symbol DriverEntry). Either binary writes seeds made from the driver's
@@ -34,8 +36,30 @@
 # This file must stay usable as it is from an installed kfault: it names only kfault:: targets.
 include_guard(GLOBAL)
 
+# kfault_minifilter_inf_source(<target> <INF file> <out variable>): a C file holding the INF's
+# bytes as kfh_mf_builtin_inf (harness/minifilter_entry.c reads it at initialization), written
+# at configure time and again whenever the INF changes.
+function(kfault_minifilter_inf_source name inf out)
+  if(NOT EXISTS "${inf}")
+    message(FATAL_ERROR "${name}: the INF file ${inf} does not exist")
+  endif()
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${inf}")
+  file(READ "${inf}" hex HEX)
+  string(LENGTH "${hex}" chars)
+  math(EXPR size "${chars} / 2")
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  string(REGEX REPLACE "(0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,)" "\\1\n" bytes "${bytes}")
+  set(c "${CMAKE_CURRENT_BINARY_DIR}/${name}_inf.c")
+  file(CONFIGURE OUTPUT "${c}" CONTENT "/* Generated from ${inf}: the driver's INF, built into ${name}. */
+const unsigned char kfh_mf_builtin_inf[] = {
+${bytes}0};
+const unsigned long kfh_mf_builtin_inf_size = ${size};
+" @ONLY)
+  set(${out} "${c}" PARENT_SCOPE)
+endfunction()
+
 function(kfault_add_minifilter_fuzzer name)
-  cmake_parse_arguments(PARSE_ARGV 1 KMF "PLANTED" "SEEDS;DICT;OPTIONS"
+  cmake_parse_arguments(PARSE_ARGV 1 KMF "PLANTED" "SEEDS;DICT;OPTIONS;INF"
                         "SOURCES;INCLUDES;INCLUDE_DIRECTORIES;DEFINITIONS;COMPILE_OPTIONS;LIBRARIES")
   if(KMF_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "kfault_add_minifilter_fuzzer(${name}): unknown arguments ${KMF_UNPARSED_ARGUMENTS}")
@@ -44,6 +68,11 @@ function(kfault_add_minifilter_fuzzer name)
     message(FATAL_ERROR "kfault_add_minifilter_fuzzer(${name}): no SOURCES given")
   endif()
   list(APPEND KMF_INCLUDES ${KMF_INCLUDE_DIRECTORIES})
+  set(inf_c "")
+  if(KMF_INF)
+    get_filename_component(KMF_INF "${KMF_INF}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+    kfault_minifilter_inf_source(${name} "${KMF_INF}" inf_c)
+  endif()
   # The entry points live in the library: make the linker take them whatever the link order.
   set(entry "LINKER:--undefined=LLVMFuzzerTestOneInput")
 
@@ -55,7 +84,7 @@ function(kfault_add_minifilter_fuzzer name)
                             "kfault's tree keeps seeds in corpus/<name>/ and fuzz_targets/<name>.dict|.options")
       endif()
     endforeach()
-    kfault_fuzz_target(${name} ${KMF_SOURCES} LIBS ${KMF_LIBRARIES} kfault::minifilter)
+    kfault_fuzz_target(${name} ${KMF_SOURCES} ${inf_c} LIBS ${KMF_LIBRARIES} kfault::minifilter)
     target_link_options(${name} PRIVATE "${entry}")
     if(KMF_INCLUDES)
       target_include_directories(${name} PRIVATE ${KMF_INCLUDES})
@@ -93,4 +122,12 @@ function(kfault_add_minifilter_fuzzer name)
     SEEDS "${KMF_SEEDS}" DICT "${KMF_DICT}" OPTIONS "${KMF_OPTIONS}"
     INCLUDE_DIRECTORIES ${KMF_INCLUDES} DEFINITIONS ${KMF_DEFINITIONS} LIBRARIES ${KMF_LIBRARIES}
     COMPILE_OPTIONS ${KMF_COMPILE_OPTIONS} LINK_OPTIONS "${entry}")
+  # The INF's bytes (generated; not a source of the project's, so not in kfault-project.txt).
+  if(inf_c)
+    foreach(t ${name} ${name}_replay)
+      if(TARGET ${t})
+        target_sources(${t} PRIVATE "${inf_c}")
+      endif()
+    endforeach()
+  endif()
 endfunction()

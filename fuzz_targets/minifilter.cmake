@@ -6,40 +6,18 @@
 # tests fuzz each variant from corpus/drv_mfcallbacks_fuzz/ and replay its reproducer.
 include(${PROJECT_SOURCE_DIR}/cmake/KfaultMinifilter.cmake)
 
-# kfault_minifilter_inf_source(<target> <INF file> <out variable>): a C file holding the INF's
-# bytes as kfh_mf_builtin_inf (harness/minifilter_entry.c reads it at initialization), written
-# at configure time and again whenever the INF changes.
-function(kfault_minifilter_inf_source name inf out)
-  if(NOT EXISTS "${inf}")
-    message(FATAL_ERROR "${name}: the INF file ${inf} does not exist")
-  endif()
-  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${inf}")
-  file(READ "${inf}" hex HEX)
-  string(LENGTH "${hex}" chars)
-  math(EXPR size "${chars} / 2")
-  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
-  string(REGEX REPLACE "(0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,)" "\\1\n" bytes "${bytes}")
-  set(c "${CMAKE_CURRENT_BINARY_DIR}/${name}_inf.c")
-  file(CONFIGURE OUTPUT "${c}" CONTENT "/* Generated from ${inf}: the driver's INF, built into ${name}. */
-const unsigned char kfh_mf_builtin_inf[] = {
-${bytes}0};
-const unsigned long kfh_mf_builtin_inf_size = ${size};
-" @ONLY)
-  set(${out} "${c}" PARENT_SCOPE)
-endfunction()
-
 # kfault_example_minifilter(<target> <example source> [<PLANT_DEFINITION>|-] [<INF file>])
 function(kfault_example_minifilter name source)
   if(ARGC GREATER 2 AND NOT ARGV2 STREQUAL "-")
     set(KFAULT_CORPUS_DIR ${CMAKE_CURRENT_BINARY_DIR}/no-corpus)
   endif()
-  set(sources ${PROJECT_SOURCE_DIR}/examples/${source})
+  set(inf "")
   if(ARGC GREATER 3)
     # The driver's installation, built in: its registry values are installed before each load.
-    kfault_minifilter_inf_source(${name} ${PROJECT_SOURCE_DIR}/examples/${ARGV3} inf_c)
-    list(APPEND sources ${inf_c})
+    set(inf INF ${PROJECT_SOURCE_DIR}/examples/${ARGV3})
   endif()
-  kfault_add_minifilter_fuzzer(${name} SOURCES ${sources} INCLUDES ${PROJECT_SOURCE_DIR}/examples)
+  kfault_add_minifilter_fuzzer(${name} SOURCES ${PROJECT_SOURCE_DIR}/examples/${source}
+    INCLUDES ${PROJECT_SOURCE_DIR}/examples ${inf})
   if(ARGC GREATER 2 AND NOT ARGV2 STREQUAL "-")
     target_compile_definitions(${name} PRIVATE ${ARGV2})
     set_property(TARGET ${name} PROPERTY KFAULT_PLANTED ON)

@@ -121,6 +121,12 @@ manifest_rows() {
     # Its registration has create and write: a seed each, then teardown, dismount, unload, files.
     [ "$n" = 6 ] && ok "the minifilter's binary wrote its 6 seeds at build time" ||
         fail "$dir/wrtrack_fuzz_seeds holds $n seeds, expected 6: $(ls "$dir/wrtrack_fuzz_seeds" 2>&1)"
+    # The INF argument built the driver's INF into its binaries (read at every start).
+    for b in "$dir/wrtrack_fuzz" "$dir/wrtrack_fuzz_replay"; do
+        [ -x "$b" ] || continue
+        nm "$b" 2>/dev/null | grep ' kfh_mf_builtin_inf$' >/dev/null && ok "$(basename "$b") carries wrtrack.inf" ||
+            fail "$(basename "$b") does not carry the INF given to kfault_add_minifilter_fuzzer"
+    done
     grep -qxF "$project" "$dir/kfault-project.txt" && ok "kfault-project.txt names the project" ||
         fail "kfault-project.txt: $(cat "$dir/kfault-project.txt")"
 }
@@ -175,7 +181,9 @@ mode_fuzz() {
         dir=$(grep -lxF "$sig" findings/"$t"/*/signature.txt 2>/dev/null | head -1 | xargs -r dirname)
         if [ -n "$dir" ] && ls "$dir"/crash-* >/dev/null 2>&1; then ok "$t: filed $sig"; else
             fail "$t: no finding $sig in findings/$t ($(cat findings/"$t"/*/signature.txt 2>/dev/null | tr '\n' ' '))"; fi
-        [ -n "$(ls -A "$scratch/cm/kfault-corpus/$t" 2>/dev/null)" ] && ok "$t: the working corpus is in the build tree" ||
+        # The folder, not its files: a target that stops on its bug while reading its seeds
+        # (likely on a loaded machine) has added nothing to it yet.
+        [ -d "$scratch/cm/kfault-corpus/$t" ] && ok "$t: the working corpus is in the build tree" ||
             fail "$t: no working corpus in $scratch/cm/kfault-corpus/$t"
     done
     unchanged_sources
