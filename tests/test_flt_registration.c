@@ -192,6 +192,53 @@ TEST(start_instance_fault)
     CHECK(strcmp(fx_trace, "setup(v1,f1,d8,t2) ") == 0);
 }
 
+/* ---- F-26 Manual attachment (kf_flt_attach) ------------------------------------------------- */
+
+TEST(attach_manual_after_automatic_refusal)
+{
+    fx_fresh();
+    CHECK_EQ(kf_flt_set_volumes(2, NULL), 0);
+    fx_setup_result[1] = STATUS_FLT_DO_NOT_ATTACH;
+    fx_start();
+    CHECK(kf_flt_instance(fx_filter, 1) == NULL);
+    /* The filter accepts the manual request: the setup callback sees MANUAL_ATTACHMENT (0x2). */
+    fx_setup_result[1] = STATUS_SUCCESS;
+    fx_trace[0] = 0;
+    CHECK_EQ(kf_flt_attach(fx_filter, 1), STATUS_SUCCESS);
+    CHECK(strcmp(fx_trace, "setup(v1,f2,d8,t2) ") == 0);
+    CHECK(kf_flt_instance(fx_filter, 1) != NULL);
+    /* A second attachment of the default instance collides; volume 0 has one already. */
+    CHECK_EQ(kf_flt_attach(fx_filter, 1), STATUS_FLT_INSTANCE_NAME_COLLISION);
+    CHECK_EQ(kf_flt_attach(fx_filter, 0), STATUS_FLT_INSTANCE_NAME_COLLISION);
+    /* Torn down like any instance at unregistration. */
+    FltUnregisterFilter(fx_filter);
+    CHECK(strstr(fx_trace, "tstart(v1") != NULL);
+}
+
+TEST(attach_manual_refused_or_impossible)
+{
+    fx_fresh();
+    CHECK_EQ(kf_flt_set_volumes(2, NULL), 0);
+    CHECK_EQ(FltRegisterFilter(&fx_driver, &fx_registration, &fx_filter), STATUS_SUCCESS);
+    /* Not filtering yet. */
+    CHECK_EQ(kf_flt_attach(fx_filter, 0), STATUS_INVALID_PARAMETER);
+    fx_setup_result[0] = STATUS_FLT_DO_NOT_ATTACH;
+    CHECK_EQ(FltStartFiltering(fx_filter), STATUS_SUCCESS);
+    /* The callback refuses the manual request too: its status comes back, no instance. */
+    CHECK_EQ(kf_flt_attach(fx_filter, 0), STATUS_FLT_DO_NOT_ATTACH);
+    CHECK(kf_flt_instance(fx_filter, 0) == NULL);
+    /* A volume not offered. */
+    CHECK_EQ(kf_flt_attach(fx_filter, 2), STATUS_INVALID_PARAMETER);
+    /* Filter Manager could not create the instance. */
+    fx_setup_result[0] = STATUS_SUCCESS;
+    fx_fail_site(KF_SITE_FLT_INSTANCE, fx_consulted(KF_SITE_FLT_INSTANCE) + 1, KF_FAULT_HARD);
+    CHECK_EQ(kf_flt_attach(fx_filter, 0), STATUS_INSUFFICIENT_RESOURCES);
+    fx_no_faults();
+    CHECK(kf_flt_instance(fx_filter, 0) == NULL);
+    CHECK_EQ(kf_flt_attach(fx_filter, 0), STATUS_SUCCESS);
+    FltUnregisterFilter(fx_filter);
+}
+
 TEST(start_without_setup_callback_attaches)
 {
     fx_fresh();

@@ -133,6 +133,49 @@ NTSTATUS FLTAPI FltRegisterFilter(PDRIVER_OBJECT Driver, CONST FLT_REGISTRATION 
     return STATUS_SUCCESS;
 }
 
+/* ---- Instance setup (FltStartFiltering, kf_flt_attach) ---------------------------------------- */
+
+/* Creates the filter's instance on volume i and asks its InstanceSetupCallback (F-4, F-25):
+ * STATUS_SUCCESS with the instance attached, the callback's refusal, or
+ * STATUS_INSUFFICIENT_RESOURCES when Filter Manager could not create the instance. */
+static NTSTATUS setup_instance(struct _FLT_FILTER *f, unsigned i, FLT_INSTANCE_SETUP_FLAGS flags,
+                               const char *routine)
+{
+    if (kf_fault_consult(KF_SITE_FLT_INSTANCE) != KF_FAULT_NONE)
+        return STATUS_INSUFFICIENT_RESOURCES; /* this volume stays unfiltered */
+    struct _FLT_INSTANCE *inst = calloc(1, sizeof *inst);
+    if (!inst)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    inst->filter = f;
+    inst->volume = &volumes[i];
+    inst->state = FLT_INST_SETUP;
+    f->instances[i] = inst;
+    NTSTATUS st = STATUS_SUCCESS;
+    if (f->reg.InstanceSetupCallback) {
+        RELATED_OBJECTS(objs, inst);
+        st = f->reg.InstanceSetupCallback(&objs, flags, volumes[i].config.device_type,
+                                          volumes[i].config.filesystem_type);
+    }
+    if (NT_SUCCESS(st)) {
+        inst->state = FLT_INST_ATTACHED;
+        return STATUS_SUCCESS;
+    }
+    /* Declined (STATUS_FLT_DO_NOT_ATTACH or any failure): the instance goes away, and with it
+     * the rundown its callback data hold. */
+    inst->state = FLT_INST_TEARDOWN;
+    kf__flt_complete_pending_on(inst);
+    size_t left = kf__flt_callback_data_on(inst);
+    if (left)
+        kf_violation_stop(KF_VIOL_FLT_OUTSTANDING_AT_UNREGISTER, routine, left, i, 0,
+                          "%zu callback data allocated during the setup of the instance on volume %u "
+                          "are still allocated after the setup callback declined the volume",
+                          left, i);
+    kf__flt_context_instance_gone(inst);
+    f->instances[i] = NULL;
+    free(inst);
+    return st;
+}
+
 /* ---- FltStartFiltering ----------------------------------------------------------------- */
 
 NTSTATUS FLTAPI FltStartFiltering(PFLT_FILTER Filter)
@@ -143,40 +186,8 @@ NTSTATUS FLTAPI FltStartFiltering(PFLT_FILTER Filter)
     if (f->started || f->unregistering)
         return STATUS_INVALID_PARAMETER;
     f->started = TRUE;
-    for (unsigned i = 0; i < n_volumes; i++) {
-        if (kf_fault_consult(KF_SITE_FLT_INSTANCE) != KF_FAULT_NONE)
-            continue; /* Filter Manager could not create the instance: this volume stays unfiltered */
-        struct _FLT_INSTANCE *inst = calloc(1, sizeof *inst);
-        if (!inst)
-            continue;
-        inst->filter = f;
-        inst->volume = &volumes[i];
-        inst->state = FLT_INST_SETUP;
-        f->instances[i] = inst;
-        NTSTATUS st = STATUS_SUCCESS;
-        if (f->reg.InstanceSetupCallback) {
-            RELATED_OBJECTS(objs, inst);
-            st = f->reg.InstanceSetupCallback(&objs, FLTFL_INSTANCE_SETUP_AUTOMATIC_ATTACHMENT,
-                                              volumes[i].config.device_type, volumes[i].config.filesystem_type);
-        }
-        if (NT_SUCCESS(st)) {
-            inst->state = FLT_INST_ATTACHED;
-        } else {
-            /* Declined (STATUS_FLT_DO_NOT_ATTACH or any failure): the instance goes away, and
-             * with it the rundown its callback data hold. */
-            inst->state = FLT_INST_TEARDOWN;
-            kf__flt_complete_pending_on(inst);
-            size_t left = kf__flt_callback_data_on(inst);
-            if (left)
-                kf_violation_stop(KF_VIOL_FLT_OUTSTANDING_AT_UNREGISTER, routine, left, i, 0,
-                                  "%zu callback data allocated during the setup of the instance on volume %u "
-                                  "are still allocated after the setup callback declined the volume",
-                                  left, i);
-            kf__flt_context_instance_gone(inst);
-            f->instances[i] = NULL;
-            free(inst);
-        }
-    }
+    for (unsigned i = 0; i < n_volumes; i++)
+        (void)setup_instance(f, i, FLTFL_INSTANCE_SETUP_AUTOMATIC_ATTACHMENT, routine);
     return STATUS_SUCCESS;
 }
 
@@ -358,6 +369,17 @@ NTSTATUS kf_flt_detach(PFLT_FILTER filter, unsigned volume, FLT_INSTANCE_TEARDOW
     }
     teardown_instance(f, volume, reason, routine);
     return STATUS_SUCCESS;
+}
+
+NTSTATUS kf_flt_attach(PFLT_FILTER filter, unsigned volume)
+{
+    static const char routine[] = "kf_flt_attach";
+    struct _FLT_FILTER *f = require_filter(routine, filter);
+    if (volume >= n_volumes || !f->started || f->unregistering)
+        return STATUS_INVALID_PARAMETER;
+    if (f->instances[volume])
+        return STATUS_FLT_INSTANCE_NAME_COLLISION; /* the default instance is there already */
+    return setup_instance(f, volume, FLTFL_INSTANCE_SETUP_MANUAL_ATTACHMENT, routine);
 }
 
 const FLT_REGISTRATION *kf_flt_registration(PFLT_FILTER filter)

@@ -345,6 +345,13 @@ size_t kf_flt_ios_pended(void);
  * STATUS_SUCCESS, the refusal (STATUS_FLT_DO_NOT_DETACH or the callback's failure), or
  * STATUS_FLT_INSTANCE_NOT_FOUND when the filter has no instance there. */
 NTSTATUS kf_flt_detach(PFLT_FILTER filter, unsigned volume, FLT_INSTANCE_TEARDOWN_FLAGS reason);
+/* A manual attachment (`fltmc attach`, FilterAttach with the default instance): creates the
+ * filter's instance on the volume and calls InstanceSetupCallback with
+ * FLTFL_INSTANCE_SETUP_MANUAL_ATTACHMENT (site flt.instance first). Returns STATUS_SUCCESS, the
+ * callback's refusal, STATUS_FLT_INSTANCE_NAME_COLLISION when the filter has an instance there
+ * already, STATUS_INSUFFICIENT_RESOURCES when the instance could not be created, or
+ * STATUS_INVALID_PARAMETER for a volume not offered or a filter not filtering. */
+NTSTATUS kf_flt_attach(PFLT_FILTER filter, unsigned volume);
 /* Buffers a filter swapped into an operation's parameters that were still allocated pool when the
  * operation completed and still are now (the filter never freed them); the first one's operation
  * into *serial and *major when not NULL. */
