@@ -64,8 +64,8 @@ if [ -z "$work" ]; then
 fi
 mkdir -p "$work"
 
-printf '| sample | seeds | executions | exec/s | its functions reached | findings |\n'
-printf '|---|---:|---:|---:|---:|---|\n'
+printf '| sample | seeds | time | executions | exec/s | its functions reached | findings |\n'
+printf '|---|---:|---:|---:|---:|---:|---|\n'
 for dir in "${dirs[@]}"; do
     name=$(basename "$dir")
     out="$work/$name"
@@ -86,12 +86,12 @@ for dir in "${dirs[@]}"; do
         objs+=("$o")
     done
     if [ -n "$failed" ]; then
-        printf '| %s | - | - | - | - | does not compile:%s (%s) |\n' "$name" "$failed" "$out/build.log"
+        printf '| %s | - | - | - | - | - | does not compile:%s (%s) |\n' "$name" "$failed" "$out/build.log"
         continue
     fi
     if ! "$cc" -fsanitize=fuzzer,address,undefined -fshort-wchar -Wl,--undefined=LLVMFuzzerTestOneInput \
         "${objs[@]}" "${libs[@]}" -o "$out/fuzz" >>"$out/build.log" 2>&1; then
-        printf '| %s | - | - | - | - | does not link (%s) |\n' "$name" "$out/build.log"
+        printf '| %s | - | - | - | - | - | does not link (%s) |\n' "$name" "$out/build.log"
         continue
     fi
     inf=()
@@ -100,9 +100,11 @@ for dir in "${dirs[@]}"; do
     [ "$use_inf" = 1 ] && [ -n "$infs" ] && [ "$fixed" = 1 ] && inf+=(-kfault_registry=fixed)
     nseeds=$("$out/fuzz" "${inf[@]}" -kfault_seeds="$out/seeds" 2>&1 | sed -n 's/^kfault: \([0-9]*\) seed(s) written.*/\1/p')
     echo "== $name: ${nseeds:-0} seed(s)${inf:+, registry from $(basename "$infs")}, fuzzing ${seconds} s" >&2
+    t0=$(date +%s)
     (cd "$out/crashes" && "$out/fuzz" "${inf[@]}" -max_total_time="$seconds" -print_final_stats=1 -print_coverage=1 \
         -timeout=20 -rss_limit_mb=4096 -artifact_prefix="$out/crashes/" "$out/corpus" "$out/seeds" \
         >"$out/fuzz.log" 2>&1) || true
+    took=$(( $(date +%s) - t0 ))
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/fuzz.log" | tail -1)
     # The sample's own functions: libFuzzer's coverage lines that name a file of the sample.
     covered=$(grep -E '^COVERED_FUNC' "$out/fuzz.log" | grep -cF "$dir/" || true)
@@ -111,12 +113,17 @@ for dir in "${dirs[@]}"; do
     crash=$(find "$out/crashes" -maxdepth 1 -name 'crash-*' -o -maxdepth 1 -name 'leak-*' -o -maxdepth 1 -name 'timeout-*' | head -1)
     finding="none"
     if [ -n "$crash" ]; then
-        finding="$(grep -m1 -E '==kfault== FINDING|ERROR: (Address|Leak)Sanitizer|runtime error|ALARM' "$out/fuzz.log" | cut -c1-120) ($(basename "$crash"))"
+        finding="$(grep -m1 -E '^  signature: |ERROR: (Address|Leak)Sanitizer: [a-z-]+|runtime error|ALARM' "$out/fuzz.log" |
+            sed -E 's/^  signature: //; s/.*ERROR: (Address|Leak)Sanitizer: ([a-z-]+).*/\2/' | cut -c1-100) ($(basename "$crash"))"
     elif [ -z "$execs" ]; then
         finding="the run did not finish: $(tail -1 "$out/fuzz.log" | cut -c1-100)"
     fi
-    rate="-"
-    [ -n "$execs" ] && rate=$((execs / (seconds > 0 ? seconds : 1)))
-    printf '| %s%s | %s | %s | %s | %s of %s | %s |\n' "$name" "$([ "$dbg" = -DDBG=1 ] && echo ' (DBG=1)')" \
-        "${nseeds:-0}" "${execs:--}" "$rate" "$covered" "$((covered + uncovered))" "$finding"
+    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$out/fuzz.log" | tail -1)
+    if [ -z "$execs" ]; then
+        # A finding ends the run before libFuzzer's final statistics: its last status line.
+        execs=$(grep -oE '^#[0-9]+' "$out/fuzz.log" | tail -1 | tr -d '#')
+        rate=$(( ${execs:-0} / (took > 0 ? took : 1) ))
+    fi
+    printf '| %s%s | %s | %s s | %s | %s | %s of %s | %s |\n' "$name" "$([ "$dbg" = -DDBG=1 ] && echo ' (DBG=1)')" \
+        "${nseeds:-0}" "$took" "${execs:--}" "${rate:--}" "$covered" "$((covered + uncovered))" "$finding"
 done
