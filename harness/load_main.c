@@ -6,7 +6,7 @@
  * minifilter as `fltmc unload` does, through its FilterUnloadCallback; any other driver
  * through DriverUnload), and reports what it left behind: every kind kf_leaks counts.
  *
- *   usage: PROGRAM [--service NAME] [--keep-loaded] [--help]
+ *   usage: PROGRAM [--service NAME] [--inf FILE] [--keep-loaded] [--help]
  *
  * Exit status: 0 when DriverEntry returned STATUS_SUCCESS, the unload succeeded and nothing
  * leaked; 1 when the driver failed to load, stopped the simulated kernel, failed to unload
@@ -18,6 +18,7 @@
  */
 #include <fltKernel.h>
 
+#include "kfault/driver_env.h"
 #include "kfault/flt_model.h"
 #include "kfault/model.h"
 
@@ -36,7 +37,7 @@ static NTSTATUS entry_status, unload_status;
 static void usage(FILE *f, const char *argv0)
 {
     fprintf(f,
-            "usage: %s [--service NAME] [--keep-loaded] [--help]\n"
+            "usage: %s [--service NAME] [--inf FILE] [--keep-loaded] [--help]\n"
             "\n"
             "Loads the driver linked into this program: DriverEntry(DriverObject, RegistryPath) with\n"
             "RegistryPath \\Registry\\Machine\\System\\CurrentControlSet\\Services\\NAME (default: the\n"
@@ -45,7 +46,9 @@ static void usage(FILE *f, const char *argv0)
             "--keep-loaded, and reports what it left behind: pool (with the first block's tag, size,\n"
             "routine and site), callback data, stack segments, handles, object references, lookaside\n"
             "lists, work items and MDLs. Work items the driver queued run after DriverEntry, as the\n"
-            "system's worker threads would run them before the unload.\n"
+            "system's worker threads would run them before the unload. --inf installs, before\n"
+            "DriverEntry, the registry values the driver's INF writes under its service key (the HKR\n"
+            "lines of its AddReg sections).\n"
             "KFAULT_OPTIONS sets the model's options (profile, faults): KFAULT_OPTIONS=help=1.\n"
             "Exit status: 0 loaded, unloaded, nothing left; 1 a failure or a stop; 2 usage.\n",
             argv0);
@@ -63,6 +66,42 @@ static void set_service(const char *name)
     registry_path.Buffer = path_buffer;
     registry_path.Length = (USHORT)(n * sizeof(WCHAR));
     registry_path.MaximumLength = (USHORT)((n + 1) * sizeof(WCHAR));
+}
+
+/* The INF's values under the service key (FH-13); 0, or -1 with the reason printed. */
+static int install_inf(const char *path, const char *service)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "cannot open the INF file %s\n", path);
+        return -1;
+    }
+    static unsigned char bytes[1 << 20];
+    size_t n = fread(bytes, 1, sizeof bytes, f);
+    int big = !feof(f);
+    fclose(f);
+    if (big) {
+        fprintf(stderr, "%s: larger than %zu bytes\n", path, sizeof bytes);
+        return -1;
+    }
+    static kfh_reg_spec values[64];
+    char err[256];
+    int k = kfh_inf_read(bytes, n, values, 64, err, sizeof err);
+    if (k < 0) {
+        fprintf(stderr, "%s: %s\n", path, err);
+        return -1;
+    }
+    for (int i = 0; i < k; i++) {
+        char key[512];
+        snprintf(key, sizeof key, "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\%s%s%s", service,
+                 values[i].key[0] ? "\\" : "", values[i].key);
+        if (values[i].data && kf_registry_set_value(key, values[i].name, values[i].type, values[i].data, values[i].size)) {
+            fprintf(stderr, "no memory for the registry value %s\n", values[i].name);
+            return -1;
+        }
+    }
+    printf("registry: %d value(s) from %s\n", k, path);
+    return 0;
 }
 
 static void call_entry(void *unused)
@@ -119,7 +158,7 @@ static int guarded(void (*fn)(void *), const char *what)
 
 int main(int argc, char **argv)
 {
-    const char *service = NULL;
+    const char *service = NULL, *inf = NULL;
     int keep = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -129,6 +168,8 @@ int main(int argc, char **argv)
             keep = 1;
         } else if (!strcmp(argv[i], "--service") && i + 1 < argc && argv[i + 1][0]) {
             service = argv[++i];
+        } else if (!strcmp(argv[i], "--inf") && i + 1 < argc && argv[i + 1][0]) {
+            inf = argv[++i];
         } else {
             fprintf(stderr, "%s: unknown or incomplete argument '%s'\n", argv[0], argv[i]);
             usage(stderr, argv[0]);
@@ -142,6 +183,8 @@ int main(int argc, char **argv)
     kf_options_get(); /* a bad KFAULT_OPTIONS is reported before anything runs */
     kf_reset();
     set_service(service);
+    if (inf && install_inf(inf, service))
+        return 2;
     driver.Type = 4; /* IO_TYPE_DRIVER */
     driver.Size = (SHORT)sizeof driver;
     driver.DriverExtension = &extension;

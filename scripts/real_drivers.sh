@@ -14,7 +14,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 usage() {
     cat <<EOF
-usage: scripts/real_drivers.sh SAMPLES... [--build DIR] [--work DIR] [--help]
+usage: scripts/real_drivers.sh SAMPLES... [--build DIR] [--work DIR] [--free] [--no-inf] [--help]
 
 SAMPLES   a checkout of Windows-driver-samples (its filesys/miniFilter samples are measured),
           a folder of samples (each subfolder is one), or one sample's folder (it holds .c
@@ -25,6 +25,8 @@ SAMPLES   a checkout of Windows-driver-samples (its filesys/miniFilter samples a
           folder, deleted afterwards)
 --free    compile as a free build (DBG=0: ASSERT, NT_ASSERT and FLT_ASSERT compiled out);
           the default is kfault's, a checked build (DBG=1)
+--no-inf  load without the registry values of the sample's INF (by default the loader's
+          --inf installs what the sample's .inf writes under its service key)
 
 Each sample's kernel-mode .c files (those outside a user/ folder) are compiled with
 \$CC (default clang) -fshort-wchar and kfault's include folder, plus the sample's own
@@ -36,12 +38,13 @@ or setup error.
 EOF
 }
 
-samples=() build="$root/build/fuzz" work="" cflags_build=()
+samples=() build="$root/build/fuzz" work="" cflags_build=() use_inf=1 inf_args=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --help | -h) usage; exit 0 ;;
         --build) [ $# -ge 2 ] || { echo "real_drivers.sh: --build needs a folder" >&2; exit 2; }; build=$2; shift ;;
         --free) cflags_build+=(-DDBG=0) ;;
+        --no-inf) use_inf=0 ;;
         --work) [ $# -ge 2 ] || { echo "real_drivers.sh: --work needs a folder" >&2; exit 2; }; work=$2; shift ;;
         -*) echo "real_drivers.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
         *) samples+=("$1") ;;
@@ -94,7 +97,7 @@ cflags=(-fshort-wchar -I"$root/model/include" "${quiet[@]}" "${cflags_build[@]}"
 fault_sweep() {
     local prog=$1 service=$2 n=1 runs=0 findings=0 what="" out
     while [ $n -le 64 ]; do
-        out=$(cd "$work" && ASAN_OPTIONS=detect_leaks=1 KFAULT_OPTIONS="fail_nth=$n" "$prog" --service "$service" 2>&1 || true)
+        out=$(cd "$work" && ASAN_OPTIONS=detect_leaks=1 KFAULT_OPTIONS="fail_nth=$n" "$prog" --service "$service" "${inf_args[@]}" 2>&1 || true)
         printf '%s\n' "$out" | grep -q "^faults: .*, 0 injected" && break
         runs=$((runs + 1))
         if printf '%s\n' "$out" | grep -qE "stopped|ERROR: AddressSanitizer|runtime error" ||
@@ -187,7 +190,12 @@ for dir in "${dirs[@]}"; do
         if [ $ok = 1 ] && "$cc" $san -o "$work/$name" "${objs[@]}" "$build/harness/libkfault_load_main.a" \
             "$build/model/libkfault.a" >>"$log" 2>&1; then
             links=yes
-            out=$(cd "$work" && ASAN_OPTIONS=detect_leaks=1 KFAULT_OPTIONS= "./$name" --service "$name" 2>&1 || true)
+            # The registry values its INF installs, when it has one (the HKR lines of its AddReg
+            # sections under the service key), as its installation would have written them.
+            inf_args=()
+            inf=$(find "$dir" -maxdepth 2 -iname '*.inf' -not -path '*/user/*' | sort | head -1)
+            [ "$use_inf" = 1 ] && [ -n "$inf" ] && inf_args=(--inf "$inf")
+            out=$(cd "$work" && ASAN_OPTIONS=detect_leaks=1 KFAULT_OPTIONS= "./$name" --service "$name" "${inf_args[@]}" 2>&1 || true)
             entry=$(printf '%s\n' "$out" | sed -n 's/^DriverEntry: //p' | head -1)
             if [ "$entry" = "the simulated kernel stopped" ] || [ -z "$entry" ]; then
                 # The stop's name and routine from the loader's report (or a sanitizer's line).
