@@ -574,6 +574,11 @@ static void client_answer(const kfh_op *op)
         kfh_trace_event("client %u: skipped: no connection in the slot", op->a);
         return;
     }
+    if (D.t->client_trusted && op->b != KFH_ANSWER_REPLY) {
+        /* A service trusted to answer: it replies, with these bytes. */
+        kfh_trace_event("client %u: answer %s skipped: the service always replies", op->a, kfh_answer_name(op->b));
+        return;
+    }
     int rc = kf_flt_client_set_answer(D.client[op->a], (kf_flt_answer)op->b, n ? reply : NULL, n);
     kfh_trace_event("client %u: answer %s with %u byte(s)%s", op->a, kfh_answer_name(op->b), (unsigned)n,
                     rc ? ": the connection is gone" : "");

@@ -905,6 +905,8 @@ int kfh_mf_set_inf_file(const char *path, char *err, size_t errlen)
 
 void kfh_mf_set_registry_fixed(int fixed) { target.registry_fixed = fixed != 0; }
 
+void kfh_mf_set_client_trusted(int trusted) { target.client_trusted = trusted != 0; }
+
 const kfh_reg_spec *kfh_mf_registry(unsigned *n)
 {
     *n = target.n_registry;

@@ -62,6 +62,19 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         }
         kfh_mf_set_registry_fixed(!strcmp(v, "fixed"));
     }
+    static const char client_flag[] = "-kfault_client=";
+    for (int i = 1; argc && argv && i < *argc; i++) {
+        const char *a = (*argv)[i];
+        if (strncmp(a, client_flag, sizeof client_flag - 1))
+            continue;
+        const char *v = a + sizeof client_flag - 1;
+        if (strcmp(v, "trusted") && strcmp(v, "fuzzed")) {
+            fprintf(stderr, "kfault: -kfault_client=%s: say trusted (the service always replies) or fuzzed "
+                            "(it answers as the scenario's port_answer says, the default)\n", v);
+            exit(2);
+        }
+        kfh_mf_set_client_trusted(!strcmp(v, "trusted"));
+    }
     for (int i = 1; argc && argv && i < *argc; i++) {
         const char *a = (*argv)[i];
         static const char flag[] = "-kfault_seeds=";

@@ -14,7 +14,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 usage() {
     cat <<EOF
 usage: scripts/fuzz_samples.sh SAMPLE_DIR... [--time SECONDS] [--build DIR] [--work DIR]
-                               [--checked NAME]... [--no-inf] [--fixed-registry]
+                               [--checked NAME]... [--no-inf] [--fixed-registry] [--trusted-client]
 
 SAMPLE_DIR  one minifilter sample's folder (e.g. SAMPLES/filesys/miniFilter/scanner); its .c
             files outside a user/ folder are the driver; ., inc/ and filter/ are searched for
@@ -28,12 +28,14 @@ SAMPLE_DIR  one minifilter sample's folder (e.g. SAMPLES/filesys/miniFilter/scan
 --no-inf    do not install the registry values of the sample's INF
 --fixed-registry  keep the INF's values as installed (-kfault_registry=fixed): fuzzing goes
             past a finding in the driver's handling of malformed parameters
+--trusted-client  the driver's service always replies (-kfault_client=trusted): fuzzing goes
+            past a driver that waits for its service forever
 
 Exit status: 0 the table was printed (findings are rows, not failures), 2 usage or setup error.
 EOF
 }
 
-dirs=() seconds=300 build="$root/build/fuzz" work="" checked=" " use_inf=1 fixed=0
+dirs=() seconds=300 build="$root/build/fuzz" work="" checked=" " use_inf=1 fixed=0 flags=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --help | -h) usage; exit 0 ;;
@@ -43,6 +45,7 @@ while [ $# -gt 0 ]; do
         --checked) [ $# -ge 2 ] || { echo "fuzz_samples.sh: --checked needs a sample name" >&2; exit 2; }; checked="$checked$2 "; shift ;;
         --no-inf) use_inf=0 ;;
         --fixed-registry) fixed=1 ;;
+        --trusted-client) flags+=(-kfault_client=trusted) ;;
         -*) echo "fuzz_samples.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
         *) [ -d "$1" ] || { echo "fuzz_samples.sh: no folder '$1'" >&2; exit 2; }; dirs+=("${1%/}") ;;
     esac
@@ -98,6 +101,7 @@ for dir in "${dirs[@]}"; do
     infs=$(find "$dir" -maxdepth 2 -iname '*.inf' -not -path '*/user/*' | sort | head -1)
     [ "$use_inf" = 1 ] && [ -n "$infs" ] && inf=("-kfault_inf=$infs")
     [ "$use_inf" = 1 ] && [ -n "$infs" ] && [ "$fixed" = 1 ] && inf+=(-kfault_registry=fixed)
+    inf+=("${flags[@]}")
     nseeds=$("$out/fuzz" "${inf[@]}" -kfault_seeds="$out/seeds" 2>&1 | sed -n 's/^kfault: \([0-9]*\) seed(s) written.*/\1/p')
     echo "== $name: ${nseeds:-0} seed(s)${inf:+, registry from $(basename "$infs")}, fuzzing ${seconds} s" >&2
     t0=$(date +%s)

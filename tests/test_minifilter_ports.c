@@ -79,3 +79,33 @@ TEST(service_steps_run_among_the_io)
     CHECK_EQ(run.connects, 0);
     CHECK_EQ(run.sends, 0);
 }
+
+TEST(trusted_client_always_replies)
+{
+    /* The port example's notify command makes the driver send the service a message and wait
+     * for its reply with a timeout; a service that never reads makes FltSendMessage time out.
+     * Trusted, the never_read answer is skipped: the service reads and replies. */
+    static const char text[] =
+        "version 6\n"
+        "msg_word 0x1\n"
+        "msg_word 0x0\n"
+        "port_connect 0 port=0 context=8\n"
+        "port_answer 0 never_read\n"
+        "msg_word 0x4\n"
+        "msg_word 0x4\n"
+        "msg_word 0x1234\n"
+        "msg_send 0 in=12 out=64\n"
+        "port_disconnect 0\n";
+    CHECK_EQ(run_text(text), 0);
+    CHECK_EQ(run.sends, 1);
+    /* The result's first field is FltSendMessage's status: STATUS_TIMEOUT, then STATUS_SUCCESS. */
+    ULONG untrusted, trusted;
+    memcpy(&untrusted, run.send[0].out, sizeof untrusted);
+    CHECK_EQ(untrusted, STATUS_TIMEOUT);
+    kfh_mf_set_client_trusted(1);
+    CHECK_EQ(run_text(text), 0);
+    kfh_mf_set_client_trusted(0);
+    CHECK_EQ(run.sends, 1);
+    memcpy(&trusted, run.send[0].out, sizeof trusted);
+    CHECK_EQ(trusted, STATUS_SUCCESS);
+}

@@ -179,6 +179,10 @@ typedef struct kfh_driver_target {
     /* Set: the registry values stay as installed (the scenario's reg_value is skipped), so that
      * fuzzing goes past a driver's handling of malformed parameters. */
     int registry_fixed;
+    /* Set: the port's client always reads and replies (port_answer other than `reply` is
+     * skipped), so that fuzzing goes past a driver that waits for its service without a
+     * timeout once that is known. */
+    int client_trusted;
 } kfh_driver_target;
 
 /* One version-4 step (msg_word, port_connect, msg_send, port_answer, port_disconnect, run_work)

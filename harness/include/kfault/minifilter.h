@@ -55,6 +55,10 @@ int kfh_mf_set_inf_file(const char *path, char *err, size_t errlen);
  * -kfault_registry=fixed), so that fuzzing goes past a driver's handling of malformed
  * parameters once that is known. */
 void kfh_mf_set_registry_fixed(int fixed);
+/* Nonzero: the port's client always reads the driver's messages and replies (port_answer other
+ * than `reply` is skipped; also -kfault_client=trusted), so that fuzzing goes past a driver that
+ * waits for its service forever once that is known. */
+void kfh_mf_set_client_trusted(int trusted);
 /* The values installed before each load (n gets their number). */
 const kfh_reg_spec *kfh_mf_registry(unsigned *n);
 
