@@ -202,7 +202,7 @@ static PFILE_OBJECT tf_open(const WCHAR *name, ULONG disposition, NTSTATUS *st)
     return fo;
 }
 
-static UCHAR read_buf[256];
+static UCHAR read_buf[512];
 
 static kf_flt_io read_io(ULONG length, ULONG irp_flags, KIRQL post_irql)
 {
@@ -1539,6 +1539,39 @@ TEST(requests_never_sent)
     static FILE_OBJECT foreign;
     CHECK_EQ(kf_flt_send_io(&foreign, &c, NULL, NULL, NULL), STATUS_INVALID_PARAMETER);
     CHECK(strstr(tf_trace, "pre(3)") == NULL);
+}
+
+TEST(after_cleanup_only_paging_io_and_kernel_information)
+{
+    tf_fresh();
+    tf_start();
+    PFILE_OBJECT fo = kf_flt_io_file_object(0, L"\\n.txt", 6, NULL);
+    kf_flt_io c = create_io(FILE_CREATE, 0);
+    CHECK_EQ(kf_flt_send_io(fo, &c, NULL, NULL, NULL), STATUS_SUCCESS);
+    kf_flt_io cu;
+    memset(&cu, 0, sizeof cu);
+    cu.major = IRP_MJ_CLEANUP;
+    CHECK_EQ(kf_flt_send_io(fo, &cu, NULL, NULL, NULL), STATUS_SUCCESS);
+    size_t before = strlen(tf_trace);
+    /* No second cleanup, no read through the handle, no fast I/O. */
+    CHECK_EQ(kf_flt_send_io(fo, &cu, NULL, NULL, NULL), STATUS_INVALID_PARAMETER);
+    kf_flt_io r = read_io(1, 0, PASSIVE_LEVEL);
+    r.irp_flags = 0;
+    CHECK_EQ(kf_flt_send_io(fo, &r, NULL, NULL, NULL), STATUS_INVALID_PARAMETER);
+    r.fast_io = TRUE;
+    CHECK_EQ(kf_flt_send_io(fo, &r, NULL, NULL, NULL), STATUS_INVALID_PARAMETER);
+    kf_flt_io q;
+    memset(&q, 0, sizeof q);
+    q.major = IRP_MJ_QUERY_INFORMATION;
+    q.requestor_mode = UserMode;
+    CHECK_EQ(kf_flt_send_io(fo, &q, NULL, NULL, NULL), STATUS_INVALID_PARAMETER);
+    CHECK_EQ(strlen(tf_trace), before); /* none of those reached a filter */
+    /* The cache manager's paging read and a kernel-mode information request do. */
+    r = read_io(512, IRP_PAGING_IO | IRP_NOCACHE, PASSIVE_LEVEL);
+    CHECK(kf_flt_send_io(fo, &r, NULL, NULL, NULL) != STATUS_INVALID_PARAMETER);
+    q.requestor_mode = KernelMode;
+    CHECK(kf_flt_send_io(fo, &q, NULL, NULL, NULL) != STATUS_INVALID_PARAMETER);
+    CHECK(strlen(tf_trace) > before);
 }
 
 static kf_fault_kind fail_flt_op_status(void *ctx, kf_site site)

@@ -872,6 +872,17 @@ static NTSTATUS send(fo_io *f, const kf_flt_io *io, kf_flt_io_done_fn done, void
         return STATUS_INVALID_PARAMETER;
     if (io->major != IRP_MJ_CREATE && !f->opened)
         return STATUS_INVALID_PARAMETER;
+    /* Once its handle is closed (cleanup sent), a file object sees no second cleanup and no I/O
+     * through the handle: only the cache and memory managers' paging reads and writes, their
+     * kernel-mode information requests, and the close (FD-33). */
+    if (f->cleaned && !internal) {
+        BOOLEAN paging = (io->major == IRP_MJ_READ || io->major == IRP_MJ_WRITE) && (io->irp_flags & IRP_PAGING_IO) &&
+                         !io->fast_io;
+        BOOLEAN kernel_info = (io->major == IRP_MJ_QUERY_INFORMATION || io->major == IRP_MJ_SET_INFORMATION) &&
+                              io->requestor_mode == KernelMode && !io->fast_io;
+        if (!paging && !kernel_info)
+            return STATUS_INVALID_PARAMETER;
+    }
     if (io->major == IRP_MJ_CREATE)
         f->create_sent = TRUE;
     if (io->major == IRP_MJ_CLEANUP)
