@@ -5,8 +5,12 @@
  * the call, when its cleanup callback must have run, and the stops. Also the operand tables of
  * the context operations.
  *
- * Written from the rules FC-2 to FC-15 of model/SEMANTICS.md and the registration the runner
- * declares (harness.h, KFH_CTX_*), never from the model's source. Must never call into the
+ * The same for file names (FltGetFileNameInformation on the runner's callback data, reference,
+ * release, parse): the status, the Name, and the parts a parse finds.
+ *
+ * Written from the rules FC-2 to FC-15 and FN-1 to FN-9 (with FV-3, the volumes' names) of
+ * model/SEMANTICS.md and the registration the runner declares (harness.h, KFH_CTX_*), never
+ * from the model's source. Must never call into the
  * model to decide a prediction: the IRQL, the harness's own record of the contexts
  * (kfh_ctx_state) and the fault decisions are its only inputs.
  */
@@ -103,6 +107,18 @@ const char *kfh_ctx_status_name(NTSTATUS s, char *buf, size_t len)
         break;
     case STATUS_FLT_MUST_BE_NONPAGED_POOL:
         n = "STATUS_FLT_MUST_BE_NONPAGED_POOL";
+        break;
+    case STATUS_OBJECT_NAME_INVALID:
+        n = "STATUS_OBJECT_NAME_INVALID";
+        break;
+    case STATUS_OBJECT_NAME_NOT_FOUND:
+        n = "STATUS_OBJECT_NAME_NOT_FOUND";
+        break;
+    case STATUS_FLT_INVALID_NAME_REQUEST:
+        n = "STATUS_FLT_INVALID_NAME_REQUEST";
+        break;
+    case STATUS_FLT_NAME_CACHE_MISS:
+        n = "STATUS_FLT_NAME_CACHE_MISS";
         break;
     default:
         break;
@@ -466,4 +482,176 @@ void kfh_oracle_ctx_unregister(const kfh_ctx_state *s, kfh_ctx_pred *out)
     /* ... then a context still referenced is one a real system waits for forever (FC-15). */
     if (left)
         viol(&out->stop, "FC-15", KF_VIOL_FLT_CONTEXT_OUTSTANDING, 2, left);
+}
+
+/* ---- File names (FN-1 to FN-9) ----------------------------------------------------------- */
+
+/* Past the table of realistic names: the root, names a normalized name shortens, and names
+ * that do not parse (FN-9). */
+static const WCHAR *const odd_names[KFH_NAMES - KFH_FILE_NAMES] = {
+    L"",                           /* the volume's root */
+    L"\\Temp\\",                   /* a directory opened with its trailing backslash */
+    L"\\Data\\report.txt::$Data",  /* the default data stream, named with its type */
+    L"\\Data\\\\twice.txt",        /* an empty component */
+    L"\\dir:alt\\file.txt",        /* a colon in a directory component */
+    L"\\file.txt:one:two:three",   /* more than two colons */
+    L"\\file.txt:",                /* an empty stream name */
+    L"relative.txt",               /* no backslash after the volume */
+};
+
+const WCHAR *kfh_name_at(size_t i)
+{
+    i %= KFH_NAMES;
+    return i < KFH_FILE_NAMES ? kfh_file_name_at(i) : odd_names[i - KFH_FILE_NAMES];
+}
+
+static const char *const format_names[KFH_NAME_FORMATS] = {"invalid", "normalized", "opened", "short"};
+static const char *const method_names[KFH_NAME_METHODS] = {"default", "cache_only", "filesystem_only", "always_allow",
+                                                           "invalid"};
+const char *kfh_name_format_name(size_t i) { return format_names[i % KFH_NAME_FORMATS]; }
+const char *kfh_name_method_name(size_t i) { return method_names[i % KFH_NAME_METHODS]; }
+unsigned long kfh_name_options(size_t format, size_t method)
+{
+    static const unsigned long formats[KFH_NAME_FORMATS] = {0, FLT_FILE_NAME_NORMALIZED, FLT_FILE_NAME_OPENED,
+                                                            FLT_FILE_NAME_SHORT};
+    static const unsigned long methods[KFH_NAME_METHODS] = {
+        FLT_FILE_NAME_QUERY_DEFAULT, FLT_FILE_NAME_QUERY_CACHE_ONLY, FLT_FILE_NAME_QUERY_FILESYSTEM_ONLY,
+        FLT_FILE_NAME_QUERY_ALWAYS_ALLOW_CACHE_LOOKUP, 0x0500};
+    return formats[format % KFH_NAME_FORMATS] | methods[method % KFH_NAME_METHODS];
+}
+static const char *const name_release_names[KFH_NAME_REL_COUNT] = {"", "again", "foreign"};
+const char *kfh_name_release_name(size_t i) { return name_release_names[i % KFH_NAME_REL_COUNT]; }
+
+void kfh_oracle_name_get(const kfh_name_in *in, kfh_name_pred *out)
+{
+    memset(out, 0, sizeof *out);
+    out->rule = "FN-4";
+    if (in->irql > APC_LEVEL) {
+        bugcheck_irql(&out->stop, "FN-4", APC_LEVEL, in->irql);
+        return;
+    }
+    /* FN-2: the options, then the file object (the instance is a live one of the runner's). */
+    out->rule = "FN-2";
+    if (in->format % KFH_NAME_FORMATS == 0 || in->method % KFH_NAME_METHODS == 4 || !in->has_file) {
+        out->status = STATUS_INVALID_PARAMETER;
+        return;
+    }
+    /* FN-3, in its order. */
+    out->rule = "FN-3";
+    if (in->format == 3) {
+        out->status = in->major == IRP_MJ_CREATE ? STATUS_FLT_INVALID_NAME_REQUEST : STATUS_OBJECT_NAME_NOT_FOUND;
+        return;
+    }
+    if (in->method == 1) {
+        out->status = STATUS_FLT_NAME_CACHE_MISS;
+        return;
+    }
+    /* The file system cannot be asked: paging I/O, one of the operations of the cache and
+     * memory managers, or all APCs disabled (IRQL APC_LEVEL here: the runner has no guarded
+     * region). */
+    int unsafe = (in->irp_flags & IRP_PAGING_IO) || in->irql >= APC_LEVEL ||
+                 in->major == IRP_MJ_ACQUIRE_FOR_CC_FLUSH || in->major == IRP_MJ_ACQUIRE_FOR_MOD_WRITE ||
+                 in->major == IRP_MJ_RELEASE_FOR_CC_FLUSH || in->major == IRP_MJ_RELEASE_FOR_MOD_WRITE ||
+                 in->major == IRP_MJ_RELEASE_FOR_SECTION_SYNCHRONIZATION;
+    if (unsafe) {
+        out->status = in->method == 3 ? STATUS_FLT_NAME_CACHE_MISS : STATUS_FLT_INVALID_NAME_REQUEST;
+        return;
+    }
+    /* FN-5: the structure, after every other check. */
+    out->rule = "FN-5";
+    out->sites[out->n_sites++] = KF_SITE_FLT_NAME;
+    if (in->n_decisions > 0 && in->dsite[0] == KF_SITE_FLT_NAME && in->dkind[0] != KF_FAULT_NONE) {
+        out->status = STATUS_INSUFFICIENT_RESOURCES;
+        return;
+    }
+    out->status = STATUS_SUCCESS;
+    out->rule = "FN-1";
+}
+
+static WCHAR upper(WCHAR c) { return c >= 'a' && c <= 'z' ? (WCHAR)(c - 'a' + 'A') : c; }
+
+/* Does w[0..n) end with the ASCII text t, in any case? */
+static int ends_with_ci(const WCHAR *w, size_t n, const char *t)
+{
+    size_t m = strlen(t);
+    if (n < m)
+        return 0;
+    for (size_t i = 0; i < m; i++)
+        if (upper(w[n - m + i]) != upper((WCHAR)(unsigned char)t[i]))
+            return 0;
+    return 1;
+}
+
+size_t kfh_name_expected(unsigned volume, size_t name_index, int format, WCHAR *out, size_t cap, size_t *volume_chars)
+{
+    char vname[40];
+    size_t n = 0;
+    /* FV-3: volume N is \Device\HarddiskVolume<N+1>. */
+    snprintf(vname, sizeof vname, "\\Device\\HarddiskVolume%u", volume + 1);
+    for (size_t i = 0; vname[i] && n < cap; i++)
+        out[n++] = (WCHAR)vname[i];
+    size_t vchars = n;
+    const WCHAR *f = kfh_name_at(name_index);
+    for (size_t i = 0; f[i] && n < cap; i++)
+        out[n++] = f[i];
+    if (n == vchars && n < cap) /* FN-1: an empty name is the root */
+        out[n++] = L'\\';
+    if (format == 1) { /* NORMALIZED */
+        if (ends_with_ci(out, n, "::$DATA"))
+            n -= 7;
+        else if (ends_with_ci(out, n, ":$DATA"))
+            n -= 6;
+        if (n > vchars + 1 && out[n - 1] == L'\\')
+            n--;
+    }
+    *volume_chars = vchars;
+    return n;
+}
+
+void kfh_oracle_name_parse(const WCHAR *w, size_t n, size_t vol, kfh_name_parts *out)
+{
+    memset(out, 0, sizeof *out);
+    out->status = STATUS_OBJECT_NAME_INVALID;
+    /* FN-9: the path after the volume starts with a backslash ... */
+    if (n <= vol || w[vol] != L'\\')
+        return;
+    size_t last = vol; /* the last backslash */
+    for (size_t i = vol; i < n; i++)
+        if (w[i] == L'\\') {
+            if (i + 1 < n && w[i + 1] == L'\\') /* ... has no empty component ... */
+                return;
+            last = i;
+        }
+    if (last == n - 1 && last != vol) /* ... no trailing backslash after a component ... */
+        return;
+    size_t colon = n, colons = 0;
+    for (size_t i = vol; i < n; i++)
+        if (w[i] == L':') {
+            if (i < last) /* ... no colon in a directory component ... */
+                return;
+            colons++;
+            if (colon == n)
+                colon = i;
+        }
+    if (colons > 2 || (colons && colon == n - 1)) /* ... at most two colons, a stream name */
+        return;
+    /* FN-8: the parts, as offsets into Name. */
+    out->status = STATUS_SUCCESS;
+    out->volume = vol;
+    if (!(last == vol && n == vol + 1)) { /* the root has neither */
+        out->parent_at = vol;
+        out->parent = last + 1 - vol;
+        out->final_at = last + 1;
+        out->final = n - last - 1;
+    }
+    out->stream_at = colon;
+    out->stream = n - colon;
+    size_t dot = colon;
+    for (size_t i = last + 1; i < colon; i++)
+        if (w[i] == L'.')
+            dot = i;
+    if (dot < colon) {
+        out->ext_at = dot + 1;
+        out->ext = colon - dot - 1;
+    }
 }

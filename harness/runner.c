@@ -48,6 +48,7 @@ typedef struct cbd_slot {
 } cbd_slot;
 
 #define MAX_TICKETS 64
+#define NAME_RECORDS 48
 /* One asynchronous I/O the harness started; its completion context. */
 typedef struct ticket {
     int slot, action, deferred;
@@ -111,6 +112,17 @@ static struct runner {
     void *ctx_mem[KFH_CTX_RECORDS];
     kfh_ctx_state *ctx_after;
     unsigned ctx_cleanups; /* cleanup callbacks in the run */
+    /* File names (version 7): one record per structure FltGetFileNameInformation returned, the
+     * references each name slot holds, what each slot released last. */
+    struct name_rec {
+        int refs, parsed;
+        uint8_t vol, index, format;
+        unsigned serial, freed_at;
+    } nrec[NAME_RECORDS];
+    PFLT_FILE_NAME_INFORMATION nmem[NAME_RECORDS];
+    int n_names;
+    unsigned name_gets;
+    int nslot[KFH_NAME_SLOTS], nstale[KFH_NAME_SLOTS];
     PFLT_VOLUME fvol[KFH_FLT_VOLUMES];
     /* Last, and not cleared between runs (two thirds of the structure): entries are read
      * only below log_n, and a run writes each one before log_n passes it. */
@@ -235,6 +247,14 @@ static void check_state(const char *where)
     }
 }
 
+static size_t names_held(void)
+{
+    size_t n = 0;
+    for (int k = 0; k < R.n_names; k++)
+        n += (size_t)R.nrec[k].refs;
+    return n;
+}
+
 static void check_leaks(const char *when)
 {
     if (R.aborting)
@@ -254,6 +274,10 @@ static void check_leaks(const char *when)
         if (l.callback_data != held)
             simple_finding(KFH_INV_NO_CALLBACK_DATA_LEAK, "-", "-", "the callback data the scenario holds",
                            "%zu callback data in the model, %u held by the scenario %s", l.callback_data, held, when);
+        else if (names_held() != l.flt_names)
+            simple_finding(KFH_INV_FLT_NAME_COUNT, "-", "flt.name", "the file name references the scenario holds",
+                           "%zu reference(s) in the model, %zu held by the scenario %s", l.flt_names, names_held(),
+                           when);
         else if (R.flt_state != 2) {
             /* Contexts (FC-12, FC-16): not yet freed = not yet cleaned up. */
             size_t kept = 0;
@@ -1151,15 +1175,20 @@ static void exec_unregister(const kfh_op *op)
             held[n++].then = KFH_THEN_NOTHING;
         }
     kfh_oracle_flt_unregister(R.sh.irql, held, n, R.volumes, R.async_irql, &R.expect);
-    /* Then the filter's contexts (FC-14, FC-15). */
+    /* Then the filter's contexts (FC-14, FC-15). Their detachment is predicted even when a stop
+     * of F-6 is, since an instance's teardown may detach (and free) its contexts before that
+     * stop; the contexts' own stop only when F-6 predicts none. */
     static kfh_ctx_pred cp;
-    int ctx_checked = !R.expect.stops;
+    int ctx_checked = 0;
     unsigned cleanups = R.ctx_cleanups;
-    if (ctx_checked) {
+    if (R.sh.irql <= APC_LEVEL) {
         kfh_oracle_ctx_unregister(&R.ctx, &cp);
-        if (cp.stop.stops)
-            R.expect = cp.stop;
         R.ctx_after = &cp.after;
+        if (!R.expect.stops) {
+            ctx_checked = 1;
+            if (cp.stop.stops)
+                R.expect = cp.stop;
+        }
     }
     /* Once the teardown has begun, a stop inside it (callback data left over, or a stop in a
      * completion it runs) leaves a filter the harness no longer predicts; the IRQL check on
@@ -1170,6 +1199,7 @@ static void exec_unregister(const kfh_op *op)
     R.flt_mark = R.log_n;
     FltUnregisterFilter(R.filter);
     R.running_pending = 0;
+    R.ctx_after = NULL;
     if (R.expect.stops) {
         missed_stop("FltUnregisterFilter");
         return;
@@ -1181,7 +1211,6 @@ static void exec_unregister(const kfh_op *op)
     }
     reach("FltUnregisterFilter: unregistered");
     if (ctx_checked) {
-        R.ctx_after = NULL;
         int freed = ctx_adopt(&cp, "FltUnregisterFilter", cleanups);
         if (freed)
             reach("FltUnregisterFilter: attached contexts freed");
@@ -1218,6 +1247,16 @@ static void flt_after_stop(void)
  * would before unloading (at PASSIVE_LEVEL). In-flight and uncertain ones stay for kf_reset. */
 static void flt_finish(void)
 {
+    /* The file name references the scenario's slots hold. */
+    for (int k = 0; k < KFH_NAME_SLOTS; k++) {
+        int r = R.nslot[k];
+        if (r < 0)
+            continue;
+        kf_set_irql(PASSIVE_LEVEL);
+        R.nslot[k] = -1;
+        R.nrec[r].refs--;
+        FltReleaseFileNameInformation(R.nmem[r]);
+    }
     /* The references the scenario's context slots hold, released as a driver releases them. */
     for (int k = 0; k < KFH_CTX_SLOTS && R.flt_state != 2; k++) {
         int r = R.ctx.slot[k];
@@ -1448,7 +1487,7 @@ static void exec_ctx(const kfh_op *op)
     switch (op->code) {
     case KFH_OP_CTX_ALLOC:
         st = FltAllocateContext(R.filter, kfh_ctx_type_at((size_t)in.type),
-                                kfh_ctx_size((size_t)in.type, (size_t)in.size) + (R.cfg->ctx_lie == 2),
+                                kfh_ctx_size((size_t)in.type, (size_t)in.size) + (R.cfg->model_lie == 2),
                                 (POOL_TYPE)kfh_ctx_pool_at((size_t)in.pool), outp);
         break;
     case KFH_OP_CTX_SET: {
@@ -1547,9 +1586,9 @@ static void exec_ctx(const kfh_op *op)
             }
     }
     int freed = ctx_adopt(&pred, routine, cleanups);
-    if (op->code == KFH_OP_CTX_ALLOC && pred.out_rec >= 0 && R.cfg->ctx_lie == 1)
+    if (op->code == KFH_OP_CTX_ALLOC && pred.out_rec >= 0 && R.cfg->model_lie == 1)
         R.ctx.rec[pred.out_rec].refs++;
-    if (op->code == KFH_OP_CTX_ALLOC && pred.out_rec >= 0 && R.cfg->ctx_lie == 3)
+    if (op->code == KFH_OP_CTX_ALLOC && pred.out_rec >= 0 && R.cfg->model_lie == 3)
         R.ctx.rec[pred.out_rec].cleaned = 1;
     char outs[16] = "";
     if (pred.out_rec >= 0)
@@ -1569,6 +1608,213 @@ static void exec_ctx(const kfh_op *op)
         what = R.ctx.rec[r].refs ? "released" : R.ctx.rec[r].cleaned ? "freed" : "free deferred";
     }
     kfh_trace_event("%*s  -> %s%s [%s]", IND(op), what, freed ? " (cleanup ran)" : "", pred.rule);
+    reach("%s: %s", routine, what);
+}
+
+/* ---- File names (version 7; harness/oracle_fltx.c, SEMANTICS.md FN-*) --------------------------- */
+
+static long long name_foreign[8]; /* never a name structure */
+
+/* Compares one part of a parsed name: absent (NULL, 0) or at Name + at, chars long. */
+static int part_ok(const UNICODE_STRING *u, const WCHAR *name, size_t at, size_t chars)
+{
+    if (!chars)
+        return u->Buffer == NULL && u->Length == 0;
+    return u->Buffer == name + at && u->Length == chars * sizeof(WCHAR);
+}
+
+static void exec_name_get(const kfh_op *op)
+{
+    static kfh_name_in in;
+    static kfh_name_pred pred;
+    static WCHAR want[256];
+    cbd_slot *c = usable_slot(op, 1);
+    if (!c)
+        return;
+    int ns = op->b % KFH_NAME_SLOTS;
+    const char *why = c->in_flight                    ? "its asynchronous I/O has not completed"
+                      : R.nslot[ns] >= 0              ? "the name slot holds a name"
+                      : R.n_names >= NAME_RECORDS     ? "the run got as many names as the harness records"
+                                                      : NULL;
+    if (why) {
+        skip_event("%*s  skipped: %s", IND(op), why);
+        return;
+    }
+    memset(&in, 0, sizeof in);
+    in.irql = R.sh.irql;
+    in.has_file = c->file;
+    in.major = c->major;
+    in.irp_flags = c->irp_flags;
+    in.format = op->c & 3;
+    in.method = ((op->c >> 2) & 7) % KFH_NAME_METHODS;
+    kfh_oracle_name_get(&in, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    const WCHAR *fname = kfh_name_at((size_t)op->size_sel + (R.cfg->model_lie == 4));
+    USHORT chars = 0;
+    while (fname[chars])
+        chars++;
+    flt_file.FileName.Buffer = (PWCH)fname;
+    flt_file.FileName.Length = flt_file.FileName.MaximumLength = (USHORT)(chars * sizeof(WCHAR));
+    int from = R.log_n;
+    PFLT_FILE_NAME_INFORMATION info = (PFLT_FILE_NAME_INFORMATION)name_foreign; /* must be overwritten */
+    NTSTATUS st = FltGetFileNameInformation(c->d, (FLT_FILE_NAME_OPTIONS)kfh_name_options((size_t)in.format,
+                                                                                          (size_t)in.method), &info);
+    memset(&flt_file.FileName, 0, sizeof flt_file.FileName);
+    if (R.expect.stops) {
+        missed_stop("FltGetFileNameInformation");
+        return;
+    }
+    in.n_decisions = logged(from, in.dsite, in.dkind, 2);
+    kfh_oracle_name_get(&in, &pred);
+    char b[48], e[48];
+    size_t vchars = 0, n = kfh_name_expected(c->vol, op->size_sel, in.format, want, 256, &vchars);
+    int got = st == STATUS_SUCCESS && info && info != (PFLT_FILE_NAME_INFORMATION)name_foreign;
+    if (R.log_n - from != pred.n_sites)
+        simple_finding(KFH_INV_FLT_NAME_STATUS, "FltGetFileNameInformation", "flt.name",
+                       pred.n_sites ? "flt.name consulted once" : "no site consulted", "%d consultation(s) [%s]",
+                       R.log_n - from, pred.rule);
+    else if (st != pred.status)
+        simple_finding(KFH_INV_FLT_NAME_STATUS, "FltGetFileNameInformation", "-",
+                       kfh_ctx_status_name(pred.status, e, sizeof e), "%s [%s]", kfh_ctx_status_name(st, b, sizeof b),
+                       pred.rule);
+    else if (st != STATUS_SUCCESS && info != NULL)
+        simple_finding(KFH_INV_FLT_NAME_STATUS, "FltGetFileNameInformation", "-",
+                       "*FileNameInformation NULL after a failure (FN-2, FN-5)", "not NULL");
+    else if (st == STATUS_SUCCESS && !got)
+        simple_finding(KFH_INV_FLT_NAME_STATUS, "FltGetFileNameInformation", "-", "a structure (FN-1)", "none");
+    else if (got && (info->Name.Length != n * sizeof(WCHAR) || !info->Name.Buffer ||
+                     memcmp(info->Name.Buffer, want, n * sizeof(WCHAR)) != 0))
+        simple_finding(KFH_INV_FLT_NAME_STATUS, "FltGetFileNameInformation", "-",
+                       "the volume's name and the file object's (FN-1, FV-3)", "another Name (%u bytes for %zu)",
+                       (unsigned)info->Name.Length, n * sizeof(WCHAR));
+    else if (got && (info->Format != (kfh_name_options((size_t)in.format, 0) & FLT_VALID_FILE_NAME_FORMATS) ||
+                     info->Volume.Buffer != info->Name.Buffer || info->Volume.Length != vchars * sizeof(WCHAR) ||
+                     info->NamesParsed != 0))
+        simple_finding(KFH_INV_FLT_NAME_STATUS, "FltGetFileNameInformation", "-",
+                       "Format as asked, Volume the name's volume part, nothing parsed (FN-1)", "other fields");
+    if (R.aborting)
+        return;
+    if (got) {
+        int k = R.n_names++;
+        memset(&R.nrec[k], 0, sizeof R.nrec[k]);
+        R.nrec[k].refs = 1;
+        R.nrec[k].vol = (uint8_t)c->vol;
+        R.nrec[k].index = op->size_sel;
+        R.nrec[k].format = (uint8_t)in.format;
+        R.nrec[k].serial = ++R.name_gets;
+        R.nmem[k] = info;
+        R.nslot[ns] = k;
+        if (R.cfg->model_lie == 5)
+            R.nrec[k].refs++;
+    }
+    kfh_trace_event("%*s  -> %s%s [%s]", IND(op), kfh_ctx_status_name(st, b, sizeof b), got ? " name" : "", pred.rule);
+    reach("FltGetFileNameInformation: %s", b);
+}
+
+static void exec_name(const kfh_op *op)
+{
+    static const char *const routines[] = {"FltReferenceFileNameInformation", "FltReleaseFileNameInformation",
+                                           "FltParseFileNameInformation"};
+    const char *routine = routines[op->code - KFH_OP_NAME_REF];
+    int ns = op->a % KFH_NAME_SLOTS, r = R.nslot[ns];
+    int variant = op->code == KFH_OP_NAME_RELEASE ? op->b % KFH_NAME_REL_COUNT : 0;
+    const char *why = NULL;
+    if (variant == KFH_NAME_REL_AGAIN) {
+        r = R.nstale[ns];
+        why = r < 0                                ? "the slot released no name"
+              : R.nrec[r].refs > 0                 ? "the name has other references: a release would take one of them"
+              : R.nrec[r].freed_at != R.name_gets  ? "a name was got since the released one's last reference went"
+                                                   : NULL;
+    } else if (variant == KFH_NAME_REL_SLOT && r < 0) {
+        why = "the name slot holds no name";
+    } else if (op->code == KFH_OP_NAME_REF && R.nslot[op->b % KFH_NAME_SLOTS] >= 0) {
+        why = "the slot that receives the reference holds a name";
+    }
+    if (why) {
+        skip_event("%*s  skipped: %s", IND(op), why);
+        return;
+    }
+    /* FN-4 first, then FN-6: a structure whose last reference went, or none at all. */
+    kfh_stop_pred st;
+    memset(&st, 0, sizeof st);
+    if (R.sh.irql > APC_LEVEL) {
+        st.stops = 1;
+        st.code = IRQL_NOT_LESS_OR_EQUAL;
+        st.n_params = 2;
+        st.param[0] = APC_LEVEL;
+        st.param[1] = R.sh.irql;
+        st.rule = "FN-4";
+    } else if (variant) {
+        st.stops = 1;
+        st.code = DRIVER_VERIFIER_DETECTED_VIOLATION;
+        st.param[0] = variant == KFH_NAME_REL_AGAIN ? KF_VIOL_FLT_NAME_OVER_RELEASE : KF_VIOL_FLT_NAME_FOREIGN;
+        st.param[1] = variant == KFH_NAME_REL_AGAIN ? R.nrec[r].serial : 0;
+        st.n_params = variant == KFH_NAME_REL_AGAIN ? 2 : 1;
+        st.rule = "FN-6";
+    }
+    if (st.stops)
+        R.expect = st;
+    PFLT_FILE_NAME_INFORMATION info = variant == KFH_NAME_REL_FOREIGN ? (PFLT_FILE_NAME_INFORMATION)name_foreign
+                                                                      : R.nmem[r];
+    int from = R.log_n;
+    NTSTATUS pst = STATUS_SUCCESS;
+    ULONG parsed_before = op->code == KFH_OP_NAME_PARSE ? info->NamesParsed : 0;
+    if (op->code == KFH_OP_NAME_REF)
+        FltReferenceFileNameInformation(info);
+    else if (op->code == KFH_OP_NAME_RELEASE)
+        FltReleaseFileNameInformation(info);
+    else
+        pst = FltParseFileNameInformation(info);
+    if (R.expect.stops) {
+        missed_stop(routine);
+        return;
+    }
+    if (R.log_n != from)
+        simple_finding(KFH_INV_FLT_NAME_STATUS, routine, "-", "no site consulted", "%d consultation(s)", R.log_n - from);
+    if (R.aborting)
+        return;
+    const char *what = NULL;
+    char b[48], e[48];
+    if (op->code == KFH_OP_NAME_REF) {
+        int to = op->b % KFH_NAME_SLOTS;
+        R.nrec[r].refs++;
+        R.nslot[to] = r;
+        what = "referenced";
+    } else if (op->code == KFH_OP_NAME_RELEASE) {
+        R.nslot[ns] = -1;
+        R.nstale[ns] = r;
+        if (--R.nrec[r].refs == 0)
+            R.nrec[r].freed_at = R.name_gets;
+        what = R.nrec[r].refs ? "released" : "freed";
+    } else {
+        static WCHAR want[256];
+        kfh_name_parts parts;
+        size_t vchars = 0;
+        size_t n = kfh_name_expected(R.nrec[r].vol, R.nrec[r].index, R.nrec[r].format, want, 256, &vchars);
+        kfh_oracle_name_parse(want, n, vchars, &parts);
+        const WCHAR *w = info->Name.Buffer;
+        const ULONG all = FLTFL_FILE_NAME_PARSED_FINAL_COMPONENT | FLTFL_FILE_NAME_PARSED_EXTENSION |
+                          FLTFL_FILE_NAME_PARSED_STREAM | FLTFL_FILE_NAME_PARSED_PARENT_DIR;
+        if (pst != parts.status)
+            simple_finding(KFH_INV_FLT_NAME_STATUS, routine, "-", kfh_ctx_status_name(parts.status, e, sizeof e),
+                           "%s [FN-8, FN-9]", kfh_ctx_status_name(pst, b, sizeof b));
+        else if (pst != STATUS_SUCCESS && info->NamesParsed != parsed_before)
+            simple_finding(KFH_INV_FLT_NAME_STATUS, routine, "-", "nothing changed by a name that does not parse (FN-9)",
+                           "NamesParsed 0x%x", (unsigned)info->NamesParsed);
+        else if (pst == STATUS_SUCCESS &&
+                 (!part_ok(&info->Volume, w, 0, parts.volume) || !part_ok(&info->Share, w, 0, 0) ||
+                  !part_ok(&info->ParentDir, w, parts.parent_at, parts.parent) ||
+                  !part_ok(&info->FinalComponent, w, parts.final_at, parts.final) ||
+                  !part_ok(&info->Stream, w, parts.stream_at, parts.stream) ||
+                  !part_ok(&info->Extension, w, parts.ext_at, parts.ext) || (info->NamesParsed & all) != all))
+            simple_finding(KFH_INV_FLT_NAME_STATUS, routine, "-", "the parts FN-8 gives, pointing into Name",
+                           "other parts or NamesParsed 0x%x", (unsigned)info->NamesParsed);
+        what = kfh_ctx_status_name(pst, b, sizeof b);
+    }
+    if (R.aborting)
+        return;
+    kfh_trace_event("%*s  -> %s", IND(op), what);
     reach("%s: %s", routine, what);
 }
 
@@ -1712,6 +1958,14 @@ static void exec_op(uint16_t i)
     case KFH_OP_CTX_UNLINK:
         exec_ctx(op);
         break;
+    case KFH_OP_NAME_GET:
+        exec_name_get(op);
+        break;
+    case KFH_OP_NAME_REF:
+    case KFH_OP_NAME_RELEASE:
+    case KFH_OP_NAME_PARSE:
+        exec_name(op);
+        break;
     default:
         break;
     }
@@ -1829,6 +2083,8 @@ int kfh_run(const kfh_scenario *s, const kfh_config *cfg, kfh_result *res)
     kf_flt_set_lower_hook(runner_lower, NULL);
     R.async_irql = PASSIVE_LEVEL;
     kfh_ctx_state_init(&R.ctx);
+    for (int k = 0; k < KFH_NAME_SLOTS; k++)
+        R.nslot[k] = R.nstale[k] = -1;
     char pname[32];
     kfh_trace_event("run version=%u ops=%u profile=%s plan=%s sites=%s nest_limit=%llu", s->version, s->n,
                     kf_profile_name(&base, pname, sizeof pname), kfh_plan_kind_name(cfg->plan.kind), cfg->plan.sites,

@@ -42,6 +42,8 @@ static const char *const op_names[KFH_OP_COUNT] = {
     [KFH_OP_CTX_ALLOC] = "ctx_alloc", [KFH_OP_CTX_SET] = "ctx_set", [KFH_OP_CTX_GET] = "ctx_get",
     [KFH_OP_CTX_DELETE] = "ctx_delete", [KFH_OP_CTX_REF] = "ctx_ref", [KFH_OP_CTX_RELEASE] = "ctx_release",
     [KFH_OP_CTX_UNLINK] = "ctx_unlink",
+    [KFH_OP_NAME_GET] = "name_get", [KFH_OP_NAME_REF] = "name_ref", [KFH_OP_NAME_RELEASE] = "name_release",
+    [KFH_OP_NAME_PARSE] = "name_parse",
 };
 
 const char *kfh_op_name(int code)
@@ -67,6 +69,7 @@ static const uint8_t op_width[KFH_OP_COUNT] = {
     [KFH_OP_MF_CREATE] = 8, [KFH_OP_MF_IO] = 7, [KFH_OP_MF_DETACH] = 2, [KFH_OP_MF_UNLOAD] = 1,
     [KFH_OP_CTX_ALLOC] = 3, [KFH_OP_CTX_SET] = 3, [KFH_OP_CTX_GET] = 2, [KFH_OP_CTX_DELETE] = 2,
     [KFH_OP_CTX_REF] = 2, [KFH_OP_CTX_RELEASE] = 2, [KFH_OP_CTX_UNLINK] = 1,
+    [KFH_OP_NAME_GET] = 4, [KFH_OP_NAME_REF] = 2, [KFH_OP_NAME_RELEASE] = 2, [KFH_OP_NAME_PARSE] = 1,
 };
 
 /* How many opcodes each version knows; an opcode byte is taken modulo this count, so
@@ -548,6 +551,25 @@ int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, cha
         case KFH_OP_CTX_UNLINK:
             op.a = rd8(&r) % KFH_CTX_SLOTS;
             break;
+        case KFH_OP_NAME_GET: {
+            op.a = rd8(&r) % KFH_CBD_SLOTS;
+            op.b = rd8(&r) % KFH_NAME_SLOTS;
+            uint8_t c = rd8(&r);
+            op.c = (uint8_t)((c & 3) | ((((c >> 2) & 7) % KFH_NAME_METHODS) << 2));
+            op.size_sel = rd8(&r) % KFH_NAMES;
+            break;
+        }
+        case KFH_OP_NAME_REF:
+            op.a = rd8(&r) % KFH_NAME_SLOTS;
+            op.b = rd8(&r) % KFH_NAME_SLOTS;
+            break;
+        case KFH_OP_NAME_RELEASE:
+            op.a = rd8(&r) % KFH_NAME_SLOTS;
+            op.b = rd8(&r) % KFH_NAME_REL_COUNT;
+            break;
+        case KFH_OP_NAME_PARSE:
+            op.a = rd8(&r) % KFH_NAME_SLOTS;
+            break;
         case KFH_OP_PORT_CONNECT:
             op.a = rd8(&r) % KFH_CLIENT_SLOTS;
             op.b = rd8(&r) % KFH_CLIENT_PORTS;
@@ -723,7 +745,19 @@ size_t kfh_scenario_encode(const kfh_scenario *s, uint8_t *buf, size_t cap)
             break;
         case KFH_OP_PORT_DISCONNECT:
         case KFH_OP_CTX_UNLINK:
+        case KFH_OP_NAME_PARSE:
             wr8(&w, op->a);
+            break;
+        case KFH_OP_NAME_GET:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            wr8(&w, op->c);
+            wr8(&w, op->size_sel);
+            break;
+        case KFH_OP_NAME_REF:
+        case KFH_OP_NAME_RELEASE:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
             break;
         case KFH_OP_CTX_ALLOC:
         case KFH_OP_CTX_SET:

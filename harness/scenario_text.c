@@ -295,7 +295,18 @@ static void format_op(out *o, const kfh_op *op)
         put(o, " %u%s%s", op->a, op->b ? " " : "", kfh_ctx_release_name(op->b));
         break;
     case KFH_OP_CTX_UNLINK:
+    case KFH_OP_NAME_PARSE:
         put(o, " %u", op->a);
+        break;
+    case KFH_OP_NAME_GET:
+        put(o, " %u %u format=%s method=%s name=%u", op->a, op->b, kfh_name_format_name(op->c & 3u),
+            kfh_name_method_name((op->c >> 2) & 7u), op->size_sel);
+        break;
+    case KFH_OP_NAME_REF:
+        put(o, " %u %u", op->a, op->b);
+        break;
+    case KFH_OP_NAME_RELEASE:
+        put(o, " %u%s%s", op->a, op->b ? " " : "", kfh_name_release_name(op->b));
         break;
     default:
         break;
@@ -991,7 +1002,7 @@ static int ctx_word(const tok *t, const char *(*name)(size_t), size_t n)
     return -1;
 }
 
-/* The context operations of version 7. Returns 1 when code is not one of them. */
+/* The context and file name operations of version 7. Returns 1 when code is not one of them. */
 static int parse_ctx_op(parser *p, tok *t, int nt, kfh_op *op)
 {
     tok v;
@@ -1069,6 +1080,41 @@ static int parse_ctx_op(parser *p, tok *t, int nt, kfh_op *op)
         if (nt != 2)
             return perr(p, t[0].col, "ctx_unlink takes a slot");
         return parse_ctx_slot(p, &t[1], &op->a);
+    case KFH_OP_NAME_GET: {
+        int fmt, method;
+        if (nt != 6)
+            return perr(p, t[0].col, "name_get takes CBD_SLOT NAME_SLOT format=F method=M name=N");
+        if (parse_small(p, &t[1], KFH_CBD_SLOTS - 1, "a callback data slot", &op->a) ||
+            parse_small(p, &t[2], KFH_NAME_SLOTS - 1, "a name slot", &op->b))
+            return -1;
+        if (!key_value(&t[3], "format", &v) || (fmt = ctx_word(&v, kfh_name_format_name, KFH_NAME_FORMATS)) < 0)
+            return perr(p, t[3].col, "expected format=normalized, opened, short or invalid");
+        if (!key_value(&t[4], "method", &v) || (method = ctx_word(&v, kfh_name_method_name, KFH_NAME_METHODS)) < 0)
+            return perr(p, t[4].col, "expected method=default, cache_only, filesystem_only, always_allow or invalid");
+        if (!key_value(&t[5], "name", &v) || parse_small(p, &v, KFH_NAMES - 1, "a name index", &op->size_sel))
+            return key_value(&t[5], "name", &v) ? -1 : perr(p, t[5].col, "expected name=N (0..%d)", KFH_NAMES - 1);
+        op->c = (uint8_t)(fmt | (method << 2));
+        return 0;
+    }
+    case KFH_OP_NAME_REF:
+        if (nt != 3)
+            return perr(p, t[0].col, "name_ref takes the name slot referenced and the slot that receives it");
+        return parse_small(p, &t[1], KFH_NAME_SLOTS - 1, "a name slot", &op->a) ||
+                       parse_small(p, &t[2], KFH_NAME_SLOTS - 1, "a name slot", &op->b)
+                   ? -1
+                   : 0;
+    case KFH_OP_NAME_RELEASE:
+        if (nt < 2 || nt > 3 || parse_small(p, &t[1], KFH_NAME_SLOTS - 1, "a name slot", &op->a))
+            return nt < 2 || nt > 3 ? perr(p, t[0].col, "name_release takes a name slot and optionally again or foreign")
+                                    : -1;
+        if (nt == 3 && ((k = ctx_word(&t[2], kfh_name_release_name, KFH_NAME_REL_COUNT)) <= 0))
+            return perr(p, t[2].col, "expected again or foreign");
+        op->b = nt == 3 ? (uint8_t)k : 0;
+        return 0;
+    case KFH_OP_NAME_PARSE:
+        if (nt != 2)
+            return perr(p, t[0].col, "name_parse takes a name slot");
+        return parse_small(p, &t[1], KFH_NAME_SLOTS - 1, "a name slot", &op->a);
     default:
         return 1;
     }

@@ -193,7 +193,7 @@ typedef enum kfh_opcode {
     KFH_OP_COUNT_V6,
     /* Version 7: version 6 plus the Filter Manager contexts of the conformance runner's own
      * filter (harness/oracle_fltx.c, docs/SCENARIO_FORMAT.md). Opcodes 36 to 55 are this
-     * family's range; 36 to 42 are used. */
+     * family's range; 36 to 42 are the contexts, 43 to 46 the file names. */
     KFH_OP_CTX_ALLOC = KFH_OP_COUNT_V6, /* a: context slot; b: type index (bits 0-2), pool index (bits 3-4);
                                          * c: size index. FltAllocateContext */
     KFH_OP_CTX_SET,      /* a: slot of NewContext; b: KFH_CTX_OWNER bits; c: operation (bits 0-1),
@@ -205,6 +205,13 @@ typedef enum kfh_opcode {
     KFH_OP_CTX_REF,      /* a: slot referenced; b: slot that receives the new reference. FltReferenceContext */
     KFH_OP_CTX_RELEASE,  /* a: slot; b: KFH_CTX_REL_*. FltReleaseContext */
     KFH_OP_CTX_UNLINK,   /* a: slot. FltDeleteContext */
+    KFH_OP_NAME_GET,     /* a: callback data slot; b: name slot; c: format (bits 0-1), query method index
+                          * (bits 2-4); size_sel: the file object's name index (kfh_name_at).
+                          * FltGetFileNameInformation */
+    KFH_OP_NAME_REF,     /* a: name slot referenced; b: slot that receives the new reference.
+                          * FltReferenceFileNameInformation */
+    KFH_OP_NAME_RELEASE, /* a: name slot; b: KFH_NAME_REL_*. FltReleaseFileNameInformation */
+    KFH_OP_NAME_PARSE,   /* a: name slot. FltParseFileNameInformation */
     KFH_OP_COUNT_V7
 } kfh_opcode;
 /* The newest version's opcode count (tables indexed by opcode). */
@@ -333,6 +340,22 @@ const char *kfh_ctx_kind_name(size_t kind);  /* volume, instance, stream, stream
 const char *kfh_ctx_op_name(size_t index);   /* replace, keep, invalid */
 int kfh_ctx_op_at(size_t index);                /* FLT_SET_CONTEXT_OPERATION */
 const char *kfh_ctx_release_name(size_t index); /* "", again, null, foreign */
+
+/* File name operand tables (version 7). name_get names the callback data slot's file object (the
+ * runner's one file object, FILE_OBJECT without FsContext; callback data allocated without
+ * `file` has none) with the name at an index: 0-15 kfh_file_name_at, 16 the empty name (the
+ * volume's root), 17-23 names that end in a backslash or ::$DATA, or do not parse. Four slots
+ * hold one reference each to a FLT_FILE_NAME_INFORMATION. */
+#define KFH_NAME_SLOTS 4
+#define KFH_NAMES 24
+#define KFH_NAME_FORMATS 4      /* invalid (0), normalized, opened, short */
+#define KFH_NAME_METHODS 5      /* default, cache_only, filesystem_only, always_allow, invalid (0x500) */
+enum { KFH_NAME_REL_SLOT, KFH_NAME_REL_AGAIN, KFH_NAME_REL_FOREIGN, KFH_NAME_REL_COUNT };
+const WCHAR *kfh_name_at(size_t index);  /* NUL-terminated */
+const char *kfh_name_format_name(size_t index);
+const char *kfh_name_method_name(size_t index);
+unsigned long kfh_name_options(size_t format, size_t method); /* FLT_FILE_NAME_OPTIONS */
+const char *kfh_name_release_name(size_t index); /* "", again, foreign */
 
 /* Symbolic sizes, resolved against the profile in force when the operation runs. */
 typedef enum kfh_size_sel {
@@ -587,8 +610,41 @@ typedef struct kfh_ctx_pred {
 void kfh_oracle_ctx(const kfh_ctx_state *s, const kfh_ctx_in *in, kfh_ctx_pred *out);
 /* FltUnregisterFilter's part (FC-14, FC-15), when F-6 predicts no stop. */
 void kfh_oracle_ctx_unregister(const kfh_ctx_state *s, kfh_ctx_pred *out);
+/* ---- Filter Manager file names (rules FN-1 to FN-9), harness/oracle_fltx.c ---------------- */
+/* FltGetFileNameInformation on callback data of the runner's. */
+typedef struct kfh_name_in {
+    KIRQL irql;
+    int has_file;                /* Iopb->TargetFileObject is the runner's file object */
+    UCHAR major;
+    ULONG irp_flags;
+    int format, method;          /* indexes */
+    int n_decisions;
+    kf_site dsite[2];
+    kf_fault_kind dkind[2];
+} kfh_name_in;
+typedef struct kfh_name_pred {
+    kfh_stop_pred stop;
+    NTSTATUS status;
+    int n_sites;
+    kf_site sites[1];
+    const char *rule;
+} kfh_name_pred;
+void kfh_oracle_name_get(const kfh_name_in *in, kfh_name_pred *out);
+/* The Name a successful call returns for the name at name_index opened on volume `volume` in
+ * format index `format` (FN-1, FV-3): writes at most cap characters, returns its length, and
+ * the volume part's length in *volume_chars. */
+size_t kfh_name_expected(unsigned volume, size_t name_index, int format, WCHAR *out, size_t cap, size_t *volume_chars);
+/* FltParseFileNameInformation of a Name (FN-8, FN-9): STATUS_SUCCESS with each part as an offset
+ * into Name and a length in characters (length 0: the part is absent), or
+ * STATUS_OBJECT_NAME_INVALID. */
+typedef struct kfh_name_parts {
+    NTSTATUS status;
+    size_t volume, parent_at, parent, final_at, final, stream_at, stream, ext_at, ext;
+} kfh_name_parts;
+void kfh_oracle_name_parse(const WCHAR *name, size_t chars, size_t volume_chars, kfh_name_parts *out);
+
 /* The reach text of a routine's outcome names the status with this (kfh_status_name, then the
- * Filter Manager context codes). */
+ * Filter Manager context and name codes). */
 const char *kfh_ctx_status_name(NTSTATUS s, char *buf, size_t len);
 
 /* ==== Findings ======================================================================= */
@@ -690,10 +746,11 @@ typedef struct kfh_config {
     int capture;        /* 1: record findings and return; 0: report and abort() */
     FILE *echo;         /* echo the trace as it happens (NULL: quiet) */
     int lie;            /* tests only: the hook logs "none" while answering "hard" */
-    int ctx_lie;        /* tests only, a model bug the context checks must see: 1 the model keeps a
+    int model_lie;      /* tests only, a model bug the version-7 checks must see: 1 the model keeps a
                          * new context with one reference less than the runner records, 2 it
                          * answers ctx_alloc for another size, 3 it keeps one context the runner
-                         * counts as freed */
+                         * counts as freed, 4 it names another file than name_get opened, 5 it
+                         * keeps one name reference less than the runner records */
     kfh_reach *reach;   /* when set, every run adds what it reached to it */
 } kfh_config;
 

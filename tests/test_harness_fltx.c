@@ -1,8 +1,8 @@
 /*
- * test_harness_ctx.c - the context operations of scenario format version 7: their bytes and
- * text, the oracle's predictions (harness/oracle_fltx.c, rules FC-* of model/SEMANTICS.md), the
- * conformance runner's comparisons, and that each of their invariants (KF-INV-057 to 059) fires
- * on a model that breaks it (kfh_config.ctx_lie).
+ * test_harness_fltx.c - the context and file name operations of scenario format version 7:
+ * their bytes and text, the oracle's predictions (harness/oracle_fltx.c, rules FC-* and FN-* of
+ * model/SEMANTICS.md), the conformance runner's comparisons, and that each of their invariants
+ * (KF-INV-057 to 061) fires on a model that breaks it (kfh_config.model_lie).
  */
 #include "test_harness_util.h"
 
@@ -340,7 +340,7 @@ TEST(ctx_runner_skips_what_it_cannot_hold)
     CHECK(th_trace_has("skipped: the slot holds a context"));
 }
 
-/* Runs text with kfh_config.ctx_lie set. */
+/* Runs text with kfh_config.model_lie set. */
 static kfh_result *run_lying(const char *text, int lie)
 {
     static kfh_scenario s;
@@ -351,7 +351,7 @@ static kfh_result *run_lying(const char *text, int lie)
     CHECK_EQ(kfh_scenario_parse(text, &s, err, sizeof err), 0);
     CHECK_EQ(kfh_config_from_options(&cfg, err, sizeof err), 0);
     cfg.capture = 1;
-    cfg.ctx_lie = lie;
+    cfg.model_lie = lie;
     kfh_run(&s, &cfg, &r);
     return &r;
 }
@@ -368,4 +368,204 @@ TEST(ctx_invariants_fire)
     CHECK(th_has_finding(r, KFH_INV_FLT_CTX_COUNT));
     r = run_lying(text, 0);
     CHECK_EQ(r->n_findings, 0);
+}
+
+/* ---- File names --------------------------------------------------------------------------- */
+
+TEST(name_text_round_trip)
+{
+    static const char text[] = "version 7\n"
+                               "name_get 0 1 format=normalized method=always_allow name=23\n"
+                               "name_ref 1 2\n"
+                               "name_release 2\n"
+                               "name_release 2 again\n"
+                               "name_release 0 foreign\n"
+                               "name_parse 1\n";
+    static kfh_scenario s, t;
+    static char out[1024];
+    static uint8_t bytes[128];
+    char err[256];
+    CHECK_EQ(kfh_scenario_parse(text, &s, err, sizeof err), 0);
+    kfh_scenario_format(&s, out, sizeof out);
+    CHECK(strcmp(out, text) == 0);
+    size_t n = kfh_scenario_encode(&s, bytes, sizeof bytes);
+    CHECK_EQ(n, 1 + 5 + 3 + 3 + 3 + 3 + 2);
+    CHECK_EQ(kfh_scenario_decode(bytes, n, &t, err, sizeof err), 0);
+    CHECK(kfh_scenario_equal(&s, &t, err, sizeof err));
+    CHECK_EQ(kfh_scenario_parse("name_get 0 4 format=opened method=default name=1\n", &s, err, sizeof err), -1);
+    CHECK_EQ(kfh_scenario_parse("name_get 0 0 format=opened method=default name=24\n", &s, err, sizeof err), -1);
+    CHECK_EQ(kfh_scenario_parse("name_release 0 null\n", &s, err, sizeof err), -1);
+    /* Bytes: the method index modulo 5, the name modulo 24. */
+    const uint8_t b[] = {7, KFH_OP_NAME_GET, 5, 6, 0x1E, 25};
+    CHECK_EQ(kfh_scenario_decode(b, sizeof b, &s, err, sizeof err), 0);
+    CHECK_EQ(s.ops[0].a, 1);
+    CHECK_EQ(s.ops[0].b, 2);
+    CHECK_EQ(s.ops[0].c, 2 | (2 << 2));
+    CHECK_EQ(s.ops[0].size_sel, 1);
+}
+
+static size_t wlen(const WCHAR *w)
+{
+    size_t n = 0;
+    while (w[n])
+        n++;
+    return n;
+}
+
+/* 1 when w[0..n) is the ASCII text t. */
+static int wis(const WCHAR *w, size_t n, const char *t)
+{
+    if (n != strlen(t))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (w[i] != (WCHAR)t[i])
+            return 0;
+    return 1;
+}
+
+TEST(name_oracle_names_and_parts)
+{
+    static WCHAR w[256];
+    size_t vol = 0, n;
+    /* FN-1, FV-3: the volume, then the file object's name; an empty one is the root. */
+    n = kfh_name_expected(1, 16, 1, w, 256, &vol);
+    CHECK(wis(w, n, "\\Device\\HarddiskVolume2\\"));
+    CHECK_EQ(vol, 23);
+    n = kfh_name_expected(0, 17, 1, w, 256, &vol);
+    CHECK(wis(w, n, "\\Device\\HarddiskVolume1\\Temp"));
+    n = kfh_name_expected(0, 17, 2, w, 256, &vol);
+    CHECK(wis(w, n, "\\Device\\HarddiskVolume1\\Temp\\"));
+    n = kfh_name_expected(0, 18, 1, w, 256, &vol);
+    CHECK(wis(w, n, "\\Device\\HarddiskVolume1\\Data\\report.txt"));
+    n = kfh_name_expected(0, 18, 2, w, 256, &vol);
+    CHECK(wis(w, n, "\\Device\\HarddiskVolume1\\Data\\report.txt::$Data"));
+    /* FN-8: a stream, the extension before it. */
+    kfh_name_parts p;
+    n = kfh_name_expected(0, 5, 2, w, 256, &vol);
+    kfh_oracle_name_parse(w, n, vol, &p);
+    CHECK_EQ(p.status, STATUS_SUCCESS);
+    CHECK(wis(w + p.parent_at, p.parent, "\\Downloads\\"));
+    CHECK(wis(w + p.final_at, p.final, "installer.exe:Zone.Identifier"));
+    CHECK(wis(w + p.stream_at, p.stream, ":Zone.Identifier"));
+    CHECK(wis(w + p.ext_at, p.ext, "exe"));
+    /* The root: no parent, no final component. */
+    n = kfh_name_expected(0, 16, 2, w, 256, &vol);
+    kfh_oracle_name_parse(w, n, vol, &p);
+    CHECK_EQ(p.status, STATUS_SUCCESS);
+    CHECK_EQ(p.parent + p.final + p.stream + p.ext, 0);
+    /* No dot: no extension; the default stream with its type parses. */
+    n = kfh_name_expected(0, 6, 2, w, 256, &vol);
+    kfh_oracle_name_parse(w, n, vol, &p);
+    CHECK(p.status == STATUS_SUCCESS && p.ext == 0 && wis(w + p.final_at, p.final, "PROGRA~1"));
+    n = kfh_name_expected(0, 18, 2, w, 256, &vol);
+    kfh_oracle_name_parse(w, n, vol, &p);
+    CHECK(p.status == STATUS_SUCCESS && wis(w + p.stream_at, p.stream, "::$Data") && wis(w + p.ext_at, p.ext, "txt"));
+    /* FN-9: every name that does not parse. */
+    static const int bad[] = {17, 19, 20, 21, 22, 23};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        n = kfh_name_expected(0, (size_t)bad[i], 2, w, 256, &vol);
+        kfh_oracle_name_parse(w, n, vol, &p);
+        CHECK_EQ(p.status, STATUS_OBJECT_NAME_INVALID);
+    }
+    CHECK_EQ(wlen(kfh_name_at(16)), 0);
+    CHECK(kfh_name_at(3) == kfh_file_name_at(3));
+}
+
+TEST(name_oracle_get_order)
+{
+    kfh_name_in in;
+    kfh_name_pred p;
+    memset(&in, 0, sizeof in);
+    in.has_file = 1;
+    in.format = 3; /* short */
+    in.method = 1; /* cache only */
+    in.major = IRP_MJ_CREATE;
+    kfh_oracle_name_get(&in, &p);
+    CHECK_EQ(p.status, STATUS_FLT_INVALID_NAME_REQUEST);
+    in.major = IRP_MJ_READ;
+    kfh_oracle_name_get(&in, &p);
+    CHECK_EQ(p.status, STATUS_OBJECT_NAME_NOT_FOUND);
+    in.format = 2;
+    kfh_oracle_name_get(&in, &p);
+    CHECK_EQ(p.status, STATUS_FLT_NAME_CACHE_MISS);
+    in.method = 0;
+    in.irp_flags = IRP_PAGING_IO;
+    kfh_oracle_name_get(&in, &p);
+    CHECK_EQ(p.status, STATUS_FLT_INVALID_NAME_REQUEST);
+    in.method = 3;
+    kfh_oracle_name_get(&in, &p);
+    CHECK_EQ(p.status, STATUS_FLT_NAME_CACHE_MISS);
+    CHECK_EQ(p.n_sites, 0);
+    in.irp_flags = 0;
+    kfh_oracle_name_get(&in, &p);
+    CHECK_EQ(p.status, STATUS_SUCCESS);
+    CHECK_EQ(p.n_sites, 1);
+    in.has_file = 0;
+    kfh_oracle_name_get(&in, &p);
+    CHECK_EQ(p.status, STATUS_INVALID_PARAMETER);
+    in.irql = DISPATCH_LEVEL;
+    kfh_oracle_name_get(&in, &p);
+    CHECK(p.stop.stops && p.stop.code == IRQL_NOT_LESS_OR_EQUAL);
+}
+
+TEST(name_runner_clean_and_counted)
+{
+    kfh_result *r = th_run("version 7\nflt_start 1\ncbd_alloc 0 file volume=0 flags=0x0\n"
+                           "iopb 0 read minor=0 irp=none length=0x10\n"
+                           "name_get 0 0 format=normalized method=default name=5\nname_parse 0\nname_ref 0 1\n"
+                           "name_release 0\nname_get 0 2 format=opened method=default name=20\nname_parse 2\n"
+                           "cbd_free 0\n");
+    CHECK_EQ(r->n_findings, 0);
+    CHECK(th_trace_has("op 4 name_parse 0\n  -> STATUS_SUCCESS"));
+    CHECK(th_trace_has("op 8 name_parse 2\n  -> STATUS_OBJECT_NAME_INVALID"));
+    CHECK_EQ(r->model_stats.consulted[KF_SITE_FLT_NAME], 2);
+}
+
+TEST(name_invariants_fire)
+{
+    static const char text[] = "version 7\nflt_start 1\ncbd_alloc 0 file volume=0 flags=0x0\n"
+                               "name_get 0 0 format=opened method=default name=1\nname_parse 0\ncbd_free 0\n";
+    kfh_result *r = run_lying(text, 4);
+    CHECK(th_has_finding(r, KFH_INV_FLT_NAME_STATUS));
+    r = run_lying(text, 5);
+    CHECK(th_has_finding(r, KFH_INV_FLT_NAME_COUNT));
+    r = run_lying(text, 0);
+    CHECK_EQ(r->n_findings, 0);
+}
+
+TEST(release_again_only_when_certain)
+{
+    /* A name: the second release of slot 0's structure is a predicted 0x3802 with its serial;
+     * once a name was got since, it is skipped. */
+    kfh_result *r = th_run("version 7\nflt_start 1\ncbd_alloc 0 file volume=0 flags=0x0\n"
+                           "name_get 0 0 format=opened method=default name=1\n"
+                           "name_get 0 1 format=opened method=default name=2\nname_release 1\n"
+                           "name_release 1 again\nname_release 0\n"
+                           "name_get 0 1 format=opened method=default name=2\nname_release 0 again\n"
+                           "name_release 1\ncbd_free 0\n");
+    CHECK_EQ(r->n_findings, 0);
+    CHECK(th_trace_has("flt-name-over-release P1=0x3802 P2=0x2 in FltReleaseFileNameInformation [predicted]"));
+    CHECK(th_trace_has("skipped: a name was got since the released one's last reference went"));
+    /* A context: another holder's reference is never taken; an allocation since its free
+     * makes the outcome uncertain. */
+    r = th_run("version 7\nflt_start 1\nctx_alloc 0 instance pool=paged size=registered\nctx_ref 0 1\n"
+               "ctx_release 0\nctx_release 0 again\nctx_release 1\n"
+               "ctx_alloc 2 instance pool=paged size=registered\nctx_release 1 again\n");
+    CHECK_EQ(r->n_findings, 0);
+    CHECK(th_trace_has("skipped: the context has other references: a release would take one of them"));
+    CHECK(th_trace_has("skipped: a context was allocated since the released one's last reference went"));
+}
+
+TEST(ctx_unregister_with_callback_data_left)
+{
+    /* F-6's stop for callback data left on volume 1 comes while the instances are torn down:
+     * volume 0's instance context may be detached and freed before it (FC-14), which is no
+     * finding. */
+    kfh_result *r = th_run("version 7\nflt_start 2\nctx_alloc 0 instance pool=paged size=registered\n"
+                           "ctx_set 0 instance volume=0 keep\nctx_release 0\n"
+                           "ctx_alloc 0 instance pool=paged size=registered\nctx_set 0 instance volume=1 keep\n"
+                           "ctx_release 0\ncbd_alloc 0 volume=1 flags=0x0\nflt_unregister\n");
+    CHECK_EQ(r->n_findings, 0);
+    CHECK_EQ(r->stops, 1);
+    CHECK(th_trace_has("flt-callback-data-outstanding P1=0x2008 P2=0x1 in FltUnregisterFilter [predicted]"));
 }
