@@ -7,7 +7,10 @@
  *
  * The Filter Manager operations (format version 2) run the harness's own filter and up to
  * four callback data; completions of asynchronous I/O come back to runner_flt_done, which
- * counts and checks them and does the scenario's completion action.
+ * counts and checks them and does the scenario's completion action. Format version 7 adds the
+ * filter's contexts (its context registration, eight reference slots, three file objects) and
+ * the file names of its callback data (four name slots), predicted by harness/oracle_fltx.c; a
+ * cleanup callback is checked against the state the call in progress is predicted to leave.
  *
  * Also the finding report and the systematic (fail_nth) enumeration. Everything traced is
  * a value of the scenario, the options or the model's modeled state: never an address.

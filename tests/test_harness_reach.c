@@ -7,7 +7,10 @@
  * rules of model/SEMANTICS.md document for the routines (the table below, written from the
  * rules and violations.def, not from what the seeds happen to reach). Outcomes no scenario
  * can produce are listed with the reason. Each seed's .bin must be what `kfault encode`
- * makes of its src/ text.
+ * makes of its src/ text. The Filter Manager families the runner has no operations for yet
+ * are exempt by the explicit lists ops_exempt, sites_exempt and codes_exempt, each entry with
+ * its reason; contexts and file names (format version 7) are checked like callback data, and
+ * systematic_fuzz's enumeration must fail their sites.
  *
  * A failure names what is missing; the fix is a seed that reaches it, never a shorter table.
  */
