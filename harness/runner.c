@@ -7,7 +7,10 @@
  *
  * The Filter Manager operations (format version 2) run the harness's own filter and up to
  * four callback data; completions of asynchronous I/O come back to runner_flt_done, which
- * counts and checks them and does the scenario's completion action.
+ * counts and checks them and does the scenario's completion action. Format version 7 adds the
+ * filter's contexts (its context registration, eight reference slots, three file objects) and
+ * the file names of its callback data (four name slots), predicted by harness/oracle_fltx.c; a
+ * cleanup callback is checked against the state the call in progress is predicted to leave.
  *
  * Also the finding report and the systematic (fail_nth) enumeration. Everything traced is
  * a value of the scenario, the options or the model's modeled state: never an address.
@@ -48,6 +51,7 @@ typedef struct cbd_slot {
 } cbd_slot;
 
 #define MAX_TICKETS 64
+#define NAME_RECORDS 48
 /* One asynchronous I/O the harness started; its completion context. */
 typedef struct ticket {
     int slot, action, deferred;
@@ -104,6 +108,25 @@ static struct runner {
     int running_pending; /* inside kf_flt_run_pending_completions: tickets before this index run */
     int cb_slot[4], cb_depth;
     int flt_mark;        /* log index where the current completion's consultations start */
+    /* Contexts (version 7): the harness's record, the contexts' memory, the state a call in
+     * progress is predicted to leave (its cleanup callbacks are checked against it), and the
+     * volumes of the instances (FltGetVolumeFromInstance at flt_start). */
+    kfh_ctx_state ctx;
+    void *ctx_mem[KFH_CTX_RECORDS];
+    kfh_ctx_state *ctx_after;
+    unsigned ctx_cleanups; /* cleanup callbacks in the run */
+    /* File names (version 7): one record per structure FltGetFileNameInformation returned, the
+     * references each name slot holds, what each slot released last. */
+    struct name_rec {
+        int refs, parsed;
+        uint8_t vol, index, format;
+        unsigned serial, freed_at;
+    } nrec[NAME_RECORDS];
+    PFLT_FILE_NAME_INFORMATION nmem[NAME_RECORDS];
+    int n_names;
+    unsigned name_gets;
+    int nslot[KFH_NAME_SLOTS], nstale[KFH_NAME_SLOTS];
+    PFLT_VOLUME fvol[KFH_FLT_VOLUMES];
     /* Last, and not cleared between runs (two thirds of the structure): entries are read
      * only below log_n, and a run writes each one before log_n passes it. */
     kf_site log_site[LOG_MAX];
@@ -112,6 +135,7 @@ static struct runner {
 
 static void exec_range(uint16_t first, uint16_t end);
 static const char *st_name(NTSTATUS s, char *buf, size_t len);
+static int ctx_adopt(const kfh_ctx_pred *p, const char *routine, unsigned cleanups_before);
 
 /* ---- Findings ------------------------------------------------------------------------ */
 
@@ -226,6 +250,14 @@ static void check_state(const char *where)
     }
 }
 
+static size_t names_held(void)
+{
+    size_t n = 0;
+    for (int k = 0; k < R.n_names; k++)
+        n += (size_t)R.nrec[k].refs;
+    return n;
+}
+
 static void check_leaks(const char *when)
 {
     if (R.aborting)
@@ -245,6 +277,20 @@ static void check_leaks(const char *when)
         if (l.callback_data != held)
             simple_finding(KFH_INV_NO_CALLBACK_DATA_LEAK, "-", "-", "the callback data the scenario holds",
                            "%zu callback data in the model, %u held by the scenario %s", l.callback_data, held, when);
+        else if (names_held() != l.flt_names)
+            simple_finding(KFH_INV_FLT_NAME_COUNT, "-", "flt.name", "the file name references the scenario holds",
+                           "%zu reference(s) in the model, %zu held by the scenario %s", l.flt_names, names_held(),
+                           when);
+        else if (R.flt_state != 2) {
+            /* Contexts (FC-12, FC-16): not yet freed = not yet cleaned up. */
+            size_t kept = 0;
+            for (int k = 0; k < R.ctx.n; k++)
+                kept += !R.ctx.rec[k].cleaned;
+            if (l.flt_contexts != kept)
+                simple_finding(KFH_INV_FLT_CTX_COUNT, "-", "flt.context",
+                               "the contexts the scenario's references and Filter Manager's attachments keep",
+                               "%zu context(s) in the model, %zu kept %s", l.flt_contexts, kept, when);
+        }
     }
 }
 
@@ -526,8 +572,19 @@ static DRIVER_OBJECT flt_driver;
 static FILE_OBJECT flt_file;
 static FLT_CALLBACK_DATA flt_foreign; /* never allocated by Filter Manager */
 static const FLT_OPERATION_REGISTRATION flt_operations[] = {{IRP_MJ_OPERATION_END, 0, NULL, NULL, NULL}};
+static VOID FLTAPI runner_ctx_cleanup(PFLT_CONTEXT context, FLT_CONTEXT_TYPE type);
+/* The contexts of the harness's filter (version 7; the sizes in harness.h, KFH_CTX_*): every
+ * type but the stream's of a fixed size, each with a cleanup callback. */
+static const FLT_CONTEXT_REGISTRATION flt_contexts[] = {
+    {FLT_VOLUME_CONTEXT, 0, runner_ctx_cleanup, KFH_CTX_VOLUME_SIZE, 0x7643484bu /* 'KHCv' */, NULL, NULL, NULL},
+    {FLT_INSTANCE_CONTEXT, 0, runner_ctx_cleanup, KFH_CTX_INSTANCE_SIZE, 0x6943484bu, NULL, NULL, NULL},
+    {FLT_STREAM_CONTEXT, 0, runner_ctx_cleanup, FLT_VARIABLE_SIZED_CONTEXTS, 0x7343484bu, NULL, NULL, NULL},
+    {FLT_STREAMHANDLE_CONTEXT, FLTFL_CONTEXT_REGISTRATION_NO_EXACT_SIZE_MATCH, runner_ctx_cleanup,
+     KFH_CTX_HANDLE_SIZE, 0x6843484bu, NULL, NULL, NULL},
+    {FLT_CONTEXT_END, 0, NULL, 0, 0, NULL, NULL, NULL},
+};
 static const FLT_REGISTRATION flt_registration = {
-    sizeof(FLT_REGISTRATION), FLT_REGISTRATION_VERSION, 0, NULL, flt_operations, NULL, NULL, NULL, NULL, NULL,
+    sizeof(FLT_REGISTRATION), FLT_REGISTRATION_VERSION, 0, flt_contexts, flt_operations, NULL, NULL, NULL, NULL, NULL,
     NULL, NULL, NULL, NULL, NULL, NULL,
 };
 
@@ -620,6 +677,12 @@ static void exec_flt_start(const kfh_op *op)
             R.instances |= 1u << v;
     }
     R.teardown = 0;
+    /* The volumes a context operation names (the reference is not kept: the modeled volumes
+     * live as long as the run). */
+    memset(R.fvol, 0, sizeof R.fvol);
+    for (unsigned v = 0; v < KFH_FLT_VOLUMES; v++)
+        if (R.inst[v] && FltGetVolumeFromInstance(R.inst[v], &R.fvol[v]) == STATUS_SUCCESS)
+            FltObjectDereference(R.fvol[v]);
     char b1[16], b2[16];
     kfh_trace_event("%*s  -> register %s start %s instances=0x%x", IND(op), st_name(st, b1, sizeof b1),
                     st == STATUS_SUCCESS ? st_name(start, b2, sizeof b2) : "-", R.instances);
@@ -1115,6 +1178,21 @@ static void exec_unregister(const kfh_op *op)
             held[n++].then = KFH_THEN_NOTHING;
         }
     kfh_oracle_flt_unregister(R.sh.irql, held, n, R.volumes, R.async_irql, &R.expect);
+    /* Then the filter's contexts (FC-14, FC-15). Their detachment is predicted even when a stop
+     * of F-6 is, since an instance's teardown may detach (and free) its contexts before that
+     * stop; the contexts' own stop only when F-6 predicts none. */
+    static kfh_ctx_pred cp;
+    int ctx_checked = 0;
+    unsigned cleanups = R.ctx_cleanups;
+    if (R.sh.irql <= APC_LEVEL) {
+        kfh_oracle_ctx_unregister(&R.ctx, &cp);
+        R.ctx_after = &cp.after;
+        if (!R.expect.stops) {
+            ctx_checked = 1;
+            if (cp.stop.stops)
+                R.expect = cp.stop;
+        }
+    }
     /* Once the teardown has begun, a stop inside it (callback data left over, or a stop in a
      * completion it runs) leaves a filter the harness no longer predicts; the IRQL check on
      * entry (F-2) stops before anything changed. */
@@ -1124,6 +1202,7 @@ static void exec_unregister(const kfh_op *op)
     R.flt_mark = R.log_n;
     FltUnregisterFilter(R.filter);
     R.running_pending = 0;
+    R.ctx_after = NULL;
     if (R.expect.stops) {
         missed_stop("FltUnregisterFilter");
         return;
@@ -1134,6 +1213,11 @@ static void exec_unregister(const kfh_op *op)
             finding(&f);
     }
     reach("FltUnregisterFilter: unregistered");
+    if (ctx_checked) {
+        int freed = ctx_adopt(&cp, "FltUnregisterFilter", cleanups);
+        if (freed)
+            reach("FltUnregisterFilter: attached contexts freed");
+    }
     R.pend_head = R.pend_tail;
     R.flt_state = 0;
     R.filter = NULL;
@@ -1148,6 +1232,7 @@ static void exec_unregister(const kfh_op *op)
  * in their start order, and so does the harness. */
 static void flt_after_stop(void)
 {
+    R.ctx_after = NULL;
     for (int k = 0; k < R.cb_depth && k < 4; k++)
         R.cbd[R.cb_slot[k]].uncertain = 1;
     R.cb_depth = 0;
@@ -1165,6 +1250,27 @@ static void flt_after_stop(void)
  * would before unloading (at PASSIVE_LEVEL). In-flight and uncertain ones stay for kf_reset. */
 static void flt_finish(void)
 {
+    /* The file name references the scenario's slots hold. */
+    for (int k = 0; k < KFH_NAME_SLOTS; k++) {
+        int r = R.nslot[k];
+        if (r < 0)
+            continue;
+        kf_set_irql(PASSIVE_LEVEL);
+        R.nslot[k] = -1;
+        R.nrec[r].refs--;
+        FltReleaseFileNameInformation(R.nmem[r]);
+    }
+    /* The references the scenario's context slots hold, released as a driver releases them. */
+    for (int k = 0; k < KFH_CTX_SLOTS && R.flt_state != 2; k++) {
+        int r = R.ctx.slot[k];
+        if (r < 0)
+            continue;
+        kf_set_irql(PASSIVE_LEVEL);
+        R.ctx.slot[k] = -1;
+        if (--R.ctx.rec[r].refs == 0)
+            R.ctx.rec[r].freed_at = R.ctx.allocs;
+        FltReleaseContext(R.ctx_mem[r]);
+    }
     int any = 0;
     for (int k = 0; k < KFH_CBD_SLOTS; k++)
         any |= R.cbd[k].live && !R.cbd[k].in_flight && !R.cbd[k].uncertain && R.flt_state != 2;
@@ -1176,6 +1282,543 @@ static void flt_finish(void)
             FltFreeCallbackData(R.cbd[k].d);
             R.cbd[k].live = 0;
         }
+}
+
+
+/* ---- Contexts (version 7; harness/oracle_fltx.c, SEMANTICS.md FC-*) --------------------------- */
+
+/* The file objects a stream or stream-handle context is set on: 0 and 1 are two handles of one
+ * stream (one FsContext), 2 has none (FC-13). */
+static FILE_OBJECT ctx_files[KFH_CTX_FILES];
+static int ctx_stream;
+static long long ctx_foreign[4]; /* never a context */
+
+/* The record of a context the harness knows and whose cleanup has not run, or -1. */
+static int ctx_find(const void *mem)
+{
+    for (int k = 0; k < R.ctx.n; k++)
+        if (!R.ctx.rec[k].cleaned && R.ctx_mem[k] == mem)
+            return k;
+    return -1;
+}
+
+static VOID FLTAPI runner_ctx_cleanup(PFLT_CONTEXT context, FLT_CONTEXT_TYPE type)
+{
+    int k = ctx_find(context);
+    KIRQL irql = KeGetCurrentIrql();
+    R.ctx_cleanups++;
+    if (k < 0) {
+        if (!R.aborting)
+            simple_finding(KFH_INV_FLT_CTX_CLEANUP, "ContextCleanupCallback", "-",
+                           "one cleanup of a context whose last reference went (FC-11)",
+                           "a cleanup of a context the harness does not know or cleaned up already");
+        return;
+    }
+    /* Checked against the state the call in progress is predicted to leave. */
+    const kfh_ctx_rec *rec = R.ctx_after ? &R.ctx_after->rec[k] : &R.ctx.rec[k];
+    int refs = rec->refs;
+    unsigned short want = kfh_ctx_type_at(rec->type);
+    R.ctx.rec[k].cleaned = 1;
+    if (R.ctx_after)
+        R.ctx_after->rec[k].cleaned = 1;
+    kfh_trace_event("%*scontext cleanup #%d %s irql=%u", 2 * (int)(R.sh.depth + 2), "", k,
+                    kfh_ctx_type_name(rec->type), irql);
+    if (R.aborting)
+        return;
+    if (refs != 0)
+        simple_finding(KFH_INV_FLT_CTX_CLEANUP, "ContextCleanupCallback", "-",
+                       "the cleanup only once the last reference went (FC-11, FC-12)",
+                       "context #%d cleaned up with %d reference(s) left", k, refs);
+    else if (type != want)
+        simple_finding(KFH_INV_FLT_CTX_CLEANUP, "ContextCleanupCallback", "-", "the context's own type (FC-11)",
+                       "type 0x%x for a context of type 0x%x", (unsigned)type, (unsigned)want);
+    else if (irql > APC_LEVEL)
+        simple_finding(KFH_INV_FLT_CTX_CLEANUP, "ContextCleanupCallback", "-", "IRQL <= APC_LEVEL (FC-11)",
+                       "IRQL %u", irql);
+}
+
+/* Takes the state a call that returned was predicted to leave (the cleanups its callbacks
+ * saw are marked in it). Where the routine frees what was deferred (FC-11), nothing may be
+ * left without its cleanup. Returns how many cleanups the call made. */
+static int ctx_adopt(const kfh_ctx_pred *p, const char *routine, unsigned cleanups_before)
+{
+    R.ctx = p->after;
+    if (R.aborting || !p->drains)
+        return (int)(R.ctx_cleanups - cleanups_before);
+    for (int k = 0; k < R.ctx.n; k++)
+        if (R.ctx.rec[k].refs == 0 && !R.ctx.rec[k].cleaned) {
+            simple_finding(KFH_INV_FLT_CTX_CLEANUP, routine, "-",
+                           "every context whose last reference went cleaned up by the return (FC-11)",
+                           "context #%d (%s) not cleaned up", k, kfh_ctx_type_name(R.ctx.rec[k].type));
+            break;
+        }
+    return (int)(R.ctx_cleanups - cleanups_before);
+}
+
+static const char *ctx_routine(int code, int kind)
+{
+    static const char *const set[4] = {"FltSetVolumeContext", "FltSetInstanceContext", "FltSetStreamContext",
+                                       "FltSetStreamHandleContext"};
+    static const char *const get[4] = {"FltGetVolumeContext", "FltGetInstanceContext", "FltGetStreamContext",
+                                       "FltGetStreamHandleContext"};
+    static const char *const del[4] = {"FltDeleteVolumeContext", "FltDeleteInstanceContext",
+                                       "FltDeleteStreamContext", "FltDeleteStreamHandleContext"};
+    switch (code) {
+    case KFH_OP_CTX_ALLOC:
+        return "FltAllocateContext";
+    case KFH_OP_CTX_SET:
+        return set[kind & 3];
+    case KFH_OP_CTX_GET:
+        return get[kind & 3];
+    case KFH_OP_CTX_DELETE:
+        return del[kind & 3];
+    case KFH_OP_CTX_REF:
+        return "FltReferenceContext";
+    case KFH_OP_CTX_RELEASE:
+        return "FltReleaseContext";
+    default:
+        return "FltDeleteContext";
+    }
+}
+
+/* Why a context operation cannot run now (NULL: it can); fills in. */
+static const char *ctx_input(const kfh_op *op, kfh_ctx_in *in)
+{
+    const kfh_ctx_state *c = &R.ctx;
+    memset(in, 0, sizeof *in);
+    in->op = op->code;
+    in->irql = R.sh.irql;
+    in->slot = op->a % KFH_CTX_SLOTS;
+    int no_filter = !(op->code == KFH_OP_CTX_RELEASE && (op->b == KFH_CTX_REL_NULL || op->b == KFH_CTX_REL_FOREIGN));
+    if (no_filter && R.flt_state == 2)
+        return "the filter's state is unknown after a stop in FltUnregisterFilter";
+    if (no_filter && R.flt_state != 1)
+        return "no filter registered";
+    switch (op->code) {
+    case KFH_OP_CTX_ALLOC:
+        in->type = (op->b & 7) % KFH_CTX_TYPES;
+        in->pool = (op->b >> 3) & 3;
+        in->size = op->c % KFH_CTX_SIZES;
+        if (c->slot[in->slot] >= 0)
+            return "the slot holds a context";
+        if (c->n >= KFH_CTX_RECORDS)
+            return "the run allocated as many contexts as the harness records";
+        return NULL;
+    case KFH_OP_CTX_SET:
+    case KFH_OP_CTX_GET:
+    case KFH_OP_CTX_DELETE:
+        in->kind = op->b & KFH_CTX_KIND_MASK;
+        in->vol = (op->b >> KFH_CTX_VOL_SHIFT) & 3;
+        in->file = ((op->b >> KFH_CTX_FILE_SHIFT) & 3) % KFH_CTX_FILES;
+        in->teardown = (R.teardown >> in->vol) & 1;
+        if (!R.inst[in->vol] || !R.fvol[in->vol])
+            return "no instance on the volume";
+        if (op->code == KFH_OP_CTX_SET) {
+            in->set_op = (op->c & 3) % KFH_CTX_OPS;
+            in->with_old = (op->c & KFH_CTX_WITH_OLD) != 0;
+            in->slot2 = (op->c >> KFH_CTX_OLD_SHIFT) % KFH_CTX_SLOTS;
+            if (c->slot[in->slot] < 0)
+                return "the slot holds no context";
+            if (in->with_old && (in->slot2 == in->slot || c->slot[in->slot2] >= 0))
+                return "OldContext's slot is not free";
+        } else if (op->code == KFH_OP_CTX_GET) {
+            in->null_out = (op->b & KFH_CTX_FLAG) != 0;
+            if (!in->null_out && c->slot[in->slot] >= 0)
+                return "the slot holds a context";
+        } else {
+            in->with_old = (op->b & KFH_CTX_FLAG) != 0;
+            if (in->with_old && c->slot[in->slot] >= 0)
+                return "OldContext's slot holds a context";
+        }
+        return NULL;
+    case KFH_OP_CTX_REF:
+        in->slot2 = op->b % KFH_CTX_SLOTS;
+        if (c->slot[in->slot] < 0)
+            return "the slot holds no context";
+        if (c->slot[in->slot2] >= 0)
+            return "the slot that receives the reference holds a context";
+        return NULL;
+    case KFH_OP_CTX_RELEASE:
+        in->variant = op->b % KFH_CTX_REL_COUNT;
+        if (in->variant == KFH_CTX_REL_SLOT && c->slot[in->slot] < 0)
+            return "the slot holds no context";
+        if (in->variant == KFH_CTX_REL_AGAIN) {
+            int r = c->stale[in->slot];
+            if (r < 0)
+                return "the slot released no context";
+            const kfh_ctx_rec *rec = &c->rec[r];
+            /* Only while no allocation since its last reference went could have reused its
+             * memory, and never taking a reference someone else holds. */
+            if (rec->refs == 0 && rec->freed_at != c->allocs)
+                return "a context was allocated since the released one's last reference went";
+            if (rec->refs > 0 && !(rec->attached && rec->refs == 1))
+                return "the context has other references: a release would take one of them";
+        }
+        return NULL;
+    default: /* KFH_OP_CTX_UNLINK */
+        if (c->slot[in->slot] < 0)
+            return "the slot holds no context";
+        return NULL;
+    }
+}
+
+static void exec_ctx(const kfh_op *op)
+{
+    static kfh_ctx_in in;
+    static kfh_ctx_pred pred;
+    const char *why = ctx_input(op, &in);
+    if (why) {
+        skip_event("%*s  skipped: %s", IND(op), why);
+        return;
+    }
+    const char *routine = ctx_routine(op->code, in.kind);
+    kfh_oracle_ctx(&R.ctx, &in, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    int from = R.log_n;
+    unsigned cleanups = R.ctx_cleanups;
+    PFLT_CONTEXT out = (PFLT_CONTEXT)ctx_foreign; /* must be overwritten */
+    PFLT_CONTEXT *outp = &out;
+    NTSTATUS st = STATUS_SUCCESS;
+    PFLT_INSTANCE inst = R.inst[in.vol];
+    PFLT_VOLUME vol = R.fvol[in.vol];
+    PFILE_OBJECT fo = &ctx_files[in.file];
+    ctx_files[0].FsContext = ctx_files[1].FsContext = &ctx_stream;
+    ctx_files[2].FsContext = NULL;
+    int unlinked = op->code == KFH_OP_CTX_UNLINK && R.ctx.rec[R.ctx.slot[in.slot]].attached;
+    R.ctx_after = &pred.after;
+    switch (op->code) {
+    case KFH_OP_CTX_ALLOC:
+        st = FltAllocateContext(R.filter, kfh_ctx_type_at((size_t)in.type),
+                                kfh_ctx_size((size_t)in.type, (size_t)in.size) + (R.cfg->model_lie == 2),
+                                (POOL_TYPE)kfh_ctx_pool_at((size_t)in.pool), outp);
+        break;
+    case KFH_OP_CTX_SET: {
+        PFLT_CONTEXT nc = R.ctx_mem[R.ctx.slot[in.slot]];
+        FLT_SET_CONTEXT_OPERATION how = (FLT_SET_CONTEXT_OPERATION)kfh_ctx_op_at((size_t)in.set_op);
+        outp = in.with_old ? &out : NULL;
+        if (in.kind == KFH_CTX_VOLUME)
+            st = FltSetVolumeContext(vol, how, nc, outp);
+        else if (in.kind == KFH_CTX_INSTANCE)
+            st = FltSetInstanceContext(inst, how, nc, outp);
+        else if (in.kind == KFH_CTX_STREAM)
+            st = FltSetStreamContext(inst, fo, how, nc, outp);
+        else
+            st = FltSetStreamHandleContext(inst, fo, how, nc, outp);
+        break;
+    }
+    case KFH_OP_CTX_GET:
+        outp = in.null_out ? NULL : &out;
+        if (in.kind == KFH_CTX_VOLUME)
+            st = FltGetVolumeContext(R.filter, vol, outp);
+        else if (in.kind == KFH_CTX_INSTANCE)
+            st = FltGetInstanceContext(inst, outp);
+        else if (in.kind == KFH_CTX_STREAM)
+            st = FltGetStreamContext(inst, fo, outp);
+        else
+            st = FltGetStreamHandleContext(inst, fo, outp);
+        break;
+    case KFH_OP_CTX_DELETE:
+        outp = in.with_old ? &out : NULL;
+        if (in.kind == KFH_CTX_VOLUME)
+            st = FltDeleteVolumeContext(R.filter, vol, outp);
+        else if (in.kind == KFH_CTX_INSTANCE)
+            st = FltDeleteInstanceContext(inst, outp);
+        else if (in.kind == KFH_CTX_STREAM)
+            st = FltDeleteStreamContext(inst, fo, outp);
+        else
+            st = FltDeleteStreamHandleContext(inst, fo, outp);
+        break;
+    case KFH_OP_CTX_REF:
+        outp = NULL;
+        FltReferenceContext(R.ctx_mem[R.ctx.slot[in.slot]]);
+        break;
+    case KFH_OP_CTX_RELEASE:
+        outp = NULL;
+        FltReleaseContext(in.variant == KFH_CTX_REL_SLOT    ? R.ctx_mem[R.ctx.slot[in.slot]]
+                          : in.variant == KFH_CTX_REL_AGAIN ? R.ctx_mem[R.ctx.stale[in.slot]]
+                          : in.variant == KFH_CTX_REL_NULL  ? NULL
+                                                            : (PFLT_CONTEXT)ctx_foreign);
+        break;
+    default:
+        outp = NULL;
+        FltDeleteContext(R.ctx_mem[R.ctx.slot[in.slot]]);
+        break;
+    }
+    R.ctx_after = NULL;
+    if (R.expect.stops) {
+        missed_stop(routine);
+        return;
+    }
+    if (R.aborting)
+        return;
+    /* The prediction again, with the fault decisions the call met. */
+    in.n_decisions = logged(from, in.dsite, in.dkind, 2);
+    kfh_oracle_ctx(&R.ctx, &in, &pred);
+    kf_site sites[4];
+    int ns = logged(from, sites, NULL, 4);
+    char b[48], e[48];
+    int has_status = op->code == KFH_OP_CTX_ALLOC || op->code == KFH_OP_CTX_SET || op->code == KFH_OP_CTX_GET ||
+                     op->code == KFH_OP_CTX_DELETE;
+    if (R.log_n - from != pred.n_sites || (ns && sites[0] != pred.sites[0]))
+        simple_finding(KFH_INV_FLT_CTX_STATUS, routine, ns ? kf_site_get(sites[0])->name : "-",
+                       pred.n_sites ? "flt.context consulted once" : "no site consulted", "%d consultation(s) [%s]",
+                       R.log_n - from, pred.rule);
+    else if (has_status && st != pred.status)
+        simple_finding(KFH_INV_FLT_CTX_STATUS, routine, "-", kfh_ctx_status_name(pred.status, e, sizeof e), "%s [%s]",
+                       kfh_ctx_status_name(st, b, sizeof b), pred.rule);
+    else if (outp && pred.out_rec < 0 && out != NULL)
+        simple_finding(KFH_INV_FLT_CTX_STATUS, routine, "-", "the out pointer NULL", "a context [%s]", pred.rule);
+    else if (outp && pred.out_rec >= 0 && op->code == KFH_OP_CTX_ALLOC && (out == NULL || out == ctx_foreign))
+        simple_finding(KFH_INV_FLT_CTX_STATUS, routine, "-", "a new context", "no context [%s]", pred.rule);
+    else if (outp && pred.out_rec >= 0 && op->code != KFH_OP_CTX_ALLOC && out != R.ctx_mem[pred.out_rec])
+        simple_finding(KFH_INV_FLT_CTX_STATUS, routine, "-", "the context the rules name", "context #%d expected [%s]",
+                       pred.out_rec, pred.rule);
+    if (R.aborting)
+        return;
+    if (op->code == KFH_OP_CTX_ALLOC && pred.out_rec >= 0) {
+        R.ctx_mem[pred.out_rec] = out;
+        /* FC-3: filled with 0xA5, never zeroed. */
+        const unsigned char *m = out;
+        SIZE_T n = kfh_ctx_size((size_t)in.type, (size_t)in.size);
+        for (SIZE_T i = 0; i < n && i < 8; i++)
+            if (m[i] != 0xA5) {
+                simple_finding(KFH_INV_FLT_CTX_STATUS, routine, "-", "a new context filled with 0xA5 (FC-3)",
+                               "byte %zu is 0x%02x", (size_t)i, m[i]);
+                return;
+            }
+    }
+    int freed = ctx_adopt(&pred, routine, cleanups);
+    if (op->code == KFH_OP_CTX_ALLOC && pred.out_rec >= 0 && R.cfg->model_lie == 1)
+        R.ctx.rec[pred.out_rec].refs++;
+    if (op->code == KFH_OP_CTX_ALLOC && pred.out_rec >= 0 && R.cfg->model_lie == 3)
+        R.ctx.rec[pred.out_rec].cleaned = 1;
+    char outs[16] = "";
+    if (pred.out_rec >= 0)
+        snprintf(outs, sizeof outs, " #%d", pred.out_rec);
+    if (has_status) {
+        kfh_trace_event("%*s  -> %s%s [%s]", IND(op), kfh_ctx_status_name(st, b, sizeof b), outs, pred.rule);
+        reach("%s: %s", routine, b);
+        return;
+    }
+    const char *what;
+    if (op->code == KFH_OP_CTX_REF)
+        what = "referenced";
+    else if (op->code == KFH_OP_CTX_UNLINK)
+        what = unlinked ? "unlinked" : "not attached";
+    else {
+        int r = R.ctx.stale[in.slot];
+        what = R.ctx.rec[r].refs ? "released" : R.ctx.rec[r].cleaned ? "freed" : "free deferred";
+    }
+    kfh_trace_event("%*s  -> %s%s [%s]", IND(op), what, freed ? " (cleanup ran)" : "", pred.rule);
+    reach("%s: %s", routine, what);
+}
+
+/* ---- File names (version 7; harness/oracle_fltx.c, SEMANTICS.md FN-*) --------------------------- */
+
+static long long name_foreign[8]; /* never a name structure */
+
+/* Compares one part of a parsed name: absent (NULL, 0) or at Name + at, chars long. */
+static int part_ok(const UNICODE_STRING *u, const WCHAR *name, size_t at, size_t chars)
+{
+    if (!chars)
+        return u->Buffer == NULL && u->Length == 0;
+    return u->Buffer == name + at && u->Length == chars * sizeof(WCHAR);
+}
+
+static void exec_name_get(const kfh_op *op)
+{
+    static kfh_name_in in;
+    static kfh_name_pred pred;
+    static WCHAR want[256];
+    cbd_slot *c = usable_slot(op, 1);
+    if (!c)
+        return;
+    int ns = op->b % KFH_NAME_SLOTS;
+    const char *why = c->in_flight                    ? "its asynchronous I/O has not completed"
+                      : R.nslot[ns] >= 0              ? "the name slot holds a name"
+                      : R.n_names >= NAME_RECORDS     ? "the run got as many names as the harness records"
+                                                      : NULL;
+    if (why) {
+        skip_event("%*s  skipped: %s", IND(op), why);
+        return;
+    }
+    memset(&in, 0, sizeof in);
+    in.irql = R.sh.irql;
+    in.has_file = c->file;
+    in.major = c->major;
+    in.irp_flags = c->irp_flags;
+    in.format = op->c & 3;
+    in.method = ((op->c >> 2) & 7) % KFH_NAME_METHODS;
+    kfh_oracle_name_get(&in, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    const WCHAR *fname = kfh_name_at((size_t)op->size_sel + (R.cfg->model_lie == 4));
+    USHORT chars = 0;
+    while (fname[chars])
+        chars++;
+    flt_file.FileName.Buffer = (PWCH)fname;
+    flt_file.FileName.Length = flt_file.FileName.MaximumLength = (USHORT)(chars * sizeof(WCHAR));
+    int from = R.log_n;
+    PFLT_FILE_NAME_INFORMATION info = (PFLT_FILE_NAME_INFORMATION)name_foreign; /* must be overwritten */
+    NTSTATUS st = FltGetFileNameInformation(c->d, (FLT_FILE_NAME_OPTIONS)kfh_name_options((size_t)in.format,
+                                                                                          (size_t)in.method), &info);
+    memset(&flt_file.FileName, 0, sizeof flt_file.FileName);
+    if (R.expect.stops) {
+        missed_stop("FltGetFileNameInformation");
+        return;
+    }
+    in.n_decisions = logged(from, in.dsite, in.dkind, 2);
+    kfh_oracle_name_get(&in, &pred);
+    char b[48], e[48];
+    size_t vchars = 0, n = kfh_name_expected(c->vol, op->size_sel, in.format, want, 256, &vchars);
+    int got = st == STATUS_SUCCESS && info && info != (PFLT_FILE_NAME_INFORMATION)name_foreign;
+    if (R.log_n - from != pred.n_sites)
+        simple_finding(KFH_INV_FLT_NAME_STATUS, "FltGetFileNameInformation", "flt.name",
+                       pred.n_sites ? "flt.name consulted once" : "no site consulted", "%d consultation(s) [%s]",
+                       R.log_n - from, pred.rule);
+    else if (st != pred.status)
+        simple_finding(KFH_INV_FLT_NAME_STATUS, "FltGetFileNameInformation", "-",
+                       kfh_ctx_status_name(pred.status, e, sizeof e), "%s [%s]", kfh_ctx_status_name(st, b, sizeof b),
+                       pred.rule);
+    else if (st != STATUS_SUCCESS && info != NULL)
+        simple_finding(KFH_INV_FLT_NAME_STATUS, "FltGetFileNameInformation", "-",
+                       "*FileNameInformation NULL after a failure (FN-2, FN-5)", "not NULL");
+    else if (st == STATUS_SUCCESS && !got)
+        simple_finding(KFH_INV_FLT_NAME_STATUS, "FltGetFileNameInformation", "-", "a structure (FN-1)", "none");
+    else if (got && (info->Name.Length != n * sizeof(WCHAR) || !info->Name.Buffer ||
+                     memcmp(info->Name.Buffer, want, n * sizeof(WCHAR)) != 0))
+        simple_finding(KFH_INV_FLT_NAME_STATUS, "FltGetFileNameInformation", "-",
+                       "the volume's name and the file object's (FN-1, FV-3)", "another Name (%u bytes for %zu)",
+                       (unsigned)info->Name.Length, n * sizeof(WCHAR));
+    else if (got && (info->Format != (kfh_name_options((size_t)in.format, 0) & FLT_VALID_FILE_NAME_FORMATS) ||
+                     info->Volume.Buffer != info->Name.Buffer || info->Volume.Length != vchars * sizeof(WCHAR) ||
+                     info->NamesParsed != 0))
+        simple_finding(KFH_INV_FLT_NAME_STATUS, "FltGetFileNameInformation", "-",
+                       "Format as asked, Volume the name's volume part, nothing parsed (FN-1)", "other fields");
+    if (R.aborting)
+        return;
+    if (got) {
+        int k = R.n_names++;
+        memset(&R.nrec[k], 0, sizeof R.nrec[k]);
+        R.nrec[k].refs = 1;
+        R.nrec[k].vol = (uint8_t)c->vol;
+        R.nrec[k].index = op->size_sel;
+        R.nrec[k].format = (uint8_t)in.format;
+        R.nrec[k].serial = ++R.name_gets;
+        R.nmem[k] = info;
+        R.nslot[ns] = k;
+        if (R.cfg->model_lie == 5)
+            R.nrec[k].refs++;
+    }
+    kfh_trace_event("%*s  -> %s%s [%s]", IND(op), kfh_ctx_status_name(st, b, sizeof b), got ? " name" : "", pred.rule);
+    reach("FltGetFileNameInformation: %s", b);
+}
+
+static void exec_name(const kfh_op *op)
+{
+    static const char *const routines[] = {"FltReferenceFileNameInformation", "FltReleaseFileNameInformation",
+                                           "FltParseFileNameInformation"};
+    const char *routine = routines[op->code - KFH_OP_NAME_REF];
+    int ns = op->a % KFH_NAME_SLOTS, r = R.nslot[ns];
+    int variant = op->code == KFH_OP_NAME_RELEASE ? op->b % KFH_NAME_REL_COUNT : 0;
+    const char *why = NULL;
+    if (variant == KFH_NAME_REL_AGAIN) {
+        r = R.nstale[ns];
+        why = r < 0                                ? "the slot released no name"
+              : R.nrec[r].refs > 0                 ? "the name has other references: a release would take one of them"
+              : R.nrec[r].freed_at != R.name_gets  ? "a name was got since the released one's last reference went"
+                                                   : NULL;
+    } else if (variant == KFH_NAME_REL_SLOT && r < 0) {
+        why = "the name slot holds no name";
+    } else if (op->code == KFH_OP_NAME_REF && R.nslot[op->b % KFH_NAME_SLOTS] >= 0) {
+        why = "the slot that receives the reference holds a name";
+    }
+    if (why) {
+        skip_event("%*s  skipped: %s", IND(op), why);
+        return;
+    }
+    /* FN-4 first, then FN-6: a structure whose last reference went, or none at all. */
+    kfh_stop_pred st;
+    memset(&st, 0, sizeof st);
+    if (R.sh.irql > APC_LEVEL) {
+        st.stops = 1;
+        st.code = IRQL_NOT_LESS_OR_EQUAL;
+        st.n_params = 2;
+        st.param[0] = APC_LEVEL;
+        st.param[1] = R.sh.irql;
+        st.rule = "FN-4";
+    } else if (variant) {
+        st.stops = 1;
+        st.code = DRIVER_VERIFIER_DETECTED_VIOLATION;
+        st.param[0] = variant == KFH_NAME_REL_AGAIN ? KF_VIOL_FLT_NAME_OVER_RELEASE : KF_VIOL_FLT_NAME_FOREIGN;
+        st.param[1] = variant == KFH_NAME_REL_AGAIN ? R.nrec[r].serial : 0;
+        st.n_params = variant == KFH_NAME_REL_AGAIN ? 2 : 1;
+        st.rule = "FN-6";
+    }
+    if (st.stops)
+        R.expect = st;
+    PFLT_FILE_NAME_INFORMATION info = variant == KFH_NAME_REL_FOREIGN ? (PFLT_FILE_NAME_INFORMATION)name_foreign
+                                                                      : R.nmem[r];
+    int from = R.log_n;
+    NTSTATUS pst = STATUS_SUCCESS;
+    ULONG parsed_before = op->code == KFH_OP_NAME_PARSE ? info->NamesParsed : 0;
+    if (op->code == KFH_OP_NAME_REF)
+        FltReferenceFileNameInformation(info);
+    else if (op->code == KFH_OP_NAME_RELEASE)
+        FltReleaseFileNameInformation(info);
+    else
+        pst = FltParseFileNameInformation(info);
+    if (R.expect.stops) {
+        missed_stop(routine);
+        return;
+    }
+    if (R.log_n != from)
+        simple_finding(KFH_INV_FLT_NAME_STATUS, routine, "-", "no site consulted", "%d consultation(s)", R.log_n - from);
+    if (R.aborting)
+        return;
+    const char *what = NULL;
+    char b[48], e[48];
+    if (op->code == KFH_OP_NAME_REF) {
+        int to = op->b % KFH_NAME_SLOTS;
+        R.nrec[r].refs++;
+        R.nslot[to] = r;
+        what = "referenced";
+    } else if (op->code == KFH_OP_NAME_RELEASE) {
+        R.nslot[ns] = -1;
+        R.nstale[ns] = r;
+        if (--R.nrec[r].refs == 0)
+            R.nrec[r].freed_at = R.name_gets;
+        what = R.nrec[r].refs ? "released" : "freed";
+    } else {
+        static WCHAR want[256];
+        kfh_name_parts parts;
+        size_t vchars = 0;
+        size_t n = kfh_name_expected(R.nrec[r].vol, R.nrec[r].index, R.nrec[r].format, want, 256, &vchars);
+        kfh_oracle_name_parse(want, n, vchars, &parts);
+        const WCHAR *w = info->Name.Buffer;
+        const ULONG all = FLTFL_FILE_NAME_PARSED_FINAL_COMPONENT | FLTFL_FILE_NAME_PARSED_EXTENSION |
+                          FLTFL_FILE_NAME_PARSED_STREAM | FLTFL_FILE_NAME_PARSED_PARENT_DIR;
+        if (pst != parts.status)
+            simple_finding(KFH_INV_FLT_NAME_STATUS, routine, "-", kfh_ctx_status_name(parts.status, e, sizeof e),
+                           "%s [FN-8, FN-9]", kfh_ctx_status_name(pst, b, sizeof b));
+        else if (pst != STATUS_SUCCESS && info->NamesParsed != parsed_before)
+            simple_finding(KFH_INV_FLT_NAME_STATUS, routine, "-", "nothing changed by a name that does not parse (FN-9)",
+                           "NamesParsed 0x%x", (unsigned)info->NamesParsed);
+        else if (pst == STATUS_SUCCESS &&
+                 (!part_ok(&info->Volume, w, 0, parts.volume) || !part_ok(&info->Share, w, 0, 0) ||
+                  !part_ok(&info->ParentDir, w, parts.parent_at, parts.parent) ||
+                  !part_ok(&info->FinalComponent, w, parts.final_at, parts.final) ||
+                  !part_ok(&info->Stream, w, parts.stream_at, parts.stream) ||
+                  !part_ok(&info->Extension, w, parts.ext_at, parts.ext) || (info->NamesParsed & all) != all))
+            simple_finding(KFH_INV_FLT_NAME_STATUS, routine, "-", "the parts FN-8 gives, pointing into Name",
+                           "other parts or NamesParsed 0x%x", (unsigned)info->NamesParsed);
+        what = kfh_ctx_status_name(pst, b, sizeof b);
+    }
+    if (R.aborting)
+        return;
+    kfh_trace_event("%*s  -> %s", IND(op), what);
+    reach("%s: %s", routine, what);
 }
 
 static void exec_op(uint16_t i)
@@ -1309,6 +1952,23 @@ static void exec_op(uint16_t i)
         /* The I/O a minifilter meets: only the minifilter fuzzer has a minifilter to deliver it to. */
         skip_event("%*s  skipped: minifilter I/O is delivered by the minifilter fuzzer only", 2 * (int)op->depth, "");
         break;
+    case KFH_OP_CTX_ALLOC:
+    case KFH_OP_CTX_SET:
+    case KFH_OP_CTX_GET:
+    case KFH_OP_CTX_DELETE:
+    case KFH_OP_CTX_REF:
+    case KFH_OP_CTX_RELEASE:
+    case KFH_OP_CTX_UNLINK:
+        exec_ctx(op);
+        break;
+    case KFH_OP_NAME_GET:
+        exec_name_get(op);
+        break;
+    case KFH_OP_NAME_REF:
+    case KFH_OP_NAME_RELEASE:
+    case KFH_OP_NAME_PARSE:
+        exec_name(op);
+        break;
     default:
         break;
     }
@@ -1425,6 +2085,9 @@ int kfh_run(const kfh_scenario *s, const kfh_config *cfg, kfh_result *res)
     kf_set_fault_hook(runner_hook, NULL);
     kf_flt_set_lower_hook(runner_lower, NULL);
     R.async_irql = PASSIVE_LEVEL;
+    kfh_ctx_state_init(&R.ctx);
+    for (int k = 0; k < KFH_NAME_SLOTS; k++)
+        R.nslot[k] = R.nstale[k] = -1;
     char pname[32];
     kfh_trace_event("run version=%u ops=%u profile=%s plan=%s sites=%s nest_limit=%llu", s->version, s->n,
                     kf_profile_name(&base, pname, sizeof pname), kfh_plan_kind_name(cfg->plan.kind), cfg->plan.sites,

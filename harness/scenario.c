@@ -8,7 +8,8 @@
  * alters what existing bytes mean is a migration: it needs a new version number, and the
  * old version's decoding must stay as it is. Version 1 (stack expansion) is frozen; version 2
  * appends the Filter Manager operations, version 3 the registry value, version 4 the user-mode
- * client of a communication port and the worker threads.
+ * client of a communication port and the worker threads, version 5 the files, version 6 the
+ * minifilter's I/O, version 7 the Filter Manager contexts of the conformance runner.
  */
 #include "kfault/harness.h"
 #include "kfault/flt_model.h"
@@ -38,6 +39,11 @@ static const char *const op_names[KFH_OP_COUNT] = {
     [KFH_OP_FILE] = "file",
     [KFH_OP_MF_CREATE] = "mf_create", [KFH_OP_MF_IO] = "mf_io",
     [KFH_OP_MF_DETACH] = "mf_detach", [KFH_OP_MF_UNLOAD] = "mf_unload",
+    [KFH_OP_CTX_ALLOC] = "ctx_alloc", [KFH_OP_CTX_SET] = "ctx_set", [KFH_OP_CTX_GET] = "ctx_get",
+    [KFH_OP_CTX_DELETE] = "ctx_delete", [KFH_OP_CTX_REF] = "ctx_ref", [KFH_OP_CTX_RELEASE] = "ctx_release",
+    [KFH_OP_CTX_UNLINK] = "ctx_unlink",
+    [KFH_OP_NAME_GET] = "name_get", [KFH_OP_NAME_REF] = "name_ref", [KFH_OP_NAME_RELEASE] = "name_release",
+    [KFH_OP_NAME_PARSE] = "name_parse",
 };
 
 const char *kfh_op_name(int code)
@@ -61,11 +67,15 @@ static const uint8_t op_width[KFH_OP_COUNT] = {
     [KFH_OP_PORT_ANSWER] = 4, [KFH_OP_PORT_DISCONNECT] = 1, [KFH_OP_RUN_WORK] = 0,
     [KFH_OP_FILE] = 8,
     [KFH_OP_MF_CREATE] = 8, [KFH_OP_MF_IO] = 7, [KFH_OP_MF_DETACH] = 2, [KFH_OP_MF_UNLOAD] = 1,
+    [KFH_OP_CTX_ALLOC] = 3, [KFH_OP_CTX_SET] = 3, [KFH_OP_CTX_GET] = 2, [KFH_OP_CTX_DELETE] = 2,
+    [KFH_OP_CTX_REF] = 2, [KFH_OP_CTX_RELEASE] = 2, [KFH_OP_CTX_UNLINK] = 1,
+    [KFH_OP_NAME_GET] = 4, [KFH_OP_NAME_REF] = 2, [KFH_OP_NAME_RELEASE] = 2, [KFH_OP_NAME_PARSE] = 1,
 };
 
 /* How many opcodes each version knows; an opcode byte is taken modulo this count, so
  * appending opcodes needs a new version (old files keep their meaning). Version 1 is
- * frozen at its 13 opcodes, version 2 at its 24, version 3 at its 25, version 4 at its 31, version 5 at its 32. */
+ * frozen at its 13 opcodes, version 2 at its 24, version 3 at its 25, version 4 at its 31, version 5 at its 32,
+ * version 6 at its 36. */
 static unsigned ops_in_version(uint8_t version)
 {
     switch (version) {
@@ -75,13 +85,15 @@ static unsigned ops_in_version(uint8_t version)
     case 4: return KFH_OP_COUNT_V4;
     case 5: return KFH_OP_COUNT_V5;
     case 6: return KFH_OP_COUNT_V6;
+    case 7: return KFH_OP_COUNT_V7;
     default: return 0;
     }
 }
 
 uint8_t kfh_op_min_version(int code)
 {
-    return code >= KFH_OP_COUNT_V5   ? 6
+    return code >= KFH_OP_COUNT_V6   ? 7
+           : code >= KFH_OP_COUNT_V5 ? 6
            : code >= KFH_OP_COUNT_V4 ? 5
            : code >= KFH_OP_COUNT_V3 ? 4
            : code >= KFH_OP_COUNT_V2 ? 3
@@ -321,6 +333,19 @@ static uint16_t rd16(reader *r)
     return (uint16_t)(lo | (uint16_t)rd8(r) << 8);
 }
 
+/* The owner byte of the context operations: kind, volume, file object (streams and stream
+ * handles only), and the flag when the operation has one. */
+static uint8_t ctx_owner(uint8_t b, int flag)
+{
+    uint8_t kind = b & KFH_CTX_KIND_MASK;
+    uint8_t v = (uint8_t)(kind | (b & (3u << KFH_CTX_VOL_SHIFT)));
+    if (kind == KFH_CTX_STREAM || kind == KFH_CTX_HANDLE)
+        v |= (uint8_t)((((b >> KFH_CTX_FILE_SHIFT) & 3) % KFH_CTX_FILES) << KFH_CTX_FILE_SHIFT);
+    if (flag)
+        v |= b & KFH_CTX_FLAG;
+    return v;
+}
+
 /* A byte count of the message buffer: 0 to KFH_MSG_MAX. */
 static uint32_t rd_msg_size(reader *r) { return rd16(r) % (KFH_MSG_MAX + 1u); }
 
@@ -343,7 +368,7 @@ int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, cha
     }
     unsigned nops = ops_in_version(data[0]);
     if (!nops) {
-        snprintf(err, errlen, "unknown scenario format version %u (this build reads versions 1, 2, 3 and %d)",
+        snprintf(err, errlen, "unknown scenario format version %u (this build reads versions 1 to %d)",
                  data[0], KFH_SCENARIO_VERSION);
         return -1;
     }
@@ -491,6 +516,59 @@ int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, cha
             break;
         case KFH_OP_MSG_WORD:
             op.size_raw = rd32(&r);
+            break;
+        case KFH_OP_CTX_ALLOC: {
+            op.a = rd8(&r) % KFH_CTX_SLOTS;
+            uint8_t b = rd8(&r);
+            op.b = (uint8_t)(((b & 7) % KFH_CTX_TYPES) | (((b >> 3) & 3) << 3));
+            op.c = rd8(&r) % KFH_CTX_SIZES;
+            break;
+        }
+        case KFH_OP_CTX_SET: {
+            op.a = rd8(&r) % KFH_CTX_SLOTS;
+            op.b = ctx_owner(rd8(&r), 0);
+            uint8_t c = rd8(&r);
+            op.c = (uint8_t)((c & 3) % KFH_CTX_OPS);
+            if (c & KFH_CTX_WITH_OLD) /* the slot of OldContext only with one */
+                op.c |= (uint8_t)(KFH_CTX_WITH_OLD | (((c >> KFH_CTX_OLD_SHIFT) % KFH_CTX_SLOTS) << KFH_CTX_OLD_SHIFT));
+            break;
+        }
+        case KFH_OP_CTX_GET:
+        case KFH_OP_CTX_DELETE:
+            op.a = rd8(&r) % KFH_CTX_SLOTS;
+            op.b = ctx_owner(rd8(&r), 1);
+            if (code == KFH_OP_CTX_DELETE && !(op.b & KFH_CTX_FLAG))
+                op.a = 0; /* no OldContext: no slot receives it */
+            break;
+        case KFH_OP_CTX_REF:
+            op.a = rd8(&r) % KFH_CTX_SLOTS;
+            op.b = rd8(&r) % KFH_CTX_SLOTS;
+            break;
+        case KFH_OP_CTX_RELEASE:
+            op.a = rd8(&r) % KFH_CTX_SLOTS;
+            op.b = rd8(&r) % KFH_CTX_REL_COUNT;
+            break;
+        case KFH_OP_CTX_UNLINK:
+            op.a = rd8(&r) % KFH_CTX_SLOTS;
+            break;
+        case KFH_OP_NAME_GET: {
+            op.a = rd8(&r) % KFH_CBD_SLOTS;
+            op.b = rd8(&r) % KFH_NAME_SLOTS;
+            uint8_t c = rd8(&r);
+            op.c = (uint8_t)((c & 3) | ((((c >> 2) & 7) % KFH_NAME_METHODS) << 2));
+            op.size_sel = rd8(&r) % KFH_NAMES;
+            break;
+        }
+        case KFH_OP_NAME_REF:
+            op.a = rd8(&r) % KFH_NAME_SLOTS;
+            op.b = rd8(&r) % KFH_NAME_SLOTS;
+            break;
+        case KFH_OP_NAME_RELEASE:
+            op.a = rd8(&r) % KFH_NAME_SLOTS;
+            op.b = rd8(&r) % KFH_NAME_REL_COUNT;
+            break;
+        case KFH_OP_NAME_PARSE:
+            op.a = rd8(&r) % KFH_NAME_SLOTS;
             break;
         case KFH_OP_PORT_CONNECT:
             op.a = rd8(&r) % KFH_CLIENT_SLOTS;
@@ -666,7 +744,33 @@ size_t kfh_scenario_encode(const kfh_scenario *s, uint8_t *buf, size_t cap)
             wr16(&w, (uint16_t)(op->size_raw >> 16));
             break;
         case KFH_OP_PORT_DISCONNECT:
+        case KFH_OP_CTX_UNLINK:
+        case KFH_OP_NAME_PARSE:
             wr8(&w, op->a);
+            break;
+        case KFH_OP_NAME_GET:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            wr8(&w, op->c);
+            wr8(&w, op->size_sel);
+            break;
+        case KFH_OP_NAME_REF:
+        case KFH_OP_NAME_RELEASE:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            break;
+        case KFH_OP_CTX_ALLOC:
+        case KFH_OP_CTX_SET:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            wr8(&w, op->c);
+            break;
+        case KFH_OP_CTX_GET:
+        case KFH_OP_CTX_DELETE:
+        case KFH_OP_CTX_REF:
+        case KFH_OP_CTX_RELEASE:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
             break;
         case KFH_OP_FILE:
             wr8(&w, op->a);

@@ -134,6 +134,15 @@ static void format_mf_op(out *o, const kfh_op *op)
     }
 }
 
+/* The owner of a context operation: "instance volume=0", "stream volume=1 file=2". */
+static void put_ctx_owner(out *o, uint8_t b)
+{
+    unsigned kind = b & KFH_CTX_KIND_MASK;
+    put(o, "%s volume=%u", kfh_ctx_kind_name(kind), (b >> KFH_CTX_VOL_SHIFT) & 3u);
+    if (kind == KFH_CTX_STREAM || kind == KFH_CTX_HANDLE)
+        put(o, " file=%u", (b >> KFH_CTX_FILE_SHIFT) & 3u);
+}
+
 static void format_op(out *o, const kfh_op *op)
 {
     put(o, "%s", kfh_op_name(op->code));
@@ -255,6 +264,49 @@ static void format_op(out *o, const kfh_op *op)
     case KFH_OP_MF_DETACH:
     case KFH_OP_MF_UNLOAD:
         format_mf_op(o, op);
+        break;
+    case KFH_OP_CTX_ALLOC:
+        put(o, " %u %s pool=%s size=%s", op->a, kfh_ctx_type_name(op->b & 7u), kfh_ctx_pool_name((op->b >> 3) & 3u),
+            kfh_ctx_size_name(op->c));
+        break;
+    case KFH_OP_CTX_SET:
+        put(o, " %u ", op->a);
+        put_ctx_owner(o, op->b);
+        put(o, " %s", kfh_ctx_op_name(op->c & 3u));
+        if (op->c & KFH_CTX_WITH_OLD)
+            put(o, " old=%u", (unsigned)op->c >> KFH_CTX_OLD_SHIFT);
+        break;
+    case KFH_OP_CTX_GET:
+        put(o, " %u ", op->a);
+        put_ctx_owner(o, op->b);
+        if (op->b & KFH_CTX_FLAG)
+            put(o, " null_out");
+        break;
+    case KFH_OP_CTX_DELETE:
+        put(o, " ");
+        put_ctx_owner(o, op->b);
+        if (op->b & KFH_CTX_FLAG)
+            put(o, " old=%u", op->a);
+        break;
+    case KFH_OP_CTX_REF:
+        put(o, " %u %u", op->a, op->b);
+        break;
+    case KFH_OP_CTX_RELEASE:
+        put(o, " %u%s%s", op->a, op->b ? " " : "", kfh_ctx_release_name(op->b));
+        break;
+    case KFH_OP_CTX_UNLINK:
+    case KFH_OP_NAME_PARSE:
+        put(o, " %u", op->a);
+        break;
+    case KFH_OP_NAME_GET:
+        put(o, " %u %u format=%s method=%s name=%u", op->a, op->b, kfh_name_format_name(op->c & 3u),
+            kfh_name_method_name((op->c >> 2) & 7u), op->size_sel);
+        break;
+    case KFH_OP_NAME_REF:
+        put(o, " %u %u", op->a, op->b);
+        break;
+    case KFH_OP_NAME_RELEASE:
+        put(o, " %u%s%s", op->a, op->b ? " " : "", kfh_name_release_name(op->b));
         break;
     default:
         break;
@@ -908,6 +960,166 @@ static int parse_mf_op(parser *p, tok *t, int nt, kfh_op *op)
     }
 }
 
+/* The owner of a context operation from t[0..]: KIND volume=V, and file=F for a stream or a
+ * stream handle. Returns the tokens used, or -1. */
+static int parse_ctx_owner(parser *p, tok *t, int nt, uint8_t *b)
+{
+    int kind = -1;
+    tok v;
+    uint8_t x;
+    for (int k = 0; k < 4 && nt > 0; k++)
+        if (tok_is(&t[0], kfh_ctx_kind_name((size_t)k)))
+            kind = k;
+    if (kind < 0)
+        return perr(p, nt > 0 ? t[0].col : 1, "expected the owner: volume, instance, stream or stream_handle");
+    if (nt < 2 || !key_value(&t[1], "volume", &v))
+        return perr(p, nt > 1 ? t[1].col : t[0].col, "expected volume=N after the owner");
+    if (parse_small(p, &v, KFH_FLT_VOLUMES - 1, "a volume", &x))
+        return -1;
+    *b = (uint8_t)(kind | (x << KFH_CTX_VOL_SHIFT));
+    if (kind != KFH_CTX_STREAM && kind != KFH_CTX_HANDLE)
+        return 2;
+    if (nt < 3 || !key_value(&t[2], "file", &v))
+        return perr(p, nt > 2 ? t[2].col : t[1].col, "a stream or stream_handle owner needs file=N (0..%d)",
+                    KFH_CTX_FILES - 1);
+    if (parse_small(p, &v, KFH_CTX_FILES - 1, "a file object of the runner", &x))
+        return -1;
+    *b |= (uint8_t)(x << KFH_CTX_FILE_SHIFT);
+    return 3;
+}
+
+static int parse_ctx_slot(parser *p, const tok *t, uint8_t *v)
+{
+    return parse_small(p, t, KFH_CTX_SLOTS - 1, "a context slot", v);
+}
+
+/* Finds word t in a table of n names; -1 when it is none of them. */
+static int ctx_word(const tok *t, const char *(*name)(size_t), size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (tok_is(t, name(i)))
+            return (int)i;
+    return -1;
+}
+
+/* The context and file name operations of version 7. Returns 1 when code is not one of them. */
+static int parse_ctx_op(parser *p, tok *t, int nt, kfh_op *op)
+{
+    tok v;
+    uint8_t x;
+    int used, k;
+    switch (op->code) {
+    case KFH_OP_CTX_ALLOC: {
+        int pool, size;
+        if (nt != 5)
+            return perr(p, t[0].col, "ctx_alloc takes SLOT TYPE pool=POOL size=SIZE");
+        if (parse_ctx_slot(p, &t[1], &op->a))
+            return -1;
+        if ((k = ctx_word(&t[2], kfh_ctx_type_name, KFH_CTX_TYPES)) < 0)
+            return perr(p, t[2].col, "'%.*s' is not a context type (volume, instance, stream, stream_handle, "
+                        "transaction, two_types)", (int)t[2].n, t[2].s);
+        if (!key_value(&t[3], "pool", &v) || (pool = ctx_word(&v, kfh_ctx_pool_name, KFH_CTX_POOLS)) < 0)
+            return perr(p, t[3].col, "expected pool=nonpaged_nx, paged, nonpaged or cache_aligned");
+        if (!key_value(&t[4], "size", &v) || (size = ctx_word(&v, kfh_ctx_size_name, KFH_CTX_SIZES)) < 0)
+            return perr(p, t[4].col, "expected size=registered, small, large, zero or huge");
+        op->b = (uint8_t)(k | (pool << 3));
+        op->c = (uint8_t)size;
+        return 0;
+    }
+    case KFH_OP_CTX_SET:
+        if (nt < 2 || parse_ctx_slot(p, &t[1], &op->a))
+            return nt < 2 ? perr(p, t[0].col, "ctx_set takes SLOT OWNER volume=V [file=F] OPERATION [old=SLOT]") : -1;
+        if ((used = parse_ctx_owner(p, &t[2], nt - 2, &op->b)) < 0)
+            return -1;
+        if (nt < 3 + used || (k = ctx_word(&t[2 + used], kfh_ctx_op_name, KFH_CTX_OPS)) < 0)
+            return perr(p, nt > 2 + used ? t[2 + used].col : t[0].col, "expected the operation: replace, keep or invalid");
+        op->c = (uint8_t)k;
+        if (nt == 3 + used)
+            return 0;
+        if (nt != 4 + used || !key_value(&t[3 + used], "old", &v))
+            return perr(p, t[3 + used].col, "expected old=SLOT or nothing after the operation");
+        if (parse_ctx_slot(p, &v, &x))
+            return -1;
+        op->c |= (uint8_t)(KFH_CTX_WITH_OLD | (x << KFH_CTX_OLD_SHIFT));
+        return 0;
+    case KFH_OP_CTX_GET:
+        if (nt < 2 || parse_ctx_slot(p, &t[1], &op->a))
+            return nt < 2 ? perr(p, t[0].col, "ctx_get takes SLOT OWNER volume=V [file=F] [null_out]") : -1;
+        if ((used = parse_ctx_owner(p, &t[2], nt - 2, &op->b)) < 0)
+            return -1;
+        if (nt == 2 + used)
+            return 0;
+        if (nt != 3 + used || !tok_is(&t[2 + used], "null_out"))
+            return perr(p, t[2 + used].col, "expected null_out or nothing after the owner");
+        op->b |= KFH_CTX_FLAG;
+        return 0;
+    case KFH_OP_CTX_DELETE:
+        if ((used = parse_ctx_owner(p, &t[1], nt - 1, &op->b)) < 0)
+            return -1;
+        if (nt == 1 + used)
+            return 0;
+        if (nt != 2 + used || !key_value(&t[1 + used], "old", &v))
+            return perr(p, t[1 + used].col, "expected old=SLOT or nothing after the owner");
+        if (parse_ctx_slot(p, &v, &op->a))
+            return -1;
+        op->b |= KFH_CTX_FLAG;
+        return 0;
+    case KFH_OP_CTX_REF:
+        if (nt != 3)
+            return perr(p, t[0].col, "ctx_ref takes the slot referenced and the slot that receives the reference");
+        return parse_ctx_slot(p, &t[1], &op->a) || parse_ctx_slot(p, &t[2], &op->b) ? -1 : 0;
+    case KFH_OP_CTX_RELEASE:
+        if (nt < 2 || nt > 3 || parse_ctx_slot(p, &t[1], &op->a))
+            return nt < 2 || nt > 3 ? perr(p, t[0].col, "ctx_release takes SLOT and optionally again, null or foreign")
+                                    : -1;
+        if (nt == 3 && ((k = ctx_word(&t[2], kfh_ctx_release_name, KFH_CTX_REL_COUNT)) <= 0))
+            return perr(p, t[2].col, "expected again, null or foreign");
+        op->b = nt == 3 ? (uint8_t)k : 0;
+        return 0;
+    case KFH_OP_CTX_UNLINK:
+        if (nt != 2)
+            return perr(p, t[0].col, "ctx_unlink takes a slot");
+        return parse_ctx_slot(p, &t[1], &op->a);
+    case KFH_OP_NAME_GET: {
+        int fmt, method;
+        if (nt != 6)
+            return perr(p, t[0].col, "name_get takes CBD_SLOT NAME_SLOT format=F method=M name=N");
+        if (parse_small(p, &t[1], KFH_CBD_SLOTS - 1, "a callback data slot", &op->a) ||
+            parse_small(p, &t[2], KFH_NAME_SLOTS - 1, "a name slot", &op->b))
+            return -1;
+        if (!key_value(&t[3], "format", &v) || (fmt = ctx_word(&v, kfh_name_format_name, KFH_NAME_FORMATS)) < 0)
+            return perr(p, t[3].col, "expected format=normalized, opened, short or invalid");
+        if (!key_value(&t[4], "method", &v) || (method = ctx_word(&v, kfh_name_method_name, KFH_NAME_METHODS)) < 0)
+            return perr(p, t[4].col, "expected method=default, cache_only, filesystem_only, always_allow or invalid");
+        if (!key_value(&t[5], "name", &v) || parse_small(p, &v, KFH_NAMES - 1, "a name index", &op->size_sel))
+            return key_value(&t[5], "name", &v) ? -1 : perr(p, t[5].col, "expected name=N (0..%d)", KFH_NAMES - 1);
+        op->c = (uint8_t)(fmt | (method << 2));
+        return 0;
+    }
+    case KFH_OP_NAME_REF:
+        if (nt != 3)
+            return perr(p, t[0].col, "name_ref takes the name slot referenced and the slot that receives it");
+        return parse_small(p, &t[1], KFH_NAME_SLOTS - 1, "a name slot", &op->a) ||
+                       parse_small(p, &t[2], KFH_NAME_SLOTS - 1, "a name slot", &op->b)
+                   ? -1
+                   : 0;
+    case KFH_OP_NAME_RELEASE:
+        if (nt < 2 || nt > 3 || parse_small(p, &t[1], KFH_NAME_SLOTS - 1, "a name slot", &op->a))
+            return nt < 2 || nt > 3 ? perr(p, t[0].col, "name_release takes a name slot and optionally again or foreign")
+                                    : -1;
+        if (nt == 3 && ((k = ctx_word(&t[2], kfh_name_release_name, KFH_NAME_REL_COUNT)) <= 0))
+            return perr(p, t[2].col, "expected again or foreign");
+        op->b = nt == 3 ? (uint8_t)k : 0;
+        return 0;
+    case KFH_OP_NAME_PARSE:
+        if (nt != 2)
+            return perr(p, t[0].col, "name_parse takes a name slot");
+        return parse_small(p, &t[1], KFH_NAME_SLOTS - 1, "a name slot", &op->a);
+    default:
+        return 1;
+    }
+}
+
 /* Parses one operation line (tokens after the name in t[1..nt-1]); *opens is set when the
  * line ends with '{'. */
 static int parse_op(parser *p, tok *t, int nt, kfh_op *op, int *opens)
@@ -928,6 +1140,8 @@ static int parse_op(parser *p, tok *t, int nt, kfh_op *op, int *opens)
     }
     memset(op, 0, sizeof *op);
     op->code = (uint8_t)code;
+    if (code >= KFH_OP_COUNT_V6)
+        return parse_ctx_op(p, t, nt, op);
     if (code >= KFH_OP_COUNT_V5)
         return parse_mf_op(p, t, nt, op);
     if (code >= KFH_OP_COUNT_V3 && code < KFH_OP_COUNT_V4) {
@@ -1105,8 +1319,8 @@ int kfh_scenario_parse(const char *text, kfh_scenario *out, char *err, size_t er
             if (nt != 2 || parse_number(&t[1], 255, &v))
                 return perr(&p, t[0].col, "version takes one number");
             if (!kfh_scenario_version_known((unsigned)v))
-                return perr(&p, t[1].col, "unknown scenario format version %llu (this build reads versions 1, 2, 3 "
-                            "and %d)", v, KFH_SCENARIO_VERSION);
+                return perr(&p, t[1].col, "unknown scenario format version %llu (this build reads versions 1 "
+                            "to %d)", v, KFH_SCENARIO_VERSION);
             out->version = (uint8_t)v;
             declared = 1;
             continue;

@@ -44,7 +44,7 @@ set(cases
   "${B}/elf.bin|2|not a scenario"
   "${B}/nul_text.txt|2|not a scenario"
   "${B}/version0.bin|2|unknown scenario format version 0"
-  "${B}/version7.bin|2|unknown scenario format version 7"
+  "${B}/version8.bin|2|unknown scenario format version 8"
   "${B}/version255.bin|2|first byte 0xff is neither a format version"
   "${B}/text_version9.txt|2|unknown scenario format version 9"
   "${B}/deep_text.txt|2|line 9, column 32: blocks nested deeper than 8"

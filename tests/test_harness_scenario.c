@@ -104,12 +104,12 @@ TEST(scenario_empty_and_unknown_version_rejected)
     char err[160];
     CHECK_EQ(kfh_scenario_decode((const uint8_t *)"", 0, &s, err, sizeof err), -1);
     CHECK(strstr(err, "empty") != NULL);
-    const uint8_t v7[] = {7, 1, 2};
-    CHECK_EQ(kfh_scenario_decode(v7, sizeof v7, &s, err, sizeof err), -1);
-    CHECK(strstr(err, "unknown scenario format version 7") != NULL);
+    const uint8_t v8[] = {8, 1, 2};
+    CHECK_EQ(kfh_scenario_decode(v8, sizeof v8, &s, err, sizeof err), -1);
+    CHECK(strstr(err, "unknown scenario format version 8") != NULL);
     const uint8_t v0[] = {0};
     CHECK_EQ(kfh_scenario_decode(v0, 1, &s, err, sizeof err), -1);
-    CHECK_EQ(kfh_scenario_parse("version 7\nexpand size=0\n", &s, err, sizeof err), -1);
+    CHECK_EQ(kfh_scenario_parse("version 8\nexpand size=0\n", &s, err, sizeof err), -1);
     CHECK(strstr(err, "line 1, column 9") != NULL);
 }
 

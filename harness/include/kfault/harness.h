@@ -128,7 +128,7 @@ int kfh_format(char *buf, size_t cap, const char *fmt, ...) __attribute__((forma
 int kfh_vformat(char *buf, size_t cap, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
 /* ==== Scenarios ====================================================================== */
-#define KFH_SCENARIO_VERSION 6 /* the newest version this build reads */
+#define KFH_SCENARIO_VERSION 7 /* the newest version this build reads */
 #define KFH_MAX_OPS 256        /* operations per scenario, bodies included */
 #define KFH_MAX_DEPTH 8        /* nested blocks */
 
@@ -190,10 +190,32 @@ typedef enum kfh_opcode {
                           * offset / 512 (bits 16-23; bits 24-31 are cleared) */
     KFH_OP_MF_DETACH,    /* a: volume; b: bit 0 dismount (else a manual detach) */
     KFH_OP_MF_UNLOAD,    /* a: bit 0 mandatory (a service stop) */
-    KFH_OP_COUNT_V6
+    KFH_OP_COUNT_V6,
+    /* Version 7: version 6 plus the Filter Manager contexts of the conformance runner's own
+     * filter (harness/oracle_fltx.c, docs/SCENARIO_FORMAT.md). Opcodes 36 to 55 are this
+     * family's range; 36 to 42 are the contexts, 43 to 46 the file names. */
+    KFH_OP_CTX_ALLOC = KFH_OP_COUNT_V6, /* a: context slot; b: type index (bits 0-2), pool index (bits 3-4);
+                                         * c: size index. FltAllocateContext */
+    KFH_OP_CTX_SET,      /* a: slot of NewContext; b: KFH_CTX_OWNER bits; c: operation (bits 0-1),
+                          * KFH_CTX_WITH_OLD (bit 2), OldContext's slot (bits 3-5). FltSet*Context */
+    KFH_OP_CTX_GET,      /* a: slot that receives it; b: KFH_CTX_OWNER bits, KFH_CTX_FLAG: a NULL Context
+                          * pointer. FltGet*Context */
+    KFH_OP_CTX_DELETE,   /* a: slot that receives OldContext; b: KFH_CTX_OWNER bits, KFH_CTX_FLAG: with
+                          * OldContext. FltDelete*Context */
+    KFH_OP_CTX_REF,      /* a: slot referenced; b: slot that receives the new reference. FltReferenceContext */
+    KFH_OP_CTX_RELEASE,  /* a: slot; b: KFH_CTX_REL_*. FltReleaseContext */
+    KFH_OP_CTX_UNLINK,   /* a: slot. FltDeleteContext */
+    KFH_OP_NAME_GET,     /* a: callback data slot; b: name slot; c: format (bits 0-1), query method index
+                          * (bits 2-4); size_sel: the file object's name index (kfh_name_at).
+                          * FltGetFileNameInformation */
+    KFH_OP_NAME_REF,     /* a: name slot referenced; b: slot that receives the new reference.
+                          * FltReferenceFileNameInformation */
+    KFH_OP_NAME_RELEASE, /* a: name slot; b: KFH_NAME_REL_*. FltReleaseFileNameInformation */
+    KFH_OP_NAME_PARSE,   /* a: name slot. FltParseFileNameInformation */
+    KFH_OP_COUNT_V7
 } kfh_opcode;
 /* The newest version's opcode count (tables indexed by opcode). */
-#define KFH_OP_COUNT KFH_OP_COUNT_V6
+#define KFH_OP_COUNT KFH_OP_COUNT_V7
 
 /* Filter Manager operand tables (version 2). */
 #define KFH_CBD_SLOTS 4
@@ -285,6 +307,55 @@ const char *kfh_mf_io_name(size_t i);
 void kfh_mf_ext_text(uint32_t raw, char out[5]);
 /* size_raw for the extension `ext` (at most 4 characters). */
 uint32_t kfh_mf_ext_raw(const char *ext);
+
+/* Context operand tables (version 7). The conformance runner's filter registers volume contexts
+ * of KFH_CTX_VOLUME_SIZE bytes, instance contexts of KFH_CTX_INSTANCE_SIZE, stream contexts of
+ * any size and stream-handle contexts of up to KFH_CTX_HANDLE_SIZE (NO_EXACT_SIZE_MATCH), each
+ * with a cleanup callback. Slots hold one reference each. The owners: a volume or an instance
+ * (by volume), or a stream or stream handle of one of KFH_CTX_FILES file objects the runner
+ * keeps on the instance: files 0 and 1 are two handles of one stream (one FsContext), file 2
+ * has no FsContext. */
+#define KFH_CTX_SLOTS 8
+#define KFH_CTX_TYPES 6         /* volume, instance, stream, stream_handle, transaction, two_types */
+#define KFH_CTX_POOLS 4         /* nonpaged_nx, paged, nonpaged, cache_aligned */
+#define KFH_CTX_SIZES 5         /* registered, small, large, zero, huge */
+#define KFH_CTX_OPS 3           /* replace, keep, invalid */
+#define KFH_CTX_FILES 3
+#define KFH_CTX_VOLUME_SIZE 32
+#define KFH_CTX_INSTANCE_SIZE 24
+#define KFH_CTX_STREAM_SIZE 64  /* the "registered" size asked for a stream context (variable-size) */
+#define KFH_CTX_HANDLE_SIZE 40
+enum { KFH_CTX_VOLUME, KFH_CTX_INSTANCE, KFH_CTX_STREAM, KFH_CTX_HANDLE }; /* type and owner kinds */
+enum { KFH_CTX_KIND_MASK = 3, KFH_CTX_VOL_SHIFT = 2, KFH_CTX_FILE_SHIFT = 4, KFH_CTX_FLAG = 0x40 };
+enum { KFH_CTX_WITH_OLD = 4, KFH_CTX_OLD_SHIFT = 3 };
+enum { KFH_CTX_REL_SLOT, KFH_CTX_REL_AGAIN, KFH_CTX_REL_NULL, KFH_CTX_REL_FOREIGN, KFH_CTX_REL_COUNT };
+unsigned short kfh_ctx_type_at(size_t index); /* FLT_CONTEXT_TYPE */
+const char *kfh_ctx_type_name(size_t index);
+int kfh_ctx_pool_at(size_t index);              /* POOL_TYPE */
+const char *kfh_ctx_pool_name(size_t index);
+const char *kfh_ctx_size_name(size_t index);
+/* The bytes ctx_alloc asks for a type index and a size index. */
+SIZE_T kfh_ctx_size(size_t type, size_t size_index);
+const char *kfh_ctx_kind_name(size_t kind);  /* volume, instance, stream, stream_handle */
+const char *kfh_ctx_op_name(size_t index);   /* replace, keep, invalid */
+int kfh_ctx_op_at(size_t index);                /* FLT_SET_CONTEXT_OPERATION */
+const char *kfh_ctx_release_name(size_t index); /* "", again, null, foreign */
+
+/* File name operand tables (version 7). name_get names the callback data slot's file object (the
+ * runner's one file object, FILE_OBJECT without FsContext; callback data allocated without
+ * `file` has none) with the name at an index: 0-15 kfh_file_name_at, 16 the empty name (the
+ * volume's root), 17-23 names that end in a backslash or ::$DATA, or do not parse. Four slots
+ * hold one reference each to a FLT_FILE_NAME_INFORMATION. */
+#define KFH_NAME_SLOTS 4
+#define KFH_NAMES 24
+#define KFH_NAME_FORMATS 4      /* invalid (0), normalized, opened, short */
+#define KFH_NAME_METHODS 5      /* default, cache_only, filesystem_only, always_allow, invalid (0x500) */
+enum { KFH_NAME_REL_SLOT, KFH_NAME_REL_AGAIN, KFH_NAME_REL_FOREIGN, KFH_NAME_REL_COUNT };
+const WCHAR *kfh_name_at(size_t index);  /* NUL-terminated */
+const char *kfh_name_format_name(size_t index);
+const char *kfh_name_method_name(size_t index);
+unsigned long kfh_name_options(size_t format, size_t method); /* FLT_FILE_NAME_OPTIONS */
+const char *kfh_name_release_name(size_t index); /* "", again, foreign */
 
 /* Symbolic sizes, resolved against the profile in force when the operation runs. */
 typedef enum kfh_size_sel {
@@ -490,6 +561,92 @@ typedef struct kfh_flt_held {
 void kfh_oracle_flt_unregister(KIRQL irql, const kfh_flt_held *held, int n, unsigned volumes, KIRQL completion_irql,
                                kfh_stop_pred *out);
 
+/* ---- Filter Manager contexts (rules FC-* of model/SEMANTICS.md), harness/oracle_fltx.c ---- */
+/* What the harness knows of the contexts of its filter: one record per context allocated in
+ * the run, the references each slot holds, and what Filter Manager holds (attached). */
+#define KFH_CTX_RECORDS 48
+typedef struct kfh_ctx_rec {
+    uint8_t type;                /* type index (KFH_CTX_VOLUME ..) */
+    uint8_t paged;
+    uint8_t attached;            /* 0, or the owner kind + 1 */
+    uint8_t vol, key;            /* the owner: volume; file object (handle) or 0 (stream) */
+    uint8_t cleaned;             /* its cleanup callback ran: the model freed it */
+    int refs;
+    unsigned freed_at;           /* successful allocations in the run when refs reached 0 */
+} kfh_ctx_rec;
+typedef struct kfh_ctx_state {
+    kfh_ctx_rec rec[KFH_CTX_RECORDS];
+    int n;                       /* records in use */
+    unsigned allocs;             /* successful allocations */
+    int slot[KFH_CTX_SLOTS];     /* the record whose reference the slot holds, -1: none */
+    int stale[KFH_CTX_SLOTS];    /* the record the slot last released, -1: none */
+} kfh_ctx_state;
+void kfh_ctx_state_init(kfh_ctx_state *s);
+/* One context routine's call as the runner makes it. */
+typedef struct kfh_ctx_in {
+    int op;                      /* KFH_OP_CTX_* (or KFH_OP_FLT_UNREGISTER) */
+    KIRQL irql;
+    int slot, slot2;             /* the op's slots (slot2: OldContext's, or the target of a reference) */
+    int type, pool, size;        /* ctx_alloc's indexes */
+    int kind, vol, file;         /* the owner */
+    int set_op;                  /* ctx_set's operation index */
+    int with_old, null_out;
+    int variant;                 /* ctx_release's KFH_CTX_REL_* */
+    int teardown;                /* the owner's instance is marked as being torn down */
+    int n_decisions;
+    kf_site dsite[2];
+    kf_fault_kind dkind[2];
+} kfh_ctx_in;
+typedef struct kfh_ctx_pred {
+    kfh_stop_pred stop;
+    NTSTATUS status;             /* for routines with a status */
+    int out_rec;                 /* the record *Context / *OldContext names; -1: NULL */
+    int drains;                  /* the routine frees the contexts whose free was deferred (FC-11) */
+    int n_sites;
+    kf_site sites[1];
+    const char *rule;
+    kfh_ctx_state after;         /* the state after the call (slots included) */
+} kfh_ctx_pred;
+void kfh_oracle_ctx(const kfh_ctx_state *s, const kfh_ctx_in *in, kfh_ctx_pred *out);
+/* FltUnregisterFilter's part (FC-14, FC-15), when F-6 predicts no stop. */
+void kfh_oracle_ctx_unregister(const kfh_ctx_state *s, kfh_ctx_pred *out);
+/* ---- Filter Manager file names (rules FN-1 to FN-9), harness/oracle_fltx.c ---------------- */
+/* FltGetFileNameInformation on callback data of the runner's. */
+typedef struct kfh_name_in {
+    KIRQL irql;
+    int has_file;                /* Iopb->TargetFileObject is the runner's file object */
+    UCHAR major;
+    ULONG irp_flags;
+    int format, method;          /* indexes */
+    int n_decisions;
+    kf_site dsite[2];
+    kf_fault_kind dkind[2];
+} kfh_name_in;
+typedef struct kfh_name_pred {
+    kfh_stop_pred stop;
+    NTSTATUS status;
+    int n_sites;
+    kf_site sites[1];
+    const char *rule;
+} kfh_name_pred;
+void kfh_oracle_name_get(const kfh_name_in *in, kfh_name_pred *out);
+/* The Name a successful call returns for the name at name_index opened on volume `volume` in
+ * format index `format` (FN-1, FV-3): writes at most cap characters, returns its length, and
+ * the volume part's length in *volume_chars. */
+size_t kfh_name_expected(unsigned volume, size_t name_index, int format, WCHAR *out, size_t cap, size_t *volume_chars);
+/* FltParseFileNameInformation of a Name (FN-8, FN-9): STATUS_SUCCESS with each part as an offset
+ * into Name and a length in characters (length 0: the part is absent), or
+ * STATUS_OBJECT_NAME_INVALID. */
+typedef struct kfh_name_parts {
+    NTSTATUS status;
+    size_t volume, parent_at, parent, final_at, final, stream_at, stream, ext_at, ext;
+} kfh_name_parts;
+void kfh_oracle_name_parse(const WCHAR *name, size_t chars, size_t volume_chars, kfh_name_parts *out);
+
+/* The reach text of a routine's outcome names the status with this (kfh_status_name, then the
+ * Filter Manager context and name codes). */
+const char *kfh_ctx_status_name(NTSTATUS s, char *buf, size_t len);
+
 /* ==== Findings ======================================================================= */
 typedef struct kfh_finding {
     int inv;                 /* KFH_INV_* */
@@ -563,7 +720,7 @@ void kfh_finding_sign(kfh_finding *f);
  * IRQL_NOT_LESS_OR_EQUAL", "violation 0x2003 flt-callback-data-double-free", or a word for
  * routines without a status ("freed", "caught by the handler"). Used to prove that seed
  * corpora reach every operation and every documented outcome. Never hashed, never traced. */
-#define KFH_REACH_MAX 192
+#define KFH_REACH_MAX 320
 #define KFH_REACH_TEXT 96
 typedef struct kfh_reach {
     unsigned long long ops[KFH_OP_COUNT];     /* operations entered */
@@ -589,6 +746,11 @@ typedef struct kfh_config {
     int capture;        /* 1: record findings and return; 0: report and abort() */
     FILE *echo;         /* echo the trace as it happens (NULL: quiet) */
     int lie;            /* tests only: the hook logs "none" while answering "hard" */
+    int model_lie;      /* tests only, a model bug the version-7 checks must see: 1 the model keeps a
+                         * new context with one reference less than the runner records, 2 it
+                         * answers ctx_alloc for another size, 3 it keeps one context the runner
+                         * counts as freed, 4 it names another file than name_get opened, 5 it
+                         * keeps one name reference less than the runner records */
     kfh_reach *reach;   /* when set, every run adds what it reached to it */
 } kfh_config;
 
