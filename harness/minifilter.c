@@ -653,7 +653,7 @@ static void call(void)
         case KFH_OP_PORT_ANSWER:
         case KFH_OP_PORT_DISCONNECT:
         case KFH_OP_RUN_WORK:
-            /* The service's client among the I/O, in scenario order (MF-2). */
+            /* The service's client among the I/O, in scenario order (FH-11, FH-12). */
             kfh_driver_client_step(op);
             break;
         default:
@@ -717,10 +717,10 @@ static void check(kfh_drv_run *run)
 
 static void read_registration(void);
 
-/* The ports are the ones the driver created when it was loaded for its registration (MF-2). */
+/* The ports are the ones the driver created when it was loaded for its registration (FH-11, FH-12). */
 static kfh_minifilter mf = {.load = load, .filter = filter};
 
-/* The registry values are its INF's (MF-3). */
+/* The registry values are its INF's (FH-13). */
 static kfh_driver_target target = {
     .name = "minifilter",
     .min_os = KF_OS_WIN10,

@@ -1,6 +1,6 @@
 /*
  * test_minifilter_inf.c - a driver's INF read for the registry values its installation writes
- * (harness/inf.c, SEMANTICS.md MF-3), and the generic minifilter fuzzer loading the example
+ * (harness/inf.c, SEMANTICS.md FH-13), and the generic minifilter fuzzer loading the example
  * configured minifilter (examples/mf_config.c) with its own INF (examples/mf_config.inf): the
  * values installed before each load, changed by the scenario's reg_value.
  */

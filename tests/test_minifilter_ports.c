@@ -1,6 +1,6 @@
 /*
  * test_minifilter_ports.c - the generic minifilter fuzzer on the example port minifilter
- * (examples/mf_port.c), linked as a user links a driver (SEMANTICS.md MF-2): the port the
+ * (examples/mf_port.c), linked as a user links a driver (SEMANTICS.md FH-11, FH-12): the port the
  * driver creates at its load is found without target code, the seeds connect to it and send
  * messages, and the service's steps run in scenario order among the I/O (a connection made
  * before a create is there while the create runs).
