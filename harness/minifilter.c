@@ -642,6 +642,16 @@ static void call(void)
         case KFH_OP_MF_UNLOAD:
             exec_unload(op);
             break;
+        case KFH_OP_MF_ATTACH: {
+            PFLT_FILTER f = filter();
+            if (!f) {
+                kfh_trace_event("mf_attach %u: skipped: the filter is unloaded", op->a);
+                break;
+            }
+            NTSTATUS st = kf_flt_attach(f, op->a);
+            kfh_trace_event("mf_attach %u: 0x%08X", op->a, (unsigned)st);
+            break;
+        }
         case KFH_OP_RUN_PENDING: {
             size_t n = run_system_work(1);
             kfh_trace_event("run_pending: %zu ran", n);
@@ -852,6 +862,7 @@ static int n_reg_majors = -1;
 #define PORT_NAME_MAX 128
 static WCHAR port_names[KFH_CLIENT_PORTS][PORT_NAME_MAX];
 static unsigned n_ports;
+static int manual_only; /* the setup callback refused the automatic attachment to volume 0 */
 
 /* The INF's values (kfh_inf_read keeps their bytes). */
 #define INF_VALUES_MAX 64
@@ -944,6 +955,7 @@ static void probe_body(void *unused)
         if (!kf_flt_server_port_name(n_ports, port_names[n_ports], PORT_NAME_MAX))
             break;
     PFLT_FILTER f = filter();
+    manual_only = f && !kf_flt_instance(f, 0);
     const FLT_REGISTRATION *reg = f ? kf_flt_registration(f) : NULL;
     const FLT_OPERATION_REGISTRATION *e = reg ? reg->OperationRegistration : NULL;
     for (int i = 0; e && i < 256 && e[i].MajorFunction != IRP_MJ_OPERATION_END; i++) {
@@ -970,6 +982,7 @@ static void read_registration(void)
         return;
     n_reg_majors = 0;
     n_ports = 0;
+    manual_only = 0;
     kf_reset();
     kf_set_fault_hook(no_fault, NULL);
     kf_stop st;
@@ -1167,6 +1180,9 @@ int kfh_mf_seed(int k, kfh_scenario *s, char *name, size_t nlen)
         return -1;
     memset(s, 0, sizeof *s);
     s->version = KFH_SCENARIO_VERSION;
+    /* A filter that attaches only when asked (FH-15) is asked first. */
+    if (manual_only)
+        sb_op(s, KFH_OP_MF_ATTACH, 0, 0, 0, 0, 0);
     if (k < n_reg_majors) {
         seed_for_major(s, reg_majors[k]);
         snprintf(name, nlen, "seed-%02d-%s", k, FltGetIrpName(reg_majors[k]));

@@ -1949,6 +1949,7 @@ static void exec_op(uint16_t i)
     case KFH_OP_MF_IO:
     case KFH_OP_MF_DETACH:
     case KFH_OP_MF_UNLOAD:
+    case KFH_OP_MF_ATTACH:
         /* The I/O a minifilter meets: only the minifilter fuzzer has a minifilter to deliver it to. */
         skip_event("%*s  skipped: minifilter I/O is delivered by the minifilter fuzzer only", 2 * (int)op->depth, "");
         break;

@@ -9,7 +9,8 @@
  * old version's decoding must stay as it is. Version 1 (stack expansion) is frozen; version 2
  * appends the Filter Manager operations, version 3 the registry value, version 4 the user-mode
  * client of a communication port and the worker threads, version 5 the files, version 6 the
- * minifilter's I/O, version 7 the Filter Manager contexts of the conformance runner.
+ * minifilter's I/O, version 7 the Filter Manager contexts and file names of the conformance
+ * runner, version 8 the minifilter fuzzer's manual attachment.
  */
 #include "kfault/harness.h"
 #include "kfault/flt_model.h"
@@ -44,6 +45,7 @@ static const char *const op_names[KFH_OP_COUNT] = {
     [KFH_OP_CTX_UNLINK] = "ctx_unlink",
     [KFH_OP_NAME_GET] = "name_get", [KFH_OP_NAME_REF] = "name_ref", [KFH_OP_NAME_RELEASE] = "name_release",
     [KFH_OP_NAME_PARSE] = "name_parse",
+    [KFH_OP_MF_ATTACH] = "mf_attach",
 };
 
 const char *kfh_op_name(int code)
@@ -70,12 +72,13 @@ static const uint8_t op_width[KFH_OP_COUNT] = {
     [KFH_OP_CTX_ALLOC] = 3, [KFH_OP_CTX_SET] = 3, [KFH_OP_CTX_GET] = 2, [KFH_OP_CTX_DELETE] = 2,
     [KFH_OP_CTX_REF] = 2, [KFH_OP_CTX_RELEASE] = 2, [KFH_OP_CTX_UNLINK] = 1,
     [KFH_OP_NAME_GET] = 4, [KFH_OP_NAME_REF] = 2, [KFH_OP_NAME_RELEASE] = 2, [KFH_OP_NAME_PARSE] = 1,
+    [KFH_OP_MF_ATTACH] = 1,
 };
 
 /* How many opcodes each version knows; an opcode byte is taken modulo this count, so
  * appending opcodes needs a new version (old files keep their meaning). Version 1 is
  * frozen at its 13 opcodes, version 2 at its 24, version 3 at its 25, version 4 at its 31, version 5 at its 32,
- * version 6 at its 36. */
+ * version 6 at its 36, version 7 at its 47. */
 static unsigned ops_in_version(uint8_t version)
 {
     switch (version) {
@@ -86,13 +89,15 @@ static unsigned ops_in_version(uint8_t version)
     case 5: return KFH_OP_COUNT_V5;
     case 6: return KFH_OP_COUNT_V6;
     case 7: return KFH_OP_COUNT_V7;
+    case 8: return KFH_OP_COUNT_V8;
     default: return 0;
     }
 }
 
 uint8_t kfh_op_min_version(int code)
 {
-    return code >= KFH_OP_COUNT_V6   ? 7
+    return code >= KFH_OP_COUNT_V7   ? 8
+           : code >= KFH_OP_COUNT_V6 ? 7
            : code >= KFH_OP_COUNT_V5 ? 6
            : code >= KFH_OP_COUNT_V4 ? 5
            : code >= KFH_OP_COUNT_V3 ? 4
@@ -503,6 +508,9 @@ int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, cha
         case KFH_OP_MF_UNLOAD:
             op.a = rd8(&r) & 1;
             break;
+        case KFH_OP_MF_ATTACH:
+            op.a = rd8(&r) % KFH_MF_VOLUMES;
+            break;
         case KFH_OP_FILE:
             op.a = rd8(&r) % KFH_FILE_NAMES;
             op.b = rd8(&r) & KFH_FILE_FLAGS;
@@ -696,6 +704,7 @@ size_t kfh_scenario_encode(const kfh_scenario *s, uint8_t *buf, size_t cap)
             wr8(&w, op->b);
             break;
         case KFH_OP_MF_UNLOAD:
+        case KFH_OP_MF_ATTACH:
             wr8(&w, op->a);
             break;
         case KFH_OP_MF_CREATE:

@@ -265,6 +265,9 @@ static void format_op(out *o, const kfh_op *op)
     case KFH_OP_MF_UNLOAD:
         format_mf_op(o, op);
         break;
+    case KFH_OP_MF_ATTACH:
+        put(o, " %u", op->a);
+        break;
     case KFH_OP_CTX_ALLOC:
         put(o, " %u %s pool=%s size=%s", op->a, kfh_ctx_type_name(op->b & 7u), kfh_ctx_pool_name((op->b >> 3) & 3u),
             kfh_ctx_size_name(op->c));
@@ -1140,6 +1143,11 @@ static int parse_op(parser *p, tok *t, int nt, kfh_op *op, int *opens)
     }
     memset(op, 0, sizeof *op);
     op->code = (uint8_t)code;
+    if (code == KFH_OP_MF_ATTACH) {
+        if (nt != 2)
+            return perr(p, t[0].col, "mf_attach takes a volume");
+        return parse_small(p, &t[1], KFH_MF_VOLUMES - 1, "a volume", &op->a);
+    }
     if (code >= KFH_OP_COUNT_V6)
         return parse_ctx_op(p, t, nt, op);
     if (code >= KFH_OP_COUNT_V5)
@@ -1385,8 +1393,9 @@ int kfh_scenario_load(const char *path, kfh_scenario *out, char *err, size_t err
         snprintf(err, errlen, "%s: larger than %u bytes; not a scenario", path, MAX_FILE);
     } else if (n == 0) {
         snprintf(err, errlen, "%s: empty file; not a scenario", path);
-    } else if ((unsigned char)buf[0] < 0x09) {
-        /* The byte form: its first byte is the version, a control character. */
+    } else if ((unsigned char)buf[0] < 0x09 || ((unsigned char)buf[0] >= 0x0E && (unsigned char)buf[0] < 0x20)) {
+        /* The byte form: its first byte is the version, a control character that never begins
+         * text (0x09 to 0x0D are whitespace and never versions). */
         if (kfh_scenario_decode((const uint8_t *)buf, n, out, sub, sizeof sub))
             snprintf(err, errlen, "%s: %s", path, sub);
         else

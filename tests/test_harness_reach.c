@@ -251,6 +251,7 @@ static const exempt_ops ops_exempt[] = {
      "the port client and the worker threads are played for driver targets (corpus/drv_mfport_fuzz, drv_worker_fuzz)"},
     {KFH_OP_FILE, KFH_OP_FILE, "files on the volumes are put there by minifilter driver targets"},
     {KFH_OP_MF_CREATE, KFH_OP_MF_UNLOAD, "minifilter I/O is delivered by the minifilter fuzzer (test_minifilter_fuzzer)"},
+    {KFH_OP_MF_ATTACH, KFH_OP_MF_ATTACH, "the manual attachment is the minifilter fuzzer's (test_minifilter_attach)"},
 };
 
 typedef struct exempt_site {

@@ -104,12 +104,16 @@ TEST(scenario_empty_and_unknown_version_rejected)
     char err[160];
     CHECK_EQ(kfh_scenario_decode((const uint8_t *)"", 0, &s, err, sizeof err), -1);
     CHECK(strstr(err, "empty") != NULL);
-    const uint8_t v8[] = {8, 1, 2};
-    CHECK_EQ(kfh_scenario_decode(v8, sizeof v8, &s, err, sizeof err), -1);
-    CHECK(strstr(err, "unknown scenario format version 8") != NULL);
+    /* The first version this build does not know. */
+    const uint8_t next[] = {KFH_SCENARIO_VERSION_NEXT, 1, 2};
+    char want[64], text[64];
+    snprintf(want, sizeof want, "unknown scenario format version %d", KFH_SCENARIO_VERSION_NEXT);
+    CHECK_EQ(kfh_scenario_decode(next, sizeof next, &s, err, sizeof err), -1);
+    CHECK(strstr(err, want) != NULL);
     const uint8_t v0[] = {0};
     CHECK_EQ(kfh_scenario_decode(v0, 1, &s, err, sizeof err), -1);
-    CHECK_EQ(kfh_scenario_parse("version 8\nexpand size=0\n", &s, err, sizeof err), -1);
+    snprintf(text, sizeof text, "version %d\nexpand size=0\n", KFH_SCENARIO_VERSION_NEXT);
+    CHECK_EQ(kfh_scenario_parse(text, &s, err, sizeof err), -1);
     CHECK(strstr(err, "line 1, column 9") != NULL);
 }
 

@@ -128,7 +128,12 @@ int kfh_format(char *buf, size_t cap, const char *fmt, ...) __attribute__((forma
 int kfh_vformat(char *buf, size_t cap, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
 /* ==== Scenarios ====================================================================== */
-#define KFH_SCENARIO_VERSION 7 /* the newest version this build reads */
+#define KFH_SCENARIO_VERSION 8 /* the newest version this build reads */
+/* The version the next format change takes. A version is the first byte of the byte form, and
+ * the bytes 0x09 to 0x0D (tab, line feed, vertical tab, form feed, carriage return) begin text:
+ * they are never versions, so version 8 is followed by version 14 (docs/SCENARIO_FORMAT.md,
+ * "Migration rule"). */
+#define KFH_SCENARIO_VERSION_NEXT 14
 #define KFH_MAX_OPS 256        /* operations per scenario, bodies included */
 #define KFH_MAX_DEPTH 8        /* nested blocks */
 
@@ -192,8 +197,8 @@ typedef enum kfh_opcode {
     KFH_OP_MF_UNLOAD,    /* a: bit 0 mandatory (a service stop) */
     KFH_OP_COUNT_V6,
     /* Version 7: version 6 plus the Filter Manager contexts of the conformance runner's own
-     * filter (harness/oracle_fltx.c, docs/SCENARIO_FORMAT.md). Opcodes 36 to 55 are this
-     * family's range; 36 to 42 are the contexts, 43 to 46 the file names. */
+     * filter (harness/oracle_fltx.c, docs/SCENARIO_FORMAT.md): 36 to 42 are the contexts, 43 to
+     * 46 the file names. */
     KFH_OP_CTX_ALLOC = KFH_OP_COUNT_V6, /* a: context slot; b: type index (bits 0-2), pool index (bits 3-4);
                                          * c: size index. FltAllocateContext */
     KFH_OP_CTX_SET,      /* a: slot of NewContext; b: KFH_CTX_OWNER bits; c: operation (bits 0-1),
@@ -212,10 +217,13 @@ typedef enum kfh_opcode {
                           * FltReferenceFileNameInformation */
     KFH_OP_NAME_RELEASE, /* a: name slot; b: KFH_NAME_REL_*. FltReleaseFileNameInformation */
     KFH_OP_NAME_PARSE,   /* a: name slot. FltParseFileNameInformation */
-    KFH_OP_COUNT_V7
+    KFH_OP_COUNT_V7,
+    /* Version 8: version 7 plus the manual attachment of the minifilter fuzzer's filter. */
+    KFH_OP_MF_ATTACH = KFH_OP_COUNT_V7, /* a: volume. kf_flt_attach (`fltmc attach`) */
+    KFH_OP_COUNT_V8
 } kfh_opcode;
 /* The newest version's opcode count (tables indexed by opcode). */
-#define KFH_OP_COUNT KFH_OP_COUNT_V7
+#define KFH_OP_COUNT KFH_OP_COUNT_V8
 
 /* Filter Manager operand tables (version 2). */
 #define KFH_CBD_SLOTS 4
