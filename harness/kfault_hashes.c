@@ -350,8 +350,8 @@ static int write_record(const char *path, const list *l)
     return rc;
 }
 
-/* 0 when the record at path names this build's hash version; 1 (another version, or none),
- * 2 (unreadable), with the sentence on stderr. */
+/* 0 when the record at path names this build's hash version; else 1 (another version, or
+ * none: hashes of version 1), with the sentences on stderr. */
 static int check_version(const char *path, unsigned version, const char *regen)
 {
     if (version == KFH_TRACE_HASH_VERSION)
