@@ -8,8 +8,13 @@
  * hash; the hash is the one recorded. A file the loader refuses is recorded as "refused".
  * --write replaces the record only when every file passed, through a temporary file and a
  * rename, so the record is never lost or half written.
+ *
+ * Every record names the definition of the hash it holds ("# trace-hash-version N",
+ * format_hash.h): a record of another version is refused as a whole (its hashes cannot be
+ * compared with this build's), with the command that regenerates it.
  */
 #include "kfault/harness.h"
+#include "format_hash.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -23,6 +28,7 @@ int kfault_write_file(const char *path, const void *data, size_t n);
 
 static const char *const usage_hashes =
     "usage: kfault hashes [--check FILE | --write FILE | --update FILE] DIR\n"
+    "       kfault hashes --check-version FILE\n"
     "Runs every scenario file under DIR (recursively, in sorted order) under the default\n"
     "options, twice, and once more after bytes -> text -> bytes, and prints \"PATH HASH\" per\n"
     "file (PATH relative to DIR; \"refused\" for a file kfault run refuses). Skipped: src/\n"
@@ -34,11 +40,15 @@ static const char *const usage_hashes =
     "                added and a record without a file dropped (for tools that add or\n"
     "                prune corpus files: scripts/fuzz.sh, scripts/minimize.sh --corpus);\n"
     "                FILE is replaced only when every file passed\n"
+    "  --check-version FILE  only check that FILE (a record, or corpus/scenarios/HASHES)\n"
+    "                holds the line \"# trace-hash-version N\" of this build's hash definition\n"
+    "Every record holds that line; a record of another version (or none) is refused whole.\n"
     "Regenerate the corpus record with: kfault hashes --write corpus/TRACE_HASHES corpus\n"
     "Exit status: 0 all as recorded, 1 a file not deterministic, not round-tripping or not as\n"
     "recorded, 2 an error in the command line or a file that cannot be read.\n";
 
 #define REGEN "kfault hashes --write corpus/TRACE_HASHES corpus"
+#define VERSION_TAG "# trace-hash-version "
 #define MAX_DEPTH 64
 
 typedef struct entry {
@@ -196,9 +206,12 @@ out:
     return rc;
 }
 
-/* Reads "PATH VALUE" lines ('#' comments, blank lines) into l. */
-static int read_record(const char *path, list *l)
+/* Reads "PATH VALUE" lines ('#' comments, blank lines) into l, and the hash version the
+ * record names into *version (0: none). l may be NULL: the version only, other lines
+ * not checked (corpus/scenarios/HASHES has a format of its own). */
+static int read_record(const char *path, list *l, unsigned *version)
 {
+    *version = 0;
     FILE *f = fopen(path, "r");
     if (!f) {
         fprintf(stderr, "kfault: hashes: cannot open %s: %s (create it with: " REGEN ")\n", path, strerror(errno));
@@ -217,7 +230,19 @@ static int read_record(const char *path, list *l)
             rc = -1;
             break;
         }
-        if (n == 0 || line[0] == '#')
+        if (!strncmp(line, VERSION_TAG, strlen(VERSION_TAG))) {
+            char *end = NULL;
+            const char *v = line + strlen(VERSION_TAG);
+            unsigned long x = strtoul(v, &end, 10);
+            if (*version || end == v || *end || x == 0 || x > 1000000) {
+                fprintf(stderr, "kfault: hashes: %s:%u: expected one \"" VERSION_TAG "N\" line\n", path, no);
+                rc = -1;
+                break;
+            }
+            *version = (unsigned)x;
+            continue;
+        }
+        if (n == 0 || line[0] == '#' || !l)
             continue;
         char *sp = strchr(line, ' ');
         char *end = NULL;
@@ -312,7 +337,8 @@ static int write_record(const char *path, const list *l)
                "# ctest (kfault_corpus_hashes) holds the fuzz (clang) and replay (gcc) builds to these figures.\n"
                "# scripts/fuzz.sh and scripts/minimize.sh --corpus keep it in step (kfault hashes --update).\n"
                "# Regenerate after migrating corpus files, from the source tree:\n"
-               "#   build/fuzz/harness/" REGEN "\n");
+               "#   build/fuzz/harness/" REGEN "\n"
+               VERSION_TAG "%d\n", KFH_TRACE_HASH_VERSION);
     for (size_t i = 0; i < l->n; i++)
         fprintf(f, "%s %s\n", l->e[i].path, l->e[i].value);
     int rc = ferror(f) | fclose(f) ? -1 : 0;
@@ -322,6 +348,24 @@ static int write_record(const char *path, const list *l)
         rc = kfault_write_file(path, buf, n);
     free(buf);
     return rc;
+}
+
+/* 0 when the record at path names this build's hash version; else 1 (another version, or
+ * none: hashes of version 1), with the sentences on stderr. */
+static int check_version(const char *path, unsigned version, const char *regen)
+{
+    if (version == KFH_TRACE_HASH_VERSION)
+        return 0;
+    if (version)
+        fprintf(stderr, "kfault: hashes: %s holds hashes of trace hash version %u; this build computes version %d\n",
+                path, version, KFH_TRACE_HASH_VERSION);
+    else
+        fprintf(stderr,
+                "kfault: hashes: %s names no trace hash version (no \"" VERSION_TAG "N\" line: hashes of version 1, "
+                "from the events' text); this build computes version %d\n",
+                path, KFH_TRACE_HASH_VERSION);
+    fprintf(stderr, "kfault: hashes: the hashes cannot be compared: migrate the record (%s)\n", regen);
+    return 1;
 }
 
 /* A record whose file is gone: dropped by --update (returns 0), an error otherwise (1). */
@@ -340,11 +384,20 @@ int kfault_cmd_hashes(int argc, char **argv)
 {
     const char *check = NULL, *write = NULL, *dir = NULL;
     int update = 0;
+    unsigned version = 0;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(usage_hashes, stdout);
             return 0;
         }
+    }
+    if (argc == 2 && !strcmp(argv[0], "--check-version")) {
+        if (read_record(argv[1], NULL, &version))
+            return 2;
+        int bad = check_version(argv[1], version, "every hash in it regenerated by this build");
+        if (!bad)
+            printf("%s: trace hash version %u, as this build\n", argv[1], version);
+        return bad;
     }
     for (int i = 0; i < argc; i++) {
         if ((!strcmp(argv[i], "--check") || !strcmp(argv[i], "--write") || !strcmp(argv[i], "--update")) &&
@@ -398,8 +451,12 @@ int kfault_cmd_hashes(int argc, char **argv)
         fprintf(stderr, "kfault: hashes: out of memory\n");
         goto out;
     }
-    if (walk(dir, "", 0, &files) || (check && read_record(check, &rec)))
+    if (walk(dir, "", 0, &files) || (check && read_record(check, &rec, &version)))
         goto out;
+    if (check && check_version(check, version, REGEN)) {
+        rc = 1;
+        goto out;
+    }
     if (files.n)
         qsort(files.e, files.n, sizeof *files.e, by_path);
     if (rec.n)

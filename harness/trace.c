@@ -1,14 +1,18 @@
 /*
- * trace.c - the deterministic trace of a run and its 64-bit FNV-1a hash.
+ * trace.c - the deterministic trace of a run and its 64-bit hash (trace hash version 2,
+ * format_hash.h).
  *
- * Events are lines of text. The hash covers each line up to the " ;; " marker; notes after
- * the marker (values that legitimately differ between builds, such as the real stack
- * high-water mark) are kept for people and left out of the hash. Nothing that goes into
- * an event may be an address, a time or a process id.
+ * Events are lines of text for people; the hash is computed from each event's fields: the
+ * identity of its format and its arguments' values (format.c: kfh__vhash_event), never
+ * from its text, so a run whose text nobody reads formats nothing. Notes after the " ;; "
+ * marker (values that legitimately differ between builds, such as the real stack
+ * high-water mark) are kept for people and left out of the hash, as is what an event's
+ * format has after " ;; ". Nothing that goes into an event may be an address, a time or a
+ * process id.
  *
- * A fuzz target reads only the hash of most runs: with the text off, each event is
- * formatted straight into the hash (the same bytes, so the same hash) and no text is kept;
- * a run that must be reported is run again with the text on.
+ * A fuzz target reads only the hash of most runs: with the text off, each event is hashed
+ * and no text is kept; a run that must be reported is run again with the text on, which
+ * gives the same hash.
  */
 #include "kfault/harness.h"
 #include "format_hash.h"
@@ -18,6 +22,7 @@
 #include <string.h>
 
 #define TRACE_KEEP (1u << 20) /* characters of text kept; the hash covers everything */
+#define LINE_MAX_CHARS 512    /* the longest event line kept, its terminating NUL included */
 
 static char *text;
 static size_t text_len, text_cap;
@@ -28,21 +33,7 @@ static FILE *echo;
 static int text_off;  /* this trace: hash only */
 static int want_off;  /* kfh_trace_keep_text(0): from the next kfh_trace_begin on */
 
-static const uint64_t FNV_OFFSET = 0xcbf29ce484222325ull, FNV_PRIME = 0x100000001b3ull;
-
-/* The hash loop runs once per byte of every event: the fuzzer's comparison tracing of its
- * loop counter made it one of a target's largest costs while telling the fuzzer nothing.
- * Not inlined: the instrumentation would otherwise follow it into its caller. */
-#if defined(__clang__) && __clang_major__ >= 13
-__attribute__((no_sanitize("coverage"), noinline))
-#endif
-static void hash_bytes(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        hash ^= (unsigned char)s[i];
-        hash *= FNV_PRIME;
-    }
-}
+static const uint64_t FNV_OFFSET = 0xcbf29ce484222325ull;
 
 static void append(const char *s, size_t n)
 {
@@ -88,24 +79,24 @@ void kfh_trace_keep_text(int keep) { want_off = !keep; }
 
 void kfh_trace_event(const char *fmt, ...)
 {
-    char line[KFH_FORMAT_HASH_MAX];
     va_list ap;
     va_start(ap, fmt);
+    events++;
     if (text_off && !echo) {
-        kfh__vformat_hash(&hash, sizeof line, fmt, ap);
+        kfh__vhash_event(&hash, fmt, ap);
         va_end(ap);
-        hash_bytes("\n", 1);
-        events++;
         return;
     }
+    va_list again;
+    va_copy(again, ap);
+    kfh__vhash_event(&hash, fmt, again);
+    va_end(again);
+    char line[LINE_MAX_CHARS];
     int n = kfh_vformat(line, sizeof line, fmt, ap);
     va_end(ap);
     if (n < 0)
         return;
     size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
-    hash_bytes(line, len);
-    hash_bytes("\n", 1);
-    events++;
     append(line, len);
     append("\n", 1);
     if (echo)

@@ -101,9 +101,11 @@ void kfh_callpath_clear(void);
 const char *kfh_callpath_text(char *buf, size_t len);
 
 /* ==== Traces ========================================================================= */
-/* A run's events, one per line. The hash (FNV-1a, 64 bits) covers each line up to an
- * optional " ;; " marker; what follows the marker (the real stack high-water mark, which
- * differs between compilers and sanitizers) is shown but never hashed. */
+/* A run's events, one per line. The hash (FNV-1a, 64 bits; trace hash version 2) is
+ * computed from each event's fields, not its text: the identity of its format (a string
+ * literal) and its arguments' values, up to an optional " ;; " marker in the format; what
+ * follows the marker, and the notes (the real stack high-water mark, which differs between
+ * compilers and sanitizers), is shown but never hashed. */
 void kfh_trace_begin(void);
 void kfh_trace_event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Appends an unhashed note to the last event. */
