@@ -13,7 +13,8 @@
 #           too); `kfault fuzz` finds the three planted bugs (each within a few hundred
 #           executions), `kfault reproduce` gives
 #           their signatures with the libFuzzer and the replay binaries, `kfault minimize`
-#           shrinks one keeping its signature, `kfault init` copies the template; nothing is
+#           shrinks two (the driver's and the minifilter's) keeping their signatures, `kfault init`
+#           copies the template; nothing is
 #           written into the project's sources.
 #   replay  (any other build: gcc, a coverage build) the same project builds its replay
 #           binaries, with find_package and with pkg-config; its ctest replays the seeds (the
@@ -239,6 +240,20 @@ mode_fuzz() {
     out=$("$k" reproduce --build-dir "$scratch/cm" "$scratch/min/tally_fuzz/min-crash-big" 2>&1) || rc=$?
     [ $rc = 1 ] && [ "$(sig_of "$out")" = "$tally_sig" ] && ok "the minimized input keeps the signature" ||
         fail "minimized input: exit $rc, '$(sig_of "$out")'"
+    # The minifilter's finding shrinks too, keeping its signature.
+    crash=$(ls findings/wrtrack_fuzz/*/crash-* 2>/dev/null | head -1)
+    if [ -n "$crash" ]; then
+        mkdir -p "$scratch/min/wrtrack_fuzz"
+        cp "$crash" "$scratch/min/wrtrack_fuzz/crash-mf"
+        rc=0
+        "$k" minimize --build-dir "$scratch/cm" --no-build --rounds 1 --time 8 "$scratch/min/wrtrack_fuzz/crash-mf" \
+            >"$scratch/min-mf.log" 2>&1 || rc=$?
+        expect_status 0 $rc "kfault minimize (the minifilter's finding)"
+        rc=0
+        out=$("$k" reproduce --build-dir "$scratch/cm" "$scratch/min/wrtrack_fuzz/min-crash-mf" 2>&1) || rc=$?
+        [ $rc = 1 ] && [ "$(sig_of "$out")" = "$wrtrack_sig" ] && ok "the minimized minifilter input keeps the signature" ||
+            { cat "$scratch/min-mf.log" >&2; fail "minimized minifilter input: exit $rc, '$(sig_of "$out")'"; }
+    fi
 
     # The tool through the same command, and the template.
     # (Outputs are taken whole before they are searched: grep -q would close the pipe early.)
