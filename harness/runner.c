@@ -127,6 +127,20 @@ static struct runner {
     unsigned name_gets;
     int nslot[KFH_NAME_SLOTS], nstale[KFH_NAME_SLOTS];
     PFLT_VOLUME fvol[KFH_FLT_VOLUMES];
+    /* Generic work items (version 14): what each slot holds, the items in the order they were
+     * queued, the run in progress (1 wi_run, 2 FltUnregisterFilter) with how many routines it
+     * must call and has called. */
+    struct wi_rec {
+        PFLT_GENERIC_WORKITEM mem, stale;
+        int live, queued, stale_ok;
+        uint8_t obj, action;
+        PVOID object;
+        WORK_QUEUE_TYPE type;
+        unsigned freed_at;
+    } wi[KFH_WI_SLOTS];
+    int wq[KFH_WI_SLOTS], n_wq;
+    unsigned wi_allocs;
+    int wi_running, wi_due, wi_ran, wi_depth;
     /* Last, and not cleared between runs (two thirds of the structure): entries are read
      * only below log_n, and a run writes each one before log_n passes it. */
     kf_site log_site[LOG_MAX];
@@ -258,6 +272,14 @@ static size_t names_held(void)
     return n;
 }
 
+static size_t wi_held(void)
+{
+    size_t n = 0;
+    for (int k = 0; k < KFH_WI_SLOTS; k++)
+        n += R.wi[k].live != 0;
+    return n;
+}
+
 static void check_leaks(const char *when)
 {
     if (R.aborting)
@@ -277,6 +299,9 @@ static void check_leaks(const char *when)
         if (l.callback_data != held)
             simple_finding(KFH_INV_NO_CALLBACK_DATA_LEAK, "-", "-", "the callback data the scenario holds",
                            "%zu callback data in the model, %u held by the scenario %s", l.callback_data, held, when);
+        else if (wi_held() != l.flt_work_items)
+            simple_finding(KFH_INV_FLT_WORK_COUNT, "-", "flt.workitem", "the generic work items the scenario holds",
+                           "%zu item(s) in the model, %zu held by the scenario %s", l.flt_work_items, wi_held(), when);
         else if (names_held() != l.flt_names)
             simple_finding(KFH_INV_FLT_NAME_COUNT, "-", "flt.name", "the file name references the scenario holds",
                            "%zu reference(s) in the model, %zu held by the scenario %s", l.flt_names, names_held(),
@@ -1151,6 +1176,8 @@ static void exec_teardown(const kfh_op *op)
     R.teardown = op->b ? (R.teardown | (1u << v)) : (R.teardown & ~(1u << v));
 }
 
+static void wi_begin(int how, const kfh_op *op);
+
 static void exec_unregister(const kfh_op *op)
 {
     if (R.flt_state != 1) {
@@ -1200,7 +1227,12 @@ static void exec_unregister(const kfh_op *op)
         R.flt_state = 2;
     R.running_pending = 1;
     R.flt_mark = R.log_n;
+    /* FW-6: the items queued on the filter or its instances run first, all of them. */
+    int wi_due = R.n_wq;
+    if (R.sh.irql <= APC_LEVEL)
+        wi_begin(2, op);
     FltUnregisterFilter(R.filter);
+    R.wi_running = 0;
     R.running_pending = 0;
     R.ctx_after = NULL;
     if (R.expect.stops) {
@@ -1213,6 +1245,12 @@ static void exec_unregister(const kfh_op *op)
             finding(&f);
     }
     reach("FltUnregisterFilter: unregistered");
+    if (R.wi_ran != wi_due && !R.aborting)
+        simple_finding(KFH_INV_FLT_WORK_STATUS, "FltUnregisterFilter", "-",
+                       "every work item queued on the filter run before the teardown (FW-6)", "%d of %d ran", R.wi_ran,
+                       wi_due);
+    else if (wi_due)
+        reach("FltUnregisterFilter: queued work items ran");
     if (ctx_checked) {
         int freed = ctx_adopt(&cp, "FltUnregisterFilter", cleanups);
         if (freed)
@@ -1233,6 +1271,7 @@ static void exec_unregister(const kfh_op *op)
 static void flt_after_stop(void)
 {
     R.ctx_after = NULL;
+    R.wi_running = 0;
     for (int k = 0; k < R.cb_depth && k < 4; k++)
         R.cbd[R.cb_slot[k]].uncertain = 1;
     R.cb_depth = 0;
@@ -1250,6 +1289,14 @@ static void flt_after_stop(void)
  * would before unloading (at PASSIVE_LEVEL). In-flight and uncertain ones stay for kf_reset. */
 static void flt_finish(void)
 {
+    /* The generic work items the slots hold and that are not queued, freed as a driver frees
+     * them; queued ones stay for kf_reset (their routines would run after the scenario). */
+    for (int k = 0; k < KFH_WI_SLOTS; k++)
+        if (R.wi[k].live && !R.wi[k].queued) {
+            kf_set_irql(PASSIVE_LEVEL);
+            R.wi[k].live = 0;
+            FltFreeGenericWorkItem(R.wi[k].mem);
+        }
     /* The file name references the scenario's slots hold. */
     for (int k = 0; k < KFH_NAME_SLOTS; k++) {
         int r = R.nslot[k];
@@ -1821,6 +1868,283 @@ static void exec_name(const kfh_op *op)
     reach("%s: %s", routine, what);
 }
 
+/* ---- Generic work items (version 14; harness/oracle_fltwork.c, SEMANTICS.md FW-*, FX-8..FX-11) ---- */
+
+static int wi_ctx[KFH_WI_SLOTS];     /* the Context of slot k's item is &wi_ctx[k] */
+static long long wi_foreign[4];      /* never a work item, never a filter or instance */
+
+static const char *const wi_do_text[KFH_WI_DO_COUNT] = {"returned", "freed its item", "queued its item again",
+                                                        "returned at APC_LEVEL"};
+
+/* The state of FltObject `obj` for a queue now (FW-2): the filter unregistering or the instance
+ * marked for teardown is going. */
+static int wi_object_state(int obj)
+{
+    if (R.wi_running == 2)
+        return KFH_WI_OBJECT_GOING;
+    if (obj >= KFH_WI_OBJ_INSTANCE0 && (R.teardown & (1u << (obj - KFH_WI_OBJ_INSTANCE0))))
+        return KFH_WI_OBJECT_GOING;
+    return KFH_WI_OBJECT_LIVE;
+}
+
+static VOID FLTAPI runner_wi_routine(PFLT_GENERIC_WORKITEM item, PVOID object, PVOID context);
+
+/* Queues slot k's item (its record filled) and checks the status against pred. */
+static NTSTATUS wi_queue_call(int k, PFLT_GENERIC_WORKITEM item, PVOID object, int null_routine, WORK_QUEUE_TYPE type)
+{
+    return FltQueueGenericWorkItem(item, object, null_routine ? NULL : runner_wi_routine, type, &wi_ctx[k]);
+}
+
+static void wi_push(int k)
+{
+    R.wi[k].queued = 1;
+    R.wq[R.n_wq++] = k;
+}
+
+static void wi_freed(int k)
+{
+    R.wi[k].live = 0;
+    R.wi[k].queued = 0;
+    R.wi[k].stale = R.wi[k].mem;
+    R.wi[k].stale_ok = 1;
+    R.wi[k].freed_at = R.wi_allocs;
+}
+
+static VOID FLTAPI runner_wi_routine(PFLT_GENERIC_WORKITEM item, PVOID object, PVOID context)
+{
+    if (R.aborting)
+        return;
+    int k = (int *)context >= wi_ctx && (int *)context < wi_ctx + KFH_WI_SLOTS ? (int)((int *)context - wi_ctx) : -1;
+    const char *where = R.wi_running == 2 ? "FltUnregisterFilter" : "kf_flt_run_work_items";
+    if (!R.wi_running || R.wi_ran >= R.wi_due || R.n_wq == 0) {
+        simple_finding(KFH_INV_FLT_WORK_STATUS, where, "-", "no routine but those queued when the run began (FW-5)",
+                       "a routine ran after %d of %d", R.wi_ran, R.wi_due);
+        return;
+    }
+    int want = R.wq[0];
+    if (k != want || item != R.wi[want].mem || object != R.wi[want].object) {
+        simple_finding(KFH_INV_FLT_WORK_STATUS, where, "-",
+                       "the item queued first, with its FltObject and Context (FW-2, FW-5)",
+                       "slot %d's Context, %s item, %s FltObject for slot %d", k,
+                       item == R.wi[want].mem ? "its" : "another", object == R.wi[want].object ? "its" : "another", want);
+        return;
+    }
+    if (KeGetCurrentIrql() != PASSIVE_LEVEL) {
+        simple_finding(KFH_INV_FLT_WORK_STATUS, where, "-", "the routine called at PASSIVE_LEVEL (FW-5)", "IRQL %u",
+                       KeGetCurrentIrql());
+        return;
+    }
+    R.wi_ran++;
+    memmove(R.wq, R.wq + 1, (size_t)(--R.n_wq) * sizeof R.wq[0]);
+    R.wi[k].queued = 0;
+    int depth = R.wi_depth;
+    int action = R.wi[k].action;
+    char b[48], e[48];
+    kfh_wi_pred pred;
+    switch (action) {
+    case KFH_WI_DO_FREE:
+        wi_freed(k);
+        FltFreeGenericWorkItem(item);
+        break;
+    case KFH_WI_DO_REQUEUE: {
+        kfh_oracle_wi_queue(PASSIVE_LEVEL, KFH_WI_ITEM_IDLE, KFH_WI_MIS_NONE, (ULONG)R.wi[k].type,
+                            wi_object_state(R.wi[k].obj), &pred);
+        int from = R.log_n;
+        NTSTATUS st = wi_queue_call(k, item, object, 0, R.wi[k].type);
+        if (R.log_n != from || st != pred.status) {
+            simple_finding(KFH_INV_FLT_WORK_STATUS, "FltQueueGenericWorkItem", "-",
+                           kfh_ctx_status_name(pred.status, e, sizeof e), "%s, %d consultation(s) [%s, FW-5]",
+                           kfh_ctx_status_name(st, b, sizeof b), R.log_n - from, pred.rule);
+            return;
+        }
+        if (st == STATUS_SUCCESS)
+            wi_push(k);
+        reach("work routine: queued its item again, %s", kfh_ctx_status_name(st, b, sizeof b));
+        break;
+    }
+    case KFH_WI_DO_BAD_IRQL: {
+        KIRQL old;
+        KeRaiseIrql(APC_LEVEL, &old);
+        (void)old;
+        kfh_oracle_wi_return(APC_LEVEL, &R.expect);
+        break;
+    }
+    default:
+        break;
+    }
+    kfh_trace_event("%*s  work routine of slot %d at PASSIVE_LEVEL: %s", 2 * depth, "", k, wi_do_text[action]);
+    reach("work routine: %s", wi_do_text[action]);
+}
+
+/* Starts a run of the queued routines: how 1 wi_run, 2 FltUnregisterFilter. */
+static void wi_begin(int how, const kfh_op *op)
+{
+    R.wi_running = how;
+    R.wi_due = R.n_wq;
+    R.wi_ran = 0;
+    R.wi_depth = op->depth;
+}
+
+static void exec_wi_alloc(const kfh_op *op)
+{
+    int k = op->a % KFH_WI_SLOTS;
+    if (R.wi[k].live) {
+        skip_event("%*s  skipped: the item slot holds an item", IND(op));
+        return;
+    }
+    kfh_wi_pred pred;
+    kfh_oracle_wi_alloc(R.sh.irql, KF_FAULT_NONE, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    int from = R.log_n;
+    PFLT_GENERIC_WORKITEM item = FltAllocateGenericWorkItem();
+    if (R.expect.stops) {
+        missed_stop("FltAllocateGenericWorkItem");
+        return;
+    }
+    kfh_oracle_wi_alloc(R.sh.irql, R.log_n > from && from < LOG_MAX ? R.log_kind[from] : KF_FAULT_NONE, &pred);
+    if (R.log_n - from != pred.n_sites || (from < LOG_MAX && R.log_site[from] != KF_SITE_FLT_WORKITEM))
+        simple_finding(KFH_INV_FLT_WORK_STATUS, "FltAllocateGenericWorkItem", "flt.workitem",
+                       "flt.workitem consulted once (FW-1)", "%d consultation(s)", R.log_n - from);
+    else if ((item != NULL) != pred.allocated)
+        simple_finding(KFH_INV_FLT_WORK_STATUS, "FltAllocateGenericWorkItem", "flt.workitem",
+                       pred.allocated ? "an item (the site was granted)" : "NULL (the site was failed)", "%s",
+                       item ? "an item" : "NULL");
+    if (R.aborting)
+        return;
+    if (item) {
+        struct wi_rec keep = R.wi[k]; /* what the slot freed last stays for wi_free again */
+        memset(&R.wi[k], 0, sizeof R.wi[k]);
+        R.wi[k].stale = keep.stale;
+        R.wi[k].stale_ok = keep.stale_ok;
+        R.wi[k].freed_at = keep.freed_at;
+        R.wi[k].mem = item;
+        R.wi[k].live = 1;
+        R.wi_allocs++;
+    }
+    kfh_trace_event("%*s  -> %s [FW-1]", IND(op), item ? "item" : "NULL");
+    reach("FltAllocateGenericWorkItem: %s", item ? "item" : "NULL");
+}
+
+static void exec_wi_queue(const kfh_op *op)
+{
+    int k = op->a % KFH_WI_SLOTS, obj = (op->b & 7) % KFH_WI_OBJ_COUNT, misuse = (op->b >> 3) % KFH_WI_MIS_COUNT;
+    const char *why = R.flt_state != 1                                ? "no filter registered"
+                      : misuse != KFH_WI_MIS_ITEM && !R.wi[k].live     ? "the item slot holds no item"
+                      : obj >= KFH_WI_OBJ_INSTANCE0 && !R.inst[obj - KFH_WI_OBJ_INSTANCE0] ? "no instance on that volume"
+                                                                       : NULL;
+    if (why) {
+        skip_event("%*s  skipped: %s", IND(op), why);
+        return;
+    }
+    PVOID object = misuse == KFH_WI_MIS_OBJECT      ? (PVOID)wi_foreign
+                   : obj == KFH_WI_OBJ_FILTER       ? (PVOID)R.filter
+                                                    : (PVOID)R.inst[obj - KFH_WI_OBJ_INSTANCE0];
+    WORK_QUEUE_TYPE type = misuse == KFH_WI_MIS_QUEUE_TYPE ? HyperCriticalWorkQueue
+                           : (op->c & KFH_WI_DELAYED)      ? DelayedWorkQueue
+                                                           : CriticalWorkQueue;
+    int item_state = misuse == KFH_WI_MIS_ITEM ? KFH_WI_ITEM_NONE
+                     : R.wi[k].queued          ? KFH_WI_ITEM_QUEUED
+                                               : KFH_WI_ITEM_IDLE;
+    int object_state = misuse == KFH_WI_MIS_OBJECT ? KFH_WI_OBJECT_FOREIGN : wi_object_state(obj);
+    kfh_wi_pred pred;
+    kfh_oracle_wi_queue(R.sh.irql, item_state, misuse, (ULONG)type, object_state, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    PFLT_GENERIC_WORKITEM item = misuse == KFH_WI_MIS_ITEM ? (PFLT_GENERIC_WORKITEM)wi_foreign : R.wi[k].mem;
+    int from = R.log_n;
+    NTSTATUS st = wi_queue_call(k, item, object, misuse == KFH_WI_MIS_NULL_ROUTINE, type);
+    if (R.expect.stops) {
+        missed_stop("FltQueueGenericWorkItem");
+        return;
+    }
+    char b[48], e[48];
+    if (R.log_n != from || st != pred.status)
+        simple_finding(KFH_INV_FLT_WORK_STATUS, "FltQueueGenericWorkItem", "-",
+                       kfh_ctx_status_name(pred.status, e, sizeof e), "%s, %d consultation(s) [%s]",
+                       kfh_ctx_status_name(st, b, sizeof b), R.log_n - from, pred.rule);
+    if (R.aborting)
+        return;
+    if (st == STATUS_SUCCESS) {
+        R.wi[k].obj = (uint8_t)obj;
+        R.wi[k].action = (uint8_t)(op->c & 3);
+        R.wi[k].object = object;
+        R.wi[k].type = type;
+        wi_push(k);
+    }
+    kfh_trace_event("%*s  -> %s [FW-2]", IND(op), kfh_ctx_status_name(st, b, sizeof b));
+    reach("FltQueueGenericWorkItem: %s", b);
+}
+
+static void exec_wi_free(const kfh_op *op)
+{
+    int k = op->a % KFH_WI_SLOTS, variant = op->b % KFH_WI_FREE_COUNT;
+    const char *why = NULL;
+    if (variant == KFH_WI_FREE_SLOT && !R.wi[k].live)
+        why = "the item slot holds no item";
+    else if (variant == KFH_WI_FREE_AGAIN && !R.wi[k].stale_ok)
+        why = "the slot freed no item";
+    else if (variant == KFH_WI_FREE_AGAIN && R.wi[k].freed_at != R.wi_allocs)
+        why = "an item was allocated since the slot's was freed: it may have its memory";
+    if (why) {
+        skip_event("%*s  skipped: %s", IND(op), why);
+        return;
+    }
+    int item_state = variant != KFH_WI_FREE_SLOT ? KFH_WI_ITEM_NONE
+                     : R.wi[k].queued          ? KFH_WI_ITEM_QUEUED
+                                               : KFH_WI_ITEM_IDLE;
+    PFLT_GENERIC_WORKITEM item = variant == KFH_WI_FREE_SLOT    ? R.wi[k].mem
+                                 : variant == KFH_WI_FREE_AGAIN ? R.wi[k].stale
+                                                                : (PFLT_GENERIC_WORKITEM)wi_foreign;
+    kfh_wi_pred pred;
+    kfh_oracle_wi_free(R.sh.irql, item_state, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    int from = R.log_n;
+    FltFreeGenericWorkItem(item);
+    if (R.expect.stops) {
+        missed_stop("FltFreeGenericWorkItem");
+        return;
+    }
+    if (R.log_n != from)
+        simple_finding(KFH_INV_FLT_WORK_STATUS, "FltFreeGenericWorkItem", "-", "no site consulted",
+                       "%d consultation(s)", R.log_n - from);
+    if (R.aborting)
+        return;
+    wi_freed(k);
+    if (R.cfg->model_lie == 6 && variant == KFH_WI_FREE_SLOT)
+        R.wi[k].live = 1; /* as if the model had kept it: FW-4 */
+    kfh_trace_event("%*s  -> freed [FW-4]", IND(op));
+    reach("FltFreeGenericWorkItem: freed");
+}
+
+static void exec_wi_run(const kfh_op *op)
+{
+    if (R.flt_state == 2) {
+        skip_event("%*s  skipped: the filter's state is unknown after a stop in FltUnregisterFilter", IND(op));
+        return;
+    }
+    wi_begin(1, op);
+    if (R.cfg->model_lie == 7 && R.n_wq)
+        R.wi_due++; /* as if the model had run one routine less: FW-5 */
+    size_t ran = kf_flt_run_work_items();
+    R.wi_running = 0;
+    if (R.aborting)
+        return;
+    if (R.expect.stops) {
+        missed_stop("kf_flt_run_work_items");
+        return;
+    }
+    if (ran != (size_t)R.wi_due || R.wi_ran != R.wi_due)
+        simple_finding(KFH_INV_FLT_WORK_STATUS, "kf_flt_run_work_items", "-",
+                       "every item queued when the run began, and only those (FW-5)", "%zu run, %d routine(s) called, %d due",
+                       ran, R.wi_ran, R.wi_due);
+    if (R.aborting)
+        return;
+    kfh_trace_event("%*s  -> %zu routine(s) ran [FW-5]", IND(op), ran);
+    reach("kf_flt_run_work_items: %s", ran ? "routines ran" : "nothing queued");
+}
+
 static void exec_op(uint16_t i)
 {
     const kfh_op *op = &R.s->ops[i];
@@ -1969,6 +2293,18 @@ static void exec_op(uint16_t i)
     case KFH_OP_NAME_RELEASE:
     case KFH_OP_NAME_PARSE:
         exec_name(op);
+        break;
+    case KFH_OP_WI_ALLOC:
+        exec_wi_alloc(op);
+        break;
+    case KFH_OP_WI_QUEUE:
+        exec_wi_queue(op);
+        break;
+    case KFH_OP_WI_FREE:
+        exec_wi_free(op);
+        break;
+    case KFH_OP_WI_RUN:
+        exec_wi_run(op);
         break;
     default:
         break;

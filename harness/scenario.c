@@ -10,7 +10,8 @@
  * appends the Filter Manager operations, version 3 the registry value, version 4 the user-mode
  * client of a communication port and the worker threads, version 5 the files, version 6 the
  * minifilter's I/O, version 7 the Filter Manager contexts and file names of the conformance
- * runner, version 8 the minifilter fuzzer's manual attachment.
+ * runner, version 8 the minifilter fuzzer's manual attachment, version 14 (9 to 13 begin text) the
+ * generic work items of the conformance runner.
  */
 #include "kfault/harness.h"
 #include "kfault/flt_model.h"
@@ -46,6 +47,8 @@ static const char *const op_names[KFH_OP_COUNT] = {
     [KFH_OP_NAME_GET] = "name_get", [KFH_OP_NAME_REF] = "name_ref", [KFH_OP_NAME_RELEASE] = "name_release",
     [KFH_OP_NAME_PARSE] = "name_parse",
     [KFH_OP_MF_ATTACH] = "mf_attach",
+    [KFH_OP_WI_ALLOC] = "wi_alloc", [KFH_OP_WI_QUEUE] = "wi_queue", [KFH_OP_WI_FREE] = "wi_free",
+    [KFH_OP_WI_RUN] = "wi_run",
 };
 
 const char *kfh_op_name(int code)
@@ -73,12 +76,14 @@ static const uint8_t op_width[KFH_OP_COUNT] = {
     [KFH_OP_CTX_REF] = 2, [KFH_OP_CTX_RELEASE] = 2, [KFH_OP_CTX_UNLINK] = 1,
     [KFH_OP_NAME_GET] = 4, [KFH_OP_NAME_REF] = 2, [KFH_OP_NAME_RELEASE] = 2, [KFH_OP_NAME_PARSE] = 1,
     [KFH_OP_MF_ATTACH] = 1,
+    [KFH_OP_WI_ALLOC] = 1, [KFH_OP_WI_QUEUE] = 3, [KFH_OP_WI_FREE] = 2, [KFH_OP_WI_RUN] = 0,
 };
 
 /* How many opcodes each version knows; an opcode byte is taken modulo this count, so
  * appending opcodes needs a new version (old files keep their meaning). Version 1 is
  * frozen at its 13 opcodes, version 2 at its 24, version 3 at its 25, version 4 at its 31, version 5 at its 32,
- * version 6 at its 36, version 7 at its 47. */
+ * version 6 at its 36, version 7 at its 47, version 8 at its 48. Versions 9 to 13 do not exist (their
+ * first byte begins text); version 14 has 52. */
 static unsigned ops_in_version(uint8_t version)
 {
     switch (version) {
@@ -90,13 +95,15 @@ static unsigned ops_in_version(uint8_t version)
     case 6: return KFH_OP_COUNT_V6;
     case 7: return KFH_OP_COUNT_V7;
     case 8: return KFH_OP_COUNT_V8;
+    case 14: return KFH_OP_COUNT_V14;
     default: return 0;
     }
 }
 
 uint8_t kfh_op_min_version(int code)
 {
-    return code >= KFH_OP_COUNT_V7   ? 8
+    return code >= KFH_OP_COUNT_V8   ? 14
+           : code >= KFH_OP_COUNT_V7 ? 8
            : code >= KFH_OP_COUNT_V6 ? 7
            : code >= KFH_OP_COUNT_V5 ? 6
            : code >= KFH_OP_COUNT_V4 ? 5
@@ -578,6 +585,20 @@ int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, cha
         case KFH_OP_NAME_PARSE:
             op.a = rd8(&r) % KFH_NAME_SLOTS;
             break;
+        case KFH_OP_WI_ALLOC:
+            op.a = rd8(&r) % KFH_WI_SLOTS;
+            break;
+        case KFH_OP_WI_QUEUE: {
+            op.a = rd8(&r) % KFH_WI_SLOTS;
+            uint8_t b = rd8(&r), c = rd8(&r);
+            op.b = (uint8_t)((b & 7) % KFH_WI_OBJ_COUNT | (((b >> 3) & 7) % KFH_WI_MIS_COUNT) << 3);
+            op.c = (uint8_t)(c & (3 | KFH_WI_DELAYED));
+            break;
+        }
+        case KFH_OP_WI_FREE:
+            op.a = rd8(&r) % KFH_WI_SLOTS;
+            op.b = rd8(&r) % KFH_WI_FREE_COUNT;
+            break;
         case KFH_OP_PORT_CONNECT:
             op.a = rd8(&r) % KFH_CLIENT_SLOTS;
             op.b = rd8(&r) % KFH_CLIENT_PORTS;
@@ -762,6 +783,18 @@ size_t kfh_scenario_encode(const kfh_scenario *s, uint8_t *buf, size_t cap)
             wr8(&w, op->b);
             wr8(&w, op->c);
             wr8(&w, op->size_sel);
+            break;
+        case KFH_OP_WI_ALLOC:
+            wr8(&w, op->a);
+            break;
+        case KFH_OP_WI_QUEUE:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            wr8(&w, op->c);
+            break;
+        case KFH_OP_WI_FREE:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
             break;
         case KFH_OP_NAME_REF:
         case KFH_OP_NAME_RELEASE:

@@ -311,6 +311,18 @@ static void format_op(out *o, const kfh_op *op)
     case KFH_OP_NAME_RELEASE:
         put(o, " %u%s%s", op->a, op->b ? " " : "", kfh_name_release_name(op->b));
         break;
+    case KFH_OP_WI_ALLOC:
+        put(o, " %u", op->a);
+        break;
+    case KFH_OP_WI_QUEUE:
+        put(o, " %u %s then=%s%s", op->a, kfh_wi_object_name(op->b & 7), kfh_wi_do_name(op->c & 3),
+            (op->c & KFH_WI_DELAYED) ? " delayed" : "");
+        if (op->b >> 3)
+            put(o, " %s", kfh_wi_misuse_name(op->b >> 3));
+        break;
+    case KFH_OP_WI_FREE:
+        put(o, " %u%s%s", op->a, op->b ? " " : "", kfh_wi_free_name(op->b));
+        break;
     default:
         break;
     }
@@ -1123,6 +1135,65 @@ static int parse_ctx_op(parser *p, tok *t, int nt, kfh_op *op)
     }
 }
 
+/* A word of a KFH_WI_* table (its empty first entry aside when skip_first), or -1. */
+static int wi_word(const tok *t, const char *(*name)(int), int n, int skip_first)
+{
+    for (int i = skip_first; i < n; i++)
+        if (tok_is(t, name(i)))
+            return i;
+    return -1;
+}
+
+/* The generic work item operations of version 14. */
+static int parse_wi_op(parser *p, tok *t, int nt, kfh_op *op)
+{
+    int k;
+    tok v;
+    switch (op->code) {
+    case KFH_OP_WI_ALLOC:
+        if (nt != 2)
+            return perr(p, t[0].col, "wi_alloc takes an item slot");
+        return parse_small(p, &t[1], KFH_WI_SLOTS - 1, "an item slot", &op->a);
+    case KFH_OP_WI_QUEUE: {
+        if (nt < 4 || nt > 6)
+            return perr(p, t[0].col, "wi_queue takes SLOT OBJECT then=ACTION, then optionally delayed and a misuse");
+        if (parse_small(p, &t[1], KFH_WI_SLOTS - 1, "an item slot", &op->a))
+            return -1;
+        int obj = wi_word(&t[2], kfh_wi_object_name, KFH_WI_OBJ_COUNT, 0);
+        if (obj < 0)
+            return perr(p, t[2].col, "expected filter or instance0 to instance3");
+        if (!key_value(&t[3], "then", &v) || (k = wi_word(&v, kfh_wi_do_name, KFH_WI_DO_COUNT, 0)) < 0)
+            return perr(p, t[3].col, "expected then=return, free, requeue or bad_irql");
+        op->c = (uint8_t)k;
+        int mis = 0, at = 4;
+        if (at < nt && tok_is(&t[at], "delayed")) {
+            op->c |= KFH_WI_DELAYED;
+            at++;
+        }
+        if (at < nt && (mis = wi_word(&t[at], kfh_wi_misuse_name, KFH_WI_MIS_COUNT, 1)) < 0)
+            return perr(p, t[at].col, "expected delayed, null_routine, queue_type, foreign_object or foreign_item");
+        if (at < nt)
+            at++;
+        if (at != nt)
+            return perr(p, t[at].col, "unexpected word after the misuse");
+        op->b = (uint8_t)(obj | (mis > 0 ? mis : 0) << 3);
+        return 0;
+    }
+    case KFH_OP_WI_FREE:
+        if (nt < 2 || nt > 3 || parse_small(p, &t[1], KFH_WI_SLOTS - 1, "an item slot", &op->a))
+            return nt < 2 || nt > 3 ? perr(p, t[0].col, "wi_free takes an item slot and optionally again or foreign")
+                                    : -1;
+        if (nt == 3 && (k = wi_word(&t[2], kfh_wi_free_name, KFH_WI_FREE_COUNT, 1)) < 0)
+            return perr(p, t[2].col, "expected again or foreign");
+        op->b = nt == 3 ? (uint8_t)k : 0;
+        return 0;
+    default: /* KFH_OP_WI_RUN */
+        if (nt != 1)
+            return perr(p, t[1].col, "wi_run takes no argument");
+        return 0;
+    }
+}
+
 /* Parses one operation line (tokens after the name in t[1..nt-1]); *opens is set when the
  * line ends with '{'. */
 static int parse_op(parser *p, tok *t, int nt, kfh_op *op, int *opens)
@@ -1148,6 +1219,8 @@ static int parse_op(parser *p, tok *t, int nt, kfh_op *op, int *opens)
             return perr(p, t[0].col, "mf_attach takes a volume");
         return parse_small(p, &t[1], KFH_MF_VOLUMES - 1, "a volume", &op->a);
     }
+    if (code >= KFH_OP_COUNT_V8)
+        return parse_wi_op(p, t, nt, op);
     if (code >= KFH_OP_COUNT_V6)
         return parse_ctx_op(p, t, nt, op);
     if (code >= KFH_OP_COUNT_V5)

@@ -9,8 +9,8 @@
  * can produce are listed with the reason. Each seed's .bin must be what `kfault encode`
  * makes of its src/ text. The Filter Manager families the runner has no operations for yet
  * are exempt by the explicit lists ops_exempt, sites_exempt and codes_exempt, each entry with
- * its reason; contexts and file names (format version 7) are checked like callback data, and
- * systematic_fuzz's enumeration must fail their sites.
+ * its reason; contexts and file names (format version 7) and generic work items (version 14) are
+ * checked like callback data, and systematic_fuzz's enumeration must fail their sites.
  *
  * A failure names what is missing; the fix is a seed that reaches it, never a shorter table.
  */
@@ -201,6 +201,30 @@ static const outcome documented[] = {
     {"FltParseFileNameInformation: STATUS_SUCCESS", "FN-8"},
     {"FltParseFileNameInformation: STATUS_OBJECT_NAME_INVALID", "FN-9"},
     {"FltParseFileNameInformation: " BC_A, "FN-4"},
+    /* Generic work items (scenario format version 14). */
+    {"FltAllocateGenericWorkItem: item", "FW-1"},
+    {"FltAllocateGenericWorkItem: NULL", "FW-1 (site flt.workitem)"},
+    {"FltAllocateGenericWorkItem: " BC_A, "FW-1"},
+    {"FltQueueGenericWorkItem: STATUS_SUCCESS", "FW-2"},
+    {"FltQueueGenericWorkItem: STATUS_FLT_DELETING_OBJECT", "FW-2 (an instance marked for teardown)"},
+    {"FltQueueGenericWorkItem: " BC_A, "FW-2"},
+    {"FltQueueGenericWorkItem: violation 0x3910 flt-workitem-invalid", "FW-2"},
+    {"FltQueueGenericWorkItem: violation 0x3912 flt-workitem-requeue", "FW-2"},
+    {"FltQueueGenericWorkItem: violation 0x3913 flt-workitem-bad-argument", "FW-2 (routine, queue type, FltObject)"},
+    {"FltQueueGenericWorkItem: bug check 0xE1 WORKER_THREAD_RETURNED_AT_BAD_IRQL", "FW-5, FX-10"},
+    {"FltFreeGenericWorkItem: freed", "FW-4"},
+    {"FltFreeGenericWorkItem: " BC_A, "FW-4"},
+    {"FltFreeGenericWorkItem: violation 0x3910 flt-workitem-invalid", "FW-4 (freed twice, a foreign pointer)"},
+    {"FltFreeGenericWorkItem: violation 0x3911 flt-workitem-free-queued", "FW-4"},
+    {"kf_flt_run_work_items: routines ran", "FW-5"},
+    {"kf_flt_run_work_items: nothing queued", "FW-5"},
+    {"work routine: returned", "FW-5"},
+    {"work routine: freed its item", "FW-4 (in the routine, the normal case)"},
+    {"work routine: queued its item again", "FW-5 (once its routine started)"},
+    {"work routine: returned at APC_LEVEL", "FW-5"},
+    {"work routine: queued its item again, STATUS_SUCCESS", "FW-5, FX-9 (waits for the next run)"},
+    {"work routine: queued its item again, STATUS_FLT_DELETING_OBJECT", "FW-2, FW-6, FX-9 (during unregistration)"},
+    {"FltUnregisterFilter: queued work items ran", "FW-6"},
 };
 
 /* Outcomes of the rules that no scenario can produce, and why. */
@@ -266,7 +290,7 @@ static const exempt_site sites_exempt[] = {
     {"io.mdl", BASE}, {"mm.lock", BASE}, {"mm.map", BASE}, {"io.workitem", BASE}, {"rtl.string", BASE},
     {"io.device", BASE}, {"io.symlink", BASE}, {"fsrtl.expression", BASE}, {"io.irp", BASE},
     {"flt.port.sd", LATER " (communication ports)"}, {"flt.port", LATER " (communication ports)"},
-    {"flt.message", LATER " (communication ports)"}, {"flt.workitem", LATER " (work items)"},
+    {"flt.message", LATER " (communication ports)"},
     {"flt.volume.guid", LATER " (volumes)"},
     {"flt.pool.aligned", LATER " (objects and volumes)"}, {"flt.create", LATER " (filter-initiated I/O)"},
     {"flt.fileio", LATER " (filter-initiated I/O)"}, {"flt.ecp", LATER " (extra create parameters)"},
@@ -282,7 +306,8 @@ static const exempt_codes codes_exempt[] = {
     {0x3000, 0x36FF, BASE " (the language of driver code, pool, work items, strings, synchronization, events, "
                      "objects, the registry, generic tables)"},
     {0x3803, 0x38FF, LATER " (volumes, object references, FltGetFileNameInformationUnsafe's 0x3806)"},
-    {0x3900, 0x39FF, LATER " (communication ports, work items, cancel-safe queues)"},
+    {0x3900, 0x390F, LATER " (communication ports)"},
+    {0x3914, 0x39FF, LATER " (deferred I/O work items share 0x3910-0x3913, checked here; cancel-safe queues)"},
     {0x3A00, 0x3A3F, BASE " (device objects, symbolic links, IRPs)"},
     {0x3A40, 0x3A7F, LATER " (objects and volumes)"},
     {0x3C00, 0x3CFF, LATER " (filter-initiated I/O)"},
@@ -441,13 +466,13 @@ TEST(reach_every_site_consulted_and_failed)
     }
 }
 
-TEST(reach_systematic_fails_the_context_and_name_sites)
+TEST(reach_systematic_fails_the_context_name_and_work_item_sites)
 {
     /* The enumeration of every consultation (fail_nth = 1, 2, ...) reaches the sites of the
      * contexts and the file names too, so each of their allocations is failed in turn on top of
      * a live lifecycle. */
     prepare();
-    static const kf_site sites[] = {KF_SITE_FLT_CONTEXT, KF_SITE_FLT_NAME};
+    static const kf_site sites[] = {KF_SITE_FLT_CONTEXT, KF_SITE_FLT_NAME, KF_SITE_FLT_WORKITEM};
     for (size_t i = 0; i < sizeof sites / sizeof *sites; i++) {
         if (sys_injected[sites[i]])
             kft_pass();

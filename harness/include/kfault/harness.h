@@ -130,12 +130,12 @@ int kfh_format(char *buf, size_t cap, const char *fmt, ...) __attribute__((forma
 int kfh_vformat(char *buf, size_t cap, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
 /* ==== Scenarios ====================================================================== */
-#define KFH_SCENARIO_VERSION 8 /* the newest version this build reads */
+#define KFH_SCENARIO_VERSION 14 /* the newest version this build reads */
 /* The version the next format change takes. A version is the first byte of the byte form, and
  * the bytes 0x09 to 0x0D (tab, line feed, vertical tab, form feed, carriage return) begin text:
  * they are never versions, so version 8 is followed by version 14 (docs/SCENARIO_FORMAT.md,
  * "Migration rule"). */
-#define KFH_SCENARIO_VERSION_NEXT 14
+#define KFH_SCENARIO_VERSION_NEXT 15
 #define KFH_MAX_OPS 256        /* operations per scenario, bodies included */
 #define KFH_MAX_DEPTH 8        /* nested blocks */
 
@@ -222,10 +222,36 @@ typedef enum kfh_opcode {
     KFH_OP_COUNT_V7,
     /* Version 8: version 7 plus the manual attachment of the minifilter fuzzer's filter. */
     KFH_OP_MF_ATTACH = KFH_OP_COUNT_V7, /* a: volume. kf_flt_attach (`fltmc attach`) */
-    KFH_OP_COUNT_V8
+    KFH_OP_COUNT_V8,
+    /* Version 14 (9 to 13 begin text and are never versions): version 8 plus the Filter
+     * Manager generic work items of the conformance runner's own filter. */
+    KFH_OP_WI_ALLOC = KFH_OP_COUNT_V8, /* a: item slot. FltAllocateGenericWorkItem */
+    KFH_OP_WI_QUEUE,     /* a: item slot; b: FltObject (bits 0-2, KFH_WI_OBJ_*), misuse (bits 3-5, KFH_WI_MIS_*);
+                          * c: what the routine does (bits 0-1, KFH_WI_DO_*), bit 2 DelayedWorkQueue.
+                          * FltQueueGenericWorkItem */
+    KFH_OP_WI_FREE,      /* a: item slot; b: KFH_WI_FREE_*. FltFreeGenericWorkItem */
+    KFH_OP_WI_RUN,       /* kf_flt_run_work_items: the items queued now run */
+    KFH_OP_COUNT_V14
 } kfh_opcode;
 /* The newest version's opcode count (tables indexed by opcode). */
-#define KFH_OP_COUNT KFH_OP_COUNT_V8
+#define KFH_OP_COUNT KFH_OP_COUNT_V14
+
+/* Generic work item operand tables (version 14). */
+#define KFH_WI_SLOTS 4
+/* FltObject: the filter, or the instance on volume 0 to 3. */
+enum { KFH_WI_OBJ_FILTER, KFH_WI_OBJ_INSTANCE0, KFH_WI_OBJ_COUNT = KFH_WI_OBJ_INSTANCE0 + 4 };
+/* The argument a queue operation gets wrong (FW-2): none, WorkerRoutine NULL, a QueueType that is
+ * neither CriticalWorkQueue nor DelayedWorkQueue, a FltObject that is no filter or instance, an
+ * item pointer no allocation returned. */
+enum { KFH_WI_MIS_NONE, KFH_WI_MIS_NULL_ROUTINE, KFH_WI_MIS_QUEUE_TYPE, KFH_WI_MIS_OBJECT, KFH_WI_MIS_ITEM,
+       KFH_WI_MIS_COUNT };
+/* What the runner's work routine does: return, free its item, queue its item again (same object),
+ * return at APC_LEVEL. */
+enum { KFH_WI_DO_NOTHING, KFH_WI_DO_FREE, KFH_WI_DO_REQUEUE, KFH_WI_DO_BAD_IRQL, KFH_WI_DO_COUNT };
+#define KFH_WI_DELAYED 4
+/* Which pointer a free operation passes: the slot's item, the item the slot freed last, a
+ * pointer no allocation returned. */
+enum { KFH_WI_FREE_SLOT, KFH_WI_FREE_AGAIN, KFH_WI_FREE_FOREIGN, KFH_WI_FREE_COUNT };
 
 /* Filter Manager operand tables (version 2). */
 #define KFH_CBD_SLOTS 4
@@ -760,7 +786,9 @@ typedef struct kfh_config {
                          * new context with one reference less than the runner records, 2 it
                          * answers ctx_alloc for another size, 3 it keeps one context the runner
                          * counts as freed, 4 it names another file than name_get opened, 5 it
-                         * keeps one name reference less than the runner records */
+                         * keeps one name reference less than the runner records; for version 14:
+                         * 6 it keeps a work item the runner records as freed, 7 a run calls one
+                         * routine less than were queued */
     kfh_reach *reach;   /* when set, every run adds what it reached to it */
 } kfh_config;
 
@@ -826,6 +854,34 @@ void kfh_default_scenario_slack(void);
  * plan included; a bad value prints a sentence and exits with status 2 before any input runs
  * (harness/options_check.c). */
 void kfh_options_init(void);
+
+/* ==== Generic work items (version 14, harness/oracle_fltwork.c, SEMANTICS.md FW-1 to FW-6, FX-8 to FX-11) ==== */
+/* The state of the item an operation names, as the runner's record has it. */
+enum { KFH_WI_ITEM_IDLE, KFH_WI_ITEM_QUEUED, KFH_WI_ITEM_NONE };
+/* The state of the FltObject a queue names: live, going (an instance torn down or marked so, or
+ * the filter unregistering), or no filter or instance at all. */
+enum { KFH_WI_OBJECT_LIVE, KFH_WI_OBJECT_GOING, KFH_WI_OBJECT_FOREIGN };
+typedef struct kfh_wi_pred {
+    kfh_stop_pred stop;
+    NTSTATUS status;   /* FltQueueGenericWorkItem */
+    int n_sites;       /* flt.workitem consultations */
+    int allocated;     /* FltAllocateGenericWorkItem: 1 an item, 0 NULL */
+    const char *rule;
+} kfh_wi_pred;
+/* FltAllocateGenericWorkItem at irql; decided: the site's decision (KF_FAULT_NONE when none yet). */
+void kfh_oracle_wi_alloc(KIRQL irql, kf_fault_kind decided, kfh_wi_pred *out);
+/* FltQueueGenericWorkItem at irql on an item in state `item`, with the misuse KFH_WI_MIS_* and a
+ * FltObject in state `object`; queue_type the value passed. */
+void kfh_oracle_wi_queue(KIRQL irql, int item, int misuse, ULONG queue_type, int object, kfh_wi_pred *out);
+/* FltFreeGenericWorkItem at irql on an item in state `item`. */
+void kfh_oracle_wi_free(KIRQL irql, int item, kfh_wi_pred *out);
+/* A work routine that returns at IRQL `irql` (FW-5). */
+void kfh_oracle_wi_return(KIRQL irql, kfh_stop_pred *out);
+/* The text of the KFH_WI_* operands. */
+const char *kfh_wi_misuse_name(int misuse);
+const char *kfh_wi_do_name(int action);
+const char *kfh_wi_free_name(int variant);
+const char *kfh_wi_object_name(int object);
 
 #ifdef __cplusplus
 }
