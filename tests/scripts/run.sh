@@ -68,7 +68,7 @@ step_grow() {
     local before n0 n1 rc=0
     before=$(snapshot "$scratch/corpus/expand_fuzz")
     n0=$(count_files "$scratch/corpus/expand_fuzz")
-    fuzz --time 3 expand_fuzz >"$scratch/out" 2>&1 || rc=$?
+    fuzz --time 10 expand_fuzz >"$scratch/out" 2>&1 || rc=$?
     cat "$scratch/out"
     expect_status 0 $rc "fuzz.sh on a correct target"
     intact "$before" "$scratch/corpus/expand_fuzz"
