@@ -938,16 +938,16 @@ int kfh_driver_fuzz_one(const kfh_driver_target *t, const uint8_t *data, size_t 
         static kfh_finding first;
         first = run.finding;
         int again = kfh_driver_run(t, data, size, &run);
-        if (!again || strcmp(run.finding.signature, first.signature)) {
+        if (!again || strcmp(run.finding.signature, first.signature) || strcmp(run.finding.actual, first.actual)) {
             /* A driver's globals outlive a run that stopped half-way (FH-14): the first run is
              * the one the input stands for. */
             fprintf(stderr, "==kfault== the run made again with its trace text ended %s%s%s: the driver keeps "
                             "state from one run to the next (a global its entry points do not set); reported: the "
                             "first run's finding; the trace below is the second run's\n",
-                    again ? "with another finding (" : "without a finding", again ? run.finding.signature : "",
+                    again ? "with another finding (" : "without a finding", again ? run.finding.actual : "",
                     again ? ")" : "");
-            run.finding = first;
         }
+        run.finding = first;
         drv_report(t, &run, data, size);
         abort();
     }
