@@ -8,6 +8,7 @@
  */
 #include "kft.h"
 #include <ntddk.h>
+#include <ntifs.h> /* RtlIsNameLegalDOS8Dot3 */
 #include <wchar.h>
 
 #include <stdlib.h>
@@ -666,4 +667,78 @@ TEST(limits_and_null_arguments)
     longw[39999] = 0;
     CHECK(!RtlCreateUnicodeString(&u, longw)); /* more than 65534 bytes */
     free(longw);
+}
+
+/* ---- U-30 RtlIsNameLegalDOS8Dot3 ------------------------------------------------------------ */
+
+static BOOLEAN legal(const WCHAR *name, char *oem_out, BOOLEAN *spaces)
+{
+    UNICODE_STRING u;
+    RtlInitUnicodeString(&u, name);
+    static CHAR buf[16];
+    OEM_STRING oem = {0, sizeof buf, buf};
+    *spaces = 2;
+    BOOLEAN r = RtlIsNameLegalDOS8Dot3(&u, &oem, spaces);
+    if (oem_out) {
+        memcpy(oem_out, buf, oem.Length);
+        oem_out[oem.Length] = 0;
+    }
+    return r;
+}
+
+static void dos_name_at_high(void *a)
+{
+    UNICODE_STRING u;
+    RtlInitUnicodeString(&u, L"a.txt");
+    kf_set_irql(DISPATCH_LEVEL + 1);
+    (void)RtlIsNameLegalDOS8Dot3(&u, NULL, NULL);
+}
+static void dos_name_null(void *a) { (void)RtlIsNameLegalDOS8Dot3(NULL, NULL, NULL); }
+
+TEST(is_name_legal_dos_8dot3)
+{
+    char oem[16];
+    BOOLEAN sp;
+    /* Legal: uppercased into the OEM buffer, spaces told. */
+    CHECK(legal(L"readme.txt", oem, &sp) && !strcmp(oem, "README.TXT") && sp == FALSE);
+    CHECK(legal(L"ABCDEFGH.XYZ", oem, &sp) && !strcmp(oem, "ABCDEFGH.XYZ"));
+    CHECK(legal(L"a", oem, &sp) && !strcmp(oem, "A"));
+    CHECK(legal(L"my doc.t", oem, &sp) && sp == TRUE && !strcmp(oem, "MY DOC.T"));
+    CHECK(legal(L".", oem, &sp) && !strcmp(oem, "."));
+    CHECK(legal(L"..", oem, &sp) && !strcmp(oem, ".."));
+    CHECK(legal(L"a~1.b_c", NULL, &sp));
+    /* Not 8.3: too long, two dots, empty base or extension, leading dot, trailing spaces,
+     * illegal and non-ASCII characters. */
+    CHECK(!legal(L"abcdefghi", NULL, &sp));
+    CHECK(!legal(L"a.abcd", NULL, &sp));
+    CHECK(!legal(L"a.b.c", NULL, &sp));
+    CHECK(!legal(L".profile", NULL, &sp));
+    CHECK(!legal(L"a.", NULL, &sp));
+    CHECK(!legal(L"...", NULL, &sp));
+    CHECK(!legal(L"ab .c", NULL, &sp));
+    CHECK(!legal(L"ab ", NULL, &sp));
+    CHECK(!legal(L"a*b", NULL, &sp));
+    CHECK(!legal(L"a+b.c", NULL, &sp));
+    CHECK(!legal(L"x\\y", NULL, &sp));
+    CHECK(!legal(L"caf\u00e9", NULL, &sp));
+    CHECK(!legal(L"", NULL, &sp));
+    /* NameContainsSpaces is written only for a legal name. */
+    CHECK(!legal(L"a b c d e f", NULL, &sp) && sp == 2);
+    /* Optional outputs; an OEM buffer too small: not legal. */
+    UNICODE_STRING u;
+    RtlInitUnicodeString(&u, L"report.doc");
+    CHECK(RtlIsNameLegalDOS8Dot3(&u, NULL, NULL));
+    CHAR small[4];
+    OEM_STRING o = {0, sizeof small, small};
+    CHECK(!RtlIsNameLegalDOS8Dot3(&u, &o, NULL));
+    CHECK_EQ(o.Length, 0);
+    /* DISPATCH_LEVEL is allowed; above it is a bug check; a NULL name a violation. */
+    kf_set_irql(DISPATCH_LEVEL);
+    CHECK(RtlIsNameLegalDOS8Dot3(&u, NULL, NULL));
+    kf_set_irql(PASSIVE_LEVEL);
+    kf_stop st;
+    CHECK(kft_stops(dos_name_at_high, NULL, &st));
+    CHECK_EQ(st.code, IRQL_NOT_LESS_OR_EQUAL);
+    CHECK(kft_stops(dos_name_null, NULL, &st));
+    CHECK_EQ(st.param[0], KF_VIOL_RTL_NULL_ARGUMENT);
 }

@@ -9,7 +9,7 @@
  * free what it did not allocate, and never let an address decide anything a driver sees.
  */
 #include "internal.h"
-#include "ntddk.h"
+#include "ntifs.h" /* ntddk.h, and the file system Rtl routines (RtlIsNameLegalDOS8Dot3) */
 
 #include <stdlib.h>
 
@@ -685,4 +685,63 @@ NTSTATUS RtlGUIDFromString(PCUNICODE_STRING GuidString, GUID *Guid)
     for (size_t i = 0; i < 8; i++)
         Guid->Data4[i] = (UCHAR)v[3 + i];
     return STATUS_SUCCESS;
+}
+
+/* ---- U-30 RtlIsNameLegalDOS8Dot3 ----------------------------------------------------------- */
+
+BOOLEAN RtlIsNameLegalDOS8Dot3(PCUNICODE_STRING Name, POEM_STRING OemName, PBOOLEAN NameContainsSpaces)
+{
+    static const char routine[] = "RtlIsNameLegalDOS8Dot3";
+    static const char illegal[] = "\"*+,/:;<=>?[\\]|";
+    KIRQL irql = KeGetCurrentIrql();
+    if (irql > DISPATCH_LEVEL)
+        kf_bugcheck(routine, IRQL_NOT_LESS_OR_EQUAL, DISPATCH_LEVEL, irql, 0, 0,
+                    "%s is documented for IRQL <= DISPATCH_LEVEL (nonpaged names) and was called at IRQL %u",
+                    routine, irql);
+    check_u(routine, Name, "Name");
+    USHORT n = Name->Length / sizeof(WCHAR);
+    const WCHAR *w = Name->Buffer;
+    char oem[12];
+    BOOLEAN spaces = FALSE;
+    if (n == 0 || n > 12)
+        return FALSE;
+    int dot = -1;
+    for (USHORT i = 0; i < n; i++) {
+        WCHAR c = w[i];
+        /* The model's OEM code page is ASCII (decided): a character beyond it has no OEM form. */
+        if (c >= 0x80 || c < 0x20 || (c && strchr(illegal, (int)c)))
+            return FALSE;
+        if (c == '.') {
+            BOOLEAN dots_only = (n == 1) || (n == 2 && w[0] == '.' && w[1] == '.');
+            if (dots_only)
+                break; /* "." and ".." */
+            if (dot >= 0 || i == 0)
+                return FALSE;
+            dot = i;
+        }
+        if (c == ' ')
+            spaces = TRUE;
+        oem[i] = (char)(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+    }
+    BOOLEAN dots_only = (n == 1 && w[0] == '.') || (n == 2 && w[0] == '.' && w[1] == '.');
+    if (!dots_only) {
+        USHORT base = dot < 0 ? n : (USHORT)dot, ext = dot < 0 ? 0 : (USHORT)(n - dot - 1);
+        if (base < 1 || base > 8 || (dot >= 0 && (ext < 1 || ext > 3)))
+            return FALSE;
+        /* A space may be inside the name, not at the end of the base or of the extension. */
+        if (w[base - 1] == ' ' || (dot >= 0 && w[n - 1] == ' '))
+            return FALSE;
+    } else {
+        for (USHORT i = 0; i < n; i++)
+            oem[i] = '.';
+    }
+    if (OemName) {
+        if (OemName->MaximumLength < n || !OemName->Buffer)
+            return FALSE;
+        memcpy(OemName->Buffer, oem, n);
+        OemName->Length = n;
+    }
+    if (NameContainsSpaces)
+        *NameContainsSpaces = spaces;
+    return TRUE;
 }
