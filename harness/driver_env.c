@@ -927,6 +927,18 @@ static void drv_report(const kfh_driver_target *t, const kfh_drv_run *run, const
     kfh_report(stderr, &run->finding, kfh_scenario_decode(data, size, &s, err, sizeof err) ? NULL : &s);
 }
 
+void kfh_driver_keep_first(const kfh_finding *first, int again, kfh_finding *now)
+{
+    if (!again || strcmp(now->signature, first->signature) || strcmp(now->actual, first->actual))
+        /* A driver's globals outlive a run that stopped half-way (FH-14): the first run is the
+         * one the input stands for. */
+        fprintf(stderr, "==kfault== the run made again with its trace text ended %s%s%s: the driver keeps state "
+                        "from one run to the next (a global its entry points do not set); reported: the first "
+                        "run's finding; the trace below is the second run's\n",
+                again ? "with another finding (" : "without a finding", again ? now->actual : "", again ? ")" : "");
+    *now = *first;
+}
+
 int kfh_driver_fuzz_one(const kfh_driver_target *t, const uint8_t *data, size_t size)
 {
     static kfh_drv_run run;
@@ -938,16 +950,7 @@ int kfh_driver_fuzz_one(const kfh_driver_target *t, const uint8_t *data, size_t 
         static kfh_finding first;
         first = run.finding;
         int again = kfh_driver_run(t, data, size, &run);
-        if (!again || strcmp(run.finding.signature, first.signature) || strcmp(run.finding.actual, first.actual)) {
-            /* A driver's globals outlive a run that stopped half-way (FH-14): the first run is
-             * the one the input stands for. */
-            fprintf(stderr, "==kfault== the run made again with its trace text ended %s%s%s: the driver keeps "
-                            "state from one run to the next (a global its entry points do not set); reported: the "
-                            "first run's finding; the trace below is the second run's\n",
-                    again ? "with another finding (" : "without a finding", again ? run.finding.actual : "",
-                    again ? ")" : "");
-        }
-        run.finding = first;
+        kfh_driver_keep_first(&first, again, &run.finding);
         drv_report(t, &run, data, size);
         abort();
     }

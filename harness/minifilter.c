@@ -829,17 +829,7 @@ int kfh_mf_fuzz_one(const uint8_t *data, size_t size)
     first = run.finding;
     memcpy(first_where, where, sizeof where);
     int again = kfh_mf_run(data, size, &run, where, sizeof where);
-    if (!again || strcmp(run.finding.signature, first.signature) || strcmp(run.finding.actual, first.actual)) {
-        /* The driver's globals outlive its unload in this process: a run that stopped
-         * half-way leaves them as they were, which a real load would not see. The first run
-         * is the one the input stands for. */
-        fprintf(stderr, "==kfault== the run made again with its trace text ended %s%s%s: the driver keeps state "
-                        "from one load to the next (a global its DriverEntry does not set); reported: the first "
-                        "run's finding; the trace below is the second run's\n",
-                again ? "with another finding (" : "without a finding", again ? run.finding.actual : "",
-                again ? ")" : "");
-    }
-    run.finding = first;
+    kfh_driver_keep_first(&first, again, &run.finding);
     memcpy(where, first_where, sizeof where);
     char pname[32];
     kfh_scenario s;

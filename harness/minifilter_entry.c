@@ -28,6 +28,25 @@ static void load_inf(const char *path, const char *from)
     fprintf(stderr, "kfault: %d registry value(s) from %s\n", n, path);
 }
 
+/* The last -NAME=yes|no among the arguments: 1 for yes, 0 for no, -1 when absent; anything else
+ * is a usage error that names the two choices. */
+static int choice(int *argc, char ***argv, const char *flag, const char *yes, const char *no, const char *say)
+{
+    int v = -1;
+    size_t n = strlen(flag);
+    for (int i = 1; argc && argv && i < *argc; i++) {
+        const char *a = (*argv)[i];
+        if (strncmp(a, flag, n))
+            continue;
+        if (strcmp(a + n, yes) && strcmp(a + n, no)) {
+            fprintf(stderr, "kfault: %s: say %s\n", a, say);
+            exit(2);
+        }
+        v = !strcmp(a + n, yes);
+    }
+    return v;
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     kfh_options_init();
@@ -49,32 +68,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
             exit(2);
         }
     }
-    static const char reg_flag[] = "-kfault_registry=";
-    for (int i = 1; argc && argv && i < *argc; i++) {
-        const char *a = (*argv)[i];
-        if (strncmp(a, reg_flag, sizeof reg_flag - 1))
-            continue;
-        const char *v = a + sizeof reg_flag - 1;
-        if (strcmp(v, "fixed") && strcmp(v, "fuzzed")) {
-            fprintf(stderr, "kfault: -kfault_registry=%s: say fixed (the INF's values as installed) or fuzzed "
-                            "(changed by the scenario's reg_value, the default)\n", v);
-            exit(2);
-        }
-        kfh_mf_set_registry_fixed(!strcmp(v, "fixed"));
-    }
-    static const char client_flag[] = "-kfault_client=";
-    for (int i = 1; argc && argv && i < *argc; i++) {
-        const char *a = (*argv)[i];
-        if (strncmp(a, client_flag, sizeof client_flag - 1))
-            continue;
-        const char *v = a + sizeof client_flag - 1;
-        if (strcmp(v, "trusted") && strcmp(v, "fuzzed")) {
-            fprintf(stderr, "kfault: -kfault_client=%s: say trusted (the service always replies) or fuzzed "
-                            "(it answers as the scenario's port_answer says, the default)\n", v);
-            exit(2);
-        }
-        kfh_mf_set_client_trusted(!strcmp(v, "trusted"));
-    }
+    int fixed = choice(argc, argv, "-kfault_registry=", "fixed", "fuzzed",
+                       "fixed (the INF's values as installed) or fuzzed (changed by the scenario's reg_value, the default)");
+    if (fixed >= 0)
+        kfh_mf_set_registry_fixed(fixed);
+    int trusted = choice(argc, argv, "-kfault_client=", "trusted", "fuzzed",
+                         "trusted (the service always replies) or fuzzed (it answers as the scenario's port_answer "
+                         "says, the default)");
+    if (trusted >= 0)
+        kfh_mf_set_client_trusted(trusted);
     for (int i = 1; argc && argv && i < *argc; i++) {
         const char *a = (*argv)[i];
         static const char flag[] = "-kfault_seeds=";

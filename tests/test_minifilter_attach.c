@@ -4,7 +4,7 @@
  * ask first (mf_attach), after which I/O reaches its callbacks; without the request none does.
  */
 #include "kft.h"
-#include "kfault/minifilter.h"
+#include "minifilter_util.h"
 
 #include <string.h>
 
@@ -12,18 +12,7 @@ extern ULONG ManualCreatesSeen;
 static kfh_drv_run run;
 static char where[320];
 
-static int run_text(const char *text)
-{
-    static kfh_scenario s;
-    char err[160];
-    uint8_t bytes[4096];
-    if (kfh_scenario_parse(text, &s, err, sizeof err)) {
-        fprintf(stderr, "  %s\n", err);
-        return -1;
-    }
-    size_t n = kfh_scenario_encode(&s, bytes, sizeof bytes);
-    return kfh_mf_run(bytes, n, &run, where, sizeof where);
-}
+static int run_text(const char *text) { return mf_run_text(text, &run, where, sizeof where); }
 
 #define CREATE "mf_create 0 vol=0 name=setup ext=exe disp=open access=read attr=normal lower=fs opts=none exists\n"
 

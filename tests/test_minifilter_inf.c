@@ -5,7 +5,7 @@
  * values installed before each load, changed by the scenario's reg_value.
  */
 #include "kft.h"
-#include "kfault/minifilter.h"
+#include "minifilter_util.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -157,15 +157,8 @@ static kfh_drv_run run;
 
 static int run_text(const char *text)
 {
-    static kfh_scenario s;
-    uint8_t bytes[4096];
     char where[320];
-    if (kfh_scenario_parse(text, &s, err, sizeof err)) {
-        fprintf(stderr, "  %s\n", err);
-        return -1;
-    }
-    size_t n = kfh_scenario_encode(&s, bytes, sizeof bytes);
-    return kfh_mf_run(bytes, n, &run, where, sizeof where);
+    return mf_run_text(text, &run, where, sizeof where);
 }
 
 static const char create_text[] = "version 6\nmf_create 0 vol=0 name=setup ext=exe disp=open access=read attr=normal lower=fs opts=none exists\n";

@@ -185,6 +185,11 @@ typedef struct kfh_driver_target {
     int client_trusted;
 } kfh_driver_target;
 
+/* After a run with a finding was made again for its trace text (again: its number of findings,
+ * now: its finding): the first run's finding goes into *now, and when the second run ended
+ * otherwise (no finding, or another stop) a note on stderr says so (SEMANTICS.md FH-14). */
+void kfh_driver_keep_first(const kfh_finding *first, int again, kfh_finding *now);
+
 /* One version-4 step (msg_word, port_connect, msg_send, port_answer, port_disconnect, run_work)
  * of the run in progress, as FH-7 describes, at PASSIVE_LEVEL (restored to the IRQL it was
  * called at); other operations are ignored. For a target with client_inline set. */
