@@ -433,10 +433,12 @@ int kfault_cmd_hashes(int argc, char **argv)
         fprintf(stderr, "kfault: hashes: %s: not a directory\n", dir);
         return 2;
     }
-    /* The record is for the default options, whatever the environment says. */
-    char err[512];
+    /* The record is for the default options, whatever the environment says (with the scenario
+     * targets' stack_slack: the interpreter runs inside the callouts). */
+    char err[512], with_slack[64];
     kfh_config cfg;
-    if (kf_options_set("", err, sizeof err) || kfh_config_from_options(&cfg, err, sizeof err)) {
+    if (kf_options_set(kfh_scenario_options("", with_slack, sizeof with_slack), err, sizeof err) ||
+        kfh_config_from_options(&cfg, err, sizeof err)) {
         fprintf(stderr, "kfault: hashes: options: %s\n", err);
         return 2;
     }

@@ -184,8 +184,8 @@ static int cmd_run(int argc, char **argv)
         if (errno || *end || !*expect)
             return fail("--expect-hash %s: not a hexadecimal hash%s", expect, "");
     }
-    char err[512];
-    if (options && kf_options_set(options, err, sizeof err))
+    char err[512], with_slack[4096];
+    if (options && kf_options_set(kfh_scenario_options(options, with_slack, sizeof with_slack), err, sizeof err))
         return fail("--options: %s%s", err, "");
     kfh_config cfg;
     if (kfh_config_from_options(&cfg, err, sizeof err))
@@ -292,6 +292,9 @@ static int cmd_list(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* Scenarios run here as in the scenario targets: their interpreter's frames sit inside the
+     * callouts, so callouts get the same stack_slack (unless KFAULT_OPTIONS sets one). */
+    kfh_default_scenario_slack();
     if (argc < 2)
         return fputs(usage_main, stderr), 2;
     const char *cmd = argv[1];

@@ -3,8 +3,9 @@
  *
  * A scenario body runs inside the callouts it nests, so the interpreter's own frames (larger
  * still under sanitizers) count against each callout's real stack. Driver code does not have
- * this overhead; scenario targets therefore grant callouts 128 KiB of stack_slack unless the
- * user set stack_slack in KFAULT_OPTIONS. Must run before the options are first read.
+ * this overhead; scenario targets and the `kfault` tool therefore grant callouts 128 KiB of
+ * stack_slack unless the user set stack_slack in KFAULT_OPTIONS. Must run before the options
+ * are first read.
  */
 #include "kfault/harness.h"
 
@@ -12,13 +13,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *kfh_scenario_options(const char *text, char *buf, size_t cap)
+{
+    if (text && strstr(text, "stack_slack="))
+        return text;
+    int n = snprintf(buf, cap, "%s%sstack_slack=0x20000", text ? text : "", text && *text ? ":" : "");
+    return n > 0 && (size_t)n < cap ? buf : text;
+}
+
 void kfh_default_scenario_slack(void)
 {
     const char *env = getenv("KFAULT_OPTIONS");
-    if (env && strstr(env, "stack_slack="))
-        return;
     char buf[4096];
-    int n = snprintf(buf, sizeof buf, "%s%sstack_slack=0x20000", env ? env : "", env && *env ? ":" : "");
-    if (n > 0 && (size_t)n < sizeof buf)
-        setenv("KFAULT_OPTIONS", buf, 1);
+    const char *with = kfh_scenario_options(env, buf, sizeof buf);
+    if (with && with != env)
+        setenv("KFAULT_OPTIONS", with, 1);
 }

@@ -850,6 +850,9 @@ int kfh_flt_fuzz_one(const uint8_t *data, size_t size);
  * callouts 128 KiB of stack_slack (the interpreter's own frames run inside them) unless
  * KFAULT_OPTIONS sets stack_slack. */
 void kfh_default_scenario_slack(void);
+/* Options text with that stack_slack added when it names none: text itself, or buf (cap bytes)
+ * holding the result (text when it does not fit). For options set directly (kf_options_set). */
+const char *kfh_scenario_options(const char *text, char *buf, size_t cap);
 /* For LLVMFuzzerInitialize: reads KFAULT_OPTIONS and checks all of it, the harness's fault
  * plan included; a bad value prints a sentence and exits with status 2 before any input runs
  * (harness/options_check.c). */
