@@ -313,9 +313,14 @@ static int add_reg_line(const inf *f, char **field, int n, char *err, size_t err
     ULONG size = 0;
     if (flags & 1) { /* FLG_ADDREG_BINVALUETYPE */
         type = hi == 1 ? REG_DWORD : hi == 2 ? REG_NONE : hi == 0 ? REG_BINARY : hi;
-        if (hi == 1 && n == 5) {
+        if (hi == 1 && n > 5 && n != 8) {
+            set_err(err, errlen, "a REG_DWORD given as bytes needs 4 of them, not %d", n - 4);
+            return -1;
+        }
+        if (hi == 1 && n <= 5) {
+            /* A number; none at all is 0. */
             unsigned long long v = 0;
-            if (field_value(f, field[4], tmp, sizeof tmp) || parse_number(tmp, &v) || v > 0xFFFFFFFFull) {
+            if (n == 5 && (field_value(f, field[4], tmp, sizeof tmp) || parse_number(tmp, &v) || v > 0xFFFFFFFFull)) {
                 set_err(err, errlen, "the REG_DWORD value \"%s\" is not a 32-bit number", tmp);
                 return -1;
             }
@@ -347,13 +352,15 @@ static int add_reg_line(const inf *f, char **field, int n, char *err, size_t err
     } else {
         type = hi == 1 ? REG_MULTI_SZ : hi == 2 ? REG_EXPAND_SZ : REG_SZ;
         if (type == REG_MULTI_SZ) {
+            /* Each non-empty string (an empty one would end the list there), then the empty
+             * one; an empty list is two NULs. */
             for (int i = 4; i < n; i++) {
                 if (field_value(f, field[i], tmp, sizeof tmp))
                     goto too_long;
-                if (put_wide(&data, &size, tmp))
+                if (tmp[0] && put_wide(&data, &size, tmp))
                     goto oom;
             }
-            if (put_wide(&data, &size, ""))
+            if ((!size && put_wide(&data, &size, "")) || put_wide(&data, &size, ""))
                 goto oom;
         } else {
             if (n > 4 && field_value(f, field[4], tmp, sizeof tmp))

@@ -119,6 +119,29 @@ TEST(inf_values_of_the_addreg_sections)
     CHECK(strstr(v[0].key, "Instances") == NULL);
 }
 
+TEST(inf_dword_and_multi_sz_edges)
+{
+    /* A REG_DWORD without a value is 0; given as 4 bytes it is those bytes; any other number of
+     * bytes is an error. An empty string inside a REG_MULTI_SZ would end the list: left out; an
+     * empty list is two NULs. Another type as bytes (0xT0001) is written as given. */
+    int n = read_text("[S]\nAddReg = R\n[R]\nHKR,,\"Zero\",0x00010001\nHKR,,\"Bytes\",0x00010001,01,02,03,04\n"
+                      "HKR,,\"List\",0x00010000,\"a\",\"\",\"b\"\nHKR,,\"None\",0x00010000\n"
+                      "HKR,,\"Odd\",0x00040001,7f\n");
+    CHECK_EQ(n, 5);
+    const kfh_reg_spec *r = find(n, "", "Zero");
+    CHECK(r && r->type == REG_DWORD && r->size == 4 && dword(r) == 0);
+    r = find(n, "", "Bytes");
+    CHECK(r && r->type == REG_DWORD && r->size == 4 && dword(r) == 0x04030201);
+    r = find(n, "", "List");
+    CHECK(r && r->type == REG_MULTI_SZ && r->size == 2 * (2 + 2 + 1));
+    r = find(n, "", "None");
+    CHECK(r && r->type == REG_MULTI_SZ && r->size == 4 && !memcmp(r->data, "\0\0\0\0", 4));
+    r = find(n, "", "Odd");
+    CHECK(r && r->type == REG_DWORD && r->size == 1);
+    CHECK_EQ(read_text("[S]\nAddReg = R\n[R]\nHKR,,\"V\",0x00010001,01,02\n"), -1);
+    CHECK(strstr(err, "line 4") && strstr(err, "needs 4"));
+}
+
 TEST(inf_utf16_with_byte_order_mark)
 {
     static unsigned char wide[2 + 2 * sizeof sample];
