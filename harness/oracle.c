@@ -13,17 +13,13 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "oracle_pred.h"
+
 static void no_stop(kfh_stop_pred *s) { memset(s, 0, sizeof *s); }
 
 static void stop2(kfh_stop_pred *s, const char *rule, ULONG code, int n, ULONG_PTR p1, ULONG_PTR p2)
 {
-    memset(s, 0, sizeof *s);
-    s->stops = 1;
-    s->code = code;
-    s->n_params = n;
-    s->param[0] = p1;
-    s->param[1] = p2;
-    s->rule = rule;
+    kfh_pred_stop(s, rule, code, n, p1, p2, 0);
 }
 
 static void violation(kfh_stop_pred *s, const char *rule, kf_violation v)

@@ -11,32 +11,12 @@
  */
 #include "kfault/harness.h"
 #include "kfault/flt_model.h"
+#include "oracle_pred.h"
 
 #include <stdarg.h>
 #include <string.h>
 
-static void bugcheck_irql(kfh_stop_pred *s, const char *rule, KIRQL max, KIRQL cur)
-{
-    memset(s, 0, sizeof *s);
-    s->stops = 1;
-    s->code = IRQL_NOT_LESS_OR_EQUAL;
-    s->n_params = 2;
-    s->param[0] = max;
-    s->param[1] = cur;
-    s->rule = rule;
-}
 
-static void viol(kfh_stop_pred *s, const char *rule, kf_violation v, int n, ULONG_PTR p2, ULONG_PTR p3)
-{
-    memset(s, 0, sizeof *s);
-    s->stops = 1;
-    s->code = DRIVER_VERIFIER_DETECTED_VIOLATION;
-    s->n_params = n;
-    s->param[0] = (ULONG_PTR)v;
-    s->param[1] = p2;
-    s->param[2] = p3;
-    s->rule = rule;
-}
 
 /* The decision for the i-th consultation of one call, when it was at `site`. */
 static kf_fault_kind decided(int n, const kf_site *dsite, const kf_fault_kind *dkind, int i, kf_site site)
@@ -51,7 +31,7 @@ void kfh_oracle_flt_start(KIRQL irql, unsigned volumes, const kf_fault_kind *dki
 {
     memset(out, 0, sizeof *out);
     if (irql > APC_LEVEL) {
-        bugcheck_irql(&out->stop, "F-2", APC_LEVEL, irql);
+        kfh_pred_irql(&out->stop, "F-2", APC_LEVEL, irql);
         return;
     }
     if (volumes > KFH_FLT_VOLUMES)
@@ -78,23 +58,23 @@ void kfh_oracle_flt_alloc(const kfh_flt_alloc_in *in, kfh_flt_alloc_pred *out)
     memset(out, 0, sizeof *out);
     /* F-8: the Ex routine from Windows 7 on; the others on every profile. */
     if (in->ex && in->profile.os < KF_OS_WIN7) {
-        viol(&out->stop, "F-8", KF_VIOL_ROUTINE_UNAVAILABLE, 1, 0, 0);
+        kfh_pred_violation(&out->stop, "F-8", KF_VIOL_ROUTINE_UNAVAILABLE, 1, 0, 0);
         out->rule = "F-8";
         return;
     }
     if (in->irql > APC_LEVEL) { /* F-9 */
-        bugcheck_irql(&out->stop, "F-9", APC_LEVEL, in->irql);
+        kfh_pred_irql(&out->stop, "F-9", APC_LEVEL, in->irql);
         out->rule = "F-9";
         return;
     }
     if (in->instance_null) { /* F-10: Instance before Flags */
-        viol(&out->stop, "F-10", KF_VIOL_FLT_NULL_INSTANCE, 1, 0, 0);
+        kfh_pred_violation(&out->stop, "F-10", KF_VIOL_FLT_NULL_INSTANCE, 1, 0, 0);
         out->rule = "F-10";
         return;
     }
     ULONG flags = in->ex ? in->flags : 0;
     if (flags & ~(ULONG)FLT_ALLOCATE_CALLBACK_DATA_PREALLOCATE_ALL_MEMORY) {
-        viol(&out->stop, "F-10", KF_VIOL_FLT_UNKNOWN_FLAGS, 2, flags, 0);
+        kfh_pred_violation(&out->stop, "F-10", KF_VIOL_FLT_UNKNOWN_FLAGS, 2, flags, 0);
         out->rule = "F-10";
         return;
     }
@@ -161,17 +141,17 @@ void kfh_oracle_flt_io(const kfh_flt_io_in *in, kfh_flt_io_pred *out)
     if (in->irql <= APC_LEVEL && !in->async && !(in->irp_flags & IRP_PAGING_IO))
         max = PASSIVE_LEVEL;
     if (in->irql > max) {
-        bugcheck_irql(&out->stop, "F-9", max, in->irql);
+        kfh_pred_irql(&out->stop, "F-9", max, in->irql);
         out->rule = "F-9";
         return;
     }
     if (in->in_flight) { /* F-16 */
-        viol(&out->stop, "F-16", KF_VIOL_FLT_IO_IN_FLIGHT, 1, 0, 0);
+        kfh_pred_violation(&out->stop, "F-16", KF_VIOL_FLT_IO_IN_FLIGHT, 1, 0, 0);
         out->rule = "F-16";
         return;
     }
     if (in->major > IRP_MJ_MAXIMUM_FUNCTION) { /* F-16: only IRP-based operations */
-        viol(&out->stop, "F-16", KF_VIOL_FLT_INVALID_MAJOR_FUNCTION, 1, 0, 0);
+        kfh_pred_violation(&out->stop, "F-16", KF_VIOL_FLT_INVALID_MAJOR_FUNCTION, 1, 0, 0);
         out->rule = "F-16";
         return;
     }
@@ -217,28 +197,28 @@ void kfh_oracle_flt_reuse(KIRQL irql, kfh_cbd_state st, int in_flight, int perfo
 {
     memset(out, 0, sizeof *out);
     if (irql > APC_LEVEL)
-        bugcheck_irql(out, "F-15", APC_LEVEL, irql);
+        kfh_pred_irql(out, "F-15", APC_LEVEL, irql);
     else if (st == KFH_CBD_FOREIGN)
-        viol(out, "F-15", KF_VIOL_FLT_FOREIGN_CALLBACK_DATA, 1, 0, 0);
+        kfh_pred_violation(out, "F-15", KF_VIOL_FLT_FOREIGN_CALLBACK_DATA, 1, 0, 0);
     else if (st == KFH_CBD_FREED)
-        viol(out, "F-15", KF_VIOL_FLT_USE_AFTER_FREE, 1, 0, 0);
+        kfh_pred_violation(out, "F-15", KF_VIOL_FLT_USE_AFTER_FREE, 1, 0, 0);
     else if (in_flight)
-        viol(out, "F-15", KF_VIOL_FLT_IO_IN_FLIGHT, 1, 0, 0);
+        kfh_pred_violation(out, "F-15", KF_VIOL_FLT_IO_IN_FLIGHT, 1, 0, 0);
     else if (!performed)
-        viol(out, "F-15", KF_VIOL_FLT_REUSE_BEFORE_PERFORM, 1, 0, 0);
+        kfh_pred_violation(out, "F-15", KF_VIOL_FLT_REUSE_BEFORE_PERFORM, 1, 0, 0);
 }
 
 void kfh_oracle_flt_free(KIRQL irql, kfh_cbd_state st, int in_flight, unsigned serial, kfh_stop_pred *out)
 {
     memset(out, 0, sizeof *out);
     if (irql > DISPATCH_LEVEL)
-        bugcheck_irql(out, "F-14", DISPATCH_LEVEL, irql);
+        kfh_pred_irql(out, "F-14", DISPATCH_LEVEL, irql);
     else if (st == KFH_CBD_FOREIGN)
-        viol(out, "F-14", KF_VIOL_FLT_FOREIGN_CALLBACK_DATA, 1, 0, 0);
+        kfh_pred_violation(out, "F-14", KF_VIOL_FLT_FOREIGN_CALLBACK_DATA, 1, 0, 0);
     else if (st == KFH_CBD_FREED)
-        viol(out, "F-14", KF_VIOL_FLT_DOUBLE_FREE, 2, serial, 0);
+        kfh_pred_violation(out, "F-14", KF_VIOL_FLT_DOUBLE_FREE, 2, serial, 0);
     else if (in_flight)
-        viol(out, "F-14", KF_VIOL_FLT_IO_IN_FLIGHT, 1, 0, 0);
+        kfh_pred_violation(out, "F-14", KF_VIOL_FLT_IO_IN_FLIGHT, 1, 0, 0);
 }
 
 void kfh_oracle_flt_unregister(KIRQL irql, const kfh_flt_held *held, int n, unsigned volumes, KIRQL completion_irql,
@@ -246,7 +226,7 @@ void kfh_oracle_flt_unregister(KIRQL irql, const kfh_flt_held *held, int n, unsi
 {
     memset(out, 0, sizeof *out);
     if (irql > APC_LEVEL) {
-        bugcheck_irql(out, "F-2", APC_LEVEL, irql);
+        kfh_pred_irql(out, "F-2", APC_LEVEL, irql);
         return;
     }
     KIRQL at = completion_irql > irql ? completion_irql : irql;
@@ -259,14 +239,14 @@ void kfh_oracle_flt_unregister(KIRQL irql, const kfh_flt_held *held, int n, unsi
             if (held[k].pending && held[k].then == KFH_THEN_FREE)
                 continue;
             if (held[k].pending && held[k].then != KFH_THEN_NOTHING && at > APC_LEVEL) {
-                bugcheck_irql(out, "F-21", APC_LEVEL, at); /* FltReuseCallbackData in the completion */
+                kfh_pred_irql(out, "F-21", APC_LEVEL, at); /* FltReuseCallbackData in the completion */
                 return;
             }
             left++;
         }
         /* ... then what is still allocated on it is a leak. */
         if (left) {
-            viol(out, "F-6", KF_VIOL_FLT_OUTSTANDING_AT_UNREGISTER, 3, left, v);
+            kfh_pred_violation(out, "F-6", KF_VIOL_FLT_OUTSTANDING_AT_UNREGISTER, 3, left, v);
             return;
         }
     }

@@ -12,6 +12,7 @@
  */
 #include "kfault/harness.h"
 #include "kfault/flt_model.h"
+#include "oracle_pred.h"
 
 #include <string.h>
 
@@ -41,24 +42,13 @@ static int irql_stop(kfh_wi_pred *out, KIRQL irql)
 {
     if (irql <= DISPATCH_LEVEL)
         return 0;
-    out->stop.stops = 1;
-    out->stop.code = IRQL_NOT_LESS_OR_EQUAL;
-    out->stop.param[0] = DISPATCH_LEVEL;
-    out->stop.param[1] = irql;
-    out->stop.n_params = 2;
-    out->stop.rule = out->rule;
+    kfh_pred_irql(&out->stop, out->rule, DISPATCH_LEVEL, irql);
     return 1;
 }
 
 static void viol(kfh_wi_pred *out, ULONG code, int n_params, ULONG_PTR p2, ULONG_PTR p3)
 {
-    out->stop.stops = 1;
-    out->stop.code = DRIVER_VERIFIER_DETECTED_VIOLATION;
-    out->stop.param[0] = code;
-    out->stop.param[1] = p2;
-    out->stop.param[2] = p3;
-    out->stop.n_params = n_params;
-    out->stop.rule = out->rule;
+    kfh_pred_violation(&out->stop, out->rule, code, n_params, p2, p3);
 }
 
 void kfh_oracle_wi_alloc(KIRQL irql, kf_fault_kind decided, kfh_wi_pred *out)

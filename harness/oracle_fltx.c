@@ -16,6 +16,7 @@
  */
 #include "kfault/harness.h"
 #include "kfault/flt_model.h"
+#include "oracle_pred.h"
 
 #include <string.h>
 
@@ -139,28 +140,7 @@ void kfh_ctx_state_init(kfh_ctx_state *s)
 
 /* ---- Predictions ------------------------------------------------------------------------- */
 
-static void bugcheck_irql(kfh_stop_pred *s, const char *rule, KIRQL max, KIRQL cur)
-{
-    memset(s, 0, sizeof *s);
-    s->stops = 1;
-    s->code = IRQL_NOT_LESS_OR_EQUAL;
-    s->n_params = 2;
-    s->param[0] = max;
-    s->param[1] = cur;
-    s->rule = rule;
-}
 
-/* A violation whose first n parameters the rules fix (the code, then p2). */
-static void viol(kfh_stop_pred *s, const char *rule, kf_violation v, int n, ULONG_PTR p2)
-{
-    memset(s, 0, sizeof *s);
-    s->stops = 1;
-    s->code = DRIVER_VERIFIER_DETECTED_VIOLATION;
-    s->n_params = n;
-    s->param[0] = (ULONG_PTR)v;
-    s->param[1] = p2;
-    s->rule = rule;
-}
 
 static int single_bit(unsigned v) { return v && !(v & (v - 1)); }
 
@@ -270,7 +250,7 @@ static void predict_set(const kfh_ctx_state *s, const kfh_ctx_in *in, kfh_ctx_pr
     int r = s->slot[in->slot];
     out->rule = "FC-4";
     if (s->rec[r].type != in->kind) {
-        viol(&out->stop, "FC-4", KF_VIOL_FLT_CONTEXT_WRONG_TYPE, 1, 0);
+        kfh_pred_violation(&out->stop, "FC-4", KF_VIOL_FLT_CONTEXT_WRONG_TYPE, 1, 0, 0);
         return;
     }
     if (unsupported(in)) {
@@ -323,7 +303,7 @@ static void predict_get(const kfh_ctx_state *s, const kfh_ctx_in *in, kfh_ctx_pr
     kfh_ctx_state *a = &out->after;
     out->rule = "FC-7";
     if (in->null_out) {
-        viol(&out->stop, "FC-7", KF_VIOL_FLT_CONTEXT_NULL_ARGUMENT, 1, 0);
+        kfh_pred_violation(&out->stop, "FC-7", KF_VIOL_FLT_CONTEXT_NULL_ARGUMENT, 1, 0, 0);
         return;
     }
     if (unsupported(in)) {
@@ -375,23 +355,23 @@ static void predict_release(const kfh_ctx_state *s, const kfh_ctx_in *in, kfh_ct
     kfh_ctx_state *a = &out->after;
     out->rule = "FC-9";
     if (in->variant == KFH_CTX_REL_NULL || in->variant == KFH_CTX_REL_FOREIGN) {
-        viol(&out->stop, "FC-9", KF_VIOL_FLT_CONTEXT_INVALID, 1, 0);
+        kfh_pred_violation(&out->stop, "FC-9", KF_VIOL_FLT_CONTEXT_INVALID, 1, 0, 0);
         return;
     }
     int r = in->variant == KFH_CTX_REL_AGAIN ? s->stale[in->slot] : s->slot[in->slot];
     const kfh_ctx_rec *c = &s->rec[r];
     /* The context is looked up first: one whose last reference went is a use after free. */
     if (c->refs == 0) {
-        viol(&out->stop, "FC-9", KF_VIOL_FLT_CONTEXT_USE_AFTER_FREE, 1, 0);
+        kfh_pred_violation(&out->stop, "FC-9", KF_VIOL_FLT_CONTEXT_USE_AFTER_FREE, 1, 0, 0);
         return;
     }
     KIRQL max = c->paged ? APC_LEVEL : DISPATCH_LEVEL;
     if (in->irql > max) {
-        bugcheck_irql(&out->stop, "FC-9", max, in->irql);
+        kfh_pred_irql(&out->stop, "FC-9", max, in->irql);
         return;
     }
     if (c->attached && c->refs <= 1) {
-        viol(&out->stop, "FC-9", KF_VIOL_FLT_CONTEXT_RELEASE_TOO_MANY, 1, 0);
+        kfh_pred_violation(&out->stop, "FC-9", KF_VIOL_FLT_CONTEXT_RELEASE_TOO_MANY, 1, 0, 0);
         return;
     }
     /* A release of the slot's own reference (the runner never releases another's). */
@@ -411,7 +391,7 @@ void kfh_oracle_ctx(const kfh_ctx_state *s, const kfh_ctx_in *in, kfh_ctx_pred *
     switch (in->op) {
     case KFH_OP_CTX_REF: /* FC-9: up to DISPATCH_LEVEL; frees nothing */
         if (in->irql > DISPATCH_LEVEL) {
-            bugcheck_irql(&out->stop, "FC-9", DISPATCH_LEVEL, in->irql);
+            kfh_pred_irql(&out->stop, "FC-9", DISPATCH_LEVEL, in->irql);
             return;
         }
         out->after.rec[s->slot[in->slot]].refs++;
@@ -431,7 +411,7 @@ void kfh_oracle_ctx(const kfh_ctx_state *s, const kfh_ctx_in *in, kfh_ctx_pred *
                            : in->op == KFH_OP_CTX_SET ? "FC-4"
                            : in->op == KFH_OP_CTX_GET ? "FC-7"
                                                       : "FC-10";
-        bugcheck_irql(&out->stop, rule, APC_LEVEL, in->irql);
+        kfh_pred_irql(&out->stop, rule, APC_LEVEL, in->irql);
         return;
     }
     out->drains = 1;
@@ -481,7 +461,7 @@ void kfh_oracle_ctx_unregister(const kfh_ctx_state *s, kfh_ctx_pred *out)
     }
     /* ... then a context still referenced is one a real system waits for forever (FC-15). */
     if (left)
-        viol(&out->stop, "FC-15", KF_VIOL_FLT_CONTEXT_OUTSTANDING, 2, left);
+        kfh_pred_violation(&out->stop, "FC-15", KF_VIOL_FLT_CONTEXT_OUTSTANDING, 2, left, 0);
 }
 
 /* ---- File names (FN-1 to FN-9) ----------------------------------------------------------- */
@@ -527,7 +507,7 @@ void kfh_oracle_name_get(const kfh_name_in *in, kfh_name_pred *out)
     memset(out, 0, sizeof *out);
     out->rule = "FN-4";
     if (in->irql > APC_LEVEL) {
-        bugcheck_irql(&out->stop, "FN-4", APC_LEVEL, in->irql);
+        kfh_pred_irql(&out->stop, "FN-4", APC_LEVEL, in->irql);
         return;
     }
     /* FN-2: the options, then the file object (the instance is a live one of the runner's). */
