@@ -328,12 +328,44 @@ static void format_op(out *o, const kfh_op *op)
     }
 }
 
+/* The runner traces the text of every operation it runs, and fuzzing runs the same operations
+ * over and over: each text is kept in a small direct-mapped cache keyed by every field
+ * format_op reads (code, a, b, c, size_sel and size_raw; besides those it reads only constant
+ * tables), so a repeated operation costs a copy instead of a formatting. The text is the same
+ * either way; a text longer than an entry is formatted every time. */
+#define OP_TEXT_SLOTS 512
+#define OP_TEXT_MAX 111
+typedef struct op_text {
+    uint32_t fields, size_raw; /* code, a, b, c; size_raw */
+    uint8_t size_sel, len;     /* len 0: the entry is empty (no operation's text is empty) */
+    char text[OP_TEXT_MAX + 1];
+} op_text;
+static op_text op_texts[OP_TEXT_SLOTS];
+
 size_t kfh_op_format(const kfh_op *op, char *buf, size_t cap)
 {
+    uint32_t fields = (uint32_t)op->code | (uint32_t)op->a << 8 | (uint32_t)op->b << 16 | (uint32_t)op->c << 24;
+    uint32_t h = (fields * 0x9E3779B1u) ^ (op->size_raw * 0x85EBCA77u) ^ op->size_sel;
+    op_text *e = &op_texts[(h ^ h >> 16) % OP_TEXT_SLOTS];
+    if (e->len && e->fields == fields && e->size_raw == op->size_raw && e->size_sel == op->size_sel) {
+        if (cap) {
+            size_t n = e->len < cap ? e->len : cap - 1;
+            memcpy(buf, e->text, n);
+            buf[n] = 0;
+        }
+        return e->len;
+    }
     out o = {buf, cap, 0};
     if (cap)
         buf[0] = 0;
     format_op(&o, op);
+    if (o.len && o.len <= OP_TEXT_MAX && o.len < cap) {
+        memcpy(e->text, buf, o.len + 1);
+        e->len = (uint8_t)o.len;
+        e->fields = fields;
+        e->size_raw = op->size_raw;
+        e->size_sel = op->size_sel;
+    }
     return o.len;
 }
 

@@ -30,6 +30,26 @@ static int round_trip(const kfh_scenario *s)
         fprintf(stderr, "  round trip changed the bytes:\n%s", ta);
         return 0;
     }
+    /* Each operation's own line (kfh_op_format, which keeps the texts it made and copies them
+     * when an operation comes again) is its line in the whole text, formatted afresh: asked
+     * twice, once made and once copied when the text is short enough to be kept; and cut short
+     * like snprintf when the buffer is small. */
+    const char *line = strchr(ta, '\n');
+    for (uint16_t i = 0; i < s->n && line; i++) {
+        char one[256], again[256], cut[8];
+        line++;
+        while (*line == ' ' || *line == '}')
+            line += *line == '}' ? strcspn(line, "\n") + (line[strcspn(line, "\n")] != 0) : 1;
+        size_t n1 = kfh_op_format(&s->ops[i], one, sizeof one), n2 = kfh_op_format(&s->ops[i], again, sizeof again);
+        size_t n3 = kfh_op_format(&s->ops[i], cut, sizeof cut);
+        if (n1 != n2 || n1 != n3 || strcmp(one, again) || strncmp(line, one, n1) ||
+            (line[n1] != '\n' && line[n1] != ' ') || strlen(cut) != (n1 < sizeof cut ? n1 : sizeof cut - 1) ||
+            strncmp(cut, one, strlen(cut))) {
+            fprintf(stderr, "  operation %u's own line differs from the text's: %s\n%s", (unsigned)i, one, ta);
+            return 0;
+        }
+        line = strchr(line, '\n');
+    }
     /* The canonical bytes decode to the same scenario again. */
     if (kfh_scenario_decode(ba, na, &sb, err, sizeof err))
         return 0;
