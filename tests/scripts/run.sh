@@ -155,17 +155,17 @@ step_interrupt() {
     while ! grep -aqE '^#[0-9]+' "$scratch/work/expand_fuzz.round.log" 2>/dev/null; do
         sleep 0.5
         waited=$((waited + 1))
-        [ $waited -lt 40 ] || break
+        [ $waited -lt 120 ] || break # a loaded machine can take long to load the corpus
     done
     sleep 2
     kill -INT $pid
     waited=0
-    while kill -0 $pid 2>/dev/null && [ $waited -lt 40 ]; do
+    while kill -0 $pid 2>/dev/null && [ $waited -lt 120 ]; do
         sleep 0.5
         waited=$((waited + 1))
     done
     if kill -0 $pid 2>/dev/null; then
-        fail "fuzz.sh still running 20 s after SIGINT"
+        fail "fuzz.sh still running 60 s after SIGINT"
         kill -KILL $pid 2>/dev/null
     fi
     wait $pid || rc=$?
