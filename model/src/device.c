@@ -429,6 +429,9 @@ typedef struct irp_rec {
     void *sysbuf;
     PFILE_OBJECT own_file; /* the model's file object for this request, if it made one */
     IO_SECURITY_CONTEXT security; /* IRP_MJ_CREATE's Parameters.Create.SecurityContext */
+    int built;             /* built by a driver (IoBuildDeviceIoControlRequest): a threaded IRP whose end sets
+                              UserIosb and UserEvent (D-19 to D-22) */
+    int sent;              /* a built IRP was given to IoCallDriver */
 } irp_rec;
 
 static irp_rec *irps;
@@ -440,7 +443,7 @@ static size_t pending_count(void)
 {
     size_t n = 0;
     for (irp_rec *r = irps; r; r = r->next)
-        n += r->irp && r->returned && !r->completed;
+        n += r->irp && ((r->returned && !r->completed) || (r->built && !r->sent));
     return n;
 }
 
@@ -478,6 +481,19 @@ static void retire(irp_rec *r)
             n_retired--;
         }
     }
+}
+
+/* The end of an IRP a driver built (D-21): the I/O manager writes the status block the builder gave
+ * and signals its event; the IRP itself goes when the call that sent it has returned (retire). */
+static void built_done(irp_rec *r)
+{
+    PIRP irp = r->irp;
+    if (irp->UserIosb) {
+        irp->UserIosb->Status = irp->IoStatus.Status;
+        irp->UserIosb->Information = irp->IoStatus.Information;
+    }
+    if (irp->UserEvent)
+        (void)KeSetEvent(irp->UserEvent, IO_NO_INCREMENT, FALSE);
 }
 
 VOID FASTCALL IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
@@ -520,6 +536,8 @@ VOID FASTCALL IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
         if (r->information && r->out)
             memcpy(r->out, r->sysbuf, r->information);
     }
+    if (r->built)
+        built_done(r);
     if (r->returned)
         retire(r);
 }
@@ -561,6 +579,9 @@ static void out_of_host_memory(void)
     fprintf(stderr, "kfault: out of host memory for an IRP\n");
     abort();
 }
+
+static void dispatch_returned(const char *routine, irp_rec *r, const IO_STACK_LOCATION *loc, UCHAR major, NTSTATUS st,
+                              KIRQL before, KIRQL after);
 
 NTSTATUS kf_io_call_device(PDEVICE_OBJECT device, const kf_io_request *request, kf_io_result *result)
 {
@@ -686,12 +707,29 @@ NTSTATUS kf_io_call_device(PDEVICE_OBJECT device, const kf_io_request *request, 
     unsigned serial = r->serial;
     KIRQL before = KeGetCurrentIrql();
     NTSTATUS st = fn(d, irp);
-    KIRQL after = KeGetCurrentIrql();
+    dispatch_returned(routine, r, loc, request->major, st, before, KeGetCurrentIrql());
+    if (result) {
+        result->returned = st;
+        result->serial = serial;
+        result->completed = r->completed ? TRUE : FALSE;
+        result->status = r->completed ? r->status : STATUS_PENDING;
+        result->information = r->completed ? r->information : 0;
+    }
+    if (r->completed)
+        retire(r);
+    return st;
+}
+
+/* What the I/O manager checks when a dispatch routine returns (D-12). */
+static void dispatch_returned(const char *routine, irp_rec *r, const IO_STACK_LOCATION *loc, UCHAR major, NTSTATUS st,
+                              KIRQL before, KIRQL after)
+{
+    unsigned serial = r->serial;
     if (after != before)
         kf_violation_stop(KF_VIOL_IO_DISPATCH_IRQL, routine, before, after, serial,
                           "the dispatch routine for major function 0x%02x returned at IRQL %u; it was called at IRQL %u "
                           "(Driver Verifier: bug check 0xC9, Parameter1 0x05)",
-                          request->major, after, before);
+                          major, after, before);
     /* The record is found again: a completion inside the call may have been the last thing that
      * kept it, but a completed IRP is only freed once the dispatch routine has returned. */
     r->returned = 1;
@@ -711,20 +749,188 @@ NTSTATUS kf_io_call_device(PDEVICE_OBJECT device, const kf_io_request *request, 
             kf_violation_stop(KF_VIOL_IO_IRP_NOT_COMPLETED, routine, serial, (ULONG_PTR)(ULONG)st, 0,
                               "the dispatch routine for major function 0x%02x returned 0x%08X without completing IRP "
                               "#%u (the requesting thread waits for it forever)",
-                              request->major, (unsigned)st, serial);
+                              major, (unsigned)st, serial);
         if (r->status != st)
             kf_violation_stop(KF_VIOL_IO_STATUS_MISMATCH, routine, serial, (ULONG_PTR)(ULONG)r->status,
                               (ULONG_PTR)(ULONG)st,
                               "the dispatch routine completed IRP #%u with 0x%08X and returned 0x%08X", serial,
                               (unsigned)r->status, (unsigned)st);
     }
-    if (result) {
-        result->returned = st;
-        result->serial = serial;
-        result->completed = r->completed ? TRUE : FALSE;
-        result->status = r->completed ? r->status : STATUS_PENDING;
-        result->information = r->completed ? r->information : 0;
+}
+
+/* ---- IRPs a driver builds and sends: IoBuildDeviceIoControlRequest, IofCallDriver (D-19 to D-22) ---- */
+
+static kf_io_storage_fn storage_fn;
+static void *storage_ctx;
+
+void kf_io_set_storage_answer(kf_io_storage_fn fn, void *ctx)
+{
+    storage_fn = fn;
+    storage_ctx = ctx;
+}
+
+PIRP IoBuildDeviceIoControlRequest(ULONG IoControlCode, PDEVICE_OBJECT DeviceObject, PVOID InputBuffer,
+                                   ULONG InputBufferLength, PVOID OutputBuffer, ULONG OutputBufferLength,
+                                   BOOLEAN InternalDeviceIoControl, PKEVENT Event, PIO_STATUS_BLOCK IoStatusBlock)
+{
+    static const char routine[] = "IoBuildDeviceIoControlRequest";
+    kf__irql_passive(routine);
+    if (!DeviceObject)
+        null_arg(routine, "DeviceObject");
+    if (!IoStatusBlock)
+        null_arg(routine, "IoStatusBlock");
+    if (!InputBuffer && InputBufferLength)
+        kf_violation_stop(KF_VIOL_IO_NULL_ARGUMENT, routine, 3, InputBufferLength, 0,
+                          "%s: InputBuffer is NULL and InputBufferLength is %lu (it must then be 0)", routine,
+                          (unsigned long)InputBufferLength);
+    if (!OutputBuffer && OutputBufferLength)
+        kf_violation_stop(KF_VIOL_IO_NULL_ARGUMENT, routine, 5, OutputBufferLength, 0,
+                          "%s: OutputBuffer is NULL and OutputBufferLength is %lu (it must then be 0)", routine,
+                          (unsigned long)OutputBufferLength);
+    if (kf__object_type(DeviceObject) != &kf__type_device)
+        kf_violation_stop(KF_VIOL_IO_INVALID_DEVICE, routine, 0, 0, 0,
+                          "%s: the device object is not a live device object of the model", routine);
+    ULONG method = METHOD_FROM_CTL_CODE(IoControlCode);
+    if (method == METHOD_IN_DIRECT || method == METHOD_OUT_DIRECT)
+        kf__not_modeled("IoBuildDeviceIoControlRequest with a direct I/O control code (METHOD_IN_DIRECT, "
+                        "METHOD_OUT_DIRECT: the MDL it would build)");
+    if (kf_fault_consult(KF_SITE_IO_IRP) != KF_FAULT_NONE)
+        return NULL;
+
+    irp_rec *r = calloc(1, sizeof *r);
+    CCHAR stack = DeviceObject->StackSize > 0 ? DeviceObject->StackSize : 1;
+    size_t size = sizeof(IRP) + (size_t)stack * sizeof(IO_STACK_LOCATION);
+    void *mem = NULL;
+    if (!r || posix_memalign(&mem, MEMORY_ALLOCATION_ALIGNMENT, size) != 0)
+        out_of_host_memory();
+    PIRP irp = memset(mem, 0, size);
+    r->irp = irp;
+    r->addr = irp;
+    r->serial = ++irp_serial;
+    r->built = 1;
+    r->next = irps;
+    irps = r;
+
+    irp->Type = IO_TYPE_IRP;
+    irp->Size = (USHORT)size;
+    irp->StackCount = stack;
+    /* No location is current until IoCallDriver: the builder sets up the next one. */
+    irp->CurrentLocation = (CHAR)(stack + 1);
+    irp->Tail.Overlay.CurrentStackLocation = (IO_STACK_LOCATION *)(irp + 1) + stack;
+    irp->RequestorMode = KernelMode;
+    irp->Tail.Overlay.Thread = PsGetCurrentThread();
+    irp->UserIosb = IoStatusBlock;
+    irp->UserEvent = Event;
+    IO_STACK_LOCATION *next = IoGetNextIrpStackLocation(irp);
+    next->MajorFunction = InternalDeviceIoControl ? IRP_MJ_INTERNAL_DEVICE_CONTROL : IRP_MJ_DEVICE_CONTROL;
+    next->Parameters.DeviceIoControl.IoControlCode = IoControlCode;
+    next->Parameters.DeviceIoControl.InputBufferLength = InputBufferLength;
+    next->Parameters.DeviceIoControl.OutputBufferLength = OutputBufferLength;
+    if (method == METHOD_BUFFERED) {
+        ULONG n = InputBufferLength > OutputBufferLength ? InputBufferLength : OutputBufferLength;
+        if (n) {
+            r->sysbuf = malloc(n);
+            if (!r->sysbuf)
+                out_of_host_memory();
+            memset(r->sysbuf, KF_IO_FILL, n);
+            if (InputBufferLength)
+                memcpy(r->sysbuf, InputBuffer, InputBufferLength);
+            irp->Flags = IRP_BUFFERED_IO | IRP_DEALLOCATE_BUFFER;
+        }
+        irp->AssociatedIrp.SystemBuffer = r->sysbuf;
+        if (OutputBufferLength) {
+            irp->Flags |= IRP_INPUT_OPERATION;
+            r->copy_out = 1;
+            r->out = OutputBuffer;
+            r->out_len = OutputBufferLength;
+        }
+    } else { /* METHOD_NEITHER */
+        next->Parameters.DeviceIoControl.Type3InputBuffer = InputBuffer;
+        irp->UserBuffer = OutputBuffer;
     }
+    return irp;
+}
+
+/* The storage stack below Filter Manager's volumes answers a device control request (D-21). */
+static NTSTATUS storage_answer(irp_rec *r, const IO_STACK_LOCATION *loc)
+{
+    PIRP irp = r->irp;
+    ULONG in_len = loc->Parameters.DeviceIoControl.InputBufferLength;
+    ULONG out_len = loc->Parameters.DeviceIoControl.OutputBufferLength;
+    int buffered = METHOD_FROM_CTL_CODE(loc->Parameters.DeviceIoControl.IoControlCode) == METHOD_BUFFERED;
+    const void *in = buffered ? irp->AssociatedIrp.SystemBuffer : loc->Parameters.DeviceIoControl.Type3InputBuffer;
+    void *out = buffered ? irp->AssociatedIrp.SystemBuffer : irp->UserBuffer;
+    ULONG_PTR info = 0;
+    NTSTATUS st = STATUS_INVALID_DEVICE_REQUEST;
+    if (storage_fn)
+        st = storage_fn(storage_ctx, loc->Parameters.DeviceIoControl.IoControlCode, in, in_len, out, out_len, &info);
+    if (st == STATUS_PENDING) /* the answer is a final one: the model's storage never pends */
+        st = STATUS_INVALID_DEVICE_REQUEST;
+    if (NT_ERROR(st))
+        info = 0;
+    else if (info > out_len)
+        info = out_len;
+    irp->IoStatus.Status = st;
+    irp->IoStatus.Information = info;
+    return st;
+}
+
+NTSTATUS FASTCALL IofCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    static const char routine[] = "IofCallDriver";
+    kf__irql_at_most(routine, DISPATCH_LEVEL);
+    if (!DeviceObject)
+        null_arg(routine, "DeviceObject");
+    if (!Irp)
+        null_arg(routine, "Irp");
+    irp_rec *r = find_irp(Irp);
+    if (!r || !r->irp)
+        kf_violation_stop(KF_VIOL_IO_IRP_FOREIGN, routine, 0, 0, 0,
+                          "IoCallDriver of a pointer that is not a live IRP%s",
+                          r ? " (an IRP the I/O manager completed and freed already)" : "");
+    if (!r->built)
+        kf__not_modeled("IoCallDriver of an IRP the I/O manager sent to the driver (passing it to another device)");
+    if (kf__object_type(DeviceObject) != &kf__type_device)
+        kf_violation_stop(KF_VIOL_IO_INVALID_DEVICE, routine, 0, 0, 0,
+                          "%s: the device object is not a live device object of the model", routine);
+    if (Irp->CurrentLocation <= 1)
+        kf_bugcheck(routine, NO_MORE_IRP_STACK_LOCATIONS, (ULONG_PTR)Irp, 0, 0, 0,
+                    "IoCallDriver of IRP #%u, which has no stack location left (sent again, or built for a device "
+                    "with a smaller StackSize)",
+                    r->serial);
+    IO_STACK_LOCATION *loc = IoGetNextIrpStackLocation(Irp);
+    if (loc->CompletionRoutine)
+        kf__not_modeled("IoCallDriver of a built IRP with a completion routine (IoSetCompletionRoutine)");
+    Irp->CurrentLocation--;
+    Irp->Tail.Overlay.CurrentStackLocation = loc;
+    loc->DeviceObject = DeviceObject;
+    r->sent = 1;
+    UCHAR major = loc->MajorFunction;
+
+    dev_rec *dr = find_dev(DeviceObject);
+    if (!dr) {
+        if (!kf__io_volume_letter || !kf__io_volume_letter(DeviceObject))
+            kf_violation_stop(KF_VIOL_IO_INVALID_DEVICE, routine, 0, 0, 0,
+                              "%s: the device object is neither a driver's (IoCreateDevice) nor one of the storage "
+                              "stack below a modeled volume",
+                              routine);
+        NTSTATUS st = storage_answer(r, loc);
+        r->returned = 1;
+        IofCompleteRequest(Irp, IO_NO_INCREMENT);
+        return st;
+    }
+    PDRIVER_DISPATCH fn = dr->driver->MajorFunction[major];
+    KIRQL before = KeGetCurrentIrql();
+    if (!fn) {
+        /* The I/O manager's routine for a major function the driver does not handle. */
+        Irp->IoStatus.Status = STATUS_INVALID_DEVICE_REQUEST;
+        Irp->IoStatus.Information = 0;
+        r->returned = 1;
+        IofCompleteRequest(Irp, IO_NO_INCREMENT);
+        return STATUS_INVALID_DEVICE_REQUEST;
+    }
+    NTSTATUS st = fn(DeviceObject, Irp);
+    dispatch_returned(routine, r, loc, major, st, before, KeGetCurrentIrql());
     if (r->completed)
         retire(r);
     return st;

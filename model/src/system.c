@@ -237,7 +237,7 @@ static const routine_entry modeled_routines[] = {
     R(RtlCreateUnicodeString, WS03),
     /* Device objects, symbolic links and IRP completion (device.c): all from the earliest profile. */
     R(IoCreateDevice, WS03), R(IoDeleteDevice, WS03), R(IoCreateSymbolicLink, WS03), R(IoDeleteSymbolicLink, WS03),
-    R(IoGetAttachedDeviceReference, WS03), R(IofCompleteRequest, WS03), R(IoVolumeDeviceToDosName, WS03),
+    R(IoGetAttachedDeviceReference, WS03), R(IofCompleteRequest, WS03), R(IoBuildDeviceIoControlRequest, WS03), R(IofCallDriver, WS03), R(IoVolumeDeviceToDosName, WS03),
 };
 
 /* The table, for the test that every entry links and follows its OS. */

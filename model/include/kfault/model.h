@@ -228,7 +228,9 @@ typedef struct kf_leak_report {
     /* Device objects, symbolic links and IRPs (model/src/device.c, SEMANTICS.md D-). */
     size_t device_objects;  /* IoCreateDevice device objects not deleted with IoDeleteDevice */
     size_t symbolic_links;  /* IoCreateSymbolicLink links not deleted with IoDeleteSymbolicLink */
-    size_t irps_pending;    /* IRPs kf_io_call_device delivered that were pended and never completed */
+    size_t irps_pending;    /* IRPs kf_io_call_device delivered that were pended and never completed, and IRPs a
+                               driver built (IoBuildDeviceIoControlRequest) and never sent or that are still
+                               pending below (D-22) */
     /* Extra create parameters (model/src/flt_ecp.c): ECP lists and ECPs the driver allocated and still
      * owns (not handed to a create), and ECP lookaside lists not deleted. */
     size_t flt_ecps;
@@ -376,6 +378,17 @@ struct _DEVICE_OBJECT *kf_io_open_name(const char *name);
 size_t kf_io_devices_outstanding(void);
 size_t kf_io_symbolic_links_outstanding(void);
 size_t kf_io_irps_pending(void);
+/* How the storage stack below Filter Manager's volumes (the disk and volume device objects that
+ * FltGetDiskDeviceObject and FltGetDeviceObject give) answers a device control IRP a driver built
+ * with IoBuildDeviceIoControlRequest and sent with IoCallDriver (D-21): fn gets the control code
+ * and the request's buffers (the system buffer for METHOD_BUFFERED, both ways; the caller's buffers
+ * for METHOD_NEITHER), returns the final status (STATUS_PENDING is read as
+ * STATUS_INVALID_DEVICE_REQUEST) and sets *information (at most output_length; 0 for an error).
+ * NULL (the default): every request is answered STATUS_INVALID_DEVICE_REQUEST, Information 0, as a
+ * device that supports no such request answers. Stays set across kf_reset. */
+typedef NTSTATUS (*kf_io_storage_fn)(void *ctx, ULONG ioctl, const void *input, ULONG input_length, void *output,
+                                     ULONG output_length, ULONG_PTR *information);
+void kf_io_set_storage_answer(kf_io_storage_fn fn, void *ctx);
 /* ---- Files the driver opened (model/src/flt_file.c, SEMANTICS.md FI-*) ---------------------- */
 /* The oldest FILE_OBJECT of the modeled file system that still exists (a handle or a reference
  * keeps it): 1 and its full name ("\Device\HarddiskVolume1\dir\a.txt", characters outside

@@ -749,9 +749,9 @@ typedef struct _FAST_IO_DISPATCH {
     PFAST_IO_RELEASE_FOR_CCFLUSH ReleaseForCcFlush;
 } FAST_IO_DISPATCH, *PFAST_IO_DISPATCH;
 
-/* ---- Device objects and IRP completion: IoCreateDevice, IoDeleteDevice and IofCompleteRequest are
- * modeled (model/src/device.c, SEMANTICS.md D-); IofCallDriver, IoBuildDeviceIoControlRequest and
- * IoIs32bitProcess are declared, not modeled (not_modeled.def). --------------------------------- */
+/* ---- Device objects and IRPs: IoCreateDevice, IoDeleteDevice, IofCompleteRequest,
+ * IoBuildDeviceIoControlRequest and IofCallDriver are modeled (model/src/device.c, SEMANTICS.md D-);
+ * IoIs32bitProcess is declared, not modeled (not_modeled.def). ------------------------------------ */
 NTKERNELAPI NTSTATUS IoCreateDevice(_In_ PDRIVER_OBJECT DriverObject, _In_ ULONG DeviceExtensionSize,
                                     _In_opt_ PUNICODE_STRING DeviceName, _In_ DEVICE_TYPE DeviceType,
                                     _In_ ULONG DeviceCharacteristics, _In_ BOOLEAN Exclusive,
@@ -949,6 +949,10 @@ extern "C" {
 /* The bug check the I/O manager raises when an IRP is completed a second time. */
 #ifndef MULTIPLE_IRP_COMPLETE_REQUESTS
 #define MULTIPLE_IRP_COMPLETE_REQUESTS  0x00000044
+#endif
+/* The bug check of IoCallDriver when the IRP has no stack location left. */
+#ifndef NO_MORE_IRP_STACK_LOCATIONS
+#define NO_MORE_IRP_STACK_LOCATIONS     0x00000035
 #endif
 
 /* The WDK's inline helpers of a dispatch routine. */
