@@ -441,6 +441,153 @@ TEST(parse_invalid_names)
     }
 }
 
+/* ---- FN-10, FN-11 the destination of a rename or a link ---------------------------------------- */
+
+/* FltGetDestinationFileNameInformation for `file` with a NUL-terminated FileName; the name it
+ * returns is compared with `want` and released. */
+static NTSTATUS dest(PFLT_INSTANCE inst, HANDLE root, const WCHAR *name, FLT_FILE_NAME_OPTIONS opts, const WCHAR *want)
+{
+    PFLT_FILE_NAME_INFORMATION n = (PFLT_FILE_NAME_INFORMATION)&related;
+    NTSTATUS st = FltGetDestinationFileNameInformation(inst, &file, root, (PWSTR)name,
+                                                       (ULONG)(wlen(name) * sizeof(WCHAR)), opts, &n);
+    if (st != STATUS_SUCCESS) {
+        CHECK(n == NULL);
+        return st;
+    }
+    CHECK(ustr_is(&n->Name, want));
+    CHECK(ustr_is(&n->Volume, L"\\Device\\HarddiskVolume1"));
+    CHECK_EQ(n->Format, FltGetFileNameFormat(opts));
+    FltReleaseFileNameInformation(n);
+    return st;
+}
+
+TEST(destination_in_the_same_directory_and_full)
+{
+    fx_fresh();
+    CHECK_EQ(kf_flt_set_volumes(2, NULL), 0);
+    PFLT_INSTANCE inst = fx_start();
+    set_name(&file, L"\\dir\\old.txt");
+    CHECK_EQ(dest(inst, NULL, L"new.txt", NORM, L"\\Device\\HarddiskVolume1\\dir\\new.txt"), STATUS_SUCCESS);
+    CHECK_EQ(dest(inst, NULL, L"new.txt::$DATA", NORM, L"\\Device\\HarddiskVolume1\\dir\\new.txt"), STATUS_SUCCESS);
+    CHECK_EQ(dest(inst, NULL, L"new.txt::$DATA", OPENED, L"\\Device\\HarddiskVolume1\\dir\\new.txt::$DATA"),
+             STATUS_SUCCESS);
+    /* A file in the root; a file opened relative to its directory (FN-1's composition). */
+    set_name(&file, L"\\old.txt");
+    CHECK_EQ(dest(inst, NULL, L"b", NORM, L"\\Device\\HarddiskVolume1\\b"), STATUS_SUCCESS);
+    set_name(&related, L"\\dir");
+    set_name(&file, L"sub\\old.txt");
+    file.RelatedFileObject = &related;
+    CHECK_EQ(dest(inst, NULL, L"b", NORM, L"\\Device\\HarddiskVolume1\\dir\\sub\\b"), STATUS_SUCCESS);
+    set_name(&file, L"\\dir\\old.txt");
+    /* Full names: a drive letter form or the device name of the instance's volume. */
+    CHECK_EQ(dest(inst, NULL, L"\\??\\C:\\x\\y.txt", NORM, L"\\Device\\HarddiskVolume1\\x\\y.txt"), STATUS_SUCCESS);
+    CHECK_EQ(dest(inst, NULL, L"\\DosDevices\\c:\\y", NORM, L"\\Device\\HarddiskVolume1\\y"), STATUS_SUCCESS);
+    CHECK_EQ(dest(inst, NULL, L"\\GLOBAL??\\C:", NORM, L"\\Device\\HarddiskVolume1\\"), STATUS_SUCCESS);
+    CHECK_EQ(dest(inst, NULL, L"\\Device\\HarddiskVolume1\\z", NORM, L"\\Device\\HarddiskVolume1\\z"), STATUS_SUCCESS);
+    /* Another volume's names, and names of no volume (decided, FN-11). */
+    CHECK_EQ(dest(inst, NULL, L"\\??\\D:\\z", NORM, NULL), STATUS_NOT_SAME_DEVICE);
+    CHECK_EQ(dest(inst, NULL, L"\\Device\\HarddiskVolume2\\z", NORM, NULL), STATUS_NOT_SAME_DEVICE);
+    CHECK_EQ(dest(inst, NULL, L"\\??\\Q:\\z", NORM, NULL), STATUS_OBJECT_PATH_NOT_FOUND);
+    CHECK_EQ(dest(inst, NULL, L"\\z", NORM, NULL), STATUS_OBJECT_PATH_NOT_FOUND);
+    CHECK_EQ(dest(inst, NULL, L"\\Device\\HarddiskVolume1z", NORM, NULL), STATUS_OBJECT_PATH_NOT_FOUND);
+    CHECK_EQ(kf_flt_names_outstanding(), 0);
+}
+
+static HANDLE closed_handle;
+static void dest_closed_root(void *a)
+{
+    (void)a;
+    PFLT_FILE_NAME_INFORMATION n;
+    (void)FltGetDestinationFileNameInformation(kf_flt_instance(fx_filter, 0), &file, closed_handle, L"x", 2, NORM, &n);
+}
+
+TEST(destination_relative_to_a_root_directory)
+{
+    fx_fresh();
+    PFLT_INSTANCE inst = fx_start();
+    kf_flt_file_spec docs = {L"\\docs", FILE_ATTRIBUTE_DIRECTORY, NULL, 0};
+    CHECK_EQ(kf_flt_add_file(0, &docs), 0);
+    UNICODE_STRING path = RTL_CONSTANT_STRING(L"\\Device\\HarddiskVolume1\\docs");
+    OBJECT_ATTRIBUTES oa;
+    InitializeObjectAttributes(&oa, &path, OBJ_KERNEL_HANDLE | OBJ_CASE_INSENSITIVE, NULL, NULL);
+    IO_STATUS_BLOCK iosb;
+    HANDLE h = NULL;
+    PFILE_OBJECT dir = NULL;
+    CHECK_EQ(FltCreateFileEx2(fx_filter, inst, &h, &dir, FILE_LIST_DIRECTORY | SYNCHRONIZE, &oa, &iosb, NULL, 0,
+                              FILE_SHARE_READ, FILE_OPEN, FILE_DIRECTORY_FILE | FILE_SYNCHRONOUS_IO_NONALERT, NULL, 0, 0,
+                              NULL),
+             STATUS_SUCCESS);
+    set_name(&file, L"\\old.txt");
+    CHECK_EQ(dest(inst, h, L"moved.txt", NORM, L"\\Device\\HarddiskVolume1\\docs\\moved.txt"), STATUS_SUCCESS);
+    /* A full FileName ignores RootDirectory. */
+    CHECK_EQ(dest(inst, h, L"\\??\\C:\\top.txt", NORM, L"\\Device\\HarddiskVolume1\\top.txt"), STATUS_SUCCESS);
+    CHECK_EQ(FltClose(h), STATUS_SUCCESS);
+    ObDereferenceObject(dir);
+    /* A handle the driver closed already: Driver Verifier's stop (the object manager's rule). */
+    closed_handle = h;
+    CHECK(fx_violation(dest_closed_root, NULL, KF_VIOL_OB_HANDLE_AFTER_CLOSE));
+    CHECK_EQ(kf_flt_names_outstanding(), 0);
+}
+
+static PFLT_INSTANCE dest_inst;
+static void dest_at_dispatch(void *a)
+{
+    (void)a;
+    PFLT_FILE_NAME_INFORMATION n;
+    kf_set_irql(DISPATCH_LEVEL);
+    (void)FltGetDestinationFileNameInformation(dest_inst, &file, NULL, L"x", 2, NORM, &n);
+}
+static void dest_foreign_instance(void *a)
+{
+    PFLT_FILE_NAME_INFORMATION n;
+    (void)FltGetDestinationFileNameInformation(a, &file, NULL, L"x", 2, NORM, &n);
+}
+
+TEST(destination_arguments_and_failures)
+{
+    fx_fresh();
+    dest_inst = fx_start();
+    set_name(&file, L"\\dir\\old.txt");
+    PFLT_FILE_NAME_INFORMATION n = (PFLT_FILE_NAME_INFORMATION)&related;
+    CHECK_EQ(FltGetDestinationFileNameInformation(dest_inst, NULL, NULL, L"x", 2, NORM, &n), STATUS_INVALID_PARAMETER);
+    CHECK_EQ(FltGetDestinationFileNameInformation(dest_inst, &file, NULL, L"x", 2, NORM, NULL),
+             STATUS_INVALID_PARAMETER);
+    CHECK_EQ(FltGetDestinationFileNameInformation(dest_inst, &file, NULL, NULL, 2, NORM, &n), STATUS_INVALID_PARAMETER);
+    CHECK_EQ(dest(dest_inst, NULL, L"x", FLT_FILE_NAME_NORMALIZED | 0x7000, NULL), STATUS_INVALID_PARAMETER);
+    /* The short format is not one this routine takes. */
+    CHECK_EQ(dest(dest_inst, NULL, L"x", FLT_FILE_NAME_SHORT | FLT_FILE_NAME_QUERY_DEFAULT, NULL),
+             STATUS_INVALID_PARAMETER);
+    CHECK_EQ(dest(dest_inst, NULL, L"x", FLT_FILE_NAME_NORMALIZED | FLT_FILE_NAME_QUERY_CACHE_ONLY, NULL),
+             STATUS_FLT_NAME_CACHE_MISS);
+    /* An empty name, or a length that is no whole number of characters. */
+    CHECK_EQ(FltGetDestinationFileNameInformation(dest_inst, &file, NULL, L"x", 0, NORM, &n), STATUS_OBJECT_NAME_INVALID);
+    CHECK(n == NULL);
+    CHECK_EQ(FltGetDestinationFileNameInformation(dest_inst, &file, NULL, L"xy", 3, NORM, &n),
+             STATUS_OBJECT_NAME_INVALID);
+    /* The file system cannot be asked: after cleanup, or with all APCs disabled. */
+    file.Flags |= FO_CLEANUP_COMPLETE;
+    CHECK_EQ(dest(dest_inst, NULL, L"x", NORM, NULL), STATUS_FLT_INVALID_NAME_REQUEST);
+    CHECK_EQ(dest(dest_inst, NULL, L"x", FLT_FILE_NAME_NORMALIZED | FLT_FILE_NAME_QUERY_ALWAYS_ALLOW_CACHE_LOOKUP, NULL),
+             STATUS_FLT_NAME_CACHE_MISS);
+    file.Flags = 0;
+    kf_set_irql(APC_LEVEL);
+    CHECK_EQ(dest(dest_inst, NULL, L"x", NORM, NULL), STATUS_FLT_INVALID_NAME_REQUEST);
+    kf_set_irql(PASSIVE_LEVEL);
+    /* flt.name, consulted after every other check. */
+    fx_fail_site(KF_SITE_FLT_NAME, 1, KF_FAULT_HARD);
+    CHECK_EQ(dest(dest_inst, NULL, L"x", NORM, NULL), STATUS_INSUFFICIENT_RESOURCES);
+    CHECK_EQ(fx_consulted(KF_SITE_FLT_NAME), 1);
+    fx_no_faults();
+    CHECK(fx_bugcheck(dest_at_dispatch, NULL, IRQL_NOT_LESS_OR_EQUAL, APC_LEVEL, DISPATCH_LEVEL));
+    kf_set_irql(PASSIVE_LEVEL);
+    int not_an_instance;
+    CHECK(fx_violation(dest_foreign_instance, &not_an_instance, KF_VIOL_FLT_INVALID_INSTANCE));
+    CHECK(fx_violation(dest_foreign_instance, NULL, KF_VIOL_FLT_INVALID_INSTANCE));
+    CHECK_EQ(kf_flt_names_outstanding(), 0);
+    CHECK(FltGetRoutineAddress("FltGetDestinationFileNameInformation") ==
+          (PVOID)&FltGetDestinationFileNameInformation);
+}
+
 /* ---- Layout (fact sheet §3.2, §4.5: x64 offsets) --------------------------------------------- */
 #include <stddef.h>
 TEST(layout)

@@ -280,6 +280,163 @@ NTSTATUS FLTAPI FltGetFileNameInformationUnsafe(PFILE_OBJECT FileObject, PFLT_IN
     return build(vol, FileObject, fmt, FileNameInformation);
 }
 
+/* ---- FltGetDestinationFileNameInformation (FN-10, FN-11) ------------------------------------- */
+
+/* Does w[0..n) begin with the ASCII text s, ignoring case? */
+static BOOLEAN starts_with(const WCHAR *w, size_t n, const char *s)
+{
+    size_t m = strlen(s);
+    if (n < m)
+        return FALSE;
+    for (size_t i = 0; i < m; i++)
+        if (upcase(w[i]) != upcase((WCHAR)s[i]))
+            return FALSE;
+    return TRUE;
+}
+
+/* The volume-relative path ("\dir\name") a full FileName names on vol: the drive letter forms
+ * (\??\X:, \DosDevices\X:, \GLOBAL??\X:, FO-2: volume N is drive C + N) or the volume's device
+ * name, each followed by a backslash or nothing (the root). *start and *chars receive the part
+ * after the volume; returns STATUS_SUCCESS, STATUS_NOT_SAME_DEVICE for another volume's name, or
+ * STATUS_OBJECT_PATH_NOT_FOUND for a path that names no volume. */
+static NTSTATUS full_destination(const struct _FLT_VOLUME *vol, const WCHAR *w, size_t n, size_t *start)
+{
+    static const char *const prefixes[] = {"\\??\\", "\\DosDevices\\", "\\GLOBAL??\\"};
+    for (size_t k = 0; k < sizeof prefixes / sizeof *prefixes; k++) {
+        size_t m = strlen(prefixes[k]);
+        if (!starts_with(w, n, prefixes[k]) || n < m + 2 || w[m + 1] != L':' || (n > m + 2 && w[m + 2] != L'\\'))
+            continue;
+        WCHAR letter = upcase(w[m]);
+        if (letter < L'C' || letter > L'Z' || (unsigned)(letter - L'C') >= kf_flt_volume_count())
+            return STATUS_OBJECT_PATH_NOT_FOUND;
+        if ((unsigned)(letter - L'C') != vol->index)
+            return STATUS_NOT_SAME_DEVICE;
+        *start = m + 2;
+        return STATUS_SUCCESS;
+    }
+    WCHAR vname[KF__FLT_VOLUME_NAME_MAX];
+    for (unsigned i = 0; i < kf_flt_volume_count(); i++) {
+        const struct _FLT_VOLUME *v = kf__flt_volume_at(i);
+        USHORT vchars = v ? kf__flt_volume_name(v, vname) : 0;
+        if (!vchars || n < vchars || (n > vchars && w[vchars] != L'\\'))
+            continue;
+        BOOLEAN same = TRUE;
+        for (USHORT c = 0; c < vchars && same; c++)
+            same = upcase(w[c]) == upcase(vname[c]);
+        if (!same)
+            continue;
+        if (v != vol)
+            return STATUS_NOT_SAME_DEVICE;
+        *start = vchars;
+        return STATUS_SUCCESS;
+    }
+    return STATUS_OBJECT_PATH_NOT_FOUND;
+}
+
+/* The volume-relative name of a file object as FN-1 composes it (its related object's name
+ * first when its own is relative), into out (cap WCHARs); returns its length, or cap + 1 when it
+ * does not fit. */
+static size_t object_path(PFILE_OBJECT fo, WCHAR *out, size_t cap)
+{
+    const UNICODE_STRING *own = &fo->FileName;
+    size_t own_chars = own->Buffer ? own->Length / sizeof(WCHAR) : 0, n = 0;
+    if (fo->RelatedFileObject && (own_chars == 0 || own->Buffer[0] != L'\\')) {
+        const UNICODE_STRING *rel = &fo->RelatedFileObject->FileName;
+        size_t rel_chars = rel->Buffer ? rel->Length / sizeof(WCHAR) : 0;
+        if (rel_chars + 1 + own_chars > cap)
+            return cap + 1;
+        memcpy(out, rel->Buffer, rel_chars * sizeof(WCHAR));
+        n = rel_chars;
+        if (own_chars && n && out[n - 1] != L'\\')
+            out[n++] = L'\\';
+    }
+    if (n + own_chars > cap)
+        return cap + 1;
+    if (own_chars)
+        memcpy(out + n, own->Buffer, own_chars * sizeof(WCHAR));
+    return n + own_chars;
+}
+
+#define DEST_MAX 0x7FF0 /* WCHARs: what a UNICODE_STRING holds, with the volume's name */
+
+NTSTATUS FLTAPI FltGetDestinationFileNameInformation(PFLT_INSTANCE Instance, PFILE_OBJECT FileObject,
+                                                     HANDLE RootDirectory, PWSTR FileName, ULONG FileNameLength,
+                                                     FLT_FILE_NAME_OPTIONS NameOptions,
+                                                     PFLT_FILE_NAME_INFORMATION *RetFileNameInformation)
+{
+    static const char routine[] = "FltGetDestinationFileNameInformation";
+    kf__flt_require_irql(routine, APC_LEVEL);
+    if (!FileObject || !RetFileNameInformation || (!FileName && FileNameLength))
+        return STATUS_INVALID_PARAMETER;
+    *RetFileNameInformation = NULL;
+    if (!options_valid(NameOptions))
+        return STATUS_INVALID_PARAMETER;
+    struct _FLT_INSTANCE *inst = kf__flt_find_instance(Instance);
+    if (!inst)
+        kf_violation_stop(KF_VIOL_FLT_INVALID_INSTANCE, routine, 0, 0, 0,
+                          "FltGetDestinationFileNameInformation: Instance is not a live instance");
+    ULONG fmt = FltGetFileNameFormat(NameOptions), method = FltGetFileNameQueryMethod(NameOptions);
+    if (fmt == FLT_FILE_NAME_SHORT)
+        return STATUS_INVALID_PARAMETER; /* the documentation excludes the short format here */
+    if (method == FLT_FILE_NAME_QUERY_CACHE_ONLY)
+        return STATUS_FLT_NAME_CACHE_MISS;
+    if ((FileObject->Flags & FO_CLEANUP_COMPLETE) || KeAreAllApcsDisabled())
+        return method == FLT_FILE_NAME_QUERY_ALWAYS_ALLOW_CACHE_LOOKUP ? STATUS_FLT_NAME_CACHE_MISS
+                                                                      : STATUS_FLT_INVALID_NAME_REQUEST;
+    size_t n = FileNameLength / sizeof(WCHAR);
+    if (n == 0 || (FileNameLength & 1) || n > DEST_MAX)
+        return STATUS_OBJECT_NAME_INVALID;
+
+    /* Composed in a buffer of the model's own: a stop on the way (a closed RootDirectory handle)
+     * leaves nothing allocated behind, and no driver code runs while it is in use. */
+    static WCHAR dest[DEST_MAX + 2];
+    size_t dn = 0;
+    NTSTATUS st = STATUS_SUCCESS;
+    if (FileName[0] == L'\\') {
+        /* A full name: it must name this instance's volume. */
+        size_t start = 0;
+        st = full_destination(inst->volume, FileName, n, &start);
+        if (st == STATUS_SUCCESS) {
+            dn = n - start;
+            memcpy(dest, FileName + start, dn * sizeof(WCHAR));
+        }
+    } else {
+        /* Relative: to RootDirectory's file, or to the directory that holds the file now. */
+        if (RootDirectory) {
+            PFILE_OBJECT dir = NULL;
+            st = ObReferenceObjectByHandle(RootDirectory, 0, *IoFileObjectType, KernelMode, (PVOID *)&dir, NULL);
+            if (NT_SUCCESS(st)) {
+                dn = object_path(dir, dest, DEST_MAX);
+                ObDereferenceObject(dir);
+            }
+        } else {
+            dn = object_path(FileObject, dest, DEST_MAX);
+            while (dn > 0 && dest[dn - 1] != L'\\') /* the final component goes */
+                dn--;
+            if (dn > 1)
+                dn--; /* and the backslash before it, but the root's */
+        }
+        if (NT_SUCCESS(st)) {
+            if (dn + 1 + n > DEST_MAX)
+                st = STATUS_OBJECT_NAME_INVALID;
+            else {
+                if (dn == 0 || dest[dn - 1] != L'\\')
+                    dest[dn++] = L'\\';
+                memcpy(dest + dn, FileName, n * sizeof(WCHAR));
+                dn += n;
+            }
+        }
+    }
+    if (NT_SUCCESS(st)) {
+        FILE_OBJECT named;
+        memset(&named, 0, sizeof named);
+        named.FileName.Buffer = dest;
+        named.FileName.Length = named.FileName.MaximumLength = (USHORT)(dn * sizeof(WCHAR));
+        st = build(inst->volume, &named, fmt, RetFileNameInformation);
+    }
+    return st;
+}
+
 /* ---- Parsing ---------------------------------------------------------------------------- */
 
 static void part(UNICODE_STRING *s, WCHAR *at, size_t chars)

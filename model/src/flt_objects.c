@@ -633,6 +633,7 @@ static const flt_export exports[] = {
     X(FltSupportsStreamHandleContexts, WS03),
     /* Names, volumes and objects (flt_name.c, flt_volume.c, this file). */
     X(FltGetFileNameInformation, WS03), X(FltGetFileNameInformationUnsafe, WS03),
+    X(FltGetDestinationFileNameInformation, WS03),
     X(FltReferenceFileNameInformation, WS03), X(FltReleaseFileNameInformation, WS03),
     X(FltParseFileNameInformation, WS03), X(FltGetVolumeFromInstance, WS03), X(FltGetFilterFromInstance, WS03),
     X(FltObjectReference, WS03), X(FltObjectDereference, WS03), X(FltGetVolumeName, WS03),
