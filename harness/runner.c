@@ -344,7 +344,7 @@ static void check_leaks(const char *when)
             simple_finding(KFH_INV_NO_CALLBACK_DATA_LEAK, "-", "-", "the callback data the scenario holds",
                            "%zu callback data in the model, %u held by the scenario %s", l.callback_data, held, when);
         else if (wi_held() != l.flt_work_items)
-            simple_finding(KFH_INV_FLT_WORK_COUNT, "-", "flt.workitem", "the generic work items the scenario holds",
+            simple_finding(KFH_INV_FLT_WORK_COUNT, "-", "flt.workitem", "the work items the scenario holds",
                            "%zu item(s) in the model, %zu held by the scenario %s", l.flt_work_items, wi_held(), when);
         else if (cq_held() != l.flt_cbdq_entries)
             simple_finding(KFH_INV_FLT_CBDQ_COUNT, "-", "-", "the callback data the scenario's cancel-safe queues hold",
