@@ -138,9 +138,41 @@ static struct runner {
         WORK_QUEUE_TYPE type;
         unsigned freed_at;
     } wi[KFH_WI_SLOTS];
-    int wq[KFH_WI_SLOTS], n_wq;
+    int wq[KFH_WI_SLOTS + KFH_DW_SLOTS], n_wq;
     unsigned wi_allocs;
     int wi_running, wi_due, wi_ran, wi_depth;
+    /* Deferred I/O work items (version 15), recorded as the generic ones; both kinds share one
+     * queue, R.wq, where deferred slot k is KFH_WI_SLOTS + k. */
+    struct dw_rec {
+        PFLT_DEFERRED_IO_WORKITEM mem, stale;
+        int live, queued, stale_ok;
+        uint8_t cbd, action;
+        PFLT_CALLBACK_DATA data;
+        WORK_QUEUE_TYPE type;
+        unsigned freed_at;
+    } dw[KFH_DW_SLOTS];
+    /* Cancel-safe queues (version 15): each queue's own list as its InsertIo and RemoveIo keep it,
+     * with the callback data slot whose Context each entry was inserted with (-1 none). stuck: a
+     * stop inside its callbacks left its lock taken. */
+    struct cq_rec {
+        int initialized, enabled, stuck, n;
+        PFLT_CALLBACK_DATA ent[KFH_CBD_SLOTS * 2];
+        int ctx[KFH_CBD_SLOTS * 2];
+    } cq[KFH_CQ_QUEUES];
+    unsigned cq_removed;
+    /* The queue operation in progress, which the queue's callbacks check they are called for. */
+    struct cq_call {
+        const char *routine;
+        int q, op, bad, answer, ctx, locked, reentered;
+        int acquires, releases, inserts, removes, peeks, completes;
+        KIRQL stored;
+        PFLT_CALLBACK_DATA data;
+        PVOID peek;
+    } cqc;
+    /* Callback data whose IRP flag the runner cleared for one call (misuse not_irp), restored
+     * after it, a stop or not. */
+    PFLT_CALLBACK_DATA flags_cbd;
+    ULONG flags_saved;
     /* Last, and not cleared between runs (two thirds of the structure): entries are read
      * only below log_n, and a run writes each one before log_n passes it. */
     kf_site log_site[LOG_MAX];
@@ -277,7 +309,19 @@ static size_t wi_held(void)
     size_t n = 0;
     for (int k = 0; k < KFH_WI_SLOTS; k++)
         n += R.wi[k].live != 0;
+    for (int k = 0; k < KFH_DW_SLOTS; k++)
+        n += R.dw[k].live != 0;
     return n;
+}
+
+/* The callback data the runner's cancel-safe queues hold (model_lie 9: one less once one was
+ * taken out, as if the model had kept it). */
+static size_t cq_held(void)
+{
+    size_t n = 0;
+    for (int q = 0; q < KFH_CQ_QUEUES; q++)
+        n += (size_t)R.cq[q].n;
+    return n - (R.cfg->model_lie == 9 && R.cq_removed && n);
 }
 
 static void check_leaks(const char *when)
@@ -300,8 +344,11 @@ static void check_leaks(const char *when)
             simple_finding(KFH_INV_NO_CALLBACK_DATA_LEAK, "-", "-", "the callback data the scenario holds",
                            "%zu callback data in the model, %u held by the scenario %s", l.callback_data, held, when);
         else if (wi_held() != l.flt_work_items)
-            simple_finding(KFH_INV_FLT_WORK_COUNT, "-", "flt.workitem", "the generic work items the scenario holds",
+            simple_finding(KFH_INV_FLT_WORK_COUNT, "-", "flt.workitem", "the work items the scenario holds",
                            "%zu item(s) in the model, %zu held by the scenario %s", l.flt_work_items, wi_held(), when);
+        else if (cq_held() != l.flt_cbdq_entries)
+            simple_finding(KFH_INV_FLT_CBDQ_COUNT, "-", "-", "the callback data the scenario's cancel-safe queues hold",
+                           "%zu in the model's queues, %zu in the scenario's %s", l.flt_cbdq_entries, cq_held(), when);
         else if (names_held() != l.flt_names)
             simple_finding(KFH_INV_FLT_NAME_COUNT, "-", "flt.name", "the file name references the scenario holds",
                            "%zu reference(s) in the model, %zu held by the scenario %s", l.flt_names, names_held(),
@@ -1205,6 +1252,9 @@ static void exec_unregister(const kfh_op *op)
             held[n++].then = KFH_THEN_NOTHING;
         }
     kfh_oracle_flt_unregister(R.sh.irql, held, n, R.volumes, R.async_irql, &R.expect);
+    /* FW-9: once the instances are gone, callback data left in the filter's queues. */
+    if (!R.expect.stops && R.sh.irql <= APC_LEVEL)
+        kfh_oracle_cq_unregister(cq_held(), &R.expect);
     /* Then the filter's contexts (FC-14, FC-15). Their detachment is predicted even when a stop
      * of F-6 is, since an instance's teardown may detach (and free) its contexts before that
      * stop; the contexts' own stop only when F-6 predicts none. */
@@ -1257,6 +1307,8 @@ static void exec_unregister(const kfh_op *op)
             reach("FltUnregisterFilter: attached contexts freed");
     }
     R.pend_head = R.pend_tail;
+    /* FW-9: Filter Manager forgets the filter's queues. */
+    memset(R.cq, 0, sizeof R.cq);
     R.flt_state = 0;
     R.filter = NULL;
     R.instances = R.teardown = 0;
@@ -1272,6 +1324,14 @@ static void flt_after_stop(void)
 {
     R.ctx_after = NULL;
     R.wi_running = 0;
+    /* A queue whose callback re-entered it keeps its lock taken in the model (FX-14). */
+    if (R.cqc.routine && R.cqc.reentered)
+        R.cq[R.cqc.q].stuck = 1;
+    memset(&R.cqc, 0, sizeof R.cqc);
+    if (R.flags_cbd) {
+        R.flags_cbd->Flags = R.flags_saved;
+        R.flags_cbd = NULL;
+    }
     for (int k = 0; k < R.cb_depth && k < 4; k++)
         R.cbd[R.cb_slot[k]].uncertain = 1;
     R.cb_depth = 0;
@@ -1296,6 +1356,12 @@ static void flt_finish(void)
             kf_set_irql(PASSIVE_LEVEL);
             R.wi[k].live = 0;
             FltFreeGenericWorkItem(R.wi[k].mem);
+        }
+    for (int k = 0; k < KFH_DW_SLOTS; k++)
+        if (R.dw[k].live && !R.dw[k].queued) {
+            kf_set_irql(PASSIVE_LEVEL);
+            R.dw[k].live = 0;
+            FltFreeDeferredIoWorkItem(R.dw[k].mem);
         }
     /* The file name references the scenario's slots hold. */
     for (int k = 0; k < KFH_NAME_SLOTS; k++) {
@@ -1922,6 +1988,11 @@ static VOID FLTAPI runner_wi_routine(PFLT_GENERIC_WORKITEM item, PVOID object, P
         return;
     }
     int want = R.wq[0];
+    if (want >= KFH_WI_SLOTS) {
+        simple_finding(KFH_INV_FLT_WORK_STATUS, where, "-", "the item queued first (FW-5)",
+                       "the generic routine of slot %d before deferred item %d", k, want - KFH_WI_SLOTS);
+        return;
+    }
     if (k != want || item != R.wi[want].mem || object != R.wi[want].object) {
         simple_finding(KFH_INV_FLT_WORK_STATUS, where, "-",
                        "the item queued first, with its FltObject and Context (FW-2, FW-5)",
@@ -2145,6 +2216,637 @@ static void exec_wi_run(const kfh_op *op)
     reach("kf_flt_run_work_items: %s", ran ? "routines ran" : "nothing queued");
 }
 
+/* ---- Deferred I/O work items (version 15; harness/oracle_fltq.c, SEMANTICS.md FW-3, FX-12) ---------- */
+
+static int dw_ctx[KFH_DW_SLOTS]; /* the Context of deferred slot k's item is &dw_ctx[k] */
+
+/* Status names, with the two of this family that older traces never print (kept out of the
+ * shared table so that no older trace changes). */
+static const char *q_status_name(NTSTATUS s, char *buf, size_t len)
+{
+    const char *n = s == STATUS_FLT_NOT_SAFE_TO_POST_OPERATION ? "STATUS_FLT_NOT_SAFE_TO_POST_OPERATION"
+                    : s == STATUS_FLT_CBDQ_DISABLED             ? "STATUS_FLT_CBDQ_DISABLED"
+                                                                : NULL;
+    if (!n)
+        return kfh_ctx_status_name(s, buf, len);
+    snprintf(buf, len, "%s", n); /* the callers read buf too */
+    return buf;
+}
+
+static VOID FLTAPI runner_dw_routine(PFLT_DEFERRED_IO_WORKITEM item, PFLT_CALLBACK_DATA data, PVOID context);
+
+/* Clears the IRP flag of d for one call (misuse not_irp); dw_flags_back or a stop restores it. */
+static void flags_clear_irp(PFLT_CALLBACK_DATA d)
+{
+    R.flags_cbd = d;
+    R.flags_saved = d->Flags;
+    d->Flags &= ~(ULONG)FLTFL_CALLBACK_DATA_IRP_OPERATION;
+}
+
+static void flags_back(void)
+{
+    if (R.flags_cbd)
+        R.flags_cbd->Flags = R.flags_saved;
+    R.flags_cbd = NULL;
+}
+
+/* What FW-3 looks at in the callback data of slot c, as the runner's record has it. */
+static void dw_data_state(int c, int misuse, kfh_dw_data *out)
+{
+    memset(out, 0, sizeof *out);
+    out->null = misuse == KFH_DW_MIS_NULL_DATA;
+    out->irp = misuse != KFH_DW_MIS_NOT_IRP; /* F-12: the runner's callback data are IRP-based */
+    out->paging = (R.cbd[c].irp_flags & IRP_PAGING_IO) != 0;
+    out->instance = R.cbd[c].inst == NULL                                       ? KFH_WI_OBJECT_FOREIGN
+                    : R.wi_running == 2 || (R.teardown & (1u << R.cbd[c].vol)) ? KFH_WI_OBJECT_GOING
+                                                                                : KFH_WI_OBJECT_LIVE;
+}
+
+static NTSTATUS dw_queue_call(int k, PFLT_DEFERRED_IO_WORKITEM item, PFLT_CALLBACK_DATA data, int null_routine,
+                              WORK_QUEUE_TYPE type)
+{
+    return FltQueueDeferredIoWorkItem(item, data, null_routine ? NULL : runner_dw_routine, type, &dw_ctx[k]);
+}
+
+static void dw_freed(int k)
+{
+    R.dw[k].live = 0;
+    R.dw[k].queued = 0;
+    R.dw[k].stale = R.dw[k].mem;
+    R.dw[k].stale_ok = 1;
+    R.dw[k].freed_at = R.wi_allocs;
+}
+
+static VOID FLTAPI runner_dw_routine(PFLT_DEFERRED_IO_WORKITEM item, PFLT_CALLBACK_DATA data, PVOID context)
+{
+    if (R.aborting)
+        return;
+    int k = (int *)context >= dw_ctx && (int *)context < dw_ctx + KFH_DW_SLOTS ? (int)((int *)context - dw_ctx) : -1;
+    const char *where = R.wi_running == 2 ? "FltUnregisterFilter" : "kf_flt_run_work_items";
+    if (!R.wi_running || R.wi_ran >= R.wi_due || R.n_wq == 0) {
+        simple_finding(KFH_INV_FLT_DEFERRED_STATUS, where, "-", "no routine but those queued when the run began (FW-5)",
+                       "a deferred routine ran after %d of %d", R.wi_ran, R.wi_due);
+        return;
+    }
+    int want = R.wq[0] - KFH_WI_SLOTS;
+    if (want < 0 || k != want || item != R.dw[want].mem || data != R.dw[want].data) {
+        simple_finding(KFH_INV_FLT_DEFERRED_STATUS, where, "-",
+                       "the item queued first, with its Data and Context (FW-3, FW-5)",
+                       "deferred slot %d's routine, the head of the queue %s slot %d", k,
+                       want < 0 ? "is generic" : "is deferred", want < 0 ? R.wq[0] : want);
+        return;
+    }
+    if (KeGetCurrentIrql() != PASSIVE_LEVEL) {
+        simple_finding(KFH_INV_FLT_DEFERRED_STATUS, where, "-", "the routine called at PASSIVE_LEVEL (FW-5)",
+                       "IRQL %u", KeGetCurrentIrql());
+        return;
+    }
+    R.wi_ran++;
+    memmove(R.wq, R.wq + 1, (size_t)(--R.n_wq) * sizeof R.wq[0]);
+    R.dw[k].queued = 0;
+    int depth = R.wi_depth, action = R.dw[k].action, c = R.dw[k].cbd;
+    char b[48], e[48];
+    switch (action) {
+    case KFH_WI_DO_FREE:
+        dw_freed(k);
+        FltFreeDeferredIoWorkItem(item);
+        break;
+    case KFH_WI_DO_REQUEUE: {
+        /* Only on the callback data it was posted with, while the slot still holds it. */
+        if (!R.cbd[c].live || R.cbd[c].d != data || R.cbd[c].uncertain) {
+            kfh_trace_event("%*s  deferred routine of slot %d: its callback data is gone, no queue", 2 * depth, "", k);
+            action = KFH_WI_DO_NOTHING;
+            break;
+        }
+        kfh_dw_data ds;
+        kfh_wi_pred pred;
+        dw_data_state(c, KFH_DW_MIS_NONE, &ds);
+        kfh_oracle_dw_queue(PASSIVE_LEVEL, KFH_WI_ITEM_IDLE, KFH_DW_MIS_NONE, (ULONG)R.dw[k].type, &ds, &pred);
+        int from = R.log_n;
+        NTSTATUS st = dw_queue_call(k, item, data, 0, R.dw[k].type);
+        if (R.log_n != from || st != pred.status) {
+            simple_finding(KFH_INV_FLT_DEFERRED_STATUS, "FltQueueDeferredIoWorkItem", "-",
+                           q_status_name(pred.status, e, sizeof e), "%s, %d consultation(s) [%s, FW-5]",
+                           q_status_name(st, b, sizeof b), R.log_n - from, pred.rule);
+            return;
+        }
+        if (st == STATUS_SUCCESS) {
+            R.dw[k].queued = 1;
+            R.wq[R.n_wq++] = KFH_WI_SLOTS + k;
+        }
+        reach("deferred routine: queued its item again, %s", q_status_name(st, b, sizeof b));
+        break;
+    }
+    case KFH_WI_DO_BAD_IRQL: {
+        KIRQL old;
+        KeRaiseIrql(APC_LEVEL, &old);
+        (void)old;
+        kfh_oracle_wi_return(APC_LEVEL, &R.expect);
+        break;
+    }
+    default:
+        break;
+    }
+    kfh_trace_event("%*s  deferred routine of slot %d at PASSIVE_LEVEL: %s", 2 * depth, "", k, wi_do_text[action]);
+    reach("deferred routine: %s", wi_do_text[action]);
+}
+
+static void exec_dw_alloc(const kfh_op *op)
+{
+    int k = op->a % KFH_DW_SLOTS;
+    if (R.dw[k].live) {
+        skip_event("%*s  skipped: the item slot holds an item", IND(op));
+        return;
+    }
+    kfh_wi_pred pred;
+    kfh_oracle_wi_alloc(R.sh.irql, KF_FAULT_NONE, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    int from = R.log_n;
+    PFLT_DEFERRED_IO_WORKITEM item = FltAllocateDeferredIoWorkItem();
+    if (R.expect.stops) {
+        missed_stop("FltAllocateDeferredIoWorkItem");
+        return;
+    }
+    kfh_oracle_wi_alloc(R.sh.irql, R.log_n > from && from < LOG_MAX ? R.log_kind[from] : KF_FAULT_NONE, &pred);
+    if (R.log_n - from != pred.n_sites || (from < LOG_MAX && R.log_site[from] != KF_SITE_FLT_WORKITEM))
+        simple_finding(KFH_INV_FLT_DEFERRED_STATUS, "FltAllocateDeferredIoWorkItem", "flt.workitem",
+                       "flt.workitem consulted once (FW-1)", "%d consultation(s)", R.log_n - from);
+    else if ((item != NULL) != pred.allocated)
+        simple_finding(KFH_INV_FLT_DEFERRED_STATUS, "FltAllocateDeferredIoWorkItem", "flt.workitem",
+                       pred.allocated ? "an item (the site was granted)" : "NULL (the site was failed)", "%s",
+                       item ? "an item" : "NULL");
+    if (R.aborting)
+        return;
+    if (item) {
+        struct dw_rec keep = R.dw[k];
+        memset(&R.dw[k], 0, sizeof R.dw[k]);
+        R.dw[k].stale = keep.stale;
+        R.dw[k].stale_ok = keep.stale_ok;
+        R.dw[k].freed_at = keep.freed_at;
+        R.dw[k].mem = item;
+        R.dw[k].live = 1;
+        R.wi_allocs++; /* one allocator for both kinds: a stale pointer of either may come back */
+    }
+    kfh_trace_event("%*s  -> %s [FW-1]", IND(op), item ? "item" : "NULL");
+    reach("FltAllocateDeferredIoWorkItem: %s", item ? "item" : "NULL");
+}
+
+static void exec_dw_queue(const kfh_op *op)
+{
+    int k = op->a % KFH_DW_SLOTS, c = op->b & 3, misuse = (op->b >> 2) % KFH_DW_MIS_COUNT;
+    const char *why = R.flt_state != 1                              ? "no filter registered"
+                      : misuse != KFH_DW_MIS_ITEM && !R.dw[k].live   ? "the item slot holds no item"
+                      : misuse != KFH_DW_MIS_NULL_DATA && (!R.cbd[c].live || R.cbd[c].uncertain)
+                          ? "the callback data slot holds no callback data"
+                          : NULL;
+    if (why) {
+        skip_event("%*s  skipped: %s", IND(op), why);
+        return;
+    }
+    WORK_QUEUE_TYPE type = misuse == KFH_DW_MIS_QUEUE_TYPE ? HyperCriticalWorkQueue
+                           : (op->c & KFH_WI_DELAYED)      ? DelayedWorkQueue
+                                                           : CriticalWorkQueue;
+    int item_state = misuse == KFH_DW_MIS_ITEM ? KFH_WI_ITEM_NONE
+                     : R.dw[k].queued          ? KFH_WI_ITEM_QUEUED
+                                               : KFH_WI_ITEM_IDLE;
+    kfh_dw_data ds;
+    dw_data_state(c, misuse, &ds);
+    kfh_wi_pred pred;
+    kfh_oracle_dw_queue(R.sh.irql, item_state, misuse, (ULONG)type, &ds, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    PFLT_DEFERRED_IO_WORKITEM item = misuse == KFH_DW_MIS_ITEM ? (PFLT_DEFERRED_IO_WORKITEM)wi_foreign : R.dw[k].mem;
+    PFLT_CALLBACK_DATA data = misuse == KFH_DW_MIS_NULL_DATA ? NULL : R.cbd[c].d;
+    if (misuse == KFH_DW_MIS_NOT_IRP)
+        flags_clear_irp(data);
+    int from = R.log_n;
+    NTSTATUS st = dw_queue_call(k, item, data, misuse == KFH_DW_MIS_NULL_ROUTINE, type);
+    flags_back();
+    if (R.expect.stops) {
+        missed_stop("FltQueueDeferredIoWorkItem");
+        return;
+    }
+    if (R.cfg->model_lie == 8)
+        st = st == STATUS_SUCCESS ? STATUS_FLT_DELETING_OBJECT : STATUS_SUCCESS; /* as if the model erred: FW-3 */
+    char b[48], e[48];
+    if (R.log_n != from || st != pred.status)
+        simple_finding(KFH_INV_FLT_DEFERRED_STATUS, "FltQueueDeferredIoWorkItem", "-",
+                       q_status_name(pred.status, e, sizeof e), "%s, %d consultation(s) [%s]",
+                       q_status_name(st, b, sizeof b), R.log_n - from, pred.rule);
+    if (R.aborting)
+        return;
+    if (st == STATUS_SUCCESS) {
+        R.dw[k].cbd = (uint8_t)c;
+        R.dw[k].action = (uint8_t)(op->c & 3);
+        R.dw[k].data = data;
+        R.dw[k].type = type;
+        R.dw[k].queued = 1;
+        R.wq[R.n_wq++] = KFH_WI_SLOTS + k;
+    }
+    kfh_trace_event("%*s  -> %s [%s]", IND(op), q_status_name(st, b, sizeof b), pred.rule);
+    reach("FltQueueDeferredIoWorkItem: %s", b);
+}
+
+static void exec_dw_free(const kfh_op *op)
+{
+    int k = op->a % KFH_DW_SLOTS, variant = op->b % KFH_DW_FREE_COUNT;
+    const char *why = NULL;
+    if (variant == KFH_DW_FREE_SLOT && !R.dw[k].live)
+        why = "the item slot holds no item";
+    else if (variant == KFH_DW_FREE_AGAIN && !R.dw[k].stale_ok)
+        why = "the slot freed no item";
+    else if (variant == KFH_DW_FREE_AGAIN && R.dw[k].freed_at != R.wi_allocs)
+        why = "an item was allocated since the slot's was freed: it may have its memory";
+    else if (variant == KFH_DW_FREE_GENERIC && (k >= KFH_WI_SLOTS || !R.wi[k].live))
+        why = "the generic item slot holds no item";
+    if (why) {
+        skip_event("%*s  skipped: %s", IND(op), why);
+        return;
+    }
+    int item_state = variant != KFH_DW_FREE_SLOT ? KFH_WI_ITEM_NONE
+                     : R.dw[k].queued          ? KFH_WI_ITEM_QUEUED
+                                               : KFH_WI_ITEM_IDLE;
+    PFLT_DEFERRED_IO_WORKITEM item = variant == KFH_DW_FREE_SLOT      ? R.dw[k].mem
+                                     : variant == KFH_DW_FREE_AGAIN   ? R.dw[k].stale
+                                     : variant == KFH_DW_FREE_GENERIC ? (PFLT_DEFERRED_IO_WORKITEM)R.wi[k].mem
+                                                                      : (PFLT_DEFERRED_IO_WORKITEM)wi_foreign;
+    kfh_wi_pred pred;
+    kfh_oracle_wi_free(R.sh.irql, item_state, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    int from = R.log_n;
+    FltFreeDeferredIoWorkItem(item);
+    if (R.expect.stops) {
+        missed_stop("FltFreeDeferredIoWorkItem");
+        return;
+    }
+    if (R.log_n != from)
+        simple_finding(KFH_INV_FLT_DEFERRED_STATUS, "FltFreeDeferredIoWorkItem", "-", "no site consulted",
+                       "%d consultation(s)", R.log_n - from);
+    if (R.aborting)
+        return;
+    dw_freed(k);
+    kfh_trace_event("%*s  -> freed [FW-4]", IND(op));
+    reach("FltFreeDeferredIoWorkItem: freed");
+}
+
+/* ---- Cancel-safe callback data queues (version 15; harness/oracle_fltq.c, FW-7 to FW-9, FX-13 to FX-15) ---- */
+
+static FLT_CALLBACK_DATA_QUEUE cq_mem[KFH_CQ_QUEUES];
+static FLT_CALLBACK_DATA_QUEUE_IO_CONTEXT cq_ioctx[KFH_CBD_SLOTS]; /* the Context of callback data slot k */
+static int cq_peekctx[KFH_CBD_SLOTS];                             /* PeekContext: the entry of slot k */
+static int cq_insctx;                                             /* the InsertContext of every insert */
+
+/* Checks that a queue callback is called for the operation in progress on its own queue, under
+ * the lock or not as `locked` says; returns the queue's index, or -1 after a finding. */
+static int cq_called(PFLT_CALLBACK_DATA_QUEUE q, const char *callback, int locked)
+{
+    int k = q >= cq_mem && q < cq_mem + KFH_CQ_QUEUES ? (int)(q - cq_mem) : -1;
+    if (R.aborting)
+        return -1;
+    if (!R.cqc.routine || k != R.cqc.q)
+        simple_finding(KFH_INV_FLT_CBDQ_STATUS, R.cqc.routine ? R.cqc.routine : "-", "-",
+                       "a queue callback only inside an operation on its own queue (FW-7)", "%s of queue %d", callback,
+                       k);
+    else if (R.cqc.locked != locked)
+        simple_finding(KFH_INV_FLT_CBDQ_STATUS, R.cqc.routine, "-",
+                       locked ? "the callback called under the queue's lock (FW-7)"
+                              : "the callback called outside the queue's lock (FW-7, FW-8)",
+                       "%s called %s it", callback, locked ? "outside" : "under");
+    return R.aborting ? -1 : k;
+}
+
+/* A callback calls back into its own queue (misbehaviour reenter*): FW-7's 0x3922 is predicted. */
+static void cq_reenter(int k)
+{
+    R.cqc.reentered = 1;
+    FltCbdqEnable(&cq_mem[k]);
+}
+
+static VOID FLTAPI runner_cq_acquire(PFLT_CALLBACK_DATA_QUEUE q, PKIRQL irql)
+{
+    int k = cq_called(q, "Acquire", 0);
+    R.cqc.acquires++;
+    if (k >= 0 && R.cqc.bad == KFH_CQ_BAD_REENTER_ACQUIRE)
+        cq_reenter(k);
+    KIRQL old;
+    KeRaiseIrql(DISPATCH_LEVEL, &old);
+    if (irql)
+        *irql = old;
+    else if (k >= 0)
+        simple_finding(KFH_INV_FLT_CBDQ_STATUS, R.cqc.routine, "-", "Acquire given a place for the IRQL (FW-7)",
+                       "Irql NULL");
+    R.cqc.stored = old;
+    R.cqc.locked = 1;
+}
+
+static VOID FLTAPI runner_cq_release(PFLT_CALLBACK_DATA_QUEUE q, KIRQL irql)
+{
+    int k = cq_called(q, "Release", 1);
+    R.cqc.releases++;
+    if (k >= 0 && irql != R.cqc.stored)
+        simple_finding(KFH_INV_FLT_CBDQ_STATUS, R.cqc.routine, "-", "Release given the IRQL Acquire stored (FW-7)",
+                       "IRQL %u, stored %u", irql, R.cqc.stored);
+    R.cqc.locked = 0;
+    if (k >= 0 && R.cqc.bad == KFH_CQ_BAD_REENTER_RELEASE)
+        cq_reenter(k);
+    if (R.cqc.bad != KFH_CQ_BAD_UNBALANCED)
+        KeLowerIrql(irql);
+}
+
+static NTSTATUS FLTAPI runner_cq_insert(PFLT_CALLBACK_DATA_QUEUE q, PFLT_CALLBACK_DATA d, PVOID insert_context)
+{
+    int k = cq_called(q, "InsertIo", 1);
+    R.cqc.inserts++;
+    if (k < 0)
+        return STATUS_UNSUCCESSFUL;
+    if (d != R.cqc.data || insert_context != &cq_insctx) {
+        simple_finding(KFH_INV_FLT_CBDQ_STATUS, R.cqc.routine, "-",
+                       "InsertIo given the callback data and InsertContext inserted (FW-8)", "%s callback data, %s context",
+                       d == R.cqc.data ? "the" : "other", insert_context == &cq_insctx ? "its" : "another");
+        return STATUS_UNSUCCESSFUL;
+    }
+    if (R.cqc.bad == KFH_CQ_BAD_REENTER)
+        cq_reenter(k);
+    NTSTATUS st = R.cqc.answer == KFH_CQ_ANSWER_SUCCESS   ? STATUS_SUCCESS
+                  : R.cqc.answer == KFH_CQ_ANSWER_PENDING ? STATUS_PENDING
+                                                          : STATUS_INSUFFICIENT_RESOURCES;
+    struct cq_rec *r = &R.cq[k];
+    if (NT_SUCCESS(st)) {
+        r->ent[r->n] = d;
+        r->ctx[r->n++] = R.cqc.ctx;
+    }
+    return st;
+}
+
+static VOID FLTAPI runner_cq_remove(PFLT_CALLBACK_DATA_QUEUE q, PFLT_CALLBACK_DATA d)
+{
+    int k = cq_called(q, "RemoveIo", 1);
+    R.cqc.removes++;
+    if (k < 0)
+        return;
+    struct cq_rec *r = &R.cq[k];
+    int at = 0;
+    while (at < r->n && r->ent[at] != d)
+        at++;
+    if (at == r->n || d != R.cqc.data) {
+        simple_finding(KFH_INV_FLT_CBDQ_STATUS, R.cqc.routine, "-", "RemoveIo given the entry taken out (FW-8)",
+                       "%s callback data", at == r->n ? "unqueued" : "another queued");
+        return;
+    }
+    r->n--;
+    memmove(&r->ent[at], &r->ent[at + 1], (size_t)(r->n - at) * sizeof r->ent[0]);
+    memmove(&r->ctx[at], &r->ctx[at + 1], (size_t)(r->n - at) * sizeof r->ctx[0]);
+    R.cq_removed++;
+    if (R.cqc.bad == KFH_CQ_BAD_REENTER)
+        cq_reenter(k);
+}
+
+/* The first entry PeekContext selects: any (NULL), or the callback data of one slot; -1 none. */
+static int cq_match(const struct cq_rec *r, PVOID peek)
+{
+    for (int i = 0; i < r->n; i++)
+        if (!peek || r->ent[i] == R.cbd[(int *)peek - cq_peekctx].d)
+            return i;
+    return -1;
+}
+
+static PFLT_CALLBACK_DATA FLTAPI runner_cq_peek(PFLT_CALLBACK_DATA_QUEUE q, PFLT_CALLBACK_DATA d, PVOID peek)
+{
+    int k = cq_called(q, "PeekNextIo", 1);
+    R.cqc.peeks++;
+    if (k < 0)
+        return NULL;
+    if (d != NULL || peek != R.cqc.peek) {
+        simple_finding(KFH_INV_FLT_CBDQ_STATUS, R.cqc.routine, "-",
+                       "PeekNextIo from the head (Cbd NULL) with the PeekContext passed (FW-8)", "Cbd %s, %s PeekContext",
+                       d ? "not NULL" : "NULL", peek == R.cqc.peek ? "its" : "another");
+        return NULL;
+    }
+    if (R.cqc.bad == KFH_CQ_BAD_REENTER)
+        cq_reenter(k);
+    if (R.cqc.bad == KFH_CQ_BAD_PEEK_FOREIGN)
+        return &flt_foreign;
+    int at = cq_match(&R.cq[k], peek);
+    R.cqc.data = at < 0 ? NULL : R.cq[k].ent[at];
+    return R.cqc.data;
+}
+
+static VOID FLTAPI runner_cq_complete(PFLT_CALLBACK_DATA_QUEUE q, PFLT_CALLBACK_DATA d)
+{
+    int k = cq_called(q, "CompleteCanceledIo", 0);
+    R.cqc.completes++;
+    if (k < 0)
+        return;
+    if (d != R.cqc.data || R.cqc.removes != 1 || KeGetCurrentIrql() != R.sh.irql)
+        simple_finding(KFH_INV_FLT_CBDQ_STATUS, R.cqc.routine, "-",
+                       "CompleteCanceledIo with the canceled callback data, after RemoveIo and Release (FW-8)",
+                       "%s callback data, %d RemoveIo, IRQL %u", d == R.cqc.data ? "the" : "other", R.cqc.removes,
+                       KeGetCurrentIrql());
+}
+
+static const char *const cq_routines[] = {"FltCbdqInitialize", "FltCbdqInsertIo", "FltCbdqRemoveIo",
+                                          "FltCbdqRemoveNextIo", "FltCbdqEnable", "FltCbdqDisable",
+                                          "kf_flt_cbdq_cancel"};
+
+/* The queue, if any, whose list holds d; its position in *at. */
+static int cq_holding(PFLT_CALLBACK_DATA d, int *at)
+{
+    for (int q = 0; q < KFH_CQ_QUEUES; q++)
+        for (int i = 0; d && i < R.cq[q].n; i++)
+            if (R.cq[q].ent[i] == d) {
+                *at = i;
+                return q;
+            }
+    return -1;
+}
+
+static void exec_cq(const kfh_op *op)
+{
+    int q = op->a % KFH_CQ_QUEUES, code = op->code, c = op->b & 3, misuse = 0, at = -1;
+    struct cq_rec *r = &R.cq[q];
+    const char *routine = cq_routines[code - KFH_OP_CQ_INIT];
+    kfh_cq_in in;
+    memset(&in, 0, sizeof in);
+    in.op = code;
+    in.irql = R.sh.irql;
+    in.initialized = r->initialized;
+    in.enabled = r->enabled;
+    int takes_bad = code == KFH_OP_CQ_INSERT || code == KFH_OP_CQ_REMOVE || code == KFH_OP_CQ_NEXT ||
+                    code == KFH_OP_CQ_CANCEL;
+    in.bad = takes_bad ? (op->c >> 2) % KFH_CQ_BAD_COUNT : 0;
+    PFLT_CALLBACK_DATA data = NULL;
+    PFLT_CALLBACK_DATA_QUEUE_IO_CONTEXT ctx = NULL;
+    PVOID peek = NULL;
+    const char *why = R.flt_state == 2 ? "the filter's state is unknown after a stop in FltUnregisterFilter"
+                      : r->stuck       ? "a stop inside the queue's callbacks left its lock taken"
+                                       : NULL;
+    switch (code) {
+    case KFH_OP_CQ_INIT:
+        misuse = (op->b >> 2) % KFH_CQ_INIT_COUNT;
+        in.init_misuse = misuse;
+        if (!why && R.flt_state != 1)
+            why = "no filter registered";
+        else if (!why && misuse != 1 && misuse != KFH_CQ_INIT_FOREIGN_INSTANCE && !R.inst[c])
+            why = "no instance on that volume";
+        else if (!why && r->n)
+            why = "the queue holds callback data: initializing it again would lose them";
+        break;
+    case KFH_OP_CQ_INSERT:
+        misuse = (op->b >> 3) % KFH_CQ_MIS_COUNT;
+        if (!why && misuse != KFH_CQ_MIS_NULL_CBD && (!R.cbd[c].live || R.cbd[c].uncertain))
+            why = "the callback data slot holds no callback data";
+        else if (!why && misuse != KFH_CQ_MIS_NULL_CBD && cq_holding(R.cbd[c].d, &at) >= 0 &&
+                 cq_holding(R.cbd[c].d, &at) != q)
+            why = "the callback data is in the other queue";
+        else if (!why && r->n == (int)(sizeof r->ent / sizeof r->ent[0]))
+            why = "the queue's record is full";
+        data = misuse == KFH_CQ_MIS_NULL_CBD ? NULL : R.cbd[c].d;
+        ctx = (op->b & 4) ? &cq_ioctx[c] : NULL;
+        in.null_arg = data == NULL;
+        in.not_irp = misuse == KFH_CQ_MIS_NOT_IRP;
+        in.in_queue = data && cq_holding(data, &at) == q;
+        in.answer = (op->c & 3) % KFH_CQ_ANSWER_COUNT;
+        break;
+    case KFH_OP_CQ_REMOVE:
+        ctx = (op->b & 4) ? NULL : &cq_ioctx[c];
+        in.null_arg = ctx == NULL;
+        for (int i = 0; i < r->n && at < 0; i++)
+            if (r->ctx[i] == c)
+                at = i;
+        in.found = at >= 0;
+        data = at >= 0 ? r->ent[at] : NULL;
+        break;
+    case KFH_OP_CQ_NEXT:
+        peek = op->b ? (PVOID)&cq_peekctx[(op->b - 1) % KFH_CBD_SLOTS] : NULL;
+        at = cq_match(r, peek);
+        in.found = at >= 0;
+        data = at >= 0 ? r->ent[at] : NULL;
+        break;
+    case KFH_OP_CQ_CANCEL:
+        if (!why && R.sh.irql > DISPATCH_LEVEL)
+            why = "the I/O manager cancels at or below DISPATCH_LEVEL";
+        data = R.cbd[c].d;
+        in.in_queue = data && cq_holding(data, &at) == q;
+        break;
+    default:
+        break;
+    }
+    if (why) {
+        skip_event("%*s  skipped: %s", IND(op), why);
+        return;
+    }
+    kfh_cq_pred pred;
+    kfh_oracle_cq(&in, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    memset(&R.cqc, 0, sizeof R.cqc);
+    R.cqc.routine = routine;
+    R.cqc.q = q;
+    R.cqc.op = code;
+    R.cqc.bad = in.bad;
+    R.cqc.answer = in.answer;
+    R.cqc.ctx = ctx ? c : -1;
+    R.cqc.data = data;
+    R.cqc.peek = peek;
+    if (in.not_irp)
+        flags_clear_irp(data);
+    int from = R.log_n, n_before = r->n, rc = 0;
+    NTSTATUS st = STATUS_SUCCESS;
+    PFLT_CALLBACK_DATA got = NULL;
+    PFLT_INSTANCE inst = misuse == KFH_CQ_INIT_FOREIGN_INSTANCE ? (PFLT_INSTANCE)wi_foreign
+                         : misuse == 1                         ? NULL
+                                                               : R.inst[c];
+    switch (code) {
+    case KFH_OP_CQ_INIT:
+        st = FltCbdqInitialize(inst, misuse == 2 ? NULL : &cq_mem[q], misuse == 3 ? NULL : runner_cq_insert,
+                               misuse == 4 ? NULL : runner_cq_remove, misuse == 5 ? NULL : runner_cq_peek,
+                               misuse == 6 ? NULL : runner_cq_acquire, misuse == 7 ? NULL : runner_cq_release,
+                               misuse == 8 ? NULL : runner_cq_complete);
+        break;
+    case KFH_OP_CQ_INSERT:
+        st = FltCbdqInsertIo(&cq_mem[q], data, ctx, &cq_insctx);
+        break;
+    case KFH_OP_CQ_REMOVE:
+        got = FltCbdqRemoveIo(&cq_mem[q], ctx);
+        break;
+    case KFH_OP_CQ_NEXT:
+        got = FltCbdqRemoveNextIo(&cq_mem[q], peek);
+        break;
+    case KFH_OP_CQ_ENABLE:
+        FltCbdqEnable(&cq_mem[q]);
+        break;
+    case KFH_OP_CQ_DISABLE:
+        FltCbdqDisable(&cq_mem[q]);
+        break;
+    default:
+        rc = kf_flt_cbdq_cancel(&cq_mem[q], data);
+        break;
+    }
+    flags_back();
+    struct cq_call call = R.cqc;
+    memset(&R.cqc, 0, sizeof R.cqc);
+    if (R.expect.stops) {
+        missed_stop(routine);
+        return;
+    }
+    if (R.aborting)
+        return;
+    if (R.cfg->model_lie == 8 && got)
+        got = NULL; /* as if the model had answered a removal with nothing: FW-8 */
+    int removal = code == KFH_OP_CQ_REMOVE || code == KFH_OP_CQ_NEXT || code == KFH_OP_CQ_CANCEL;
+    int n_want = n_before + (code == KFH_OP_CQ_INSERT ? pred.changed : removal ? -pred.changed : 0);
+    char b[48], e[48];
+    if (R.log_n != from)
+        simple_finding(KFH_INV_FLT_CBDQ_STATUS, routine, "-", "no site consulted", "%d consultation(s)",
+                       R.log_n - from);
+    else if (st != pred.status)
+        simple_finding(KFH_INV_FLT_CBDQ_STATUS, routine, "-", q_status_name(pred.status, e, sizeof e), "%s [%s]",
+                       q_status_name(st, b, sizeof b), pred.rule);
+    else if ((code == KFH_OP_CQ_REMOVE || code == KFH_OP_CQ_NEXT) && got != (pred.returned == 0 ? data : NULL))
+        simple_finding(KFH_INV_FLT_CBDQ_STATUS, routine, "-",
+                       pred.returned == 0 ? "the entry found (FW-8)" : "NULL (no entry matches, FW-8)", "%s [%s]",
+                       got ? (got == data ? "the entry found" : "other callback data") : "NULL", pred.rule);
+    else if (code == KFH_OP_CQ_CANCEL && rc != pred.returned)
+        simple_finding(KFH_INV_FLT_CBDQ_STATUS, routine, "-", pred.returned ? "-1 (nothing to cancel)" : "0 (canceled)",
+                       "%d [%s]", rc, pred.rule);
+    else if (call.acquires != pred.locked || call.releases != pred.locked || call.inserts != pred.insert_io ||
+             call.completes != pred.completed || (removal && call.removes != pred.changed) ||
+             call.peeks != (code == KFH_OP_CQ_NEXT && pred.locked) || r->n != n_want)
+        simple_finding(KFH_INV_FLT_CBDQ_STATUS, routine, "-", "the callbacks FW-7 and FW-8 call",
+                       "Acquire %d, Release %d, InsertIo %d, RemoveIo %d, PeekNextIo %d, CompleteCanceledIo %d, "
+                       "%d entries for %d [%s]",
+                       call.acquires, call.releases, call.inserts, call.removes, call.peeks, call.completes, r->n,
+                       n_want, pred.rule);
+    if (R.aborting)
+        return;
+    const char *what = NULL;
+    switch (code) {
+    case KFH_OP_CQ_INIT:
+        r->initialized = r->enabled = 1;
+        what = "STATUS_SUCCESS";
+        break;
+    case KFH_OP_CQ_INSERT:
+        what = q_status_name(st, b, sizeof b);
+        break;
+    case KFH_OP_CQ_REMOVE:
+    case KFH_OP_CQ_NEXT:
+        what = got ? "the entry" : "NULL";
+        break;
+    case KFH_OP_CQ_ENABLE:
+    case KFH_OP_CQ_DISABLE:
+        r->enabled = code == KFH_OP_CQ_ENABLE;
+        what = r->enabled ? "enabled" : "disabled";
+        break;
+    default:
+        what = rc ? "nothing to cancel" : "canceled, completed after the lock";
+        break;
+    }
+    kfh_trace_event("%*s  -> %s, %d queued [%s]", IND(op), what, r->n, pred.rule);
+    reach("%s: %s", routine, what);
+}
+
 static void exec_op(uint16_t i)
 {
     const kfh_op *op = &R.s->ops[i];
@@ -2305,6 +3007,24 @@ static void exec_op(uint16_t i)
         break;
     case KFH_OP_WI_RUN:
         exec_wi_run(op);
+        break;
+    case KFH_OP_DW_ALLOC:
+        exec_dw_alloc(op);
+        break;
+    case KFH_OP_DW_QUEUE:
+        exec_dw_queue(op);
+        break;
+    case KFH_OP_DW_FREE:
+        exec_dw_free(op);
+        break;
+    case KFH_OP_CQ_INIT:
+    case KFH_OP_CQ_INSERT:
+    case KFH_OP_CQ_REMOVE:
+    case KFH_OP_CQ_NEXT:
+    case KFH_OP_CQ_ENABLE:
+    case KFH_OP_CQ_DISABLE:
+    case KFH_OP_CQ_CANCEL:
+        exec_cq(op);
         break;
     default:
         break;

@@ -11,7 +11,8 @@
  * client of a communication port and the worker threads, version 5 the files, version 6 the
  * minifilter's I/O, version 7 the Filter Manager contexts and file names of the conformance
  * runner, version 8 the minifilter fuzzer's manual attachment, version 14 (9 to 13 begin text) the
- * generic work items of the conformance runner.
+ * generic work items of the conformance runner, version 15 its deferred I/O work items and
+ * cancel-safe callback data queues.
  */
 #include "kfault/harness.h"
 #include "kfault/flt_model.h"
@@ -49,6 +50,10 @@ static const char *const op_names[KFH_OP_COUNT] = {
     [KFH_OP_MF_ATTACH] = "mf_attach",
     [KFH_OP_WI_ALLOC] = "wi_alloc", [KFH_OP_WI_QUEUE] = "wi_queue", [KFH_OP_WI_FREE] = "wi_free",
     [KFH_OP_WI_RUN] = "wi_run",
+    [KFH_OP_DW_ALLOC] = "dw_alloc", [KFH_OP_DW_QUEUE] = "dw_queue", [KFH_OP_DW_FREE] = "dw_free",
+    [KFH_OP_CQ_INIT] = "cq_init", [KFH_OP_CQ_INSERT] = "cq_insert", [KFH_OP_CQ_REMOVE] = "cq_remove",
+    [KFH_OP_CQ_NEXT] = "cq_next", [KFH_OP_CQ_ENABLE] = "cq_enable", [KFH_OP_CQ_DISABLE] = "cq_disable",
+    [KFH_OP_CQ_CANCEL] = "cq_cancel",
 };
 
 const char *kfh_op_name(int code)
@@ -77,13 +82,16 @@ static const uint8_t op_width[KFH_OP_COUNT] = {
     [KFH_OP_NAME_GET] = 4, [KFH_OP_NAME_REF] = 2, [KFH_OP_NAME_RELEASE] = 2, [KFH_OP_NAME_PARSE] = 1,
     [KFH_OP_MF_ATTACH] = 1,
     [KFH_OP_WI_ALLOC] = 1, [KFH_OP_WI_QUEUE] = 3, [KFH_OP_WI_FREE] = 2, [KFH_OP_WI_RUN] = 0,
+    [KFH_OP_DW_ALLOC] = 1, [KFH_OP_DW_QUEUE] = 3, [KFH_OP_DW_FREE] = 2,
+    [KFH_OP_CQ_INIT] = 2, [KFH_OP_CQ_INSERT] = 3, [KFH_OP_CQ_REMOVE] = 3, [KFH_OP_CQ_NEXT] = 3,
+    [KFH_OP_CQ_ENABLE] = 1, [KFH_OP_CQ_DISABLE] = 1, [KFH_OP_CQ_CANCEL] = 3,
 };
 
 /* How many opcodes each version knows; an opcode byte is taken modulo this count, so
  * appending opcodes needs a new version (old files keep their meaning). Version 1 is
  * frozen at its 13 opcodes, version 2 at its 24, version 3 at its 25, version 4 at its 31, version 5 at its 32,
  * version 6 at its 36, version 7 at its 47, version 8 at its 48. Versions 9 to 13 do not exist (their
- * first byte begins text); version 14 has 52. */
+ * first byte begins text); version 14 has 52, version 15 has 62. */
 static unsigned ops_in_version(uint8_t version)
 {
     switch (version) {
@@ -96,13 +104,15 @@ static unsigned ops_in_version(uint8_t version)
     case 7: return KFH_OP_COUNT_V7;
     case 8: return KFH_OP_COUNT_V8;
     case 14: return KFH_OP_COUNT_V14;
+    case 15: return KFH_OP_COUNT_V15;
     default: return 0;
     }
 }
 
 uint8_t kfh_op_min_version(int code)
 {
-    return code >= KFH_OP_COUNT_V8   ? 14
+    return code >= KFH_OP_COUNT_V14  ? 15
+           : code >= KFH_OP_COUNT_V8 ? 14
            : code >= KFH_OP_COUNT_V7 ? 8
            : code >= KFH_OP_COUNT_V6 ? 7
            : code >= KFH_OP_COUNT_V5 ? 6
@@ -599,6 +609,45 @@ int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, cha
             op.a = rd8(&r) % KFH_WI_SLOTS;
             op.b = rd8(&r) % KFH_WI_FREE_COUNT;
             break;
+        case KFH_OP_DW_ALLOC:
+            op.a = rd8(&r) % KFH_DW_SLOTS;
+            break;
+        case KFH_OP_DW_QUEUE: {
+            op.a = rd8(&r) % KFH_DW_SLOTS;
+            uint8_t b = rd8(&r), c = rd8(&r);
+            op.b = (uint8_t)((b & 3) | (((b >> 2) & 7) % KFH_DW_MIS_COUNT) << 2);
+            op.c = (uint8_t)(c & (3 | KFH_WI_DELAYED));
+            break;
+        }
+        case KFH_OP_DW_FREE:
+            op.a = rd8(&r) % KFH_DW_SLOTS;
+            op.b = rd8(&r) % KFH_DW_FREE_COUNT;
+            break;
+        case KFH_OP_CQ_INIT: {
+            op.a = rd8(&r) % KFH_CQ_QUEUES;
+            uint8_t b = rd8(&r);
+            op.b = (uint8_t)((b & 3) | (((b >> 2) & 15) % KFH_CQ_INIT_COUNT) << 2);
+            break;
+        }
+        case KFH_OP_CQ_INSERT:
+        case KFH_OP_CQ_REMOVE:
+        case KFH_OP_CQ_NEXT:
+        case KFH_OP_CQ_CANCEL: {
+            op.a = rd8(&r) % KFH_CQ_QUEUES;
+            uint8_t b = rd8(&r), c = rd8(&r);
+            /* insert: slot, Context, misuse; remove: slot, Context NULL; next: PeekContext; cancel: slot. */
+            op.b = op.code == KFH_OP_CQ_INSERT   ? (uint8_t)((b & 7) | (((b >> 3) & 3) % KFH_CQ_MIS_COUNT) << 3)
+                   : op.code == KFH_OP_CQ_REMOVE ? (uint8_t)(b & 7)
+                   : op.code == KFH_OP_CQ_NEXT   ? (uint8_t)(b % (KFH_CBD_SLOTS + 1))
+                                                 : (uint8_t)(b & 3);
+            uint8_t bad = (uint8_t)(((c >> 2) & 7) % KFH_CQ_BAD_COUNT);
+            op.c = (uint8_t)((op.code == KFH_OP_CQ_INSERT ? (c & 3) % KFH_CQ_ANSWER_COUNT : 0) | bad << 2);
+            break;
+        }
+        case KFH_OP_CQ_ENABLE:
+        case KFH_OP_CQ_DISABLE:
+            op.a = rd8(&r) % KFH_CQ_QUEUES;
+            break;
         case KFH_OP_PORT_CONNECT:
             op.a = rd8(&r) % KFH_CLIENT_SLOTS;
             op.b = rd8(&r) % KFH_CLIENT_PORTS;
@@ -795,6 +844,25 @@ size_t kfh_scenario_encode(const kfh_scenario *s, uint8_t *buf, size_t cap)
         case KFH_OP_WI_FREE:
             wr8(&w, op->a);
             wr8(&w, op->b);
+            break;
+        case KFH_OP_DW_ALLOC:
+        case KFH_OP_CQ_ENABLE:
+        case KFH_OP_CQ_DISABLE:
+            wr8(&w, op->a);
+            break;
+        case KFH_OP_DW_FREE:
+        case KFH_OP_CQ_INIT:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            break;
+        case KFH_OP_DW_QUEUE:
+        case KFH_OP_CQ_INSERT:
+        case KFH_OP_CQ_REMOVE:
+        case KFH_OP_CQ_NEXT:
+        case KFH_OP_CQ_CANCEL:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            wr8(&w, op->c);
             break;
         case KFH_OP_NAME_REF:
         case KFH_OP_NAME_RELEASE:

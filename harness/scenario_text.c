@@ -323,6 +323,49 @@ static void format_op(out *o, const kfh_op *op)
     case KFH_OP_WI_FREE:
         put(o, " %u%s%s", op->a, op->b ? " " : "", kfh_wi_free_name(op->b));
         break;
+    case KFH_OP_DW_ALLOC:
+    case KFH_OP_CQ_ENABLE:
+    case KFH_OP_CQ_DISABLE:
+        put(o, " %u", op->a);
+        break;
+    case KFH_OP_DW_QUEUE:
+        put(o, " %u cbd=%u then=%s%s", op->a, op->b & 3, kfh_wi_do_name(op->c & 3),
+            (op->c & KFH_WI_DELAYED) ? " delayed" : "");
+        if (op->b >> 2)
+            put(o, " %s", kfh_dw_misuse_name(op->b >> 2));
+        break;
+    case KFH_OP_DW_FREE:
+        put(o, " %u%s%s", op->a, op->b ? " " : "", kfh_dw_free_name(op->b));
+        break;
+    case KFH_OP_CQ_INIT:
+        put(o, " %u volume=%u", op->a, op->b & 3);
+        if ((op->b >> 2) == KFH_CQ_INIT_FOREIGN_INSTANCE)
+            put(o, " foreign_instance");
+        else if (op->b >> 2)
+            put(o, " null=%u", op->b >> 2);
+        break;
+    case KFH_OP_CQ_INSERT:
+        put(o, " %u cbd=%u%s", op->a, op->b & 3, (op->b & 4) ? " context" : "");
+        if (op->c & 3)
+            put(o, " answer=%s", kfh_cq_answer_name(op->c & 3));
+        if (op->b >> 3)
+            put(o, " %s", kfh_cq_mis_name(op->b >> 3));
+        if (op->c >> 2)
+            put(o, " %s", kfh_cq_bad_name(op->c >> 2));
+        break;
+    case KFH_OP_CQ_REMOVE:
+    case KFH_OP_CQ_CANCEL:
+        put(o, " %u cbd=%u%s", op->a, op->b & 3, (op->b & 4) ? " null_context" : "");
+        if (op->c >> 2)
+            put(o, " %s", kfh_cq_bad_name(op->c >> 2));
+        break;
+    case KFH_OP_CQ_NEXT:
+        put(o, " %u", op->a);
+        if (op->b)
+            put(o, " peek=%u", op->b - 1);
+        if (op->c >> 2)
+            put(o, " %s", kfh_cq_bad_name(op->c >> 2));
+        break;
     default:
         break;
     }
@@ -1226,6 +1269,129 @@ static int parse_wi_op(parser *p, tok *t, int nt, kfh_op *op)
     }
 }
 
+/* The deferred I/O work item and cancel-safe queue operations of version 15. After the slot (and
+ * `cbd=` where one is taken) come optional words, in any order, each kind at most once. */
+enum { QW_DELAYED, QW_DW_MISUSE, QW_CONTEXT, QW_ANSWER, QW_CQ_MISUSE, QW_BAD, QW_NULL_CONTEXT, QW_PEEK, QW_NULL,
+       QW_FOREIGN_INSTANCE, QW_KINDS };
+
+static int parse_q_word(const tok *t, unsigned allowed, int *kind, uint8_t *value)
+{
+    tok v;
+    int k;
+    unsigned long long x;
+    if ((allowed & 1u << QW_DELAYED) && tok_is(t, "delayed"))
+        return *kind = QW_DELAYED, *value = 1, 0;
+    if ((allowed & 1u << QW_DW_MISUSE) && (k = wi_word(t, kfh_dw_misuse_name, KFH_DW_MIS_COUNT, 1)) > 0)
+        return *kind = QW_DW_MISUSE, *value = (uint8_t)k, 0;
+    if ((allowed & 1u << QW_CONTEXT) && tok_is(t, "context"))
+        return *kind = QW_CONTEXT, *value = 1, 0;
+    if ((allowed & 1u << QW_ANSWER) && key_value(t, "answer", &v) &&
+        (k = wi_word(&v, kfh_cq_answer_name, KFH_CQ_ANSWER_COUNT, 1)) > 0)
+        return *kind = QW_ANSWER, *value = (uint8_t)k, 0;
+    if ((allowed & 1u << QW_CQ_MISUSE) && (k = wi_word(t, kfh_cq_mis_name, KFH_CQ_MIS_COUNT, 1)) > 0)
+        return *kind = QW_CQ_MISUSE, *value = (uint8_t)k, 0;
+    if ((allowed & 1u << QW_BAD) && (k = wi_word(t, kfh_cq_bad_name, KFH_CQ_BAD_COUNT, 1)) > 0)
+        return *kind = QW_BAD, *value = (uint8_t)k, 0;
+    if ((allowed & 1u << QW_NULL_CONTEXT) && tok_is(t, "null_context"))
+        return *kind = QW_NULL_CONTEXT, *value = 1, 0;
+    if ((allowed & 1u << QW_PEEK) && key_value(t, "peek", &v) && !parse_number(&v, KFH_CBD_SLOTS - 1, &x))
+        return *kind = QW_PEEK, *value = (uint8_t)(x + 1), 0;
+    if ((allowed & 1u << QW_NULL) && key_value(t, "null", &v) && !parse_number(&v, 8, &x) && x >= 1)
+        return *kind = QW_NULL, *value = (uint8_t)x, 0;
+    if ((allowed & 1u << QW_FOREIGN_INSTANCE) && tok_is(t, "foreign_instance"))
+        return *kind = QW_FOREIGN_INSTANCE, *value = KFH_CQ_INIT_FOREIGN_INSTANCE, 0;
+    return -1;
+}
+
+static int parse_q_op(parser *p, tok *t, int nt, kfh_op *op)
+{
+    static const char *const usage[KFH_OP_COUNT_V15 - KFH_OP_COUNT_V14] = {
+        "dw_alloc takes an item slot",
+        "dw_queue takes SLOT cbd=SLOT then=ACTION, then optionally delayed and a misuse",
+        "dw_free takes an item slot and optionally again, foreign or generic",
+        "cq_init takes QUEUE volume=V and optionally null=N or foreign_instance",
+        "cq_insert takes QUEUE cbd=SLOT and optionally context, answer=, null_cbd or not_irp, and a misbehaviour",
+        "cq_remove takes QUEUE cbd=SLOT and optionally null_context and a misbehaviour",
+        "cq_next takes QUEUE and optionally peek=SLOT and a misbehaviour",
+        "cq_enable takes a queue",
+        "cq_disable takes a queue",
+        "cq_cancel takes QUEUE cbd=SLOT and optionally a misbehaviour",
+    };
+    const char *use = usage[op->code - KFH_OP_COUNT_V14];
+    int dw = op->code <= KFH_OP_DW_FREE;
+    if (nt < 2)
+        return perr(p, t[0].col, "%s", use);
+    if (parse_small(p, &t[1], (dw ? KFH_DW_SLOTS : KFH_CQ_QUEUES) - 1, dw ? "an item slot" : "a queue", &op->a))
+        return -1;
+    int at = 2, k;
+    tok v;
+    unsigned long long x;
+    unsigned allowed = 0;
+    switch (op->code) {
+    case KFH_OP_DW_FREE:
+        if (nt > 3)
+            return perr(p, t[3].col, "%s", use);
+        if (nt == 3 && (k = wi_word(&t[2], kfh_dw_free_name, KFH_DW_FREE_COUNT, 1)) < 0)
+            return perr(p, t[2].col, "expected again, foreign or generic");
+        op->b = nt == 3 ? (uint8_t)k : 0;
+        return 0;
+    case KFH_OP_DW_QUEUE:
+        if (nt < 4 || !key_value(&t[2], "cbd", &v) || parse_number(&v, KFH_CBD_SLOTS - 1, &x))
+            return perr(p, t[nt < 3 ? 0 : 2].col, "%s", use);
+        op->b = (uint8_t)x;
+        if (!key_value(&t[3], "then", &v) || (k = wi_word(&v, kfh_wi_do_name, KFH_WI_DO_COUNT, 0)) < 0)
+            return perr(p, t[3].col, "expected then=return, free, requeue or bad_irql");
+        op->c = (uint8_t)k;
+        at = 4;
+        allowed = 1u << QW_DELAYED | 1u << QW_DW_MISUSE;
+        break;
+    case KFH_OP_CQ_INIT:
+        if (nt < 3 || !key_value(&t[2], "volume", &v) || parse_number(&v, KFH_FLT_VOLUMES - 1, &x))
+            return perr(p, t[nt < 3 ? 0 : 2].col, "%s", use);
+        op->b = (uint8_t)x;
+        at = 3;
+        allowed = 1u << QW_NULL | 1u << QW_FOREIGN_INSTANCE;
+        break;
+    case KFH_OP_CQ_INSERT:
+    case KFH_OP_CQ_REMOVE:
+    case KFH_OP_CQ_CANCEL:
+        if (nt < 3 || !key_value(&t[2], "cbd", &v) || parse_number(&v, KFH_CBD_SLOTS - 1, &x))
+            return perr(p, t[nt < 3 ? 0 : 2].col, "%s", use);
+        op->b = (uint8_t)x;
+        at = 3;
+        allowed = op->code == KFH_OP_CQ_INSERT   ? 1u << QW_CONTEXT | 1u << QW_ANSWER | 1u << QW_CQ_MISUSE | 1u << QW_BAD
+                  : op->code == KFH_OP_CQ_REMOVE ? 1u << QW_NULL_CONTEXT | 1u << QW_BAD
+                                                 : 1u << QW_BAD;
+        break;
+    case KFH_OP_CQ_NEXT:
+        allowed = 1u << QW_PEEK | 1u << QW_BAD;
+        break;
+    default: /* dw_alloc, cq_enable, cq_disable */
+        break;
+    }
+    unsigned seen = 0;
+    for (; at < nt; at++) {
+        int kind;
+        uint8_t val;
+        if (parse_q_word(&t[at], allowed, &kind, &val) || (seen & 1u << kind))
+            return perr(p, t[at].col, "unexpected word: %s", use);
+        seen |= 1u << kind;
+        switch (kind) {
+        case QW_DELAYED: op->c |= KFH_WI_DELAYED; break;
+        case QW_DW_MISUSE: op->b |= (uint8_t)(val << 2); break;
+        case QW_CONTEXT: case QW_NULL_CONTEXT: op->b |= 4; break;
+        case QW_ANSWER: op->c |= val; break;
+        case QW_CQ_MISUSE: op->b |= (uint8_t)(val << 3); break;
+        case QW_BAD: op->c |= (uint8_t)(val << 2); break;
+        case QW_PEEK: op->b = val; break;
+        default: op->b |= (uint8_t)(val << 2); break; /* null=, foreign_instance */
+        }
+    }
+    if ((seen & 1u << QW_NULL) && (seen & 1u << QW_FOREIGN_INSTANCE))
+        return perr(p, t[nt - 1].col, "null= and foreign_instance exclude each other");
+    return 0;
+}
+
 /* Parses one operation line (tokens after the name in t[1..nt-1]); *opens is set when the
  * line ends with '{'. */
 static int parse_op(parser *p, tok *t, int nt, kfh_op *op, int *opens)
@@ -1251,6 +1417,8 @@ static int parse_op(parser *p, tok *t, int nt, kfh_op *op, int *opens)
             return perr(p, t[0].col, "mf_attach takes a volume");
         return parse_small(p, &t[1], KFH_MF_VOLUMES - 1, "a volume", &op->a);
     }
+    if (code >= KFH_OP_COUNT_V14)
+        return parse_q_op(p, t, nt, op);
     if (code >= KFH_OP_COUNT_V8)
         return parse_wi_op(p, t, nt, op);
     if (code >= KFH_OP_COUNT_V6)

@@ -315,6 +315,7 @@ static KIRQL insert_irql;
 static NTSTATUS insert_result;
 static int bad_release; /* Release leaves the IRQL raised */
 static int reenter;     /* InsertIo calls FltCbdqDisable */
+static int reenter_lock; /* 1 Acquire, 2 Release, 3 CompleteCanceledIo calls FltCbdqEnable */
 static PFLT_CALLBACK_DATA peek_override;
 
 static void qnote(const char *s)
@@ -354,11 +355,15 @@ static PFLT_CALLBACK_DATA FLTAPI q_peek(PFLT_CALLBACK_DATA_QUEUE q, PFLT_CALLBAC
 static VOID FLTAPI q_acquire(PFLT_CALLBACK_DATA_QUEUE q, PKIRQL irql)
 {
     qnote("(");
+    if (reenter_lock == 1)
+        FltCbdqEnable(q);
     KeAcquireSpinLock(&dq.lock, irql);
 }
 static VOID FLTAPI q_release(PFLT_CALLBACK_DATA_QUEUE q, KIRQL irql)
 {
     qnote(")");
+    if (reenter_lock == 2)
+        FltCbdqEnable(q);
     KeReleaseSpinLock(&dq.lock, bad_release ? DISPATCH_LEVEL : irql);
 }
 static PFLT_CALLBACK_DATA canceled;
@@ -366,6 +371,8 @@ static VOID FLTAPI q_complete_canceled(PFLT_CALLBACK_DATA_QUEUE q, PFLT_CALLBACK
 {
     qnote("C");
     canceled = d;
+    if (reenter_lock == 3)
+        FltCbdqEnable(q); /* after Release: the lock is not held */
 }
 
 static PFLT_INSTANCE queue_fresh(void)
@@ -378,7 +385,7 @@ static PFLT_INSTANCE queue_fresh(void)
     KeInitializeSpinLock(&dq.lock);
     qtrace[0] = 0;
     insert_result = STATUS_SUCCESS;
-    bad_release = reenter = 0;
+    bad_release = reenter = reenter_lock = 0;
     peek_override = canceled = NULL;
     CHECK_EQ(FltCbdqInitialize(inst, &dq.cbdq, q_insert, q_remove, q_peek, q_acquire, q_release, q_complete_canceled),
              STATUS_SUCCESS);
@@ -560,4 +567,31 @@ TEST(cbdq_misuse)
     CHECK_EQ(fx_stop.param[1], 5);
     CHECK(fx_violation(remove_null_context, NULL, KF_VIOL_FLT_CBDQ_BAD_ARGUMENT));
     CHECK(fx_bugcheck(insert_above_dispatch, NULL, IRQL_NOT_LESS_OR_EQUAL, DISPATCH_LEVEL, HIGH_LEVEL));
+}
+
+/* FW-7, FX-14: Acquire and Release are the queue's callbacks too; the lock is the queue's from the
+ * call of Acquire until Release returns. CompleteCanceledIo runs after Release and may call. */
+static void next_reentering_lock(void *a)
+{
+    reenter_lock = (int)(intptr_t)a;
+    (void)FltCbdqRemoveNextIo(&dq.cbdq, NULL);
+}
+TEST(cbdq_reentered_from_acquire_or_release)
+{
+    (void)queue_fresh();
+    CHECK(fx_violation(next_reentering_lock, (void *)1, KF_VIOL_FLT_CBDQ_REENTERED));
+    (void)queue_fresh();
+    CHECK(fx_violation(next_reentering_lock, (void *)2, KF_VIOL_FLT_CBDQ_REENTERED));
+    PFLT_INSTANCE inst = queue_fresh();
+    PFLT_CALLBACK_DATA a = fx_alloc(inst, NULL, 0);
+    CHECK_EQ(FltCbdqInsertIo(&dq.cbdq, a, NULL, NULL), STATUS_SUCCESS);
+    reenter_lock = 3;
+    qtrace[0] = 0;
+    CHECK_EQ(kf_flt_cbdq_cancel(&dq.cbdq, a), 0);
+    CHECK(strcmp(qtrace, "(R)C") == 0);
+    CHECK(canceled == a);
+    reenter_lock = 0;
+    CHECK_EQ(FltCbdqInsertIo(&dq.cbdq, a, NULL, NULL), STATUS_SUCCESS); /* the queue's lock is free */
+    CHECK(FltCbdqRemoveNextIo(&dq.cbdq, NULL) == a);
+    FltFreeCallbackData(a);
 }

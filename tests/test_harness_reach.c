@@ -9,8 +9,9 @@
  * can produce are listed with the reason. Each seed's .bin must be what `kfault encode`
  * makes of its src/ text. The Filter Manager families the runner has no operations for yet
  * are exempt by the explicit lists ops_exempt, sites_exempt and codes_exempt, each entry with
- * its reason; contexts and file names (format version 7) and generic work items (version 14) are
- * checked like callback data, and systematic_fuzz's enumeration must fail their sites.
+ * its reason; contexts and file names (format version 7), generic work items (version 14), deferred
+ * I/O work items and cancel-safe queues (version 15) are checked like callback data, and
+ * systematic_fuzz's enumeration must fail their sites.
  *
  * A failure names what is missing; the fix is a seed that reaches it, never a shorter table.
  */
@@ -225,6 +226,62 @@ static const outcome documented[] = {
     {"work routine: queued its item again, STATUS_SUCCESS", "FW-5, FX-9 (waits for the next run)"},
     {"work routine: queued its item again, STATUS_FLT_DELETING_OBJECT", "FW-2, FW-6, FX-9 (during unregistration)"},
     {"FltUnregisterFilter: queued work items ran", "FW-6"},
+    /* Deferred I/O work items (scenario format version 15). */
+    {"FltAllocateDeferredIoWorkItem: item", "FW-1"},
+    {"FltAllocateDeferredIoWorkItem: NULL", "FW-1 (site flt.workitem)"},
+    {"FltAllocateDeferredIoWorkItem: " BC_A, "FW-1"},
+    {"FltQueueDeferredIoWorkItem: STATUS_SUCCESS", "FW-3"},
+    {"FltQueueDeferredIoWorkItem: STATUS_FLT_DELETING_OBJECT", "FW-3 (the target instance marked for teardown)"},
+    {"FltQueueDeferredIoWorkItem: STATUS_FLT_NOT_SAFE_TO_POST_OPERATION", "FW-3 (paging I/O, not IRP-based)"},
+    {"FltQueueDeferredIoWorkItem: " BC_A, "FW-3"},
+    {"FltQueueDeferredIoWorkItem: violation 0x3910 flt-workitem-invalid", "FW-3"},
+    {"FltQueueDeferredIoWorkItem: violation 0x3912 flt-workitem-requeue", "FW-3"},
+    {"FltQueueDeferredIoWorkItem: violation 0x3913 flt-workitem-bad-argument", "FW-3, FX-12 (routine, type, Data)"},
+    {"FltQueueDeferredIoWorkItem: bug check 0xE1 WORKER_THREAD_RETURNED_AT_BAD_IRQL", "FW-5, FX-12"},
+    {"FltFreeDeferredIoWorkItem: freed", "FW-4"},
+    {"FltFreeDeferredIoWorkItem: " BC_A, "FW-4"},
+    {"FltFreeDeferredIoWorkItem: violation 0x3910 flt-workitem-invalid", "FW-4 (twice, foreign, a generic item)"},
+    {"FltFreeDeferredIoWorkItem: violation 0x3911 flt-workitem-free-queued", "FW-4"},
+    {"deferred routine: returned", "FW-5"},
+    {"deferred routine: freed its item", "FW-4 (in the routine, the normal case)"},
+    {"deferred routine: queued its item again", "FW-5 (once its routine started)"},
+    {"deferred routine: returned at APC_LEVEL", "FW-5"},
+    {"deferred routine: queued its item again, STATUS_SUCCESS", "FW-5, FX-12 (waits for the next run)"},
+    {"deferred routine: queued its item again, STATUS_FLT_DELETING_OBJECT", "FW-3, FW-6, FX-12"},
+    /* Cancel-safe callback data queues (scenario format version 15). */
+    {"FltCbdqInitialize: STATUS_SUCCESS", "FW-7 (any IRQL)"},
+    {"FltCbdqInitialize: violation 0x3921 flt-cbdq-bad-argument", "FW-7 (each argument)"},
+    {"FltCbdqInitialize: violation 0x2009 flt-invalid-instance", "FW-7"},
+    {"FltCbdqInsertIo: STATUS_SUCCESS", "FW-8"},
+    {"FltCbdqInsertIo: STATUS_PENDING", "FW-8 (what InsertIo returned)"},
+    {"FltCbdqInsertIo: STATUS_INSUFFICIENT_RESOURCES", "FW-8 (InsertIo failed: not queued)"},
+    {"FltCbdqInsertIo: STATUS_FLT_CBDQ_DISABLED", "FW-8"},
+    {"FltCbdqInsertIo: " BC_A, "FW-7"},
+    {"FltCbdqInsertIo: violation 0x3920 flt-cbdq-not-initialized", "FW-7"},
+    {"FltCbdqInsertIo: violation 0x3921 flt-cbdq-bad-argument", "FW-8 (NULL, not IRP-based, queued already)"},
+    {"FltCbdqInsertIo: violation 0x3923 flt-cbdq-lock-unbalanced", "FW-7, FX-13"},
+    {"FltCbdqRemoveIo: the entry", "FW-8"},
+    {"FltCbdqRemoveIo: NULL", "FW-8 (removed already, canceled, inserted without a Context)"},
+    {"FltCbdqRemoveIo: " BC_A, "FW-7"},
+    {"FltCbdqRemoveIo: violation 0x3920 flt-cbdq-not-initialized", "FW-7"},
+    {"FltCbdqRemoveIo: violation 0x3921 flt-cbdq-bad-argument", "FW-8 (Context NULL)"},
+    {"FltCbdqRemoveIo: violation 0x3923 flt-cbdq-lock-unbalanced", "FW-7, FX-13"},
+    {"FltCbdqRemoveNextIo: the entry", "FW-8"},
+    {"FltCbdqRemoveNextIo: NULL", "FW-8"},
+    {"FltCbdqRemoveNextIo: " BC_A, "FW-7"},
+    {"FltCbdqRemoveNextIo: violation 0x3920 flt-cbdq-not-initialized", "FW-7"},
+    {"FltCbdqRemoveNextIo: violation 0x3925 flt-cbdq-peek-foreign", "FW-8"},
+    {"FltCbdqEnable: enabled", "FW-8"},
+    {"FltCbdqEnable: " BC_A, "FW-7"},
+    {"FltCbdqEnable: violation 0x3920 flt-cbdq-not-initialized", "FW-7"},
+    {"FltCbdqEnable: violation 0x3922 flt-cbdq-reentered", "FW-7, FX-14 (from the queue's callbacks)"},
+    {"FltCbdqDisable: disabled", "FW-8"},
+    {"FltCbdqDisable: " BC_A, "FW-7"},
+    {"FltCbdqDisable: violation 0x3920 flt-cbdq-not-initialized", "FW-7"},
+    {"kf_flt_cbdq_cancel: canceled, completed after the lock", "FW-8, FX-13"},
+    {"kf_flt_cbdq_cancel: nothing to cancel", "FW-8"},
+    {"kf_flt_cbdq_cancel: violation 0x3923 flt-cbdq-lock-unbalanced", "FW-7, FX-13"},
+    {"FltUnregisterFilter: violation 0x3924 flt-cbdq-outstanding", "FW-9"},
 };
 
 /* Outcomes of the rules that no scenario can produce, and why. */
@@ -307,7 +364,8 @@ static const exempt_codes codes_exempt[] = {
                      "objects, the registry, generic tables)"},
     {0x3803, 0x38FF, LATER " (volumes, object references, FltGetFileNameInformationUnsafe's 0x3806)"},
     {0x3900, 0x390F, LATER " (communication ports)"},
-    {0x3914, 0x39FF, LATER " (deferred I/O work items share 0x3910-0x3913, checked here; cancel-safe queues)"},
+    {0x3914, 0x391F, LATER " (the rest of the work item block: no violation is defined there yet)"},
+    {0x3926, 0x39FF, LATER " (the rest of the block after the cancel-safe queues' 0x3920-0x3925, checked here)"},
     {0x3A00, 0x3A3F, BASE " (device objects, symbolic links, IRPs)"},
     {0x3A40, 0x3A7F, LATER " (objects and volumes)"},
     {0x3C00, 0x3CFF, LATER " (filter-initiated I/O)"},

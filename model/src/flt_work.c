@@ -335,19 +335,21 @@ static struct cbdq_rec *require_queue(const char *routine, PFLT_CALLBACK_DATA_QU
     return r;
 }
 
+/* The queue counts as locked from the call of Acquire until Release returns: both are the
+ * queue's callbacks, and one that calls back into the queue takes the driver's lock twice (FW-7). */
 static KIRQL lock_queue(struct cbdq_rec *r, KIRQL *before)
 {
     KIRQL irql = PASSIVE_LEVEL;
     *before = KeGetCurrentIrql();
-    r->q->Acquire(r->q, &irql);
     r->locked = TRUE;
+    r->q->Acquire(r->q, &irql);
     return irql;
 }
 
 static void unlock_queue(const char *routine, struct cbdq_rec *r, KIRQL irql, KIRQL before)
 {
-    r->locked = FALSE;
     r->q->Release(r->q, irql);
+    r->locked = FALSE;
     KIRQL after = KeGetCurrentIrql();
     if (after != before)
         kf_violation_stop(KF_VIOL_FLT_CBDQ_LOCK_UNBALANCED, routine, before, after, 0,

@@ -130,12 +130,12 @@ int kfh_format(char *buf, size_t cap, const char *fmt, ...) __attribute__((forma
 int kfh_vformat(char *buf, size_t cap, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
 /* ==== Scenarios ====================================================================== */
-#define KFH_SCENARIO_VERSION 14 /* the newest version this build reads */
+#define KFH_SCENARIO_VERSION 15 /* the newest version this build reads */
 /* The version the next format change takes. A version is the first byte of the byte form, and
  * the bytes 0x09 to 0x0D (tab, line feed, vertical tab, form feed, carriage return) begin text:
  * they are never versions, so version 8 is followed by version 14 (docs/SCENARIO_FORMAT.md,
  * "Migration rule"). */
-#define KFH_SCENARIO_VERSION_NEXT 15
+#define KFH_SCENARIO_VERSION_NEXT 16
 #define KFH_MAX_OPS 256        /* operations per scenario, bodies included */
 #define KFH_MAX_DEPTH 8        /* nested blocks */
 
@@ -231,10 +231,54 @@ typedef enum kfh_opcode {
                           * FltQueueGenericWorkItem */
     KFH_OP_WI_FREE,      /* a: item slot; b: KFH_WI_FREE_*. FltFreeGenericWorkItem */
     KFH_OP_WI_RUN,       /* kf_flt_run_work_items: the items queued now run */
-    KFH_OP_COUNT_V14
+    KFH_OP_COUNT_V14,
+    /* Version 15: version 14 plus the deferred I/O work items and the cancel-safe callback data
+     * queues of the conformance runner's own filter. */
+    KFH_OP_DW_ALLOC = KFH_OP_COUNT_V14, /* a: deferred item slot. FltAllocateDeferredIoWorkItem */
+    KFH_OP_DW_QUEUE,     /* a: deferred item slot; b: callback data slot (bits 0-1), misuse (bits 2-4, KFH_DW_MIS_*);
+                          * c: what the routine does (bits 0-1, KFH_WI_DO_*), bit 2 DelayedWorkQueue.
+                          * FltQueueDeferredIoWorkItem */
+    KFH_OP_DW_FREE,      /* a: deferred item slot; b: KFH_DW_FREE_*. FltFreeDeferredIoWorkItem */
+    KFH_OP_CQ_INIT,      /* a: queue slot; b: volume (bits 0-1), misuse (bits 2-5, KFH_CQ_INIT_*). FltCbdqInitialize */
+    KFH_OP_CQ_INSERT,    /* a: queue slot; b: callback data slot (bits 0-1), bit 2 with a Context, misuse (bits 3-4,
+                          * KFH_CQ_MIS_*); c: InsertIo's answer (bits 0-1, KFH_CQ_ANSWER_*), the callbacks'
+                          * misbehaviour (bits 2-4, KFH_CQ_BAD_*). FltCbdqInsertIo */
+    KFH_OP_CQ_REMOVE,    /* a: queue slot; b: callback data slot whose Context is passed (bits 0-1), bit 2 Context
+                          * NULL; c: misbehaviour (bits 2-4). FltCbdqRemoveIo */
+    KFH_OP_CQ_NEXT,      /* a: queue slot; b: PeekContext (0 any, 1 to 4 callback data slot + 1); c: misbehaviour
+                          * (bits 2-4). FltCbdqRemoveNextIo */
+    KFH_OP_CQ_ENABLE,    /* a: queue slot. FltCbdqEnable */
+    KFH_OP_CQ_DISABLE,   /* a: queue slot. FltCbdqDisable */
+    KFH_OP_CQ_CANCEL,    /* a: queue slot; b: callback data slot; c: misbehaviour (bits 2-4). kf_flt_cbdq_cancel */
+    KFH_OP_COUNT_V15
 } kfh_opcode;
 /* The newest version's opcode count (tables indexed by opcode). */
-#define KFH_OP_COUNT KFH_OP_COUNT_V14
+#define KFH_OP_COUNT KFH_OP_COUNT_V15
+
+/* Deferred I/O work item and cancel-safe queue operand tables (version 15). */
+#define KFH_DW_SLOTS 4
+/* The argument a deferred queue operation gets wrong (FW-3): none, WorkerRoutine NULL, a QueueType
+ * that is neither CriticalWorkQueue nor DelayedWorkQueue, Data NULL, an item pointer no allocation
+ * returned, callback data that is not IRP-based (its IRP flag cleared for the call). */
+enum { KFH_DW_MIS_NONE, KFH_DW_MIS_NULL_ROUTINE, KFH_DW_MIS_QUEUE_TYPE, KFH_DW_MIS_NULL_DATA, KFH_DW_MIS_ITEM,
+       KFH_DW_MIS_NOT_IRP, KFH_DW_MIS_COUNT };
+/* Which pointer a deferred free passes: the slot's item, the item the slot freed last, a pointer
+ * no allocation returned, the generic work item of the generic slot of the same number. */
+enum { KFH_DW_FREE_SLOT, KFH_DW_FREE_AGAIN, KFH_DW_FREE_FOREIGN, KFH_DW_FREE_GENERIC, KFH_DW_FREE_COUNT };
+#define KFH_CQ_QUEUES 2
+/* FltCbdqInitialize's misuse: none, argument 1 to 8 NULL, an Instance that is no instance. */
+enum { KFH_CQ_INIT_NONE, KFH_CQ_INIT_FOREIGN_INSTANCE = 9, KFH_CQ_INIT_COUNT };
+/* FltCbdqInsertIo's misuse: none, Cbd NULL, callback data that is not IRP-based. */
+enum { KFH_CQ_MIS_NONE, KFH_CQ_MIS_NULL_CBD, KFH_CQ_MIS_NOT_IRP, KFH_CQ_MIS_COUNT };
+/* What the runner's InsertIo returns: STATUS_SUCCESS, STATUS_PENDING (also a success), or
+ * STATUS_INSUFFICIENT_RESOURCES. */
+enum { KFH_CQ_ANSWER_SUCCESS, KFH_CQ_ANSWER_PENDING, KFH_CQ_ANSWER_FAIL, KFH_CQ_ANSWER_COUNT };
+/* How the runner's queue callbacks misbehave in one operation: not at all; the first callback
+ * under the lock (InsertIo, RemoveIo or PeekNextIo) calls FltCbdqEnable on its own queue; Acquire
+ * does; Release does; Release does not lower the IRQL Acquire raised; PeekNextIo returns callback
+ * data that is not in the queue. */
+enum { KFH_CQ_BAD_NONE, KFH_CQ_BAD_REENTER, KFH_CQ_BAD_REENTER_ACQUIRE, KFH_CQ_BAD_REENTER_RELEASE,
+       KFH_CQ_BAD_UNBALANCED, KFH_CQ_BAD_PEEK_FOREIGN, KFH_CQ_BAD_COUNT };
 
 /* Generic work item operand tables (version 14). */
 #define KFH_WI_SLOTS 4
@@ -788,7 +832,9 @@ typedef struct kfh_config {
                          * counts as freed, 4 it names another file than name_get opened, 5 it
                          * keeps one name reference less than the runner records; for version 14:
                          * 6 it keeps a work item the runner records as freed, 7 a run calls one
-                         * routine less than were queued */
+                         * routine less than were queued; for version 15: 8 it answers a deferred
+                         * queue or a cancel-safe queue removal with another value, 9 it keeps
+                         * one callback data more in a cancel-safe queue than the runner records */
     kfh_reach *reach;   /* when set, every run adds what it reached to it */
 } kfh_config;
 
@@ -885,6 +931,53 @@ const char *kfh_wi_misuse_name(int misuse);
 const char *kfh_wi_do_name(int action);
 const char *kfh_wi_free_name(int variant);
 const char *kfh_wi_object_name(int object);
+
+/* ==== Deferred I/O work items and cancel-safe queues (version 15, harness/oracle_fltq.c, SEMANTICS.md FW-1,
+ * FW-3 to FW-9, FX-12 to FX-15) ==== */
+/* The callback data a deferred queue names, as the runner's record has it. */
+typedef struct kfh_dw_data {
+    int null;     /* Data NULL */
+    int irp;      /* FLTFL_CALLBACK_DATA_IRP_OPERATION set */
+    int paging;   /* IRP_PAGING_IO in Iopb->IrpFlags */
+    int instance; /* KFH_WI_OBJECT_* of Data->Iopb->TargetInstance */
+} kfh_dw_data;
+/* FltQueueDeferredIoWorkItem at irql on an item in state `item` (KFH_WI_ITEM_*), with the misuse
+ * KFH_DW_MIS_* and queue_type the value passed. */
+void kfh_oracle_dw_queue(KIRQL irql, int item, int misuse, ULONG queue_type, const kfh_dw_data *data,
+                         kfh_wi_pred *out);
+/* A FltCbdq operation (or the cancel of kf_flt_cbdq_cancel) on one queue. */
+typedef struct kfh_cq_in {
+    int op;          /* KFH_OP_CQ_* */
+    KIRQL irql;
+    int initialized; /* FltCbdqInitialize succeeded on it and the filter has not unregistered since */
+    int enabled;
+    int null_arg;    /* insert: Cbd NULL; remove: Context NULL */
+    int not_irp;     /* insert: the callback data is not IRP-based */
+    int in_queue;    /* insert, cancel: the callback data is in this queue */
+    int found;       /* remove: an entry inserted with that Context; next: an entry PeekNextIo finds */
+    int answer;      /* KFH_CQ_ANSWER_* */
+    int bad;         /* KFH_CQ_BAD_* */
+    int init_misuse; /* KFH_CQ_INIT_* or the position (1 to 8) of the NULL argument */
+} kfh_cq_in;
+typedef struct kfh_cq_pred {
+    kfh_stop_pred stop;
+    NTSTATUS status; /* FltCbdqInitialize, FltCbdqInsertIo */
+    int locked;      /* Acquire called (Release too unless a stop comes first) */
+    int insert_io;   /* InsertIo called */
+    int changed;     /* the entry queued (insert) or taken out (remove, next, cancel), a stop or not */
+    int returned;    /* remove, next: 0 the entry found, -1 NULL; cancel: kf_flt_cbdq_cancel's answer */
+    int completed;   /* cancel: CompleteCanceledIo called */
+    const char *rule;
+} kfh_cq_pred;
+void kfh_oracle_cq(const kfh_cq_in *in, kfh_cq_pred *out);
+/* FltUnregisterFilter once its instances are gone, with `entries` callback data in its queues. */
+void kfh_oracle_cq_unregister(size_t entries, kfh_stop_pred *out);
+/* The text of the KFH_DW_* and KFH_CQ_* operands. */
+const char *kfh_dw_misuse_name(int misuse);
+const char *kfh_dw_free_name(int variant);
+const char *kfh_cq_mis_name(int misuse);
+const char *kfh_cq_answer_name(int answer);
+const char *kfh_cq_bad_name(int bad);
 
 #ifdef __cplusplus
 }
