@@ -2254,8 +2254,9 @@ static int pc_slot_of(PVOID c)
 static void port_trace_status(const kfh_op *op, const char *routine, NTSTATUS st, const char *rule)
 {
     char b[48];
-    kfh_trace_event("%*s  -> %s [%s]", IND(op), kfh_port_status_name(st, b, sizeof b), rule);
-    reach("%s: %s", routine, b);
+    const char *name = kfh_port_status_name(st, b, sizeof b);
+    kfh_trace_event("%*s  -> %s [%s]", IND(op), name, rule);
+    reach("%s: %s", routine, name);
 }
 
 /* The driver closes slot k's client port through its variable (FltCloseClientPort, FP-3). */
@@ -3076,12 +3077,18 @@ static void exec_op(uint16_t i)
     case KFH_OP_MSG_SEND:
     case KFH_OP_PORT_ANSWER:
     case KFH_OP_PORT_DISCONNECT:
-        /* The application: the client of the runner's own ports (version 15). */
-        exec_client(op);
-        break;
+        /* From version 15 on, the application: the client of the runner's own ports. Older
+         * scenarios had no ports to connect to and skip the steps, as they always did. */
+        if (R.s->version >= 15) {
+            exec_client(op);
+            break;
+        }
+        /* fall through */
     case KFH_OP_RUN_WORK:
-        /* The worker threads: only a driver target has a driver whose work items they run. */
-        skip_event("%*s  skipped: the worker threads are played for driver targets only", 2 * (int)op->depth, "");
+        /* The user-mode client and the worker threads: only a driver target has a driver whose
+         * port a client connects to and whose work items run. */
+        skip_event("%*s  skipped: the port client and the worker threads are played for driver targets only",
+                   2 * (int)op->depth, "");
         break;
     case KFH_OP_FILE:
         /* The files on a minifilter target's volumes: only driver targets put them there. */
