@@ -198,13 +198,16 @@ void kfh_oracle_port_send(KIRQL irql, int misuse, int state, int app_open, int a
         return;
     }
     out->delivered = 1;
+    /* The client that reads and closes its handle: the disconnect callback runs, and only a
+     * caller waiting for a reply loses the connection; without a ReplyBuffer the read ended
+     * the wait. */
+    out->disconnects = answer == KFH_ANSWER_DISCONNECT;
+    if (!with_reply)
+        return;
     if (answer == KFH_ANSWER_DISCONNECT) {
-        out->disconnects = 1;
         out->status = STATUS_PORT_DISCONNECTED;
         return;
     }
-    if (!with_reply)
-        return;
     if (answer == KFH_ANSWER_NO_REPLY) {
         wait_forever(out, timeout);
         return;

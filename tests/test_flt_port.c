@@ -515,6 +515,23 @@ TEST(port_send_message_disconnected)
     CHECK_EQ(kf_flt_ports_outstanding(), 0);
 }
 
+TEST(port_send_message_read_then_disconnected_without_reply)
+{
+    /* No ReplyBuffer: the call is over once the client reads the message (FP-5), so a client
+     * that reads and then closes its handle leaves it STATUS_SUCCESS; its disconnect callback
+     * still runs. */
+    start_with_port();
+    unsigned c = connect_client();
+    char req[4] = "abc";
+    int before = disconnects;
+    CHECK_EQ(kf_flt_client_set_answer(c, KF_FLT_ANSWER_DISCONNECT, NULL, 0), 0);
+    CHECK_EQ(FltSendMessage(fx_filter, &client_port, req, sizeof req, NULL, NULL, NULL), STATUS_SUCCESS);
+    CHECK_EQ(disconnects, before + 1);
+    CHECK(client_port == NULL);
+    FltCloseCommunicationPort(server_port);
+    CHECK_EQ(kf_flt_ports_outstanding(), 0);
+}
+
 TEST(port_send_message_fault)
 {
     start_with_port();

@@ -167,6 +167,9 @@ TEST(port_oracle_order)
     kfh_oracle_port_send(APC_LEVEL, KFH_PS_MIS_NONE, KFH_PORT_LIVE, 1, KFH_ANSWER_DISCONNECT, 0, 1, 4,
                          KFH_PS_T_NONE, KF_FAULT_NONE, &p);
     CHECK(p.status == STATUS_PORT_DISCONNECTED && p.disconnects && p.delivered);
+    kfh_oracle_port_send(APC_LEVEL, KFH_PS_MIS_NONE, KFH_PORT_LIVE, 1, KFH_ANSWER_DISCONNECT, 0, 0, 0,
+                         KFH_PS_T_NONE, KF_FAULT_NONE, &p);
+    CHECK(p.status == STATUS_SUCCESS && p.disconnects && p.delivered); /* the read ended the wait */
     kfh_oracle_port_send(PASSIVE_LEVEL, KFH_PS_MIS_NONE, KFH_PORT_LIVE, 1, KFH_ANSWER_REPLY, 6, 1, 4, KFH_PS_T_NONE,
                          KF_FAULT_NONE, &p);
     CHECK(p.status == STATUS_BUFFER_OVERFLOW && p.reply_length == 4);

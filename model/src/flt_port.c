@@ -321,9 +321,11 @@ NTSTATUS FLTAPI FltSendMessage(PFLT_FILTER Filter, PFLT_PORT *ClientPort, PVOID 
         return wait_forever(routine, Timeout, "never reads its messages");
     deliver(c, SenderBuffer, SenderBufferLength);
     if (c->answer == KF_FLT_ANSWER_DISCONNECT) {
-        /* The application closes its handle with the message read and unanswered. */
+        /* The application closes its handle with the message read and unanswered: a caller
+         * waiting for a reply loses the connection, one that waited only for the read has
+         * what it waited for (FP-5). */
         kf_flt_client_disconnect(c->number);
-        return STATUS_PORT_DISCONNECTED;
+        return ReplyBuffer ? STATUS_PORT_DISCONNECTED : STATUS_SUCCESS;
     }
     if (!ReplyBuffer)
         return STATUS_SUCCESS;
