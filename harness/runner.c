@@ -2912,8 +2912,10 @@ static void exec_port_send(const kfh_op *op)
     int from = R.log_n;
     R.pc_disc_mask = 0;
     /* The application that reads and closes its handle: its disconnect callback runs inside (FP-5). */
-    if (state == KFH_PORT_LIVE && app_open && misuse == KFH_PS_MIS_NONE && R.cl[k].answer == KFH_ANSWER_DISCONNECT)
-        R.pc_disc_mask = 1u << k;
+    int disc_allowed = state == KFH_PORT_LIVE && app_open && misuse == KFH_PS_MIS_NONE &&
+                       R.cl[k].answer == KFH_ANSWER_DISCONNECT;
+    if (disc_allowed)
+        R.pc_disc_mask = 1u << k; /* whether it runs depends on the site too: checked after the call */
     NTSTATUS st = FltSendMessage(R.filter,
                                  misuse == KFH_PS_MIS_NULL_PORT ? NULL : misuse == KFH_PS_MIS_SERVER ? &server
                                                                                                   : &R.cl[k].port,
@@ -2943,9 +2945,11 @@ static void exec_port_send(const kfh_op *op)
                        "%s, *ReplyLength %lu (%lu predicted)%s, %llu waited (%llu predicted) [%s]",
                        kfh_port_status_name(st, b, sizeof b), (unsigned long)rlen, (unsigned long)pred.reply_length,
                        reply_ok ? "" : ", not the client's reply", waited, want_wait, pred.rule);
-    else if (R.pc_disc_mask || (pred.disconnects && R.cl[k].number))
+    else if ((disc_allowed && !R.pc_disc_mask) != pred.disconnects || (pred.disconnects && R.cl[k].number))
         simple_finding(KFH_INV_FLT_PORT_CALLBACKS, "FltSendMessage", "-",
-                       "DisconnectNotifyCallback when the client closes its handle after reading (FP-5)", "not called");
+                       pred.disconnects ? "DisconnectNotifyCallback when the client closes its handle after reading (FP-5)"
+                                        : "no DisconnectNotifyCallback (FP-5)",
+                       "%s", pred.disconnects ? "not called" : "called");
     else if (pred.delivered && number && R.cl[k].number) {
         static UCHAR last[256];
         unsigned got = kf_flt_client_messages(number);

@@ -283,13 +283,15 @@ TEST(port_runner_skips_what_it_cannot_do)
 
 TEST(port_faults_enumerated)
 {
-    /* Every consultation failed in turn (fail_nth), each run predicted. */
+    /* Every consultation failed in turn (fail_nth), each run predicted: a failed message to a
+     * client that would read and disconnect leaves it connected. */
     static kfh_scenario s;
     char err[256];
     kfh_config cfg;
     CHECK_EQ(kfh_scenario_parse("version 15\nflt_start 1\nsd_build 0\nport_create 0 name=0 max=1\n"
                                 "port_connect 0 port=0 context=0\nport_send 0 in=2 reply=4 timeout=zero\n"
-                                "port_send 0 in=2 reply=none timeout=none\nflt_unregister\n",
+                                "port_send 0 in=2 reply=none timeout=none\nport_answer 0 disconnect\n"
+                                "port_send 0 in=2 reply=4 timeout=none\nflt_unregister\n",
                                 &s, err, sizeof err), 0);
     CHECK_EQ(kfh_config_from_options(&cfg, err, sizeof err), 0);
     cfg.capture = 1;
