@@ -2912,8 +2912,7 @@ static void exec_port_send(const kfh_op *op)
     int from = R.log_n;
     R.pc_disc_mask = 0;
     /* The application that reads and closes its handle: its disconnect callback runs inside (FP-5). */
-    int disc_allowed = state == KFH_PORT_LIVE && app_open && misuse == KFH_PS_MIS_NONE &&
-                       R.cl[k].answer == KFH_ANSWER_DISCONNECT;
+    int disc_allowed = pred.disconnects; /* as predicted with the site granted */
     if (disc_allowed)
         R.pc_disc_mask = 1u << k; /* whether it runs depends on the site too: checked after the call */
     NTSTATUS st = FltSendMessage(R.filter,

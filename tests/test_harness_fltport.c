@@ -256,6 +256,15 @@ TEST(port_client_steps_from_version_15)
     CHECK(th_trace_has("-> STATUS_ACCESS_DENIED [FP-7]"));
     CHECK(th_trace_has("client 2: send 4 byte(s), output 3, 3 returned"));
     CHECK(th_trace_has("client 2: send no input, 0 byte(s), output 0, 0 returned"));
+    /* `no_length` without a ReplyBuffer is no misuse: the client reads, disconnects, and the
+     * send has what it waited for. */
+    r = th_run("version 15\nflt_start 1\nport_create 0 name=0 max=1\nport_connect 1 port=0 context=0\n"
+               "port_answer 1 disconnect\nport_send 1 in=2 reply=none timeout=relative no_length\n"
+               "port_send 1 in=2 reply=none timeout=relative\n");
+    CHECK_EQ(r->n_findings, 0);
+    CHECK(th_trace_has("op 5 port_send 1 in=2 reply=none timeout=relative no_length\n"
+                       "  fault flt.message path=port_send -> none\n  -> STATUS_SUCCESS [FP-5]"));
+    CHECK(th_trace_has("op 6 port_send 1 in=2 reply=none timeout=relative\n  -> STATUS_PORT_DISCONNECTED [FP-4]"));
 }
 
 TEST(port_runner_skips_what_it_cannot_do)
