@@ -183,6 +183,7 @@ static struct runner {
     ULONG pc_in, pc_out;
     const UCHAR *pc_in_bytes;
     unsigned pc_disc_mask;
+    int pc_stop_needs_site; /* the stop predicted comes only if flt.message is granted (FP-5) */
     /* Last, and not cleared between runs (two thirds of the structure): entries are read
      * only below log_n, and a run writes each one before log_n passes it. */
     kf_site log_site[LOG_MAX];
@@ -280,6 +281,12 @@ static kf_fault_kind runner_hook(void *ctx, kf_site site)
     (void)ctx;
     kf_fault_kind k = kfh_plan_decide(R.plan, site);
     kf_fault_kind logged = R.cfg->lie ? KF_FAULT_NONE : k;
+    if (R.pc_stop_needs_site && site == KF_SITE_FLT_MESSAGE) {
+        /* A send's wait that never ends: only when the message is queued at all. */
+        if (logged != KF_FAULT_NONE)
+            memset(&R.expect, 0, sizeof R.expect);
+        R.pc_stop_needs_site = 0;
+    }
     if (R.log_n < LOG_MAX) {
         R.log_site[R.log_n] = site;
         R.log_kind[R.log_n] = logged;
@@ -1340,6 +1347,7 @@ static void flt_after_stop(void)
     R.ctx_after = NULL;
     R.pc_connect_slot = R.pc_msg_slot = -1;
     R.pc_disc_mask = 0;
+    R.pc_stop_needs_site = 0;
     R.wi_running = 0;
     for (int k = 0; k < R.cb_depth && k < 4; k++)
         R.cbd[R.cb_slot[k]].uncertain = 1;
@@ -2913,6 +2921,7 @@ static void exec_port_send(const kfh_op *op)
     R.pc_disc_mask = 0;
     /* The application that reads and closes its handle: its disconnect callback runs inside (FP-5). */
     int disc_allowed = pred.disconnects; /* as predicted with the site granted */
+    R.pc_stop_needs_site = pred.stop.stops && pred.n_sites;
     if (disc_allowed)
         R.pc_disc_mask = 1u << k; /* whether it runs depends on the site too: checked after the call */
     NTSTATUS st = FltSendMessage(R.filter,
@@ -2921,6 +2930,7 @@ static void exec_port_send(const kfh_op *op)
                                  misuse == KFH_PS_MIS_NULL_SENDER ? NULL : sender, in_size, with_reply ? reply : NULL,
                                  with_reply && misuse != KFH_PS_MIS_NO_LENGTH ? &rlen : NULL,
                                  timeout == KFH_PS_T_NONE ? NULL : &t);
+    R.pc_stop_needs_site = 0;
     if (R.expect.stops) {
         missed_stop("FltSendMessage");
         return;
