@@ -171,7 +171,6 @@ static struct runner {
         int answer;
         ULONG reply_size;
         UCHAR reply[KFH_MSG_MAX];
-        unsigned messages;
     } cl[KFH_CLIENT_SLOTS];
     unsigned port_allocs, connects;
     UCHAR msg[KFH_MSG_MAX];
@@ -2506,7 +2505,6 @@ static void pc_connect(const kfh_op *op, int k)
         R.cl[k].has_msg = !R.srv[j].no_msg;
         R.cl[k].answer = KFH_ANSWER_REPLY;
         R.cl[k].reply_size = 0;
-        R.cl[k].messages = 0;
         R.srv[j].conns++;
     } else {
         R.cl[k].port = NULL;
@@ -2915,6 +2913,8 @@ static void exec_port_send(const kfh_op *op)
     t.QuadPart = timeout == KFH_PS_T_RELATIVE ? -100000 : timeout == KFH_PS_T_ABSOLUTE ? 1 : 0;
     PFLT_PORT server = misuse == KFH_PS_MIS_SERVER ? R.srv[pc_open_server()].mem : NULL;
     unsigned number = R.cl[k].number;
+    /* Messages read before (a stop after the read, 0x3902, leaves the count one up). */
+    unsigned read_before = number ? kf_flt_client_messages(number) : 0;
     /* Reading the modeled clock moves it by one step: the step is measured, then left out. */
     ULONGLONG c0 = KeQueryInterruptTime(), clock = KeQueryInterruptTime(), step = clock - c0;
     int from = R.log_n;
@@ -2963,12 +2963,14 @@ static void exec_port_send(const kfh_op *op)
         static UCHAR last[256];
         unsigned got = kf_flt_client_messages(number);
         ULONG size = kf_flt_client_last_message(number, last, sizeof last);
-        R.cl[k].messages++;
-        if (got != R.cl[k].messages || size != in_size || memcmp(last, sender, in_size) != 0)
+        if (got != read_before + 1 || size != in_size || memcmp(last, sender, in_size) != 0)
             simple_finding(KFH_INV_FLT_PORT_STATUS, "FltSendMessage", "-",
-                           "the client read the message, exactly its bytes (FP-5)", "%u message(s) read (%u sent), "
-                           "the last of %lu byte(s) (%lu sent)", got, R.cl[k].messages, (unsigned long)size,
+                           "the client read the message, exactly its bytes (FP-5)", "%u message(s) read (%u before), "
+                           "the last of %lu byte(s) (%lu sent)", got, read_before, (unsigned long)size,
                            (unsigned long)in_size);
+    } else if (number && R.cl[k].number && kf_flt_client_messages(number) != read_before) {
+        simple_finding(KFH_INV_FLT_PORT_STATUS, "FltSendMessage", "-", "no message read (FP-4, FP-5)",
+                       "%u message(s) read, %u before", kf_flt_client_messages(number), read_before);
     }
     R.pc_disc_mask = 0;
     if (R.aborting)

@@ -234,6 +234,14 @@ TEST(port_runner_callbacks_and_unregistration)
     CHECK_EQ(r->n_findings, 0);
     CHECK_EQ(r->stops, 0);
     CHECK(th_trace_has("op 5 port_disconnect 1\n  skipped: no connection in the slot"));
+    /* A message read and never answered stops the send (0x3902) with the message read: the next
+     * send's message is the client's second. */
+    r = th_run("version 15\nflt_start 1\nport_create 0 name=0 max=1\nport_connect 0 port=0 context=0\n"
+               "port_answer 0 no_reply\nport_send 0 in=3 reply=4 timeout=none\nport_send 0 in=5 reply=none "
+               "timeout=none\n");
+    CHECK_EQ(r->n_findings, 0);
+    CHECK_EQ(r->stops, 1);
+    CHECK(th_trace_has("flt-port-send-deadlock P1=0x3902"));
 }
 
 TEST(port_client_steps_from_version_15)
