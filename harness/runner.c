@@ -2555,7 +2555,8 @@ static void pc_send(const kfh_op *op, int k)
     for (ULONG i = 0; st == STATUS_SUCCESS && !no_out && i < returned && i < out_size; i++)
         bytes_ok &= out[i] == (UCHAR)(0xC0 + i);
     if (st != pred.status || R.log_n != from || (st == STATUS_SUCCESS && (returned != pred.reply_length || !bytes_ok)))
-        simple_finding(KFH_INV_FLT_PORT_STATUS, "kf_flt_client_send", "-", kfh_port_status_name(pred.status, e, sizeof e),
+        simple_finding(KFH_INV_FLT_PORT_STATUS, "kf_flt_client_send", "-",
+                       kfh_port_status_name(pred.status, e, sizeof e),
                        "%s, %lu byte(s) returned (%lu predicted)%s [%s]", kfh_port_status_name(st, b, sizeof b),
                        (unsigned long)returned, (unsigned long)pred.reply_length,
                        bytes_ok ? "" : ", not the bytes the callback wrote", pred.rule);
@@ -2700,7 +2701,9 @@ static void exec_sd_free(const kfh_op *op)
         skip_event("%*s  skipped: %s", IND(op), why);
         return;
     }
-    int state = variant == KFH_SD_FREE_SLOT ? KFH_PORT_LIVE : variant == KFH_SD_FREE_NULL ? KFH_PORT_NULL : KFH_PORT_NONE;
+    int state = variant == KFH_SD_FREE_SLOT   ? KFH_PORT_LIVE
+                : variant == KFH_SD_FREE_NULL ? KFH_PORT_NULL
+                                              : KFH_PORT_NONE;
     PSECURITY_DESCRIPTOR sd = variant == KFH_SD_FREE_SLOT    ? R.sd[k].mem
                               : variant == KFH_SD_FREE_AGAIN ? R.sd[k].stale
                               : variant == KFH_SD_FREE_NULL  ? NULL
@@ -2869,8 +2872,9 @@ static void exec_port_close_client(const kfh_op *op)
     if (variant == KFH_PCC_SLOT && state == KFH_PORT_LIVE) {
         pc_close_client(k);
     } else {
-        PFLT_PORT copy = variant == KFH_PCC_COPY ? R.cl[k].stale : variant == KFH_PCC_SERVER ? R.srv[pc_open_server()].mem
-                                                                                              : NULL;
+        PFLT_PORT copy = variant == KFH_PCC_COPY     ? R.cl[k].stale
+                         : variant == KFH_PCC_SERVER ? R.srv[pc_open_server()].mem
+                                                     : NULL;
         FltCloseClientPort(R.filter, variant == KFH_PCC_NULL ? NULL : variant == KFH_PCC_SLOT ? &R.cl[k].port : &copy);
     }
     if (R.expect.stops) {
@@ -2956,8 +2960,9 @@ static void exec_port_send(const kfh_op *op)
                        reply_ok ? "" : ", not the client's reply", waited, want_wait, pred.rule);
     else if ((disc_allowed && !R.pc_disc_mask) != pred.disconnects || (pred.disconnects && R.cl[k].number))
         simple_finding(KFH_INV_FLT_PORT_CALLBACKS, "FltSendMessage", "-",
-                       pred.disconnects ? "DisconnectNotifyCallback when the client closes its handle after reading (FP-5)"
-                                        : "no DisconnectNotifyCallback (FP-5)",
+                       pred.disconnects
+                           ? "DisconnectNotifyCallback when the client closes its handle after reading (FP-5)"
+                           : "no DisconnectNotifyCallback (FP-5)",
                        "%s", pred.disconnects ? "not called" : "called");
     else if (pred.delivered && number && R.cl[k].number) {
         static UCHAR last[256];

@@ -1265,7 +1265,8 @@ static int parse_port_op(parser *p, tok *t, int nt, kfh_op *op)
                                   "port_close_client takes a client slot and optionally copy, server or null", op);
     case KFH_OP_PORT_CREATE: {
         if (nt < 4 || nt > 7)
-            return perr(p, t[0].col, "port_create takes SLOT name=N max=N, then optionally case, no_message and a misuse");
+            return perr(p, t[0].col,
+                        "port_create takes SLOT name=N max=N, then optionally case, no_message and a misuse");
         if (parse_small(p, &t[1], KFH_SERVER_SLOTS - 1, "a server slot", &op->a))
             return -1;
         if (!key_value(&t[2], "name", &v) || parse_number(&v, KFH_PORT_NAMES - 1, &x))

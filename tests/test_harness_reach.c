@@ -516,8 +516,8 @@ TEST(reach_every_site_consulted_and_failed)
 TEST(reach_systematic_fails_the_context_name_work_item_and_port_sites)
 {
     /* The enumeration of every consultation (fail_nth = 1, 2, ...) reaches the sites of the
-     * contexts, the file names, the work items and the ports too, so each of their allocations is failed in turn on top of
-     * a live lifecycle. */
+     * contexts, the file names, the work items and the ports too, so each of their allocations
+     * is failed in turn on top of a live lifecycle. */
     prepare();
     static const kf_site sites[] = {KF_SITE_FLT_CONTEXT, KF_SITE_FLT_NAME, KF_SITE_FLT_WORKITEM,
                                     KF_SITE_FLT_PORT_SD, KF_SITE_FLT_PORT, KF_SITE_FLT_MESSAGE};
