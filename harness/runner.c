@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define LOG_MAX 4096
 #define POOL_TAG 0x6b66484bu /* 'KHfk' */
@@ -173,6 +174,47 @@ static struct runner {
      * after it, a stop or not. */
     PFLT_CALLBACK_DATA flags_cbd;
     ULONG flags_saved;
+    /* Communication ports (version 15): the descriptors, server ports and connections the
+     * scenario holds, the application's message buffer (the version-4 steps), and what the
+     * call in progress must make of the port's callbacks. */
+    struct sd_rec {
+        PSECURITY_DESCRIPTOR mem, stale;
+        int live, stale_ok;
+        unsigned freed_at;
+    } sd[KFH_SD_SLOTS];
+    unsigned sd_builds;
+    struct srv_rec {
+        PFLT_PORT mem, stale;
+        int live, stale_ok, ci, no_msg;
+        uint8_t name;
+        LONG max, conns;
+        unsigned closed_at;
+    } srv[KFH_SERVER_SLOTS];
+    struct cl_rec {
+        unsigned number;   /* the model's client while the application holds its handle, else 0 */
+        PFLT_PORT port;    /* the driver's variable: the ClientPort ConnectNotify got, NULL once closed */
+        PFLT_PORT stale;   /* the port the variable held last */
+        int stale_ok;
+        unsigned closed_at;
+        int via;           /* 1 + the server slot it connected through, 0 once that port closed */
+        int keep;          /* the disconnect callback leaves the port open */
+        int gone;          /* the driver closed the port while the application held its handle */
+        int has_msg;       /* the port has a message callback */
+        int answer;
+        ULONG reply_size;
+        UCHAR reply[KFH_MSG_MAX];
+    } cl[KFH_CLIENT_SLOTS];
+    unsigned port_allocs, connects;
+    UCHAR msg[KFH_MSG_MAX];
+    ULONG msg_len;
+    int pc_connect_slot, pc_connect_srv, pc_connect_calls;
+    ULONG pc_ctx_size;
+    const UCHAR *pc_ctx;
+    int pc_msg_slot, pc_msg_calls, pc_in_null, pc_out_null;
+    ULONG pc_in, pc_out;
+    const UCHAR *pc_in_bytes;
+    unsigned pc_disc_mask;
+    int pc_stop_needs_site; /* the stop predicted comes only if flt.message is granted (FP-5) */
     /* Last, and not cleared between runs (two thirds of the structure): entries are read
      * only below log_n, and a run writes each one before log_n passes it. */
     kf_site log_site[LOG_MAX];
@@ -181,6 +223,9 @@ static struct runner {
 
 static void exec_range(uint16_t first, uint16_t end);
 static const char *st_name(NTSTATUS s, char *buf, size_t len);
+static size_t ports_held(void);
+static void port_unregister_begin(kfh_stop_pred *stop, unsigned *disconnects);
+static void port_finish(void);
 static int ctx_adopt(const kfh_ctx_pred *p, const char *routine, unsigned cleanups_before);
 
 /* ---- Findings ------------------------------------------------------------------------ */
@@ -267,6 +312,12 @@ static kf_fault_kind runner_hook(void *ctx, kf_site site)
     (void)ctx;
     kf_fault_kind k = kfh_plan_decide(R.plan, site);
     kf_fault_kind logged = R.cfg->lie ? KF_FAULT_NONE : k;
+    if (R.pc_stop_needs_site && site == KF_SITE_FLT_MESSAGE) {
+        /* A send's wait that never ends: only when the message is queued at all. */
+        if (logged != KF_FAULT_NONE)
+            memset(&R.expect, 0, sizeof R.expect);
+        R.pc_stop_needs_site = 0;
+    }
     if (R.log_n < LOG_MAX) {
         R.log_site[R.log_n] = site;
         R.log_kind[R.log_n] = logged;
@@ -349,6 +400,9 @@ static void check_leaks(const char *when)
         else if (cq_held() != l.flt_cbdq_entries)
             simple_finding(KFH_INV_FLT_CBDQ_COUNT, "-", "-", "the callback data the scenario's cancel-safe queues hold",
                            "%zu in the model's queues, %zu in the scenario's %s", l.flt_cbdq_entries, cq_held(), when);
+        else if (ports_held() != l.flt_ports)
+            simple_finding(KFH_INV_FLT_PORT_COUNT, "-", "flt.port", "the ports and descriptors the scenario holds",
+                           "%zu in the model, %zu held by the scenario %s", l.flt_ports, ports_held(), when);
         else if (names_held() != l.flt_names)
             simple_finding(KFH_INV_FLT_NAME_COUNT, "-", "flt.name", "the file name references the scenario holds",
                            "%zu reference(s) in the model, %zu held by the scenario %s", l.flt_names, names_held(),
@@ -1270,6 +1324,18 @@ static void exec_unregister(const kfh_op *op)
                 R.expect = cp.stop;
         }
     }
+    /* FP-8 comes first: the connections the application holds are disconnected, then ports
+     * still open stop the unregistration before anything else is torn down. */
+    kfh_stop_pred port_stop;
+    unsigned disconnects = 0;
+    memset(&port_stop, 0, sizeof port_stop);
+    if (R.sh.irql <= APC_LEVEL) {
+        port_unregister_begin(&port_stop, &disconnects);
+        if (port_stop.stops) {
+            R.expect = port_stop;
+            ctx_checked = 0;
+        }
+    }
     /* Once the teardown has begun, a stop inside it (callback data left over, or a stop in a
      * completion it runs) leaves a filter the harness no longer predicts; the IRQL check on
      * entry (F-2) stops before anything changed. */
@@ -1295,6 +1361,13 @@ static void exec_unregister(const kfh_op *op)
             finding(&f);
     }
     reach("FltUnregisterFilter: unregistered");
+    if (R.pc_disc_mask && !R.aborting)
+        simple_finding(KFH_INV_FLT_PORT_CALLBACKS, "FltUnregisterFilter", "-",
+                       "DisconnectNotifyCallback for each connection the application held (FP-8)",
+                       "not called for slot mask 0x%x", R.pc_disc_mask);
+    else if (disconnects)
+        reach("FltUnregisterFilter: connections disconnected");
+    R.pc_disc_mask = 0;
     if (R.wi_ran != wi_due && !R.aborting)
         simple_finding(KFH_INV_FLT_WORK_STATUS, "FltUnregisterFilter", "-",
                        "every work item queued on the filter run before the teardown (FW-6)", "%d of %d ran", R.wi_ran,
@@ -1323,6 +1396,9 @@ static void exec_unregister(const kfh_op *op)
 static void flt_after_stop(void)
 {
     R.ctx_after = NULL;
+    R.pc_connect_slot = R.pc_msg_slot = -1;
+    R.pc_disc_mask = 0;
+    R.pc_stop_needs_site = 0;
     R.wi_running = 0;
     /* A queue whose callback re-entered it keeps its lock taken in the model (FX-14). */
     if (R.cqc.routine && R.cqc.reentered)
@@ -1349,6 +1425,7 @@ static void flt_after_stop(void)
  * would before unloading (at PASSIVE_LEVEL). In-flight and uncertain ones stay for kf_reset. */
 static void flt_finish(void)
 {
+    port_finish();
     /* The generic work items the slots hold and that are not queued, freed as a driver frees
      * them; queued ones stay for kf_reset (their routines would run after the scenario). */
     for (int k = 0; k < KFH_WI_SLOTS; k++)
@@ -2847,6 +2924,767 @@ static void exec_cq(const kfh_op *op)
     reach("%s: %s", routine, what);
 }
 
+/* ---- Communication ports (version 15; harness/oracle_fltport.c, SEMANTICS.md FP-*, FX-16..FX-19) ---- */
+
+static int pc_srv_cookie[KFH_SERVER_SLOTS]; /* the ServerPortCookie of server slot j is &pc_srv_cookie[j] */
+static int pc_cl_cookie[KFH_CLIENT_SLOTS];  /* the connection cookie of client slot k is &pc_cl_cookie[k] */
+static long long port_foreign[4];           /* never a port or a security descriptor */
+
+static size_t ports_held(void)
+{
+    size_t n = 0;
+    for (int j = 0; j < KFH_SERVER_SLOTS; j++)
+        n += R.srv[j].live != 0;
+    for (int k = 0; k < KFH_CLIENT_SLOTS; k++)
+        n += R.cl[k].port != NULL;
+    for (int k = 0; k < KFH_SD_SLOTS; k++)
+        n += R.sd[k].live != 0;
+    return n;
+}
+
+static int port_known(PFLT_PORT p)
+{
+    for (int j = 0; j < KFH_SERVER_SLOTS; j++)
+        if (R.srv[j].live && R.srv[j].mem == p)
+            return 1;
+    for (int k = 0; k < KFH_CLIENT_SLOTS; k++)
+        if (R.cl[k].port == p)
+            return 1;
+    return 0;
+}
+
+/* The client slot whose connection cookie c is, or -1. */
+static int pc_slot_of(PVOID c)
+{
+    int *p = (int *)c;
+    return p >= pc_cl_cookie && p < pc_cl_cookie + KFH_CLIENT_SLOTS ? (int)(p - pc_cl_cookie) : -1;
+}
+
+static void port_trace_status(const kfh_op *op, const char *routine, NTSTATUS st, const char *rule)
+{
+    char b[48];
+    const char *name = kfh_port_status_name(st, b, sizeof b);
+    kfh_trace_event("%*s  -> %s [%s]", IND(op), name, rule);
+    reach("%s: %s", routine, name);
+}
+
+/* The driver closes slot k's client port through its variable (FltCloseClientPort, FP-3). */
+static void pc_close_client(int k)
+{
+    PFLT_PORT was = R.cl[k].port;
+    FltCloseClientPort(R.filter, &R.cl[k].port);
+    if (R.cl[k].port != NULL && !R.aborting)
+        simple_finding(KFH_INV_FLT_PORT_STATUS, "FltCloseClientPort", "-", "*ClientPort NULL afterwards (FP-3)",
+                       "the variable still holds the port");
+    R.cl[k].port = NULL;
+    if (R.cl[k].via)
+        R.srv[R.cl[k].via - 1].conns--;
+    R.cl[k].via = 0;
+    R.cl[k].stale = was;
+    R.cl[k].stale_ok = 1;
+    R.cl[k].closed_at = R.port_allocs;
+    R.cl[k].gone = R.cl[k].number != 0;
+}
+
+/* ConnectNotifyCallback: checks what it is given; the first context byte's bit 0 refuses the
+ * connection, bit 1 tells the disconnect callback to leave the port open (FX-16). */
+static NTSTATUS FLTAPI runner_port_connect(PFLT_PORT client, PVOID server_cookie, PVOID ctx, ULONG size,
+                                           PVOID *cookie)
+{
+    if (R.aborting)
+        return STATUS_ACCESS_DENIED;
+    int k = R.pc_connect_slot;
+    const char *bad = NULL;
+    if (k < 0 || R.pc_connect_calls++)
+        bad = "no ConnectNotifyCallback but one for the connect the application makes (FP-7)";
+    else if (KeGetCurrentIrql() != PASSIVE_LEVEL)
+        bad = "ConnectNotifyCallback at PASSIVE_LEVEL (FP-7)";
+    else if (server_cookie != &pc_srv_cookie[R.pc_connect_srv])
+        bad = "the ServerPortCookie of the port connected to (FP-7)";
+    else if (!client || port_known(client))
+        bad = "a new ClientPort (FP-7)";
+    else if (!cookie)
+        bad = "a ConnectionPortCookie to fill (FP-7)";
+    else if (size != R.pc_ctx_size || (size ? ctx == NULL || memcmp(ctx, R.pc_ctx, size) != 0 : ctx != NULL))
+        bad = "the application's context, exactly its size and bytes, NULL and 0 without one (FP-7)";
+    if (bad) {
+        simple_finding(KFH_INV_FLT_PORT_CALLBACKS, "ConnectNotifyCallback", "-", bad,
+                       "slot %d, context of %lu byte(s) where %lu were passed", k, (unsigned long)size,
+                       (unsigned long)R.pc_ctx_size);
+        return STATUS_ACCESS_DENIED;
+    }
+    UCHAR first = size ? ((const UCHAR *)ctx)[0] : 0;
+    if (first & 1)
+        return STATUS_ACCESS_DENIED;
+    R.cl[k].port = client;
+    R.cl[k].keep = (first & 2) != 0;
+    *cookie = &pc_cl_cookie[k];
+    return STATUS_SUCCESS;
+}
+
+/* MessageNotifyCallback: checks the buffers; claims as many output bytes as the first input
+ * byte says (0 without input) and writes that many, as far as the output buffer goes (FX-16). */
+static NTSTATUS FLTAPI runner_port_message(PVOID cookie, PVOID in, ULONG in_len, PVOID out, ULONG out_len,
+                                           PULONG returned)
+{
+    if (R.aborting)
+        return STATUS_SUCCESS;
+    int k = R.pc_msg_slot;
+    const char *bad = NULL;
+    if (k < 0 || R.pc_msg_calls++)
+        bad = "no MessageNotifyCallback but one for the application's send (FP-7)";
+    else if (KeGetCurrentIrql() != PASSIVE_LEVEL)
+        bad = "MessageNotifyCallback at PASSIVE_LEVEL (FP-7)";
+    else if (cookie != &pc_cl_cookie[k])
+        bad = "the connection's cookie (FP-7)";
+    else if ((in == NULL) != R.pc_in_null || in_len != R.pc_in ||
+             (in && in_len && memcmp(in, R.pc_in_bytes, in_len) != 0))
+        bad = "the application's input, exactly its size and bytes, NULL and 0 without one (FP-7)";
+    else if ((out == NULL) != R.pc_out_null || out_len != R.pc_out || !returned)
+        bad = "an output buffer of exactly the size offered, NULL and 0 without one (FP-7)";
+    if (bad) {
+        simple_finding(KFH_INV_FLT_PORT_CALLBACKS, "MessageNotifyCallback", "-", bad,
+                       "slot %d, input %s%lu byte(s) (%lu sent), output %s%lu (%lu offered)", k, in ? "" : "NULL, ",
+                       (unsigned long)in_len, (unsigned long)R.pc_in, out ? "" : "NULL, ", (unsigned long)out_len,
+                       (unsigned long)R.pc_out);
+        if (returned)
+            *returned = 0;
+        return STATUS_SUCCESS;
+    }
+    ULONG claim = in && in_len ? ((const UCHAR *)in)[0] : 0;
+    for (ULONG i = 0; out && i < claim && i < out_len; i++)
+        ((UCHAR *)out)[i] = (UCHAR)(0xC0 + i);
+    *returned = claim;
+    return STATUS_SUCCESS;
+}
+
+/* DisconnectNotifyCallback: the application closed its handle (or the filter unregisters); the
+ * driver closes its client port unless the connection said to keep it. */
+static VOID FLTAPI runner_port_disconnect(PVOID cookie)
+{
+    if (R.aborting)
+        return;
+    int k = pc_slot_of(cookie);
+    if (k < 0 || !(R.pc_disc_mask & (1u << k)) || KeGetCurrentIrql() != PASSIVE_LEVEL) {
+        simple_finding(KFH_INV_FLT_PORT_CALLBACKS, "DisconnectNotifyCallback", "-",
+                       "once for each connection whose application handle closes, at PASSIVE_LEVEL, with its cookie "
+                       "(FP-5, FP-7, FP-8)",
+                       "slot %d at IRQL %u, expected mask 0x%x", k, KeGetCurrentIrql(), R.pc_disc_mask);
+        return;
+    }
+    R.pc_disc_mask &= ~(1u << k);
+    R.cl[k].number = 0;
+    R.cl[k].gone = 0;
+    if (!R.cl[k].keep && R.cl[k].port)
+        pc_close_client(k);
+}
+
+/* FP-8: which connections FltUnregisterFilter disconnects and what then remains open. */
+static void port_unregister_begin(kfh_stop_pred *stop, unsigned *disconnects)
+{
+    size_t servers = 0, clients = 0;
+    unsigned mask = 0;
+    for (int k = 0; k < KFH_CLIENT_SLOTS; k++) {
+        int held = R.cl[k].number && !R.cl[k].gone;
+        mask |= held ? 1u << k : 0;
+        clients += R.cl[k].port != NULL && !(held && !R.cl[k].keep);
+    }
+    for (int j = 0; j < KFH_SERVER_SLOTS; j++)
+        servers += R.srv[j].live != 0;
+    R.pc_disc_mask = mask;
+    *disconnects = mask;
+    kfh_oracle_port_unregister(servers, clients, stop);
+}
+
+/* The end of a run: the application closes its handles, the driver its ports and descriptors,
+ * as a driver unloading does. After a stop in FltUnregisterFilter the ports stay for kf_reset. */
+static void port_finish(void)
+{
+    kf_set_irql(PASSIVE_LEVEL);
+    if (R.flt_state == 1) {
+        for (int k = 0; k < KFH_CLIENT_SLOTS && !R.aborting; k++)
+            if (R.cl[k].number && !R.cl[k].gone) {
+                R.pc_disc_mask = 1u << k;
+                kf_flt_client_disconnect(R.cl[k].number);
+                R.pc_disc_mask = 0;
+            }
+        for (int k = 0; k < KFH_CLIENT_SLOTS && !R.aborting; k++)
+            if (R.cl[k].port)
+                pc_close_client(k);
+        for (int j = 0; j < KFH_SERVER_SLOTS && !R.aborting; j++)
+            if (R.srv[j].live) {
+                R.srv[j].live = 0;
+                FltCloseCommunicationPort(R.srv[j].mem);
+            }
+    }
+    for (int k = 0; k < KFH_SD_SLOTS && !R.aborting; k++)
+        if (R.sd[k].live) {
+            R.sd[k].live = 0;
+            FltFreeSecurityDescriptor(R.sd[k].mem);
+        }
+}
+
+/* The first n bytes of the message buffer (zeros past what msg_word appended) into out; the
+ * buffer is empty afterwards (FH-7's buffer, for the runner's client). */
+static void pc_take_msg(UCHAR *out, ULONG n)
+{
+    memset(out, 0, n);
+    memcpy(out, R.msg, n < R.msg_len ? n : R.msg_len);
+    R.msg_len = 0;
+}
+
+/* Checks the consultations of call that began at log index `from` against pred.n_sites at site. */
+static int pc_sites_ok(int from, int n_sites, kf_site site, const char *routine, const char *rule)
+{
+    if (R.log_n - from == n_sites && (n_sites == 0 || (from < LOG_MAX && R.log_site[from] == site)))
+        return 1;
+    simple_finding(KFH_INV_FLT_PORT_STATUS, routine, kf_site_get(site)->name, "the site consulted as the rules say",
+                   "%d consultation(s), %d predicted [%s]", R.log_n - from, n_sites, rule);
+    return 0;
+}
+
+static kf_fault_kind pc_decided(int from)
+{
+    return R.log_n > from && from < LOG_MAX ? R.log_kind[from] : KF_FAULT_NONE;
+}
+
+static void pc_connect(const kfh_op *op, int k)
+{
+    static UCHAR ctx[KFH_MSG_MAX];
+    ULONG n = op->size_raw;
+    pc_take_msg(ctx, n);
+    const char *why = R.flt_state == 2       ? "the filter's state is unknown after a stop in FltUnregisterFilter"
+                      : R.cl[k].number       ? "the slot holds a connection"
+                      : R.cl[k].port         ? "the driver still holds the slot's client port"
+                      : R.connects >= KF_FLT_MAX_CLIENTS ? "the model numbers at most 16 clients in a run"
+                                             : NULL;
+    if (why) {
+        skip_event("%*s  skipped: %s", IND(op), why);
+        return;
+    }
+    /* The application names the port exactly; a port created case-insensitive matches any case. */
+    int j = -1;
+    const char *want = kfh_port_name_text(op->b);
+    for (int i = 0; i < KFH_SERVER_SLOTS && j < 0; i++) {
+        const char *have = kfh_port_name_text(R.srv[i].name);
+        if (R.srv[i].live && (R.srv[i].ci ? !strcasecmp(have, want) : !strcmp(have, want)))
+            j = i;
+    }
+    int refused = n && (ctx[0] & 1);
+    kfh_port_pred pred;
+    kfh_oracle_client_connect(j >= 0, j >= 0 ? R.srv[j].conns : 0, j >= 0 ? R.srv[j].max : 0, refused, &pred);
+    int called = j >= 0 && R.srv[j].conns < R.srv[j].max;
+    if (called) {
+        R.connects++;
+        R.port_allocs++;
+    }
+    R.pc_connect_slot = called ? k : -1;
+    R.pc_connect_srv = j;
+    R.pc_connect_calls = 0;
+    R.pc_ctx_size = n;
+    R.pc_ctx = ctx;
+    unsigned number = 0;
+    int from = R.log_n;
+    NTSTATUS st = kf_flt_client_connect(kfh_port_name_at(op->b), n ? ctx : NULL, n, &number);
+    R.pc_connect_slot = -1;
+    if (R.aborting)
+        return;
+    char b[48], e[48];
+    if (st != pred.status || R.log_n != from || (number != 0) != (st == STATUS_SUCCESS))
+        simple_finding(KFH_INV_FLT_PORT_STATUS, "kf_flt_client_connect", "-",
+                       kfh_port_status_name(pred.status, e, sizeof e), "%s, client %u, %d consultation(s) [%s]",
+                       kfh_port_status_name(st, b, sizeof b), number, R.log_n - from, pred.rule);
+    else if (R.pc_connect_calls != called)
+        simple_finding(KFH_INV_FLT_PORT_CALLBACKS, "kf_flt_client_connect", "-",
+                       called ? "ConnectNotifyCallback once (FP-7)" : "no ConnectNotifyCallback (FP-7)", "%d call(s)",
+                       R.pc_connect_calls);
+    if (R.aborting)
+        return;
+    if (st == STATUS_SUCCESS) {
+        R.cl[k].number = number;
+        R.cl[k].via = j + 1;
+        R.cl[k].gone = 0;
+        R.cl[k].has_msg = !R.srv[j].no_msg;
+        R.cl[k].answer = KFH_ANSWER_REPLY;
+        R.cl[k].reply_size = 0;
+        R.srv[j].conns++;
+    } else {
+        R.cl[k].port = NULL;
+    }
+    kfh_trace_event("%*s  client %d: connect %s with %lu context byte(s)", IND(op), k, want, (unsigned long)n);
+    port_trace_status(op, "kf_flt_client_connect", st, pred.rule);
+}
+
+static void pc_send(const kfh_op *op, int k)
+{
+    static UCHAR in[KFH_MSG_MAX], out[KFH_MSG_MAX];
+    ULONG in_size = KFH_SEND_IN(op), out_size = KFH_SEND_OUT(op), returned = 0;
+    int no_in = (op->b & KFH_SEND_NO_INPUT) != 0, no_out = (op->b & KFH_SEND_NO_OUTPUT) != 0;
+    pc_take_msg(in, in_size);
+    const char *why = R.flt_state == 2 ? "the filter's state is unknown after a stop in FltUnregisterFilter"
+                      : !R.cl[k].number ? "no connection in the slot"
+                                        : NULL;
+    if (why) {
+        skip_event("%*s  skipped: %s", IND(op), why);
+        return;
+    }
+    ULONG claim = !no_in && in_size ? in[0] : 0;
+    kfh_port_pred pred;
+    kfh_oracle_client_send(!R.cl[k].gone, R.cl[k].has_msg, claim, !no_out, out_size, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    int called = !R.cl[k].gone && R.cl[k].has_msg;
+    R.pc_msg_slot = called ? k : -1;
+    R.pc_msg_calls = 0;
+    R.pc_in_null = no_in;
+    R.pc_out_null = no_out;
+    R.pc_in = no_in ? 0 : in_size + (R.cfg->model_lie == 11); /* as if the model handed one byte less */
+    R.pc_out = no_out ? 0 : out_size;
+    R.pc_in_bytes = in;
+    memset(out, 0x5A, sizeof out);
+    int from = R.log_n;
+    NTSTATUS st = kf_flt_client_send(R.cl[k].number, no_in ? NULL : in, in_size, no_out ? NULL : out, out_size,
+                                     &returned);
+    R.pc_msg_slot = -1;
+    if (R.expect.stops) {
+        missed_stop("kf_flt_client_send");
+        return;
+    }
+    if (R.aborting)
+        return;
+    char b[48], e[48];
+    int bytes_ok = 1;
+    for (ULONG i = 0; st == STATUS_SUCCESS && !no_out && i < returned && i < out_size; i++)
+        bytes_ok &= out[i] == (UCHAR)(0xC0 + i);
+    if (st != pred.status || R.log_n != from || (st == STATUS_SUCCESS && (returned != pred.reply_length || !bytes_ok)))
+        simple_finding(KFH_INV_FLT_PORT_STATUS, "kf_flt_client_send", "-",
+                       kfh_port_status_name(pred.status, e, sizeof e),
+                       "%s, %lu byte(s) returned (%lu predicted)%s [%s]", kfh_port_status_name(st, b, sizeof b),
+                       (unsigned long)returned, (unsigned long)pred.reply_length,
+                       bytes_ok ? "" : ", not the bytes the callback wrote", pred.rule);
+    else if (R.pc_msg_calls != called)
+        simple_finding(KFH_INV_FLT_PORT_CALLBACKS, "kf_flt_client_send", "-",
+                       called ? "MessageNotifyCallback once (FP-7)" : "no MessageNotifyCallback (FP-7)", "%d call(s)",
+                       R.pc_msg_calls);
+    if (R.aborting)
+        return;
+    kfh_trace_event("%*s  client %d: send %s%lu byte(s), output %s%lu, %lu returned", IND(op), k,
+                    no_in ? "no input, " : "", (unsigned long)in_size, no_out ? "none, " : "", (unsigned long)out_size,
+                    (unsigned long)returned);
+    port_trace_status(op, "kf_flt_client_send", st, pred.rule);
+}
+
+static void pc_answer(const kfh_op *op, int k)
+{
+    static UCHAR reply[KFH_MSG_MAX];
+    ULONG n = op->size_raw;
+    pc_take_msg(reply, n);
+    const char *why = R.flt_state == 2 ? "the filter's state is unknown after a stop in FltUnregisterFilter"
+                      : !R.cl[k].number ? "no connection in the slot"
+                                        : NULL;
+    if (why) {
+        skip_event("%*s  skipped: %s", IND(op), why);
+        return;
+    }
+    int rc = kf_flt_client_set_answer(R.cl[k].number, (kf_flt_answer)op->b, n ? reply : NULL, n);
+    if (rc != (R.cl[k].gone ? -1 : 0)) {
+        simple_finding(KFH_INV_FLT_PORT_STATUS, "kf_flt_client_set_answer", "-",
+                       R.cl[k].gone ? "-1: the driver closed the connection" : "0: the connection is open", "%d", rc);
+        return;
+    }
+    R.cl[k].answer = op->b % KFH_ANSWER_COUNT;
+    R.cl[k].reply_size = n;
+    memcpy(R.cl[k].reply, reply, n);
+    kfh_trace_event("%*s  client %d: answer %s with %lu byte(s)%s", IND(op), k, kfh_answer_name(op->b),
+                    (unsigned long)n, rc ? ": the connection is gone" : "");
+    reach("kf_flt_client_set_answer: %s", rc ? "the connection is gone" : "set");
+}
+
+static void pc_disconnect(const kfh_op *op, int k)
+{
+    const char *why = R.flt_state == 2 ? "the filter's state is unknown after a stop in FltUnregisterFilter"
+                      : !R.cl[k].number ? "no connection in the slot"
+                                        : NULL;
+    if (why) {
+        skip_event("%*s  skipped: %s", IND(op), why);
+        return;
+    }
+    int gone = R.cl[k].gone;
+    R.pc_disc_mask = gone ? 0 : 1u << k;
+    int rc = kf_flt_client_disconnect(R.cl[k].number);
+    if (R.aborting)
+        return;
+    if (rc != (gone ? -1 : 0) || R.pc_disc_mask)
+        simple_finding(KFH_INV_FLT_PORT_CALLBACKS, "kf_flt_client_disconnect", "-",
+                       gone ? "-1 and no callback: the driver closed the connection"
+                            : "DisconnectNotifyCallback with the connection's cookie (FP-7)",
+                       "%d, callback %s", rc, R.pc_disc_mask ? "not called" : "called or not due");
+    R.pc_disc_mask = 0;
+    R.cl[k].number = 0;
+    R.cl[k].gone = 0;
+    kfh_trace_event("%*s  client %d: disconnect%s", IND(op), k, gone ? ": the connection was gone" : "");
+    reach("kf_flt_client_disconnect: %s", gone ? "the connection was gone" : "DisconnectNotifyCallback ran");
+}
+
+/* The version-4 steps: the runner plays the application of its own ports. */
+static void exec_client(const kfh_op *op)
+{
+    int k = op->a % KFH_CLIENT_SLOTS;
+    kf_set_irql(PASSIVE_LEVEL); /* the application is user mode */
+    switch (op->code) {
+    case KFH_OP_MSG_WORD:
+        if (R.msg_len + 4 > KFH_MSG_MAX) {
+            kfh_trace_event("%*s  message buffer full (%d bytes): word dropped", IND(op), KFH_MSG_MAX);
+            break;
+        }
+        for (int b = 0; b < 4; b++)
+            R.msg[R.msg_len++] = (UCHAR)(op->size_raw >> (8 * b));
+        break;
+    case KFH_OP_PORT_CONNECT:
+        pc_connect(op, k);
+        break;
+    case KFH_OP_MSG_SEND:
+        pc_send(op, k);
+        break;
+    case KFH_OP_PORT_ANSWER:
+        pc_answer(op, k);
+        break;
+    default:
+        pc_disconnect(op, k);
+        break;
+    }
+    kf_set_irql(R.sh.irql);
+}
+
+static void exec_sd_build(const kfh_op *op)
+{
+    int k = op->a % KFH_SD_SLOTS, null = op->b & 1;
+    if (R.sd[k].live) {
+        skip_event("%*s  skipped: the descriptor slot holds one", IND(op));
+        return;
+    }
+    kfh_port_pred pred;
+    kfh_oracle_sd_build(R.sh.irql, null, KF_FAULT_NONE, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    PSECURITY_DESCRIPTOR sd = (PSECURITY_DESCRIPTOR)port_foreign; /* must become the descriptor or NULL */
+    int from = R.log_n;
+    NTSTATUS st = FltBuildDefaultSecurityDescriptor(null ? NULL : &sd, FLT_PORT_ALL_ACCESS);
+    if (R.expect.stops) {
+        missed_stop("FltBuildDefaultSecurityDescriptor");
+        return;
+    }
+    kfh_oracle_sd_build(R.sh.irql, null, pc_decided(from), &pred);
+    char b[48], e[48];
+    if (pc_sites_ok(from, pred.n_sites, KF_SITE_FLT_PORT_SD, "FltBuildDefaultSecurityDescriptor", pred.rule) &&
+        (st != pred.status || (sd != NULL) != (st == STATUS_SUCCESS) || sd == (PSECURITY_DESCRIPTOR)port_foreign))
+        simple_finding(KFH_INV_FLT_PORT_STATUS, "FltBuildDefaultSecurityDescriptor", "flt.port.sd",
+                       kfh_port_status_name(pred.status, e, sizeof e), "%s, *SecurityDescriptor %s [FP-1]",
+                       kfh_port_status_name(st, b, sizeof b), sd ? "set" : "NULL");
+    if (R.aborting)
+        return;
+    if (st == STATUS_SUCCESS) {
+        R.sd[k].mem = sd;
+        R.sd[k].live = 1;
+        R.sd_builds++;
+    }
+    port_trace_status(op, "FltBuildDefaultSecurityDescriptor", st, pred.rule);
+}
+
+static void exec_sd_free(const kfh_op *op)
+{
+    int k = op->a % KFH_SD_SLOTS, variant = op->b % KFH_SD_FREE_COUNT;
+    const char *why = variant == KFH_SD_FREE_SLOT && !R.sd[k].live    ? "the descriptor slot holds none"
+                      : variant == KFH_SD_FREE_AGAIN && !R.sd[k].stale_ok ? "the slot freed no descriptor"
+                      : variant == KFH_SD_FREE_AGAIN && R.sd[k].freed_at != R.sd_builds
+                          ? "a descriptor was built since the slot's was freed: it may have its memory"
+                          : NULL;
+    if (why) {
+        skip_event("%*s  skipped: %s", IND(op), why);
+        return;
+    }
+    int state = variant == KFH_SD_FREE_SLOT   ? KFH_PORT_LIVE
+                : variant == KFH_SD_FREE_NULL ? KFH_PORT_NULL
+                                              : KFH_PORT_NONE;
+    PSECURITY_DESCRIPTOR sd = variant == KFH_SD_FREE_SLOT    ? R.sd[k].mem
+                              : variant == KFH_SD_FREE_AGAIN ? R.sd[k].stale
+                              : variant == KFH_SD_FREE_NULL  ? NULL
+                                                             : (PSECURITY_DESCRIPTOR)port_foreign;
+    kfh_port_pred pred;
+    kfh_oracle_sd_free(R.sh.irql, state, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    int from = R.log_n;
+    FltFreeSecurityDescriptor(sd);
+    if (R.expect.stops) {
+        missed_stop("FltFreeSecurityDescriptor");
+        return;
+    }
+    pc_sites_ok(from, 0, KF_SITE_FLT_PORT_SD, "FltFreeSecurityDescriptor", pred.rule);
+    if (R.aborting)
+        return;
+    R.sd[k].live = R.cfg->model_lie == 10; /* 10: as if the model had kept it (FP-1) */
+    R.sd[k].stale = sd;
+    R.sd[k].stale_ok = 1;
+    R.sd[k].freed_at = R.sd_builds;
+    kfh_trace_event("%*s  -> freed [FP-1]", IND(op));
+    reach("FltFreeSecurityDescriptor: freed");
+}
+
+static void exec_port_create(const kfh_op *op)
+{
+    int k = op->a % KFH_SERVER_SLOTS, name = op->b & 3, ci = (op->b & KFH_PC_CASE) != 0;
+    int no_msg = (op->b & KFH_PC_NO_MESSAGE) != 0, misuse = op->c % KFH_PC_MIS_COUNT;
+    LONG max = (op->b >> 2) & 3;
+    const char *why = R.flt_state != 1 ? "no filter registered" : R.srv[k].live ? "the server slot holds a port" : NULL;
+    if (why) {
+        skip_event("%*s  skipped: %s", IND(op), why);
+        return;
+    }
+    /* FP-2: a name an open server port has, compared without case when either asked for that. */
+    int collides = 0;
+    for (int j = 0; j < KFH_SERVER_SLOTS; j++) {
+        const char *a = kfh_port_name_text(name), *b = kfh_port_name_text(R.srv[j].name);
+        collides |= R.srv[j].live && ((ci || R.srv[j].ci) ? !strcasecmp(a, b) : !strcmp(a, b));
+    }
+    kfh_port_pred pred;
+    kfh_oracle_port_create(R.sh.irql, misuse, max, collides, KF_FAULT_NONE, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    UNICODE_STRING us;
+    const WCHAR *w = kfh_port_name_at(name);
+    USHORT chars = 0;
+    while (w[chars])
+        chars++;
+    us.Buffer = (PWCH)w;
+    us.Length = (USHORT)(chars * sizeof(WCHAR));
+    us.MaximumLength = us.Length;
+    OBJECT_ATTRIBUTES oa;
+    memset(&oa, 0, sizeof oa);
+    oa.Length = sizeof oa;
+    oa.ObjectName = misuse == KFH_PC_MIS_NO_NAME ? NULL : &us;
+    oa.Attributes = (misuse == KFH_PC_MIS_USER_HANDLE ? 0 : OBJ_KERNEL_HANDLE) | (ci ? OBJ_CASE_INSENSITIVE : 0);
+    oa.SecurityDescriptor = R.sd[0].live ? R.sd[0].mem : NULL;
+    PFLT_PORT port = (PFLT_PORT)port_foreign; /* must become the port or NULL */
+    int from = R.log_n;
+    NTSTATUS st = FltCreateCommunicationPort(R.filter, misuse == KFH_PC_MIS_NULL_PORT ? NULL : &port,
+                                             misuse == KFH_PC_MIS_NULL_ATTRIBUTES ? NULL : &oa, &pc_srv_cookie[k],
+                                             misuse == KFH_PC_MIS_NULL_CONNECT ? NULL : runner_port_connect,
+                                             misuse == KFH_PC_MIS_NULL_DISCONNECT ? NULL : runner_port_disconnect,
+                                             no_msg ? NULL : runner_port_message, max);
+    if (R.expect.stops) {
+        missed_stop("FltCreateCommunicationPort");
+        return;
+    }
+    kfh_oracle_port_create(R.sh.irql, misuse, max, collides, pc_decided(from), &pred);
+    char b[48], e[48];
+    if (pc_sites_ok(from, pred.n_sites, KF_SITE_FLT_PORT, "FltCreateCommunicationPort", pred.rule) &&
+        (st != pred.status || (port != NULL) != (st == STATUS_SUCCESS) || port == (PFLT_PORT)port_foreign))
+        simple_finding(KFH_INV_FLT_PORT_STATUS, "FltCreateCommunicationPort", "flt.port",
+                       kfh_port_status_name(pred.status, e, sizeof e), "%s, *ServerPort %s [FP-2]",
+                       kfh_port_status_name(st, b, sizeof b), port ? "set" : "NULL");
+    if (R.aborting)
+        return;
+    if (st == STATUS_SUCCESS) {
+        struct srv_rec keep = R.srv[k];
+        memset(&R.srv[k], 0, sizeof R.srv[k]);
+        R.srv[k].stale = keep.stale;
+        R.srv[k].stale_ok = keep.stale_ok;
+        R.srv[k].closed_at = keep.closed_at;
+        R.srv[k].mem = port;
+        R.srv[k].live = 1;
+        R.srv[k].ci = ci;
+        R.srv[k].no_msg = no_msg;
+        R.srv[k].name = (uint8_t)name;
+        R.srv[k].max = max;
+        R.port_allocs++;
+    }
+    port_trace_status(op, "FltCreateCommunicationPort", st, pred.rule);
+}
+
+static void exec_port_close(const kfh_op *op)
+{
+    int k = op->a % KFH_SERVER_SLOTS, variant = op->b % KFH_PCL_COUNT;
+    const char *why = variant == KFH_PCL_SLOT && !R.srv[k].live      ? "the server slot holds no port"
+                      : variant == KFH_PCL_AGAIN && !R.srv[k].stale_ok ? "the slot closed no port"
+                      : variant == KFH_PCL_AGAIN && R.srv[k].closed_at != R.port_allocs
+                          ? "a port was created or connected since the slot's was closed: it may have its memory"
+                          : NULL;
+    if (why) {
+        skip_event("%*s  skipped: %s", IND(op), why);
+        return;
+    }
+    int state = variant == KFH_PCL_SLOT ? KFH_PORT_LIVE : variant == KFH_PCL_NULL ? KFH_PORT_NULL : KFH_PORT_NONE;
+    PFLT_PORT port = variant == KFH_PCL_SLOT    ? R.srv[k].mem
+                     : variant == KFH_PCL_AGAIN ? R.srv[k].stale
+                     : variant == KFH_PCL_NULL  ? NULL
+                                                : (PFLT_PORT)port_foreign;
+    kfh_port_pred pred;
+    kfh_oracle_port_close(R.sh.irql, state, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    int from = R.log_n;
+    FltCloseCommunicationPort(port);
+    if (R.expect.stops) {
+        missed_stop("FltCloseCommunicationPort");
+        return;
+    }
+    pc_sites_ok(from, 0, KF_SITE_FLT_PORT, "FltCloseCommunicationPort", pred.rule);
+    R.srv[k].live = 0;
+    R.srv[k].stale = port;
+    R.srv[k].stale_ok = 1;
+    R.srv[k].closed_at = R.port_allocs;
+    /* The connections made through it stay, no longer counted against it (FP-3). */
+    for (int c = 0; c < KFH_CLIENT_SLOTS; c++)
+        if (R.cl[c].via == k + 1)
+            R.cl[c].via = 0;
+    if (R.aborting)
+        return;
+    kfh_trace_event("%*s  -> closed [FP-3]", IND(op));
+    reach("FltCloseCommunicationPort: closed");
+}
+
+static int pc_open_server(void)
+{
+    for (int j = 0; j < KFH_SERVER_SLOTS; j++)
+        if (R.srv[j].live)
+            return j;
+    return -1;
+}
+
+static void exec_port_close_client(const kfh_op *op)
+{
+    int k = op->a % KFH_CLIENT_SLOTS, variant = op->b % KFH_PCC_COUNT;
+    const char *why = R.flt_state != 1                                  ? "no filter registered"
+                      : variant == KFH_PCC_COPY && !R.cl[k].stale_ok      ? "the slot's variable closed no port"
+                      : variant == KFH_PCC_COPY && R.cl[k].closed_at != R.port_allocs
+                          ? "a port was created or connected since the slot's was closed: it may have its memory"
+                      : variant == KFH_PCC_SERVER && pc_open_server() < 0 ? "no server port open"
+                                                                          : NULL;
+    if (why) {
+        skip_event("%*s  skipped: %s", IND(op), why);
+        return;
+    }
+    int state = variant == KFH_PCC_SLOT ? (R.cl[k].port ? KFH_PORT_LIVE : KFH_PORT_NULL) : KFH_PORT_NONE;
+    kfh_port_pred pred;
+    kfh_oracle_port_close_client(R.sh.irql, variant == KFH_PCC_NULL, state, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    int from = R.log_n;
+    if (variant == KFH_PCC_SLOT && state == KFH_PORT_LIVE) {
+        pc_close_client(k);
+    } else {
+        PFLT_PORT copy = variant == KFH_PCC_COPY     ? R.cl[k].stale
+                         : variant == KFH_PCC_SERVER ? R.srv[pc_open_server()].mem
+                                                     : NULL;
+        FltCloseClientPort(R.filter, variant == KFH_PCC_NULL ? NULL : variant == KFH_PCC_SLOT ? &R.cl[k].port : &copy);
+    }
+    if (R.expect.stops) {
+        missed_stop("FltCloseClientPort");
+        return;
+    }
+    pc_sites_ok(from, 0, KF_SITE_FLT_PORT, "FltCloseClientPort", pred.rule);
+    if (R.aborting)
+        return;
+    const char *what = state == KFH_PORT_LIVE ? "closed" : "nothing to close (*ClientPort NULL)";
+    kfh_trace_event("%*s  -> %s [FP-3]", IND(op), what);
+    reach("FltCloseClientPort: %s", what);
+}
+
+static void exec_port_send(const kfh_op *op)
+{
+    int k = op->a % KFH_CLIENT_SLOTS, misuse = (op->size_sel >> 2) % KFH_PS_MIS_COUNT, timeout = op->size_sel & 3;
+    int with_reply = (op->c & KFH_PS_REPLY) != 0;
+    ULONG room = op->c & 0x7Fu, in_size = op->b;
+    const char *why = R.flt_state != 1                                       ? "no filter registered"
+                      : misuse == KFH_PS_MIS_SERVER && pc_open_server() < 0 ? "no server port open"
+                                                                             : NULL;
+    if (why) {
+        skip_event("%*s  skipped: %s", IND(op), why);
+        return;
+    }
+    int state = R.cl[k].port ? KFH_PORT_LIVE : KFH_PORT_NULL;
+    int app_open = R.cl[k].number != 0;
+    kfh_port_pred pred;
+    kfh_oracle_port_send(R.sh.irql, misuse, state, app_open, R.cl[k].answer, R.cl[k].reply_size, with_reply, room,
+                         timeout, KF_FAULT_NONE, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    static UCHAR sender[256], reply[128];
+    for (ULONG i = 0; i < sizeof sender; i++)
+        sender[i] = (UCHAR)(0x30 + i + (ULONG)k);
+    memset(reply, 0xEE, sizeof reply);
+    ULONG rlen = room;
+    LARGE_INTEGER t;
+    t.QuadPart = timeout == KFH_PS_T_RELATIVE ? -100000 : timeout == KFH_PS_T_ABSOLUTE ? 1 : 0;
+    PFLT_PORT server = misuse == KFH_PS_MIS_SERVER ? R.srv[pc_open_server()].mem : NULL;
+    unsigned number = R.cl[k].number;
+    /* Messages read before (a stop after the read, 0x3902, leaves the count one up). */
+    unsigned read_before = number ? kf_flt_client_messages(number) : 0;
+    /* Reading the modeled clock moves it by one step: the step is measured, then left out. */
+    ULONGLONG c0 = KeQueryInterruptTime(), clock = KeQueryInterruptTime(), step = clock - c0;
+    int from = R.log_n;
+    R.pc_disc_mask = 0;
+    /* The application that reads and closes its handle: its disconnect callback runs inside (FP-5). */
+    int disc_allowed = pred.disconnects; /* as predicted with the site granted */
+    R.pc_stop_needs_site = pred.stop.stops && pred.n_sites;
+    if (disc_allowed)
+        R.pc_disc_mask = 1u << k; /* whether it runs depends on the site too: checked after the call */
+    NTSTATUS st = FltSendMessage(R.filter,
+                                 misuse == KFH_PS_MIS_NULL_PORT ? NULL : misuse == KFH_PS_MIS_SERVER ? &server
+                                                                                                  : &R.cl[k].port,
+                                 misuse == KFH_PS_MIS_NULL_SENDER ? NULL : sender, in_size, with_reply ? reply : NULL,
+                                 with_reply && misuse != KFH_PS_MIS_NO_LENGTH ? &rlen : NULL,
+                                 timeout == KFH_PS_T_NONE ? NULL : &t);
+    R.pc_stop_needs_site = 0;
+    if (R.expect.stops) {
+        missed_stop("FltSendMessage");
+        return;
+    }
+    if (R.aborting)
+        return;
+    kfh_oracle_port_send(R.sh.irql, misuse, state, app_open, R.cl[k].answer, R.cl[k].reply_size, with_reply, room,
+                         timeout, pc_decided(from), &pred);
+    char b[48], e[48];
+    ULONGLONG waited = KeQueryInterruptTime() - clock - step;
+    ULONGLONG want_wait = pred.waits && timeout == KFH_PS_T_RELATIVE ? 100000 : 0;
+    int reply_ok = !with_reply || (rlen == pred.reply_length &&
+                                   (pred.status != STATUS_SUCCESS && pred.status != STATUS_BUFFER_OVERFLOW
+                                        ? 1
+                                        : memcmp(reply, R.cl[k].reply, rlen) == 0));
+    if (!pc_sites_ok(from, pred.n_sites, KF_SITE_FLT_MESSAGE, "FltSendMessage", pred.rule))
+        return;
+    if (st != pred.status || !reply_ok || waited != want_wait)
+        simple_finding(KFH_INV_FLT_PORT_STATUS, "FltSendMessage", "flt.message",
+                       kfh_port_status_name(pred.status, e, sizeof e),
+                       "%s, *ReplyLength %lu (%lu predicted)%s, %llu waited (%llu predicted) [%s]",
+                       kfh_port_status_name(st, b, sizeof b), (unsigned long)rlen, (unsigned long)pred.reply_length,
+                       reply_ok ? "" : ", not the client's reply", waited, want_wait, pred.rule);
+    else if ((disc_allowed && !R.pc_disc_mask) != pred.disconnects || (pred.disconnects && R.cl[k].number))
+        simple_finding(KFH_INV_FLT_PORT_CALLBACKS, "FltSendMessage", "-",
+                       pred.disconnects
+                           ? "DisconnectNotifyCallback when the client closes its handle after reading (FP-5)"
+                           : "no DisconnectNotifyCallback (FP-5)",
+                       "%s", pred.disconnects ? "not called" : "called");
+    else if (pred.delivered && number && R.cl[k].number) {
+        static UCHAR last[256];
+        unsigned got = kf_flt_client_messages(number);
+        ULONG size = kf_flt_client_last_message(number, last, sizeof last);
+        if (got != read_before + 1 || size != in_size || memcmp(last, sender, in_size) != 0)
+            simple_finding(KFH_INV_FLT_PORT_STATUS, "FltSendMessage", "-",
+                           "the client read the message, exactly its bytes (FP-5)", "%u message(s) read (%u before), "
+                           "the last of %lu byte(s) (%lu sent)", got, read_before, (unsigned long)size,
+                           (unsigned long)in_size);
+    } else if (number && R.cl[k].number && kf_flt_client_messages(number) != read_before) {
+        simple_finding(KFH_INV_FLT_PORT_STATUS, "FltSendMessage", "-", "no message read (FP-4, FP-5)",
+                       "%u message(s) read, %u before", kf_flt_client_messages(number), read_before);
+    }
+    R.pc_disc_mask = 0;
+    if (R.aborting)
+        return;
+    port_trace_status(op, "FltSendMessage", st, pred.rule);
+}
+
 static void exec_op(uint16_t i)
 {
     const kfh_op *op = &R.s->ops[i];
@@ -2961,6 +3799,13 @@ static void exec_op(uint16_t i)
     case KFH_OP_MSG_SEND:
     case KFH_OP_PORT_ANSWER:
     case KFH_OP_PORT_DISCONNECT:
+        /* From version 15 on, the application: the client of the runner's own ports. Older
+         * scenarios had no ports to connect to and skip the steps, as they always did. */
+        if (R.s->version >= 15) {
+            exec_client(op);
+            break;
+        }
+        /* fall through */
     case KFH_OP_RUN_WORK:
         /* The user-mode client and the worker threads: only a driver target has a driver whose
          * port a client connects to and whose work items run. */
@@ -3025,6 +3870,24 @@ static void exec_op(uint16_t i)
     case KFH_OP_CQ_DISABLE:
     case KFH_OP_CQ_CANCEL:
         exec_cq(op);
+        break;
+    case KFH_OP_SD_BUILD:
+        exec_sd_build(op);
+        break;
+    case KFH_OP_SD_FREE:
+        exec_sd_free(op);
+        break;
+    case KFH_OP_PORT_CREATE:
+        exec_port_create(op);
+        break;
+    case KFH_OP_PORT_CLOSE:
+        exec_port_close(op);
+        break;
+    case KFH_OP_PORT_CLOSE_CLIENT:
+        exec_port_close_client(op);
+        break;
+    case KFH_OP_PORT_SEND:
+        exec_port_send(op);
         break;
     default:
         break;
@@ -3145,6 +4008,7 @@ int kfh_run(const kfh_scenario *s, const kfh_config *cfg, kfh_result *res)
     kfh_ctx_state_init(&R.ctx);
     for (int k = 0; k < KFH_NAME_SLOTS; k++)
         R.nslot[k] = R.nstale[k] = -1;
+    R.pc_connect_slot = R.pc_msg_slot = -1;
     char pname[32];
     kfh_trace_event("run version=%u ops=%u profile=%s plan=%s sites=%s nest_limit=%llu", s->version, s->n,
                     kf_profile_name(&base, pname, sizeof pname), kfh_plan_kind_name(cfg->plan.kind), cfg->plan.sites,

@@ -12,7 +12,7 @@
  * minifilter's I/O, version 7 the Filter Manager contexts and file names of the conformance
  * runner, version 8 the minifilter fuzzer's manual attachment, version 14 (9 to 13 begin text) the
  * generic work items of the conformance runner, version 15 its deferred I/O work items and
- * cancel-safe callback data queues.
+ * cancel-safe callback data queues, communication ports and the other Filter Manager families.
  */
 #include "kfault/harness.h"
 #include "kfault/flt_model.h"
@@ -54,6 +54,9 @@ static const char *const op_names[KFH_OP_COUNT] = {
     [KFH_OP_CQ_INIT] = "cq_init", [KFH_OP_CQ_INSERT] = "cq_insert", [KFH_OP_CQ_REMOVE] = "cq_remove",
     [KFH_OP_CQ_NEXT] = "cq_next", [KFH_OP_CQ_ENABLE] = "cq_enable", [KFH_OP_CQ_DISABLE] = "cq_disable",
     [KFH_OP_CQ_CANCEL] = "cq_cancel",
+    [KFH_OP_SD_BUILD] = "sd_build", [KFH_OP_SD_FREE] = "sd_free", [KFH_OP_PORT_CREATE] = "port_create",
+    [KFH_OP_PORT_CLOSE] = "port_close", [KFH_OP_PORT_CLOSE_CLIENT] = "port_close_client",
+    [KFH_OP_PORT_SEND] = "port_send",
 };
 
 const char *kfh_op_name(int code)
@@ -85,13 +88,15 @@ static const uint8_t op_width[KFH_OP_COUNT] = {
     [KFH_OP_DW_ALLOC] = 1, [KFH_OP_DW_QUEUE] = 3, [KFH_OP_DW_FREE] = 2,
     [KFH_OP_CQ_INIT] = 2, [KFH_OP_CQ_INSERT] = 3, [KFH_OP_CQ_REMOVE] = 3, [KFH_OP_CQ_NEXT] = 3,
     [KFH_OP_CQ_ENABLE] = 1, [KFH_OP_CQ_DISABLE] = 1, [KFH_OP_CQ_CANCEL] = 3,
+    [KFH_OP_SD_BUILD] = 2, [KFH_OP_SD_FREE] = 2, [KFH_OP_PORT_CREATE] = 3, [KFH_OP_PORT_CLOSE] = 2,
+    [KFH_OP_PORT_CLOSE_CLIENT] = 2, [KFH_OP_PORT_SEND] = 4,
 };
 
 /* How many opcodes each version knows; an opcode byte is taken modulo this count, so
  * appending opcodes needs a new version (old files keep their meaning). Version 1 is
  * frozen at its 13 opcodes, version 2 at its 24, version 3 at its 25, version 4 at its 31, version 5 at its 32,
  * version 6 at its 36, version 7 at its 47, version 8 at its 48. Versions 9 to 13 do not exist (their
- * first byte begins text); version 14 has 52, version 15 has 62. */
+ * first byte begins text); version 14 has 52, version 15 KFH_OP_COUNT_V15 (its families' opcodes: harness.h). */
 static unsigned ops_in_version(uint8_t version)
 {
     switch (version) {
@@ -648,6 +653,37 @@ int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, cha
         case KFH_OP_CQ_DISABLE:
             op.a = rd8(&r) % KFH_CQ_QUEUES;
             break;
+        case KFH_OP_SD_BUILD:
+            op.a = rd8(&r) % KFH_SD_SLOTS;
+            op.b = rd8(&r) & 1;
+            break;
+        case KFH_OP_SD_FREE:
+            op.a = rd8(&r) % KFH_SD_SLOTS;
+            op.b = rd8(&r) % KFH_SD_FREE_COUNT;
+            break;
+        case KFH_OP_PORT_CREATE:
+            op.a = rd8(&r) % KFH_SERVER_SLOTS;
+            op.b = rd8(&r) & (15 | KFH_PC_CASE | KFH_PC_NO_MESSAGE);
+            op.c = rd8(&r) % KFH_PC_MIS_COUNT;
+            break;
+        case KFH_OP_PORT_CLOSE:
+            op.a = rd8(&r) % KFH_SERVER_SLOTS;
+            op.b = rd8(&r) % KFH_PCL_COUNT;
+            break;
+        case KFH_OP_PORT_CLOSE_CLIENT:
+            op.a = rd8(&r) % KFH_CLIENT_SLOTS;
+            op.b = rd8(&r) % KFH_PCC_COUNT;
+            break;
+        case KFH_OP_PORT_SEND: {
+            op.a = rd8(&r) % KFH_CLIENT_SLOTS;
+            op.b = rd8(&r);
+            op.c = rd8(&r);
+            if (!(op.c & KFH_PS_REPLY))
+                op.c = 0; /* no reply buffer has no room */
+            uint8_t t = rd8(&r);
+            op.size_sel = (uint8_t)((t & 3) | (((t >> 2) & 7) % KFH_PS_MIS_COUNT) << 2);
+            break;
+        }
         case KFH_OP_PORT_CONNECT:
             op.a = rd8(&r) % KFH_CLIENT_SLOTS;
             op.b = rd8(&r) % KFH_CLIENT_PORTS;
@@ -863,6 +899,24 @@ size_t kfh_scenario_encode(const kfh_scenario *s, uint8_t *buf, size_t cap)
             wr8(&w, op->a);
             wr8(&w, op->b);
             wr8(&w, op->c);
+            break;
+        case KFH_OP_SD_BUILD:
+        case KFH_OP_SD_FREE:
+        case KFH_OP_PORT_CLOSE:
+        case KFH_OP_PORT_CLOSE_CLIENT:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            break;
+        case KFH_OP_PORT_CREATE:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            wr8(&w, op->c);
+            break;
+        case KFH_OP_PORT_SEND:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            wr8(&w, op->c);
+            wr8(&w, op->size_sel);
             break;
         case KFH_OP_NAME_REF:
         case KFH_OP_NAME_RELEASE:

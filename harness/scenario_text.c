@@ -366,6 +366,31 @@ static void format_op(out *o, const kfh_op *op)
         if (op->c >> 2)
             put(o, " %s", kfh_cq_bad_name(op->c >> 2));
         break;
+    case KFH_OP_SD_BUILD:
+        put(o, " %u%s", op->a, op->b ? " null" : "");
+        break;
+    case KFH_OP_SD_FREE:
+        put(o, " %u%s%s", op->a, op->b ? " " : "", kfh_sd_free_name(op->b));
+        break;
+    case KFH_OP_PORT_CREATE:
+        put(o, " %u name=%u max=%u%s%s%s%s", op->a, op->b & 3u, (op->b >> 2) & 3u, (op->b & KFH_PC_CASE) ? " case" : "",
+            (op->b & KFH_PC_NO_MESSAGE) ? " no_message" : "", op->c ? " " : "", kfh_pc_misuse_name(op->c));
+        break;
+    case KFH_OP_PORT_CLOSE:
+        put(o, " %u%s%s", op->a, op->b ? " " : "", kfh_pcl_name(op->b));
+        break;
+    case KFH_OP_PORT_CLOSE_CLIENT:
+        put(o, " %u%s%s", op->a, op->b ? " " : "", kfh_pcc_name(op->b));
+        break;
+    case KFH_OP_PORT_SEND:
+        put(o, " %u in=%u", op->a, op->b);
+        if (op->c & KFH_PS_REPLY)
+            put(o, " reply=%u", op->c & 0x7Fu);
+        else
+            put(o, " reply=none");
+        put(o, " timeout=%s%s%s", kfh_ps_timeout_name(op->size_sel & 3), (op->size_sel >> 2) ? " " : "",
+            kfh_ps_misuse_name(op->size_sel >> 2));
+        break;
     default:
         break;
     }
@@ -1392,6 +1417,107 @@ static int parse_q_op(parser *p, tok *t, int nt, kfh_op *op)
     return 0;
 }
 
+/* A word of the port operand table `name` (n entries, the empty first one aside), or -1. */
+static int port_word(const tok *t, const char *(*name)(int), int n)
+{
+    for (int i = 1; i < n; i++)
+        if (tok_is(t, name(i)))
+            return i;
+    return -1;
+}
+
+/* "SLOT" and optionally one word of a variant table (version 15). */
+static int parse_slot_variant(parser *p, tok *t, int nt, unsigned slots, const char *(*name)(int), int n,
+                              const char *usage, kfh_op *op)
+{
+    int k = 0;
+    if (nt < 2 || nt > 3)
+        return perr(p, t[0].col, "%s", usage);
+    if (parse_small(p, &t[1], slots - 1, "a slot", &op->a))
+        return -1;
+    if (nt == 3 && (k = port_word(&t[2], name, n)) < 0)
+        return perr(p, t[2].col, "%s", usage);
+    op->b = (uint8_t)k;
+    return 0;
+}
+
+/* The communication port operations of version 15. */
+static int parse_port_op(parser *p, tok *t, int nt, kfh_op *op)
+{
+    tok v;
+    unsigned long long x;
+    switch (op->code) {
+    case KFH_OP_SD_BUILD:
+        if (nt < 2 || nt > 3 || (nt == 3 && !tok_is(&t[2], "null")))
+            return perr(p, t[nt > 2 ? 2 : 0].col, "sd_build takes a descriptor slot and optionally null");
+        op->b = nt == 3;
+        return parse_small(p, &t[1], KFH_SD_SLOTS - 1, "a descriptor slot", &op->a);
+    case KFH_OP_SD_FREE:
+        return parse_slot_variant(p, t, nt, KFH_SD_SLOTS, kfh_sd_free_name, KFH_SD_FREE_COUNT,
+                                  "sd_free takes a descriptor slot and optionally again, foreign or null", op);
+    case KFH_OP_PORT_CLOSE:
+        return parse_slot_variant(p, t, nt, KFH_SERVER_SLOTS, kfh_pcl_name, KFH_PCL_COUNT,
+                                  "port_close takes a server slot and optionally again, foreign or null", op);
+    case KFH_OP_PORT_CLOSE_CLIENT:
+        return parse_slot_variant(p, t, nt, KFH_CLIENT_SLOTS, kfh_pcc_name, KFH_PCC_COUNT,
+                                  "port_close_client takes a client slot and optionally copy, server or null", op);
+    case KFH_OP_PORT_CREATE: {
+        if (nt < 4 || nt > 7)
+            return perr(p, t[0].col,
+                        "port_create takes SLOT name=N max=N, then optionally case, no_message and a misuse");
+        if (parse_small(p, &t[1], KFH_SERVER_SLOTS - 1, "a server slot", &op->a))
+            return -1;
+        if (!key_value(&t[2], "name", &v) || parse_number(&v, KFH_PORT_NAMES - 1, &x))
+            return perr(p, t[2].col, "expected name=N (0 to %d)", KFH_PORT_NAMES - 1);
+        op->b = (uint8_t)x;
+        if (!key_value(&t[3], "max", &v) || parse_number(&v, 3, &x))
+            return perr(p, t[3].col, "expected max=N (0 to 3)");
+        op->b |= (uint8_t)(x << 2);
+        for (int i = 4; i < nt; i++) {
+            int m;
+            if (tok_is(&t[i], "case") && !(op->b & KFH_PC_CASE))
+                op->b |= KFH_PC_CASE;
+            else if (tok_is(&t[i], "no_message") && !(op->b & KFH_PC_NO_MESSAGE))
+                op->b |= KFH_PC_NO_MESSAGE;
+            else if (!op->c && (m = port_word(&t[i], kfh_pc_misuse_name, KFH_PC_MIS_COUNT)) > 0)
+                op->c = (uint8_t)m;
+            else
+                return perr(p, t[i].col, "expected case, no_message, null_port, null_attributes, null_connect, "
+                                         "null_disconnect, user_handle or no_name (each once, one misuse)");
+        }
+        return 0;
+    }
+    default: { /* KFH_OP_PORT_SEND */
+        if (nt < 5 || nt > 6)
+            return perr(p, t[0].col, "port_send takes SLOT in=N reply=N|none timeout=T and optionally a misuse");
+        if (parse_small(p, &t[1], KFH_CLIENT_SLOTS - 1, "a client slot", &op->a))
+            return -1;
+        if (!key_value(&t[2], "in", &v) || parse_number(&v, 255, &x))
+            return perr(p, t[2].col, "expected in=N (0 to 255)");
+        op->b = (uint8_t)x;
+        if (!key_value(&t[3], "reply", &v))
+            return perr(p, t[3].col, "expected reply=N (0 to 127) or reply=none");
+        if (!tok_is(&v, "none")) {
+            if (parse_number(&v, 127, &x))
+                return perr(p, v.col, "expected reply=N (0 to 127) or reply=none");
+            op->c = (uint8_t)(KFH_PS_REPLY | x);
+        }
+        int k = -1;
+        if (key_value(&t[4], "timeout", &v))
+            for (int i = 0; i < KFH_PS_T_COUNT; i++)
+                if (tok_is(&v, kfh_ps_timeout_name(i)))
+                    k = i;
+        if (k < 0)
+            return perr(p, t[4].col, "expected timeout=none, zero, relative or absolute");
+        int m = 0;
+        if (nt == 6 && (m = port_word(&t[5], kfh_ps_misuse_name, KFH_PS_MIS_COUNT)) < 0)
+            return perr(p, t[5].col, "expected null_port, null_sender, no_length or server");
+        op->size_sel = (uint8_t)(k | m << 2);
+        return 0;
+    }
+    }
+}
+
 /* Parses one operation line (tokens after the name in t[1..nt-1]); *opens is set when the
  * line ends with '{'. */
 static int parse_op(parser *p, tok *t, int nt, kfh_op *op, int *opens)
@@ -1417,6 +1543,9 @@ static int parse_op(parser *p, tok *t, int nt, kfh_op *op, int *opens)
             return perr(p, t[0].col, "mf_attach takes a volume");
         return parse_small(p, &t[1], KFH_MF_VOLUMES - 1, "a volume", &op->a);
     }
+    /* Version 15's families, each from its first opcode on (the newest first). */
+    if (code >= KFH_OP_SD_BUILD)
+        return parse_port_op(p, t, nt, op);
     if (code >= KFH_OP_COUNT_V14)
         return parse_q_op(p, t, nt, op);
     if (code >= KFH_OP_COUNT_V8)

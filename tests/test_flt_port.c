@@ -479,6 +479,27 @@ static void send_forever(void *a)
     ULONG len = sizeof reply;
     (void)FltSendMessage(fx_filter, &client_port, req, sizeof req, a ? reply : NULL, a ? &len : NULL, NULL);
 }
+TEST(port_send_message_absolute_timeout_waits_until_then)
+{
+    /* An absolute Timeout still ahead: the wait that nobody ends lasts until that time (FP-5:
+     * the timeout passes on the modeled clock), one already past returns at once. */
+    start_with_port();
+    unsigned c = connect_client();
+    char req[4] = "abc";
+    CHECK_EQ(kf_flt_client_set_answer(c, KF_FLT_ANSWER_NEVER_READ, NULL, 0), 0);
+    LARGE_INTEGER now, later, past = {.QuadPart = 1};
+    KeQuerySystemTime(&now);
+    LARGE_INTEGER deadline = {.QuadPart = now.QuadPart + 50000000}; /* 5 seconds ahead */
+    CHECK_EQ(FltSendMessage(fx_filter, &client_port, req, sizeof req, NULL, NULL, &deadline), STATUS_TIMEOUT);
+    KeQuerySystemTime(&later);
+    CHECK(later.QuadPart >= deadline.QuadPart);
+    CHECK_EQ(FltSendMessage(fx_filter, &client_port, req, sizeof req, NULL, NULL, &past), STATUS_TIMEOUT);
+    KeQuerySystemTime(&now);
+    CHECK(now.QuadPart - later.QuadPart < 10000000);
+    CHECK_EQ(kf_flt_client_disconnect(c), 0);
+    FltCloseCommunicationPort(server_port);
+}
+
 TEST(port_send_message_deadlock)
 {
     start_with_port();
@@ -511,6 +532,23 @@ TEST(port_send_message_disconnected)
     FltCloseClientPort(fx_filter, &client_port);
     CHECK(client_port == NULL);
     FltCloseClientPort(fx_filter, &client_port); /* NULL: nothing to do */
+    FltCloseCommunicationPort(server_port);
+    CHECK_EQ(kf_flt_ports_outstanding(), 0);
+}
+
+TEST(port_send_message_read_then_disconnected_without_reply)
+{
+    /* No ReplyBuffer: the call is over once the client reads the message (FP-5), so a client
+     * that reads and then closes its handle leaves it STATUS_SUCCESS; its disconnect callback
+     * still runs. */
+    start_with_port();
+    unsigned c = connect_client();
+    char req[4] = "abc";
+    int before = disconnects;
+    CHECK_EQ(kf_flt_client_set_answer(c, KF_FLT_ANSWER_DISCONNECT, NULL, 0), 0);
+    CHECK_EQ(FltSendMessage(fx_filter, &client_port, req, sizeof req, NULL, NULL, NULL), STATUS_SUCCESS);
+    CHECK_EQ(disconnects, before + 1);
+    CHECK(client_port == NULL);
     FltCloseCommunicationPort(server_port);
     CHECK_EQ(kf_flt_ports_outstanding(), 0);
 }

@@ -9,9 +9,9 @@
  * can produce are listed with the reason. Each seed's .bin must be what `kfault encode`
  * makes of its src/ text. The Filter Manager families the runner has no operations for yet
  * are exempt by the explicit lists ops_exempt, sites_exempt and codes_exempt, each entry with
- * its reason; contexts and file names (format version 7), generic work items (version 14), deferred
- * I/O work items and cancel-safe queues (version 15) are checked like callback data, and
- * systematic_fuzz's enumeration must fail their sites.
+ * its reason; contexts and file names (format version 7), generic work items (version 14), and the
+ * families of version 15 (deferred I/O work items and cancel-safe queues, communication ports, ...)
+ * are checked like callback data, and systematic_fuzz's enumeration must fail their sites.
  *
  * A failure names what is missing; the fix is a seed that reaches it, never a shorter table.
  */
@@ -282,6 +282,54 @@ static const outcome documented[] = {
     {"kf_flt_cbdq_cancel: nothing to cancel", "FW-8"},
     {"kf_flt_cbdq_cancel: violation 0x3923 flt-cbdq-lock-unbalanced", "FW-7, FX-13"},
     {"FltUnregisterFilter: violation 0x3924 flt-cbdq-outstanding", "FW-9"},
+    /* Communication ports (scenario format version 15): the driver's side. */
+    {"FltBuildDefaultSecurityDescriptor: STATUS_SUCCESS", "FP-1"},
+    {"FltBuildDefaultSecurityDescriptor: STATUS_INSUFFICIENT_RESOURCES", "FP-1 (site flt.port.sd)"},
+    {"FltBuildDefaultSecurityDescriptor: " BC_A, "FP-1"},
+    {"FltBuildDefaultSecurityDescriptor: violation 0x3901 flt-port-null-argument", "FP-1"},
+    {"FltFreeSecurityDescriptor: freed", "FP-1"},
+    {"FltFreeSecurityDescriptor: " BC_A, "FP-1"},
+    {"FltFreeSecurityDescriptor: violation 0x3901 flt-port-null-argument", "FP-1"},
+    {"FltFreeSecurityDescriptor: violation 0x3905 flt-security-descriptor-invalid", "FP-1 (freed twice, foreign)"},
+    {"FltCreateCommunicationPort: STATUS_SUCCESS", "FP-2"},
+    {"FltCreateCommunicationPort: STATUS_INVALID_PARAMETER", "FP-2 (OBJ_KERNEL_HANDLE, MaxConnections, name)"},
+    {"FltCreateCommunicationPort: STATUS_OBJECT_NAME_COLLISION", "FP-2 (OBJ_CASE_INSENSITIVE)"},
+    {"FltCreateCommunicationPort: STATUS_INSUFFICIENT_RESOURCES", "FP-2 (site flt.port)"},
+    {"FltCreateCommunicationPort: " BC_A, "FP-2"},
+    {"FltCreateCommunicationPort: violation 0x3901 flt-port-null-argument", "FP-2, FX-18"},
+    {"FltCloseCommunicationPort: closed", "FP-3"},
+    {"FltCloseCommunicationPort: " BC_A, "FP-3"},
+    {"FltCloseCommunicationPort: violation 0x3900 flt-port-invalid", "FP-3 (closed twice, foreign)"},
+    {"FltCloseCommunicationPort: violation 0x3901 flt-port-null-argument", "FP-3"},
+    {"FltCloseClientPort: closed", "FP-3"},
+    {"FltCloseClientPort: nothing to close (*ClientPort NULL)", "FP-3"},
+    {"FltCloseClientPort: " BC_A, "FP-3"},
+    {"FltCloseClientPort: violation 0x3900 flt-port-invalid", "FP-3 (a stale copy, a server port)"},
+    {"FltCloseClientPort: violation 0x3901 flt-port-null-argument", "FP-3"},
+    {"FltSendMessage: STATUS_SUCCESS", "FP-5, FP-6"},
+    {"FltSendMessage: STATUS_TIMEOUT", "FP-5"},
+    {"FltSendMessage: STATUS_PORT_DISCONNECTED", "FP-4, FP-5"},
+    {"FltSendMessage: STATUS_INSUFFICIENT_RESOURCES", "FP-4 (site flt.message)"},
+    {"FltSendMessage: STATUS_BUFFER_OVERFLOW", "FP-6"},
+    {"FltSendMessage: " BC_A, "FP-4"},
+    {"FltSendMessage: violation 0x3900 flt-port-invalid", "FP-4"},
+    {"FltSendMessage: violation 0x3901 flt-port-null-argument", "FP-4, FX-17"},
+    {"FltSendMessage: violation 0x3902 flt-port-send-deadlock", "FP-5"},
+    {"FltUnregisterFilter: connections disconnected", "FP-8"},
+    {"FltUnregisterFilter: violation 0x3904 flt-port-open-at-unregister", "FP-8"},
+    /* The application's side (the version-4 steps, played by the runner since version 15). */
+    {"kf_flt_client_connect: STATUS_SUCCESS", "FP-7"},
+    {"kf_flt_client_connect: STATUS_OBJECT_NAME_NOT_FOUND", "FP-3, FP-7"},
+    {"kf_flt_client_connect: STATUS_CONNECTION_COUNT_LIMIT", "FP-7"},
+    {"kf_flt_client_connect: STATUS_ACCESS_DENIED", "FP-7, FX-16 (refused by the connect callback)"},
+    {"kf_flt_client_send: STATUS_SUCCESS", "FP-7"},
+    {"kf_flt_client_send: STATUS_PORT_DISCONNECTED", "FP-3, FP-7"},
+    {"kf_flt_client_send: STATUS_INVALID_PARAMETER", "FP-7 (no message callback)"},
+    {"MessageNotifyCallback: violation 0x3903 flt-port-reply-overrun", "FP-7"},
+    {"kf_flt_client_set_answer: set", "FP-5"},
+    {"kf_flt_client_set_answer: the connection is gone", "FP-3"},
+    {"kf_flt_client_disconnect: DisconnectNotifyCallback ran", "FP-7"},
+    {"kf_flt_client_disconnect: the connection was gone", "FP-3"},
 };
 
 /* Outcomes of the rules that no scenario can produce, and why. */
@@ -317,6 +365,8 @@ static const unreachable cannot[] = {
     {0x3705, "flt-context-foreign-filter (FC-4)", "the conformance runner registers one filter: no context of another"},
     {0, "FltAllocateContext / FltSet*Context: STATUS_FLT_DELETING_OBJECT for an unregistering filter (FC-2, FC-4)",
      "FltUnregisterFilter runs no callback of the harness's filter that could allocate or set a context"},
+    {0, "FltCreateCommunicationPort: STATUS_FLT_DELETING_OBJECT (FP-2)",
+     "the runner's disconnect callback, the only one FltUnregisterFilter runs, creates no port"},
 };
 
 /* The families the seeds do not cover yet (the conformance runner has no operations for them):
@@ -328,8 +378,7 @@ typedef struct exempt_ops {
 } exempt_ops;
 static const exempt_ops ops_exempt[] = {
     {KFH_OP_REG_VALUE, KFH_OP_REG_VALUE, "registry values are read by driver targets, whose corpus tests replay them"},
-    {KFH_OP_MSG_WORD, KFH_OP_RUN_WORK,
-     "the port client and the worker threads are played for driver targets (corpus/drv_mfport_fuzz, drv_worker_fuzz)"},
+    {KFH_OP_RUN_WORK, KFH_OP_RUN_WORK, "the worker threads are played for driver targets (corpus/drv_worker_fuzz)"},
     {KFH_OP_FILE, KFH_OP_FILE, "files on the volumes are put there by minifilter driver targets"},
     {KFH_OP_MF_CREATE, KFH_OP_MF_UNLOAD, "minifilter I/O is delivered by the minifilter fuzzer (test_minifilter_fuzzer)"},
     {KFH_OP_MF_ATTACH, KFH_OP_MF_ATTACH, "the manual attachment is the minifilter fuzzer's (test_minifilter_attach)"},
@@ -346,8 +395,6 @@ static const exempt_site sites_exempt[] = {
     {"ob.handle", BASE}, {"ob.object", BASE}, {"cm.key", BASE}, {"cm.value", BASE}, {"ex.lookaside", BASE},
     {"io.mdl", BASE}, {"mm.lock", BASE}, {"mm.map", BASE}, {"io.workitem", BASE}, {"rtl.string", BASE},
     {"io.device", BASE}, {"io.symlink", BASE}, {"fsrtl.expression", BASE}, {"io.irp", BASE},
-    {"flt.port.sd", LATER " (communication ports)"}, {"flt.port", LATER " (communication ports)"},
-    {"flt.message", LATER " (communication ports)"},
     {"flt.volume.guid", LATER " (volumes)"},
     {"flt.pool.aligned", LATER " (objects and volumes)"}, {"flt.create", LATER " (filter-initiated I/O)"},
     {"flt.fileio", LATER " (filter-initiated I/O)"}, {"flt.ecp", LATER " (extra create parameters)"},
@@ -363,7 +410,6 @@ static const exempt_codes codes_exempt[] = {
     {0x3000, 0x36FF, BASE " (the language of driver code, pool, work items, strings, synchronization, events, "
                      "objects, the registry, generic tables)"},
     {0x3803, 0x38FF, LATER " (volumes, object references, FltGetFileNameInformationUnsafe's 0x3806)"},
-    {0x3900, 0x390F, LATER " (communication ports)"},
     {0x3914, 0x391F, LATER " (the rest of the work item block: no violation is defined there yet)"},
     {0x3926, 0x39FF, LATER " (the rest of the block after the cancel-safe queues' 0x3920-0x3925, checked here)"},
     {0x3A00, 0x3A3F, BASE " (device objects, symbolic links, IRPs)"},
@@ -524,13 +570,14 @@ TEST(reach_every_site_consulted_and_failed)
     }
 }
 
-TEST(reach_systematic_fails_the_context_name_and_work_item_sites)
+TEST(reach_systematic_fails_the_context_name_work_item_and_port_sites)
 {
     /* The enumeration of every consultation (fail_nth = 1, 2, ...) reaches the sites of the
-     * contexts and the file names too, so each of their allocations is failed in turn on top of
-     * a live lifecycle. */
+     * contexts, the file names, the work items and the ports too, so each of their allocations
+     * is failed in turn on top of a live lifecycle. */
     prepare();
-    static const kf_site sites[] = {KF_SITE_FLT_CONTEXT, KF_SITE_FLT_NAME, KF_SITE_FLT_WORKITEM};
+    static const kf_site sites[] = {KF_SITE_FLT_CONTEXT, KF_SITE_FLT_NAME, KF_SITE_FLT_WORKITEM,
+                                    KF_SITE_FLT_PORT_SD, KF_SITE_FLT_PORT, KF_SITE_FLT_MESSAGE};
     for (size_t i = 0; i < sizeof sites / sizeof *sites; i++) {
         if (sys_injected[sites[i]])
             kft_pass();

@@ -287,14 +287,14 @@ static void deliver(struct _FLT_PORT *c, const void *buf, ULONG len)
     c->messages++;
 }
 
-/* The wait nobody ends: with no timeout a stop, else the timeout passes on the modeled clock. */
+/* The wait nobody ends: with no timeout a stop, else the timeout passes on the modeled clock
+ * (a relative one by its length, an absolute one until that time if it is still ahead). */
 static NTSTATUS wait_forever(const char *routine, PLARGE_INTEGER Timeout, const char *what)
 {
     if (!Timeout)
         kf_violation_stop(KF_VIOL_FLT_PORT_SEND_DEADLOCK, routine, 0, 0, 0,
                           "FltSendMessage with a NULL Timeout waits forever: the client %s", what);
-    if (Timeout->QuadPart < 0)
-        kf__clock_pass(Timeout);
+    kf__clock_pass(Timeout);
     return STATUS_TIMEOUT;
 }
 
@@ -321,9 +321,11 @@ NTSTATUS FLTAPI FltSendMessage(PFLT_FILTER Filter, PFLT_PORT *ClientPort, PVOID 
         return wait_forever(routine, Timeout, "never reads its messages");
     deliver(c, SenderBuffer, SenderBufferLength);
     if (c->answer == KF_FLT_ANSWER_DISCONNECT) {
-        /* The application closes its handle with the message read and unanswered. */
+        /* The application closes its handle with the message read and unanswered: a caller
+         * waiting for a reply loses the connection, one that waited only for the read has
+         * what it waited for (FP-5). */
         kf_flt_client_disconnect(c->number);
-        return STATUS_PORT_DISCONNECTED;
+        return ReplyBuffer ? STATUS_PORT_DISCONNECTED : STATUS_SUCCESS;
     }
     if (!ReplyBuffer)
         return STATUS_SUCCESS;

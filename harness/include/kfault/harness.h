@@ -250,6 +250,18 @@ typedef enum kfh_opcode {
     KFH_OP_CQ_ENABLE,    /* a: queue slot. FltCbdqEnable */
     KFH_OP_CQ_DISABLE,   /* a: queue slot. FltCbdqDisable */
     KFH_OP_CQ_CANCEL,    /* a: queue slot; b: callback data slot; c: misbehaviour (bits 2-4). kf_flt_cbdq_cancel */
+    /* Version 15, continued: the communication ports of the conformance runner's own filter (its
+     * client is played by the version-4 steps msg_word to port_disconnect). */
+    KFH_OP_SD_BUILD, /* a: descriptor slot; b: 1 SecurityDescriptor NULL.
+                                         * FltBuildDefaultSecurityDescriptor */
+    KFH_OP_SD_FREE,      /* a: descriptor slot; b: KFH_SD_FREE_*. FltFreeSecurityDescriptor */
+    KFH_OP_PORT_CREATE,  /* a: server slot; b: name (bits 0-1), MaxConnections (bits 2-3), KFH_PC_CASE,
+                          * KFH_PC_NO_MESSAGE; c: KFH_PC_MIS_*. FltCreateCommunicationPort */
+    KFH_OP_PORT_CLOSE,   /* a: server slot; b: KFH_PCL_*. FltCloseCommunicationPort */
+    KFH_OP_PORT_CLOSE_CLIENT, /* a: client slot; b: KFH_PCC_*. FltCloseClientPort */
+    KFH_OP_PORT_SEND,    /* a: client slot; b: SenderBufferLength; c: KFH_PS_REPLY, reply room (bits 0-6);
+                          * size_sel: timeout (bits 0-1, KFH_PS_T_*), misuse (bits 2-4, KFH_PS_MIS_*).
+                          * FltSendMessage */
     KFH_OP_COUNT_V15
 } kfh_opcode;
 /* The newest version's opcode count (tables indexed by opcode). */
@@ -279,6 +291,32 @@ enum { KFH_CQ_ANSWER_SUCCESS, KFH_CQ_ANSWER_PENDING, KFH_CQ_ANSWER_FAIL, KFH_CQ_
  * data that is not in the queue. */
 enum { KFH_CQ_BAD_NONE, KFH_CQ_BAD_REENTER, KFH_CQ_BAD_REENTER_ACQUIRE, KFH_CQ_BAD_REENTER_RELEASE,
        KFH_CQ_BAD_UNBALANCED, KFH_CQ_BAD_PEEK_FOREIGN, KFH_CQ_BAD_COUNT };
+/* Communication port operand tables (version 15). */
+#define KFH_SD_SLOTS 2
+#define KFH_SERVER_SLOTS 2
+#define KFH_PORT_NAMES 4        /* port_create's names; port_connect's port=N names the same */
+/* Which descriptor a free passes: the slot's, the one the slot freed last, one the builder never
+ * returned, NULL. */
+enum { KFH_SD_FREE_SLOT, KFH_SD_FREE_AGAIN, KFH_SD_FREE_FOREIGN, KFH_SD_FREE_NULL, KFH_SD_FREE_COUNT };
+enum { KFH_PC_CASE = 16, KFH_PC_NO_MESSAGE = 32 };
+/* The argument a create gets wrong (FP-2): none, ServerPort NULL, ObjectAttributes NULL,
+ * ConnectNotifyCallback NULL, DisconnectNotifyCallback NULL, Attributes without OBJ_KERNEL_HANDLE,
+ * no ObjectName. */
+enum { KFH_PC_MIS_NONE, KFH_PC_MIS_NULL_PORT, KFH_PC_MIS_NULL_ATTRIBUTES, KFH_PC_MIS_NULL_CONNECT,
+       KFH_PC_MIS_NULL_DISCONNECT, KFH_PC_MIS_USER_HANDLE, KFH_PC_MIS_NO_NAME, KFH_PC_MIS_COUNT };
+/* Which pointer FltCloseCommunicationPort gets: the slot's port, the one the slot closed last,
+ * one no create returned, NULL. */
+enum { KFH_PCL_SLOT, KFH_PCL_AGAIN, KFH_PCL_FOREIGN, KFH_PCL_NULL, KFH_PCL_COUNT };
+/* What FltCloseClientPort gets: the slot's variable, a copy of the port the slot's variable
+ * held last (closed since), a server port, ClientPort NULL. */
+enum { KFH_PCC_SLOT, KFH_PCC_COPY, KFH_PCC_SERVER, KFH_PCC_NULL, KFH_PCC_COUNT };
+#define KFH_PS_REPLY 0x80
+/* FltSendMessage's Timeout: NULL, a pointer to 0, relative 10 ms, absolute (a time long past). */
+enum { KFH_PS_T_NONE, KFH_PS_T_ZERO, KFH_PS_T_RELATIVE, KFH_PS_T_ABSOLUTE, KFH_PS_T_COUNT };
+/* The argument a send gets wrong (FP-4): none, ClientPort NULL, SenderBuffer NULL, ReplyBuffer
+ * without ReplyLength, *ClientPort a server port. */
+enum { KFH_PS_MIS_NONE, KFH_PS_MIS_NULL_PORT, KFH_PS_MIS_NULL_SENDER, KFH_PS_MIS_NO_LENGTH, KFH_PS_MIS_SERVER,
+       KFH_PS_MIS_COUNT };
 
 /* Generic work item operand tables (version 14). */
 #define KFH_WI_SLOTS 4
@@ -834,7 +872,9 @@ typedef struct kfh_config {
                          * 6 it keeps a work item the runner records as freed, 7 a run calls one
                          * routine less than were queued; for version 15: 8 it answers a deferred
                          * queue or a cancel-safe queue removal with another value, 9 it keeps
-                         * one callback data more in a cancel-safe queue than the runner records */
+                         * one callback data more in a cancel-safe queue than the runner records,
+                         * 10 it keeps a security descriptor the runner records as freed, 11 it
+                         * hands the message callback one input byte less than the client sent */
     kfh_reach *reach;   /* when set, every run adds what it reached to it */
 } kfh_config;
 
@@ -978,6 +1018,62 @@ const char *kfh_dw_free_name(int variant);
 const char *kfh_cq_mis_name(int misuse);
 const char *kfh_cq_answer_name(int answer);
 const char *kfh_cq_bad_name(int bad);
+
+/* ==== Communication ports (version 15, harness/oracle_fltport.c, SEMANTICS.md FP-1 to FP-8, FX-16 to FX-19) ==== */
+/* The state of a port or descriptor an operation passes, as the runner's record has it: one
+ * returned and not closed, NULL, or none (closed, or never returned). */
+enum { KFH_PORT_LIVE, KFH_PORT_NULL, KFH_PORT_NONE };
+typedef struct kfh_port_pred {
+    kfh_stop_pred stop;
+    NTSTATUS status;
+    int n_sites;        /* consultations of the routine's site (flt.port.sd, flt.port, flt.message) */
+    int delivered;      /* FltSendMessage: the client read the message */
+    int disconnects;    /* FltSendMessage: the client closed its handle (DisconnectNotifyCallback ran) */
+    int waits;          /* FltSendMessage: the timeout passed */
+    ULONG reply_length; /* FltSendMessage: *ReplyLength afterwards */
+    const char *rule;
+} kfh_port_pred;
+/* FltBuildDefaultSecurityDescriptor at irql; null: SecurityDescriptor NULL; decided: the site's
+ * decision (KF_FAULT_NONE when none yet). */
+void kfh_oracle_sd_build(KIRQL irql, int null, kf_fault_kind decided, kfh_port_pred *out);
+/* FltFreeSecurityDescriptor at irql on a descriptor in state KFH_PORT_*. */
+void kfh_oracle_sd_free(KIRQL irql, int state, kfh_port_pred *out);
+/* FltCreateCommunicationPort at irql with the misuse KFH_PC_MIS_*, MaxConnections max, a name
+ * that collides with an open server port or not, and the site's decision. */
+void kfh_oracle_port_create(KIRQL irql, int misuse, LONG max, int collides, kf_fault_kind decided,
+                            kfh_port_pred *out);
+/* FltCloseCommunicationPort at irql on a server port in state KFH_PORT_*. */
+void kfh_oracle_port_close(KIRQL irql, int state, kfh_port_pred *out);
+/* FltCloseClientPort at irql: ClientPort NULL or not, *ClientPort in state KFH_PORT_*. */
+void kfh_oracle_port_close_client(KIRQL irql, int null, int state, kfh_port_pred *out);
+/* FltSendMessage at irql with the misuse KFH_PS_MIS_*, *ClientPort in state KFH_PORT_*, the
+ * application's handle open or not, the client's answer (KFH_ANSWER_*) and reply size, a
+ * ReplyBuffer of `room` bytes or none, the timeout KFH_PS_T_*, the site's decision. */
+void kfh_oracle_port_send(KIRQL irql, int misuse, int state, int app_open, int answer, ULONG reply_size,
+                          int with_reply, ULONG room, int timeout, kf_fault_kind decided, kfh_port_pred *out);
+/* The application's connect (kf_flt_client_connect) to a name: found (an open server port of
+ * this name), the connections of that port and its MaxConnections, refused by the connect
+ * callback. */
+void kfh_oracle_client_connect(int found, LONG connections, LONG max, int refused, kfh_port_pred *out);
+/* The application's send (kf_flt_client_send): the connection held by both sides, the port's
+ * message callback present, the bytes the callback claims for an output buffer of `room`
+ * bytes (with_out 0: none). */
+void kfh_oracle_client_send(int connected, int has_callback, ULONG claim, int with_out, ULONG room,
+                            kfh_port_pred *out);
+/* FltUnregisterFilter with server ports open and client ports not closed after its disconnect
+ * callbacks ran (FP-8). */
+void kfh_oracle_port_unregister(size_t servers, size_t clients, kfh_stop_pred *out);
+/* A status's name for the port routines' traces (kfh_ctx_status_name for the others). */
+const char *kfh_port_status_name(NTSTATUS s, char *buf, size_t len);
+/* The text of the KFH_* port operands, and the port names. */
+const char *kfh_port_name_text(int index);
+const WCHAR *kfh_port_name_at(int index);
+const char *kfh_sd_free_name(int variant);
+const char *kfh_pc_misuse_name(int misuse);
+const char *kfh_pcl_name(int variant);
+const char *kfh_pcc_name(int variant);
+const char *kfh_ps_timeout_name(int timeout);
+const char *kfh_ps_misuse_name(int misuse);
 
 #ifdef __cplusplus
 }
