@@ -11,7 +11,8 @@
  * client of a communication port and the worker threads, version 5 the files, version 6 the
  * minifilter's I/O, version 7 the Filter Manager contexts and file names of the conformance
  * runner, version 8 the minifilter fuzzer's manual attachment, version 14 (9 to 13 begin text) the
- * generic work items of the conformance runner.
+ * generic work items of the conformance runner, version 15 the runner's Filter Manager objects and
+ * volumes.
  */
 #include "kfault/harness.h"
 #include "kfault/flt_model.h"
@@ -49,6 +50,9 @@ static const char *const op_names[KFH_OP_COUNT] = {
     [KFH_OP_MF_ATTACH] = "mf_attach",
     [KFH_OP_WI_ALLOC] = "wi_alloc", [KFH_OP_WI_QUEUE] = "wi_queue", [KFH_OP_WI_FREE] = "wi_free",
     [KFH_OP_WI_RUN] = "wi_run",
+    [KFH_OP_OBJ_GET] = "obj_get", [KFH_OP_OBJ_REF] = "obj_ref", [KFH_OP_OBJ_DEREF] = "obj_deref",
+    [KFH_OP_OBJ_QUERY] = "obj_query", [KFH_OP_OBJ_ENUM] = "obj_enum", [KFH_OP_APOOL_ALLOC] = "apool_alloc",
+    [KFH_OP_APOOL_FREE] = "apool_free",
 };
 
 const char *kfh_op_name(int code)
@@ -77,13 +81,15 @@ static const uint8_t op_width[KFH_OP_COUNT] = {
     [KFH_OP_NAME_GET] = 4, [KFH_OP_NAME_REF] = 2, [KFH_OP_NAME_RELEASE] = 2, [KFH_OP_NAME_PARSE] = 1,
     [KFH_OP_MF_ATTACH] = 1,
     [KFH_OP_WI_ALLOC] = 1, [KFH_OP_WI_QUEUE] = 3, [KFH_OP_WI_FREE] = 2, [KFH_OP_WI_RUN] = 0,
+    [KFH_OP_OBJ_GET] = 2, [KFH_OP_OBJ_REF] = 2, [KFH_OP_OBJ_DEREF] = 2, [KFH_OP_OBJ_QUERY] = 3,
+    [KFH_OP_OBJ_ENUM] = 3, [KFH_OP_APOOL_ALLOC] = 2, [KFH_OP_APOOL_FREE] = 2,
 };
 
 /* How many opcodes each version knows; an opcode byte is taken modulo this count, so
  * appending opcodes needs a new version (old files keep their meaning). Version 1 is
  * frozen at its 13 opcodes, version 2 at its 24, version 3 at its 25, version 4 at its 31, version 5 at its 32,
  * version 6 at its 36, version 7 at its 47, version 8 at its 48. Versions 9 to 13 do not exist (their
- * first byte begins text); version 14 has 52. */
+ * first byte begins text); version 14 has 52, version 15 KFH_OP_COUNT_V15. */
 static unsigned ops_in_version(uint8_t version)
 {
     switch (version) {
@@ -96,13 +102,15 @@ static unsigned ops_in_version(uint8_t version)
     case 7: return KFH_OP_COUNT_V7;
     case 8: return KFH_OP_COUNT_V8;
     case 14: return KFH_OP_COUNT_V14;
+    case 15: return KFH_OP_COUNT_V15;
     default: return 0;
     }
 }
 
 uint8_t kfh_op_min_version(int code)
 {
-    return code >= KFH_OP_COUNT_V8   ? 14
+    return code >= KFH_OP_COUNT_V14  ? 15
+           : code >= KFH_OP_COUNT_V8 ? 14
            : code >= KFH_OP_COUNT_V7 ? 8
            : code >= KFH_OP_COUNT_V6 ? 7
            : code >= KFH_OP_COUNT_V5 ? 6
@@ -599,6 +607,33 @@ int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, cha
             op.a = rd8(&r) % KFH_WI_SLOTS;
             op.b = rd8(&r) % KFH_WI_FREE_COUNT;
             break;
+        case KFH_OP_OBJ_GET:
+            op.a = rd8(&r) % KFH_OBJ_SLOTS;
+            op.b = rd8(&r) & 0xF; /* source and volume: every value is one */
+            break;
+        case KFH_OP_OBJ_REF:
+        case KFH_OP_OBJ_DEREF:
+            op.a = rd8(&r) % KFH_OBJ_SLOTS;
+            op.b = rd8(&r) & 1;
+            break;
+        case KFH_OP_OBJ_QUERY:
+            op.a = rd8(&r) % KFH_OBJ_SLOTS;
+            op.b = rd8(&r) % KFH_OBJ_Q_COUNT;
+            op.c = rd8(&r) % KFH_OBJ_BUF_COUNT;
+            break;
+        case KFH_OP_OBJ_ENUM:
+            op.a = rd8(&r) % KFH_OBJ_SLOTS;
+            op.b = rd8(&r) % KFH_OBJ_ENUM_COUNT;
+            op.c = rd8(&r) % (KFH_OBJ_LIST_MAX + 1);
+            break;
+        case KFH_OP_APOOL_ALLOC:
+            op.a = rd8(&r) % KFH_APOOL_SLOTS;
+            op.b = rd8(&r) & 0x1F; /* volume, paged, size: every value is one */
+            break;
+        case KFH_OP_APOOL_FREE:
+            op.a = rd8(&r) % KFH_APOOL_SLOTS;
+            op.b = rd8(&r) % KFH_APOOL_FREE_COUNT;
+            break;
         case KFH_OP_PORT_CONNECT:
             op.a = rd8(&r) % KFH_CLIENT_SLOTS;
             op.b = rd8(&r) % KFH_CLIENT_PORTS;
@@ -795,6 +830,20 @@ size_t kfh_scenario_encode(const kfh_scenario *s, uint8_t *buf, size_t cap)
         case KFH_OP_WI_FREE:
             wr8(&w, op->a);
             wr8(&w, op->b);
+            break;
+        case KFH_OP_OBJ_GET:
+        case KFH_OP_OBJ_REF:
+        case KFH_OP_OBJ_DEREF:
+        case KFH_OP_APOOL_ALLOC:
+        case KFH_OP_APOOL_FREE:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            break;
+        case KFH_OP_OBJ_QUERY:
+        case KFH_OP_OBJ_ENUM:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            wr8(&w, op->c);
             break;
         case KFH_OP_NAME_REF:
         case KFH_OP_NAME_RELEASE:
