@@ -5,7 +5,7 @@
  * and names written, the site consulted and whether a reference is taken. Also the operand
  * tables of the object operations.
  *
- * Written from the rules FV-1 to FV-8, FV-10, FO-2, FO-5 and FO-8 (and FX-20 to FX-23, which
+ * Written from the rules FV-1 to FV-8, FV-10, FO-1, FO-2, FO-5 and FO-8 (and FX-20 to FX-23, which
  * decide what the rules leave open) of model/SEMANTICS.md, never from the model's source. Must
  * never call into the model to decide a prediction: the IRQL, the runner's own record of what
  * each pointer is and how many references it holds, and the fault decision are its only inputs.
@@ -17,7 +17,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const from_names[KFH_OBJ_FROM_COUNT] = {"volume", "filter", "instance", "name"};
+static const char *const from_names[KFH_OBJ_FROM_COUNT] = {"volume", "filter", "instance", "name", "file",
+                                                             "null_file"};
 static const char *const query_names[KFH_OBJ_Q_COUNT] = {"name", "guid", "properties", "fstype", "writable"};
 static const char *const buf_names[KFH_OBJ_BUF_COUNT] = {"none", "size", "small", "fit"};
 static const char *const enum_names[KFH_OBJ_ENUM_COUNT] = {"volumes", "instances", "filters"};
@@ -60,6 +61,20 @@ void kfh_oracle_obj_get(KIRQL irql, int from, int is, kfh_obj_pred *out)
     switch (from) {
     case KFH_OBJ_FROM_INSTANCE:
         kfh_oracle_obj_ref(irql, is, out);
+        return;
+    case KFH_OBJ_FROM_FILE:
+    case KFH_OBJ_FROM_NULL_FILE:
+        /* FO-1: a NULL FileObject is an invalid parameter; a file object without a device stands
+         * for the first volume. */
+        start(out, "FO-1");
+        if (irql_stop(out, irql, APC_LEVEL))
+            return;
+        if (from == KFH_OBJ_FROM_NULL_FILE)
+            out->status = STATUS_INVALID_PARAMETER;
+        else if (is != KFH_OBJ_IS_VOLUME)
+            out->status = STATUS_INVALID_PARAMETER; /* no volume matches */
+        else
+            out->referenced = 1;
         return;
     case KFH_OBJ_FROM_NAME:
         /* FO-2: PASSIVE_LEVEL only; a volume answers to its device name (FV-3). */

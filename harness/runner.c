@@ -2180,6 +2180,7 @@ static void exec_wi_run(const kfh_op *op)
 
 #define APOOL_TAG 0x6150484bu /* 'KHPa' */
 static long long obj_foreign[4];   /* never a filter, instance, volume or pool */
+static FILE_OBJECT obj_file;       /* a file object the harness made: no device (FO-1) */
 
 /* A status by name, with the two of this family the shared tables do not name. */
 static const char *obj_status_name(NTSTATUS s, char *buf, size_t len)
@@ -2274,20 +2275,23 @@ static int obj_slot(const kfh_op *op)
 
 static void exec_obj_get(const kfh_op *op)
 {
-    static const char *const routines[KFH_OBJ_FROM_COUNT] = {"FltGetVolumeFromInstance", "FltGetFilterFromInstance",
-                                                             "FltObjectReference", "FltGetVolumeFromName"};
-    int k = op->a % KFH_OBJ_SLOTS, from = op->b & 3;
-    unsigned v = (op->b >> 2) & 3;
+    static const char *const routines[KFH_OBJ_FROM_COUNT] = {
+        "FltGetVolumeFromInstance", "FltGetFilterFromInstance",   "FltObjectReference",
+        "FltGetVolumeFromName",     "FltGetVolumeFromFileObject", "FltGetVolumeFromFileObject"};
+    int k = op->a % KFH_OBJ_SLOTS, from = (op->b & 7) % KFH_OBJ_FROM_COUNT;
+    int on_instance = from <= KFH_OBJ_FROM_INSTANCE, on_file = from >= KFH_OBJ_FROM_FILE;
+    /* A file object without a device stands for the first volume (FO-1). */
+    unsigned v = on_file ? 0 : (op->b >> 3) & 3;
     const char *routine = routines[from];
     const char *why = R.flt_state != 1                               ? "no filter registered"
-                      : from != KFH_OBJ_FROM_NAME && !R.inst[v]      ? "no instance on that volume"
+                      : on_instance && !R.inst[v]                    ? "no instance on that volume"
                       : R.n_orec >= OBJ_RECORDS                      ? "the runner's object record is full"
                                                                      : NULL;
     if (why) {
         skip_event("%*s  skipped: %s", IND(op), why);
         return;
     }
-    int is = from == KFH_OBJ_FROM_NAME ? (v < R.obj_volumes ? KFH_OBJ_IS_VOLUME : KFH_OBJ_IS_NONE)
+    int is = !on_instance               ? (v < R.obj_volumes ? KFH_OBJ_IS_VOLUME : KFH_OBJ_IS_NONE)
              : (R.teardown & (1u << v)) ? KFH_OBJ_IS_GOING
                                         : KFH_OBJ_IS_INSTANCE;
     kfh_obj_pred pred;
@@ -2316,8 +2320,14 @@ static void exec_obj_get(const kfh_op *op)
         if (st == STATUS_SUCCESS)
             got = R.inst[v];
         break;
-    default:
+    case KFH_OBJ_FROM_NAME:
         st = FltGetVolumeFromName(R.filter, &name, (PFLT_VOLUME *)&got);
+        break;
+    default:
+        memset(&obj_file, 0, sizeof obj_file);
+        obj_file.Type = IO_TYPE_FILE;
+        obj_file.Size = (CSHORT)sizeof obj_file;
+        st = FltGetVolumeFromFileObject(R.filter, from == KFH_OBJ_FROM_FILE ? &obj_file : NULL, (PFLT_VOLUME *)&got);
         break;
     }
     if (R.expect.stops) {
@@ -2341,7 +2351,7 @@ static void exec_obj_get(const kfh_op *op)
     if (R.aborting)
         return;
     if (st == STATUS_SUCCESS) {
-        int volume = from == KFH_OBJ_FROM_VOLUME || from == KFH_OBJ_FROM_NAME;
+        int volume = from != KFH_OBJ_FROM_FILTER && from != KFH_OBJ_FROM_INSTANCE;
         int r = obj_record(got, volume, v);
         R.orec[r].refs++;
         R.oslot[k] = r + 1;

@@ -607,10 +607,12 @@ int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, cha
             op.a = rd8(&r) % KFH_WI_SLOTS;
             op.b = rd8(&r) % KFH_WI_FREE_COUNT;
             break;
-        case KFH_OP_OBJ_GET:
+        case KFH_OP_OBJ_GET: {
             op.a = rd8(&r) % KFH_OBJ_SLOTS;
-            op.b = rd8(&r) & 0xF; /* source and volume: every value is one */
+            uint8_t b = rd8(&r);
+            op.b = (uint8_t)((b & 7) % KFH_OBJ_FROM_COUNT | (b & 0x18));
             break;
+        }
         case KFH_OP_OBJ_REF:
         case KFH_OP_OBJ_DEREF:
             op.a = rd8(&r) % KFH_OBJ_SLOTS;

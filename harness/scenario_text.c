@@ -324,7 +324,7 @@ static void format_op(out *o, const kfh_op *op)
         put(o, " %u%s%s", op->a, op->b ? " " : "", kfh_wi_free_name(op->b));
         break;
     case KFH_OP_OBJ_GET:
-        put(o, " %u %s %u", op->a, kfh_obj_from_name(op->b & 3), (op->b >> 2) & 3);
+        put(o, " %u %s %u", op->a, kfh_obj_from_name(op->b & 7), (op->b >> 3) & 3);
         break;
     case KFH_OP_OBJ_REF:
     case KFH_OP_OBJ_DEREF:
@@ -1236,10 +1236,10 @@ static int parse_obj_op(parser *p, tok *t, int nt, kfh_op *op)
         if (parse_small(p, &t[1], KFH_OBJ_SLOTS - 1, "an object slot", &op->a))
             return -1;
         if ((k = obj_word(&t[2], kfh_obj_from_name, KFH_OBJ_FROM_COUNT, 0)) < 0)
-            return perr(p, t[2].col, "expected volume, filter, instance or name");
+            return perr(p, t[2].col, "expected volume, filter, instance, name, file or null_file");
         if (parse_small(p, &t[3], KFH_FLT_VOLUMES - 1, "a volume", &v))
             return -1;
-        op->b = (uint8_t)(k | v << 2);
+        op->b = (uint8_t)(k | v << 3);
         return 0;
     case KFH_OP_OBJ_REF:
     case KFH_OP_OBJ_DEREF:

@@ -49,7 +49,8 @@ TEST(obj_text_round_trip)
                                 "obj_query 0 writable size\nobj_enum 3 filters 0\nobj_enum 1 volumes 8\n"
                                 "apool_alloc 3 volume=3 size=4096\napool_alloc 2 volume=0 size=100\n"
                                 "apool_alloc 1 volume=2 size=512\napool_free 1 again\napool_free 1 foreign\n"
-                                "apool_free 1 ex\napool_free 1 pool\napool_free 1 tag\nobj_ref 2 foreign\n",
+                                "apool_free 1 ex\napool_free 1 pool\napool_free 1 tag\nobj_ref 2 foreign\n"
+                                "obj_get 0 file 0\nobj_get 1 null_file 3\n",
                                 &s, err, sizeof err),
              0);
     kfh_scenario_format(&s, text, sizeof text);
@@ -64,7 +65,7 @@ TEST(obj_text_errors)
     char err[256];
     static const char *const bad[] = {
         "obj_get 4 volume 0\n", "obj_get 0 disk 0\n", "obj_get 0 volume 4\n", "obj_get 0 volume\n",
-        "obj_ref 0 twice\n", "obj_deref\n", "obj_query 0 label fit\n", "obj_query 0 name huge\n",
+        "obj_ref 0 twice\n", "obj_get 0 file\n", "obj_deref\n", "obj_query 0 label fit\n", "obj_query 0 name huge\n",
         "obj_enum 0 volumes 9\n", "obj_enum 0 drives 1\n", "apool_alloc 0 volume=0 size=64\n",
         "apool_alloc 0 volume=4 size=0\n", "apool_alloc 0 size=0 volume=0\n", "apool_alloc 0 volume=0 size=0 huge\n",
         "apool_free 0 twice\n", "apool_free 4\n", "version 14\nobj_enum 0 volumes 1\n",
@@ -89,7 +90,7 @@ TEST(obj_bytes_clamped_and_old_versions_unchanged)
     CHECK_EQ(kfh_scenario_decode(v15, sizeof v15, &s, err, sizeof err), 0);
     CHECK_EQ(s.n, 6);
     CHECK_EQ(s.ops[0].a, 0xFF % KFH_OBJ_SLOTS);
-    CHECK_EQ(s.ops[0].b, 0xF);
+    CHECK_EQ(s.ops[0].b, (7 % KFH_OBJ_FROM_COUNT) | 0x18);
     CHECK_EQ(s.ops[1].b, 1);
     CHECK(s.ops[2].b < KFH_OBJ_Q_COUNT && s.ops[2].c < KFH_OBJ_BUF_COUNT);
     CHECK(s.ops[3].b < KFH_OBJ_ENUM_COUNT && s.ops[3].c <= KFH_OBJ_LIST_MAX);
@@ -116,6 +117,15 @@ TEST(obj_oracle_order)
     CHECK(p.stop.stops && p.stop.param[0] == PASSIVE_LEVEL && p.stop.param[1] == APC_LEVEL);
     kfh_oracle_obj_get(PASSIVE_LEVEL, KFH_OBJ_FROM_NAME, KFH_OBJ_IS_NONE, &p);
     CHECK(p.status == STATUS_FLT_VOLUME_NOT_FOUND && !p.referenced);
+    /* FO-1: a NULL FileObject, no volume at all, the first volume. */
+    kfh_oracle_obj_get(PASSIVE_LEVEL, KFH_OBJ_FROM_NULL_FILE, KFH_OBJ_IS_VOLUME, &p);
+    CHECK(p.status == STATUS_INVALID_PARAMETER && !p.referenced);
+    kfh_oracle_obj_get(PASSIVE_LEVEL, KFH_OBJ_FROM_FILE, KFH_OBJ_IS_NONE, &p);
+    CHECK(p.status == STATUS_INVALID_PARAMETER && !p.referenced);
+    kfh_oracle_obj_get(APC_LEVEL, KFH_OBJ_FROM_FILE, KFH_OBJ_IS_VOLUME, &p);
+    CHECK(p.status == STATUS_SUCCESS && p.referenced == 1);
+    kfh_oracle_obj_get(DISPATCH_LEVEL, KFH_OBJ_FROM_FILE, KFH_OBJ_IS_VOLUME, &p);
+    CHECK(p.stop.stops && p.stop.param[0] == APC_LEVEL);
     kfh_oracle_obj_get(DISPATCH_LEVEL, KFH_OBJ_FROM_INSTANCE, KFH_OBJ_IS_INSTANCE, &p);
     CHECK(!p.stop.stops && p.status == STATUS_SUCCESS && p.referenced == 1);
     /* FV-2, FX-20: a dereference with references held succeeds even on an object gone. */

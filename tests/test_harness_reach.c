@@ -241,6 +241,9 @@ static const outcome documented[] = {
     {"FltObjectDereference: " BC_A, "FV-2"},
     {"FltObjectDereference: violation 0x3804 flt-object-unknown", "FV-2 (no reference held, no object)"},
     {"FltObjectDereference: violation 0x3805 flt-object-over-dereference", "FV-2"},
+    {"FltGetVolumeFromFileObject: STATUS_SUCCESS", "FO-1 (no device: the first volume)"},
+    {"FltGetVolumeFromFileObject: STATUS_INVALID_PARAMETER", "FO-1 (NULL FileObject; no volume at all)"},
+    {"FltGetVolumeFromFileObject: " BC_A, "FO-1"},
     {"FltGetVolumeFromName: STATUS_SUCCESS", "FO-2 (the device name)"},
     {"FltGetVolumeFromName: STATUS_FLT_VOLUME_NOT_FOUND", "FO-2"},
     {"FltGetVolumeFromName: " BC_A, "FO-2 (PASSIVE_LEVEL only)"},
@@ -323,7 +326,8 @@ static const unreachable cannot[] = {
      "the runner gets names only through FltGetFileNameInformation on its callback data, never the Unsafe variant"},
     {0, "FltGetVolumeGuidName: STATUS_INVALID_DEVICE_REQUEST (FV-5), FltGetVolumeProperties of a network volume (FV-6)",
      "the runner's volumes are F-4's default disks (flt_start gives no configuration): none is a network volume"},
-    {0, "FltGetVolumeFromName / FltObjectReference: STATUS_FLT_DELETING_OBJECT for an unregistering filter (FV-2, FO-2)",
+    {0, "FltGetVolumeFromName / FromFileObject / FltObjectReference: STATUS_FLT_DELETING_OBJECT for an unregistering "
+        "filter (FV-2, FO-1, FO-2)",
      "FltUnregisterFilter runs no callback of the harness's filter that could ask for an object"},
 };
 

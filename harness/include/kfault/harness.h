@@ -235,9 +235,10 @@ typedef enum kfh_opcode {
     /* Version 15: version 14 plus the Filter Manager objects and volumes of the conformance
      * runner's own filter: references on its filter, instances and volumes, the volume queries,
      * the enumerations and the sector-aligned pool. */
-    KFH_OP_OBJ_GET = KFH_OP_COUNT_V14, /* a: object slot; b: source (bits 0-1, KFH_OBJ_FROM_*), volume (bits 2-3).
+    KFH_OP_OBJ_GET = KFH_OP_COUNT_V14, /* a: object slot; b: source (bits 0-2, KFH_OBJ_FROM_*), volume (bits 3-4).
                                         * FltGetVolumeFromInstance, FltGetFilterFromInstance,
-                                        * FltObjectReference of an instance, FltGetVolumeFromName */
+                                        * FltObjectReference of an instance, FltGetVolumeFromName,
+                                        * FltGetVolumeFromFileObject */
     KFH_OP_OBJ_REF,      /* a: object slot; b: 1 a pointer that is no object. FltObjectReference */
     KFH_OP_OBJ_DEREF,    /* a: object slot; b: 1 a pointer that is no object. FltObjectDereference */
     KFH_OP_OBJ_QUERY,    /* a: object slot; b: KFH_OBJ_Q_*; c: KFH_OBJ_BUF_*. The volume queries */
@@ -256,8 +257,10 @@ typedef enum kfh_opcode {
 #define KFH_OBJ_LIST_MAX 8
 /* Where obj_get takes its object: the volume or the filter of the instance on a volume (the
  * Flt*FromInstance routines), the instance itself (FltObjectReference), the volume named by its
- * device name (FltGetVolumeFromName). */
-enum { KFH_OBJ_FROM_VOLUME, KFH_OBJ_FROM_FILTER, KFH_OBJ_FROM_INSTANCE, KFH_OBJ_FROM_NAME, KFH_OBJ_FROM_COUNT };
+ * device name (FltGetVolumeFromName), the volume of a file object without a device or of a NULL
+ * FileObject (FltGetVolumeFromFileObject; the volume operand is not read). */
+enum { KFH_OBJ_FROM_VOLUME, KFH_OBJ_FROM_FILTER, KFH_OBJ_FROM_INSTANCE, KFH_OBJ_FROM_NAME, KFH_OBJ_FROM_FILE,
+       KFH_OBJ_FROM_NULL_FILE, KFH_OBJ_FROM_COUNT };
 /* The queries: FltGetVolumeName, FltGetVolumeGuidName, FltGetVolumeProperties, FltGetFileSystemType,
  * FltIsVolumeWritable. */
 enum { KFH_OBJ_Q_NAME, KFH_OBJ_Q_GUID, KFH_OBJ_Q_PROPERTIES, KFH_OBJ_Q_FSTYPE, KFH_OBJ_Q_WRITABLE, KFH_OBJ_Q_COUNT };
@@ -949,7 +952,7 @@ typedef struct kfh_obj_pred {
     const char *rule;
 } kfh_obj_pred;
 /* obj_get from KFH_OBJ_FROM_*: `is` what the instance named is (KFH_OBJ_IS_INSTANCE or _GOING) or for
- * a name whether a volume answers to it (KFH_OBJ_IS_VOLUME or _NONE). */
+ * a name or a file object whether a volume answers to it (KFH_OBJ_IS_VOLUME or _NONE). */
 void kfh_oracle_obj_get(KIRQL irql, int from, int is, kfh_obj_pred *out);
 /* FltObjectReference of a pointer that is `is`. */
 void kfh_oracle_obj_ref(KIRQL irql, int is, kfh_obj_pred *out);
