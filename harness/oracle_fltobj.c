@@ -5,7 +5,7 @@
  * and names written, the site consulted and whether a reference is taken. Also the operand
  * tables of the object operations.
  *
- * Written from the rules FV-1 to FV-8, FV-10, FO-1, FO-2, FO-5 and FO-8 (and FX-20 to FX-23, which
+ * Written from the rules FV-1 to FV-8, FV-10, FO-1, FO-2, FO-4, FO-5 and FO-8 (and FX-20 to FX-23, which
  * decide what the rules leave open) of model/SEMANTICS.md, never from the model's source. Must
  * never call into the model to decide a prediction: the IRQL, the runner's own record of what
  * each pointer is and how many references it holds, and the fault decision are its only inputs.
@@ -19,7 +19,8 @@
 
 static const char *const from_names[KFH_OBJ_FROM_COUNT] = {"volume", "filter", "instance", "name", "file",
                                                              "null_file"};
-static const char *const query_names[KFH_OBJ_Q_COUNT] = {"name", "guid", "properties", "fstype", "writable"};
+static const char *const query_names[KFH_OBJ_Q_COUNT] = {"name",     "guid",  "properties", "fstype",
+                                                          "writable", "basic", "full"};
 static const char *const buf_names[KFH_OBJ_BUF_COUNT] = {"none", "size", "small", "fit"};
 static const char *const enum_names[KFH_OBJ_ENUM_COUNT] = {"volumes", "instances", "filters"};
 static const char *const apool_free_names[KFH_APOOL_FREE_COUNT] = {"", "again", "foreign", "ex", "pool", "other",
@@ -156,7 +157,7 @@ static void name_query(int buf, ULONG bytes, int guid, kf_fault_kind decided, kf
 void kfh_oracle_obj_query(KIRQL irql, int query, int buf, int is, unsigned vol, kf_fault_kind decided,
                           kfh_obj_pred *out)
 {
-    static const char *const rules[KFH_OBJ_Q_COUNT] = {"FV-4", "FV-5", "FV-6", "FV-7", "FV-8"};
+    static const char *const rules[KFH_OBJ_Q_COUNT] = {"FV-4", "FV-5", "FV-6", "FV-7", "FV-8", "FO-4", "FO-4"};
     start(out, rules[(unsigned)query % KFH_OBJ_Q_COUNT]);
     int volume = is == KFH_OBJ_IS_VOLUME, has_volume = volume || is == KFH_OBJ_IS_INSTANCE || is == KFH_OBJ_IS_GOING;
     switch (query) {
@@ -198,6 +199,33 @@ void kfh_oracle_obj_query(KIRQL irql, int query, int buf, int is, unsigned vol, 
         } else {
             out->needed = total;
         }
+        return;
+    }
+    case KFH_OBJ_Q_BASIC:
+    case KFH_OBJ_Q_FULL: {
+        if (irql_stop(out, irql, APC_LEVEL))
+            return;
+        if (is != KFH_OBJ_IS_INSTANCE && is != KFH_OBJ_IS_GOING) {
+            viol(out, KF_VIOL_FLT_INVALID_INSTANCE, 1, 0);
+            return;
+        }
+        /* FO-4: the fixed part, then the instance name ("<filter name> Instance", the filter's name
+         * "Filter" since the runner's driver object has no service key), then for the full class
+         * the altitude (FO-3: the only filter registered, 100000), the volume's name and the
+         * filter's name. */
+        char vname[40];
+        snprintf(vname, sizeof vname, "\\Device\\HarddiskVolume%u", vol + 1);
+        if (query == KFH_OBJ_Q_BASIC) {
+            snprintf(out->text, sizeof out->text, "Filter Instance");
+            out->fixed = (ULONG)sizeof(INSTANCE_BASIC_INFORMATION);
+            out->needed = out->fixed + wide_bytes("Filter Instance");
+        } else {
+            snprintf(out->text, sizeof out->text, "Filter Instance|100000|%s|Filter", vname);
+            out->fixed = (ULONG)sizeof(INSTANCE_FULL_INFORMATION);
+            out->needed = out->fixed + wide_bytes(out->text) - 3 * (ULONG)sizeof(WCHAR);
+        }
+        if (buf != KFH_OBJ_BUF_FIT)
+            out->status = STATUS_BUFFER_TOO_SMALL; /* nothing written */
         return;
     }
     default:

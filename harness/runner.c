@@ -2407,16 +2407,49 @@ static void exec_obj_ref(const kfh_op *op, int deref)
     reach("%s: %s", routine, deref ? "dereferenced" : b);
 }
 
-/* FV-4 to FV-8: a query of the slot's object with the buffer the operation names. */
+/* FO-4: the names an instance information structure of `total` bytes points to, '|' between
+ * them, equal `text`; NextEntryOffset 0, every name inside the structure after the fixed part. */
+static int obj_info_matches(const INSTANCE_FULL_INFORMATION *f, int full, ULONG total, const char *text)
+{
+    const USHORT parts[4][2] = {{f->InstanceNameBufferOffset, f->InstanceNameLength},
+                                {f->AltitudeBufferOffset, f->AltitudeLength},
+                                {f->VolumeNameBufferOffset, f->VolumeNameLength},
+                                {f->FilterNameBufferOffset, f->FilterNameLength}};
+    ULONG fixed = full ? (ULONG)sizeof(INSTANCE_FULL_INFORMATION) : (ULONG)sizeof(INSTANCE_BASIC_INFORMATION);
+    char got[64];
+    int at = 0;
+    if (f->NextEntryOffset != 0)
+        return 0;
+    for (int i = 0; i < (full ? 4 : 1); i++) {
+        ULONG off = parts[i][0], len = parts[i][1];
+        if (off < fixed || off + len > total || len % sizeof(WCHAR))
+            return 0;
+        const WCHAR *w = (const WCHAR *)((const unsigned char *)f + off);
+        for (ULONG c = 0; c < len / sizeof(WCHAR) && at < (int)sizeof got - 2; c++)
+            got[at++] = (char)w[c];
+        if (i < (full ? 3 : 0))
+            got[at++] = '|';
+    }
+    got[at] = 0;
+    return strcmp(got, text) == 0;
+}
+
+/* FV-4 to FV-8, FO-4: a query of the slot's object with the buffer the operation names. */
 static void exec_obj_query(const kfh_op *op)
 {
     static const char *const routines[KFH_OBJ_Q_COUNT] = {"FltGetVolumeName", "FltGetVolumeGuidName",
                                                           "FltGetVolumeProperties", "FltGetFileSystemType",
-                                                          "FltIsVolumeWritable"};
+                                                          "FltIsVolumeWritable",    "FltGetInstanceInformation",
+                                                          "FltGetInstanceInformation"};
     int r = obj_slot(op);
     if (r < 0)
         return;
     int q = op->b % KFH_OBJ_Q_COUNT, bsel = op->c % KFH_OBJ_BUF_COUNT, is = obj_is(r);
+    int info = q == KFH_OBJ_Q_BASIC || q == KFH_OBJ_Q_FULL;
+    if (info && is != KFH_OBJ_IS_INSTANCE && is != KFH_OBJ_IS_GOING) {
+        skip_event("%*s  skipped: the object slot names no live instance", IND(op));
+        return;
+    }
     const char *routine = routines[q];
     static kfh_obj_pred pred;
     kfh_oracle_obj_query(R.sh.irql, q, bsel, is, R.orec[r].vol, KF_FAULT_NONE, &pred);
@@ -2425,6 +2458,8 @@ static void exec_obj_query(const kfh_op *op)
     /* The buffers start filled with a pattern: a failure must leave them so. */
     static union {
         FLT_VOLUME_PROPERTIES props;
+        INSTANCE_BASIC_INFORMATION basic;
+        INSTANCE_FULL_INFORMATION full;
         WCHAR w[160];
         unsigned char bytes[320];
     } buf;
@@ -2459,6 +2494,17 @@ static void exec_obj_query(const kfh_op *op)
         st = FltGetVolumeProperties((PFLT_VOLUME)p, bsel == KFH_OBJ_BUF_NONE ? NULL : &buf.props, len, &needed);
         break;
     }
+    case KFH_OBJ_Q_BASIC:
+    case KFH_OBJ_Q_FULL: {
+        ULONG len = bsel == KFH_OBJ_BUF_NONE    ? 0
+                    : bsel == KFH_OBJ_BUF_SIZE  ? want - 1
+                    : bsel == KFH_OBJ_BUF_SMALL ? pred.fixed
+                                                : (want <= sizeof buf ? want : (ULONG)sizeof buf);
+        st = FltGetInstanceInformation((PFLT_INSTANCE)p,
+                                       q == KFH_OBJ_Q_BASIC ? InstanceBasicInformation : InstanceFullInformation,
+                                       bsel == KFH_OBJ_BUF_NONE ? NULL : &buf, len, &needed);
+        break;
+    }
     case KFH_OBJ_Q_FSTYPE:
         st = FltGetFileSystemType(p, &fs);
         break;
@@ -2475,7 +2521,8 @@ static void exec_obj_query(const kfh_op *op)
     char b[48], e[48], text[64];
     obj_status_name(st, b, sizeof b);
     const char *wrong = NULL;
-    if (R.log_n - from != pred.n_sites || (pred.n_sites && from < LOG_MAX && R.log_site[from] != KF_SITE_FLT_VOLUME_GUID))
+    int guid_logged = from < LOG_MAX && R.log_site[from] == KF_SITE_FLT_VOLUME_GUID;
+    if (R.log_n - from != pred.n_sites || (pred.n_sites && from < LOG_MAX && !guid_logged))
         wrong = q == KFH_OBJ_Q_GUID ? "flt.volume.guid consulted once, after the other checks (FV-5)"
                                     : "no site consulted";
     else if (st != pred.status)
@@ -2512,7 +2559,11 @@ static void exec_obj_query(const kfh_op *op)
         }
         if (!wrong && strcmp(text, pred.text))
             wrong = pred.text;
-    } else if (q == KFH_OBJ_Q_FSTYPE && fs != (st == STATUS_SUCCESS ? FLT_FSTYPE_NTFS : FLT_FSTYPE_UNKNOWN))
+    } else if (info && st != STATUS_SUCCESS && buf.bytes[0] != 0xA5)
+        wrong = "nothing written when the buffer is too small (FO-4)";
+    else if (info && st == STATUS_SUCCESS && !obj_info_matches(&buf.full, q == KFH_OBJ_Q_FULL, pred.needed, pred.text))
+        wrong = pred.text;
+    else if (q == KFH_OBJ_Q_FSTYPE && fs != (st == STATUS_SUCCESS ? FLT_FSTYPE_NTFS : FLT_FSTYPE_UNKNOWN))
         wrong = st == STATUS_SUCCESS ? "FLT_FSTYPE_NTFS (F-4's volumes)" : "FLT_FSTYPE_UNKNOWN (FV-7)";
     else if (q == KFH_OBJ_Q_WRITABLE && st == STATUS_SUCCESS && writable != TRUE)
         wrong = "TRUE (no identity makes the runner's volumes read-only, FV-8)";
@@ -2526,15 +2577,17 @@ static void exec_obj_query(const kfh_op *op)
 }
 
 /* FO-5: the objects an enumeration must list, from the runner's record. */
-static ULONG obj_expected_list(int kind, const void **list, int *volume)
+static ULONG obj_expected_list(int kind, const void **list, uint8_t *vols, int *volume)
 {
     ULONG n = 0;
     *volume = kind == KFH_OBJ_ENUM_VOLUMES;
     if (kind == KFH_OBJ_ENUM_FILTERS) {
+        vols[n] = 0;
         list[n++] = R.filter;
         return n;
     }
     for (unsigned v = 0; v < R.obj_volumes && v < KFH_FLT_VOLUMES; v++) {
+        vols[n] = (uint8_t)v;
         if (kind == KFH_OBJ_ENUM_VOLUMES)
             list[n++] = R.fvol[v]; /* NULL: a volume without the runner's instance, not known yet */
         else if (R.inst[v] && !(R.teardown & (1u << v)))
@@ -2551,12 +2604,14 @@ static void exec_obj_enum(const kfh_op *op)
     ULONG size = op->c <= KFH_OBJ_LIST_MAX ? op->c : KFH_OBJ_LIST_MAX;
     const char *routine = routines[kind];
     if (R.flt_state != 1 || R.n_orec + KFH_OBJ_LIST_MAX > OBJ_RECORDS) {
-        skip_event("%*s  skipped: %s", IND(op), R.flt_state != 1 ? "no filter registered" : "the runner's object record is full");
+        skip_event("%*s  skipped: %s", IND(op),
+                   R.flt_state != 1 ? "no filter registered" : "the runner's object record is full");
         return;
     }
     const void *want[KFH_OBJ_LIST_MAX];
+    uint8_t vols[KFH_OBJ_LIST_MAX];
     int volume;
-    ULONG n = obj_expected_list(kind, want, &volume);
+    ULONG n = obj_expected_list(kind, want, vols, &volume);
     kfh_obj_pred pred;
     kfh_oracle_obj_enum(R.sh.irql, kind, size, n, &pred);
     if (pred.stop.stops)
@@ -2567,9 +2622,13 @@ static void exec_obj_enum(const kfh_op *op)
     ULONG got = 0xFFFFFFFFu;
     size_t before = kf_flt_object_refs_outstanding();
     int from = R.log_n;
-    NTSTATUS st = kind == KFH_OBJ_ENUM_VOLUMES     ? FltEnumerateVolumes(R.filter, (PFLT_VOLUME *)lp, size, &got)
-                  : kind == KFH_OBJ_ENUM_INSTANCES ? FltEnumerateInstances(NULL, R.filter, (PFLT_INSTANCE *)lp, size, &got)
-                                                   : FltEnumerateFilters((PFLT_FILTER *)lp, size, &got);
+    NTSTATUS st;
+    if (kind == KFH_OBJ_ENUM_VOLUMES)
+        st = FltEnumerateVolumes(R.filter, (PFLT_VOLUME *)lp, size, &got);
+    else if (kind == KFH_OBJ_ENUM_INSTANCES)
+        st = FltEnumerateInstances(NULL, R.filter, (PFLT_INSTANCE *)lp, size, &got);
+    else
+        st = FltEnumerateFilters((PFLT_FILTER *)lp, size, &got);
     if (R.expect.stops) {
         missed_stop(routine);
         return;
@@ -2597,7 +2656,7 @@ static void exec_obj_enum(const kfh_op *op)
     if (R.aborting)
         return;
     for (ULONG i = 0; i < listed; i++) {
-        int r = obj_record(list[i], volume, i);
+        int r = obj_record(list[i], volume, vols[i]);
         if (r < 0)
             break;
         R.orec[r].refs++;
@@ -2646,7 +2705,8 @@ static void exec_apool_alloc(const kfh_op *op)
                        p ? "a buffer" : "NULL");
     else if (p && (((uintptr_t)p % 512) != 0 || p[0] != 0xCD || p[filled - 1] != 0xCD))
         simple_finding(KFH_INV_FLT_OBJ_STATUS, routine, "flt.pool.aligned",
-                       "a buffer aligned to the sector size, filled with 0xCD (FO-8, P-1)", "offset %u, bytes 0x%02X 0x%02X",
+                       "a buffer aligned to the sector size, filled with 0xCD (FO-8, P-1)",
+                       "offset %u, bytes 0x%02X 0x%02X",
                        (unsigned)((uintptr_t)p % 512), p[0], p[filled - 1]);
     if (R.aborting)
         return;

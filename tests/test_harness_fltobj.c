@@ -1,7 +1,7 @@
 /*
  * test_harness_fltobj.c - the object and volume operations of scenario format version 15: their
- * bytes and text, the oracle's predictions (harness/oracle_fltobj.c, rules FV-1 to FV-8, FV-10,
- * FO-2, FO-5, FO-8 and FX-20 to FX-23 of model/SEMANTICS.md), the conformance runner's
+ * bytes and text, the oracle's predictions (harness/oracle_fltobj.c, rules FV-1 to FV-8, FV-10, FO-1,
+ * FO-2, FO-4, FO-5, FO-8 and FX-20 to FX-23 of model/SEMANTICS.md), the conformance runner's
  * comparisons, and that each of their invariants (KF-INV-070, 071) fires on a model that breaks it
  * (kfh_config.model_lie).
  */
@@ -50,7 +50,8 @@ TEST(obj_text_round_trip)
                                 "apool_alloc 3 volume=3 size=4096\napool_alloc 2 volume=0 size=100\n"
                                 "apool_alloc 1 volume=2 size=512\napool_free 1 again\napool_free 1 foreign\n"
                                 "apool_free 1 ex\napool_free 1 pool\napool_free 1 tag\nobj_ref 2 foreign\n"
-                                "obj_get 0 file 0\nobj_get 1 null_file 3\n",
+                                "obj_get 0 file 0\nobj_get 1 null_file 3\nobj_query 3 basic size\n"
+                                "obj_query 3 full fit\n",
                                 &s, err, sizeof err),
              0);
     kfh_scenario_format(&s, text, sizeof text);
@@ -172,6 +173,17 @@ TEST(obj_oracle_order)
     CHECK(p.status == STATUS_SUCCESS);
     kfh_oracle_obj_query(PASSIVE_LEVEL, KFH_OBJ_Q_WRITABLE, KFH_OBJ_BUF_FIT, KFH_OBJ_IS_FILTER, 0, KF_FAULT_NONE, &p);
     CHECK(p.status == STATUS_INVALID_PARAMETER);
+    /* FO-4: the fixed part, then the names; too small a buffer is told the whole size. */
+    kfh_oracle_obj_query(PASSIVE_LEVEL, KFH_OBJ_Q_BASIC, KFH_OBJ_BUF_SMALL, KFH_OBJ_IS_INSTANCE, 1, KF_FAULT_NONE,
+                         &p);
+    CHECK(p.status == STATUS_BUFFER_TOO_SMALL && p.fixed == sizeof(INSTANCE_BASIC_INFORMATION) &&
+          p.needed == sizeof(INSTANCE_BASIC_INFORMATION) + 2 * strlen("Filter Instance"));
+    kfh_oracle_obj_query(APC_LEVEL, KFH_OBJ_Q_FULL, KFH_OBJ_BUF_FIT, KFH_OBJ_IS_GOING, 1, KF_FAULT_NONE, &p);
+    CHECK(p.status == STATUS_SUCCESS && !strcmp(p.text, "Filter Instance|100000|\\Device\\HarddiskVolume2|Filter") &&
+          p.needed == sizeof(INSTANCE_FULL_INFORMATION) +
+                          2 * strlen("Filter Instance100000\\Device\\HarddiskVolume2Filter"));
+    kfh_oracle_obj_query(APC_LEVEL, KFH_OBJ_Q_FULL, KFH_OBJ_BUF_FIT, KFH_OBJ_IS_VOLUME, 1, KF_FAULT_NONE, &p);
+    CHECK(p.stop.param[0] == KF_VIOL_FLT_INVALID_INSTANCE);
     /* FO-5. */
     kfh_oracle_obj_enum(PASSIVE_LEVEL, KFH_OBJ_ENUM_VOLUMES, 1, 2, &p);
     CHECK(p.status == STATUS_BUFFER_TOO_SMALL && p.needed == 2 && !p.referenced);
@@ -255,6 +267,7 @@ TEST(obj_runner_misuse_is_predicted)
 {
     kfh_result *r = th_run("version 15\nflt_start 2\nobj_get 0 volume 0\nobj_get 1 filter 0\nobj_deref 0\n"
                            "obj_deref 0\nobj_deref 1 foreign\nobj_query 1 name fit\nobj_query 1 fstype fit\n"
+                           "obj_query 0 full fit\n"
                            "raise_irql 1\nobj_query 0 guid fit\nlower_irql 0\nflt_start 1\nflt_unregister\n"
                            "obj_deref 1\nobj_query 0 name fit\n");
     CHECK_EQ(r->n_findings, 0);
@@ -262,7 +275,9 @@ TEST(obj_runner_misuse_is_predicted)
     CHECK(th_trace_has("flt-object-unknown P1=0x3804 P2=0x0 in FltObjectDereference [predicted]"));
     CHECK(th_trace_has("flt-invalid-volume P1=0x3803 P2=0x0 in FltGetVolumeName [predicted]"));
     CHECK(th_trace_has("op 7 obj_query 1 fstype fit\n  -> STATUS_INVALID_PARAMETER"));
+    CHECK(th_trace_has("skipped: the object slot names no live instance"));
     CHECK(th_trace_has("IRQL_NOT_LESS_OR_EQUAL P1=0x0 P2=0x1 in FltGetVolumeGuidName [predicted]"));
+    CHECK(th_trace_has("flt-filter-referenced-at-unregister P1=0x3807 P2=0x1"));
 }
 
 TEST(obj_runner_aligned_pool)

@@ -268,6 +268,9 @@ static const outcome documented[] = {
     {"FltIsVolumeWritable: STATUS_SUCCESS", "FV-8"},
     {"FltIsVolumeWritable: STATUS_INVALID_PARAMETER", "FV-8 (the filter)"},
     {"FltIsVolumeWritable: " BC_A, "FV-8"},
+    {"FltGetInstanceInformation: STATUS_SUCCESS", "FO-4 (basic and full classes)"},
+    {"FltGetInstanceInformation: STATUS_BUFFER_TOO_SMALL", "FO-4"},
+    {"FltGetInstanceInformation: " BC_A, "FO-4"},
     {"FltEnumerateVolumes: STATUS_SUCCESS", "FO-5"},
     {"FltEnumerateVolumes: STATUS_BUFFER_TOO_SMALL", "FO-5"},
     {"FltEnumerateVolumes: " BC_A, "FO-5"},
@@ -324,6 +327,8 @@ static const unreachable cannot[] = {
      "FltUnregisterFilter runs no callback of the harness's filter that could allocate or set a context"},
     {0x3806, "flt-name-unsafe-query (FN-7)",
      "the runner gets names only through FltGetFileNameInformation on its callback data, never the Unsafe variant"},
+    {0, "FltGetInstanceInformation: STATUS_INVALID_PARAMETER (FO-4, another class)",
+     "the runner asks for InstanceBasicInformation and InstanceFullInformation only"},
     {0, "FltGetVolumeGuidName: STATUS_INVALID_DEVICE_REQUEST (FV-5), FltGetVolumeProperties of a network volume (FV-6)",
      "the runner's volumes are F-4's default disks (flt_start gives no configuration): none is a network volume"},
     {0, "FltGetVolumeFromName / FromFileObject / FltObjectReference: STATUS_FLT_DELETING_OBJECT for an unregistering "

@@ -262,11 +262,14 @@ typedef enum kfh_opcode {
 enum { KFH_OBJ_FROM_VOLUME, KFH_OBJ_FROM_FILTER, KFH_OBJ_FROM_INSTANCE, KFH_OBJ_FROM_NAME, KFH_OBJ_FROM_FILE,
        KFH_OBJ_FROM_NULL_FILE, KFH_OBJ_FROM_COUNT };
 /* The queries: FltGetVolumeName, FltGetVolumeGuidName, FltGetVolumeProperties, FltGetFileSystemType,
- * FltIsVolumeWritable. */
-enum { KFH_OBJ_Q_NAME, KFH_OBJ_Q_GUID, KFH_OBJ_Q_PROPERTIES, KFH_OBJ_Q_FSTYPE, KFH_OBJ_Q_WRITABLE, KFH_OBJ_Q_COUNT };
-/* The buffer a query passes: none at all (both pointers NULL; properties: NULL and 0 bytes), only
- * the size pointer (properties: one byte less than the fixed part), a buffer one character short
- * (properties: exactly the fixed part), the size needed. The type and writability queries pass
+ * FltIsVolumeWritable, and FltGetInstanceInformation of an instance (InstanceBasicInformation,
+ * InstanceFullInformation). */
+enum { KFH_OBJ_Q_NAME, KFH_OBJ_Q_GUID, KFH_OBJ_Q_PROPERTIES, KFH_OBJ_Q_FSTYPE, KFH_OBJ_Q_WRITABLE, KFH_OBJ_Q_BASIC,
+       KFH_OBJ_Q_FULL, KFH_OBJ_Q_COUNT };
+/* The buffer a query passes: none at all (both pointers NULL; properties and instance information:
+ * NULL and 0 bytes), only the size pointer (properties and instance information: one byte less than
+ * the fixed part, resp. the whole), a buffer one character short (properties and instance
+ * information: exactly the fixed part), the size needed. The type and writability queries pass
  * their out pointer whatever this says. */
 enum { KFH_OBJ_BUF_NONE, KFH_OBJ_BUF_SIZE, KFH_OBJ_BUF_SMALL, KFH_OBJ_BUF_FIT, KFH_OBJ_BUF_COUNT };
 enum { KFH_OBJ_ENUM_VOLUMES, KFH_OBJ_ENUM_INSTANCES, KFH_OBJ_ENUM_FILTERS, KFH_OBJ_ENUM_COUNT };
