@@ -19,6 +19,7 @@
 
 static const char *const from_names[KFH_OBJ_FROM_COUNT] = {"volume", "filter", "instance", "name", "file",
                                                              "null_file"};
+static const char *const name_forms[KFH_OBJ_NAME_COUNT] = {"", "guid", "letter", "dos", "slash"};
 static const char *const query_names[KFH_OBJ_Q_COUNT] = {"name",     "guid",  "properties", "fstype",
                                                           "writable", "basic", "full"};
 static const char *const buf_names[KFH_OBJ_BUF_COUNT] = {"none", "size", "small", "fit"};
@@ -28,6 +29,30 @@ static const char *const apool_free_names[KFH_APOOL_FREE_COUNT] = {"", "again", 
 static const SIZE_T apool_sizes[KFH_APOOL_SIZE_COUNT] = {0, 100, 512, 4096};
 
 const char *kfh_obj_from_name(int from) { return from_names[(unsigned)from % KFH_OBJ_FROM_COUNT]; }
+const char *kfh_obj_name_form(int form) { return name_forms[(unsigned)form % KFH_OBJ_NAME_COUNT]; }
+
+int kfh_obj_volume_name(int form, unsigned vol, char *buf, size_t len)
+{
+    /* FO-2: the device name (FV-3), the GUID name (FV-5), drive C + N, case-insensitively. */
+    switch (form) {
+    case KFH_OBJ_NAME_GUID:
+        snprintf(buf, len, "\\??\\VOLUME{6B66766F-6C00-4000-8000-%012X}", vol + 1);
+        return 1;
+    case KFH_OBJ_NAME_LETTER:
+        snprintf(buf, len, "%c:", 'c' + vol);
+        return 1;
+    case KFH_OBJ_NAME_DOS:
+        snprintf(buf, len, "\\??\\%c:", 'C' + vol);
+        return 1;
+    case KFH_OBJ_NAME_SLASH:
+        snprintf(buf, len, "\\Device\\HarddiskVolume%u\\", vol + 1);
+        return 0;
+    default:
+        snprintf(buf, len, "\\Device\\HarddiskVolume%u", vol + 1);
+        return 1;
+    }
+}
+
 const char *kfh_obj_query_name(int query) { return query_names[(unsigned)query % KFH_OBJ_Q_COUNT]; }
 const char *kfh_obj_buf_name(int buf) { return buf_names[(unsigned)buf % KFH_OBJ_BUF_COUNT]; }
 const char *kfh_obj_enum_name(int kind) { return enum_names[(unsigned)kind % KFH_OBJ_ENUM_COUNT]; }

@@ -2291,16 +2291,17 @@ static void exec_obj_get(const kfh_op *op)
         skip_event("%*s  skipped: %s", IND(op), why);
         return;
     }
-    int is = !on_instance               ? (v < R.obj_volumes ? KFH_OBJ_IS_VOLUME : KFH_OBJ_IS_NONE)
+    WCHAR wname[64];
+    char aname[64];
+    int names = kfh_obj_volume_name(op->b >> 5, v, aname, sizeof aname); /* file sources have form 0 */
+    int is = !on_instance               ? (v < R.obj_volumes && names ? KFH_OBJ_IS_VOLUME : KFH_OBJ_IS_NONE)
              : (R.teardown & (1u << v)) ? KFH_OBJ_IS_GOING
                                         : KFH_OBJ_IS_INSTANCE;
     kfh_obj_pred pred;
     kfh_oracle_obj_get(R.sh.irql, from, is, &pred);
     if (pred.stop.stops)
         R.expect = pred.stop;
-    WCHAR wname[40];
-    char aname[40];
-    int len = snprintf(aname, sizeof aname, "\\Device\\HarddiskVolume%u", v + 1);
+    int len = (int)strlen(aname);
     for (int c = 0; c <= len; c++)
         wname[c] = (WCHAR)aname[c];
     UNICODE_STRING name = {(USHORT)(len * sizeof(WCHAR)), (USHORT)sizeof wname, wname};

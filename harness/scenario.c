@@ -611,6 +611,8 @@ int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, cha
             op.a = rd8(&r) % KFH_OBJ_SLOTS;
             uint8_t b = rd8(&r);
             op.b = (uint8_t)((b & 7) % KFH_OBJ_FROM_COUNT | (b & 0x18));
+            if ((op.b & 7) == KFH_OBJ_FROM_NAME) /* the form of a name, which no other source has */
+                op.b |= (uint8_t)(((b >> 5) % KFH_OBJ_NAME_COUNT) << 5);
             break;
         }
         case KFH_OP_OBJ_REF:

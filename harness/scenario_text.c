@@ -324,7 +324,8 @@ static void format_op(out *o, const kfh_op *op)
         put(o, " %u%s%s", op->a, op->b ? " " : "", kfh_wi_free_name(op->b));
         break;
     case KFH_OP_OBJ_GET:
-        put(o, " %u %s %u", op->a, kfh_obj_from_name(op->b & 7), (op->b >> 3) & 3);
+        put(o, " %u %s %u%s%s", op->a, kfh_obj_from_name(op->b & 7), (op->b >> 3) & 3, (op->b >> 5) ? " " : "",
+            kfh_obj_name_form(op->b >> 5));
         break;
     case KFH_OP_OBJ_REF:
     case KFH_OP_OBJ_DEREF:
@@ -1231,8 +1232,8 @@ static int parse_obj_op(parser *p, tok *t, int nt, kfh_op *op)
     tok w;
     switch (op->code) {
     case KFH_OP_OBJ_GET:
-        if (nt != 4)
-            return perr(p, t[0].col, "obj_get takes SLOT SOURCE VOLUME");
+        if (nt < 4 || nt > 5)
+            return perr(p, t[0].col, "obj_get takes SLOT SOURCE VOLUME and for a name optionally its form");
         if (parse_small(p, &t[1], KFH_OBJ_SLOTS - 1, "an object slot", &op->a))
             return -1;
         if ((k = obj_word(&t[2], kfh_obj_from_name, KFH_OBJ_FROM_COUNT, 0)) < 0)
@@ -1240,6 +1241,12 @@ static int parse_obj_op(parser *p, tok *t, int nt, kfh_op *op)
         if (parse_small(p, &t[3], KFH_FLT_VOLUMES - 1, "a volume", &v))
             return -1;
         op->b = (uint8_t)(k | v << 3);
+        if (nt == 5) {
+            int form = k == KFH_OBJ_FROM_NAME ? obj_word(&t[4], kfh_obj_name_form, KFH_OBJ_NAME_COUNT, 1) : -1;
+            if (form < 0)
+                return perr(p, t[4].col, "expected guid, letter, dos or slash after a name");
+            op->b |= (uint8_t)(form << 5);
+        }
         return 0;
     case KFH_OP_OBJ_REF:
     case KFH_OP_OBJ_DEREF:

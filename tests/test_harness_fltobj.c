@@ -51,7 +51,8 @@ TEST(obj_text_round_trip)
                                 "apool_alloc 1 volume=2 size=512\napool_free 1 again\napool_free 1 foreign\n"
                                 "apool_free 1 ex\napool_free 1 pool\napool_free 1 tag\nobj_ref 2 foreign\n"
                                 "obj_get 0 file 0\nobj_get 1 null_file 3\nobj_query 3 basic size\n"
-                                "obj_query 3 full fit\n",
+                                "obj_query 3 full fit\nobj_get 2 name 1 guid\nobj_get 2 name 0 letter\n"
+                                "obj_get 2 name 3 dos\nobj_get 2 name 2 slash\n",
                                 &s, err, sizeof err),
              0);
     kfh_scenario_format(&s, text, sizeof text);
@@ -66,7 +67,9 @@ TEST(obj_text_errors)
     char err[256];
     static const char *const bad[] = {
         "obj_get 4 volume 0\n", "obj_get 0 disk 0\n", "obj_get 0 volume 4\n", "obj_get 0 volume\n",
-        "obj_ref 0 twice\n", "obj_get 0 file\n", "obj_deref\n", "obj_query 0 label fit\n", "obj_query 0 name huge\n",
+        "obj_ref 0 twice\n", "obj_get 0 file\n", "obj_get 0 volume 0 guid\n",
+        "obj_get 0 name 0 drive\n", "obj_get 0 name 0 guid dos\n", "obj_deref\n", "obj_query 0 label fit\n",
+        "obj_query 0 name huge\n",
         "obj_enum 0 volumes 9\n", "obj_enum 0 drives 1\n", "apool_alloc 0 volume=0 size=64\n",
         "apool_alloc 0 volume=4 size=0\n", "apool_alloc 0 size=0 volume=0\n", "apool_alloc 0 volume=0 size=0 huge\n",
         "apool_free 0 twice\n", "apool_free 4\n", "version 14\nobj_enum 0 volumes 1\n",
@@ -278,6 +281,12 @@ TEST(obj_runner_misuse_is_predicted)
     CHECK(th_trace_has("skipped: the object slot names no live instance"));
     CHECK(th_trace_has("IRQL_NOT_LESS_OR_EQUAL P1=0x0 P2=0x1 in FltGetVolumeGuidName [predicted]"));
     CHECK(th_trace_has("flt-filter-referenced-at-unregister P1=0x3807 P2=0x1"));
+    /* FO-2: every name form of volume 1 gives the volume of its instance; a trailing backslash none. */
+    r = th_run("version 15\nflt_start 2\nobj_get 0 name 1 guid\nobj_get 1 name 1 letter\nobj_get 2 name 1 dos\n"
+               "obj_get 3 name 1 slash\nobj_get 3 name 1\n");
+    CHECK_EQ(r->n_findings, 0);
+    CHECK(th_trace_has("op 4 obj_get 3 name 1 slash\n  -> STATUS_FLT_VOLUME_NOT_FOUND [FO-2]"));
+    CHECK(th_trace_has("op 3 obj_get 2 name 1 dos\n  -> STATUS_SUCCESS [FO-2]"));
 }
 
 TEST(obj_runner_aligned_pool)

@@ -235,7 +235,8 @@ typedef enum kfh_opcode {
     /* Version 15: version 14 plus the Filter Manager objects and volumes of the conformance
      * runner's own filter: references on its filter, instances and volumes, the volume queries,
      * the enumerations and the sector-aligned pool. */
-    KFH_OP_OBJ_GET = KFH_OP_COUNT_V14, /* a: object slot; b: source (bits 0-2, KFH_OBJ_FROM_*), volume (bits 3-4).
+    KFH_OP_OBJ_GET = KFH_OP_COUNT_V14, /* a: object slot; b: source (bits 0-2, KFH_OBJ_FROM_*), volume (bits 3-4),
+                                        * for a name its form (bits 5-7, KFH_OBJ_NAME_*).
                                         * FltGetVolumeFromInstance, FltGetFilterFromInstance,
                                         * FltObjectReference of an instance, FltGetVolumeFromName,
                                         * FltGetVolumeFromFileObject */
@@ -261,6 +262,11 @@ typedef enum kfh_opcode {
  * FileObject (FltGetVolumeFromFileObject; the volume operand is not read). */
 enum { KFH_OBJ_FROM_VOLUME, KFH_OBJ_FROM_FILTER, KFH_OBJ_FROM_INSTANCE, KFH_OBJ_FROM_NAME, KFH_OBJ_FROM_FILE,
        KFH_OBJ_FROM_NULL_FILE, KFH_OBJ_FROM_COUNT };
+/* The name FltGetVolumeFromName is given (FO-2): the device name, the GUID name in upper case, the
+ * drive letter in lower case (`d:`), the letter as `\??\D:`, the device name with a trailing
+ * backslash (which names no volume). */
+enum { KFH_OBJ_NAME_DEVICE, KFH_OBJ_NAME_GUID, KFH_OBJ_NAME_LETTER, KFH_OBJ_NAME_DOS, KFH_OBJ_NAME_SLASH,
+       KFH_OBJ_NAME_COUNT };
 /* The queries: FltGetVolumeName, FltGetVolumeGuidName, FltGetVolumeProperties, FltGetFileSystemType,
  * FltIsVolumeWritable, and FltGetInstanceInformation of an instance (InstanceBasicInformation,
  * InstanceFullInformation). */
@@ -978,6 +984,9 @@ void kfh_oracle_obj_unregister(int held, kfh_stop_pred *out);
 SIZE_T kfh_apool_size(int sel);
 /* The text of the operands. */
 const char *kfh_obj_from_name(int from);
+const char *kfh_obj_name_form(int form);
+/* The name of volume vol in form KFH_OBJ_NAME_* (ASCII), and whether it names the volume (FO-2). */
+int kfh_obj_volume_name(int form, unsigned vol, char *buf, size_t len);
 const char *kfh_obj_query_name(int query);
 const char *kfh_obj_buf_name(int buf);
 const char *kfh_obj_enum_name(int kind);
