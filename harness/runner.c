@@ -53,6 +53,7 @@ typedef struct cbd_slot {
 
 #define MAX_TICKETS 64
 #define NAME_RECORDS 48
+#define OBJ_RECORDS 32
 /* One asynchronous I/O the harness started; its completion context. */
 typedef struct ticket {
     int slot, action, deferred;
@@ -215,6 +216,22 @@ static struct runner {
     const UCHAR *pc_in_bytes;
     unsigned pc_disc_mask;
     int pc_stop_needs_site; /* the stop predicted comes only if flt.message is granted (FP-5) */
+    /* Objects and volumes (version 15): one record per address the runner holds or held
+     * references on (FV-2 counts them by address), the record each object slot names (1-based,
+     * 0 none), the volumes of the last flt_start, and the aligned pool slots. */
+    struct obj_rec {
+        const void *p;
+        int refs;
+        uint8_t volume, vol; /* a volume (and its index), else a filter or an instance (on volume vol) */
+    } orec[OBJ_RECORDS];
+    int n_orec;
+    int oslot[KFH_OBJ_SLOTS];
+    unsigned obj_volumes;
+    struct apool_rec {
+        void *mem, *stale;
+        PFLT_INSTANCE inst;
+        int live, paged, stale_ok, freed_log;
+    } ap[KFH_APOOL_SLOTS];
     /* Last, and not cleared between runs (two thirds of the structure): entries are read
      * only below log_n, and a run writes each one before log_n passes it. */
     kf_site log_site[LOG_MAX];
@@ -355,6 +372,10 @@ static size_t names_held(void)
     return n;
 }
 
+static size_t obj_held(void);
+static int obj_refs_on(const void *p);
+static void obj_finish(void);
+
 static size_t wi_held(void)
 {
     size_t n = 0;
@@ -403,6 +424,10 @@ static void check_leaks(const char *when)
         else if (ports_held() != l.flt_ports)
             simple_finding(KFH_INV_FLT_PORT_COUNT, "-", "flt.port", "the ports and descriptors the scenario holds",
                            "%zu in the model, %zu held by the scenario %s", l.flt_ports, ports_held(), when);
+        else if (obj_held() != l.flt_object_refs)
+            simple_finding(KFH_INV_FLT_OBJ_COUNT, "-", "-", "the object references the scenario holds",
+                           "%zu reference(s) in the model, %zu held by the scenario %s", l.flt_object_refs, obj_held(),
+                           when);
         else if (names_held() != l.flt_names)
             simple_finding(KFH_INV_FLT_NAME_COUNT, "-", "flt.name", "the file name references the scenario holds",
                            "%zu reference(s) in the model, %zu held by the scenario %s", l.flt_names, names_held(),
@@ -773,6 +798,7 @@ static void exec_flt_start(const kfh_op *op)
     }
     unsigned volumes = op->a > KFH_FLT_VOLUMES ? KFH_FLT_VOLUMES : op->a;
     kf_flt_set_volumes(volumes, NULL);
+    R.obj_volumes = volumes;
     kf_fault_kind none[1] = {KF_FAULT_NONE};
     kfh_flt_start_pred pred;
     kfh_oracle_flt_start(R.sh.irql, volumes, none, 0, &pred);
@@ -1343,6 +1369,10 @@ static void exec_unregister(const kfh_op *op)
         R.flt_state = 2;
     R.running_pending = 1;
     R.flt_mark = R.log_n;
+    /* FV-10: references the scenario holds on the filter hold its rundown off, once the teardown
+     * (F-6) and the contexts (FC-15) stopped nothing. */
+    if (R.sh.irql <= APC_LEVEL && !R.expect.stops && obj_refs_on(R.filter))
+        kfh_oracle_obj_unregister(obj_refs_on(R.filter), &R.expect);
     /* FW-6: the items queued on the filter or its instances run first, all of them. */
     int wi_due = R.n_wq;
     if (R.sh.irql <= APC_LEVEL)
@@ -1426,6 +1456,7 @@ static void flt_after_stop(void)
 static void flt_finish(void)
 {
     port_finish();
+    obj_finish();
     /* The generic work items the slots hold and that are not queued, freed as a driver frees
      * them; queued ones stay for kf_reset (their routines would run after the scenario). */
     for (int k = 0; k < KFH_WI_SLOTS; k++)
@@ -3685,6 +3716,633 @@ static void exec_port_send(const kfh_op *op)
     port_trace_status(op, "FltSendMessage", st, pred.rule);
 }
 
+/* ---- Objects and volumes (version 15; harness/oracle_fltobj.c, SEMANTICS.md FV-*, FO-*, FX-20..FX-23) ---- */
+
+#define APOOL_TAG 0x6150484bu /* 'KHPa' */
+static long long obj_foreign[4];   /* never a filter, instance, volume or pool */
+static FILE_OBJECT obj_file;       /* a file object the harness made: no device (FO-1) */
+
+/* A status by name, with the two of this family the shared tables do not name. */
+static const char *obj_status_name(NTSTATUS s, char *buf, size_t len)
+{
+    const char *n = s == STATUS_BUFFER_TOO_SMALL       ? "STATUS_BUFFER_TOO_SMALL"
+                    : s == STATUS_FLT_VOLUME_NOT_FOUND ? "STATUS_FLT_VOLUME_NOT_FOUND"
+                                                       : NULL;
+    if (!n)
+        return kfh_ctx_status_name(s, buf, len);
+    snprintf(buf, len, "%s", n);
+    return buf;
+}
+
+/* What the pointer of record r is now (KFH_OBJ_IS_*), from the runner's own record: a volume by
+ * its index (the volumes are the model's for the whole run), a filter or an instance by its
+ * address among those the runner registered and that FltStartFiltering attached. */
+static int obj_is(int r)
+{
+    const struct obj_rec *o = &R.orec[r];
+    if (o->volume)
+        return o->vol < R.obj_volumes ? KFH_OBJ_IS_VOLUME : KFH_OBJ_IS_NONE;
+    if (R.flt_state != 1)
+        return KFH_OBJ_IS_NONE;
+    if (o->p == R.filter)
+        return KFH_OBJ_IS_FILTER;
+    for (unsigned v = 0; v < KFH_FLT_VOLUMES; v++)
+        if (R.inst[v] && o->p == (const void *)R.inst[v])
+            return (R.teardown & (1u << v)) ? KFH_OBJ_IS_GOING : KFH_OBJ_IS_INSTANCE;
+    return KFH_OBJ_IS_NONE;
+}
+
+/* The record of address p (FV-2 counts references by address), made when new; -1 when full. */
+static int obj_record(const void *p, int volume, unsigned vol)
+{
+    for (int r = 0; r < R.n_orec; r++)
+        if (R.orec[r].p == p) {
+            R.orec[r].volume = (uint8_t)volume;
+            R.orec[r].vol = (uint8_t)vol;
+            return r;
+        }
+    if (R.n_orec >= OBJ_RECORDS)
+        return -1;
+    struct obj_rec *o = &R.orec[R.n_orec];
+    memset(o, 0, sizeof *o);
+    o->p = p;
+    o->volume = (uint8_t)volume;
+    o->vol = (uint8_t)vol;
+    return R.n_orec++;
+}
+
+static size_t obj_held(void)
+{
+    size_t n = 0;
+    for (int r = 0; r < R.n_orec; r++)
+        n += (size_t)R.orec[r].refs;
+    return n;
+}
+
+static int obj_refs_on(const void *p)
+{
+    for (int r = 0; r < R.n_orec; r++)
+        if (R.orec[r].p == p)
+            return R.orec[r].refs;
+    return 0;
+}
+
+/* The model's count moved by `delta` during a call that began with `before` (a reference on
+ * exactly what is returned, FV-1, FV-2, FO-2, FO-5). */
+static void obj_delta(const char *routine, size_t before, long delta, const char *rule)
+{
+    long got = (long)kf_flt_object_refs_outstanding() - (long)before;
+    if (got != delta && !R.aborting)
+        simple_finding(KFH_INV_FLT_OBJ_STATUS, routine, "-", "a reference exactly on what is returned",
+                       "%ld reference(s) taken, %ld expected [%s]", got, delta, rule);
+}
+
+/* The record the object slot names, or -1 (traced as skipped). */
+static int obj_slot(const kfh_op *op)
+{
+    const char *why = NULL;
+    int r = R.oslot[op->a % KFH_OBJ_SLOTS] - 1;
+    if (R.flt_state == 2)
+        why = "the filter's state is unknown after a stop in FltUnregisterFilter";
+    else if (r < 0)
+        why = "the object slot names no object";
+    if (why) {
+        skip_event("%*s  skipped: %s", IND(op), why);
+        return -1;
+    }
+    return r;
+}
+
+static void exec_obj_get(const kfh_op *op)
+{
+    static const char *const routines[KFH_OBJ_FROM_COUNT] = {
+        "FltGetVolumeFromInstance", "FltGetFilterFromInstance",   "FltObjectReference",
+        "FltGetVolumeFromName",     "FltGetVolumeFromFileObject", "FltGetVolumeFromFileObject"};
+    int k = op->a % KFH_OBJ_SLOTS, from = (op->b & 7) % KFH_OBJ_FROM_COUNT;
+    int on_instance = from <= KFH_OBJ_FROM_INSTANCE, on_file = from >= KFH_OBJ_FROM_FILE;
+    /* A file object without a device stands for the first volume (FO-1). */
+    unsigned v = on_file ? 0 : (op->b >> 3) & 3;
+    const char *routine = routines[from];
+    const char *why = R.flt_state != 1                               ? "no filter registered"
+                      : on_instance && !R.inst[v]                    ? "no instance on that volume"
+                      : R.n_orec >= OBJ_RECORDS                      ? "the runner's object record is full"
+                                                                     : NULL;
+    if (why) {
+        skip_event("%*s  skipped: %s", IND(op), why);
+        return;
+    }
+    WCHAR wname[64];
+    char aname[64];
+    int names = kfh_obj_volume_name(op->b >> 5, v, aname, sizeof aname); /* file sources have form 0 */
+    int is = !on_instance               ? (v < R.obj_volumes && names ? KFH_OBJ_IS_VOLUME : KFH_OBJ_IS_NONE)
+             : (R.teardown & (1u << v)) ? KFH_OBJ_IS_GOING
+                                        : KFH_OBJ_IS_INSTANCE;
+    kfh_obj_pred pred;
+    kfh_oracle_obj_get(R.sh.irql, from, is, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    int len = (int)strlen(aname);
+    for (int c = 0; c <= len; c++)
+        wname[c] = (WCHAR)aname[c];
+    UNICODE_STRING name = {(USHORT)(len * sizeof(WCHAR)), (USHORT)sizeof wname, wname};
+    PVOID got = NULL;
+    NTSTATUS st;
+    size_t before = kf_flt_object_refs_outstanding();
+    int from_log = R.log_n;
+    switch (from) {
+    case KFH_OBJ_FROM_VOLUME:
+        st = FltGetVolumeFromInstance(R.inst[v], (PFLT_VOLUME *)&got);
+        break;
+    case KFH_OBJ_FROM_FILTER:
+        st = FltGetFilterFromInstance(R.inst[v], (PFLT_FILTER *)&got);
+        break;
+    case KFH_OBJ_FROM_INSTANCE:
+        st = FltObjectReference(R.inst[v]);
+        if (st == STATUS_SUCCESS)
+            got = R.inst[v];
+        break;
+    case KFH_OBJ_FROM_NAME:
+        st = FltGetVolumeFromName(R.filter, &name, (PFLT_VOLUME *)&got);
+        break;
+    default:
+        memset(&obj_file, 0, sizeof obj_file);
+        obj_file.Type = IO_TYPE_FILE;
+        obj_file.Size = (CSHORT)sizeof obj_file;
+        st = FltGetVolumeFromFileObject(R.filter, from == KFH_OBJ_FROM_FILE ? &obj_file : NULL, (PFLT_VOLUME *)&got);
+        break;
+    }
+    if (R.expect.stops) {
+        missed_stop(routine);
+        return;
+    }
+    char b[48], e[48];
+    obj_status_name(st, b, sizeof b);
+    /* The object expected: the filter, the instance, or the volume FltStartFiltering's instance is on. */
+    const void *want = from == KFH_OBJ_FROM_FILTER ? (const void *)R.filter
+                       : from == KFH_OBJ_FROM_INSTANCE ? (const void *)R.inst[v]
+                                                       : (const void *)R.fvol[v];
+    if (R.log_n != from_log || st != pred.status)
+        simple_finding(KFH_INV_FLT_OBJ_STATUS, routine, "-", obj_status_name(pred.status, e, sizeof e),
+                       "%s, %d consultation(s) [%s]", b, R.log_n - from_log, pred.rule);
+    else if (st == STATUS_SUCCESS ? (want ? got != want : got == NULL) : got != NULL)
+        simple_finding(KFH_INV_FLT_OBJ_STATUS, routine, "-",
+                       st == STATUS_SUCCESS ? "the object the rule names" : "nothing returned on a failure",
+                       "%s", got ? "another object" : "NULL");
+    obj_delta(routine, before, pred.referenced, pred.rule);
+    if (R.aborting)
+        return;
+    if (st == STATUS_SUCCESS) {
+        int volume = from != KFH_OBJ_FROM_FILTER && from != KFH_OBJ_FROM_INSTANCE;
+        int r = obj_record(got, volume, v);
+        R.orec[r].refs++;
+        R.oslot[k] = r + 1;
+    }
+    kfh_trace_event("%*s  -> %s [%s]", IND(op), b, pred.rule);
+    reach("%s: %s", routine, b);
+}
+
+static void exec_obj_ref(const kfh_op *op, int deref)
+{
+    const char *routine = deref ? "FltObjectDereference" : "FltObjectReference";
+    int r = -1;
+    if (!op->b && (r = obj_slot(op)) < 0)
+        return;
+    if (op->b && R.flt_state == 2) {
+        skip_event("%*s  skipped: the filter's state is unknown after a stop in FltUnregisterFilter", IND(op));
+        return;
+    }
+    PVOID p = r < 0 ? (PVOID)obj_foreign : (PVOID)R.orec[r].p;
+    int is = r < 0 ? KFH_OBJ_IS_NONE : obj_is(r);
+    int held = r < 0 ? 0 : R.orec[r].refs;
+    kfh_obj_pred pred;
+    if (deref)
+        kfh_oracle_obj_deref(R.sh.irql, is, held, &pred);
+    else
+        kfh_oracle_obj_ref(R.sh.irql, is, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    size_t before = kf_flt_object_refs_outstanding();
+    int from = R.log_n;
+    NTSTATUS st = STATUS_SUCCESS;
+    if (deref)
+        FltObjectDereference(p);
+    else
+        st = FltObjectReference(p);
+    if (R.expect.stops) {
+        missed_stop(routine);
+        return;
+    }
+    char b[48], e[48];
+    obj_status_name(st, b, sizeof b);
+    if (R.log_n != from || st != pred.status)
+        simple_finding(KFH_INV_FLT_OBJ_STATUS, routine, "-", obj_status_name(pred.status, e, sizeof e),
+                       "%s, %d consultation(s) [%s]", b, R.log_n - from, pred.rule);
+    obj_delta(routine, before, pred.referenced, pred.rule);
+    if (R.aborting)
+        return;
+    if (r >= 0)
+        R.orec[r].refs += pred.referenced;
+    if (R.cfg->model_lie == 12 && !deref && pred.referenced)
+        R.orec[r].refs++; /* as if the model had taken one reference less: FV-2 */
+    kfh_trace_event("%*s  -> %s [%s]", IND(op), deref ? "dereferenced" : b, pred.rule);
+    reach("%s: %s", routine, deref ? "dereferenced" : b);
+}
+
+/* FO-4: the names an instance information structure of `total` bytes points to, '|' between
+ * them, equal `text`; NextEntryOffset 0, every name inside the structure after the fixed part. */
+static int obj_info_matches(const INSTANCE_FULL_INFORMATION *f, int full, ULONG total, const char *text)
+{
+    const USHORT parts[4][2] = {{f->InstanceNameBufferOffset, f->InstanceNameLength},
+                                {f->AltitudeBufferOffset, f->AltitudeLength},
+                                {f->VolumeNameBufferOffset, f->VolumeNameLength},
+                                {f->FilterNameBufferOffset, f->FilterNameLength}};
+    ULONG fixed = full ? (ULONG)sizeof(INSTANCE_FULL_INFORMATION) : (ULONG)sizeof(INSTANCE_BASIC_INFORMATION);
+    char got[64];
+    int at = 0;
+    if (f->NextEntryOffset != 0)
+        return 0;
+    for (int i = 0; i < (full ? 4 : 1); i++) {
+        ULONG off = parts[i][0], len = parts[i][1];
+        if (off < fixed || off + len > total || len % sizeof(WCHAR))
+            return 0;
+        const WCHAR *w = (const WCHAR *)((const unsigned char *)f + off);
+        for (ULONG c = 0; c < len / sizeof(WCHAR) && at < (int)sizeof got - 2; c++)
+            got[at++] = (char)w[c];
+        if (i < (full ? 3 : 0))
+            got[at++] = '|';
+    }
+    got[at] = 0;
+    return strcmp(got, text) == 0;
+}
+
+/* FV-4 to FV-8, FO-4: a query of the slot's object with the buffer the operation names. */
+static void exec_obj_query(const kfh_op *op)
+{
+    static const char *const routines[KFH_OBJ_Q_COUNT] = {"FltGetVolumeName", "FltGetVolumeGuidName",
+                                                          "FltGetVolumeProperties", "FltGetFileSystemType",
+                                                          "FltIsVolumeWritable",    "FltGetInstanceInformation",
+                                                          "FltGetInstanceInformation"};
+    int r = obj_slot(op);
+    if (r < 0)
+        return;
+    int q = op->b % KFH_OBJ_Q_COUNT, bsel = op->c % KFH_OBJ_BUF_COUNT, is = obj_is(r);
+    int info = q == KFH_OBJ_Q_BASIC || q == KFH_OBJ_Q_FULL;
+    if (info && is != KFH_OBJ_IS_INSTANCE && is != KFH_OBJ_IS_GOING) {
+        skip_event("%*s  skipped: the object slot names no live instance", IND(op));
+        return;
+    }
+    const char *routine = routines[q];
+    static kfh_obj_pred pred;
+    kfh_oracle_obj_query(R.sh.irql, q, bsel, is, R.orec[r].vol, KF_FAULT_NONE, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    /* The buffers start filled with a pattern: a failure must leave them so. */
+    static union {
+        FLT_VOLUME_PROPERTIES props;
+        INSTANCE_BASIC_INFORMATION basic;
+        INSTANCE_FULL_INFORMATION full;
+        WCHAR w[160];
+        unsigned char bytes[320];
+    } buf;
+    memset(&buf, 0xA5, sizeof buf);
+    PVOID p = (PVOID)R.orec[r].p;
+    ULONG needed = 0xFFFFFFFFu;
+    UNICODE_STRING us = {0, 0, buf.w};
+    FLT_FILESYSTEM_TYPE fs = (FLT_FILESYSTEM_TYPE)0x5A5A;
+    BOOLEAN writable = 0x5A;
+    NTSTATUS st;
+    /* The sizes asked for come from the rule's answer (a name's bytes, the properties' parts). */
+    ULONG want = pred.needed == ~0u ? 64 : pred.needed;
+    if (bsel == KFH_OBJ_BUF_SMALL)
+        us.MaximumLength = (USHORT)(want - sizeof(WCHAR));
+    else if (bsel == KFH_OBJ_BUF_FIT)
+        us.MaximumLength = (USHORT)want;
+    int from = R.log_n;
+    switch (q) {
+    case KFH_OBJ_Q_NAME:
+    case KFH_OBJ_Q_GUID: {
+        PUNICODE_STRING name = bsel >= KFH_OBJ_BUF_SMALL ? &us : NULL;
+        PULONG size = bsel == KFH_OBJ_BUF_NONE ? NULL : &needed;
+        st = q == KFH_OBJ_Q_NAME ? FltGetVolumeName((PFLT_VOLUME)p, name, size)
+                                 : FltGetVolumeGuidName((PFLT_VOLUME)p, name, size);
+        break;
+    }
+    case KFH_OBJ_Q_PROPERTIES: {
+        ULONG len = bsel == KFH_OBJ_BUF_NONE   ? 0
+                    : bsel == KFH_OBJ_BUF_SIZE ? (ULONG)sizeof(FLT_VOLUME_PROPERTIES) - 1
+                    : bsel == KFH_OBJ_BUF_SMALL ? (ULONG)sizeof(FLT_VOLUME_PROPERTIES)
+                                                : (want <= sizeof buf ? want : (ULONG)sizeof buf);
+        st = FltGetVolumeProperties((PFLT_VOLUME)p, bsel == KFH_OBJ_BUF_NONE ? NULL : &buf.props, len, &needed);
+        break;
+    }
+    case KFH_OBJ_Q_BASIC:
+    case KFH_OBJ_Q_FULL: {
+        ULONG len = bsel == KFH_OBJ_BUF_NONE    ? 0
+                    : bsel == KFH_OBJ_BUF_SIZE  ? want - 1
+                    : bsel == KFH_OBJ_BUF_SMALL ? pred.fixed
+                                                : (want <= sizeof buf ? want : (ULONG)sizeof buf);
+        st = FltGetInstanceInformation((PFLT_INSTANCE)p,
+                                       q == KFH_OBJ_Q_BASIC ? InstanceBasicInformation : InstanceFullInformation,
+                                       bsel == KFH_OBJ_BUF_NONE ? NULL : &buf, len, &needed);
+        break;
+    }
+    case KFH_OBJ_Q_FSTYPE:
+        st = FltGetFileSystemType(p, &fs);
+        break;
+    default:
+        st = FltIsVolumeWritable(p, &writable);
+        break;
+    }
+    if (R.expect.stops) {
+        missed_stop(routine);
+        return;
+    }
+    kfh_oracle_obj_query(R.sh.irql, q, bsel, is, R.orec[r].vol,
+                         R.log_n > from && from < LOG_MAX ? R.log_kind[from] : KF_FAULT_NONE, &pred);
+    char b[48], e[48], text[64];
+    obj_status_name(st, b, sizeof b);
+    const char *wrong = NULL;
+    int guid_logged = from < LOG_MAX && R.log_site[from] == KF_SITE_FLT_VOLUME_GUID;
+    if (R.log_n - from != pred.n_sites || (pred.n_sites && from < LOG_MAX && !guid_logged))
+        wrong = q == KFH_OBJ_Q_GUID ? "flt.volume.guid consulted once, after the other checks (FV-5)"
+                                    : "no site consulted";
+    else if (st != pred.status)
+        wrong = obj_status_name(pred.status, e, sizeof e);
+    else if (pred.needed != ~0u && needed != pred.needed)
+        wrong = q == KFH_OBJ_Q_PROPERTIES ? "LengthReturned as the rule gives" : "BufferSizeNeeded the name's bytes";
+    else if (q <= KFH_OBJ_Q_GUID && st == STATUS_SUCCESS) {
+        int n = us.Length / (int)sizeof(WCHAR);
+        for (int c = 0; c < n && c < (int)sizeof text - 1; c++)
+            text[c] = (char)buf.w[c];
+        text[n < (int)sizeof text ? n : (int)sizeof text - 1] = 0;
+        if (us.Length != pred.needed || strcmp(text, pred.text))
+            wrong = pred.text;
+    } else if (q <= KFH_OBJ_Q_GUID && buf.bytes[0] != 0xA5)
+        wrong = "nothing written on a failure";
+    else if (q == KFH_OBJ_Q_PROPERTIES && st == STATUS_BUFFER_TOO_SMALL && buf.bytes[0] != 0xA5)
+        wrong = "nothing written when the fixed part does not fit (FV-6)";
+    else if (q == KFH_OBJ_Q_PROPERTIES && (st == STATUS_SUCCESS || st == STATUS_BUFFER_OVERFLOW) &&
+             (buf.props.DeviceType != FILE_DEVICE_DISK || buf.props.SectorSize != 512))
+        wrong = "DeviceType FILE_DEVICE_DISK, SectorSize 512 (FV-6)";
+    else if (q == KFH_OBJ_Q_PROPERTIES && st == STATUS_SUCCESS) {
+        const UNICODE_STRING *parts[3] = {&buf.props.FileSystemDriverName, &buf.props.FileSystemDeviceName,
+                                          &buf.props.RealDeviceName};
+        int at = 0;
+        for (int i = 0; i < 3; i++) {
+            const WCHAR *w = parts[i]->Buffer;
+            int n = parts[i]->Length / (int)sizeof(WCHAR);
+            if (n && ((const unsigned char *)w < buf.bytes + sizeof buf.props ||
+                      (const unsigned char *)(w + n) > buf.bytes + sizeof buf))
+                n = 0, wrong = "the names inside the caller's buffer, after the fixed part (FV-6)";
+            for (int c = 0; c < n && at < (int)sizeof text - 2; c++)
+                text[at++] = (char)w[c];
+            text[at++] = i < 2 ? '|' : 0;
+        }
+        if (!wrong && strcmp(text, pred.text))
+            wrong = pred.text;
+    } else if (info && st != STATUS_SUCCESS && buf.bytes[0] != 0xA5)
+        wrong = "nothing written when the buffer is too small (FO-4)";
+    else if (info && st == STATUS_SUCCESS && !obj_info_matches(&buf.full, q == KFH_OBJ_Q_FULL, pred.needed, pred.text))
+        wrong = pred.text;
+    else if (q == KFH_OBJ_Q_FSTYPE && fs != (st == STATUS_SUCCESS ? FLT_FSTYPE_NTFS : FLT_FSTYPE_UNKNOWN))
+        wrong = st == STATUS_SUCCESS ? "FLT_FSTYPE_NTFS (F-4's volumes)" : "FLT_FSTYPE_UNKNOWN (FV-7)";
+    else if (q == KFH_OBJ_Q_WRITABLE && st == STATUS_SUCCESS && writable != TRUE)
+        wrong = "TRUE (no identity makes the runner's volumes read-only, FV-8)";
+    if (wrong && !R.aborting)
+        simple_finding(KFH_INV_FLT_OBJ_STATUS, routine, q == KFH_OBJ_Q_GUID ? "flt.volume.guid" : "-", wrong,
+                       "%s, %d consultation(s), size 0x%X [%s]", b, R.log_n - from, (unsigned)needed, pred.rule);
+    if (R.aborting)
+        return;
+    kfh_trace_event("%*s  -> %s size=0x%X [%s]", IND(op), b, (unsigned)needed, pred.rule);
+    reach("%s: %s", routine, b);
+}
+
+/* FO-5: the objects an enumeration must list, from the runner's record. */
+static ULONG obj_expected_list(int kind, const void **list, uint8_t *vols, int *volume)
+{
+    ULONG n = 0;
+    *volume = kind == KFH_OBJ_ENUM_VOLUMES;
+    if (kind == KFH_OBJ_ENUM_FILTERS) {
+        vols[n] = 0;
+        list[n++] = R.filter;
+        return n;
+    }
+    for (unsigned v = 0; v < R.obj_volumes && v < KFH_FLT_VOLUMES; v++) {
+        vols[n] = (uint8_t)v;
+        if (kind == KFH_OBJ_ENUM_VOLUMES)
+            list[n++] = R.fvol[v]; /* NULL: a volume without the runner's instance, not known yet */
+        else if (R.inst[v] && !(R.teardown & (1u << v)))
+            list[n++] = R.inst[v];
+    }
+    return n;
+}
+
+static void exec_obj_enum(const kfh_op *op)
+{
+    static const char *const routines[KFH_OBJ_ENUM_COUNT] = {"FltEnumerateVolumes", "FltEnumerateInstances",
+                                                             "FltEnumerateFilters"};
+    int kind = op->b % KFH_OBJ_ENUM_COUNT;
+    ULONG size = op->c <= KFH_OBJ_LIST_MAX ? op->c : KFH_OBJ_LIST_MAX;
+    const char *routine = routines[kind];
+    if (R.flt_state != 1 || R.n_orec + KFH_OBJ_LIST_MAX > OBJ_RECORDS) {
+        skip_event("%*s  skipped: %s", IND(op),
+                   R.flt_state != 1 ? "no filter registered" : "the runner's object record is full");
+        return;
+    }
+    const void *want[KFH_OBJ_LIST_MAX];
+    uint8_t vols[KFH_OBJ_LIST_MAX];
+    int volume;
+    ULONG n = obj_expected_list(kind, want, vols, &volume);
+    kfh_obj_pred pred;
+    kfh_oracle_obj_enum(R.sh.irql, kind, size, n, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    PVOID list[KFH_OBJ_LIST_MAX];
+    memset(list, 0, sizeof list);
+    PVOID *lp = size ? list : NULL;
+    ULONG got = 0xFFFFFFFFu;
+    size_t before = kf_flt_object_refs_outstanding();
+    int from = R.log_n;
+    NTSTATUS st;
+    if (kind == KFH_OBJ_ENUM_VOLUMES)
+        st = FltEnumerateVolumes(R.filter, (PFLT_VOLUME *)lp, size, &got);
+    else if (kind == KFH_OBJ_ENUM_INSTANCES)
+        st = FltEnumerateInstances(NULL, R.filter, (PFLT_INSTANCE *)lp, size, &got);
+    else
+        st = FltEnumerateFilters((PFLT_FILTER *)lp, size, &got);
+    if (R.expect.stops) {
+        missed_stop(routine);
+        return;
+    }
+    if (R.cfg->model_lie == 13 && got)
+        got--; /* as if the model had counted one object less: FO-5 */
+    char b[48], e[48];
+    obj_status_name(st, b, sizeof b);
+    ULONG listed = st == STATUS_SUCCESS ? n : 0;
+    const char *wrong = NULL;
+    if (R.log_n != from || st != pred.status)
+        wrong = obj_status_name(pred.status, e, sizeof e);
+    else if (got != pred.needed)
+        wrong = "the count of the objects to list (FO-5)";
+    for (ULONG i = 0; i < listed && !wrong; i++)
+        if (want[i] ? list[i] != want[i] : list[i] == NULL)
+            wrong = "the objects FO-5 lists, in its order";
+    for (ULONG i = listed; i < KFH_OBJ_LIST_MAX && !wrong; i++)
+        if (list[i])
+            wrong = "nothing written past the objects listed, nothing on a failure (FO-5)";
+    if (wrong && !R.aborting)
+        simple_finding(KFH_INV_FLT_OBJ_STATUS, routine, "-", wrong, "%s, count %u, %d consultation(s) [%s]", b,
+                       (unsigned)got, R.log_n - from, pred.rule);
+    obj_delta(routine, before, pred.referenced ? (long)n : 0, pred.rule);
+    if (R.aborting)
+        return;
+    for (ULONG i = 0; i < listed; i++) {
+        int r = obj_record(list[i], volume, vols[i]);
+        if (r < 0)
+            break;
+        R.orec[r].refs++;
+        if (i < KFH_OBJ_SLOTS)
+            R.oslot[(op->a + i) % KFH_OBJ_SLOTS] = r + 1;
+    }
+    kfh_trace_event("%*s  -> %s count=%u [%s]", IND(op), b, (unsigned)got, pred.rule);
+    reach("%s: %s", routine, b);
+}
+
+static void exec_apool_alloc(const kfh_op *op)
+{
+    static const char routine[] = "FltAllocatePoolAlignedWithTag";
+    struct apool_rec *a = &R.ap[op->a % KFH_APOOL_SLOTS];
+    unsigned v = op->b & 3;
+    int paged = (op->b & KFH_APOOL_PAGED) != 0;
+    SIZE_T size = kfh_apool_size((op->b >> 3) & 3);
+    const char *why = a->live                            ? "the aligned pool slot holds a buffer"
+                      : R.flt_state != 1 || !R.inst[v]   ? "no instance on that volume"
+                                                         : NULL;
+    if (why) {
+        skip_event("%*s  skipped: %s", IND(op), why);
+        return;
+    }
+    kfh_obj_pred pred;
+    kfh_oracle_apool_alloc(R.sh.irql, paged, KF_FAULT_NONE, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    int from = R.log_n;
+    unsigned char *p = FltAllocatePoolAlignedWithTag(R.inst[v], paged ? PagedPool : NonPagedPoolNx, size, APOOL_TAG);
+    if (R.expect.stops) {
+        missed_stop(routine);
+        return;
+    }
+    kfh_oracle_apool_alloc(R.sh.irql, paged, R.log_n > from && from < LOG_MAX ? R.log_kind[from] : KF_FAULT_NONE,
+                           &pred);
+    /* FO-8: one sector for 0 bytes, aligned to the sector (512: the runner's volumes have no identity),
+     * filled with 0xCD (P-1). */
+    SIZE_T filled = size ? size : 512;
+    if (R.log_n - from != pred.n_sites || (from < LOG_MAX && R.log_site[from] != KF_SITE_FLT_POOL_ALIGNED))
+        simple_finding(KFH_INV_FLT_OBJ_STATUS, routine, "flt.pool.aligned", "flt.pool.aligned consulted once (FO-8)",
+                       "%d consultation(s)", R.log_n - from);
+    else if ((p != NULL) != pred.allocated)
+        simple_finding(KFH_INV_FLT_OBJ_STATUS, routine, "flt.pool.aligned",
+                       pred.allocated ? "a buffer (the site was granted)" : "NULL (the site was failed)", "%s",
+                       p ? "a buffer" : "NULL");
+    else if (p && (((uintptr_t)p % 512) != 0 || p[0] != 0xCD || p[filled - 1] != 0xCD))
+        simple_finding(KFH_INV_FLT_OBJ_STATUS, routine, "flt.pool.aligned",
+                       "a buffer aligned to the sector size, filled with 0xCD (FO-8, P-1)",
+                       "offset %u, bytes 0x%02X 0x%02X",
+                       (unsigned)((uintptr_t)p % 512), p[0], p[filled - 1]);
+    if (R.aborting)
+        return;
+    if (p) {
+        void *stale = a->stale;
+        int stale_ok = a->stale_ok, freed_log = a->freed_log;
+        memset(a, 0, sizeof *a);
+        a->stale = stale;
+        a->stale_ok = stale_ok;
+        a->freed_log = freed_log;
+        a->mem = p;
+        a->inst = R.inst[v];
+        a->paged = paged;
+        a->live = 1;
+        R.pool_live++;
+    }
+    kfh_trace_event("%*s  -> %s [FO-8]", IND(op), p ? "buffer" : "NULL");
+    reach("%s: %s", routine, p ? "buffer" : "NULL");
+}
+
+static void exec_apool_free(const kfh_op *op)
+{
+    int k = op->a % KFH_APOOL_SLOTS, variant = op->b % KFH_APOOL_FREE_COUNT;
+    struct apool_rec *a = &R.ap[k];
+    const char *why = NULL;
+    if (variant == KFH_APOOL_FREE_AGAIN && !a->stale_ok)
+        why = "the slot freed no buffer";
+    else if (variant == KFH_APOOL_FREE_AGAIN && a->freed_log != R.log_n)
+        why = "a site was consulted since the slot's buffer was freed: an allocation may have its memory";
+    else if (variant == KFH_APOOL_FREE_POOL && !R.pool[k % KFH_POOL_SLOTS])
+        why = "the pool slot holds no block";
+    else if (variant != KFH_APOOL_FREE_AGAIN && variant != KFH_APOOL_FREE_FOREIGN && variant != KFH_APOOL_FREE_POOL &&
+             !a->live)
+        why = "the aligned pool slot holds no buffer";
+    if (why) {
+        skip_event("%*s  skipped: %s", IND(op), why);
+        return;
+    }
+    int is = variant == KFH_APOOL_FREE_AGAIN || variant == KFH_APOOL_FREE_FOREIGN ? KFH_APOOL_IS_NONE
+             : variant == KFH_APOOL_FREE_POOL                                    ? KFH_APOOL_IS_EX
+                                                                                 : KFH_APOOL_IS_ALIGNED;
+    void *p = variant == KFH_APOOL_FREE_AGAIN     ? a->stale
+              : variant == KFH_APOOL_FREE_FOREIGN ? (void *)obj_foreign
+              : variant == KFH_APOOL_FREE_POOL    ? R.pool[k % KFH_POOL_SLOTS]
+                                                  : a->mem;
+    /* "other" passes NULL: an Instance other than the one the buffer was allocated with. */
+    PFLT_INSTANCE inst = variant == KFH_APOOL_FREE_OTHER || is != KFH_APOOL_IS_ALIGNED ? NULL : a->inst;
+    ULONG tag = variant == KFH_APOOL_FREE_TAG ? APOOL_TAG ^ 0x01000000u : APOOL_TAG;
+    kfh_obj_pred pred;
+    kfh_oracle_apool_free(R.sh.irql, is, variant == KFH_APOOL_FREE_EX, variant != KFH_APOOL_FREE_OTHER,
+                          variant != KFH_APOOL_FREE_TAG, a->paged, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    const char *routine = variant == KFH_APOOL_FREE_EX ? "ExFreePoolWithTag" : "FltFreePoolAlignedWithTag";
+    int from = R.log_n;
+    if (variant == KFH_APOOL_FREE_EX)
+        ExFreePoolWithTag(p, tag);
+    else
+        FltFreePoolAlignedWithTag(inst, p, tag);
+    if (R.expect.stops) {
+        missed_stop(routine);
+        return;
+    }
+    if (R.log_n != from)
+        simple_finding(KFH_INV_FLT_OBJ_STATUS, routine, "-", "no site consulted", "%d consultation(s)", R.log_n - from);
+    if (R.aborting)
+        return;
+    a->live = 0;
+    a->stale = a->mem;
+    a->stale_ok = 1;
+    a->freed_log = R.log_n;
+    R.pool_live--;
+    kfh_trace_event("%*s  -> freed [FO-8]", IND(op));
+    reach("%s: freed", routine);
+}
+
+/* At the end of a run: the references and the aligned buffers the scenario holds, given back as a
+ * driver gives them back before unloading. */
+static void obj_finish(void)
+{
+    for (int r = 0; r < R.n_orec; r++)
+        while (R.orec[r].refs > 0) {
+            kf_set_irql(PASSIVE_LEVEL);
+            R.orec[r].refs--;
+            FltObjectDereference((PVOID)R.orec[r].p);
+        }
+    for (int k = 0; k < KFH_APOOL_SLOTS; k++)
+        if (R.ap[k].live) {
+            kf_set_irql(PASSIVE_LEVEL);
+            R.ap[k].live = 0;
+            R.pool_live--;
+            FltFreePoolAlignedWithTag(R.ap[k].inst, R.ap[k].mem, APOOL_TAG);
+        }
+}
+
 static void exec_op(uint16_t i)
 {
     const kfh_op *op = &R.s->ops[i];
@@ -3888,6 +4546,25 @@ static void exec_op(uint16_t i)
         break;
     case KFH_OP_PORT_SEND:
         exec_port_send(op);
+        break;
+    case KFH_OP_OBJ_GET:
+        exec_obj_get(op);
+        break;
+    case KFH_OP_OBJ_REF:
+    case KFH_OP_OBJ_DEREF:
+        exec_obj_ref(op, op->code == KFH_OP_OBJ_DEREF);
+        break;
+    case KFH_OP_OBJ_QUERY:
+        exec_obj_query(op);
+        break;
+    case KFH_OP_OBJ_ENUM:
+        exec_obj_enum(op);
+        break;
+    case KFH_OP_APOOL_ALLOC:
+        exec_apool_alloc(op);
+        break;
+    case KFH_OP_APOOL_FREE:
+        exec_apool_free(op);
         break;
     default:
         break;

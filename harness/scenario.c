@@ -57,6 +57,9 @@ static const char *const op_names[KFH_OP_COUNT] = {
     [KFH_OP_SD_BUILD] = "sd_build", [KFH_OP_SD_FREE] = "sd_free", [KFH_OP_PORT_CREATE] = "port_create",
     [KFH_OP_PORT_CLOSE] = "port_close", [KFH_OP_PORT_CLOSE_CLIENT] = "port_close_client",
     [KFH_OP_PORT_SEND] = "port_send",
+    [KFH_OP_OBJ_GET] = "obj_get", [KFH_OP_OBJ_REF] = "obj_ref", [KFH_OP_OBJ_DEREF] = "obj_deref",
+    [KFH_OP_OBJ_QUERY] = "obj_query", [KFH_OP_OBJ_ENUM] = "obj_enum", [KFH_OP_APOOL_ALLOC] = "apool_alloc",
+    [KFH_OP_APOOL_FREE] = "apool_free",
 };
 
 const char *kfh_op_name(int code)
@@ -90,6 +93,8 @@ static const uint8_t op_width[KFH_OP_COUNT] = {
     [KFH_OP_CQ_ENABLE] = 1, [KFH_OP_CQ_DISABLE] = 1, [KFH_OP_CQ_CANCEL] = 3,
     [KFH_OP_SD_BUILD] = 2, [KFH_OP_SD_FREE] = 2, [KFH_OP_PORT_CREATE] = 3, [KFH_OP_PORT_CLOSE] = 2,
     [KFH_OP_PORT_CLOSE_CLIENT] = 2, [KFH_OP_PORT_SEND] = 4,
+    [KFH_OP_OBJ_GET] = 2, [KFH_OP_OBJ_REF] = 2, [KFH_OP_OBJ_DEREF] = 2, [KFH_OP_OBJ_QUERY] = 3,
+    [KFH_OP_OBJ_ENUM] = 3, [KFH_OP_APOOL_ALLOC] = 2, [KFH_OP_APOOL_FREE] = 2,
 };
 
 /* How many opcodes each version knows; an opcode byte is taken modulo this count, so
@@ -684,6 +689,37 @@ int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, cha
             op.size_sel = (uint8_t)((t & 3) | (((t >> 2) & 7) % KFH_PS_MIS_COUNT) << 2);
             break;
         }
+        case KFH_OP_OBJ_GET: {
+            op.a = rd8(&r) % KFH_OBJ_SLOTS;
+            uint8_t b = rd8(&r);
+            op.b = (uint8_t)((b & 7) % KFH_OBJ_FROM_COUNT | (b & 0x18));
+            if ((op.b & 7) == KFH_OBJ_FROM_NAME) /* the form of a name, which no other source has */
+                op.b |= (uint8_t)(((b >> 5) % KFH_OBJ_NAME_COUNT) << 5);
+            break;
+        }
+        case KFH_OP_OBJ_REF:
+        case KFH_OP_OBJ_DEREF:
+            op.a = rd8(&r) % KFH_OBJ_SLOTS;
+            op.b = rd8(&r) & 1;
+            break;
+        case KFH_OP_OBJ_QUERY:
+            op.a = rd8(&r) % KFH_OBJ_SLOTS;
+            op.b = rd8(&r) % KFH_OBJ_Q_COUNT;
+            op.c = rd8(&r) % KFH_OBJ_BUF_COUNT;
+            break;
+        case KFH_OP_OBJ_ENUM:
+            op.a = rd8(&r) % KFH_OBJ_SLOTS;
+            op.b = rd8(&r) % KFH_OBJ_ENUM_COUNT;
+            op.c = rd8(&r) % (KFH_OBJ_LIST_MAX + 1);
+            break;
+        case KFH_OP_APOOL_ALLOC:
+            op.a = rd8(&r) % KFH_APOOL_SLOTS;
+            op.b = rd8(&r) & 0x1F; /* volume, paged, size: every value is one */
+            break;
+        case KFH_OP_APOOL_FREE:
+            op.a = rd8(&r) % KFH_APOOL_SLOTS;
+            op.b = rd8(&r) % KFH_APOOL_FREE_COUNT;
+            break;
         case KFH_OP_PORT_CONNECT:
             op.a = rd8(&r) % KFH_CLIENT_SLOTS;
             op.b = rd8(&r) % KFH_CLIENT_PORTS;
@@ -917,6 +953,20 @@ size_t kfh_scenario_encode(const kfh_scenario *s, uint8_t *buf, size_t cap)
             wr8(&w, op->b);
             wr8(&w, op->c);
             wr8(&w, op->size_sel);
+            break;
+        case KFH_OP_OBJ_GET:
+        case KFH_OP_OBJ_REF:
+        case KFH_OP_OBJ_DEREF:
+        case KFH_OP_APOOL_ALLOC:
+        case KFH_OP_APOOL_FREE:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            break;
+        case KFH_OP_OBJ_QUERY:
+        case KFH_OP_OBJ_ENUM:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            wr8(&w, op->c);
             break;
         case KFH_OP_NAME_REF:
         case KFH_OP_NAME_RELEASE:

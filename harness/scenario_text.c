@@ -391,6 +391,27 @@ static void format_op(out *o, const kfh_op *op)
         put(o, " timeout=%s%s%s", kfh_ps_timeout_name(op->size_sel & 3), (op->size_sel >> 2) ? " " : "",
             kfh_ps_misuse_name(op->size_sel >> 2));
         break;
+    case KFH_OP_OBJ_GET:
+        put(o, " %u %s %u%s%s", op->a, kfh_obj_from_name(op->b & 7), (op->b >> 3) & 3, (op->b >> 5) ? " " : "",
+            kfh_obj_name_form(op->b >> 5));
+        break;
+    case KFH_OP_OBJ_REF:
+    case KFH_OP_OBJ_DEREF:
+        put(o, " %u%s", op->a, op->b ? " foreign" : "");
+        break;
+    case KFH_OP_OBJ_QUERY:
+        put(o, " %u %s %s", op->a, kfh_obj_query_name(op->b), kfh_obj_buf_name(op->c));
+        break;
+    case KFH_OP_OBJ_ENUM:
+        put(o, " %u %s %u", op->a, kfh_obj_enum_name(op->b), op->c);
+        break;
+    case KFH_OP_APOOL_ALLOC:
+        put(o, " %u volume=%u size=%u%s", op->a, op->b & 3, (unsigned)kfh_apool_size((op->b >> 3) & 3),
+            (op->b & KFH_APOOL_PAGED) ? " paged" : "");
+        break;
+    case KFH_OP_APOOL_FREE:
+        put(o, " %u%s%s", op->a, op->b ? " " : "", kfh_apool_free_name(op->b));
+        break;
     default:
         break;
     }
@@ -1518,6 +1539,106 @@ static int parse_port_op(parser *p, tok *t, int nt, kfh_op *op)
     }
 }
 
+/* A word of a KFH_OBJ_* or KFH_APOOL_* table, or -1. */
+static int obj_word(const tok *t, const char *(*name)(int), int n, int skip_first)
+{
+    for (int i = skip_first; i < n; i++)
+        if (tok_is(t, name(i)))
+            return i;
+    return -1;
+}
+
+/* The object, volume and aligned pool operations of version 15. */
+static int parse_obj_op(parser *p, tok *t, int nt, kfh_op *op)
+{
+    int k;
+    uint8_t v;
+    tok w;
+    switch (op->code) {
+    case KFH_OP_OBJ_GET:
+        if (nt < 4 || nt > 5)
+            return perr(p, t[0].col, "obj_get takes SLOT SOURCE VOLUME and for a name optionally its form");
+        if (parse_small(p, &t[1], KFH_OBJ_SLOTS - 1, "an object slot", &op->a))
+            return -1;
+        if ((k = obj_word(&t[2], kfh_obj_from_name, KFH_OBJ_FROM_COUNT, 0)) < 0)
+            return perr(p, t[2].col, "expected volume, filter, instance, name, file or null_file");
+        if (parse_small(p, &t[3], KFH_FLT_VOLUMES - 1, "a volume", &v))
+            return -1;
+        op->b = (uint8_t)(k | v << 3);
+        if (nt == 5) {
+            int form = k == KFH_OBJ_FROM_NAME ? obj_word(&t[4], kfh_obj_name_form, KFH_OBJ_NAME_COUNT, 1) : -1;
+            if (form < 0)
+                return perr(p, t[4].col, "expected guid, letter, dos or slash after a name");
+            op->b |= (uint8_t)(form << 5);
+        }
+        return 0;
+    case KFH_OP_OBJ_REF:
+    case KFH_OP_OBJ_DEREF:
+        if (nt < 2 || nt > 3)
+            return perr(p, t[0].col, "%s takes an object slot and optionally foreign", kfh_op_name(op->code));
+        if (parse_small(p, &t[1], KFH_OBJ_SLOTS - 1, "an object slot", &op->a))
+            return -1;
+        if (nt == 3 && !tok_is(&t[2], "foreign"))
+            return perr(p, t[2].col, "expected foreign");
+        op->b = nt == 3;
+        return 0;
+    case KFH_OP_OBJ_QUERY:
+        if (nt != 4)
+            return perr(p, t[0].col, "obj_query takes SLOT QUERY BUFFER");
+        if (parse_small(p, &t[1], KFH_OBJ_SLOTS - 1, "an object slot", &op->a))
+            return -1;
+        if ((k = obj_word(&t[2], kfh_obj_query_name, KFH_OBJ_Q_COUNT, 0)) < 0)
+            return perr(p, t[2].col, "expected name, guid, properties, fstype or writable");
+        op->b = (uint8_t)k;
+        if ((k = obj_word(&t[3], kfh_obj_buf_name, KFH_OBJ_BUF_COUNT, 0)) < 0)
+            return perr(p, t[3].col, "expected none, size, small or fit");
+        op->c = (uint8_t)k;
+        return 0;
+    case KFH_OP_OBJ_ENUM:
+        if (nt != 4)
+            return perr(p, t[0].col, "obj_enum takes SLOT KIND SIZE");
+        if (parse_small(p, &t[1], KFH_OBJ_SLOTS - 1, "an object slot", &op->a))
+            return -1;
+        if ((k = obj_word(&t[2], kfh_obj_enum_name, KFH_OBJ_ENUM_COUNT, 0)) < 0)
+            return perr(p, t[2].col, "expected volumes, instances or filters");
+        op->b = (uint8_t)k;
+        return parse_small(p, &t[3], KFH_OBJ_LIST_MAX, "a list size", &op->c);
+    case KFH_OP_APOOL_ALLOC: {
+        if (nt < 4 || nt > 5)
+            return perr(p, t[0].col, "apool_alloc takes SLOT volume=V size=N and optionally paged");
+        if (parse_small(p, &t[1], KFH_APOOL_SLOTS - 1, "an aligned pool slot", &op->a))
+            return -1;
+        if (!key_value(&t[2], "volume", &w))
+            return perr(p, t[2].col, "expected volume=0 to volume=3");
+        if (parse_small(p, &w, KFH_FLT_VOLUMES - 1, "a volume", &v))
+            return -1;
+        int sel = -1;
+        if (key_value(&t[3], "size", &w))
+            for (int i = 0; i < KFH_APOOL_SIZE_COUNT && sel < 0; i++) {
+                char num[16];
+                snprintf(num, sizeof num, "%u", (unsigned)kfh_apool_size(i));
+                if (tok_is(&w, num))
+                    sel = i;
+            }
+        if (sel < 0)
+            return perr(p, t[3].col, "expected size=0, size=100, size=512 or size=4096");
+        if (nt == 5 && !tok_is(&t[4], "paged"))
+            return perr(p, t[4].col, "expected paged");
+        op->b = (uint8_t)(v | (nt == 5 ? KFH_APOOL_PAGED : 0) | sel << 3);
+        return 0;
+    }
+    default: /* KFH_OP_APOOL_FREE */
+        if (nt < 2 || nt > 3)
+            return perr(p, t[0].col, "apool_free takes an aligned pool slot and optionally how");
+        if (parse_small(p, &t[1], KFH_APOOL_SLOTS - 1, "an aligned pool slot", &op->a))
+            return -1;
+        if (nt == 3 && (k = obj_word(&t[2], kfh_apool_free_name, KFH_APOOL_FREE_COUNT, 1)) < 0)
+            return perr(p, t[2].col, "expected again, foreign, ex, pool, other or tag");
+        op->b = nt == 3 ? (uint8_t)k : 0;
+        return 0;
+    }
+}
+
 /* Parses one operation line (tokens after the name in t[1..nt-1]); *opens is set when the
  * line ends with '{'. */
 static int parse_op(parser *p, tok *t, int nt, kfh_op *op, int *opens)
@@ -1544,6 +1665,8 @@ static int parse_op(parser *p, tok *t, int nt, kfh_op *op, int *opens)
         return parse_small(p, &t[1], KFH_MF_VOLUMES - 1, "a volume", &op->a);
     }
     /* Version 15's families, each from its first opcode on (the newest first). */
+    if (code >= KFH_OP_OBJ_GET)
+        return parse_obj_op(p, t, nt, op);
     if (code >= KFH_OP_SD_BUILD)
         return parse_port_op(p, t, nt, op);
     if (code >= KFH_OP_COUNT_V14)

@@ -330,6 +330,70 @@ static const outcome documented[] = {
     {"kf_flt_client_set_answer: the connection is gone", "FP-3"},
     {"kf_flt_client_disconnect: DisconnectNotifyCallback ran", "FP-7"},
     {"kf_flt_client_disconnect: the connection was gone", "FP-3"},
+    /* Objects and volumes (scenario format version 15). */
+    {"FltGetVolumeFromInstance: STATUS_SUCCESS", "FV-1"},
+    {"FltGetVolumeFromInstance: STATUS_FLT_DELETING_OBJECT", "FV-1 (an instance marked for teardown)"},
+    {"FltGetVolumeFromInstance: " BC_A, "FV-1"},
+    {"FltGetFilterFromInstance: STATUS_SUCCESS", "FV-1"},
+    {"FltGetFilterFromInstance: STATUS_FLT_DELETING_OBJECT", "FV-1 (an instance marked for teardown)"},
+    {"FltGetFilterFromInstance: " BC_A, "FV-1"},
+    {"FltObjectReference: STATUS_SUCCESS", "FV-2"},
+    {"FltObjectReference: STATUS_FLT_DELETING_OBJECT", "FV-2 (an instance marked for teardown)"},
+    {"FltObjectReference: " BC_A, "FV-2"},
+    {"FltObjectReference: violation 0x3804 flt-object-unknown", "FV-2"},
+    {"FltObjectDereference: dereferenced", "FV-2 (also of an object gone, FX-20)"},
+    {"FltObjectDereference: " BC_A, "FV-2"},
+    {"FltObjectDereference: violation 0x3804 flt-object-unknown", "FV-2 (no reference held, no object)"},
+    {"FltObjectDereference: violation 0x3805 flt-object-over-dereference", "FV-2"},
+    {"FltGetVolumeFromFileObject: STATUS_SUCCESS", "FO-1 (no device: the first volume)"},
+    {"FltGetVolumeFromFileObject: STATUS_INVALID_PARAMETER", "FO-1 (NULL FileObject; no volume at all)"},
+    {"FltGetVolumeFromFileObject: " BC_A, "FO-1"},
+    {"FltGetVolumeFromName: STATUS_SUCCESS", "FO-2 (the device name)"},
+    {"FltGetVolumeFromName: STATUS_FLT_VOLUME_NOT_FOUND", "FO-2"},
+    {"FltGetVolumeFromName: " BC_A, "FO-2 (PASSIVE_LEVEL only)"},
+    {"FltGetVolumeName: STATUS_SUCCESS", "FV-4"},
+    {"FltGetVolumeName: STATUS_INVALID_PARAMETER", "FV-4 (both pointers NULL)"},
+    {"FltGetVolumeName: STATUS_BUFFER_TOO_SMALL", "FV-4"},
+    {"FltGetVolumeName: " BC_A, "FV-4"},
+    {"FltGetVolumeName: violation 0x3803 flt-invalid-volume", "FV-4 (a filter, an instance, a volume gone)"},
+    {"FltGetVolumeGuidName: STATUS_SUCCESS", "FV-5"},
+    {"FltGetVolumeGuidName: STATUS_BUFFER_TOO_SMALL", "FV-5"},
+    {"FltGetVolumeGuidName: STATUS_INSUFFICIENT_RESOURCES", "FV-5 (site flt.volume.guid)"},
+    {"FltGetVolumeGuidName: " BC_A, "FV-5 (PASSIVE_LEVEL only)"},
+    {"FltGetVolumeGuidName: violation 0x3803 flt-invalid-volume", "FV-5"},
+    {"FltGetVolumeProperties: STATUS_SUCCESS", "FV-6"},
+    {"FltGetVolumeProperties: STATUS_BUFFER_TOO_SMALL", "FV-6 (the fixed part does not fit)"},
+    {"FltGetVolumeProperties: STATUS_BUFFER_OVERFLOW", "FV-6 (the names do not fit)"},
+    {"FltGetVolumeProperties: " BC_A, "FV-6"},
+    {"FltGetVolumeProperties: violation 0x3803 flt-invalid-volume", "FV-6"},
+    {"FltGetFileSystemType: STATUS_SUCCESS", "FV-7"},
+    {"FltGetFileSystemType: STATUS_INVALID_PARAMETER", "FV-7 (the filter)"},
+    {"FltGetFileSystemType: " BC_A, "FV-7"},
+    {"FltIsVolumeWritable: STATUS_SUCCESS", "FV-8"},
+    {"FltIsVolumeWritable: STATUS_INVALID_PARAMETER", "FV-8 (the filter)"},
+    {"FltIsVolumeWritable: " BC_A, "FV-8"},
+    {"FltGetInstanceInformation: STATUS_SUCCESS", "FO-4 (basic and full classes)"},
+    {"FltGetInstanceInformation: STATUS_BUFFER_TOO_SMALL", "FO-4"},
+    {"FltGetInstanceInformation: " BC_A, "FO-4"},
+    {"FltEnumerateVolumes: STATUS_SUCCESS", "FO-5"},
+    {"FltEnumerateVolumes: STATUS_BUFFER_TOO_SMALL", "FO-5"},
+    {"FltEnumerateVolumes: " BC_A, "FO-5"},
+    {"FltEnumerateInstances: STATUS_SUCCESS", "FO-5"},
+    {"FltEnumerateInstances: STATUS_BUFFER_TOO_SMALL", "FO-5"},
+    {"FltEnumerateInstances: " BC_A, "FO-5"},
+    {"FltEnumerateFilters: STATUS_SUCCESS", "FO-5"},
+    {"FltEnumerateFilters: STATUS_BUFFER_TOO_SMALL", "FO-5"},
+    {"FltEnumerateFilters: " BC_A, "FO-5"},
+    {"FltUnregisterFilter: violation 0x3807 flt-filter-referenced-at-unregister", "FV-10"},
+    {"FltAllocatePoolAlignedWithTag: buffer", "FO-8"},
+    {"FltAllocatePoolAlignedWithTag: NULL", "FO-8 (site flt.pool.aligned)"},
+    {"FltAllocatePoolAlignedWithTag: " BC_A, "FO-8, K-8 (IRQL of the pool's kind)"},
+    {"FltFreePoolAlignedWithTag: freed", "FO-8"},
+    {"FltFreePoolAlignedWithTag: violation 0x3A41 flt-aligned-pool-free-invalid", "FO-8 (freed twice, no pool)"},
+    {"FltFreePoolAlignedWithTag: violation 0x3A42 flt-aligned-pool-mismatch", "FO-8 (Ex pool, another instance)"},
+    {"FltFreePoolAlignedWithTag: " BC_A, "FO-8 (IRQL of the pool's kind)"},
+    {"FltFreePoolAlignedWithTag: bug check 0xC2 BAD_POOL_CALLER", "FO-8, P-11 (another tag)"},
+    {"ExFreePoolWithTag: violation 0x3A42 flt-aligned-pool-mismatch", "FO-8 (an aligned buffer)"},
 };
 
 /* Outcomes of the rules that no scenario can produce, and why. */
@@ -367,6 +431,15 @@ static const unreachable cannot[] = {
      "FltUnregisterFilter runs no callback of the harness's filter that could allocate or set a context"},
     {0, "FltCreateCommunicationPort: STATUS_FLT_DELETING_OBJECT (FP-2)",
      "the runner's disconnect callback, the only one FltUnregisterFilter runs, creates no port"},
+    {0x3806, "flt-name-unsafe-query (FN-7)",
+     "the runner gets names only through FltGetFileNameInformation on its callback data, never the Unsafe variant"},
+    {0, "FltGetInstanceInformation: STATUS_INVALID_PARAMETER (FO-4, another class)",
+     "the runner asks for InstanceBasicInformation and InstanceFullInformation only"},
+    {0, "FltGetVolumeGuidName: STATUS_INVALID_DEVICE_REQUEST (FV-5), FltGetVolumeProperties of a network volume (FV-6)",
+     "the runner's volumes are F-4's default disks (flt_start gives no configuration): none is a network volume"},
+    {0, "FltGetVolumeFromName / FromFileObject / FltObjectReference: STATUS_FLT_DELETING_OBJECT for an unregistering "
+        "filter (FV-2, FO-1, FO-2)",
+     "FltUnregisterFilter runs no callback of the harness's filter that could ask for an object"},
 };
 
 /* The families the seeds do not cover yet (the conformance runner has no operations for them):
@@ -397,6 +470,9 @@ static const exempt_site sites_exempt[] = {
     {"io.device", BASE}, {"io.symlink", BASE}, {"fsrtl.expression", BASE}, {"io.irp", BASE},
     {"flt.volume.guid", LATER " (volumes)"},
     {"flt.pool.aligned", LATER " (objects and volumes)"}, {"flt.create", LATER " (filter-initiated I/O)"},
+    {"flt.port.sd", LATER " (communication ports)"}, {"flt.port", LATER " (communication ports)"},
+    {"flt.message", LATER " (communication ports)"},
+    {"flt.create", LATER " (filter-initiated I/O)"},
     {"flt.fileio", LATER " (filter-initiated I/O)"}, {"flt.ecp", LATER " (extra create parameters)"},
     {"flt.txn", LATER " (transactions)"}, {"flt.safe.post", LATER " (the dispatch of I/O to a filter)"},
     {"flt.opstatus", LATER " (the dispatch of I/O to a filter)"},
@@ -409,11 +485,9 @@ typedef struct exempt_codes {
 static const exempt_codes codes_exempt[] = {
     {0x3000, 0x36FF, BASE " (the language of driver code, pool, work items, strings, synchronization, events, "
                      "objects, the registry, generic tables)"},
-    {0x3803, 0x38FF, LATER " (volumes, object references, FltGetFileNameInformationUnsafe's 0x3806)"},
     {0x3914, 0x391F, LATER " (the rest of the work item block: no violation is defined there yet)"},
     {0x3926, 0x39FF, LATER " (the rest of the block after the cancel-safe queues' 0x3920-0x3925, checked here)"},
     {0x3A00, 0x3A3F, BASE " (device objects, symbolic links, IRPs)"},
-    {0x3A40, 0x3A7F, LATER " (objects and volumes)"},
     {0x3C00, 0x3CFF, LATER " (filter-initiated I/O)"},
     {0x3D00, 0x3DFF, LATER " (the dispatch of I/O to a filter's callbacks: the minifilter fuzzer's)"},
     {0x3E00, 0x3E3F, LATER " (extra create parameters, transactions)"},
@@ -570,14 +644,15 @@ TEST(reach_every_site_consulted_and_failed)
     }
 }
 
-TEST(reach_systematic_fails_the_context_name_work_item_and_port_sites)
+TEST(reach_systematic_fails_the_flt_family_sites)
 {
     /* The enumeration of every consultation (fail_nth = 1, 2, ...) reaches the sites of the
      * contexts, the file names, the work items and the ports too, so each of their allocations
      * is failed in turn on top of a live lifecycle. */
     prepare();
-    static const kf_site sites[] = {KF_SITE_FLT_CONTEXT, KF_SITE_FLT_NAME, KF_SITE_FLT_WORKITEM,
-                                    KF_SITE_FLT_PORT_SD, KF_SITE_FLT_PORT, KF_SITE_FLT_MESSAGE};
+    static const kf_site sites[] = {KF_SITE_FLT_CONTEXT,     KF_SITE_FLT_NAME, KF_SITE_FLT_WORKITEM,
+                                    KF_SITE_FLT_PORT_SD,     KF_SITE_FLT_PORT, KF_SITE_FLT_MESSAGE,
+                                    KF_SITE_FLT_VOLUME_GUID, KF_SITE_FLT_POOL_ALIGNED};
     for (size_t i = 0; i < sizeof sites / sizeof *sites; i++) {
         if (sys_injected[sites[i]])
             kft_pass();

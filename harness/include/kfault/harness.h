@@ -232,7 +232,7 @@ typedef enum kfh_opcode {
     KFH_OP_WI_FREE,      /* a: item slot; b: KFH_WI_FREE_*. FltFreeGenericWorkItem */
     KFH_OP_WI_RUN,       /* kf_flt_run_work_items: the items queued now run */
     KFH_OP_COUNT_V14,
-    /* Version 15: version 14 plus the deferred I/O work items and the cancel-safe callback data
+    /* Version 15, continued: the deferred I/O work items and the cancel-safe callback data
      * queues of the conformance runner's own filter. */
     KFH_OP_DW_ALLOC = KFH_OP_COUNT_V14, /* a: deferred item slot. FltAllocateDeferredIoWorkItem */
     KFH_OP_DW_QUEUE,     /* a: deferred item slot; b: callback data slot (bits 0-1), misuse (bits 2-4, KFH_DW_MIS_*);
@@ -262,6 +262,22 @@ typedef enum kfh_opcode {
     KFH_OP_PORT_SEND,    /* a: client slot; b: SenderBufferLength; c: KFH_PS_REPLY, reply room (bits 0-6);
                           * size_sel: timeout (bits 0-1, KFH_PS_T_*), misuse (bits 2-4, KFH_PS_MIS_*).
                           * FltSendMessage */
+    /* Version 15, continued: the Filter Manager objects and volumes of the conformance
+     * runner's own filter: references on its filter, instances and volumes, the volume queries,
+     * the enumerations and the sector-aligned pool. */
+    KFH_OP_OBJ_GET, /* a: object slot; b: source (bits 0-2, KFH_OBJ_FROM_*), volume (bits 3-4),
+                                        * for a name its form (bits 5-7, KFH_OBJ_NAME_*).
+                                        * FltGetVolumeFromInstance, FltGetFilterFromInstance,
+                                        * FltObjectReference of an instance, FltGetVolumeFromName,
+                                        * FltGetVolumeFromFileObject */
+    KFH_OP_OBJ_REF,      /* a: object slot; b: 1 a pointer that is no object. FltObjectReference */
+    KFH_OP_OBJ_DEREF,    /* a: object slot; b: 1 a pointer that is no object. FltObjectDereference */
+    KFH_OP_OBJ_QUERY,    /* a: object slot; b: KFH_OBJ_Q_*; c: KFH_OBJ_BUF_*. The volume queries */
+    KFH_OP_OBJ_ENUM,     /* a: first object slot; b: KFH_OBJ_ENUM_*; c: list size (0 to KFH_OBJ_LIST_MAX).
+                          * FltEnumerateVolumes, FltEnumerateInstances, FltEnumerateFilters */
+    KFH_OP_APOOL_ALLOC,  /* a: aligned pool slot; b: volume (bits 0-1), paged (bit 2), size (bits 3-4,
+                          * KFH_APOOL_SIZE_*). FltAllocatePoolAlignedWithTag */
+    KFH_OP_APOOL_FREE,   /* a: aligned pool slot; b: KFH_APOOL_FREE_*. FltFreePoolAlignedWithTag */
     KFH_OP_COUNT_V15
 } kfh_opcode;
 /* The newest version's opcode count (tables indexed by opcode). */
@@ -317,6 +333,41 @@ enum { KFH_PS_T_NONE, KFH_PS_T_ZERO, KFH_PS_T_RELATIVE, KFH_PS_T_ABSOLUTE, KFH_P
  * without ReplyLength, *ClientPort a server port. */
 enum { KFH_PS_MIS_NONE, KFH_PS_MIS_NULL_PORT, KFH_PS_MIS_NULL_SENDER, KFH_PS_MIS_NO_LENGTH, KFH_PS_MIS_SERVER,
        KFH_PS_MIS_COUNT };
+/* Filter Manager object and volume operand tables (version 15). */
+#define KFH_OBJ_SLOTS 4
+#define KFH_OBJ_LIST_MAX 8
+/* Where obj_get takes its object: the volume or the filter of the instance on a volume (the
+ * Flt*FromInstance routines), the instance itself (FltObjectReference), the volume named by its
+ * device name (FltGetVolumeFromName), the volume of a file object without a device or of a NULL
+ * FileObject (FltGetVolumeFromFileObject; the volume operand is not read). */
+enum { KFH_OBJ_FROM_VOLUME, KFH_OBJ_FROM_FILTER, KFH_OBJ_FROM_INSTANCE, KFH_OBJ_FROM_NAME, KFH_OBJ_FROM_FILE,
+       KFH_OBJ_FROM_NULL_FILE, KFH_OBJ_FROM_COUNT };
+/* The name FltGetVolumeFromName is given (FO-2): the device name, the GUID name in upper case, the
+ * drive letter in lower case (`d:`), the letter as `\??\D:`, the device name with a trailing
+ * backslash (which names no volume). */
+enum { KFH_OBJ_NAME_DEVICE, KFH_OBJ_NAME_GUID, KFH_OBJ_NAME_LETTER, KFH_OBJ_NAME_DOS, KFH_OBJ_NAME_SLASH,
+       KFH_OBJ_NAME_COUNT };
+/* The queries: FltGetVolumeName, FltGetVolumeGuidName, FltGetVolumeProperties, FltGetFileSystemType,
+ * FltIsVolumeWritable, and FltGetInstanceInformation of an instance (InstanceBasicInformation,
+ * InstanceFullInformation). */
+enum { KFH_OBJ_Q_NAME, KFH_OBJ_Q_GUID, KFH_OBJ_Q_PROPERTIES, KFH_OBJ_Q_FSTYPE, KFH_OBJ_Q_WRITABLE, KFH_OBJ_Q_BASIC,
+       KFH_OBJ_Q_FULL, KFH_OBJ_Q_COUNT };
+/* The buffer a query passes: none at all (both pointers NULL; properties and instance information:
+ * NULL and 0 bytes), only the size pointer (properties and instance information: one byte less than
+ * the fixed part, resp. the whole), a buffer one character short (properties and instance
+ * information: exactly the fixed part), the size needed. The type and writability queries pass
+ * their out pointer whatever this says. */
+enum { KFH_OBJ_BUF_NONE, KFH_OBJ_BUF_SIZE, KFH_OBJ_BUF_SMALL, KFH_OBJ_BUF_FIT, KFH_OBJ_BUF_COUNT };
+enum { KFH_OBJ_ENUM_VOLUMES, KFH_OBJ_ENUM_INSTANCES, KFH_OBJ_ENUM_FILTERS, KFH_OBJ_ENUM_COUNT };
+#define KFH_APOOL_SLOTS 4
+#define KFH_APOOL_PAGED 4
+/* The sizes asked: 0 (one sector, FO-8), 100, 512 and 4096 bytes. */
+enum { KFH_APOOL_SIZE_COUNT = 4 };
+/* Which free: the slot's buffer; the buffer the slot freed last; a pointer that is no pool; the
+ * slot's buffer with ExFreePoolWithTag; pool slot a's ExAllocatePoolWithTag block with
+ * FltFreePoolAlignedWithTag; the slot's buffer with another instance; with another tag. */
+enum { KFH_APOOL_FREE_SLOT, KFH_APOOL_FREE_AGAIN, KFH_APOOL_FREE_FOREIGN, KFH_APOOL_FREE_EX, KFH_APOOL_FREE_POOL,
+       KFH_APOOL_FREE_OTHER, KFH_APOOL_FREE_TAG, KFH_APOOL_FREE_COUNT };
 
 /* Generic work item operand tables (version 14). */
 #define KFH_WI_SLOTS 4
@@ -838,7 +889,7 @@ void kfh_finding_sign(kfh_finding *f);
  * IRQL_NOT_LESS_OR_EQUAL", "violation 0x2003 flt-callback-data-double-free", or a word for
  * routines without a status ("freed", "caught by the handler"). Used to prove that seed
  * corpora reach every operation and every documented outcome. Never hashed, never traced. */
-#define KFH_REACH_MAX 320
+#define KFH_REACH_MAX 1024
 #define KFH_REACH_TEXT 96
 typedef struct kfh_reach {
     unsigned long long ops[KFH_OP_COUNT];     /* operations entered */
@@ -874,7 +925,9 @@ typedef struct kfh_config {
                          * queue or a cancel-safe queue removal with another value, 9 it keeps
                          * one callback data more in a cancel-safe queue than the runner records,
                          * 10 it keeps a security descriptor the runner records as freed, 11 it
-                         * hands the message callback one input byte less than the client sent */
+                         * hands the message callback one input byte less than the client sent,
+                         * 12 it keeps one object reference less than the runner records, 13 an
+                         * enumeration lists one object less than it counts */
     kfh_reach *reach;   /* when set, every run adds what it reached to it */
 } kfh_config;
 
@@ -1074,6 +1127,57 @@ const char *kfh_pcl_name(int variant);
 const char *kfh_pcc_name(int variant);
 const char *kfh_ps_timeout_name(int timeout);
 const char *kfh_ps_misuse_name(int misuse);
+
+/* ==== Objects and volumes (version 15, harness/oracle_fltobj.c, SEMANTICS.md FV-1 to FV-10, FO-1 to FO-8,
+ * FX-20 to FX-23) ==== */
+/* What a pointer the runner passes is now, as its record has it: a live filter, instance or
+ * volume; an instance being torn down (marked, or its filter unregistering); nothing live. */
+enum { KFH_OBJ_IS_FILTER, KFH_OBJ_IS_INSTANCE, KFH_OBJ_IS_VOLUME, KFH_OBJ_IS_GOING, KFH_OBJ_IS_NONE };
+/* What an aligned pool free is given: an outstanding aligned buffer, pool the Ex routines
+ * allocated, a pointer that is no outstanding pool. */
+enum { KFH_APOOL_IS_ALIGNED, KFH_APOOL_IS_EX, KFH_APOOL_IS_NONE };
+typedef struct kfh_obj_pred {
+    kfh_stop_pred stop;
+    NTSTATUS status;
+    int n_sites;       /* fault sites consulted (flt.volume.guid, flt.pool.aligned) */
+    int referenced;    /* the object returned carries one reference more */
+    int allocated;     /* FltAllocatePoolAlignedWithTag: a buffer */
+    ULONG needed;      /* BufferSizeNeeded / LengthReturned / the count returned; ~0 when not written */
+    ULONG fixed;       /* FltGetVolumeProperties: the fixed part */
+    char text[64];     /* the name written (ASCII), or for properties the three names, '|' between them */
+    const char *rule;
+} kfh_obj_pred;
+/* obj_get from KFH_OBJ_FROM_*: `is` what the instance named is (KFH_OBJ_IS_INSTANCE or _GOING) or for
+ * a name or a file object whether a volume answers to it (KFH_OBJ_IS_VOLUME or _NONE). */
+void kfh_oracle_obj_get(KIRQL irql, int from, int is, kfh_obj_pred *out);
+/* FltObjectReference of a pointer that is `is`. */
+void kfh_oracle_obj_ref(KIRQL irql, int is, kfh_obj_pred *out);
+/* FltObjectDereference of a pointer that is `is` on which the runner holds `held` references. */
+void kfh_oracle_obj_deref(KIRQL irql, int is, int held, kfh_obj_pred *out);
+/* A query KFH_OBJ_Q_* with buffer KFH_OBJ_BUF_* of a pointer that is `is`, volume `vol` when it is
+ * a volume or an instance; decided: flt.volume.guid's decision (KF_FAULT_NONE when none yet). */
+void kfh_oracle_obj_query(KIRQL irql, int query, int buf, int is, unsigned vol, kf_fault_kind decided,
+                          kfh_obj_pred *out);
+/* An enumeration with room for `size` entries when `n` objects are to be listed. */
+void kfh_oracle_obj_enum(KIRQL irql, int kind, ULONG size, ULONG n, kfh_obj_pred *out);
+/* FltAllocatePoolAlignedWithTag on a live instance. */
+void kfh_oracle_apool_alloc(KIRQL irql, int paged, kf_fault_kind decided, kfh_obj_pred *out);
+/* A free of a pointer that is `is` (KFH_APOOL_IS_*), through ExFreePoolWithTag when ex, with the
+ * allocation's instance when same_instance and its tag when same_tag; paged the block's kind. */
+void kfh_oracle_apool_free(KIRQL irql, int is, int ex, int same_instance, int same_tag, int paged, kfh_obj_pred *out);
+/* FltUnregisterFilter while the scenario holds `held` references on the filter (FV-10). */
+void kfh_oracle_obj_unregister(int held, kfh_stop_pred *out);
+/* The bytes each KFH_APOOL_SIZE_* asks for. */
+SIZE_T kfh_apool_size(int sel);
+/* The text of the operands. */
+const char *kfh_obj_from_name(int from);
+const char *kfh_obj_name_form(int form);
+/* The name of volume vol in form KFH_OBJ_NAME_* (ASCII), and whether it names the volume (FO-2). */
+int kfh_obj_volume_name(int form, unsigned vol, char *buf, size_t len);
+const char *kfh_obj_query_name(int query);
+const char *kfh_obj_buf_name(int buf);
+const char *kfh_obj_enum_name(int kind);
+const char *kfh_apool_free_name(int variant);
 
 #ifdef __cplusplus
 }
