@@ -11,7 +11,7 @@
  * client of a communication port and the worker threads, version 5 the files, version 6 the
  * minifilter's I/O, version 7 the Filter Manager contexts and file names of the conformance
  * runner, version 8 the minifilter fuzzer's manual attachment, version 14 (9 to 13 begin text) the
- * generic work items of the conformance runner.
+ * generic work items of the conformance runner, version 15 its extra create parameters.
  */
 #include "kfault/harness.h"
 #include "kfault/flt_model.h"
@@ -49,6 +49,11 @@ static const char *const op_names[KFH_OP_COUNT] = {
     [KFH_OP_MF_ATTACH] = "mf_attach",
     [KFH_OP_WI_ALLOC] = "wi_alloc", [KFH_OP_WI_QUEUE] = "wi_queue", [KFH_OP_WI_FREE] = "wi_free",
     [KFH_OP_WI_RUN] = "wi_run",
+    [KFH_OP_ECP_LIST_ALLOC] = "ecp_list_alloc", [KFH_OP_ECP_LIST_FREE] = "ecp_list_free",
+    [KFH_OP_ECP_ALLOC] = "ecp_alloc", [KFH_OP_ECP_FREE] = "ecp_free", [KFH_OP_ECP_INSERT] = "ecp_insert",
+    [KFH_OP_ECP_REMOVE] = "ecp_remove", [KFH_OP_ECP_FIND] = "ecp_find", [KFH_OP_ECP_NEXT] = "ecp_next",
+    [KFH_OP_ECP_MARK] = "ecp_mark", [KFH_OP_ECP_LOOKASIDE] = "ecp_lookaside", [KFH_OP_ECP_GET] = "ecp_get",
+    [KFH_OP_ECP_SET] = "ecp_set", [KFH_OP_ECP_DONE] = "ecp_done", [KFH_OP_ECP_ATTACH] = "ecp_attach",
 };
 
 const char *kfh_op_name(int code)
@@ -77,13 +82,17 @@ static const uint8_t op_width[KFH_OP_COUNT] = {
     [KFH_OP_NAME_GET] = 4, [KFH_OP_NAME_REF] = 2, [KFH_OP_NAME_RELEASE] = 2, [KFH_OP_NAME_PARSE] = 1,
     [KFH_OP_MF_ATTACH] = 1,
     [KFH_OP_WI_ALLOC] = 1, [KFH_OP_WI_QUEUE] = 3, [KFH_OP_WI_FREE] = 2, [KFH_OP_WI_RUN] = 0,
+    [KFH_OP_ECP_LIST_ALLOC] = 2, [KFH_OP_ECP_LIST_FREE] = 2, [KFH_OP_ECP_ALLOC] = 3, [KFH_OP_ECP_FREE] = 2,
+    [KFH_OP_ECP_INSERT] = 2, [KFH_OP_ECP_REMOVE] = 3, [KFH_OP_ECP_FIND] = 3, [KFH_OP_ECP_NEXT] = 3,
+    [KFH_OP_ECP_MARK] = 2, [KFH_OP_ECP_LOOKASIDE] = 2, [KFH_OP_ECP_GET] = 2, [KFH_OP_ECP_SET] = 2,
+    [KFH_OP_ECP_DONE] = 1, [KFH_OP_ECP_ATTACH] = 2,
 };
 
 /* How many opcodes each version knows; an opcode byte is taken modulo this count, so
  * appending opcodes needs a new version (old files keep their meaning). Version 1 is
  * frozen at its 13 opcodes, version 2 at its 24, version 3 at its 25, version 4 at its 31, version 5 at its 32,
  * version 6 at its 36, version 7 at its 47, version 8 at its 48. Versions 9 to 13 do not exist (their
- * first byte begins text); version 14 has 52. */
+ * first byte begins text); version 14 has 52, version 15 has 66. */
 static unsigned ops_in_version(uint8_t version)
 {
     switch (version) {
@@ -96,13 +105,15 @@ static unsigned ops_in_version(uint8_t version)
     case 7: return KFH_OP_COUNT_V7;
     case 8: return KFH_OP_COUNT_V8;
     case 14: return KFH_OP_COUNT_V14;
+    case 15: return KFH_OP_COUNT_V15;
     default: return 0;
     }
 }
 
 uint8_t kfh_op_min_version(int code)
 {
-    return code >= KFH_OP_COUNT_V8   ? 14
+    return code >= KFH_OP_COUNT_V14  ? 15
+           : code >= KFH_OP_COUNT_V8 ? 14
            : code >= KFH_OP_COUNT_V7 ? 8
            : code >= KFH_OP_COUNT_V6 ? 7
            : code >= KFH_OP_COUNT_V5 ? 6
@@ -599,6 +610,67 @@ int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, cha
             op.a = rd8(&r) % KFH_WI_SLOTS;
             op.b = rd8(&r) % KFH_WI_FREE_COUNT;
             break;
+        /* Extra create parameters (version 15). */
+        case KFH_OP_ECP_LIST_ALLOC: {
+            op.a = rd8(&r) % KFH_ECP_LIST_SLOTS;
+            uint8_t b = rd8(&r);
+            op.b = (uint8_t)((b & 1) | (((b >> 1) & 3) % KFH_ECPL_MIS_COUNT) << 1);
+            break;
+        }
+        case KFH_OP_ECP_LIST_FREE:
+            op.a = rd8(&r) % KFH_ECP_LIST_SLOTS;
+            op.b = rd8(&r) % KFH_ECP_PASS_COUNT;
+            break;
+        case KFH_OP_ECP_ALLOC: {
+            op.a = rd8(&r) % KFH_ECP_SLOTS;
+            uint8_t b = rd8(&r);
+            op.b = (uint8_t)((b & 0x1F) | ((b >> 5) % KFH_ECP_MIS_COUNT) << 5);
+            if (!(op.b & KFH_ECP_FROM_LA))
+                op.b &= 0xEF; /* the lookaside slot means nothing without a lookaside list */
+            op.c = rd8(&r) % KFH_ECP_SIZES;
+            break;
+        }
+        case KFH_OP_ECP_FREE:
+            op.a = rd8(&r) % KFH_ECP_SLOTS;
+            op.b = rd8(&r) % KFH_ECP_PASS_COUNT;
+            break;
+        case KFH_OP_ECP_INSERT:
+            op.a = rd8(&r) % KFH_ECP_LIST_SLOTS;
+            op.b = rd8(&r) % KFH_ECP_SLOTS;
+            break;
+        case KFH_OP_ECP_REMOVE:
+        case KFH_OP_ECP_FIND:
+            op.a = rd8(&r) % KFH_ECP_LIST_SLOTS;
+            op.b = rd8(&r) % KFH_ECP_TYPES;
+            op.c = rd8(&r) % KFH_ECP_SLOTS;
+            break;
+        case KFH_OP_ECP_NEXT:
+            op.a = rd8(&r) % KFH_ECP_LIST_SLOTS;
+            op.b = rd8(&r) % KFH_ECP_NEXT_COUNT;
+            op.c = rd8(&r) % KFH_ECP_SLOTS;
+            break;
+        case KFH_OP_ECP_MARK:
+            op.a = rd8(&r) % KFH_ECP_SLOTS;
+            op.b = rd8(&r) % KFH_ECP_MARK_COUNT;
+            break;
+        case KFH_OP_ECP_LOOKASIDE: {
+            op.a = rd8(&r) % KFH_ECP_LA_SLOTS;
+            uint8_t b = rd8(&r);
+            op.b = (uint8_t)((b & 3) | (((b >> 2) & 3) % KFH_ECP_LA_MIS_COUNT) << 2);
+            break;
+        }
+        case KFH_OP_ECP_GET:
+        case KFH_OP_ECP_SET:
+            op.a = rd8(&r) % KFH_CBD_SLOTS;
+            op.b = rd8(&r) % KFH_ECP_LIST_SLOTS;
+            break;
+        case KFH_OP_ECP_DONE:
+            op.a = rd8(&r) % KFH_CBD_SLOTS;
+            break;
+        case KFH_OP_ECP_ATTACH:
+            op.a = rd8(&r) % KFH_CBD_SLOTS;
+            op.b = rd8(&r) & (3 | KFH_ECP_ATTACH_USER | KFH_ECP_ATTACH_ACKED);
+            break;
         case KFH_OP_PORT_CONNECT:
             op.a = rd8(&r) % KFH_CLIENT_SLOTS;
             op.b = rd8(&r) % KFH_CLIENT_PORTS;
@@ -795,6 +867,30 @@ size_t kfh_scenario_encode(const kfh_scenario *s, uint8_t *buf, size_t cap)
         case KFH_OP_WI_FREE:
             wr8(&w, op->a);
             wr8(&w, op->b);
+            break;
+        /* Extra create parameters (version 15). */
+        case KFH_OP_ECP_DONE:
+            wr8(&w, op->a);
+            break;
+        case KFH_OP_ECP_LIST_ALLOC:
+        case KFH_OP_ECP_LIST_FREE:
+        case KFH_OP_ECP_FREE:
+        case KFH_OP_ECP_INSERT:
+        case KFH_OP_ECP_MARK:
+        case KFH_OP_ECP_LOOKASIDE:
+        case KFH_OP_ECP_GET:
+        case KFH_OP_ECP_SET:
+        case KFH_OP_ECP_ATTACH:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            break;
+        case KFH_OP_ECP_ALLOC:
+        case KFH_OP_ECP_REMOVE:
+        case KFH_OP_ECP_FIND:
+        case KFH_OP_ECP_NEXT:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            wr8(&w, op->c);
             break;
         case KFH_OP_NAME_REF:
         case KFH_OP_NAME_RELEASE:
