@@ -350,3 +350,18 @@ TEST(ecp_invariants_fire)
     r = run_lying(text, 0);
     CHECK_EQ(r->n_findings, 0);
 }
+
+TEST(ecp_runner_reuse_keeps_the_list)
+{
+    /* FX-31: a reuse is no end of the create. The reused callback data's major function is 0,
+     * IRP_MJ_CREATE: it is a create again and still carries the list; while its Iopb says read it
+     * is no create, and the list goes when the create ends. */
+    kfh_result *r = th_run("version 15\nflt_start 1\ncbd_alloc 0 volume=0 flags=0x0\n"
+                           "iopb 0 create minor=0 irp=none length=0x0\necp_list_alloc 0\necp_alloc 0 type=3 size=16\n"
+                           "ecp_insert 0 0\necp_set 0 0\nsync_io 0\ncbd_reuse 0\necp_get 0 1\n"
+                           "iopb 0 read minor=0 irp=none length=0x10\necp_get 0 1\necp_done 0\n");
+    CHECK_EQ(r->n_findings, 0);
+    CHECK(th_trace_has("op 9 ecp_get 0 1\n  -> a list [FE-11]"));
+    CHECK(th_trace_has("op 11 ecp_get 0 1\n  -> STATUS_INVALID_PARAMETER [FE-11]"));
+    CHECK(th_trace_has("op 12 ecp_done 0\n  cleanup callback of ECP #1\n  -> 1 ECP(s) freed [FE-12]"));
+}
