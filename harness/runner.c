@@ -336,7 +336,8 @@ static void check_leaks(const char *when)
             simple_finding(KFH_INV_FLT_WORK_COUNT, "-", "flt.workitem", "the generic work items the scenario holds",
                            "%zu item(s) in the model, %zu held by the scenario %s", l.flt_work_items, wi_held(), when);
         else if (ecp_owned() != l.flt_ecps)
-            simple_finding(KFH_INV_FLT_ECP_COUNT, "-", "flt.ecp", "the ECP lists, ECPs and lookaside lists the driver owns",
+            simple_finding(KFH_INV_FLT_ECP_COUNT, "-", "flt.ecp",
+                           "the ECP lists, ECPs and lookaside lists the driver owns",
                            "%zu in the model, %zu owned by the scenario's record %s", l.flt_ecps, ecp_owned(), when);
         else if (names_held() != l.flt_names)
             simple_finding(KFH_INV_FLT_NAME_COUNT, "-", "flt.name", "the file name references the scenario holds",
@@ -2511,7 +2512,8 @@ static void exec_ecp_list_alloc(const kfh_op *op)
     kfh_ecp_pred pred;
     ecp_in(&in, KFH_ECP_R_LIST_ALLOC);
     in.misuse = mis;
-    in.flags = ((op->b & 1) ? FSRTL_ALLOCATE_ECPLIST_FLAG_CHARGE_QUOTA : 0) | (mis == KFH_ECPL_MIS_FLAGS ? KFH_ECP_BAD_FLAGS : 0);
+    in.flags = ((op->b & 1) ? FSRTL_ALLOCATE_ECPLIST_FLAG_CHARGE_QUOTA : 0) |
+               (mis == KFH_ECPL_MIS_FLAGS ? KFH_ECP_BAD_FLAGS : 0);
     ecp_predict(&in, &pred);
     PECP_LIST list = (PECP_LIST)ecp_foreign;
     int from = R.log_n;
@@ -2577,16 +2579,20 @@ static void exec_ecp_alloc(const kfh_op *op)
     in.misuse = mis;
     in.nonpaged = (op->b & KFH_ECP_NONPAGED) != 0;
     in.size = kfh_ecp_size_at(op->c);
-    in.flags = (in.nonpaged ? FSRTL_ALLOCATE_ECP_FLAG_NONPAGED_POOL : 0) | (mis == KFH_ECP_MIS_FLAGS ? KFH_ECP_BAD_FLAGS : 0);
+    in.flags = (in.nonpaged ? FSRTL_ALLOCATE_ECP_FLAG_NONPAGED_POOL : 0) |
+               (mis == KFH_ECP_MIS_FLAGS ? KFH_ECP_BAD_FLAGS : 0);
     in.la_live = la && R.la[las].live;
     ecp_predict(&in, &pred);
     LPCGUID t = mis == KFH_ECP_MIS_NULL_TYPE ? NULL : kfh_ecp_type_at(type);
     PVOID ctx = ecp_foreign, *pctx = mis == KFH_ECP_MIS_NULL_CONTEXT ? NULL : &ctx;
     int from = R.log_n;
-    NTSTATUS st = la ? FltAllocateExtraCreateParameterFromLookasideList(R.filter, t, in.size, in.flags, runner_ecp_cleanup,
-                                                                        ecp_la_mem[las], pctx)
-                     : FltAllocateExtraCreateParameter(R.filter, t, in.size, in.flags, runner_ecp_cleanup,
-                                                       mis == KFH_ECP_MIS_TAG ? 0 : ECP_TAG, pctx);
+    NTSTATUS st;
+    if (la)
+        st = FltAllocateExtraCreateParameterFromLookasideList(R.filter, t, in.size, in.flags, runner_ecp_cleanup,
+                                                              ecp_la_mem[las], pctx);
+    else
+        st = FltAllocateExtraCreateParameter(R.filter, t, in.size, in.flags, runner_ecp_cleanup,
+                                             mis == KFH_ECP_MIS_TAG ? 0 : ECP_TAG, pctx);
     if (!ecp_returned(&in))
         return;
     in.decided = R.log_n > from && from < LOG_MAX ? R.log_kind[from] : KF_FAULT_NONE;
@@ -2642,8 +2648,7 @@ static void exec_ecp_free(const kfh_op *op)
 }
 
 /* A list and an ECP for insert, walk and set: the slots' pointers, live or surely freed. */
-static const char *ecp_pair(const kfh_op *op, int lk, int ek, int need_ecp, void **lp, int *ls, int *l, void **ep,
-                            int *es, int *r)
+static const char *ecp_pair(int lk, int ek, int need_ecp, void **lp, int *ls, int *l, void **ep, int *es, int *r)
 {
     const char *why = ecpl_pick(lk, KFH_ECP_PASS_SLOT, lp, ls, l);
     if (why && R.lslot[lk] >= 0 && !R.lrec[R.lslot[lk]].live)
@@ -2653,7 +2658,6 @@ static const char *ecp_pair(const kfh_op *op, int lk, int ek, int need_ecp, void
         if (why && R.eslot[ek] >= 0 && !R.erec[R.eslot[ek]].live)
             why = ecp_pick(ek, KFH_ECP_PASS_AGAIN, ep, es, r);
     }
-    (void)op;
     return why;
 }
 
@@ -2661,7 +2665,7 @@ static void exec_ecp_insert(const kfh_op *op)
 {
     int ls = 0, es = 0, l, r;
     void *lp, *ep;
-    if (ecp_skip(op, ecp_pair(op, op->a % KFH_ECP_LIST_SLOTS, op->b % KFH_ECP_SLOTS, 1, &lp, &ls, &l, &ep, &es, &r)))
+    if (ecp_skip(op, ecp_pair(op->a % KFH_ECP_LIST_SLOTS, op->b % KFH_ECP_SLOTS, 1, &lp, &ls, &l, &ep, &es, &r)))
         return;
     kfh_ecp_in in;
     kfh_ecp_pred pred;
@@ -2681,11 +2685,12 @@ static void exec_ecp_insert(const kfh_op *op)
     ecp_done(op, &in, &pred, ecp_st(st, b, sizeof b));
 }
 
-/* An ECP a routine handed out of list l: the record of the member of that type; a record from
- * above learns its address here. -1 when the answer is another ECP. */
-static int ecp_handed(int l, int r, const void *ctx, ULONG size, const GUID *type)
+/* An ECP a routine handed out: record r's when it is that ECP (its size, and its type when given);
+ * a record from above learns its address here. -1 when the answer is another ECP. */
+static int ecp_handed(int r, const void *ctx, ULONG size, const GUID *type)
 {
-    if (r < 0 || !ctx || size != R.erec[r].size || (type && memcmp(type, kfh_ecp_type_at(R.erec[r].type), sizeof *type)))
+    if (r < 0 || !ctx || size != R.erec[r].size ||
+        (type && memcmp(type, kfh_ecp_type_at(R.erec[r].type), sizeof *type)))
         return -1;
     if (!R.erec[r].mem) {
         for (int i = 0; i < R.n_erec; i++)
@@ -2697,7 +2702,6 @@ static int ecp_handed(int l, int r, const void *ctx, ULONG size, const GUID *typ
             if (((const UCHAR *)ctx)[i] != 0)
                 return -1;
     }
-    (void)l;
     return R.erec[r].mem == ctx ? r : -1;
 }
 
@@ -2706,7 +2710,7 @@ static void exec_ecp_lookup(const kfh_op *op, int remove)
     int ls = 0, es = 0, l, r;
     void *lp, *ep;
     int into = op->c % KFH_ECP_SLOTS, type = op->b % KFH_ECP_TYPES;
-    const char *why = ecp_pair(op, op->a % KFH_ECP_LIST_SLOTS, 0, 0, &lp, &ls, &l, &ep, &es, &r);
+    const char *why = ecp_pair(op->a % KFH_ECP_LIST_SLOTS, 0, 0, &lp, &ls, &l, &ep, &es, &r);
     if (ecp_skip(op, why ? why : ecp_into_ok(into)))
         return;
     kfh_ecp_in in;
@@ -2723,7 +2727,7 @@ static void exec_ecp_lookup(const kfh_op *op, int remove)
                          : FltFindExtraCreateParameter(R.filter, (PECP_LIST)lp, kfh_ecp_type_at(type), &ctx, &size);
     if (!ecp_returned(&in) || ecp_check(&in, &pred, st, from))
         return;
-    int got = st == STATUS_SUCCESS ? ecp_handed(l, m, ctx, size, NULL) : -1;
+    int got = st == STATUS_SUCCESS ? ecp_handed(m, ctx, size, NULL) : -1;
     /* FE-7, FE-8: the ECP of that type with its size; not found: NULL (and a size of 0 for a find). */
     if (st == STATUS_SUCCESS ? got < 0 : ctx != NULL || (!remove && size != 0)) {
         simple_finding(KFH_INV_FLT_ECP_STATUS, kfh_ecp_routine_name(in.routine), "-",
@@ -2747,7 +2751,7 @@ static void exec_ecp_next(const kfh_op *op)
     void *lp = NULL, *ep = NULL;
     const char *why = b == KFH_ECP_NEXT_NULL_LIST
                           ? NULL
-                          : ecp_pair(op, op->a % KFH_ECP_LIST_SLOTS, b - KFH_ECP_NEXT_AFTER0, with, &lp, &ls, &l, &ep,
+                          : ecp_pair(op->a % KFH_ECP_LIST_SLOTS, b - KFH_ECP_NEXT_AFTER0, with, &lp, &ls, &l, &ep,
                                      &es, &r);
     if (ecp_skip(op, why ? why : ecp_into_ok(into)))
         return;
@@ -2777,7 +2781,7 @@ static void exec_ecp_next(const kfh_op *op)
     NTSTATUS st = FltGetNextExtraCreateParameter(R.filter, (PECP_LIST)lp, with ? ep : NULL, &type, &ctx, &size);
     if (!ecp_returned(&in) || ecp_check(&in, &pred, st, from))
         return;
-    int got = st == STATUS_SUCCESS ? ecp_handed(l, next, ctx, size, &type) : -1;
+    int got = st == STATUS_SUCCESS ? ecp_handed(next, ctx, size, &type) : -1;
     int bad = st == STATUS_SUCCESS ? got < 0 : st == STATUS_NOT_FOUND && (ctx != NULL || size != 0);
     if (bad) {
         simple_finding(KFH_INV_FLT_ECP_STATUS, "FltGetNextExtraCreateParameter", "-",
@@ -2796,11 +2800,8 @@ static void exec_ecp_mark(const kfh_op *op)
 {
     static const int routines[KFH_ECP_MARK_COUNT] = {KFH_ECP_R_ACK, KFH_ECP_R_IS_ACK, KFH_ECP_R_REUSE,
                                                      KFH_ECP_R_FROM_USER};
-    int es = 0, r, mark = op->b % KFH_ECP_MARK_COUNT, ls, l;
-    void *ep, *lp;
-    (void)ls;
-    (void)l;
-    (void)lp;
+    int es = 0, r, mark = op->b % KFH_ECP_MARK_COUNT;
+    void *ep;
     const char *why = ecp_pick(op->a % KFH_ECP_SLOTS, KFH_ECP_PASS_SLOT, &ep, &es, &r);
     if (why && R.eslot[op->a % KFH_ECP_SLOTS] >= 0 && !R.erec[R.eslot[op->a % KFH_ECP_SLOTS]].live)
         why = ecp_pick(op->a % KFH_ECP_SLOTS, KFH_ECP_PASS_AGAIN, &ep, &es, &r);
@@ -2858,7 +2859,8 @@ static void exec_ecp_lookaside(const kfh_op *op)
     ecp_in(&in, del ? KFH_ECP_R_LA_DELETE : KFH_ECP_R_LA_INIT);
     in.misuse = mis;
     in.nonpaged = (op->b & KFH_ECP_LA_NONPAGED) != 0;
-    in.flags = (in.nonpaged ? FSRTL_ECP_LOOKASIDE_FLAG_NONPAGED_POOL : 0) | (mis == KFH_ECP_LA_MIS_FLAGS ? KFH_ECP_BAD_FLAGS : 0);
+    in.flags = (in.nonpaged ? FSRTL_ECP_LOOKASIDE_FLAG_NONPAGED_POOL : 0) |
+               (mis == KFH_ECP_LA_MIS_FLAGS ? KFH_ECP_BAD_FLAGS : 0);
     in.la_live = R.la[k].live;
     in.la_init_flags = R.la[k].flags;
     in.size = ECP_LA_SIZE;
@@ -2933,7 +2935,7 @@ static void exec_ecp_set(const kfh_op *op)
 {
     int ls = 0, es, l, r;
     void *lp, *ep;
-    if (ecp_skip(op, ecp_pair(op, op->b % KFH_ECP_LIST_SLOTS, 0, 0, &lp, &ls, &l, &ep, &es, &r)))
+    if (ecp_skip(op, ecp_pair(op->b % KFH_ECP_LIST_SLOTS, 0, 0, &lp, &ls, &l, &ep, &es, &r)))
         return;
     cbd_slot *c = ecp_cbd(op);
     if (!c)

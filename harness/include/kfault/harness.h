@@ -838,8 +838,8 @@ typedef struct kfh_config {
                          * counts as freed, 4 it names another file than name_get opened, 5 it
                          * keeps one name reference less than the runner records; for version 14:
                          * 6 it keeps a work item the runner records as freed, 7 a run calls one
-                         * routine less than were queued; for version 15: 16 it keeps an ECP the runner records as freed,
-                         * 17 it forgets an acknowledgement */
+                         * routine less than were queued; for version 15: 16 it keeps an ECP the
+                         * runner records as freed, 17 it forgets an acknowledgement */
     kfh_reach *reach;   /* when set, every run adds what it reached to it */
 } kfh_config;
 
@@ -937,7 +937,7 @@ const char *kfh_wi_do_name(int action);
 const char *kfh_wi_free_name(int variant);
 const char *kfh_wi_object_name(int object);
 
-/* ==== Extra create parameters (version 15, harness/oracle_fltecp.c, SEMANTICS.md FE-1 to FE-14, FX-28 to FX-31) ==== */
+/* ==== Extra create parameters (version 15, harness/oracle_fltecp.c, SEMANTICS.md FE-*, FX-28 to FX-31) ==== */
 /* The routines the runner calls. */
 enum { KFH_ECP_R_LIST_ALLOC, KFH_ECP_R_LIST_FREE, KFH_ECP_R_ALLOC, KFH_ECP_R_ALLOC_LA, KFH_ECP_R_FREE,
        KFH_ECP_R_INSERT, KFH_ECP_R_REMOVE, KFH_ECP_R_FIND, KFH_ECP_R_NEXT, KFH_ECP_R_ACK, KFH_ECP_R_IS_ACK,
