@@ -27,6 +27,8 @@
 #include <strings.h>
 
 #define LOG_MAX 4096
+#define ECP_RECORDS 48 /* ECPs a run makes or receives from above */
+#define ECPL_RECORDS 24 /* ECP lists */
 #define POOL_TAG 0x6b66484bu /* 'KHfk' */
 
 typedef struct shadow {
@@ -232,6 +234,35 @@ static struct runner {
         PFLT_INSTANCE inst;
         int live, paged, stale_ok, freed_log;
     } ap[KFH_APOOL_SLOTS];
+    /* Extra create parameters (version 15): a record of every list and ECP the run made or a
+     * create carried (a record of one from above learns its address when a routine first hands
+     * it out), the slots that point at records (a freed record stays pointed at, for `again`),
+     * the lookaside lists, the counts of what was made and freed (whether a freed block's address
+     * is surely still the model's freed one), and the cleanup callbacks the call in progress
+     * must run, in order. */
+    struct ecp_rec {
+        void *mem;
+        ULONG size;
+        int8_t type, list, cbd, la; /* list: the record of the list it is in; cbd: the create that carried it */
+        uint8_t live, above, acked, user, la_deleted;
+        unsigned freed_at, freed_n;
+    } erec[ECP_RECORDS];
+    struct ecpl_rec {
+        void *mem;
+        int8_t cbd; /* the callback data slot whose create it is attached to, or -1 */
+        uint8_t live, above, n;
+        int8_t member[KFH_ECP_TYPES];
+        unsigned freed_at, freed_n;
+    } lrec[ECPL_RECORDS];
+    int n_erec, n_lrec;
+    int8_t eslot[KFH_ECP_SLOTS], lslot[KFH_ECP_LIST_SLOTS];
+    struct ecp_la {
+        uint8_t live;
+        ULONG flags;
+    } la[KFH_ECP_LA_SLOTS];
+    unsigned ecp_news, ecp_frees, ecpl_frees;
+    int8_t ecp_due[ECP_RECORDS];
+    int ecp_n_due, ecp_n_called, ecp_armed, ecp_depth;
     /* Last, and not cleared between runs (two thirds of the structure): entries are read
      * only below log_n, and a run writes each one before log_n passes it. */
     kf_site log_site[LOG_MAX];
@@ -396,6 +427,8 @@ static size_t cq_held(void)
     return n - (R.cfg->model_lie == 9 && R.cq_removed && n);
 }
 
+static size_t ecp_owned(void);
+
 static void check_leaks(const char *when)
 {
     if (R.aborting)
@@ -428,6 +461,10 @@ static void check_leaks(const char *when)
             simple_finding(KFH_INV_FLT_OBJ_COUNT, "-", "-", "the object references the scenario holds",
                            "%zu reference(s) in the model, %zu held by the scenario %s", l.flt_object_refs, obj_held(),
                            when);
+        else if (ecp_owned() != l.flt_ecps)
+            simple_finding(KFH_INV_FLT_ECP_COUNT, "-", "flt.ecp",
+                           "the ECP lists, ECPs and lookaside lists the driver owns",
+                           "%zu in the model, %zu owned by the scenario's record %s", l.flt_ecps, ecp_owned(), when);
         else if (names_held() != l.flt_names)
             simple_finding(KFH_INV_FLT_NAME_COUNT, "-", "flt.name", "the file name references the scenario holds",
                            "%zu reference(s) in the model, %zu held by the scenario %s", l.flt_names, names_held(),
@@ -1016,6 +1053,8 @@ static void exec_sync(const kfh_op *op)
 
 static void flt_reuse(int slot, KIRQL irql, int depth);
 static void flt_async(int slot, int action, KIRQL irql, int depth);
+static int ecp_end_expect(int k, int depth);
+static void ecp_end_done(int k, const char *routine);
 
 /* Frees the callback data of a slot at irql, as the scenario or a completion does (F-12). */
 static void flt_free_slot(int slot, KIRQL irql, int depth)
@@ -1025,11 +1064,14 @@ static void flt_free_slot(int slot, KIRQL irql, int depth)
     kfh_oracle_flt_free(irql, KFH_CBD_LIVE, c->in_flight, c->serial, &st);
     if (st.stops)
         R.expect = st;
+    else
+        (void)ecp_end_expect(slot, depth); /* FE-12: its create ends */
     FltFreeCallbackData(c->d);
     if (R.expect.stops) {
         missed_stop("FltFreeCallbackData");
         return;
     }
+    ecp_end_done(slot, "FltFreeCallbackData");
     c->live = 0;
     c->stale = 1;
     c->stale_at = R.cbd_allocs;
@@ -1438,6 +1480,7 @@ static void flt_after_stop(void)
         R.flags_cbd->Flags = R.flags_saved;
         R.flags_cbd = NULL;
     }
+    R.ecp_armed = 0;
     for (int k = 0; k < R.cb_depth && k < 4; k++)
         R.cbd[R.cb_slot[k]].uncertain = 1;
     R.cb_depth = 0;
@@ -1500,7 +1543,9 @@ static void flt_finish(void)
     kf_set_irql(PASSIVE_LEVEL);
     for (int k = 0; k < KFH_CBD_SLOTS; k++)
         if (R.cbd[k].live && !R.cbd[k].in_flight && !R.cbd[k].uncertain && R.flt_state != 2) {
+            (void)ecp_end_expect(k, 0);
             FltFreeCallbackData(R.cbd[k].d);
+            ecp_end_done(k, "FltFreeCallbackData");
             R.cbd[k].live = 0;
         }
 }
@@ -4343,6 +4388,846 @@ static void obj_finish(void)
         }
 }
 
+/* ---- Extra create parameters (version 15; harness/oracle_fltecp.c, SEMANTICS.md FE-*, FX-28..FX-31) ---- */
+
+static long long ecp_foreign[4]; /* never a list, an ECP or a callback data */
+static long long ecp_la_mem[KFH_ECP_LA_SLOTS][8]; /* the driver's lookaside list heads, never read */
+#define ECP_TAG 0x6345484bu  /* 'KHEc' */
+#define ECP_LA_SIZE 64
+#define ECP_RING_SAFE 48     /* frees after which a freed address may have left the model's record */
+
+/* The statuses of the ECP routines by name (those the status table lacks added). */
+static const char *ecp_st(NTSTATUS s, char *buf, size_t len)
+{
+    if (s == STATUS_INVALID_PARAMETER_2)
+        return "STATUS_INVALID_PARAMETER_2";
+    if (s == STATUS_INVALID_PARAMETER_3)
+        return "STATUS_INVALID_PARAMETER_3";
+    return kfh_ctx_status_name(s, buf, len);
+}
+
+/* FE-13: what the driver owns: its lists not attached to a create, its ECPs not in a create's
+ * list, its lookaside lists not deleted. */
+static size_t ecp_owned(void)
+{
+    size_t n = 0;
+    for (int l = 0; l < R.n_lrec; l++)
+        n += R.lrec[l].live && !R.lrec[l].above && R.lrec[l].cbd < 0;
+    for (int r = 0; r < R.n_erec; r++)
+        n += R.erec[r].live && !R.erec[r].above && !(R.erec[r].list >= 0 && R.lrec[R.erec[r].list].cbd >= 0);
+    for (int k = 0; k < KFH_ECP_LA_SLOTS; k++)
+        n += R.la[k].live;
+    return n;
+}
+
+static int ecp_list_of_cbd(int k)
+{
+    for (int l = 0; l < R.n_lrec; l++)
+        if (R.lrec[l].live && R.lrec[l].cbd == k)
+            return l;
+    return -1;
+}
+
+static int ecp_member_of_type(int l, int type)
+{
+    for (int i = 0; i < R.lrec[l].n; i++)
+        if (R.erec[R.lrec[l].member[i]].type == type)
+            return R.lrec[l].member[i];
+    return -1;
+}
+
+static void ecp_unlink(int r)
+{
+    int l = R.erec[r].list;
+    if (l < 0)
+        return;
+    struct ecpl_rec *L = &R.lrec[l];
+    for (int i = 0; i < L->n; i++)
+        if (L->member[i] == r) {
+            memmove(&L->member[i], &L->member[i + 1], (size_t)(L->n - i - 1));
+            L->n--;
+            break;
+        }
+    R.erec[r].list = -1;
+}
+
+static void ecp_append(int l, int r)
+{
+    R.lrec[l].member[R.lrec[l].n++] = (int8_t)r;
+    R.erec[r].list = (int8_t)l;
+}
+
+static void ecp_rec_freed(int r)
+{
+    ecp_unlink(r);
+    R.erec[r].live = 0;
+    R.erec[r].freed_at = R.ecp_news;
+    R.erec[r].freed_n = R.ecp_frees++;
+}
+
+static void ecpl_rec_freed(int l)
+{
+    while (R.lrec[l].n)
+        ecp_rec_freed(R.lrec[l].member[0]);
+    R.lrec[l].live = 0;
+    R.lrec[l].cbd = -1;
+    R.lrec[l].freed_at = R.ecp_news;
+    R.lrec[l].freed_n = R.ecpl_frees++;
+}
+
+static int ecp_new(void *mem, int type, ULONG size)
+{
+    int r = R.n_erec++;
+    memset(&R.erec[r], 0, sizeof R.erec[r]);
+    R.erec[r].mem = mem;
+    R.erec[r].type = (int8_t)type;
+    R.erec[r].size = size;
+    R.erec[r].list = R.erec[r].cbd = R.erec[r].la = -1;
+    R.erec[r].live = 1;
+    R.ecp_news++;
+    return r;
+}
+
+static int ecpl_new(void *mem)
+{
+    int l = R.n_lrec++;
+    memset(&R.lrec[l], 0, sizeof R.lrec[l]);
+    R.lrec[l].mem = mem;
+    R.lrec[l].cbd = -1;
+    R.lrec[l].live = 1;
+    R.ecp_news++;
+    return l;
+}
+
+/* The cleanup callbacks a call must run (FE-3, FE-8, FE-12): those of the driver's ECPs (an ECP
+ * from above has none), in the order given. */
+static void ecp_arm(void)
+{
+    R.ecp_n_due = R.ecp_n_called = 0;
+    R.ecp_armed = 1;
+}
+
+static void ecp_due(int r)
+{
+    if (!R.erec[r].above && R.ecp_n_due < ECP_RECORDS)
+        R.ecp_due[R.ecp_n_due++] = (int8_t)r;
+}
+
+static void ecp_disarm(const char *routine)
+{
+    R.ecp_armed = 0;
+    if (!R.aborting && R.ecp_n_called != R.ecp_n_due)
+        simple_finding(KFH_INV_FLT_ECP_STATUS, routine, "-",
+                       "the cleanup callback of each of the driver's ECPs freed, once (FE-3, FE-8, FE-12)",
+                       "%d of %d called", R.ecp_n_called, R.ecp_n_due);
+}
+
+static VOID NTAPI runner_ecp_cleanup(PVOID context, LPCGUID type)
+{
+    if (R.aborting)
+        return;
+    int want = R.ecp_armed && R.ecp_n_called < R.ecp_n_due ? R.ecp_due[R.ecp_n_called] : -1;
+    if (want < 0 || context != R.erec[want].mem || !type ||
+        memcmp(type, kfh_ecp_type_at(R.erec[want].type), sizeof(GUID))) {
+        simple_finding(KFH_INV_FLT_ECP_STATUS, "ECP cleanup callback", "-",
+                       "the cleanup callback of the next ECP the call frees, with its context and type (FE-8)", "%s",
+                       want < 0 ? "a call no free explains" : "another ECP, or another type");
+        return;
+    }
+    R.ecp_n_called++;
+    kfh_trace_event("%*s  cleanup callback of ECP #%d", 2 * R.ecp_depth, "", want + 1);
+    reach("ECP cleanup callback: called");
+}
+
+/* FE-12: the ECPs the end of slot k's create frees: its list with every ECP in it, then every
+ * ECP that came down with it wherever it is now. Arms their cleanup callbacks; returns how many. */
+static int ecp_end_expect(int k, int depth)
+{
+    ecp_arm();
+    R.ecp_depth = depth;
+    int n = 0, l = ecp_list_of_cbd(k);
+    for (int i = 0; l >= 0 && i < R.lrec[l].n; i++, n++)
+        ecp_due(R.lrec[l].member[i]);
+    for (int r = 0; r < R.n_erec; r++)
+        n += R.erec[r].live && R.erec[r].above && R.erec[r].cbd == k && (l < 0 || R.erec[r].list != l);
+    return n;
+}
+
+static void ecp_end_done(int k, const char *routine)
+{
+    ecp_disarm(routine);
+    int l = ecp_list_of_cbd(k);
+    if (l >= 0)
+        ecpl_rec_freed(l);
+    for (int r = 0; r < R.n_erec; r++)
+        if (R.erec[r].live && R.erec[r].above && R.erec[r].cbd == k)
+            ecp_rec_freed(r);
+}
+
+/* The pointer a routine gets from ECP slot k: the live ECP, or (pass again, or any operation
+ * without a pass operand when the slot's ECP was freed) the freed one while the model surely
+ * still knows that address as freed. Returns why not, or NULL. */
+static const char *ecp_pick(int k, int pass, void **p, int *state, int *rec)
+{
+    int r = R.eslot[k];
+    *rec = r;
+    *p = NULL;
+    if (pass == KFH_ECP_PASS_FOREIGN || pass == KFH_ECP_PASS_NULL) {
+        *rec = -1;
+        *p = pass == KFH_ECP_PASS_FOREIGN ? (void *)ecp_foreign : NULL;
+        *state = pass == KFH_ECP_PASS_FOREIGN ? KFH_ECP_PTR_FOREIGN : KFH_ECP_PTR_NULL;
+        return NULL;
+    }
+    if (r < 0 || (pass == KFH_ECP_PASS_SLOT && !R.erec[r].live))
+        return "the ECP slot holds no ECP";
+    if (R.erec[r].live && pass == KFH_ECP_PASS_AGAIN)
+        return "the ECP slot's ECP is not freed";
+    if (!R.erec[r].live && (R.erec[r].freed_at != R.ecp_news || R.ecp_frees - R.erec[r].freed_n > ECP_RING_SAFE))
+        return "a list or ECP was made since the slot's ECP was freed: it may have its memory";
+    if (!R.erec[r].mem)
+        return "the ECP slot's ECP from above was never handed out";
+    *p = R.erec[r].mem;
+    *state = R.erec[r].live ? KFH_ECP_PTR_LIVE : KFH_ECP_PTR_FREED;
+    return NULL;
+}
+
+static const char *ecpl_pick(int k, int pass, void **p, int *state, int *rec)
+{
+    int l = R.lslot[k];
+    *rec = l;
+    *p = NULL;
+    if (pass == KFH_ECP_PASS_FOREIGN || pass == KFH_ECP_PASS_NULL) {
+        *rec = -1;
+        *p = pass == KFH_ECP_PASS_FOREIGN ? (void *)ecp_foreign : NULL;
+        *state = pass == KFH_ECP_PASS_FOREIGN ? KFH_ECP_PTR_FOREIGN : KFH_ECP_PTR_NULL;
+        return NULL;
+    }
+    if (l < 0 || (pass == KFH_ECP_PASS_SLOT && !R.lrec[l].live))
+        return "the list slot holds no list";
+    if (R.lrec[l].live && pass == KFH_ECP_PASS_AGAIN)
+        return "the list slot's list is not freed";
+    if (!R.lrec[l].live && (R.lrec[l].freed_at != R.ecp_news || R.ecpl_frees - R.lrec[l].freed_n > ECP_RING_SAFE))
+        return "a list or ECP was made since the slot's list was freed: it may have its memory";
+    *p = R.lrec[l].mem;
+    *state = R.lrec[l].live ? KFH_ECP_PTR_LIVE : KFH_ECP_PTR_FREED;
+    return NULL;
+}
+
+/* A slot an operation may point elsewhere: not the only handle on a live list or ECP the driver
+ * owns outside any list (that one would be lost). */
+static const char *ecp_into_ok(int k)
+{
+    int r = R.eslot[k];
+    return r >= 0 && R.erec[r].live && !R.erec[r].above && R.erec[r].list < 0 ? "the ECP slot holds an ECP" : NULL;
+}
+
+static const char *ecpl_into_ok(int k)
+{
+    int l = R.lslot[k];
+    return l >= 0 && R.lrec[l].live && !R.lrec[l].above && R.lrec[l].cbd < 0 ? "the list slot holds a list" : NULL;
+}
+
+static void ecp_in(kfh_ecp_in *in, int routine)
+{
+    memset(in, 0, sizeof *in);
+    in->routine = routine;
+    in->irql = R.sh.irql;
+    in->os = (int)R.profile.os;
+    in->decided = KF_FAULT_NONE;
+}
+
+/* Fills what the oracle reads of list record l and ECP record r (either -1). */
+static void ecp_in_recs(kfh_ecp_in *in, int l, int r)
+{
+    if (l >= 0) {
+        in->list_above = R.lrec[l].above;
+        in->list_attached = R.lrec[l].cbd >= 0 && !R.lrec[l].above;
+        for (int i = 0; i < R.lrec[l].n; i++)
+            in->list_holds_above |= R.erec[R.lrec[l].member[i]].above;
+    }
+    if (r >= 0) {
+        in->ecp_above = R.erec[r].above;
+        in->ecp_in_list = R.erec[r].list >= 0;
+        in->ecp_in_this_list = l >= 0 && R.erec[r].list == l;
+        in->ecp_la_deleted = R.erec[r].la_deleted;
+    }
+}
+
+/* Skips the operation with a reason (traced), or 0. */
+static int ecp_skip(const kfh_op *op, const char *why)
+{
+    if (!why && R.flt_state != 1)
+        why = "no filter registered";
+    if (!why)
+        return 0;
+    skip_event("%*s  skipped: %s", IND(op), why);
+    return 1;
+}
+
+/* After the call: the status and the consultations, as predicted. */
+static int ecp_check(const kfh_ecp_in *in, const kfh_ecp_pred *pred, NTSTATUS st, int from)
+{
+    char b[48], e[48];
+    int sites = R.log_n - from;
+    int ok = sites == pred->n_sites && (!sites || (from < LOG_MAX && R.log_site[from] == KF_SITE_FLT_ECP));
+    if (ok && st == pred->status)
+        return 0;
+    simple_finding(KFH_INV_FLT_ECP_STATUS, kfh_ecp_routine_name(in->routine), "flt.ecp",
+                   ecp_st(pred->status, e, sizeof e), "%s, %d consultation(s) [%s]", ecp_st(st, b, sizeof b), sites,
+                   pred->rule);
+    return 1;
+}
+
+/* Predicts; a predicted stop becomes the expectation. */
+static void ecp_predict(const kfh_ecp_in *in, kfh_ecp_pred *pred)
+{
+    kfh_oracle_ecp(in, pred);
+    if (pred->stop.stops)
+        R.expect = pred->stop;
+}
+
+static int ecp_returned(const kfh_ecp_in *in)
+{
+    if (R.expect.stops) {
+        missed_stop(kfh_ecp_routine_name(in->routine));
+        return 0;
+    }
+    return !R.aborting;
+}
+
+static void ecp_done(const kfh_op *op, const kfh_ecp_in *in, const kfh_ecp_pred *pred, const char *what)
+{
+    kfh_trace_event("%*s  -> %s [%s]", IND(op), what, pred->rule);
+    reach("%s: %s", kfh_ecp_routine_name(in->routine), what);
+}
+
+static void exec_ecp_list_alloc(const kfh_op *op)
+{
+    int k = op->a % KFH_ECP_LIST_SLOTS, mis = (op->b >> 1) % KFH_ECPL_MIS_COUNT;
+    if (ecp_skip(op, R.n_lrec >= ECPL_RECORDS ? "the run's list records are full" : ecpl_into_ok(k)))
+        return;
+    kfh_ecp_in in;
+    kfh_ecp_pred pred;
+    ecp_in(&in, KFH_ECP_R_LIST_ALLOC);
+    in.misuse = mis;
+    in.flags = ((op->b & 1) ? FSRTL_ALLOCATE_ECPLIST_FLAG_CHARGE_QUOTA : 0) |
+               (mis == KFH_ECPL_MIS_FLAGS ? KFH_ECP_BAD_FLAGS : 0);
+    ecp_predict(&in, &pred);
+    PECP_LIST list = (PECP_LIST)ecp_foreign;
+    int from = R.log_n;
+    NTSTATUS st = FltAllocateExtraCreateParameterList(R.filter, in.flags, mis == KFH_ECPL_MIS_NULL ? NULL : &list);
+    if (!ecp_returned(&in))
+        return;
+    in.decided = R.log_n > from && from < LOG_MAX ? R.log_kind[from] : KF_FAULT_NONE;
+    kfh_oracle_ecp(&in, &pred);
+    if (ecp_check(&in, &pred, st, from))
+        return;
+    if ((list != NULL) != pred.made || list == (PECP_LIST)ecp_foreign) {
+        simple_finding(KFH_INV_FLT_ECP_STATUS, "FltAllocateExtraCreateParameterList", "flt.ecp",
+                       pred.made ? "a new list" : "*EcpList NULL", "%s", list ? "a list" : "NULL");
+        return;
+    }
+    if (list)
+        R.lslot[k] = (int8_t)ecpl_new(list);
+    char b[48];
+    ecp_done(op, &in, &pred, ecp_st(st, b, sizeof b));
+}
+
+static void exec_ecp_list_free(const kfh_op *op)
+{
+    int k = op->a % KFH_ECP_LIST_SLOTS, state = 0, l;
+    void *p;
+    if (ecp_skip(op, ecpl_pick(k, op->b % KFH_ECP_PASS_COUNT, &p, &state, &l)))
+        return;
+    kfh_ecp_in in;
+    kfh_ecp_pred pred;
+    ecp_in(&in, KFH_ECP_R_LIST_FREE);
+    in.list = state;
+    ecp_in_recs(&in, state == KFH_ECP_PTR_LIVE ? l : -1, -1);
+    ecp_predict(&in, &pred);
+    if (!pred.stop.stops) {
+        ecp_arm();
+        R.ecp_depth = op->depth;
+        for (int i = 0; i < R.lrec[l].n; i++)
+            ecp_due(R.lrec[l].member[i]);
+    }
+    int from = R.log_n;
+    FltFreeExtraCreateParameterList(R.filter, (PECP_LIST)p);
+    if (!ecp_returned(&in) || ecp_check(&in, &pred, STATUS_SUCCESS, from))
+        return;
+    ecp_disarm("FltFreeExtraCreateParameterList");
+    if (R.aborting)
+        return;
+    ecpl_rec_freed(l);
+    ecp_done(op, &in, &pred, "freed");
+}
+
+static void exec_ecp_alloc(const kfh_op *op)
+{
+    int k = op->a % KFH_ECP_SLOTS, mis = (op->b >> 5) % KFH_ECP_MIS_COUNT, la = (op->b & KFH_ECP_FROM_LA) != 0;
+    int las = (op->b >> 4) & 1, type = op->b & 3;
+    const char *why = R.n_erec >= ECP_RECORDS      ? "the run's ECP records are full"
+                      : la && mis == KFH_ECP_MIS_TAG ? "an allocation from a lookaside list takes no pool tag"
+                                                     : ecp_into_ok(k);
+    if (ecp_skip(op, why))
+        return;
+    kfh_ecp_in in;
+    kfh_ecp_pred pred;
+    ecp_in(&in, la ? KFH_ECP_R_ALLOC_LA : KFH_ECP_R_ALLOC);
+    in.misuse = mis;
+    in.nonpaged = (op->b & KFH_ECP_NONPAGED) != 0;
+    in.size = kfh_ecp_size_at(op->c);
+    in.flags = (in.nonpaged ? FSRTL_ALLOCATE_ECP_FLAG_NONPAGED_POOL : 0) |
+               (mis == KFH_ECP_MIS_FLAGS ? KFH_ECP_BAD_FLAGS : 0);
+    in.la_live = la && R.la[las].live;
+    ecp_predict(&in, &pred);
+    LPCGUID t = mis == KFH_ECP_MIS_NULL_TYPE ? NULL : kfh_ecp_type_at(type);
+    PVOID ctx = ecp_foreign, *pctx = mis == KFH_ECP_MIS_NULL_CONTEXT ? NULL : &ctx;
+    int from = R.log_n;
+    NTSTATUS st;
+    if (la)
+        st = FltAllocateExtraCreateParameterFromLookasideList(R.filter, t, in.size, in.flags, runner_ecp_cleanup,
+                                                              ecp_la_mem[las], pctx);
+    else
+        st = FltAllocateExtraCreateParameter(R.filter, t, in.size, in.flags, runner_ecp_cleanup,
+                                             mis == KFH_ECP_MIS_TAG ? 0 : ECP_TAG, pctx);
+    if (!ecp_returned(&in))
+        return;
+    in.decided = R.log_n > from && from < LOG_MAX ? R.log_kind[from] : KF_FAULT_NONE;
+    kfh_oracle_ecp(&in, &pred);
+    if (ecp_check(&in, &pred, st, from))
+        return;
+    /* FE-4: an ECP exactly when predicted, of SizeOfContext bytes of uninitialized pool. */
+    int fill_ok = 1;
+    for (ULONG i = 0; ctx && ctx != ecp_foreign && i < in.size; i++)
+        fill_ok &= ((const UCHAR *)ctx)[i] == 0xCD;
+    if ((ctx != NULL) != pred.made || ctx == ecp_foreign || !fill_ok) {
+        simple_finding(KFH_INV_FLT_ECP_STATUS, kfh_ecp_routine_name(in.routine), "flt.ecp",
+                       pred.made ? "a new ECP filled as uninitialized pool (FE-4)" : "*EcpContext NULL", "%s",
+                       !ctx ? "NULL" : fill_ok ? "an ECP" : "an ECP with other contents");
+        return;
+    }
+    if (ctx) {
+        int r = ecp_new(ctx, type, in.size);
+        R.erec[r].la = (int8_t)(la ? las : -1);
+        R.eslot[k] = (int8_t)r;
+    }
+    char b[48];
+    ecp_done(op, &in, &pred, ecp_st(st, b, sizeof b));
+}
+
+static void exec_ecp_free(const kfh_op *op)
+{
+    int k = op->a % KFH_ECP_SLOTS, state = 0, r;
+    void *p;
+    if (ecp_skip(op, ecp_pick(k, op->b % KFH_ECP_PASS_COUNT, &p, &state, &r)))
+        return;
+    kfh_ecp_in in;
+    kfh_ecp_pred pred;
+    ecp_in(&in, KFH_ECP_R_FREE);
+    in.ecp = state;
+    ecp_in_recs(&in, -1, state == KFH_ECP_PTR_LIVE ? r : -1);
+    ecp_predict(&in, &pred);
+    if (!pred.stop.stops) {
+        ecp_arm();
+        R.ecp_depth = op->depth;
+        ecp_due(r);
+    }
+    int from = R.log_n;
+    FltFreeExtraCreateParameter(R.filter, p);
+    if (!ecp_returned(&in) || ecp_check(&in, &pred, STATUS_SUCCESS, from))
+        return;
+    ecp_disarm("FltFreeExtraCreateParameter");
+    if (R.aborting)
+        return;
+    if (R.cfg->model_lie != 16)
+        ecp_rec_freed(r); /* model_lie 16: as if the model had kept it (FE-8, FE-13) */
+    ecp_done(op, &in, &pred, "freed");
+}
+
+/* A list and an ECP for insert, walk and set: the slots' pointers, live or surely freed. */
+static const char *ecp_pair(int lk, int ek, int need_ecp, void **lp, int *ls, int *l, void **ep, int *es, int *r)
+{
+    const char *why = ecpl_pick(lk, KFH_ECP_PASS_SLOT, lp, ls, l);
+    if (why && R.lslot[lk] >= 0 && !R.lrec[R.lslot[lk]].live)
+        why = ecpl_pick(lk, KFH_ECP_PASS_AGAIN, lp, ls, l);
+    if (!why && need_ecp) {
+        why = ecp_pick(ek, KFH_ECP_PASS_SLOT, ep, es, r);
+        if (why && R.eslot[ek] >= 0 && !R.erec[R.eslot[ek]].live)
+            why = ecp_pick(ek, KFH_ECP_PASS_AGAIN, ep, es, r);
+    }
+    return why;
+}
+
+static void exec_ecp_insert(const kfh_op *op)
+{
+    int ls = 0, es = 0, l, r;
+    void *lp, *ep;
+    if (ecp_skip(op, ecp_pair(op->a % KFH_ECP_LIST_SLOTS, op->b % KFH_ECP_SLOTS, 1, &lp, &ls, &l, &ep, &es, &r)))
+        return;
+    kfh_ecp_in in;
+    kfh_ecp_pred pred;
+    ecp_in(&in, KFH_ECP_R_INSERT);
+    in.list = ls;
+    in.ecp = es;
+    ecp_in_recs(&in, ls == KFH_ECP_PTR_LIVE ? l : -1, es == KFH_ECP_PTR_LIVE ? r : -1);
+    in.type_in_list = ls == KFH_ECP_PTR_LIVE && es == KFH_ECP_PTR_LIVE && ecp_member_of_type(l, R.erec[r].type) >= 0;
+    ecp_predict(&in, &pred);
+    int from = R.log_n;
+    NTSTATUS st = FltInsertExtraCreateParameter(R.filter, (PECP_LIST)lp, ep);
+    if (!ecp_returned(&in) || ecp_check(&in, &pred, st, from))
+        return;
+    if (st == STATUS_SUCCESS)
+        ecp_append(l, r);
+    char b[48];
+    ecp_done(op, &in, &pred, ecp_st(st, b, sizeof b));
+}
+
+/* An ECP a routine handed out: record r's when it is that ECP (its size, and its type when given);
+ * a record from above learns its address here. -1 when the answer is another ECP. */
+static int ecp_handed(int r, const void *ctx, ULONG size, const GUID *type)
+{
+    if (r < 0 || !ctx || size != R.erec[r].size ||
+        (type && memcmp(type, kfh_ecp_type_at(R.erec[r].type), sizeof *type)))
+        return -1;
+    if (!R.erec[r].mem) {
+        for (int i = 0; i < R.n_erec; i++)
+            if (R.erec[i].mem == ctx && R.erec[i].live)
+                return -1;
+        R.erec[r].mem = (void *)ctx;
+        /* FE-14: the originator's contents, zeros when none are given. */
+        for (ULONG i = 0; i < size; i++)
+            if (((const UCHAR *)ctx)[i] != 0)
+                return -1;
+    }
+    return R.erec[r].mem == ctx ? r : -1;
+}
+
+static void exec_ecp_lookup(const kfh_op *op, int remove)
+{
+    int ls = 0, es = 0, l, r;
+    void *lp, *ep;
+    int into = op->c % KFH_ECP_SLOTS, type = op->b % KFH_ECP_TYPES;
+    const char *why = ecp_pair(op->a % KFH_ECP_LIST_SLOTS, 0, 0, &lp, &ls, &l, &ep, &es, &r);
+    if (ecp_skip(op, why ? why : ecp_into_ok(into)))
+        return;
+    kfh_ecp_in in;
+    kfh_ecp_pred pred;
+    ecp_in(&in, remove ? KFH_ECP_R_REMOVE : KFH_ECP_R_FIND);
+    in.list = ls;
+    int m = ls == KFH_ECP_PTR_LIVE ? ecp_member_of_type(l, type) : -1;
+    in.type_in_list = m >= 0;
+    ecp_predict(&in, &pred);
+    PVOID ctx = ecp_foreign;
+    ULONG size = 0xFFFFFFFFu;
+    int from = R.log_n;
+    NTSTATUS st = remove ? FltRemoveExtraCreateParameter(R.filter, (PECP_LIST)lp, kfh_ecp_type_at(type), &ctx, &size)
+                         : FltFindExtraCreateParameter(R.filter, (PECP_LIST)lp, kfh_ecp_type_at(type), &ctx, &size);
+    if (!ecp_returned(&in) || ecp_check(&in, &pred, st, from))
+        return;
+    int got = st == STATUS_SUCCESS ? ecp_handed(m, ctx, size, NULL) : -1;
+    /* FE-7, FE-8: the ECP of that type with its size; not found: NULL (and a size of 0 for a find). */
+    if (st == STATUS_SUCCESS ? got < 0 : ctx != NULL || (!remove && size != 0)) {
+        simple_finding(KFH_INV_FLT_ECP_STATUS, kfh_ecp_routine_name(in.routine), "-",
+                       st == STATUS_SUCCESS ? "the list's ECP of that type, with its size" : "NULL, size 0",
+                       "another context or size");
+        return;
+    }
+    if (got >= 0) {
+        if (remove)
+            ecp_unlink(got);
+        R.eslot[into] = (int8_t)got;
+    }
+    char b[48];
+    ecp_done(op, &in, &pred, ecp_st(st, b, sizeof b));
+}
+
+static void exec_ecp_next(const kfh_op *op)
+{
+    int ls = KFH_ECP_PTR_NULL, es = 0, l = -1, r = -1, into = op->c % KFH_ECP_SLOTS;
+    int b = op->b % KFH_ECP_NEXT_COUNT, with = b >= KFH_ECP_NEXT_AFTER0 && b < KFH_ECP_NEXT_NULL_LIST;
+    void *lp = NULL, *ep = NULL;
+    const char *why = b == KFH_ECP_NEXT_NULL_LIST
+                          ? NULL
+                          : ecp_pair(op->a % KFH_ECP_LIST_SLOTS, b - KFH_ECP_NEXT_AFTER0, with, &lp, &ls, &l, &ep,
+                                     &es, &r);
+    if (ecp_skip(op, why ? why : ecp_into_ok(into)))
+        return;
+    kfh_ecp_in in;
+    kfh_ecp_pred pred;
+    ecp_in(&in, KFH_ECP_R_NEXT);
+    in.list = ls;
+    in.with_current = with;
+    in.ecp = es;
+    ecp_in_recs(&in, ls == KFH_ECP_PTR_LIVE ? l : -1, with && es == KFH_ECP_PTR_LIVE ? r : -1);
+    int next = -1;
+    if (ls == KFH_ECP_PTR_LIVE) {
+        int at = 0;
+        if (with && in.ecp_in_this_list)
+            for (at = 0; at < R.lrec[l].n && R.lrec[l].member[at] != r; at++)
+                ;
+        at += with;
+        next = at < R.lrec[l].n ? R.lrec[l].member[at] : -1;
+    }
+    in.has_next = next >= 0;
+    ecp_predict(&in, &pred);
+    GUID type;
+    memset(&type, 0, sizeof type);
+    PVOID ctx = ecp_foreign;
+    ULONG size = 0xFFFFFFFFu;
+    int from = R.log_n;
+    NTSTATUS st = FltGetNextExtraCreateParameter(R.filter, (PECP_LIST)lp, with ? ep : NULL, &type, &ctx, &size);
+    if (!ecp_returned(&in) || ecp_check(&in, &pred, st, from))
+        return;
+    int got = st == STATUS_SUCCESS ? ecp_handed(next, ctx, size, &type) : -1;
+    int bad = st == STATUS_SUCCESS ? got < 0 : st == STATUS_NOT_FOUND && (ctx != NULL || size != 0);
+    if (bad) {
+        simple_finding(KFH_INV_FLT_ECP_STATUS, "FltGetNextExtraCreateParameter", "-",
+                       st == STATUS_SUCCESS ? "the next ECP in insertion order, with its type and size (FE-7)"
+                                            : "NULL, size 0",
+                       "another context, type or size");
+        return;
+    }
+    if (got >= 0)
+        R.eslot[into] = (int8_t)got;
+    char t[48];
+    ecp_done(op, &in, &pred, ecp_st(st, t, sizeof t));
+}
+
+static void exec_ecp_mark(const kfh_op *op)
+{
+    static const int routines[KFH_ECP_MARK_COUNT] = {KFH_ECP_R_ACK, KFH_ECP_R_IS_ACK, KFH_ECP_R_REUSE,
+                                                     KFH_ECP_R_FROM_USER};
+    int es = 0, r, mark = op->b % KFH_ECP_MARK_COUNT;
+    void *ep;
+    const char *why = ecp_pick(op->a % KFH_ECP_SLOTS, KFH_ECP_PASS_SLOT, &ep, &es, &r);
+    if (why && R.eslot[op->a % KFH_ECP_SLOTS] >= 0 && !R.erec[R.eslot[op->a % KFH_ECP_SLOTS]].live)
+        why = ecp_pick(op->a % KFH_ECP_SLOTS, KFH_ECP_PASS_AGAIN, &ep, &es, &r);
+    if (ecp_skip(op, why))
+        return;
+    kfh_ecp_in in;
+    kfh_ecp_pred pred;
+    ecp_in(&in, routines[mark]);
+    in.ecp = es;
+    ecp_predict(&in, &pred);
+    BOOLEAN answer = FALSE;
+    int from = R.log_n;
+    switch (mark) {
+    case KFH_ECP_MARK_ACK:
+        FltAcknowledgeEcp(R.filter, ep);
+        break;
+    case KFH_ECP_MARK_IS_ACK:
+        answer = FltIsEcpAcknowledged(R.filter, ep);
+        break;
+    case KFH_ECP_MARK_REUSE:
+        FltPrepareToReuseEcp(R.filter, ep);
+        break;
+    default:
+        answer = FltIsEcpFromUserMode(R.filter, ep);
+        break;
+    }
+    if (!ecp_returned(&in) || ecp_check(&in, &pred, STATUS_SUCCESS, from))
+        return;
+    const char *what = "acknowledged";
+    if (mark == KFH_ECP_MARK_ACK && R.cfg->model_lie != 17) /* 17: as if the model forgot the mark (FE-9) */
+        R.erec[r].acked = 1;
+    if (mark == KFH_ECP_MARK_REUSE) {
+        R.erec[r].acked = 0;
+        what = "cleared";
+    }
+    if (mark == KFH_ECP_MARK_IS_ACK || mark == KFH_ECP_MARK_FROM_USER) {
+        int want = mark == KFH_ECP_MARK_IS_ACK ? R.erec[r].acked : R.erec[r].user;
+        what = answer ? "TRUE" : "FALSE";
+        if ((answer != FALSE) != (want != 0)) {
+            simple_finding(KFH_INV_FLT_ECP_STATUS, kfh_ecp_routine_name(in.routine), "-", want ? "TRUE" : "FALSE",
+                           "%s [FE-9]", what);
+            return;
+        }
+    }
+    ecp_done(op, &in, &pred, what);
+}
+
+static void exec_ecp_lookaside(const kfh_op *op)
+{
+    int k = op->a % KFH_ECP_LA_SLOTS, del = op->b & KFH_ECP_LA_DELETE, mis = (op->b >> 2) % KFH_ECP_LA_MIS_COUNT;
+    if (ecp_skip(op, del && mis == KFH_ECP_LA_MIS_TAG ? "a delete takes no pool tag" : NULL))
+        return;
+    kfh_ecp_in in;
+    kfh_ecp_pred pred;
+    ecp_in(&in, del ? KFH_ECP_R_LA_DELETE : KFH_ECP_R_LA_INIT);
+    in.misuse = mis;
+    in.nonpaged = (op->b & KFH_ECP_LA_NONPAGED) != 0;
+    in.flags = (in.nonpaged ? FSRTL_ECP_LOOKASIDE_FLAG_NONPAGED_POOL : 0) |
+               (mis == KFH_ECP_LA_MIS_FLAGS ? KFH_ECP_BAD_FLAGS : 0);
+    in.la_live = R.la[k].live;
+    in.la_init_flags = R.la[k].flags;
+    in.size = ECP_LA_SIZE;
+    ecp_predict(&in, &pred);
+    int from = R.log_n;
+    if (del)
+        FltDeleteExtraCreateParameterLookasideList(R.filter, ecp_la_mem[k], in.flags);
+    else
+        FltInitExtraCreateParameterLookasideList(R.filter, ecp_la_mem[k], in.flags, ECP_LA_SIZE,
+                                                 mis == KFH_ECP_LA_MIS_TAG ? 0 : ECP_TAG);
+    if (!ecp_returned(&in) || ecp_check(&in, &pred, STATUS_SUCCESS, from))
+        return;
+    R.la[k].live = !del;
+    if (del) {
+        for (int r = 0; r < R.n_erec; r++)
+            if (R.erec[r].live && R.erec[r].la == k)
+                R.erec[r].la_deleted = 1;
+    } else {
+        R.la[k].flags = in.flags;
+    }
+    ecp_done(op, &in, &pred, del ? "deleted" : "initialized");
+}
+
+/* A callback data slot an ECP operation works on: live, not in flight. */
+static cbd_slot *ecp_cbd(const kfh_op *op)
+{
+    cbd_slot *c = usable_slot(op, 1);
+    if (c && c->in_flight) {
+        skip_event("%*s  skipped: its asynchronous I/O has not completed", IND(op));
+        return NULL;
+    }
+    return c;
+}
+
+static void exec_ecp_get(const kfh_op *op)
+{
+    int lk = op->b % KFH_ECP_LIST_SLOTS;
+    if (ecp_skip(op, ecpl_into_ok(lk)))
+        return;
+    cbd_slot *c = ecp_cbd(op);
+    if (!c)
+        return;
+    int k = (int)(c - R.cbd), l = ecp_list_of_cbd(k);
+    kfh_ecp_in in;
+    kfh_ecp_pred pred;
+    ecp_in(&in, KFH_ECP_R_GET);
+    in.is_create = c->major == IRP_MJ_CREATE;
+    ecp_predict(&in, &pred);
+    PECP_LIST list = (PECP_LIST)ecp_foreign;
+    int from = R.log_n;
+    NTSTATUS st = FltGetEcpListFromCallbackData(R.filter, c->d, &list);
+    if (!ecp_returned(&in) || ecp_check(&in, &pred, st, from))
+        return;
+    /* FE-11: the list attached to it, NULL when none; *EcpList untouched when not a create. A list
+     * from above learns its address here. */
+    if (st == STATUS_SUCCESS && l >= 0 && !R.lrec[l].mem && list && list != (PECP_LIST)ecp_foreign)
+        R.lrec[l].mem = list;
+    void *want = st != STATUS_SUCCESS ? (void *)ecp_foreign : l >= 0 ? R.lrec[l].mem : NULL;
+    if ((void *)list != want) {
+        simple_finding(KFH_INV_FLT_ECP_STATUS, "FltGetEcpListFromCallbackData", "-",
+                       st != STATUS_SUCCESS ? "*EcpList untouched" : l >= 0 ? "the list attached" : "NULL",
+                       "%s", list ? "another list" : "NULL");
+        return;
+    }
+    if (st == STATUS_SUCCESS)
+        R.lslot[lk] = (int8_t)l;
+    char b[48];
+    ecp_done(op, &in, &pred, st != STATUS_SUCCESS ? ecp_st(st, b, sizeof b) : l >= 0 ? "a list" : "no list");
+}
+
+static void exec_ecp_set(const kfh_op *op)
+{
+    int ls = 0, es, l, r;
+    void *lp, *ep;
+    if (ecp_skip(op, ecp_pair(op->b % KFH_ECP_LIST_SLOTS, 0, 0, &lp, &ls, &l, &ep, &es, &r)))
+        return;
+    cbd_slot *c = ecp_cbd(op);
+    if (!c)
+        return;
+    int k = (int)(c - R.cbd);
+    kfh_ecp_in in;
+    kfh_ecp_pred pred;
+    ecp_in(&in, KFH_ECP_R_SET);
+    in.list = ls;
+    ecp_in_recs(&in, ls == KFH_ECP_PTR_LIVE ? l : -1, -1);
+    in.is_create = c->major == IRP_MJ_CREATE;
+    in.cbd_has_list = ecp_list_of_cbd(k) >= 0;
+    ecp_predict(&in, &pred);
+    int from = R.log_n;
+    NTSTATUS st = FltSetEcpListIntoCallbackData(R.filter, c->d, (PECP_LIST)lp);
+    if (!ecp_returned(&in) || ecp_check(&in, &pred, st, from))
+        return;
+    if (st == STATUS_SUCCESS)
+        R.lrec[l].cbd = (int8_t)k;
+    char b[48];
+    ecp_done(op, &in, &pred, ecp_st(st, b, sizeof b));
+}
+
+static void exec_ecp_create_done(const kfh_op *op)
+{
+    cbd_slot *c = ecp_cbd(op);
+    if (!c)
+        return;
+    int k = (int)(c - R.cbd);
+    int due = ecp_end_expect(k, op->depth);
+    size_t n = kf_flt_ecp_create_done(c->d);
+    if (R.aborting)
+        return;
+    ecp_end_done(k, "kf_flt_ecp_create_done");
+    if (R.aborting)
+        return;
+    if (n != (size_t)due) {
+        simple_finding(KFH_INV_FLT_ECP_STATUS, "kf_flt_ecp_create_done", "-",
+                       "the ECPs of the create's list and those that came down with it (FE-12)", "%zu freed, %d due", n,
+                       due);
+        return;
+    }
+    kfh_trace_event("%*s  -> %zu ECP(s) freed [FE-12]", IND(op), n);
+    reach("kf_flt_ecp_create_done: %s", n ? "ECPs freed" : "no ECP freed");
+}
+
+static void exec_ecp_attach(const kfh_op *op)
+{
+    int n = op->b & 3;
+    if (R.n_erec + n > ECP_RECORDS || R.n_lrec >= ECPL_RECORDS) {
+        skip_event("%*s  skipped: the run's records are full", IND(op));
+        return;
+    }
+    cbd_slot *c = ecp_cbd(op);
+    if (!c)
+        return;
+    int k = (int)(c - R.cbd);
+    kf_flt_ecp_spec specs[3];
+    memset(specs, 0, sizeof specs);
+    for (int i = 0; i < n; i++) {
+        specs[i].type = *kfh_ecp_type_at(i);
+        specs[i].size = 8u * (ULONG)(i + 1);
+        specs[i].from_user_mode = (op->b & KFH_ECP_ATTACH_USER) != 0;
+        specs[i].acknowledged = (op->b & KFH_ECP_ATTACH_ACKED) != 0;
+    }
+    /* FE-14: refused while the callback data carries a list. */
+    int refused = ecp_list_of_cbd(k) >= 0;
+    int from = R.log_n;
+    int rc = kf_flt_attach_ecps(c->d, specs, (unsigned)n);
+    if (R.aborting)
+        return;
+    if ((rc != 0) != refused || R.log_n != from) {
+        simple_finding(KFH_INV_FLT_ECP_STATUS, "kf_flt_attach_ecps", "-",
+                       refused ? "-1: the callback data carries a list (FE-14)" : "0, no site consulted (FE-14)",
+                       "%d, %d consultation(s)", rc, R.log_n - from);
+        return;
+    }
+    if (!refused) {
+        int l = ecpl_new(NULL);
+        R.lrec[l].above = 1;
+        R.lrec[l].cbd = (int8_t)k;
+        for (int i = 0; i < n; i++) {
+            int r = ecp_new(NULL, i, specs[i].size);
+            R.erec[r].above = 1;
+            R.erec[r].cbd = (int8_t)k;
+            R.erec[r].user = specs[i].from_user_mode;
+            R.erec[r].acked = specs[i].acknowledged;
+            ecp_append(l, r);
+        }
+    }
+    kfh_trace_event("%*s  -> %s [FE-14]", IND(op), refused ? "refused" : "attached");
+    reach("kf_flt_attach_ecps: %s", refused ? "refused" : "attached");
+}
+
 static void exec_op(uint16_t i)
 {
     const kfh_op *op = &R.s->ops[i];
@@ -4566,6 +5451,46 @@ static void exec_op(uint16_t i)
     case KFH_OP_APOOL_FREE:
         exec_apool_free(op);
         break;
+    case KFH_OP_ECP_LIST_ALLOC:
+        exec_ecp_list_alloc(op);
+        break;
+    case KFH_OP_ECP_LIST_FREE:
+        exec_ecp_list_free(op);
+        break;
+    case KFH_OP_ECP_ALLOC:
+        exec_ecp_alloc(op);
+        break;
+    case KFH_OP_ECP_FREE:
+        exec_ecp_free(op);
+        break;
+    case KFH_OP_ECP_INSERT:
+        exec_ecp_insert(op);
+        break;
+    case KFH_OP_ECP_REMOVE:
+    case KFH_OP_ECP_FIND:
+        exec_ecp_lookup(op, op->code == KFH_OP_ECP_REMOVE);
+        break;
+    case KFH_OP_ECP_NEXT:
+        exec_ecp_next(op);
+        break;
+    case KFH_OP_ECP_MARK:
+        exec_ecp_mark(op);
+        break;
+    case KFH_OP_ECP_LOOKASIDE:
+        exec_ecp_lookaside(op);
+        break;
+    case KFH_OP_ECP_GET:
+        exec_ecp_get(op);
+        break;
+    case KFH_OP_ECP_SET:
+        exec_ecp_set(op);
+        break;
+    case KFH_OP_ECP_DONE:
+        exec_ecp_create_done(op);
+        break;
+    case KFH_OP_ECP_ATTACH:
+        exec_ecp_attach(op);
+        break;
     default:
         break;
     }
@@ -4686,6 +5611,8 @@ int kfh_run(const kfh_scenario *s, const kfh_config *cfg, kfh_result *res)
     for (int k = 0; k < KFH_NAME_SLOTS; k++)
         R.nslot[k] = R.nstale[k] = -1;
     R.pc_connect_slot = R.pc_msg_slot = -1;
+    memset(R.eslot, -1, sizeof R.eslot);
+    memset(R.lslot, -1, sizeof R.lslot);
     char pname[32];
     kfh_trace_event("run version=%u ops=%u profile=%s plan=%s sites=%s nest_limit=%llu", s->version, s->n,
                     kf_profile_name(&base, pname, sizeof pname), kfh_plan_kind_name(cfg->plan.kind), cfg->plan.sites,

@@ -60,6 +60,11 @@ static const char *const op_names[KFH_OP_COUNT] = {
     [KFH_OP_OBJ_GET] = "obj_get", [KFH_OP_OBJ_REF] = "obj_ref", [KFH_OP_OBJ_DEREF] = "obj_deref",
     [KFH_OP_OBJ_QUERY] = "obj_query", [KFH_OP_OBJ_ENUM] = "obj_enum", [KFH_OP_APOOL_ALLOC] = "apool_alloc",
     [KFH_OP_APOOL_FREE] = "apool_free",
+    [KFH_OP_ECP_LIST_ALLOC] = "ecp_list_alloc", [KFH_OP_ECP_LIST_FREE] = "ecp_list_free",
+    [KFH_OP_ECP_ALLOC] = "ecp_alloc", [KFH_OP_ECP_FREE] = "ecp_free", [KFH_OP_ECP_INSERT] = "ecp_insert",
+    [KFH_OP_ECP_REMOVE] = "ecp_remove", [KFH_OP_ECP_FIND] = "ecp_find", [KFH_OP_ECP_NEXT] = "ecp_next",
+    [KFH_OP_ECP_MARK] = "ecp_mark", [KFH_OP_ECP_LOOKASIDE] = "ecp_lookaside", [KFH_OP_ECP_GET] = "ecp_get",
+    [KFH_OP_ECP_SET] = "ecp_set", [KFH_OP_ECP_DONE] = "ecp_done", [KFH_OP_ECP_ATTACH] = "ecp_attach",
 };
 
 const char *kfh_op_name(int code)
@@ -95,6 +100,10 @@ static const uint8_t op_width[KFH_OP_COUNT] = {
     [KFH_OP_PORT_CLOSE_CLIENT] = 2, [KFH_OP_PORT_SEND] = 4,
     [KFH_OP_OBJ_GET] = 2, [KFH_OP_OBJ_REF] = 2, [KFH_OP_OBJ_DEREF] = 2, [KFH_OP_OBJ_QUERY] = 3,
     [KFH_OP_OBJ_ENUM] = 3, [KFH_OP_APOOL_ALLOC] = 2, [KFH_OP_APOOL_FREE] = 2,
+    [KFH_OP_ECP_LIST_ALLOC] = 2, [KFH_OP_ECP_LIST_FREE] = 2, [KFH_OP_ECP_ALLOC] = 3, [KFH_OP_ECP_FREE] = 2,
+    [KFH_OP_ECP_INSERT] = 2, [KFH_OP_ECP_REMOVE] = 3, [KFH_OP_ECP_FIND] = 3, [KFH_OP_ECP_NEXT] = 3,
+    [KFH_OP_ECP_MARK] = 2, [KFH_OP_ECP_LOOKASIDE] = 2, [KFH_OP_ECP_GET] = 2, [KFH_OP_ECP_SET] = 2,
+    [KFH_OP_ECP_DONE] = 1, [KFH_OP_ECP_ATTACH] = 2,
 };
 
 /* How many opcodes each version knows; an opcode byte is taken modulo this count, so
@@ -720,6 +729,67 @@ int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, cha
             op.a = rd8(&r) % KFH_APOOL_SLOTS;
             op.b = rd8(&r) % KFH_APOOL_FREE_COUNT;
             break;
+        /* Extra create parameters (version 15). */
+        case KFH_OP_ECP_LIST_ALLOC: {
+            op.a = rd8(&r) % KFH_ECP_LIST_SLOTS;
+            uint8_t b = rd8(&r);
+            op.b = (uint8_t)((b & 1) | (((b >> 1) & 3) % KFH_ECPL_MIS_COUNT) << 1);
+            break;
+        }
+        case KFH_OP_ECP_LIST_FREE:
+            op.a = rd8(&r) % KFH_ECP_LIST_SLOTS;
+            op.b = rd8(&r) % KFH_ECP_PASS_COUNT;
+            break;
+        case KFH_OP_ECP_ALLOC: {
+            op.a = rd8(&r) % KFH_ECP_SLOTS;
+            uint8_t b = rd8(&r);
+            op.b = (uint8_t)((b & 0x1F) | ((b >> 5) % KFH_ECP_MIS_COUNT) << 5);
+            if (!(op.b & KFH_ECP_FROM_LA))
+                op.b &= 0xEF; /* the lookaside slot means nothing without a lookaside list */
+            op.c = rd8(&r) % KFH_ECP_SIZES;
+            break;
+        }
+        case KFH_OP_ECP_FREE:
+            op.a = rd8(&r) % KFH_ECP_SLOTS;
+            op.b = rd8(&r) % KFH_ECP_PASS_COUNT;
+            break;
+        case KFH_OP_ECP_INSERT:
+            op.a = rd8(&r) % KFH_ECP_LIST_SLOTS;
+            op.b = rd8(&r) % KFH_ECP_SLOTS;
+            break;
+        case KFH_OP_ECP_REMOVE:
+        case KFH_OP_ECP_FIND:
+            op.a = rd8(&r) % KFH_ECP_LIST_SLOTS;
+            op.b = rd8(&r) % KFH_ECP_TYPES;
+            op.c = rd8(&r) % KFH_ECP_SLOTS;
+            break;
+        case KFH_OP_ECP_NEXT:
+            op.a = rd8(&r) % KFH_ECP_LIST_SLOTS;
+            op.b = rd8(&r) % KFH_ECP_NEXT_COUNT;
+            op.c = rd8(&r) % KFH_ECP_SLOTS;
+            break;
+        case KFH_OP_ECP_MARK:
+            op.a = rd8(&r) % KFH_ECP_SLOTS;
+            op.b = rd8(&r) % KFH_ECP_MARK_COUNT;
+            break;
+        case KFH_OP_ECP_LOOKASIDE: {
+            op.a = rd8(&r) % KFH_ECP_LA_SLOTS;
+            uint8_t b = rd8(&r);
+            op.b = (uint8_t)((b & 3) | (((b >> 2) & 3) % KFH_ECP_LA_MIS_COUNT) << 2);
+            break;
+        }
+        case KFH_OP_ECP_GET:
+        case KFH_OP_ECP_SET:
+            op.a = rd8(&r) % KFH_CBD_SLOTS;
+            op.b = rd8(&r) % KFH_ECP_LIST_SLOTS;
+            break;
+        case KFH_OP_ECP_DONE:
+            op.a = rd8(&r) % KFH_CBD_SLOTS;
+            break;
+        case KFH_OP_ECP_ATTACH:
+            op.a = rd8(&r) % KFH_CBD_SLOTS;
+            op.b = rd8(&r) & (3 | KFH_ECP_ATTACH_USER | KFH_ECP_ATTACH_ACKED);
+            break;
         case KFH_OP_PORT_CONNECT:
             op.a = rd8(&r) % KFH_CLIENT_SLOTS;
             op.b = rd8(&r) % KFH_CLIENT_PORTS;
@@ -964,6 +1034,30 @@ size_t kfh_scenario_encode(const kfh_scenario *s, uint8_t *buf, size_t cap)
             break;
         case KFH_OP_OBJ_QUERY:
         case KFH_OP_OBJ_ENUM:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            wr8(&w, op->c);
+            break;
+        /* Extra create parameters (version 15). */
+        case KFH_OP_ECP_DONE:
+            wr8(&w, op->a);
+            break;
+        case KFH_OP_ECP_LIST_ALLOC:
+        case KFH_OP_ECP_LIST_FREE:
+        case KFH_OP_ECP_FREE:
+        case KFH_OP_ECP_INSERT:
+        case KFH_OP_ECP_MARK:
+        case KFH_OP_ECP_LOOKASIDE:
+        case KFH_OP_ECP_GET:
+        case KFH_OP_ECP_SET:
+        case KFH_OP_ECP_ATTACH:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            break;
+        case KFH_OP_ECP_ALLOC:
+        case KFH_OP_ECP_REMOVE:
+        case KFH_OP_ECP_FIND:
+        case KFH_OP_ECP_NEXT:
             wr8(&w, op->a);
             wr8(&w, op->b);
             wr8(&w, op->c);

@@ -143,6 +143,61 @@ static void put_ctx_owner(out *o, uint8_t b)
         put(o, " file=%u", (b >> KFH_CTX_FILE_SHIFT) & 3u);
 }
 
+/* The extra create parameter operations of version 15. */
+static void format_ecp_op(out *o, const kfh_op *op)
+{
+    const char *w;
+    switch (op->code) {
+    case KFH_OP_ECP_LIST_ALLOC:
+        w = kfh_ecpl_misuse_name(op->b >> 1);
+        put(o, " %u%s%s%s", op->a, (op->b & 1) ? " quota" : "", *w ? " " : "", w);
+        break;
+    case KFH_OP_ECP_ALLOC:
+        w = kfh_ecp_misuse_name(op->b >> 5);
+        put(o, " %u type=%u size=%s%s", op->a, op->b & 3u, kfh_ecp_size_name(op->c),
+            (op->b & KFH_ECP_NONPAGED) ? " nonpaged" : "");
+        if (op->b & KFH_ECP_FROM_LA)
+            put(o, " lookaside=%u", (op->b >> 4) & 1u);
+        put(o, "%s%s", *w ? " " : "", w);
+        break;
+    case KFH_OP_ECP_LIST_FREE:
+    case KFH_OP_ECP_FREE:
+        w = kfh_ecp_pass_name(op->b);
+        put(o, " %u%s%s", op->a, *w ? " " : "", w);
+        break;
+    case KFH_OP_ECP_REMOVE:
+    case KFH_OP_ECP_FIND:
+        put(o, " %u type=%u into=%u", op->a, op->b, op->c);
+        break;
+    case KFH_OP_ECP_NEXT:
+        put(o, " %u", op->a);
+        if (op->b == KFH_ECP_NEXT_NULL_LIST)
+            put(o, " null_list");
+        else if (op->b != KFH_ECP_NEXT_FIRST)
+            put(o, " after=%u", op->b - KFH_ECP_NEXT_AFTER0);
+        put(o, " into=%u", op->c);
+        break;
+    case KFH_OP_ECP_MARK:
+        put(o, " %u %s", op->a, kfh_ecp_mark_name(op->b));
+        break;
+    case KFH_OP_ECP_LOOKASIDE:
+        w = kfh_ecp_la_misuse_name(op->b >> 2);
+        put(o, " %u %s%s%s%s", op->a, (op->b & KFH_ECP_LA_DELETE) ? "delete" : "init",
+            (op->b & KFH_ECP_LA_NONPAGED) ? " nonpaged" : "", *w ? " " : "", w);
+        break;
+    case KFH_OP_ECP_DONE:
+        put(o, " %u", op->a);
+        break;
+    case KFH_OP_ECP_ATTACH:
+        put(o, " %u n=%u%s%s", op->a, op->b & 3u, (op->b & KFH_ECP_ATTACH_USER) ? " user" : "",
+            (op->b & KFH_ECP_ATTACH_ACKED) ? " acked" : "");
+        break;
+    default: /* ecp_insert, ecp_get, ecp_set: two slots */
+        put(o, " %u %u", op->a, op->b);
+        break;
+    }
+}
+
 static void format_op(out *o, const kfh_op *op)
 {
     put(o, "%s", kfh_op_name(op->code));
@@ -411,6 +466,22 @@ static void format_op(out *o, const kfh_op *op)
         break;
     case KFH_OP_APOOL_FREE:
         put(o, " %u%s%s", op->a, op->b ? " " : "", kfh_apool_free_name(op->b));
+        break;
+    case KFH_OP_ECP_LIST_ALLOC:
+    case KFH_OP_ECP_ALLOC:
+    case KFH_OP_ECP_LIST_FREE:
+    case KFH_OP_ECP_FREE:
+    case KFH_OP_ECP_INSERT:
+    case KFH_OP_ECP_REMOVE:
+    case KFH_OP_ECP_FIND:
+    case KFH_OP_ECP_NEXT:
+    case KFH_OP_ECP_MARK:
+    case KFH_OP_ECP_LOOKASIDE:
+    case KFH_OP_ECP_GET:
+    case KFH_OP_ECP_SET:
+    case KFH_OP_ECP_DONE:
+    case KFH_OP_ECP_ATTACH:
+        format_ecp_op(o, op);
         break;
     default:
         break;
@@ -1639,6 +1710,157 @@ static int parse_obj_op(parser *p, tok *t, int nt, kfh_op *op)
     }
 }
 
+/* The optional word at t[*at] when it is one of names[first..n-1]: its index, *at moved on; 0 otherwise. */
+static int ecp_opt(const tok *t, int nt, int *at, const char *(*name)(int), int first, int n)
+{
+    for (int i = first; *at < nt && i < n; i++)
+        if (tok_is(&t[*at], name(i))) {
+            (*at)++;
+            return i;
+        }
+    return 0;
+}
+
+/* The word w at t[*at]: 1 and *at moved on, or 0. */
+static int ecp_word(const tok *t, int nt, int *at, const char *w)
+{
+    if (*at < nt && tok_is(&t[*at], w)) {
+        (*at)++;
+        return 1;
+    }
+    return 0;
+}
+
+/* "key=N" with N at most max, at t[*at]. */
+static int ecp_key(parser *p, const tok *t, int nt, int *at, const char *key, unsigned max, const char *what,
+                   uint8_t *v)
+{
+    tok val;
+    if (*at >= nt || !key_value(&t[*at], key, &val))
+        return perr(p, *at < nt ? t[*at].col : t[0].col, "expected %s= and %s", key, what);
+    (*at)++;
+    return parse_small(p, &val, max, what, v);
+}
+
+/* The extra create parameter operations of version 15. */
+static int parse_ecp_op(parser *p, tok *t, int nt, kfh_op *op)
+{
+    int at = 2, k;
+    tok v;
+    const char *what = op->code == KFH_OP_ECP_LIST_ALLOC || op->code == KFH_OP_ECP_LIST_FREE ||
+                               op->code == KFH_OP_ECP_INSERT || op->code == KFH_OP_ECP_REMOVE ||
+                               op->code == KFH_OP_ECP_FIND || op->code == KFH_OP_ECP_NEXT
+                           ? "a list slot"
+                       : op->code == KFH_OP_ECP_LOOKASIDE ? "a lookaside slot"
+                       : op->code == KFH_OP_ECP_GET || op->code == KFH_OP_ECP_SET || op->code == KFH_OP_ECP_DONE ||
+                               op->code == KFH_OP_ECP_ATTACH
+                           ? "a callback data slot"
+                           : "an ECP slot";
+    unsigned max = op->code == KFH_OP_ECP_LOOKASIDE ? KFH_ECP_LA_SLOTS - 1
+                   : op->code == KFH_OP_ECP_GET || op->code == KFH_OP_ECP_SET || op->code == KFH_OP_ECP_DONE ||
+                           op->code == KFH_OP_ECP_ATTACH
+                       ? KFH_CBD_SLOTS - 1
+                       : 3;
+    if (nt < 2)
+        return perr(p, t[0].col, "%s takes %s first", kfh_op_name(op->code), what);
+    if (parse_small(p, &t[1], max, what, &op->a))
+        return -1;
+    switch (op->code) {
+    case KFH_OP_ECP_LIST_ALLOC:
+        op->b = (uint8_t)ecp_word(t, nt, &at, "quota");
+        op->b |= (uint8_t)(ecp_opt(t, nt, &at, kfh_ecpl_misuse_name, 1, KFH_ECPL_MIS_COUNT) << 1);
+        break;
+    case KFH_OP_ECP_ALLOC: {
+        uint8_t type, la;
+        if (ecp_key(p, t, nt, &at, "type", KFH_ECP_TYPES - 1, "a type (0..3)", &type))
+            return -1;
+        if (at >= nt || !key_value(&t[at], "size", &v))
+            return perr(p, at < nt ? t[at].col : t[0].col, "ecp_alloc expects size=0, 16, 200 or huge");
+        for (k = 0; k < KFH_ECP_SIZES && !tok_is(&v, kfh_ecp_size_name(k)); k++)
+            ;
+        if (k == KFH_ECP_SIZES)
+            return perr(p, v.col, "expected size=0, 16, 200 or huge");
+        at++;
+        op->c = (uint8_t)k;
+        op->b = type;
+        if (ecp_word(t, nt, &at, "nonpaged"))
+            op->b |= KFH_ECP_NONPAGED;
+        if (at < nt && key_value(&t[at], "lookaside", &v)) {
+            if (ecp_key(p, t, nt, &at, "lookaside", KFH_ECP_LA_SLOTS - 1, "a lookaside slot", &la))
+                return -1;
+            op->b |= (uint8_t)(KFH_ECP_FROM_LA | la << 4);
+        }
+        op->b |= (uint8_t)(ecp_opt(t, nt, &at, kfh_ecp_misuse_name, 1, KFH_ECP_MIS_COUNT) << 5);
+        break;
+    }
+    case KFH_OP_ECP_LIST_FREE:
+    case KFH_OP_ECP_FREE:
+        op->b = (uint8_t)ecp_opt(t, nt, &at, kfh_ecp_pass_name, 1, KFH_ECP_PASS_COUNT);
+        break;
+    case KFH_OP_ECP_REMOVE:
+    case KFH_OP_ECP_FIND:
+        if (ecp_key(p, t, nt, &at, "type", KFH_ECP_TYPES - 1, "a type (0..3)", &op->b) ||
+            ecp_key(p, t, nt, &at, "into", KFH_ECP_SLOTS - 1, "an ECP slot", &op->c))
+            return -1;
+        break;
+    case KFH_OP_ECP_NEXT: {
+        uint8_t after;
+        op->b = KFH_ECP_NEXT_FIRST;
+        if (ecp_word(t, nt, &at, "null_list"))
+            op->b = KFH_ECP_NEXT_NULL_LIST;
+        else if (at < nt && key_value(&t[at], "after", &v)) {
+            if (ecp_key(p, t, nt, &at, "after", KFH_ECP_SLOTS - 1, "an ECP slot", &after))
+                return -1;
+            op->b = (uint8_t)(KFH_ECP_NEXT_AFTER0 + after);
+        }
+        if (ecp_key(p, t, nt, &at, "into", KFH_ECP_SLOTS - 1, "an ECP slot", &op->c))
+            return -1;
+        break;
+    }
+    case KFH_OP_ECP_MARK:
+        for (k = 0; at < nt && k < KFH_ECP_MARK_COUNT && !tok_is(&t[at], kfh_ecp_mark_name(k)); k++)
+            ;
+        if (at >= nt || k == KFH_ECP_MARK_COUNT)
+            return perr(p, at < nt ? t[at].col : t[0].col, "ecp_mark expects ack, is_ack, reuse or from_user");
+        op->b = (uint8_t)k;
+        at++;
+        break;
+    case KFH_OP_ECP_LOOKASIDE:
+        if (ecp_word(t, nt, &at, "delete"))
+            op->b = KFH_ECP_LA_DELETE;
+        else if (!ecp_word(t, nt, &at, "init"))
+            return perr(p, at < nt ? t[at].col : t[0].col, "ecp_lookaside expects init or delete");
+        if (ecp_word(t, nt, &at, "nonpaged"))
+            op->b |= KFH_ECP_LA_NONPAGED;
+        op->b |= (uint8_t)(ecp_opt(t, nt, &at, kfh_ecp_la_misuse_name, 1, KFH_ECP_LA_MIS_COUNT) << 2);
+        break;
+    case KFH_OP_ECP_DONE:
+        break;
+    case KFH_OP_ECP_ATTACH: {
+        uint8_t n;
+        if (ecp_key(p, t, nt, &at, "n", 3, "a count (0..3)", &n))
+            return -1;
+        op->b = n;
+        if (ecp_word(t, nt, &at, "user"))
+            op->b |= KFH_ECP_ATTACH_USER;
+        if (ecp_word(t, nt, &at, "acked"))
+            op->b |= KFH_ECP_ATTACH_ACKED;
+        break;
+    }
+    default: /* ecp_insert, ecp_get, ecp_set */
+        if (nt < 3)
+            return perr(p, t[0].col, "%s takes two slots", kfh_op_name(op->code));
+        if (parse_small(p, &t[2], op->code == KFH_OP_ECP_INSERT ? KFH_ECP_SLOTS - 1 : KFH_ECP_LIST_SLOTS - 1,
+                        op->code == KFH_OP_ECP_INSERT ? "an ECP slot" : "a list slot", &op->b))
+            return -1;
+        at = 3;
+        break;
+    }
+    if (at != nt)
+        return perr(p, t[at].col, "unexpected '%.*s'", (int)t[at].n, t[at].s);
+    return 0;
+}
+
 /* Parses one operation line (tokens after the name in t[1..nt-1]); *opens is set when the
  * line ends with '{'. */
 static int parse_op(parser *p, tok *t, int nt, kfh_op *op, int *opens)
@@ -1665,6 +1887,8 @@ static int parse_op(parser *p, tok *t, int nt, kfh_op *op, int *opens)
         return parse_small(p, &t[1], KFH_MF_VOLUMES - 1, "a volume", &op->a);
     }
     /* Version 15's families, each from its first opcode on (the newest first). */
+    if (code >= KFH_OP_ECP_LIST_ALLOC)
+        return parse_ecp_op(p, t, nt, op);
     if (code >= KFH_OP_OBJ_GET)
         return parse_obj_op(p, t, nt, op);
     if (code >= KFH_OP_SD_BUILD)

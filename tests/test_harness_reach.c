@@ -394,6 +394,71 @@ static const outcome documented[] = {
     {"FltFreePoolAlignedWithTag: " BC_A, "FO-8 (IRQL of the pool's kind)"},
     {"FltFreePoolAlignedWithTag: bug check 0xC2 BAD_POOL_CALLER", "FO-8, P-11 (another tag)"},
     {"ExFreePoolWithTag: violation 0x3A42 flt-aligned-pool-mismatch", "FO-8 (an aligned buffer)"},
+    /* Extra create parameters (scenario format version 15). */
+#define VIOL_ECP(code, name) "violation 0x3E" code " flt-ecp-" name
+    {"FltAllocateExtraCreateParameterList: STATUS_SUCCESS", "FE-2"},
+    {"FltAllocateExtraCreateParameterList: STATUS_INSUFFICIENT_RESOURCES", "FE-2 (site flt.ecp)"},
+    {"FltAllocateExtraCreateParameterList: " BC_A, "FE-1"},
+    {"FltAllocateExtraCreateParameterList: " VIOL_ECP("09", "null-argument"), "FE-2"},
+    {"FltAllocateExtraCreateParameterList: " VIOL_ECP("0C", "unknown-flags"), "FE-2"},
+    {"FltFreeExtraCreateParameterList: freed", "FE-3"},
+    {"FltFreeExtraCreateParameterList: " VIOL_ECP("01", "list-invalid"), "FE-3 (NULL, foreign)"},
+    {"FltFreeExtraCreateParameterList: " VIOL_ECP("02", "list-freed"), "FE-3"},
+    {"FltFreeExtraCreateParameterList: " VIOL_ECP("07", "list-attached"), "FE-3"},
+    {"FltFreeExtraCreateParameterList: " VIOL_ECP("0A", "not-owned"), "FE-3, FE-14"},
+    {"FltAllocateExtraCreateParameter: STATUS_SUCCESS", "FE-4"},
+    {"FltAllocateExtraCreateParameter: STATUS_INSUFFICIENT_RESOURCES", "FE-4 (site flt.ecp, 16 MiB)"},
+    {"FltAllocateExtraCreateParameter: bug check 0xC2 BAD_POOL_CALLER", "FE-5"},
+    {"FltAllocateExtraCreateParameter: " VIOL_ECP("09", "null-argument"), "FE-4 (EcpType, EcpContext)"},
+    {"FltAllocateExtraCreateParameter: " VIOL_ECP("0C", "unknown-flags"), "FE-4"},
+    {"FltAllocateExtraCreateParameterFromLookasideList: STATUS_SUCCESS", "FE-4, FE-10"},
+    {"FltAllocateExtraCreateParameterFromLookasideList: STATUS_INSUFFICIENT_RESOURCES", "FE-4 (site flt.ecp)"},
+    {"FltAllocateExtraCreateParameterFromLookasideList: " VIOL_ECP("08", "lookaside-invalid"), "FE-10"},
+    {"FltFreeExtraCreateParameter: freed", "FE-8"},
+    {"FltFreeExtraCreateParameter: " VIOL_ECP("03", "invalid"), "FE-6 (NULL, foreign)"},
+    {"FltFreeExtraCreateParameter: " VIOL_ECP("04", "freed"), "FE-6"},
+    {"FltFreeExtraCreateParameter: " VIOL_ECP("06", "free-in-list"), "FE-8"},
+    {"FltFreeExtraCreateParameter: " VIOL_ECP("08", "lookaside-invalid"), "FE-8, FE-10 (its list deleted)"},
+    {"FltFreeExtraCreateParameter: " VIOL_ECP("0A", "not-owned"), "FE-8, FE-14"},
+    {"FltInsertExtraCreateParameter: STATUS_SUCCESS", "FE-6"},
+    {"FltInsertExtraCreateParameter: STATUS_INVALID_PARAMETER", "FE-6 (a type the list holds)"},
+    {"FltInsertExtraCreateParameter: " VIOL_ECP("05", "already-inserted"), "FE-6"},
+    {"FltRemoveExtraCreateParameter: STATUS_SUCCESS", "FE-8"},
+    {"FltRemoveExtraCreateParameter: STATUS_NOT_FOUND", "FE-8"},
+    {"FltFindExtraCreateParameter: STATUS_SUCCESS", "FE-7"},
+    {"FltFindExtraCreateParameter: STATUS_NOT_FOUND", "FE-7"},
+    {"FltGetNextExtraCreateParameter: STATUS_SUCCESS", "FE-7"},
+    {"FltGetNextExtraCreateParameter: STATUS_NOT_FOUND", "FE-7"},
+    {"FltGetNextExtraCreateParameter: STATUS_INVALID_PARAMETER", "FE-7 (EcpList NULL)"},
+    {"FltGetNextExtraCreateParameter: " VIOL_ECP("0B", "not-in-list"), "FE-7"},
+    {"FltAcknowledgeEcp: acknowledged", "FE-9"},
+    {"FltAcknowledgeEcp: violation 0x1001 routine-unavailable", "FE-1 (ws03)"},
+    {"FltIsEcpAcknowledged: TRUE", "FE-9"},
+    {"FltIsEcpAcknowledged: FALSE", "FE-9"},
+    {"FltPrepareToReuseEcp: cleared", "FE-9"},
+    {"FltPrepareToReuseEcp: violation 0x1001 routine-unavailable", "FE-1 (before Windows 8)"},
+    {"FltIsEcpFromUserMode: TRUE", "FE-9, FE-14"},
+    {"FltIsEcpFromUserMode: FALSE", "FE-9"},
+    {"FltInitExtraCreateParameterLookasideList: initialized", "FE-10"},
+    {"FltInitExtraCreateParameterLookasideList: bug check 0xC2 BAD_POOL_CALLER", "FE-5"},
+    {"FltInitExtraCreateParameterLookasideList: " VIOL_ECP("08", "lookaside-invalid"), "FE-10 (live already)"},
+    {"FltInitExtraCreateParameterLookasideList: " VIOL_ECP("0C", "unknown-flags"), "FE-10"},
+    {"FltDeleteExtraCreateParameterLookasideList: deleted", "FE-10"},
+    {"FltDeleteExtraCreateParameterLookasideList: " VIOL_ECP("08", "lookaside-invalid"),
+     "FE-10 (not live, other flags)"},
+    {"FltGetEcpListFromCallbackData: a list", "FE-11"},
+    {"FltGetEcpListFromCallbackData: no list", "FE-11"},
+    {"FltGetEcpListFromCallbackData: STATUS_INVALID_PARAMETER", "FE-11 (no create)"},
+    {"FltSetEcpListIntoCallbackData: STATUS_SUCCESS", "FE-11"},
+    {"FltSetEcpListIntoCallbackData: STATUS_INVALID_PARAMETER_2", "FE-11 (no create)"},
+    {"FltSetEcpListIntoCallbackData: STATUS_INVALID_PARAMETER_3", "FE-11 (a list attached already)"},
+    {"FltSetEcpListIntoCallbackData: " VIOL_ECP("07", "list-attached"), "FE-11 (another create's list)"},
+    {"ECP cleanup callback: called", "FE-3, FE-8, FE-12"},
+    {"kf_flt_ecp_create_done: ECPs freed", "FE-12"},
+    {"kf_flt_ecp_create_done: no ECP freed", "FE-12"},
+    {"kf_flt_attach_ecps: attached", "FE-14"},
+    {"kf_flt_attach_ecps: refused", "FE-14 (a list attached already)"},
+#undef VIOL_ECP
 };
 
 /* Outcomes of the rules that no scenario can produce, and why. */
@@ -468,12 +533,7 @@ static const exempt_site sites_exempt[] = {
     {"ob.handle", BASE}, {"ob.object", BASE}, {"cm.key", BASE}, {"cm.value", BASE}, {"ex.lookaside", BASE},
     {"io.mdl", BASE}, {"mm.lock", BASE}, {"mm.map", BASE}, {"io.workitem", BASE}, {"rtl.string", BASE},
     {"io.device", BASE}, {"io.symlink", BASE}, {"fsrtl.expression", BASE}, {"io.irp", BASE},
-    {"flt.volume.guid", LATER " (volumes)"},
-    {"flt.pool.aligned", LATER " (objects and volumes)"}, {"flt.create", LATER " (filter-initiated I/O)"},
-    {"flt.port.sd", LATER " (communication ports)"}, {"flt.port", LATER " (communication ports)"},
-    {"flt.message", LATER " (communication ports)"},
-    {"flt.create", LATER " (filter-initiated I/O)"},
-    {"flt.fileio", LATER " (filter-initiated I/O)"}, {"flt.ecp", LATER " (extra create parameters)"},
+    {"flt.create", LATER " (filter-initiated I/O)"}, {"flt.fileio", LATER " (filter-initiated I/O)"},
     {"flt.txn", LATER " (transactions)"}, {"flt.safe.post", LATER " (the dispatch of I/O to a filter)"},
     {"flt.opstatus", LATER " (the dispatch of I/O to a filter)"},
 };
@@ -490,7 +550,7 @@ static const exempt_codes codes_exempt[] = {
     {0x3A00, 0x3A3F, BASE " (device objects, symbolic links, IRPs)"},
     {0x3C00, 0x3CFF, LATER " (filter-initiated I/O)"},
     {0x3D00, 0x3DFF, LATER " (the dispatch of I/O to a filter's callbacks: the minifilter fuzzer's)"},
-    {0x3E00, 0x3E3F, LATER " (extra create parameters, transactions)"},
+    {0x3E0D, 0x3E3F, LATER " (transactions; extra create parameters' 0x3E01-0x3E0C are checked)"},
 };
 
 static const char *const targets[] = {"expand_fuzz", "flt_fuzz", "mixed_fuzz", "systematic_fuzz"};
@@ -652,7 +712,7 @@ TEST(reach_systematic_fails_the_flt_family_sites)
     prepare();
     static const kf_site sites[] = {KF_SITE_FLT_CONTEXT,     KF_SITE_FLT_NAME, KF_SITE_FLT_WORKITEM,
                                     KF_SITE_FLT_PORT_SD,     KF_SITE_FLT_PORT, KF_SITE_FLT_MESSAGE,
-                                    KF_SITE_FLT_VOLUME_GUID, KF_SITE_FLT_POOL_ALIGNED};
+                                    KF_SITE_FLT_VOLUME_GUID, KF_SITE_FLT_POOL_ALIGNED, KF_SITE_FLT_ECP};
     for (size_t i = 0; i < sizeof sites / sizeof *sites; i++) {
         if (sys_injected[sites[i]])
             kft_pass();

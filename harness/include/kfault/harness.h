@@ -278,6 +278,29 @@ typedef enum kfh_opcode {
     KFH_OP_APOOL_ALLOC,  /* a: aligned pool slot; b: volume (bits 0-1), paged (bit 2), size (bits 3-4,
                           * KFH_APOOL_SIZE_*). FltAllocatePoolAlignedWithTag */
     KFH_OP_APOOL_FREE,   /* a: aligned pool slot; b: KFH_APOOL_FREE_*. FltFreePoolAlignedWithTag */
+    /* Version 15, continued: the Filter Manager extra create parameters of the conformance
+     * runner's own filter (harness/oracle_fltecp.c). */
+    KFH_OP_ECP_LIST_ALLOC, /* a: list slot; b: bit 0 CHARGE_QUOTA, bits 1-2 KFH_ECPL_MIS_*.
+                                               * FltAllocateExtraCreateParameterList */
+    KFH_OP_ECP_LIST_FREE, /* a: list slot; b: KFH_ECP_PASS_*. FltFreeExtraCreateParameterList */
+    KFH_OP_ECP_ALLOC,    /* a: ECP slot; b: type (bits 0-1), KFH_ECP_NONPAGED, KFH_ECP_FROM_LA, lookaside slot
+                          * (bit 4), KFH_ECP_MIS_* (bits 5-7); c: size index.
+                          * FltAllocateExtraCreateParameter(FromLookasideList) */
+    KFH_OP_ECP_FREE,     /* a: ECP slot; b: KFH_ECP_PASS_*. FltFreeExtraCreateParameter */
+    KFH_OP_ECP_INSERT,   /* a: list slot; b: ECP slot. FltInsertExtraCreateParameter */
+    KFH_OP_ECP_REMOVE,   /* a: list slot; b: type; c: ECP slot that receives it. FltRemoveExtraCreateParameter */
+    KFH_OP_ECP_FIND,     /* a: list slot; b: type; c: ECP slot that receives it. FltFindExtraCreateParameter */
+    KFH_OP_ECP_NEXT,     /* a: list slot; b: KFH_ECP_NEXT_*; c: ECP slot that receives it.
+                          * FltGetNextExtraCreateParameter */
+    KFH_OP_ECP_MARK,     /* a: ECP slot; b: KFH_ECP_MARK_*. FltAcknowledgeEcp, FltIsEcpAcknowledged,
+                          * FltPrepareToReuseEcp, FltIsEcpFromUserMode */
+    KFH_OP_ECP_LOOKASIDE, /* a: lookaside slot; b: bit 0 delete, KFH_ECP_LA_NONPAGED, KFH_ECP_LA_MIS_* (bits 2-3).
+                           * FltInit/DeleteExtraCreateParameterLookasideList */
+    KFH_OP_ECP_GET,      /* a: callback data slot; b: list slot. FltGetEcpListFromCallbackData */
+    KFH_OP_ECP_SET,      /* a: callback data slot; b: list slot. FltSetEcpListIntoCallbackData */
+    KFH_OP_ECP_DONE,     /* a: callback data slot. kf_flt_ecp_create_done: the create ends */
+    KFH_OP_ECP_ATTACH,   /* a: callback data slot; b: count (bits 0-1), KFH_ECP_ATTACH_USER, KFH_ECP_ATTACH_ACKED.
+                          * kf_flt_attach_ecps: ECPs from above */
     KFH_OP_COUNT_V15
 } kfh_opcode;
 /* The newest version's opcode count (tables indexed by opcode). */
@@ -368,6 +391,31 @@ enum { KFH_APOOL_SIZE_COUNT = 4 };
  * FltFreePoolAlignedWithTag; the slot's buffer with another instance; with another tag. */
 enum { KFH_APOOL_FREE_SLOT, KFH_APOOL_FREE_AGAIN, KFH_APOOL_FREE_FOREIGN, KFH_APOOL_FREE_EX, KFH_APOOL_FREE_POOL,
        KFH_APOOL_FREE_OTHER, KFH_APOOL_FREE_TAG, KFH_APOOL_FREE_COUNT };
+/* Extra create parameter operand tables (version 15). */
+#define KFH_ECP_LIST_SLOTS 4
+#define KFH_ECP_SLOTS 4
+#define KFH_ECP_LA_SLOTS 2
+#define KFH_ECP_TYPES 4
+#define KFH_ECP_SIZES 4         /* 0, 16, 200, 16 MiB + 1 bytes */
+/* What a list allocation gets wrong: nothing, EcpList NULL, a flag FE-2 does not know. */
+enum { KFH_ECPL_MIS_NONE, KFH_ECPL_MIS_NULL, KFH_ECPL_MIS_FLAGS, KFH_ECPL_MIS_COUNT };
+/* Which pointer a routine gets from a slot: the slot's, the one it held and that was freed, one no
+ * allocation returned, NULL. */
+enum { KFH_ECP_PASS_SLOT, KFH_ECP_PASS_AGAIN, KFH_ECP_PASS_FOREIGN, KFH_ECP_PASS_NULL, KFH_ECP_PASS_COUNT };
+enum { KFH_ECP_NONPAGED = 4, KFH_ECP_FROM_LA = 8 };
+/* What an ECP allocation gets wrong: nothing, EcpType NULL, EcpContext NULL, an unknown flag, a
+ * pool tag of zero. */
+enum { KFH_ECP_MIS_NONE, KFH_ECP_MIS_NULL_TYPE, KFH_ECP_MIS_NULL_CONTEXT, KFH_ECP_MIS_FLAGS, KFH_ECP_MIS_TAG,
+       KFH_ECP_MIS_COUNT };
+/* The CurrentEcpContext of a walk: none (the first), the ECP of slot 0 to 3; or EcpList NULL. */
+enum { KFH_ECP_NEXT_FIRST, KFH_ECP_NEXT_AFTER0, KFH_ECP_NEXT_NULL_LIST = KFH_ECP_NEXT_AFTER0 + KFH_ECP_SLOTS,
+       KFH_ECP_NEXT_COUNT };
+enum { KFH_ECP_MARK_ACK, KFH_ECP_MARK_IS_ACK, KFH_ECP_MARK_REUSE, KFH_ECP_MARK_FROM_USER, KFH_ECP_MARK_COUNT };
+/* Lookaside operations: NonPagedPool, and what they get wrong: nothing, Flags (an unknown flag at
+ * init, other flags than at init for a delete), a pool tag of zero (init). */
+enum { KFH_ECP_LA_DELETE = 1, KFH_ECP_LA_NONPAGED = 2 };
+enum { KFH_ECP_LA_MIS_NONE, KFH_ECP_LA_MIS_FLAGS, KFH_ECP_LA_MIS_TAG, KFH_ECP_LA_MIS_COUNT };
+enum { KFH_ECP_ATTACH_USER = 4, KFH_ECP_ATTACH_ACKED = 8 };
 
 /* Generic work item operand tables (version 14). */
 #define KFH_WI_SLOTS 4
@@ -927,7 +975,8 @@ typedef struct kfh_config {
                          * 10 it keeps a security descriptor the runner records as freed, 11 it
                          * hands the message callback one input byte less than the client sent,
                          * 12 it keeps one object reference less than the runner records, 13 an
-                         * enumeration lists one object less than it counts */
+                         * enumeration lists one object less than it counts,
+                         * 16 it keeps an ECP the runner records as freed, 17 it forgets an acknowledgement */
     kfh_reach *reach;   /* when set, every run adds what it reached to it */
 } kfh_config;
 
@@ -1178,6 +1227,59 @@ const char *kfh_obj_query_name(int query);
 const char *kfh_obj_buf_name(int buf);
 const char *kfh_obj_enum_name(int kind);
 const char *kfh_apool_free_name(int variant);
+
+/* ==== Extra create parameters (version 15, harness/oracle_fltecp.c, SEMANTICS.md FE-*, FX-28 to FX-31) ==== */
+/* The routines the runner calls. */
+enum { KFH_ECP_R_LIST_ALLOC, KFH_ECP_R_LIST_FREE, KFH_ECP_R_ALLOC, KFH_ECP_R_ALLOC_LA, KFH_ECP_R_FREE,
+       KFH_ECP_R_INSERT, KFH_ECP_R_REMOVE, KFH_ECP_R_FIND, KFH_ECP_R_NEXT, KFH_ECP_R_ACK, KFH_ECP_R_IS_ACK,
+       KFH_ECP_R_REUSE, KFH_ECP_R_FROM_USER, KFH_ECP_R_LA_INIT, KFH_ECP_R_LA_DELETE, KFH_ECP_R_GET, KFH_ECP_R_SET,
+       KFH_ECP_R_COUNT };
+/* A list or ECP pointer as the runner's record knows it: a live one, NULL, one no allocation
+ * returned, one freed (the model still recognising it, FX-29). */
+enum { KFH_ECP_PTR_LIVE, KFH_ECP_PTR_NULL, KFH_ECP_PTR_FOREIGN, KFH_ECP_PTR_FREED };
+typedef struct kfh_ecp_in {
+    int routine;          /* KFH_ECP_R_* */
+    KIRQL irql;
+    int os;               /* the profile's kf_os */
+    int list, ecp;        /* KFH_ECP_PTR_* of EcpList and of EcpContext (CurrentEcpContext for a walk) */
+    int misuse;           /* KFH_ECPL_MIS_*, KFH_ECP_MIS_* or KFH_ECP_LA_MIS_* for the routine */
+    int nonpaged;         /* the pool the allocation or lookaside asks for */
+    int with_current;     /* a walk: CurrentEcpContext given */
+    int list_above, list_attached, list_holds_above; /* the list came down with a create, is attached to
+                                                      * one, holds an ECP that came down with one */
+    int ecp_above, ecp_in_list, ecp_in_this_list, ecp_la_deleted;
+    int type_in_list;     /* insert: the list holds that type; find and remove: found */
+    int has_next;         /* a walk: an ECP after the current one (or a first one) */
+    int la_live;          /* the lookaside list is initialized and not deleted */
+    int is_create;        /* the callback data is a create (FE-11) */
+    int cbd_has_list;     /* a list is attached to the callback data */
+    ULONG size;           /* SizeOfContext, or the Size of a lookaside list */
+    ULONG flags;          /* the Flags passed */
+    ULONG la_init_flags;  /* a delete: the Flags of the lookaside list's initialization */
+    kf_fault_kind decided; /* the flt.ecp site's decision (KF_FAULT_NONE when none yet) */
+} kfh_ecp_in;
+typedef struct kfh_ecp_pred {
+    kfh_stop_pred stop;
+    NTSTATUS status;      /* the routines that return one */
+    int n_sites;          /* flt.ecp consultations */
+    int made;             /* an allocation: 1 a list or ECP (the status STATUS_SUCCESS) */
+    const char *rule;
+} kfh_ecp_pred;
+/* The flag the runner adds for a misuse of Flags (a bit no rule knows). */
+#define KFH_ECP_BAD_FLAGS 0x100u
+void kfh_oracle_ecp(const kfh_ecp_in *in, kfh_ecp_pred *out);
+/* The routine's name, and the text of the operands. */
+const char *kfh_ecp_routine_name(int routine);
+const char *kfh_ecpl_misuse_name(int misuse);
+const char *kfh_ecp_misuse_name(int misuse);
+const char *kfh_ecp_pass_name(int pass);
+const char *kfh_ecp_mark_name(int mark);
+const char *kfh_ecp_la_misuse_name(int misuse);
+/* The SizeOfContext of size index i, and its text. */
+ULONG kfh_ecp_size_at(int i);
+const char *kfh_ecp_size_name(int i);
+/* The GUID of ECP type t (types 0 to 3 are the runner's own). */
+const GUID *kfh_ecp_type_at(int t);
 
 #ifdef __cplusplus
 }
