@@ -11,7 +11,7 @@
  * client of a communication port and the worker threads, version 5 the files, version 6 the
  * minifilter's I/O, version 7 the Filter Manager contexts and file names of the conformance
  * runner, version 8 the minifilter fuzzer's manual attachment, version 14 (9 to 13 begin text) the
- * generic work items of the conformance runner.
+ * generic work items of the conformance runner, version 15 the runner's filter-initiated file I/O.
  */
 #include "kfault/harness.h"
 #include "kfault/flt_model.h"
@@ -49,6 +49,7 @@ static const char *const op_names[KFH_OP_COUNT] = {
     [KFH_OP_MF_ATTACH] = "mf_attach",
     [KFH_OP_WI_ALLOC] = "wi_alloc", [KFH_OP_WI_QUEUE] = "wi_queue", [KFH_OP_WI_FREE] = "wi_free",
     [KFH_OP_WI_RUN] = "wi_run",
+    [KFH_OP_FIO_CREATE] = "fio_create", [KFH_OP_FIO_CLOSE] = "fio_close", [KFH_OP_FIO_IO] = "fio_io",
 };
 
 const char *kfh_op_name(int code)
@@ -77,13 +78,14 @@ static const uint8_t op_width[KFH_OP_COUNT] = {
     [KFH_OP_NAME_GET] = 4, [KFH_OP_NAME_REF] = 2, [KFH_OP_NAME_RELEASE] = 2, [KFH_OP_NAME_PARSE] = 1,
     [KFH_OP_MF_ATTACH] = 1,
     [KFH_OP_WI_ALLOC] = 1, [KFH_OP_WI_QUEUE] = 3, [KFH_OP_WI_FREE] = 2, [KFH_OP_WI_RUN] = 0,
+    [KFH_OP_FIO_CREATE] = 4, [KFH_OP_FIO_CLOSE] = 2, [KFH_OP_FIO_IO] = 4,
 };
 
 /* How many opcodes each version knows; an opcode byte is taken modulo this count, so
  * appending opcodes needs a new version (old files keep their meaning). Version 1 is
  * frozen at its 13 opcodes, version 2 at its 24, version 3 at its 25, version 4 at its 31, version 5 at its 32,
  * version 6 at its 36, version 7 at its 47, version 8 at its 48. Versions 9 to 13 do not exist (their
- * first byte begins text); version 14 has 52. */
+ * first byte begins text); version 14 has 52, version 15 55. */
 static unsigned ops_in_version(uint8_t version)
 {
     switch (version) {
@@ -96,13 +98,15 @@ static unsigned ops_in_version(uint8_t version)
     case 7: return KFH_OP_COUNT_V7;
     case 8: return KFH_OP_COUNT_V8;
     case 14: return KFH_OP_COUNT_V14;
+    case 15: return KFH_OP_COUNT_V15;
     default: return 0;
     }
 }
 
 uint8_t kfh_op_min_version(int code)
 {
-    return code >= KFH_OP_COUNT_V8   ? 14
+    return code >= KFH_OP_COUNT_V14  ? 15
+           : code >= KFH_OP_COUNT_V8 ? 14
            : code >= KFH_OP_COUNT_V7 ? 8
            : code >= KFH_OP_COUNT_V6 ? 7
            : code >= KFH_OP_COUNT_V5 ? 6
@@ -599,6 +603,27 @@ int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, cha
             op.a = rd8(&r) % KFH_WI_SLOTS;
             op.b = rd8(&r) % KFH_WI_FREE_COUNT;
             break;
+        case KFH_OP_FIO_CREATE: {
+            op.a = rd8(&r) % KFH_FIO_SLOTS;
+            uint8_t b = rd8(&r);
+            op.b = (uint8_t)((b & 3) | (((b >> 2) & 3) % KFH_FIO_CR_COUNT) << 2 | (b & KFH_FIO_ANY_INSTANCE) |
+                             ((b >> 5) % KFH_FIO_CMIS_COUNT) << 5);
+            op.c = (uint8_t)(rd8(&r) & 63);
+            op.size_sel = rd8(&r) % KFH_FILE_NAMES;
+            break;
+        }
+        case KFH_OP_FIO_CLOSE:
+            op.a = rd8(&r) % KFH_FIO_SLOTS;
+            op.b = rd8(&r) % KFH_FIO_CLOSE_COUNT;
+            break;
+        case KFH_OP_FIO_IO: {
+            op.a = rd8(&r) % KFH_FIO_SLOTS;
+            uint8_t b = rd8(&r);
+            op.b = (uint8_t)((b & 7) % KFH_FIO_IO_COUNT | (b & KFH_FIO_ASYNC) | (((b >> 4) & 7) % KFH_FIO_MIS_COUNT) << 4);
+            op.c = rd8(&r);
+            op.size_sel = rd8(&r);
+            break;
+        }
         case KFH_OP_PORT_CONNECT:
             op.a = rd8(&r) % KFH_CLIENT_SLOTS;
             op.b = rd8(&r) % KFH_CLIENT_PORTS;
@@ -793,6 +818,17 @@ size_t kfh_scenario_encode(const kfh_scenario *s, uint8_t *buf, size_t cap)
             wr8(&w, op->c);
             break;
         case KFH_OP_WI_FREE:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            break;
+        case KFH_OP_FIO_CREATE:
+        case KFH_OP_FIO_IO:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            wr8(&w, op->c);
+            wr8(&w, op->size_sel);
+            break;
+        case KFH_OP_FIO_CLOSE:
             wr8(&w, op->a);
             wr8(&w, op->b);
             break;

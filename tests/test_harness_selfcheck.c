@@ -117,7 +117,7 @@ TEST(text_every_prefix_of_corpus_texts)
 TEST(text_errors_are_clean)
 {
     static const char *const bad[] = {
-        "}", "expand size=page {", "version 15\n", "version 9\n", "fault maybe\n", "set_stack 0x100000000\n",
+        "}", "expand size=page {", "version 16\n", "version 9\n", "fault maybe\n", "set_stack 0x100000000\n",
         "raise_irql 5\n", "\x7f\n", "cbd_alloc 9 volume=0 flags=0x0\n", "version 1\nflt_start 1\n", "version 2\nreg_value 0 absent\n", "version 3\nreg_value 0 REG_SZ length=512 data=0x0\n",
         "version 4\nfile 0 volume=0 size=1 data=0x0\n", "file 16 volume=0 directory\n", "file 7 volume=0 directory size=1\n",
         "file 1 volume=4 size=1 data=0x0\n", "file 1 volume=0 size=65536 data=0x0\n", "file 1 volume=0 size=1\n",
