@@ -2407,11 +2407,12 @@ static void exec_fio_create(const kfh_op *op)
         f->name = (uint8_t)name;
         R.fio_handles++;
     }
-    kfh_trace_event("%*s  -> %s, IoStatusBlock %s%s [%s]", IND(op), kfh_fio_status_name(st, b, sizeof b),
+    const char *sn = kfh_fio_status_name(st, b, sizeof b);
+    kfh_trace_event("%*s  -> %s, IoStatusBlock %s%s [%s]", IND(op), sn,
                     !pred.iosb ? "not written" : st == STATUS_SUCCESS ? fio_information_name(pred.information)
                                                                       : "the status",
                     got ? ", a handle" : "", pred.rule);
-    reach("%s: %s", rname, b);
+    reach("%s: %s", rname, sn);
     if (st == STATUS_SUCCESS)
         reach("create: %s", fio_information_name(pred.information));
 }
@@ -2480,8 +2481,9 @@ static void exec_fio_close(const kfh_op *op)
         f->closed_at = R.fio_handles;
     }
     char b[48];
-    kfh_trace_event("%*s  -> %s [FI-5]", IND(op), kfh_fio_status_name(st, b, sizeof b));
-    reach("FltClose: %s", b);
+    const char *sn = kfh_fio_status_name(st, b, sizeof b);
+    kfh_trace_event("%*s  -> %s [FI-5]", IND(op), sn);
+    reach("FltClose: %s", sn);
 }
 
 static VOID FLTAPI runner_fio_done(PFLT_CALLBACK_DATA d, PFLT_CONTEXT ctx)
@@ -2635,10 +2637,11 @@ static void exec_fio_io(const kfh_op *op)
         fio_mismatch(rname, reached ? "flt.io.lower" : "flt.fileio", &pred, st, from, w);
     if (R.aborting)
         return;
-    kfh_trace_event("%*s  -> %s, Information %lu%s [%s]", IND(op), kfh_fio_status_name(st, b, sizeof b),
+    const char *sn = kfh_fio_status_name(st, b, sizeof b);
+    kfh_trace_event("%*s  -> %s, Information %lu%s [%s]", IND(op), sn,
                     (unsigned long)pred.information, async ? (pred.callback ? ", its routine ran" : ", no routine") : "",
                     pred.rule);
-    reach("%s: %s%s", rname, b, async ? " (asynchronous)" : "");
+    reach("%s: %s%s", rname, sn, async ? " (asynchronous)" : "");
 }
 
 static void exec_op(uint16_t i)

@@ -9,8 +9,9 @@
  * can produce are listed with the reason. Each seed's .bin must be what `kfault encode`
  * makes of its src/ text. The Filter Manager families the runner has no operations for yet
  * are exempt by the explicit lists ops_exempt, sites_exempt and codes_exempt, each entry with
- * its reason; contexts and file names (format version 7) and generic work items (version 14) are
- * checked like callback data, and systematic_fuzz's enumeration must fail their sites.
+ * its reason; contexts and file names (format version 7), generic work items (version 14) and
+ * filter-initiated file I/O (version 15) are checked like callback data, and systematic_fuzz's
+ * enumeration must fail their sites.
  *
  * A failure names what is missing; the fix is a seed that reaches it, never a shorter table.
  */
@@ -225,6 +226,68 @@ static const outcome documented[] = {
     {"work routine: queued its item again, STATUS_SUCCESS", "FW-5, FX-9 (waits for the next run)"},
     {"work routine: queued its item again, STATUS_FLT_DELETING_OBJECT", "FW-2, FW-6, FX-9 (during unregistration)"},
     {"FltUnregisterFilter: queued work items ran", "FW-6"},
+    /* Filter-initiated file I/O (scenario format version 15). */
+    {"file: put", "FS-1"},
+    {"file: refused", "FS-1 (a name taken)"},
+    {"FltCreateFile: STATUS_SUCCESS", "FI-2"},
+    {"FltCreateFileEx: STATUS_SUCCESS", "FI-2"},
+    {"FltCreateFileEx2: STATUS_SUCCESS", "FI-2"},
+    {"create: FILE_OPENED", "FS-2"},
+    {"create: FILE_CREATED", "FS-2"},
+    {"create: FILE_OVERWRITTEN", "FS-2"},
+    {"create: FILE_SUPERSEDED", "FS-2"},
+    {"FltCreateFileEx: STATUS_OBJECT_NAME_NOT_FOUND", "FS-2"},
+    {"FltCreateFileEx: STATUS_OBJECT_NAME_COLLISION", "FS-2"},
+    {"FltCreateFileEx: STATUS_OBJECT_PATH_NOT_FOUND", "FS-2, FI-1 (a parent missing, a device no volume has)"},
+    {"FltCreateFileEx: STATUS_FILE_IS_A_DIRECTORY", "FS-4"},
+    {"FltCreateFileEx: STATUS_NOT_A_DIRECTORY", "FS-4"},
+    {"FltCreateFile: STATUS_ACCESS_DENIED", "FS-10 (write access to a read-only file)"},
+    {"FltCreateFile: STATUS_INVALID_PARAMETER", "FI-1, FS-4 (parameter checks)"},
+    {"FltCreateFileEx: STATUS_INVALID_PARAMETER", "FI-1 (Flags)"},
+    {"FltCreateFileEx: STATUS_OBJECT_PATH_SYNTAX_BAD", "FI-1"},
+    {"FltCreateFileEx: STATUS_INVALID_DEVICE_OBJECT_PARAMETER", "FI-1"},
+    {"FltCreateFileEx: STATUS_FLT_DELETING_OBJECT", "FI-1"},
+    {"FltCreateFileEx: STATUS_INSUFFICIENT_RESOURCES", "FI-2, FI-14 (flt.create, flt.io.lower, ob.handle)"},
+    {"FltCreateFileEx: violation 0x3C01 flt-fileio-null-argument", "FI-1"},
+    {"FltCreateFileEx: " BC_A, "FI-1"},
+    {"FltClose: STATUS_SUCCESS", "FI-5"},
+    {"FltClose: STATUS_INVALID_HANDLE", "FI-5"},
+    {"FltClose: violation 0x3C04 flt-close-foreign-handle", "FI-5"},
+    {"FltClose: bug check 0x93 INVALID_KERNEL_HANDLE", "FI-5"},
+    {"FltClose: " BC_A, "FI-5"},
+    {"ObDereferenceObject: file object closed", "FI-6"},
+    {"ObDereferenceObject: file object kept by its handle", "FI-6"},
+    {"FltReadFile: STATUS_SUCCESS", "FI-9, FS-7"},
+    {"FltReadFile: STATUS_END_OF_FILE", "FS-7"},
+    {"FltReadFile: STATUS_INVALID_DEVICE_REQUEST", "FS-7 (a directory)"},
+    {"FltReadFile: STATUS_SUCCESS (asynchronous)", "FI-10"},
+    {"FltReadFile: STATUS_FLT_DELETING_OBJECT", "FI-3"},
+    {"FltReadFile: STATUS_INSUFFICIENT_RESOURCES", "FI-14 (flt.fileio, flt.io.lower)"},
+    {"FltReadFile: violation 0x3C01 flt-fileio-null-argument", "FI-3"},
+    {"FltReadFile: violation 0x3C02 flt-fileio-wrong-volume", "FI-3"},
+    {"FltReadFile: violation 0x3C05 flt-fileio-file-not-open", "FI-3"},
+    {"FltReadFile: " BC_A, "FI-7"},
+    {"FltWriteFile: STATUS_SUCCESS", "FI-9, FS-7"},
+    {"FltWriteFile: STATUS_ACCESS_DENIED", "FS-7 (a read-only file)"},
+    {"FltWriteFile: STATUS_SUCCESS (asynchronous)", "FI-10"},
+    {"FltWriteFile: violation 0x3C06 flt-fileio-bad-flags", "FI-7"},
+    {"FltWriteFile: " BC_A, "FI-7"},
+    {"FltWriteFile: STATUS_INVALID_DEVICE_REQUEST", "FS-7 (a directory)"},
+    {"FltWriteFile: STATUS_INSUFFICIENT_RESOURCES", "FI-14"},
+    {"FltQueryVolumeInformation: STATUS_INSUFFICIENT_RESOURCES", "FI-14"},
+    {"FltCreateFile: STATUS_OBJECT_PATH_NOT_FOUND", "FS-2 (a parent missing)"},
+    {"FltCreateFile: STATUS_INSUFFICIENT_RESOURCES", "FI-2, FI-14"},
+    {"FltQueryInformationFile: violation 0x3C05 flt-fileio-file-not-open", "FI-3"},
+    {"FltQueryInformationFile: STATUS_SUCCESS", "FI-11, FS-12"},
+    {"FltQueryInformationFile: STATUS_INSUFFICIENT_RESOURCES", "FI-14"},
+    {"FltQueryInformationFile: STATUS_FLT_DELETING_OBJECT", "FI-3"},
+    {"FltSetInformationFile: STATUS_SUCCESS", "FI-11, FS-14"},
+    {"FltSetInformationFile: STATUS_INVALID_PARAMETER", "FS-14 (a directory)"},
+    {"FltQueryVolumeInformation: STATUS_SUCCESS", "FI-12, FS-19"},
+    {"FltQueryVolumeInformation: STATUS_FLT_DELETING_OBJECT", "FI-12"},
+    {"FltFlushBuffers: STATUS_SUCCESS", "FI-15, FS-21"},
+    {"FltQueryDirectoryFile: STATUS_SUCCESS", "FI-13, FS-17"},
+    {"FltQueryDirectoryFile: STATUS_INVALID_PARAMETER", "FS-17 (a file)"},
 };
 
 /* Outcomes of the rules that no scenario can produce, and why. */
@@ -258,6 +321,11 @@ static const unreachable cannot[] = {
     {0, "kf_flt_unload: STATUS_FLT_DO_NOT_DETACH (F-7)", "no operation unloads the filter"},
     {0, "KeBugCheckEx from driver code (K-6)", "no operation calls it"},
     {0x3705, "flt-context-foreign-filter (FC-4)", "the conformance runner registers one filter: no context of another"},
+    {0x3C03, "flt-fileio-foreign-instance (FI-1)", "the conformance runner registers one filter: no instance of another"},
+    {0x3C07, "flt-fileio-apcs-disabled (FI-4)", "the runner enters no critical or guarded region around its file I/O"},
+    {0x3C08, "flt-fileio-top-level-irp (FI-4)", "the runner never sets a top-level IRP"},
+    {0x3C09, "flt-callback-data-owned-by-filter-manager (FI-10)",
+     "the runner's completion routine for its file I/O only records what it saw; callback data slots are its own"},
     {0, "FltAllocateContext / FltSet*Context: STATUS_FLT_DELETING_OBJECT for an unregistering filter (FC-2, FC-4)",
      "FltUnregisterFilter runs no callback of the harness's filter that could allocate or set a context"},
 };
@@ -273,7 +341,6 @@ static const exempt_ops ops_exempt[] = {
     {KFH_OP_REG_VALUE, KFH_OP_REG_VALUE, "registry values are read by driver targets, whose corpus tests replay them"},
     {KFH_OP_MSG_WORD, KFH_OP_RUN_WORK,
      "the port client and the worker threads are played for driver targets (corpus/drv_mfport_fuzz, drv_worker_fuzz)"},
-    {KFH_OP_FILE, KFH_OP_FILE, "files on the volumes are put there by minifilter driver targets"},
     {KFH_OP_MF_CREATE, KFH_OP_MF_UNLOAD, "minifilter I/O is delivered by the minifilter fuzzer (test_minifilter_fuzzer)"},
     {KFH_OP_MF_ATTACH, KFH_OP_MF_ATTACH, "the manual attachment is the minifilter fuzzer's (test_minifilter_attach)"},
 };
@@ -292,8 +359,8 @@ static const exempt_site sites_exempt[] = {
     {"flt.port.sd", LATER " (communication ports)"}, {"flt.port", LATER " (communication ports)"},
     {"flt.message", LATER " (communication ports)"},
     {"flt.volume.guid", LATER " (volumes)"},
-    {"flt.pool.aligned", LATER " (objects and volumes)"}, {"flt.create", LATER " (filter-initiated I/O)"},
-    {"flt.fileio", LATER " (filter-initiated I/O)"}, {"flt.ecp", LATER " (extra create parameters)"},
+    {"flt.pool.aligned", LATER " (objects and volumes)"},
+    {"flt.ecp", LATER " (extra create parameters)"},
     {"flt.txn", LATER " (transactions)"}, {"flt.safe.post", LATER " (the dispatch of I/O to a filter)"},
     {"flt.opstatus", LATER " (the dispatch of I/O to a filter)"},
 };
@@ -310,7 +377,7 @@ static const exempt_codes codes_exempt[] = {
     {0x3914, 0x39FF, LATER " (deferred I/O work items share 0x3910-0x3913, checked here; cancel-safe queues)"},
     {0x3A00, 0x3A3F, BASE " (device objects, symbolic links, IRPs)"},
     {0x3A40, 0x3A7F, LATER " (objects and volumes)"},
-    {0x3C00, 0x3CFF, LATER " (filter-initiated I/O)"},
+    {0x3C0A, 0x3CFF, "no violation of filter-initiated I/O has these codes"},
     {0x3D00, 0x3DFF, LATER " (the dispatch of I/O to a filter's callbacks: the minifilter fuzzer's)"},
     {0x3E00, 0x3E3F, LATER " (extra create parameters, transactions)"},
 };
@@ -472,7 +539,8 @@ TEST(reach_systematic_fails_the_context_name_and_work_item_sites)
      * contexts and the file names too, so each of their allocations is failed in turn on top of
      * a live lifecycle. */
     prepare();
-    static const kf_site sites[] = {KF_SITE_FLT_CONTEXT, KF_SITE_FLT_NAME, KF_SITE_FLT_WORKITEM};
+    static const kf_site sites[] = {KF_SITE_FLT_CONTEXT, KF_SITE_FLT_NAME, KF_SITE_FLT_WORKITEM, KF_SITE_FLT_CREATE,
+                                    KF_SITE_FLT_FILEIO};
     for (size_t i = 0; i < sizeof sites / sizeof *sites; i++) {
         if (sys_injected[sites[i]])
             kft_pass();
