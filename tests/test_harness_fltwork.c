@@ -40,8 +40,8 @@ TEST(wi_text_round_trip)
     CHECK_EQ(kfh_op_min_version(KFH_OP_WI_ALLOC), 14);
     CHECK_EQ(kfh_op_min_version(KFH_OP_WI_RUN), 14);
     CHECK_EQ(kfh_op_min_version(KFH_OP_MF_ATTACH), 8);
-    CHECK_EQ(KFH_SCENARIO_VERSION, 14);
-    CHECK_EQ(KFH_SCENARIO_VERSION_NEXT, 15);
+    CHECK(KFH_SCENARIO_VERSION >= 14);
+    CHECK_EQ(KFH_SCENARIO_VERSION_NEXT, KFH_SCENARIO_VERSION + 1);
 }
 
 TEST(wi_text_errors)
@@ -82,11 +82,11 @@ TEST(wi_bytes_clamped_and_old_versions_unchanged)
     CHECK_EQ(kfh_scenario_decode(v8, sizeof v8, &s, err, sizeof err), 0);
     CHECK_EQ(s.n, 1);
     CHECK_EQ(s.ops[0].code, KFH_OP_FLT_UNREGISTER);
-    /* 9 to 13 are never versions, 15 is the next. */
+    /* 9 to 13 are never versions; the next one is not known yet. */
     for (unsigned v = 9; v <= 13; v++)
         CHECK(!kfh_scenario_version_known(v));
     CHECK(kfh_scenario_version_known(14));
-    CHECK(!kfh_scenario_version_known(15));
+    CHECK(!kfh_scenario_version_known(KFH_SCENARIO_VERSION_NEXT));
 }
 
 TEST(wi_oracle_order)
