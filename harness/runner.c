@@ -156,6 +156,7 @@ static struct runner {
     unsigned fio_handles;
     int fio_foreign; /* handles ObOpenObjectByPointer opened for a foreign close (it stops) */
     HANDLE fio_foreign_h[8];
+    PFILE_OBJECT fio_foreign_fo[8]; /* the file object each keeps alive */
     int fio_cb_calls;
     NTSTATUS fio_cb_status;
     ULONG_PTR fio_cb_info;
@@ -313,6 +314,15 @@ static size_t fio_objects_held(void)
     size_t n = 0;
     for (int k = 0; k < KFH_FIO_SLOTS; k++)
         n += R.fio[k].open || R.fio[k].has_fo;
+    /* A foreign handle keeps its file object alive after the slot let it go. */
+    for (int j = 0; j < R.fio_foreign; j++) {
+        int seen = 0;
+        for (int k = 0; k < KFH_FIO_SLOTS && !seen; k++)
+            seen = (R.fio[k].open || R.fio[k].has_fo) && R.fio[k].fo == R.fio_foreign_fo[j];
+        for (int i = 0; i < j && !seen; i++)
+            seen = R.fio_foreign_fo[i] == R.fio_foreign_fo[j];
+        n += !seen;
+    }
     return n;
 }
 
@@ -2309,6 +2319,8 @@ static const char *fio_information_name(ULONG_PTR info)
     }
 }
 
+#define LOWER_SCRIPTED "a scripted lower answer replaces the file system's"
+
 static void exec_fio_create(const kfh_op *op)
 {
     int k = op->a % KFH_FIO_SLOTS;
@@ -2317,13 +2329,13 @@ static void exec_fio_create(const kfh_op *op)
     int routine = ((op->b >> 2) & 3) % KFH_FIO_CR_COUNT, misuse = (op->b >> 5) % KFH_FIO_CMIS_COUNT;
     int any = (op->b & KFH_FIO_ANY_INSTANCE) != 0 && misuse != KFH_FIO_CMIS_OTHER_VOLUME;
     int other = misuse == KFH_FIO_CMIS_OTHER_VOLUME ? fio_other_volume(vol) : -1;
-    const char *why = R.flt_state != 1                                     ? "no filter registered"
-                      : R.lower_set                                         ? "a scripted lower answer replaces the file system's"
-                      : f->open || f->has_fo                                ? "the handle slot holds a file"
-                      : misuse == KFH_FIO_CMIS_OTHER_VOLUME && other < 0    ? "no instance on another volume"
-                      : !any && other < 0 && !R.inst[vol]                   ? "no instance on that volume"
-                      : any && vol < R.volumes && !R.inst[vol]              ? "no instance on that volume"
-                                                                            : NULL;
+    const char *why = R.flt_state != 1                                  ? "no filter registered"
+                      : R.lower_set                                      ? LOWER_SCRIPTED
+                      : f->open || f->has_fo                             ? "the handle slot holds a file"
+                      : misuse == KFH_FIO_CMIS_OTHER_VOLUME && other < 0 ? "no instance on another volume"
+                      : !any && other < 0 && !R.inst[vol]                ? "no instance on that volume"
+                      : any && vol < R.volumes && !R.inst[vol]           ? "no instance on that volume"
+                                                                         : NULL;
     if (why) {
         skip_event("%*s  skipped: %s", IND(op), why);
         return;
@@ -2452,13 +2464,14 @@ static void exec_fio_close(const kfh_op *op)
     }
     HANDLE h = variant == KFH_FIO_CLOSE_HANDLE ? f->h : variant == KFH_FIO_CLOSE_AGAIN ? f->stale : NULL;
     if (variant == KFH_FIO_CLOSE_FOREIGN) {
-        if (R.fio_foreign >= 8 || ObOpenObjectByPointer(f->fo, OBJ_KERNEL_HANDLE, NULL, 0, *IoFileObjectType, KernelMode, &h) !=
-            STATUS_SUCCESS) {
+        if (R.fio_foreign >= 8 ||
+            ObOpenObjectByPointer(f->fo, OBJ_KERNEL_HANDLE, NULL, 0, *IoFileObjectType, KernelMode, &h) !=
+                STATUS_SUCCESS) {
             skip_event("%*s  skipped: ObOpenObjectByPointer made no handle", IND(op));
             return;
         }
-        if (R.fio_foreign < 8)
-            R.fio_foreign_h[R.fio_foreign++] = h;
+        R.fio_foreign_fo[R.fio_foreign] = f->fo;
+        R.fio_foreign_h[R.fio_foreign++] = h;
     }
     kfh_fio_pred pred;
     kfh_oracle_fio_close(R.sh.irql, variant, (ULONG_PTR)h, &pred);
@@ -2508,15 +2521,15 @@ static void exec_fio_io(const kfh_op *op)
     struct fio_rec *f = &R.fio[op->a % KFH_FIO_SLOTS];
     unsigned vol = volq ? op->a % KFH_FLT_VOLUMES : f->vol;
     int other = misuse == KFH_FIO_MIS_WRONG_VOLUME ? fio_other_volume(vol) : -1;
-    const char *why = R.flt_state != 1                                   ? "no filter registered"
-                      : R.lower_set                                       ? "a scripted lower answer replaces the file system's"
-                      : volq && misuse                                    ? "the volume query takes no misuse"
-                      : !volq && !f->has_fo                               ? "the handle slot holds no file object"
-                      : !R.inst[vol]                                      ? "no instance on that volume"
-                      : misuse == KFH_FIO_MIS_WRONG_VOLUME && other < 0   ? "no instance on another volume"
-                      : misuse == KFH_FIO_MIS_FLAGS && !rw                ? "only reads and writes take Flags"
-                      : async && R.async_deferred                         ? "deferred completions run for callback data only"
-                                                                          : NULL;
+    const char *why = R.flt_state != 1                                 ? "no filter registered"
+                      : R.lower_set                                     ? LOWER_SCRIPTED
+                      : volq && misuse                                  ? "the volume query takes no misuse"
+                      : !volq && !f->has_fo                             ? "the handle slot holds no file object"
+                      : !R.inst[vol]                                    ? "no instance on that volume"
+                      : misuse == KFH_FIO_MIS_WRONG_VOLUME && other < 0 ? "no instance on another volume"
+                      : misuse == KFH_FIO_MIS_FLAGS && !rw              ? "only reads and writes take Flags"
+                      : async && R.async_deferred ? "deferred completions run for callback data only"
+                                                  : NULL;
     if (why) {
         skip_event("%*s  skipped: %s", IND(op), why);
         return;
@@ -2639,7 +2652,8 @@ static void exec_fio_io(const kfh_op *op)
         return;
     const char *sn = kfh_fio_status_name(st, b, sizeof b);
     kfh_trace_event("%*s  -> %s, Information %lu%s [%s]", IND(op), sn,
-                    (unsigned long)pred.information, async ? (pred.callback ? ", its routine ran" : ", no routine") : "",
+                    (unsigned long)pred.information,
+                    async ? (pred.callback ? ", its routine ran" : ", no routine") : "",
                     pred.rule);
     reach("%s: %s%s", rname, sn, async ? " (asynchronous)" : "");
 }

@@ -619,7 +619,8 @@ int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, cha
         case KFH_OP_FIO_IO: {
             op.a = rd8(&r) % KFH_FIO_SLOTS;
             uint8_t b = rd8(&r);
-            op.b = (uint8_t)((b & 7) % KFH_FIO_IO_COUNT | (b & KFH_FIO_ASYNC) | (((b >> 4) & 7) % KFH_FIO_MIS_COUNT) << 4);
+            op.b = (uint8_t)((b & 7) % KFH_FIO_IO_COUNT | (b & KFH_FIO_ASYNC) |
+                             (((b >> 4) & 7) % KFH_FIO_MIS_COUNT) << 4);
             op.c = rd8(&r);
             op.size_sel = rd8(&r);
             break;

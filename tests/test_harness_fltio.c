@@ -123,19 +123,23 @@ TEST(fio_oracle_puts_files_with_their_parents)
     kfh_op op = file_op(3, 0, 0, 8); /* \Documents\Report 2024.docx: \Documents made first */
     CHECK_EQ(kfh_oracle_fio_put(&fs, 0, &op), 0);
     CHECK(kfh_fio_lookup(&fs, 0, 7) && kfh_fio_lookup(&fs, 0, 7)->dir);
-    CHECK(kfh_fio_lookup(&fs, 0, 3) && kfh_fio_lookup(&fs, 0, 3)->size == 8 && kfh_fio_lookup(&fs, 0, 3)->data[1] == 'b');
+    const kfh_fio_node *report = kfh_fio_lookup(&fs, 0, 3);
+    CHECK(report && report->size == 8 && report->data[1] == 'b');
     CHECK_EQ(kfh_oracle_fio_put(&fs, 0, &op), -1); /* taken */
     op = file_op(7, 0, KFH_FILE_DIRECTORY, 0);
     CHECK_EQ(kfh_oracle_fio_put(&fs, 0, &op), -1);
     CHECK(!kfh_fio_lookup(&fs, 1, 3));
     /* A file where a parent directory should be: the child cannot be put (FS-1). */
-    op = file_op(0, 1, 0, 1);
-    kfh_op child = file_op(10, 1, 0, 1); /* \scan\sample.exe */
-    kfh_op scan_file;
+    op = file_op(7, 1, 0, 1);
+    kfh_op child = file_op(3, 1, 0, 1);
     CHECK_EQ(kfh_oracle_fio_put(&fs, 1, &op), 0);
-    CHECK_EQ(kfh_oracle_fio_put(&fs, 1, &child), 0);
-    scan_file = file_op(5, 1, KFH_FILE_DIRECTORY, 0); /* a stream cannot be a directory */
-    CHECK_EQ(kfh_oracle_fio_put(&fs, 1, &scan_file), -1);
+    CHECK_EQ(kfh_oracle_fio_put(&fs, 1, &child), -1);
+    /* A named stream: its file is put first; a stream is never a directory. */
+    kfh_op stream = file_op(5, 1, KFH_FILE_DIRECTORY, 0);
+    CHECK_EQ(kfh_oracle_fio_put(&fs, 1, &stream), -1);
+    stream = file_op(5, 1, 0, 4);
+    CHECK_EQ(kfh_oracle_fio_put(&fs, 1, &stream), 0);
+    CHECK(kfh_fio_lookup(&fs, 1, 5) && kfh_fio_lookup(&fs, 1, 5)->size == 4);
 }
 
 TEST(fio_oracle_create_order)
