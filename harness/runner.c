@@ -152,6 +152,7 @@ static struct runner {
         int open, has_fo, stale_ok;
         unsigned closed_at;
         uint8_t vol, name;
+        LONGLONG pos; /* the file object's CurrentByteOffset: it opens synchronous (FI-8) */
     } fio[KFH_FIO_SLOTS];
     unsigned fio_handles;
     int fio_foreign; /* handles ObOpenObjectByPointer opened for a foreign close (it stops) */
@@ -2417,6 +2418,7 @@ static void exec_fio_create(const kfh_op *op)
         f->has_fo = routine != KFH_FIO_CR_PLAIN;
         f->vol = (uint8_t)vol;
         f->name = (uint8_t)name;
+        f->pos = 0;
         R.fio_handles++;
     }
     const char *sn = kfh_fio_status_name(st, b, sizeof b);
@@ -2634,6 +2636,12 @@ static void exec_fio_io(const kfh_op *op)
                  (unsigned long)pred.information);
     else if (!data_ok)
         snprintf(w, sizeof w, "the bytes the file holds (FS-7)");
+    else if (rw && fo && fo->CurrentByteOffset.QuadPart != (st == STATUS_SUCCESS && pred.information
+                                                                   ? (LONGLONG)in.offset + (LONGLONG)pred.information
+                                                                   : f->pos))
+        snprintf(w, sizeof w, "CurrentByteOffset %lld (FI-8, FS-7: a synchronous file object's position follows)",
+                 st == STATUS_SUCCESS && pred.information ? (long long)(in.offset + pred.information)
+                                                          : (long long)f->pos);
     else if (routine == KFH_FIO_IO_QUERY && st == STATUS_SUCCESS &&
              ((ULONGLONG)((PFILE_STANDARD_INFORMATION)buf)->EndOfFile.QuadPart != pred.end_of_file ||
               ((PFILE_STANDARD_INFORMATION)buf)->Directory != (node && node->dir)))
@@ -2650,6 +2658,8 @@ static void exec_fio_io(const kfh_op *op)
         fio_mismatch(rname, reached ? "flt.io.lower" : "flt.fileio", &pred, st, from, w);
     if (R.aborting)
         return;
+    if (rw && st == STATUS_SUCCESS && pred.information)
+        f->pos = (LONGLONG)in.offset + (LONGLONG)pred.information;
     const char *sn = kfh_fio_status_name(st, b, sizeof b);
     kfh_trace_event("%*s  -> %s, Information %lu%s [%s]", IND(op), sn,
                     (unsigned long)pred.information,

@@ -518,8 +518,10 @@ TEST(invariant_table_ids_are_stable)
     CHECK(kfh_inv_count() >= 21);
     const kfh_inv_info *i = kfh_inv_get(KFH_INV_CALLOUT_IFF_SUCCESS);
     CHECK(i != NULL && strcmp(i->name, "callout-iff-success") == 0);
+    /* Numbered from 1 and in order; a number is never reused. A gap is a number a family
+     * developed beside this one holds. */
     for (size_t k = 0; k < kfh_inv_count(); k++) {
-        CHECK_EQ(kfh_inv_at(k)->num, (int)k + 1);
+        CHECK(k == 0 ? kfh_inv_at(k)->num == 1 : kfh_inv_at(k)->num > kfh_inv_at(k - 1)->num);
         CHECK(strlen(kfh_inv_at(k)->sentence) > 20);
     }
 }
