@@ -278,6 +278,23 @@ void kfh_oracle_fio_create(const kfh_fio_create_in *in, const kf_fault_kind *kin
     out->handle = 1;
 }
 
+void kfh_oracle_fio_complete(const kfh_fio_io_in *in, kf_fault_kind lower, kfh_fio_fs *fs, int apply,
+                             kfh_fio_pred *out)
+{
+    /* What the call checked stays checked: the layers below answer the request as issued. */
+    kfh_fio_io_in c = *in;
+    c.irql = PASSIVE_LEVEL;
+    c.misuse = KFH_FIO_MIS_NONE;
+    c.fo_state = KFH_FIO_FO_OPEN;
+    c.instance_going = 0;
+    c.deferred = 0;
+    kf_fault_kind kinds[2] = {KF_FAULT_NONE, lower};
+    kfh_oracle_fio_io(&c, kinds, 2, fs, apply, out);
+    /* Its consultation is flt.io.lower's alone: flt.fileio was asked by the call. */
+    out->sites[0] = KF_SITE_FLT_LOWER;
+    out->n_sites = 1;
+}
+
 /* ---- FltClose: FI-5 ---------------------------------------------------------------------------------- */
 
 void kfh_oracle_fio_close(KIRQL irql, int variant, ULONG_PTR handle, kfh_fio_pred *out)
@@ -403,8 +420,14 @@ void kfh_oracle_fio_io(const kfh_fio_io_in *in, const kf_fault_kind *kinds, int 
         out->status = STATUS_INSUFFICIENT_RESOURCES;
         return;
     }
-    /* The request reaches the layers below: an asynchronous one's routine runs (FI-10). */
+    /* The request reaches the layers below: an asynchronous one's routine runs (FI-10), now or,
+     * deferred, when the pending completions run (F-20). */
     out->callback = rw && in->async;
+    if (out->callback && in->deferred) {
+        out->rule = "FI-10, F-20";
+        out->status = STATUS_PENDING;
+        return;
+    }
     out->rule = "F-18";
     out->sites[out->n_sites++] = KF_SITE_FLT_LOWER;
     if (decided(kinds, n, 1) != KF_FAULT_NONE) {

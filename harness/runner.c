@@ -158,6 +158,15 @@ static struct runner {
     int fio_foreign; /* handles ObOpenObjectByPointer opened for a foreign close (it stops) */
     HANDLE fio_foreign_h[8];
     PFILE_OBJECT fio_foreign_fo[8]; /* the file object each keeps alive */
+    /* The reads and writes started to complete deferred, in start order: what each one's
+     * completion must show, its buffer, and how often its routine ran. */
+    struct fio_pend {
+        kfh_fio_io_in in;
+        int slot, calls;
+        PFILE_OBJECT fo;
+        UCHAR buf[256];
+    } fpend[4];
+    int n_fpend;
     int fio_cb_calls;
     NTSTATUS fio_cb_status;
     ULONG_PTR fio_cb_info;
@@ -169,6 +178,7 @@ static struct runner {
 } R;
 
 static void exec_range(uint16_t first, uint16_t end);
+static int fio_pending(void);
 static const char *st_name(NTSTATUS s, char *buf, size_t len);
 static int ctx_adopt(const kfh_ctx_pred *p, const char *routine, unsigned cleanups_before);
 
@@ -312,19 +322,26 @@ static size_t fio_handles_held(void)
 
 static size_t fio_objects_held(void)
 {
-    size_t n = 0;
+    /* The file objects the slots keep (a plain create's by its handle alone, its pointer unknown),
+     * those a pending read or write keeps (FI-10) and those a foreign handle keeps, each once. */
+    PFILE_OBJECT seen[KFH_FIO_SLOTS + 4 + 8];
+    size_t n = 0, plain = 0;
     for (int k = 0; k < KFH_FIO_SLOTS; k++)
-        n += R.fio[k].open || R.fio[k].has_fo;
-    /* A foreign handle keeps its file object alive after the slot let it go. */
-    for (int j = 0; j < R.fio_foreign; j++) {
-        int seen = 0;
-        for (int k = 0; k < KFH_FIO_SLOTS && !seen; k++)
-            seen = (R.fio[k].open || R.fio[k].has_fo) && R.fio[k].fo == R.fio_foreign_fo[j];
-        for (int i = 0; i < j && !seen; i++)
-            seen = R.fio_foreign_fo[i] == R.fio_foreign_fo[j];
-        n += !seen;
+        if (R.fio[k].open || R.fio[k].has_fo) {
+            if (R.fio[k].fo)
+                seen[n++] = R.fio[k].fo;
+            else
+                plain++;
+        }
+    for (int j = 0; j < R.n_fpend + R.fio_foreign; j++) {
+        PFILE_OBJECT fo = j < R.n_fpend ? (R.fpend[j].calls ? NULL : R.fpend[j].fo) : R.fio_foreign_fo[j - R.n_fpend];
+        size_t i = 0;
+        while (fo && i < n && seen[i] != fo)
+            i++;
+        if (fo && i == n)
+            seen[n++] = fo;
     }
-    return n;
+    return n + plain;
 }
 
 static void check_leaks(const char *when)
@@ -1148,6 +1165,7 @@ static void exec_async(const kfh_op *op)
 static void exec_run_pending(const kfh_op *op)
 {
     int first = R.pend_head, last = R.pend_tail;
+    int files = fio_pending(); /* the runner's own reads and writes complete here too (F-20) */
     R.running_pending = 1;
     R.flt_mark = R.log_n;
     size_t done = kf_flt_run_pending_completions();
@@ -1156,9 +1174,14 @@ static void exec_run_pending(const kfh_op *op)
         return;
     R.pend_head = last;
     kfh_trace_event("%*s  -> %zu completed", IND(op), done);
-    if (done != (size_t)(last - first))
+    if (done != (size_t)(last - first + files))
         simple_finding(KFH_INV_FLT_ASYNC_ONCE, "kf_flt_run_pending_completions", "-",
-                       "every I/O pending when called completes", "%zu completed, %d pending", done, last - first);
+                       "every I/O pending when called completes", "%zu completed, %d pending", done,
+                       last - first + files);
+    else if (fio_pending())
+        simple_finding(KFH_INV_FLT_FIO_STATUS, "kf_flt_run_pending_completions", "-",
+                       "the routine of every read and write pending called (FI-10, F-20)", "%d not called",
+                       fio_pending());
     for (int k = first; k < last && !R.aborting; k++) {
         kfh_finding f;
         if (kfh_check_flt_completions(R.tickets[R.pend[k]].calls, &f))
@@ -1234,6 +1257,11 @@ static void exec_unregister(const kfh_op *op)
 {
     if (R.flt_state != 1) {
         skip_event("%*s  skipped: no filter registered", IND(op));
+        return;
+    }
+    if (fio_pending()) {
+        /* Its teardown would complete them (F-6) among the callback data it predicts. */
+        skip_event("%*s  skipped: a read or write of the runner's files is pending", IND(op));
         return;
     }
     kfh_flt_held held[KFH_CBD_SLOTS + MAX_TICKETS];
@@ -2501,9 +2529,56 @@ static void exec_fio_close(const kfh_op *op)
     reach("FltClose: %s", sn);
 }
 
+/* The deferred completion of pending read or write p (FI-10, F-20, F-21): the layers below answer
+ * now, and the routine runs once, at the completion IRQL. */
+static void fio_deferred_done(PFLT_CALLBACK_DATA d, struct fio_pend *p)
+{
+    if (++p->calls > 1) {
+        simple_finding(KFH_INV_FLT_FIO_STATUS, "kf_flt_run_pending_completions", "-",
+                       "a read or write's routine called once (FI-10)", "called %d times", p->calls);
+        return;
+    }
+    if (R.aborting)
+        return;
+    const char *rname = p->in.routine == KFH_FIO_IO_READ ? "FltReadFile" : "FltWriteFile";
+    int from = R.flt_mark;
+    kf_fault_kind lower = R.log_n > from && from < LOG_MAX ? R.log_kind[from] : KF_FAULT_NONE;
+    kfh_fio_node *node = kfh_fio_lookup(&R.fs, p->in.volume, p->in.name);
+    int data_ok = 1;
+    if (p->in.routine == KFH_FIO_IO_READ && d->IoStatus.Status == STATUS_SUCCESS && node)
+        for (ULONG i = 0; i < p->in.length && p->in.offset + i < node->size && data_ok; i++)
+            data_ok = p->buf[i] == node->data[p->in.offset + i];
+    kfh_fio_pred pred;
+    kfh_oracle_fio_complete(&p->in, lower, &R.fs, 1, &pred);
+    KIRQL want = R.async_irql > R.sh.irql ? R.async_irql : R.sh.irql;
+    char w[128];
+    w[0] = 0;
+    if (!fio_sites_match(from, &pred) || d->IoStatus.Status != pred.status || d->IoStatus.Information != pred.information)
+        snprintf(w, sizeof w, "IoStatus with Information %lu (FI-10, F-20)", (unsigned long)pred.information);
+    else if (KeGetCurrentIrql() != want)
+        snprintf(w, sizeof w, "the routine at IRQL %u (F-21)", want);
+    else if (!data_ok)
+        snprintf(w, sizeof w, "the bytes the file holds when the completion runs (FS-7, F-20)");
+    if (w[0]) {
+        fio_mismatch(rname, "flt.io.lower", &pred, d->IoStatus.Status, from, w);
+        return;
+    }
+    if (pred.status == STATUS_SUCCESS && pred.information)
+        R.fio[p->slot].pos = (LONGLONG)p->in.offset + (LONGLONG)pred.information;
+    char b[48];
+    const char *sn = kfh_fio_status_name(pred.status, b, sizeof b);
+    kfh_trace_event("%*s  deferred completion of slot %d's %s at IRQL %u: %s, Information %lu [%s]",
+                    2 * (int)(R.sh.depth + 1), "", p->slot, rname, want, sn, (unsigned long)pred.information, pred.rule);
+    reach("%s: deferred completion %s", rname, sn);
+    R.flt_mark = R.log_n;
+}
+
 static VOID FLTAPI runner_fio_done(PFLT_CALLBACK_DATA d, PFLT_CONTEXT ctx)
 {
-    (void)ctx;
+    if (ctx) {
+        fio_deferred_done(d, (struct fio_pend *)ctx);
+        return;
+    }
     R.fio_cb_calls++;
     R.fio_cb_status = d->IoStatus.Status;
     R.fio_cb_info = d->IoStatus.Information;
@@ -2514,8 +2589,20 @@ static const char *const fio_routines[KFH_FIO_IO_COUNT] = {
     "FltReadFile", "FltWriteFile", "FltQueryInformationFile", "FltSetInformationFile", "FltQueryVolumeInformation",
     "FltFlushBuffers", "FltQueryDirectoryFile"};
 
+/* The reads and writes started and not completed. */
+static int fio_pending(void)
+{
+    int n = 0;
+    for (int j = 0; j < R.n_fpend; j++)
+        n += !R.fpend[j].calls;
+    return n;
+}
+
 static void exec_fio_io(const kfh_op *op)
 {
+    /* Once none is pending, the entries are free again (a pending one's address is its context). */
+    if (!fio_pending())
+        R.n_fpend = 0;
     int routine = (op->b & 7) % KFH_FIO_IO_COUNT, misuse = ((op->b >> 4) & 7) % KFH_FIO_MIS_COUNT;
     int rw = routine == KFH_FIO_IO_READ || routine == KFH_FIO_IO_WRITE;
     int async = rw && (op->b & KFH_FIO_ASYNC);
@@ -2530,8 +2617,8 @@ static void exec_fio_io(const kfh_op *op)
                       : !R.inst[vol]                                    ? "no instance on that volume"
                       : misuse == KFH_FIO_MIS_WRONG_VOLUME && other < 0 ? "no instance on another volume"
                       : misuse == KFH_FIO_MIS_FLAGS && !rw              ? "only reads and writes take Flags"
-                      : async && R.async_deferred ? "deferred completions run for callback data only"
-                                                  : NULL;
+                      : async && R.async_deferred && R.n_fpend >= 4 ? "four reads and writes pending already"
+                                                                    : NULL;
     if (why) {
         skip_event("%*s  skipped: %s", IND(op), why);
         return;
@@ -2551,12 +2638,22 @@ static void exec_fio_io(const kfh_op *op)
     in.instance_going = (R.teardown & (1u << (other >= 0 ? (unsigned)other : vol))) != 0;
     in.offset = op->c;
     in.length = op->size_sel;
+    in.deferred = async && R.async_deferred;
     kfh_fio_pred pred;
     kfh_oracle_fio_io(&in, NULL, 0, &R.fs, 0, &pred);
     if (pred.stop.stops)
         R.expect = pred.stop;
-    static UCHAR buf[KFH_FIO_SHADOW];
-    memset(buf, 0xCC, sizeof buf);
+    /* A deferred request's buffer lives until its completion. */
+    static UCHAR sbuf[KFH_FIO_SHADOW];
+    struct fio_pend *pend = in.deferred ? &R.fpend[R.n_fpend] : NULL;
+    UCHAR *buf = pend ? pend->buf : sbuf;
+    memset(buf, 0xCC, pend ? sizeof pend->buf : sizeof sbuf);
+    if (pend) {
+        pend->in = in;
+        pend->slot = op->a % KFH_FIO_SLOTS;
+        pend->calls = 0;
+        pend->fo = fo;
+    }
     if (routine == KFH_FIO_IO_WRITE)
         for (ULONG i = 0; i < in.length; i++)
             buf[i] = kfh_fio_byte(in.offset, i);
@@ -2573,10 +2670,10 @@ static void exec_fio_io(const kfh_op *op)
     NTSTATUS st;
     switch (routine) {
     case KFH_FIO_IO_READ:
-        st = FltReadFile(inst, fo, &off, in.length, buf, flags, &got, async ? runner_fio_done : NULL, NULL);
+        st = FltReadFile(inst, fo, &off, in.length, buf, flags, &got, async ? runner_fio_done : NULL, pend);
         break;
     case KFH_FIO_IO_WRITE:
-        st = FltWriteFile(inst, fo, &off, in.length, buf, flags, &got, async ? runner_fio_done : NULL, NULL);
+        st = FltWriteFile(inst, fo, &off, in.length, buf, flags, &got, async ? runner_fio_done : NULL, pend);
         break;
     case KFH_FIO_IO_QUERY:
         st = FltQueryInformationFile(inst, fo, buf, sizeof(FILE_STANDARD_INFORMATION), FileStandardInformation, &got);
@@ -2619,7 +2716,9 @@ static void exec_fio_io(const kfh_op *op)
     int reached = pred.n_sites == 2;
     if (!fio_sites_match(from, &pred) || st != pred.status)
         snprintf(w, sizeof w, "the status");
-    else if (async && (R.fio_cb_calls != pred.callback ||
+    else if (pend && pend->calls)
+        snprintf(w, sizeof w, "the routine not called before the pending completions run (FI-10, F-20)");
+    else if (async && !pend && (R.fio_cb_calls != pred.callback ||
                        (pred.callback && (R.fio_cb_status != st || R.fio_cb_info != pred.information ||
                                           R.fio_cb_irql != (R.async_irql > R.sh.irql ? R.async_irql : R.sh.irql)))))
         snprintf(w, sizeof w, "the routine called %d time(s) with the status and Information %lu at IRQL %u (FI-10)",
@@ -2660,10 +2759,12 @@ static void exec_fio_io(const kfh_op *op)
         return;
     if (rw && st == STATUS_SUCCESS && pred.information)
         f->pos = (LONGLONG)in.offset + (LONGLONG)pred.information;
+    if (pend && st == STATUS_PENDING)
+        R.n_fpend++;
     const char *sn = kfh_fio_status_name(st, b, sizeof b);
     kfh_trace_event("%*s  -> %s, Information %lu%s [%s]", IND(op), sn,
                     (unsigned long)pred.information,
-                    async ? (pred.callback ? ", its routine ran" : ", no routine") : "",
+                    !async ? "" : st == STATUS_PENDING ? ", pending" : pred.callback ? ", its routine ran" : ", no routine",
                     pred.rule);
     reach("%s: %s%s", rname, sn, async ? " (asynchronous)" : "");
 }

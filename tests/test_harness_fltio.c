@@ -384,6 +384,43 @@ TEST(fio_runner_file_only_from_version_15)
     CHECK(th_trace_has("-> refused \\readme.txt on volume 0 [FS-1]"));
 }
 
+TEST(fio_runner_deferred_completions)
+{
+    /* Started, then completed by the run of pending completions with the callback data's, in
+     * start order: the file system answers then (a read issued before the write completes sees
+     * the old bytes), at the completion IRQL; the file object outlives its handle and reference
+     * until then, and the unregistration waits. */
+    kfh_result *r = th_run("version 15\nflt_start 1\nfile 0 volume=0 size=16 data=0x64636261\n"
+                           "fio_create 0 volume=0 name=0 open ex\ncbd_alloc 0 volume=0 flags=0x0\n"
+                           "iopb 0 read minor=0 irp=none length=0x10\nasync_io 0 then=free deferred irql=2\n"
+                           "fio_io 0 write offset=2 length=4 async\nfio_io 0 read offset=0 length=8 async\n"
+                           "fio_io 0 read offset=0 length=8\nflt_unregister\nfio_close 0\nfio_close 0 object\n"
+                           "run_pending\nflt_unregister\n");
+    CHECK_EQ(r->n_findings, 0);
+    CHECK_EQ(r->stops, 0);
+    CHECK(th_trace_has("-> STATUS_PENDING, Information 0, pending [FI-10, F-20]"));
+    CHECK(th_trace_has("skipped: a read or write of the runner's files is pending"));
+    CHECK(th_trace_has("deferred completion of slot 0's FltWriteFile at IRQL 2: STATUS_SUCCESS, Information 4"));
+    CHECK(th_trace_has("deferred completion of slot 0's FltReadFile at IRQL 2: STATUS_SUCCESS, Information 8"));
+    CHECK(th_trace_has("-> 3 completed"));
+    /* Every consultation failed in turn, flt.io.lower at the completion included. */
+    static kfh_scenario s;
+    char err[256];
+    kfh_config cfg;
+    CHECK_EQ(kfh_scenario_parse("version 15\nflt_start 1\nfile 0 volume=0 size=16 data=0x1\n"
+                                "fio_create 0 volume=0 name=0 open ex\ncbd_alloc 0 volume=0 flags=0x0\n"
+                                "iopb 0 read minor=0 irp=none length=0x10\nasync_io 0 then=free deferred irql=1\n"
+                                "fio_io 0 read offset=0 length=8 async\nrun_pending\n",
+                                &s, err, sizeof err),
+             0);
+    CHECK_EQ(kfh_config_from_options(&cfg, err, sizeof err), 0);
+    cfg.capture = 1;
+    kfh_enum_result er;
+    CHECK_EQ(kfh_enumerate(&s, &cfg, 64, &er), 0);
+    CHECK(er.complete);
+    CHECK_EQ(er.n_findings, 0);
+}
+
 TEST(fio_runner_closes_what_it_holds)
 {
     /* Handles and references left, a foreign handle after its stop, a handle kept past the

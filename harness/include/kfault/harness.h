@@ -979,6 +979,7 @@ typedef struct kfh_fio_io_in {
     unsigned other_volume;  /* KFH_FIO_MIS_WRONG_VOLUME: the instance's */
     int fo_state;           /* KFH_FIO_FO_* */
     int instance_going;     /* the instance is marked for teardown */
+    int deferred;           /* an asynchronous request completes deferred (kf_flt_set_async_mode) */
     ULONG offset, length;
 } kfh_fio_io_in;
 /* The record of name index `name` on a volume, or NULL when it does not exist. */
@@ -998,6 +999,10 @@ void kfh_oracle_fio_io(const kfh_fio_io_in *in, const kf_fault_kind *kinds, int 
  * of a create, AGAIN one FltClose closed (handle: its value), NULL, FOREIGN an open handle no create
  * returned (handle: its value). */
 void kfh_oracle_fio_close(KIRQL irql, int variant, ULONG_PTR handle, kfh_fio_pred *out);
+/* The deferred completion of a read or write `in` started (FI-10, F-20): the layers below answer
+ * now; lower: flt.io.lower's decision. */
+void kfh_oracle_fio_complete(const kfh_fio_io_in *in, kf_fault_kind lower, kfh_fio_fs *fs, int apply,
+                             kfh_fio_pred *out);
 /* Byte i of a write at offset off. */
 uint8_t kfh_fio_byte(ULONG off, ULONG i);
 /* The operand and status texts. */
