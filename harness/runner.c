@@ -2550,6 +2550,16 @@ static void fio_deferred_done(PFLT_CALLBACK_DATA d, struct fio_pend *p)
             data_ok = p->buf[i] == node->data[p->in.offset + i];
     kfh_fio_pred pred;
     kfh_oracle_fio_complete(&p->in, lower, &R.fs, 1, &pred);
+    if (pred.status == STATUS_SUCCESS && pred.information)
+        R.fio[p->slot].pos = (LONGLONG)p->in.offset + (LONGLONG)pred.information;
+    /* A `lower` answer scripted since the request started replaces the file system's (F-18),
+     * which still acted on the file. */
+    if (R.lower_set && lower == KF_FAULT_NONE) {
+        pred.status = R.lower_status;
+        pred.information = R.lower_info;
+        pred.rule = "F-18";
+        data_ok = 1;
+    }
     KIRQL want = R.async_irql > R.sh.irql ? R.async_irql : R.sh.irql;
     char w[128];
     w[0] = 0;
@@ -2563,8 +2573,6 @@ static void fio_deferred_done(PFLT_CALLBACK_DATA d, struct fio_pend *p)
         fio_mismatch(rname, "flt.io.lower", &pred, d->IoStatus.Status, from, w);
         return;
     }
-    if (pred.status == STATUS_SUCCESS && pred.information)
-        R.fio[p->slot].pos = (LONGLONG)p->in.offset + (LONGLONG)pred.information;
     char b[48];
     const char *sn = kfh_fio_status_name(pred.status, b, sizeof b);
     kfh_trace_event("%*s  deferred completion of slot %d's %s at IRQL %u: %s, Information %lu [%s]",
