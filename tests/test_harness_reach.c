@@ -382,7 +382,6 @@ static const exempt_codes codes_exempt[] = {
     {0x3914, 0x39FF, LATER " (deferred I/O work items share 0x3910-0x3913, checked here; cancel-safe queues)"},
     {0x3A00, 0x3A3F, BASE " (device objects, symbolic links, IRPs)"},
     {0x3A40, 0x3A7F, LATER " (objects and volumes)"},
-    {0x3C0A, 0x3CFF, "no violation of filter-initiated I/O has these codes"},
     {0x3D00, 0x3DFF, LATER " (the dispatch of I/O to a filter's callbacks: the minifilter fuzzer's)"},
     {0x3E00, 0x3E3F, LATER " (extra create parameters, transactions)"},
 };
