@@ -263,6 +263,36 @@ static struct runner {
     unsigned ecp_news, ecp_frees, ecpl_frees;
     int8_t ecp_due[ECP_RECORDS];
     int ecp_n_due, ecp_n_called, ecp_armed, ecp_depth;
+    /* Filter-initiated file I/O (version 15): the runner's record of the files below its filter,
+     * what each handle slot holds (its handle, and for Ex and Ex2 the file object's reference),
+     * the handle a slot closed last, the handles made in the run, and what an asynchronous read
+     * or write's routine saw. */
+    kfh_fio_fs fs;
+    struct fio_rec {
+        HANDLE h, stale;
+        PFILE_OBJECT fo;
+        int open, has_fo, stale_ok;
+        unsigned closed_at;
+        uint8_t vol, name;
+        LONGLONG pos; /* the file object's CurrentByteOffset: it opens synchronous (FI-8) */
+    } fio[KFH_FIO_SLOTS];
+    unsigned fio_handles;
+    int fio_foreign; /* handles ObOpenObjectByPointer opened for a foreign close (it stops) */
+    HANDLE fio_foreign_h[8];
+    PFILE_OBJECT fio_foreign_fo[8]; /* the file object each keeps alive */
+    /* The reads and writes started to complete deferred, in start order: what each one's
+     * completion must show, its buffer, and how often its routine ran. */
+    struct fio_pend {
+        kfh_fio_io_in in;
+        int slot, calls;
+        PFILE_OBJECT fo;
+        UCHAR buf[256];
+    } fpend[4];
+    int n_fpend;
+    int fio_cb_calls;
+    NTSTATUS fio_cb_status;
+    ULONG_PTR fio_cb_info;
+    KIRQL fio_cb_irql;
     /* Last, and not cleared between runs (two thirds of the structure): entries are read
      * only below log_n, and a run writes each one before log_n passes it. */
     kf_site log_site[LOG_MAX];
@@ -270,6 +300,7 @@ static struct runner {
 } R;
 
 static void exec_range(uint16_t first, uint16_t end);
+static int fio_pending(void);
 static const char *st_name(NTSTATUS s, char *buf, size_t len);
 static size_t ports_held(void);
 static void port_unregister_begin(kfh_stop_pred *stop, unsigned *disconnects);
@@ -429,6 +460,39 @@ static size_t cq_held(void)
 
 static size_t ecp_owned(void);
 
+/* The handles the slots hold open, and the file objects they keep alive (a handle or a reference). */
+static size_t fio_handles_held(void)
+{
+    size_t n = (size_t)R.fio_foreign;
+    for (int k = 0; k < KFH_FIO_SLOTS; k++)
+        n += R.fio[k].open != 0;
+    return n;
+}
+
+static size_t fio_objects_held(void)
+{
+    /* The file objects the slots keep (a plain create's by its handle alone, its pointer unknown),
+     * those a pending read or write keeps (FI-10) and those a foreign handle keeps, each once. */
+    PFILE_OBJECT seen[KFH_FIO_SLOTS + 4 + 8];
+    size_t n = 0, plain = 0;
+    for (int k = 0; k < KFH_FIO_SLOTS; k++)
+        if (R.fio[k].open || R.fio[k].has_fo) {
+            if (R.fio[k].fo)
+                seen[n++] = R.fio[k].fo;
+            else
+                plain++;
+        }
+    for (int j = 0; j < R.n_fpend + R.fio_foreign; j++) {
+        PFILE_OBJECT fo = j < R.n_fpend ? (R.fpend[j].calls ? NULL : R.fpend[j].fo) : R.fio_foreign_fo[j - R.n_fpend];
+        size_t i = 0;
+        while (fo && i < n && seen[i] != fo)
+            i++;
+        if (fo && i == n)
+            seen[n++] = fo;
+    }
+    return n + plain;
+}
+
 static void check_leaks(const char *when)
 {
     if (R.aborting)
@@ -465,6 +529,11 @@ static void check_leaks(const char *when)
             simple_finding(KFH_INV_FLT_ECP_COUNT, "-", "flt.ecp",
                            "the ECP lists, ECPs and lookaside lists the driver owns",
                            "%zu in the model, %zu owned by the scenario's record %s", l.flt_ecps, ecp_owned(), when);
+        else if (l.handles != fio_handles_held() || kf_flt_file_objects_outstanding() != fio_objects_held())
+            simple_finding(KFH_INV_FLT_FIO_HELD, "-", "flt.create", "the handles and file objects the scenario holds",
+                           "%zu handle(s) and %zu file object(s) in the model, %zu and %zu held by the scenario %s",
+                           l.handles, kf_flt_file_objects_outstanding(), fio_handles_held(), fio_objects_held(),
+                           when);
         else if (names_held() != l.flt_names)
             simple_finding(KFH_INV_FLT_NAME_COUNT, "-", "flt.name", "the file name references the scenario holds",
                            "%zu reference(s) in the model, %zu held by the scenario %s", l.flt_names, names_held(),
@@ -1265,6 +1334,7 @@ static void exec_async(const kfh_op *op)
 static void exec_run_pending(const kfh_op *op)
 {
     int first = R.pend_head, last = R.pend_tail;
+    int files = fio_pending(); /* the runner's own reads and writes complete here too (F-20) */
     R.running_pending = 1;
     R.flt_mark = R.log_n;
     size_t done = kf_flt_run_pending_completions();
@@ -1273,9 +1343,14 @@ static void exec_run_pending(const kfh_op *op)
         return;
     R.pend_head = last;
     kfh_trace_event("%*s  -> %zu completed", IND(op), done);
-    if (done != (size_t)(last - first))
+    if (done != (size_t)(last - first + files))
         simple_finding(KFH_INV_FLT_ASYNC_ONCE, "kf_flt_run_pending_completions", "-",
-                       "every I/O pending when called completes", "%zu completed, %d pending", done, last - first);
+                       "every I/O pending when called completes", "%zu completed, %d pending", done,
+                       last - first + files);
+    else if (fio_pending())
+        simple_finding(KFH_INV_FLT_FIO_STATUS, "kf_flt_run_pending_completions", "-",
+                       "the routine of every read and write pending called (FI-10, F-20)", "%d not called",
+                       fio_pending());
     for (int k = first; k < last && !R.aborting; k++) {
         kfh_finding f;
         if (kfh_check_flt_completions(R.tickets[R.pend[k]].calls, &f))
@@ -1351,6 +1426,11 @@ static void exec_unregister(const kfh_op *op)
 {
     if (R.flt_state != 1) {
         skip_event("%*s  skipped: no filter registered", IND(op));
+        return;
+    }
+    if (fio_pending()) {
+        /* Its teardown would complete them (F-6) among the callback data it predicts. */
+        skip_event("%*s  skipped: a read or write of the runner's files is pending", IND(op));
         return;
     }
     kfh_flt_held held[KFH_CBD_SLOTS + MAX_TICKETS];
@@ -1500,6 +1580,26 @@ static void flt_finish(void)
 {
     port_finish();
     obj_finish();
+    /* The handles and file object references the scenario's slots hold, closed and dropped as a
+     * driver does before it unloads (FI-5, FI-6). */
+    for (int k = 0; k < R.fio_foreign && R.flt_state != 2; k++) {
+        kf_set_irql(PASSIVE_LEVEL);
+        (void)ZwClose(R.fio_foreign_h[k]); /* a handle of the object manager's: ZwClose closes it */
+    }
+    if (R.flt_state != 2)
+        R.fio_foreign = 0;
+    for (int k = 0; k < KFH_FIO_SLOTS && R.flt_state != 2; k++) {
+        if (R.fio[k].open) {
+            kf_set_irql(PASSIVE_LEVEL);
+            R.fio[k].open = 0;
+            (void)FltClose(R.fio[k].h);
+        }
+        if (R.fio[k].has_fo) {
+            kf_set_irql(PASSIVE_LEVEL);
+            R.fio[k].has_fo = 0;
+            ObDereferenceObject(R.fio[k].fo);
+        }
+    }
     /* The generic work items the slots hold and that are not queued, freed as a driver frees
      * them; queued ones stay for kf_reset (their routines would run after the scenario). */
     for (int k = 0; k < KFH_WI_SLOTS; k++)
@@ -5228,6 +5328,538 @@ static void exec_ecp_attach(const kfh_op *op)
     reach("kf_flt_attach_ecps: %s", refused ? "refused" : "attached");
 }
 
+/* ---- Filter-initiated file I/O (version 15; harness/oracle_fltio.c, SEMANTICS.md FI-*, FS-*, FX-24..FX-27) ---- */
+
+/* The consultations since `from` equal pred's sites; kinds gets their decisions. */
+static int fio_sites_match(int from, const kfh_fio_pred *pred)
+{
+    if (R.log_n - from != pred->n_sites)
+        return 0;
+    for (int k = 0; k < pred->n_sites; k++)
+        if (from + k >= LOG_MAX || R.log_site[from + k] != pred->sites[k])
+            return 0;
+    return 1;
+}
+
+static int fio_kinds(int from, kf_fault_kind *kinds)
+{
+    int n = 0;
+    for (int k = from; k < R.log_n && k < LOG_MAX && n < 3; k++)
+        kinds[n++] = R.log_kind[k];
+    return n;
+}
+
+static void fio_mismatch(const char *routine, const char *site, const kfh_fio_pred *pred, NTSTATUS st, int from,
+                         const char *what)
+{
+    char b[48], e[160], eb[48];
+    snprintf(e, sizeof e, "%s, %d consultation(s)%s%s [%s]", kfh_fio_status_name(pred->status, eb, sizeof eb),
+             pred->n_sites, what ? "; " : "", what ? what : "", pred->rule);
+    simple_finding(KFH_INV_FLT_FIO_STATUS, routine, site, e, "%s, %d consultation(s)",
+                   kfh_fio_status_name(st, b, sizeof b), R.log_n - from);
+}
+
+/* `file`: FS-1, with the directories above it put first as the driver targets put them. */
+static void exec_fio_put(const kfh_op *op)
+{
+    static UCHAR bytes[65536];
+    unsigned vol = op->b & KFH_FILE_VOLUME_MASK;
+    const WCHAR *name = kfh_file_name_at(op->a);
+    WCHAR prefix[256];
+    int from = R.log_n;
+    for (size_t n = 0; name[n] && n + 1 < sizeof prefix / sizeof *prefix; n++) {
+        if (n > 0 && (name[n] == L'\\' || name[n] == L':')) {
+            prefix[n] = 0;
+            kf_flt_file_spec parent = {prefix, name[n] == L':' ? 0 : FILE_ATTRIBUTE_DIRECTORY, NULL, 0};
+            (void)kf_flt_add_file(vol, &parent); /* one already there is fine */
+        }
+        prefix[n] = name[n];
+    }
+    ULONG size = kfh_file_bytes(op, bytes, sizeof bytes);
+    ULONG attrs = ((op->b & KFH_FILE_DIRECTORY) ? FILE_ATTRIBUTE_DIRECTORY : 0) |
+                  ((op->b & KFH_FILE_READONLY) ? FILE_ATTRIBUTE_READONLY : 0) |
+                  ((op->b & KFH_FILE_HIDDEN) ? FILE_ATTRIBUTE_HIDDEN : 0);
+    kf_flt_file_spec spec = {name, attrs, size ? bytes : NULL, size};
+    int rc = kf_flt_add_file(vol, &spec);
+    int want = kfh_oracle_fio_put(&R.fs, vol, op);
+    if (rc != want || R.log_n != from)
+        simple_finding(KFH_INV_FLT_FIO_STATUS, "kf_flt_add_file", "-",
+                       want ? "refused (FS-1: a parent that is no directory, or the name taken)" : "put (FS-1)",
+                       "%s, %d consultation(s)", rc ? "refused" : "put", R.log_n - from);
+    if (R.aborting)
+        return;
+    kfh_trace_event("%*s  -> %s %s on volume %u [FS-1]", IND(op), rc ? "refused" : "put", kfh_file_name_text(op->a),
+                    vol);
+    reach("file: %s", rc ? "refused" : "put");
+}
+
+static NTSTATUS fio_call_create(int routine, PFLT_INSTANCE inst, PHANDLE h, PFILE_OBJECT *fo, ACCESS_MASK access,
+                                POBJECT_ATTRIBUTES oa, PIO_STATUS_BLOCK iosb, ULONG disposition, ULONG options,
+                                ULONG flags)
+{
+    ULONG share = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
+    switch (routine) {
+    case KFH_FIO_CR_PLAIN:
+        return FltCreateFile(R.filter, inst, h, access, oa, iosb, NULL, FILE_ATTRIBUTE_NORMAL, share, disposition,
+                             options, NULL, 0, flags);
+    case KFH_FIO_CR_EX:
+        return FltCreateFileEx(R.filter, inst, h, fo, access, oa, iosb, NULL, FILE_ATTRIBUTE_NORMAL, share,
+                               disposition, options, NULL, 0, flags);
+    default:
+        return FltCreateFileEx2(R.filter, inst, h, fo, access, oa, iosb, NULL, FILE_ATTRIBUTE_NORMAL, share,
+                                disposition, options, NULL, 0, flags, NULL);
+    }
+}
+
+/* The first volume other than v with an instance, or -1. */
+static int fio_other_volume(unsigned v)
+{
+    for (unsigned k = 0; k < KFH_FLT_VOLUMES; k++)
+        if (k != v && R.inst[k])
+            return (int)k;
+    return -1;
+}
+
+static const char *fio_information_name(ULONG_PTR info)
+{
+    switch (info) {
+    case FILE_SUPERSEDED: return "FILE_SUPERSEDED";
+    case FILE_OPENED: return "FILE_OPENED";
+    case FILE_CREATED: return "FILE_CREATED";
+    case FILE_OVERWRITTEN: return "FILE_OVERWRITTEN";
+    default: return "other";
+    }
+}
+
+#define LOWER_SCRIPTED "a scripted lower answer replaces the file system's"
+
+static void exec_fio_create(const kfh_op *op)
+{
+    int k = op->a % KFH_FIO_SLOTS;
+    struct fio_rec *f = &R.fio[k];
+    unsigned vol = op->b & 3, name = op->size_sel % KFH_FILE_NAMES;
+    int routine = ((op->b >> 2) & 3) % KFH_FIO_CR_COUNT, misuse = (op->b >> 5) % KFH_FIO_CMIS_COUNT;
+    int any = (op->b & KFH_FIO_ANY_INSTANCE) != 0 && misuse != KFH_FIO_CMIS_OTHER_VOLUME;
+    int other = misuse == KFH_FIO_CMIS_OTHER_VOLUME ? fio_other_volume(vol) : -1;
+    const char *why = R.flt_state != 1                                  ? "no filter registered"
+                      : R.lower_set                                      ? LOWER_SCRIPTED
+                      : f->open || f->has_fo                             ? "the handle slot holds a file"
+                      : misuse == KFH_FIO_CMIS_OTHER_VOLUME && other < 0 ? "no instance on another volume"
+                      : !any && other < 0 && !R.inst[vol]                ? "no instance on that volume"
+                      : any && vol < R.volumes && !R.inst[vol]           ? "no instance on that volume"
+                                                                         : NULL;
+    if (why) {
+        skip_event("%*s  skipped: %s", IND(op), why);
+        return;
+    }
+    PFLT_INSTANCE inst = any ? NULL : other >= 0 ? R.inst[other] : R.inst[vol];
+    unsigned inst_vol = other >= 0 ? (unsigned)other : vol;
+    kfh_fio_create_in in;
+    memset(&in, 0, sizeof in);
+    in.irql = R.sh.irql;
+    in.routine = routine;
+    in.misuse = misuse;
+    in.volume = vol;
+    in.name = name;
+    in.volumes = R.volumes;
+    in.any_instance = any;
+    in.instance_going = inst && (R.teardown & (1u << inst_vol));
+    in.disposition = op->c & KFH_FIO_DISPOSITION;
+    in.dir = (op->c & KFH_FIO_DIR) != 0;
+    in.nondir = (op->c & KFH_FIO_NONDIR) != 0;
+    in.write = !(op->c & KFH_FIO_READ_ONLY);
+    kfh_fio_pred pred;
+    kfh_oracle_fio_create(&in, NULL, 0, &R.fs, 0, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    /* The name: the volume's device name and the file's path, a device no volume has, or the path
+     * without its leading backslash. */
+    static WCHAR path[320];
+    char dev[48];
+    size_t n = 0;
+    if (misuse != KFH_FIO_CMIS_RELATIVE) {
+        snprintf(dev, sizeof dev, "\\Device\\HarddiskVolume%u", misuse == KFH_FIO_CMIS_NO_VOLUME ? 9u : vol + 1);
+        for (const char *c = dev; *c; c++)
+            path[n++] = (WCHAR)*c;
+    }
+    const WCHAR *file = kfh_file_name_at(name) + (misuse == KFH_FIO_CMIS_RELATIVE);
+    while (*file && n + 1 < sizeof path / sizeof *path)
+        path[n++] = *file++;
+    UNICODE_STRING us = {(USHORT)(n * sizeof(WCHAR)), (USHORT)(n * sizeof(WCHAR)), path};
+    OBJECT_ATTRIBUTES oa;
+    InitializeObjectAttributes(&oa, &us, OBJ_KERNEL_HANDLE | OBJ_CASE_INSENSITIVE, NULL, NULL);
+    IO_STATUS_BLOCK iosb;
+    iosb.Status = (NTSTATUS)0x7E7E7E7E;
+    iosb.Information = 0x7E7E;
+    HANDLE h = (HANDLE)(ULONG_PTR)0x7E7E;
+    PFILE_OBJECT fo = (PFILE_OBJECT)(ULONG_PTR)0x7E7E;
+    ACCESS_MASK access = FILE_GENERIC_READ | SYNCHRONIZE | (in.write ? FILE_GENERIC_WRITE : 0);
+    ULONG options = FILE_SYNCHRONOUS_IO_NONALERT | (in.dir ? FILE_DIRECTORY_FILE : 0) |
+                    (in.nondir ? FILE_NON_DIRECTORY_FILE : 0);
+    const char *rname = kfh_fio_routine_name(routine);
+    int from = R.log_n;
+    NTSTATUS st = fio_call_create(routine, inst, &h, routine == KFH_FIO_CR_PLAIN ? NULL : &fo, access, &oa,
+                                  misuse == KFH_FIO_CMIS_NULL_IOSB ? NULL : &iosb, in.disposition, options,
+                                  misuse == KFH_FIO_CMIS_FLAGS ? 0x40000000u : 0);
+    if (R.expect.stops) {
+        missed_stop(rname);
+        return;
+    }
+    kf_fault_kind kinds[3];
+    int nk = fio_kinds(from, kinds);
+    kfh_oracle_fio_create(&in, kinds, nk, &R.fs, 1, &pred);
+    int got = st == STATUS_SUCCESS && h != NULL && (routine == KFH_FIO_CR_PLAIN || fo != NULL);
+    char b[48], w[96];
+    if (!fio_sites_match(from, &pred) || st != pred.status)
+        fio_mismatch(rname, "flt.create", &pred, st, from, NULL);
+    else if (pred.iosb ? (iosb.Status != st || iosb.Information != pred.information)
+                       : (iosb.Status != (NTSTATUS)0x7E7E7E7E || iosb.Information != 0x7E7E)) {
+        snprintf(w, sizeof w, pred.iosb ? "IoStatusBlock %s, Information %s" : "IoStatusBlock not written",
+                 kfh_fio_status_name(st, b, sizeof b), fio_information_name(pred.information));
+        fio_mismatch(rname, "flt.create", &pred, st, from, w);
+    } else if (got != pred.handle || (!pred.handle && (h != NULL || (routine != KFH_FIO_CR_PLAIN && fo != NULL))))
+        fio_mismatch(rname, "ob.handle", &pred, st, from,
+                     pred.handle ? "a handle (and file object)" : "*FileHandle and *FileObject NULL (FI-1)");
+    if (R.aborting)
+        return;
+    if (got) {
+        f->h = h;
+        f->open = 1;
+        f->fo = routine == KFH_FIO_CR_PLAIN ? NULL : fo;
+        f->has_fo = routine != KFH_FIO_CR_PLAIN;
+        f->vol = (uint8_t)vol;
+        f->name = (uint8_t)name;
+        f->pos = 0;
+        R.fio_handles++;
+    }
+    const char *sn = kfh_fio_status_name(st, b, sizeof b);
+    kfh_trace_event("%*s  -> %s, IoStatusBlock %s%s [%s]", IND(op), sn,
+                    !pred.iosb ? "not written" : st == STATUS_SUCCESS ? fio_information_name(pred.information)
+                                                                      : "the status",
+                    got ? ", a handle" : "", pred.rule);
+    reach("%s: %s", rname, sn);
+    if (st == STATUS_SUCCESS)
+        reach("create: %s", fio_information_name(pred.information));
+}
+
+static void exec_fio_close(const kfh_op *op)
+{
+    int k = op->a % KFH_FIO_SLOTS, variant = op->b % KFH_FIO_CLOSE_COUNT;
+    struct fio_rec *f = &R.fio[k];
+    const char *why = NULL;
+    if (R.flt_state == 2)
+        why = "the filter's state is unknown after a stop in FltUnregisterFilter";
+    else if (variant == KFH_FIO_CLOSE_HANDLE && !f->open)
+        why = "the handle slot holds no open handle";
+    else if (variant == KFH_FIO_CLOSE_AGAIN && !f->stale_ok)
+        why = "the slot closed no handle";
+    else if (variant == KFH_FIO_CLOSE_AGAIN && f->closed_at != R.fio_handles)
+        why = "a handle was made since the slot's was closed: it may have its value";
+    else if ((variant == KFH_FIO_CLOSE_FOREIGN || variant == KFH_FIO_CLOSE_OBJECT) && !f->has_fo)
+        why = "the slot holds no file object";
+    else if ((variant == KFH_FIO_CLOSE_FOREIGN || variant == KFH_FIO_CLOSE_OBJECT) && R.sh.irql != PASSIVE_LEVEL)
+        why = "the runner opens handles and drops file objects at PASSIVE_LEVEL";
+    if (why) {
+        skip_event("%*s  skipped: %s", IND(op), why);
+        return;
+    }
+    if (variant == KFH_FIO_CLOSE_OBJECT) {
+        /* The caller's reference of FltCreateFileEx(2): its last one closes the file (FI-6). */
+        int from = R.log_n;
+        f->has_fo = 0;
+        ObDereferenceObject(f->fo);
+        if (R.log_n != from)
+            simple_finding(KFH_INV_FLT_FIO_STATUS, "ObDereferenceObject", "-", "no site consulted (FI-6)",
+                           "%d consultation(s)", R.log_n - from);
+        if (!R.aborting)
+            reach("ObDereferenceObject: file object %s", f->open ? "kept by its handle" : "closed");
+        return;
+    }
+    HANDLE h = variant == KFH_FIO_CLOSE_HANDLE ? f->h : variant == KFH_FIO_CLOSE_AGAIN ? f->stale : NULL;
+    if (variant == KFH_FIO_CLOSE_FOREIGN) {
+        if (R.fio_foreign >= 8 ||
+            ObOpenObjectByPointer(f->fo, OBJ_KERNEL_HANDLE, NULL, 0, *IoFileObjectType, KernelMode, &h) !=
+                STATUS_SUCCESS) {
+            skip_event("%*s  skipped: ObOpenObjectByPointer made no handle", IND(op));
+            return;
+        }
+        R.fio_foreign_fo[R.fio_foreign] = f->fo;
+        R.fio_foreign_h[R.fio_foreign++] = h;
+    }
+    kfh_fio_pred pred;
+    kfh_oracle_fio_close(R.sh.irql, variant, (ULONG_PTR)h, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    int from = R.log_n;
+    NTSTATUS st = FltClose(h);
+    if (R.expect.stops) {
+        missed_stop("FltClose");
+        return;
+    }
+    if (R.log_n != from || st != pred.status)
+        fio_mismatch("FltClose", "-", &pred, st, from, NULL);
+    if (R.aborting)
+        return;
+    if (variant == KFH_FIO_CLOSE_HANDLE) {
+        f->open = R.cfg->model_lie == 14; /* 14: as if the model had kept the handle open (FI-5) */
+        f->stale = f->h;
+        f->stale_ok = 1;
+        f->closed_at = R.fio_handles;
+    }
+    char b[48];
+    const char *sn = kfh_fio_status_name(st, b, sizeof b);
+    kfh_trace_event("%*s  -> %s [FI-5]", IND(op), sn);
+    reach("FltClose: %s", sn);
+}
+
+/* The deferred completion of pending read or write p (FI-10, F-20, F-21): the layers below answer
+ * now, and the routine runs once, at the completion IRQL. */
+static void fio_deferred_done(PFLT_CALLBACK_DATA d, struct fio_pend *p)
+{
+    if (++p->calls > 1) {
+        simple_finding(KFH_INV_FLT_FIO_STATUS, "kf_flt_run_pending_completions", "-",
+                       "a read or write's routine called once (FI-10)", "called %d times", p->calls);
+        return;
+    }
+    if (R.aborting)
+        return;
+    const char *rname = p->in.routine == KFH_FIO_IO_READ ? "FltReadFile" : "FltWriteFile";
+    int from = R.flt_mark;
+    kf_fault_kind lower = R.log_n > from && from < LOG_MAX ? R.log_kind[from] : KF_FAULT_NONE;
+    kfh_fio_node *node = kfh_fio_lookup(&R.fs, p->in.volume, p->in.name);
+    int data_ok = 1;
+    if (p->in.routine == KFH_FIO_IO_READ && d->IoStatus.Status == STATUS_SUCCESS && node)
+        for (ULONG i = 0; i < p->in.length && p->in.offset + i < node->size && data_ok; i++)
+            data_ok = p->buf[i] == node->data[p->in.offset + i];
+    kfh_fio_pred pred;
+    kfh_oracle_fio_complete(&p->in, lower, &R.fs, 1, &pred);
+    if (pred.status == STATUS_SUCCESS && pred.information)
+        R.fio[p->slot].pos = (LONGLONG)p->in.offset + (LONGLONG)pred.information;
+    /* A `lower` answer scripted since the request started replaces the file system's (F-18),
+     * which still acted on the file. */
+    if (R.lower_set && lower == KF_FAULT_NONE) {
+        pred.status = R.lower_status;
+        pred.information = R.lower_info;
+        pred.rule = "F-18";
+        data_ok = 1;
+    }
+    KIRQL want = R.async_irql > R.sh.irql ? R.async_irql : R.sh.irql;
+    char w[128];
+    w[0] = 0;
+    if (!fio_sites_match(from, &pred) || d->IoStatus.Status != pred.status || d->IoStatus.Information != pred.information)
+        snprintf(w, sizeof w, "IoStatus with Information %lu (FI-10, F-20)", (unsigned long)pred.information);
+    else if (KeGetCurrentIrql() != want)
+        snprintf(w, sizeof w, "the routine at IRQL %u (F-21)", want);
+    else if (!data_ok)
+        snprintf(w, sizeof w, "the bytes the file holds when the completion runs (FS-7, F-20)");
+    if (w[0]) {
+        fio_mismatch(rname, "flt.io.lower", &pred, d->IoStatus.Status, from, w);
+        return;
+    }
+    char b[48];
+    const char *sn = kfh_fio_status_name(pred.status, b, sizeof b);
+    kfh_trace_event("%*s  deferred completion of slot %d's %s at IRQL %u: %s, Information %lu [%s]",
+                    2 * (int)(R.sh.depth + 1), "", p->slot, rname, want, sn, (unsigned long)pred.information, pred.rule);
+    reach("%s: deferred completion %s", rname, sn);
+    R.flt_mark = R.log_n;
+}
+
+static VOID FLTAPI runner_fio_done(PFLT_CALLBACK_DATA d, PFLT_CONTEXT ctx)
+{
+    if (ctx) {
+        fio_deferred_done(d, (struct fio_pend *)ctx);
+        return;
+    }
+    R.fio_cb_calls++;
+    R.fio_cb_status = d->IoStatus.Status;
+    R.fio_cb_info = d->IoStatus.Information;
+    R.fio_cb_irql = KeGetCurrentIrql();
+}
+
+static const char *const fio_routines[KFH_FIO_IO_COUNT] = {
+    "FltReadFile", "FltWriteFile", "FltQueryInformationFile", "FltSetInformationFile", "FltQueryVolumeInformation",
+    "FltFlushBuffers", "FltQueryDirectoryFile"};
+
+/* The reads and writes started and not completed. */
+static int fio_pending(void)
+{
+    int n = 0;
+    for (int j = 0; j < R.n_fpend; j++)
+        n += !R.fpend[j].calls;
+    return n;
+}
+
+static void exec_fio_io(const kfh_op *op)
+{
+    /* Once none is pending, the entries are free again (a pending one's address is its context). */
+    if (!fio_pending())
+        R.n_fpend = 0;
+    int routine = (op->b & 7) % KFH_FIO_IO_COUNT, misuse = ((op->b >> 4) & 7) % KFH_FIO_MIS_COUNT;
+    int rw = routine == KFH_FIO_IO_READ || routine == KFH_FIO_IO_WRITE;
+    int async = rw && (op->b & KFH_FIO_ASYNC);
+    int volq = routine == KFH_FIO_IO_VOLUME;
+    struct fio_rec *f = &R.fio[op->a % KFH_FIO_SLOTS];
+    unsigned vol = volq ? op->a % KFH_FLT_VOLUMES : f->vol;
+    int other = misuse == KFH_FIO_MIS_WRONG_VOLUME ? fio_other_volume(vol) : -1;
+    const char *why = R.flt_state != 1                                 ? "no filter registered"
+                      : R.lower_set                                     ? LOWER_SCRIPTED
+                      : volq && misuse                                  ? "the volume query takes no misuse"
+                      : !volq && !f->has_fo                             ? "the handle slot holds no file object"
+                      : !R.inst[vol]                                    ? "no instance on that volume"
+                      : misuse == KFH_FIO_MIS_WRONG_VOLUME && other < 0 ? "no instance on another volume"
+                      : misuse == KFH_FIO_MIS_FLAGS && !rw              ? "only reads and writes take Flags"
+                      : async && R.async_deferred && R.n_fpend >= 4 ? "four reads and writes pending already"
+                                                                    : NULL;
+    if (why) {
+        skip_event("%*s  skipped: %s", IND(op), why);
+        return;
+    }
+    PFLT_INSTANCE inst = other >= 0 ? R.inst[other] : R.inst[vol];
+    PFILE_OBJECT fo = misuse == KFH_FIO_MIS_NULL_OBJECT ? NULL : f->fo;
+    kfh_fio_io_in in;
+    memset(&in, 0, sizeof in);
+    in.irql = R.sh.irql;
+    in.routine = routine;
+    in.async = async;
+    in.misuse = misuse;
+    in.volume = vol;
+    in.name = f->name;
+    in.other_volume = other >= 0 ? (unsigned)other : vol;
+    in.fo_state = volq || f->open ? KFH_FIO_FO_OPEN : KFH_FIO_FO_CLEANED;
+    in.instance_going = (R.teardown & (1u << (other >= 0 ? (unsigned)other : vol))) != 0;
+    in.offset = op->c;
+    in.length = op->size_sel;
+    in.deferred = async && R.async_deferred;
+    kfh_fio_pred pred;
+    kfh_oracle_fio_io(&in, NULL, 0, &R.fs, 0, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    /* A deferred request's buffer lives until its completion. */
+    static UCHAR sbuf[KFH_FIO_SHADOW];
+    struct fio_pend *pend = in.deferred ? &R.fpend[R.n_fpend] : NULL;
+    UCHAR *buf = pend ? pend->buf : sbuf;
+    memset(buf, 0xCC, pend ? sizeof pend->buf : sizeof sbuf);
+    if (pend) {
+        pend->in = in;
+        pend->slot = op->a % KFH_FIO_SLOTS;
+        pend->calls = 0;
+        pend->fo = fo;
+    }
+    if (routine == KFH_FIO_IO_WRITE)
+        for (ULONG i = 0; i < in.length; i++)
+            buf[i] = kfh_fio_byte(in.offset, i);
+    LARGE_INTEGER off;
+    off.QuadPart = in.offset;
+    ULONG flags = misuse == KFH_FIO_MIS_FLAGS ? KFH_FIO_BAD_FLAG : 0;
+    ULONG got = 0x7E7E;
+    IO_STATUS_BLOCK iosb;
+    iosb.Status = (NTSTATUS)0x7E7E7E7E;
+    iosb.Information = 0x7E7E;
+    R.fio_cb_calls = 0;
+    const char *rname = fio_routines[routine];
+    int from = R.log_n;
+    NTSTATUS st;
+    switch (routine) {
+    case KFH_FIO_IO_READ:
+        st = FltReadFile(inst, fo, &off, in.length, buf, flags, &got, async ? runner_fio_done : NULL, pend);
+        break;
+    case KFH_FIO_IO_WRITE:
+        st = FltWriteFile(inst, fo, &off, in.length, buf, flags, &got, async ? runner_fio_done : NULL, pend);
+        break;
+    case KFH_FIO_IO_QUERY:
+        st = FltQueryInformationFile(inst, fo, buf, sizeof(FILE_STANDARD_INFORMATION), FileStandardInformation, &got);
+        break;
+    case KFH_FIO_IO_SET_EOF: {
+        FILE_END_OF_FILE_INFORMATION e;
+        e.EndOfFile.QuadPart = in.offset;
+        st = FltSetInformationFile(inst, fo, &e, sizeof e, FileEndOfFileInformation);
+        break;
+    }
+    case KFH_FIO_IO_VOLUME:
+        st = FltQueryVolumeInformation(inst, &iosb, buf, sizeof(FILE_FS_DEVICE_INFORMATION), FileFsDeviceInformation);
+        break;
+    case KFH_FIO_IO_FLUSH:
+        st = FltFlushBuffers(inst, fo);
+        break;
+    default:
+        st = FltQueryDirectoryFile(inst, fo, buf, 256, FileNamesInformation, TRUE, NULL, TRUE, &got);
+        break;
+    }
+    if (R.expect.stops) {
+        missed_stop(rname);
+        return;
+    }
+    if (R.aborting)
+        return;
+    /* What the file holds, before the prediction applies a write or a set to the record. */
+    kfh_fio_node *node = volq ? NULL : kfh_fio_lookup(&R.fs, vol, f->name);
+    int data_ok = 1;
+    if (routine == KFH_FIO_IO_READ && st == STATUS_SUCCESS && node)
+        for (ULONG i = 0; i < in.length && in.offset + i < node->size && data_ok; i++)
+            data_ok = buf[i] == node->data[in.offset + i];
+    kf_fault_kind kinds[3];
+    int nk = fio_kinds(from, kinds);
+    kfh_oracle_fio_io(&in, kinds, nk, &R.fs, 1, &pred);
+    if (R.cfg->model_lie == 15 && routine == KFH_FIO_IO_READ && !async && got && got != 0x7E7E)
+        got--; /* 15: as if the model had read one byte less than the file holds (FS-7) */
+    char b[48], w[160];
+    w[0] = 0;
+    int reached = pred.n_sites == 2;
+    if (!fio_sites_match(from, &pred) || st != pred.status)
+        snprintf(w, sizeof w, "the status");
+    else if (pend && pend->calls)
+        snprintf(w, sizeof w, "the routine not called before the pending completions run (FI-10, F-20)");
+    else if (async && !pend && (R.fio_cb_calls != pred.callback ||
+                       (pred.callback && (R.fio_cb_status != st || R.fio_cb_info != pred.information ||
+                                          R.fio_cb_irql != (R.async_irql > R.sh.irql ? R.async_irql : R.sh.irql)))))
+        snprintf(w, sizeof w, "the routine called %d time(s) with the status and Information %lu at IRQL %u (FI-10)",
+                 pred.callback, (unsigned long)pred.information,
+                 R.async_irql > R.sh.irql ? R.async_irql : R.sh.irql);
+    else if (async && got != 0x7E7E)
+        snprintf(w, sizeof w, "BytesRead not written with a CallbackRoutine (FI-10)");
+    else if (!async && rw && reached && got != pred.information)
+        snprintf(w, sizeof w, "BytesRead / BytesWritten %lu (FI-9)", (unsigned long)pred.information);
+    else if ((routine == KFH_FIO_IO_QUERY || routine == KFH_FIO_IO_DIRECTORY) && got != pred.information)
+        snprintf(w, sizeof w, "LengthReturned %lu (FI-11)", (unsigned long)pred.information);
+    else if (volq && (iosb.Status != st || iosb.Information != pred.information))
+        snprintf(w, sizeof w, "Iosb %s with Information %lu (FI-12)", kfh_fio_status_name(st, b, sizeof b),
+                 (unsigned long)pred.information);
+    else if (!data_ok)
+        snprintf(w, sizeof w, "the bytes the file holds (FS-7)");
+    else if (rw && fo && fo->CurrentByteOffset.QuadPart != (st == STATUS_SUCCESS && pred.information
+                                                                   ? (LONGLONG)in.offset + (LONGLONG)pred.information
+                                                                   : f->pos))
+        snprintf(w, sizeof w, "CurrentByteOffset %lld (FI-8, FS-7: a synchronous file object's position follows)",
+                 st == STATUS_SUCCESS && pred.information ? (long long)(in.offset + pred.information)
+                                                          : (long long)f->pos);
+    else if (routine == KFH_FIO_IO_QUERY && st == STATUS_SUCCESS &&
+             ((ULONGLONG)((PFILE_STANDARD_INFORMATION)buf)->EndOfFile.QuadPart != pred.end_of_file ||
+              ((PFILE_STANDARD_INFORMATION)buf)->Directory != (node && node->dir)))
+        snprintf(w, sizeof w, "EndOfFile %u, Directory %d (FS-12)", (unsigned)pred.end_of_file, node && node->dir);
+    else if (volq && st == STATUS_SUCCESS &&
+             (((PFILE_FS_DEVICE_INFORMATION)buf)->DeviceType != FILE_DEVICE_DISK ||
+              !(((PFILE_FS_DEVICE_INFORMATION)buf)->Characteristics & FILE_DEVICE_IS_MOUNTED)))
+        snprintf(w, sizeof w, "FILE_DEVICE_DISK, FILE_DEVICE_IS_MOUNTED (FS-19)");
+    else if (routine == KFH_FIO_IO_DIRECTORY && st == STATUS_SUCCESS &&
+             (((PFILE_NAMES_INFORMATION)buf)->FileNameLength != sizeof(WCHAR) ||
+              ((PFILE_NAMES_INFORMATION)buf)->FileName[0] != L'.'))
+        snprintf(w, sizeof w, "the entry \".\" (FS-17)");
+    if (w[0])
+        fio_mismatch(rname, reached ? "flt.io.lower" : "flt.fileio", &pred, st, from, w);
+    if (R.aborting)
+        return;
+    if (rw && st == STATUS_SUCCESS && pred.information)
+        f->pos = (LONGLONG)in.offset + (LONGLONG)pred.information;
+    if (pend && st == STATUS_PENDING)
+        R.n_fpend++;
+    const char *sn = kfh_fio_status_name(st, b, sizeof b);
+    kfh_trace_event("%*s  -> %s, Information %lu%s [%s]", IND(op), sn,
+                    (unsigned long)pred.information,
+                    !async ? "" : st == STATUS_PENDING ? ", pending" : pred.callback ? ", its routine ran" : ", no routine",
+                    pred.rule);
+    reach("%s: %s%s", rname, sn, async ? " (asynchronous)" : "");
+}
+
 static void exec_op(uint16_t i)
 {
     const kfh_op *op = &R.s->ops[i];
@@ -5356,8 +5988,13 @@ static void exec_op(uint16_t i)
                    2 * (int)op->depth, "");
         break;
     case KFH_OP_FILE:
-        /* The files on a minifilter target's volumes: only driver targets put them there. */
-        skip_event("%*s  skipped: files are put on volumes by minifilter driver targets only", 2 * (int)op->depth, "");
+        /* The runner puts files on its volumes from version 15 on (filter-initiated I/O reads
+         * them); an older scenario's `file` stays what it was, a minifilter target's. */
+        if (R.s->version >= 15)
+            exec_fio_put(op);
+        else
+            skip_event("%*s  skipped: files are put on volumes by minifilter driver targets only", 2 * (int)op->depth,
+                       "");
         break;
     case KFH_OP_MF_CREATE:
     case KFH_OP_MF_IO:
@@ -5490,6 +6127,15 @@ static void exec_op(uint16_t i)
         break;
     case KFH_OP_ECP_ATTACH:
         exec_ecp_attach(op);
+        break;
+    case KFH_OP_FIO_CREATE:
+        exec_fio_create(op);
+        break;
+    case KFH_OP_FIO_CLOSE:
+        exec_fio_close(op);
+        break;
+    case KFH_OP_FIO_IO:
+        exec_fio_io(op);
         break;
     default:
         break;

@@ -65,6 +65,7 @@ static const char *const op_names[KFH_OP_COUNT] = {
     [KFH_OP_ECP_REMOVE] = "ecp_remove", [KFH_OP_ECP_FIND] = "ecp_find", [KFH_OP_ECP_NEXT] = "ecp_next",
     [KFH_OP_ECP_MARK] = "ecp_mark", [KFH_OP_ECP_LOOKASIDE] = "ecp_lookaside", [KFH_OP_ECP_GET] = "ecp_get",
     [KFH_OP_ECP_SET] = "ecp_set", [KFH_OP_ECP_DONE] = "ecp_done", [KFH_OP_ECP_ATTACH] = "ecp_attach",
+    [KFH_OP_FIO_CREATE] = "fio_create", [KFH_OP_FIO_CLOSE] = "fio_close", [KFH_OP_FIO_IO] = "fio_io",
 };
 
 const char *kfh_op_name(int code)
@@ -104,6 +105,7 @@ static const uint8_t op_width[KFH_OP_COUNT] = {
     [KFH_OP_ECP_INSERT] = 2, [KFH_OP_ECP_REMOVE] = 3, [KFH_OP_ECP_FIND] = 3, [KFH_OP_ECP_NEXT] = 3,
     [KFH_OP_ECP_MARK] = 2, [KFH_OP_ECP_LOOKASIDE] = 2, [KFH_OP_ECP_GET] = 2, [KFH_OP_ECP_SET] = 2,
     [KFH_OP_ECP_DONE] = 1, [KFH_OP_ECP_ATTACH] = 2,
+    [KFH_OP_FIO_CREATE] = 4, [KFH_OP_FIO_CLOSE] = 2, [KFH_OP_FIO_IO] = 4,
 };
 
 /* How many opcodes each version knows; an opcode byte is taken modulo this count, so
@@ -790,6 +792,28 @@ int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, cha
             op.a = rd8(&r) % KFH_CBD_SLOTS;
             op.b = rd8(&r) & (3 | KFH_ECP_ATTACH_USER | KFH_ECP_ATTACH_ACKED);
             break;
+        case KFH_OP_FIO_CREATE: {
+            op.a = rd8(&r) % KFH_FIO_SLOTS;
+            uint8_t b = rd8(&r);
+            op.b = (uint8_t)((b & 3) | (((b >> 2) & 3) % KFH_FIO_CR_COUNT) << 2 | (b & KFH_FIO_ANY_INSTANCE) |
+                             ((b >> 5) % KFH_FIO_CMIS_COUNT) << 5);
+            op.c = (uint8_t)(rd8(&r) & 63);
+            op.size_sel = rd8(&r) % KFH_FILE_NAMES;
+            break;
+        }
+        case KFH_OP_FIO_CLOSE:
+            op.a = rd8(&r) % KFH_FIO_SLOTS;
+            op.b = rd8(&r) % KFH_FIO_CLOSE_COUNT;
+            break;
+        case KFH_OP_FIO_IO: {
+            op.a = rd8(&r) % KFH_FIO_SLOTS;
+            uint8_t b = rd8(&r);
+            op.b = (uint8_t)((b & 7) % KFH_FIO_IO_COUNT | (b & KFH_FIO_ASYNC) |
+                             (((b >> 4) & 7) % KFH_FIO_MIS_COUNT) << 4);
+            op.c = rd8(&r);
+            op.size_sel = rd8(&r);
+            break;
+        }
         case KFH_OP_PORT_CONNECT:
             op.a = rd8(&r) % KFH_CLIENT_SLOTS;
             op.b = rd8(&r) % KFH_CLIENT_PORTS;
@@ -1061,6 +1085,17 @@ size_t kfh_scenario_encode(const kfh_scenario *s, uint8_t *buf, size_t cap)
             wr8(&w, op->a);
             wr8(&w, op->b);
             wr8(&w, op->c);
+            break;
+        case KFH_OP_FIO_CREATE:
+        case KFH_OP_FIO_IO:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            wr8(&w, op->c);
+            wr8(&w, op->size_sel);
+            break;
+        case KFH_OP_FIO_CLOSE:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
             break;
         case KFH_OP_NAME_REF:
         case KFH_OP_NAME_RELEASE:

@@ -483,6 +483,26 @@ static void format_op(out *o, const kfh_op *op)
     case KFH_OP_ECP_ATTACH:
         format_ecp_op(o, op);
         break;
+    case KFH_OP_FIO_CREATE: {
+        static const char *const kind[4] = {"", " directory", " non_directory", " directory non_directory"};
+        static const char *const routine[4] = {"", " ex", " ex2", ""};
+        put(o, " %u volume=%u name=%u %s%s%s%s%s", op->a, op->b & 3, op->size_sel,
+            kfh_fio_disposition_name(op->c & KFH_FIO_DISPOSITION), routine[(op->b >> 2) & 3],
+            kind[(op->c >> 3) & 3], (op->c & KFH_FIO_READ_ONLY) ? " read_only" : "",
+            (op->b & KFH_FIO_ANY_INSTANCE) ? " any_instance" : "");
+        if (op->b >> 5)
+            put(o, " %s", kfh_fio_create_misuse_name(op->b >> 5));
+        break;
+    }
+    case KFH_OP_FIO_CLOSE:
+        put(o, " %u%s%s", op->a, op->b ? " " : "", kfh_fio_close_name(op->b));
+        break;
+    case KFH_OP_FIO_IO:
+        put(o, " %u %s offset=%u length=%u%s", op->a, kfh_fio_io_name(op->b & 7), op->c, op->size_sel,
+            (op->b & KFH_FIO_ASYNC) ? " async" : "");
+        if ((op->b >> 4) & 7)
+            put(o, " %s", kfh_fio_io_misuse_name((op->b >> 4) & 7));
+        break;
     default:
         break;
     }
@@ -1861,6 +1881,109 @@ static int parse_ecp_op(parser *p, tok *t, int nt, kfh_op *op)
     return 0;
 }
 
+/* A word of a KFH_FIO_* table (from `first`), or -1. */
+static int fio_word(const tok *t, const char *(*name)(int), int first, int n)
+{
+    for (int i = first; i < n; i++)
+        if (tok_is(t, name(i)))
+            return i;
+    return -1;
+}
+
+/* The filter-initiated file I/O operations of version 15. */
+static int parse_fio_op(parser *p, tok *t, int nt, kfh_op *op)
+{
+    int k;
+    tok v;
+    unsigned long long x;
+    switch (op->code) {
+    case KFH_OP_FIO_CREATE: {
+        if (nt < 5)
+            return perr(p, t[0].col, "fio_create takes SLOT volume=N name=N DISPOSITION, then optionally ex or ex2, "
+                        "directory, non_directory, read_only, any_instance and a misuse");
+        if (parse_small(p, &t[1], KFH_FIO_SLOTS - 1, "a handle slot", &op->a))
+            return -1;
+        uint8_t vol = 0, name = 0;
+        if (!key_value(&t[2], "volume", &v) || parse_small(p, &v, 3, "a volume", &vol))
+            return key_value(&t[2], "volume", &v) ? -1 : perr(p, t[2].col, "expected volume=N");
+        if (!key_value(&t[3], "name", &v) || parse_small(p, &v, KFH_FILE_NAMES - 1, "a name index", &name))
+            return key_value(&t[3], "name", &v) ? -1 : perr(p, t[3].col, "expected name=N");
+        if ((k = fio_word(&t[4], kfh_fio_disposition_name, 0, 8)) < 0)
+            return perr(p, t[4].col, "expected supersede, open, create, open_if, overwrite, overwrite_if, "
+                        "disposition6 or disposition7");
+        int routine = 0, mis = 0;
+        op->b = vol;
+        op->c = (uint8_t)k;
+        op->size_sel = name;
+        for (int i = 5; i < nt; i++) {
+            int w;
+            if (tok_is(&t[i], "ex") && !routine)
+                routine = KFH_FIO_CR_EX;
+            else if (tok_is(&t[i], "ex2") && !routine)
+                routine = KFH_FIO_CR_EX2;
+            else if (tok_is(&t[i], "directory") && !(op->c & KFH_FIO_DIR))
+                op->c |= KFH_FIO_DIR;
+            else if (tok_is(&t[i], "non_directory") && !(op->c & KFH_FIO_NONDIR))
+                op->c |= KFH_FIO_NONDIR;
+            else if (tok_is(&t[i], "read_only") && !(op->c & KFH_FIO_READ_ONLY))
+                op->c |= KFH_FIO_READ_ONLY;
+            else if (tok_is(&t[i], "any_instance") && !(op->b & KFH_FIO_ANY_INSTANCE))
+                op->b |= KFH_FIO_ANY_INSTANCE;
+            else if (!mis && (w = fio_word(&t[i], kfh_fio_create_misuse_name, 1, KFH_FIO_CMIS_COUNT)) > 0)
+                mis = w;
+            else
+                return perr(p, t[i].col, "'%.*s' is not a fio_create argument (ex, ex2, directory, non_directory, "
+                            "read_only, any_instance, null_iosb, other_volume, bad_flags, no_volume, relative), "
+                            "or it is repeated", (int)t[i].n, t[i].s);
+        }
+        op->b |= (uint8_t)(routine << 2 | mis << 5);
+        return 0;
+    }
+    case KFH_OP_FIO_CLOSE:
+        if (nt < 2 || nt > 3)
+            return perr(p, t[0].col, "fio_close takes a handle slot and optionally again, null, foreign or object");
+        if (parse_small(p, &t[1], KFH_FIO_SLOTS - 1, "a handle slot", &op->a))
+            return -1;
+        if (nt == 3 && (k = fio_word(&t[2], kfh_fio_close_name, 1, KFH_FIO_CLOSE_COUNT)) < 0)
+            return perr(p, t[2].col, "expected again, null, foreign or object");
+        op->b = nt == 3 ? (uint8_t)k : 0;
+        return 0;
+    default: { /* KFH_OP_FIO_IO */
+        if (nt < 3)
+            return perr(p, t[0].col, "fio_io takes SLOT ROUTINE, then optionally offset=N, length=N, async and a "
+                        "misuse");
+        if (parse_small(p, &t[1], KFH_FIO_SLOTS - 1, "a handle slot or volume", &op->a))
+            return -1;
+        if ((k = fio_word(&t[2], kfh_fio_io_name, 0, KFH_FIO_IO_COUNT)) < 0)
+            return perr(p, t[2].col, "expected read, write, query, set_eof, volume, flush or directory");
+        int mis = 0, have_off = 0, have_len = 0;
+        op->b = (uint8_t)k;
+        for (int i = 3; i < nt; i++) {
+            int w;
+            if (key_value(&t[i], "offset", &v) && !have_off) {
+                if (parse_number(&v, 255, &x))
+                    return perr(p, v.col, "expected offset=N (0 to 255)");
+                op->c = (uint8_t)x;
+                have_off = 1;
+            } else if (key_value(&t[i], "length", &v) && !have_len) {
+                if (parse_number(&v, 255, &x))
+                    return perr(p, v.col, "expected length=N (0 to 255)");
+                op->size_sel = (uint8_t)x;
+                have_len = 1;
+            } else if (tok_is(&t[i], "async") && !(op->b & KFH_FIO_ASYNC))
+                op->b |= KFH_FIO_ASYNC;
+            else if (!mis && (w = fio_word(&t[i], kfh_fio_io_misuse_name, 1, KFH_FIO_MIS_COUNT)) > 0)
+                mis = w;
+            else
+                return perr(p, t[i].col, "'%.*s' is not a fio_io argument (offset=N, length=N, async, null_object, "
+                            "wrong_volume, bad_flags), or it is repeated", (int)t[i].n, t[i].s);
+        }
+        op->b |= (uint8_t)(mis << 4);
+        return 0;
+    }
+    }
+}
+
 /* Parses one operation line (tokens after the name in t[1..nt-1]); *opens is set when the
  * line ends with '{'. */
 static int parse_op(parser *p, tok *t, int nt, kfh_op *op, int *opens)
@@ -1887,6 +2010,8 @@ static int parse_op(parser *p, tok *t, int nt, kfh_op *op, int *opens)
         return parse_small(p, &t[1], KFH_MF_VOLUMES - 1, "a volume", &op->a);
     }
     /* Version 15's families, each from its first opcode on (the newest first). */
+    if (code >= KFH_OP_FIO_CREATE)
+        return parse_fio_op(p, t, nt, op);
     if (code >= KFH_OP_ECP_LIST_ALLOC)
         return parse_ecp_op(p, t, nt, op);
     if (code >= KFH_OP_OBJ_GET)

@@ -301,6 +301,15 @@ typedef enum kfh_opcode {
     KFH_OP_ECP_DONE,     /* a: callback data slot. kf_flt_ecp_create_done: the create ends */
     KFH_OP_ECP_ATTACH,   /* a: callback data slot; b: count (bits 0-1), KFH_ECP_ATTACH_USER, KFH_ECP_ATTACH_ACKED.
                           * kf_flt_attach_ecps: ECPs from above */
+    /* Version 15, continued: the file I/O the conformance runner's own filter issues
+     * (the runner also runs version 5's `file`, which puts the files there). */
+    KFH_OP_FIO_CREATE, /* a: handle slot; b: volume (bits 0-1), routine (bits 2-3, KFH_FIO_CR_*),
+                                           * KFH_FIO_ANY_INSTANCE, misuse (bits 5-7, KFH_FIO_CMIS_*); c: disposition
+                                           * (bits 0-2), KFH_FIO_DIR / KFH_FIO_NONDIR, KFH_FIO_READ_ONLY;
+                                           * size_sel: name index. FltCreateFile(Ex, Ex2) */
+    KFH_OP_FIO_CLOSE,    /* a: handle slot; b: KFH_FIO_CLOSE_*. FltClose, ObDereferenceObject */
+    KFH_OP_FIO_IO,       /* a: handle slot (volume for `volume`); b: routine (bits 0-2, KFH_FIO_IO_*), KFH_FIO_ASYNC,
+                          * misuse (bits 4-6, KFH_FIO_MIS_*); c: offset; size_sel: length */
     KFH_OP_COUNT_V15
 } kfh_opcode;
 /* The newest version's opcode count (tables indexed by opcode). */
@@ -416,6 +425,34 @@ enum { KFH_ECP_MARK_ACK, KFH_ECP_MARK_IS_ACK, KFH_ECP_MARK_REUSE, KFH_ECP_MARK_F
 enum { KFH_ECP_LA_DELETE = 1, KFH_ECP_LA_NONPAGED = 2 };
 enum { KFH_ECP_LA_MIS_NONE, KFH_ECP_LA_MIS_FLAGS, KFH_ECP_LA_MIS_TAG, KFH_ECP_LA_MIS_COUNT };
 enum { KFH_ECP_ATTACH_USER = 4, KFH_ECP_ATTACH_ACKED = 8 };
+/* Filter-initiated file I/O operand tables (version 15). */
+#define KFH_FIO_SLOTS 4
+/* The routine a create calls. */
+enum { KFH_FIO_CR_PLAIN, KFH_FIO_CR_EX, KFH_FIO_CR_EX2, KFH_FIO_CR_COUNT };
+#define KFH_FIO_ANY_INSTANCE 16 /* Instance NULL: the filter's instance on the name's volume */
+/* The argument a create gets wrong (FI-1): none, IoStatusBlock NULL, the instance of another
+ * volume than the name's, Flags outside the IO_* create flags, a device name no volume has, a
+ * name without a leading backslash. */
+enum { KFH_FIO_CMIS_NONE, KFH_FIO_CMIS_NULL_IOSB, KFH_FIO_CMIS_OTHER_VOLUME, KFH_FIO_CMIS_FLAGS,
+       KFH_FIO_CMIS_NO_VOLUME, KFH_FIO_CMIS_RELATIVE, KFH_FIO_CMIS_COUNT };
+/* CreateOptions: FILE_DIRECTORY_FILE, FILE_NON_DIRECTORY_FILE (both: a parameter error); without
+ * KFH_FIO_READ_ONLY the access asks to write too. */
+enum { KFH_FIO_DISPOSITION = 7, KFH_FIO_DIR = 8, KFH_FIO_NONDIR = 16, KFH_FIO_READ_ONLY = 32 };
+/* What a close operation does: FltClose of the slot's handle, of the handle it closed before, of
+ * NULL, of a handle ObOpenObjectByPointer opened on its file object; or ObDereferenceObject of the
+ * slot's file object. */
+enum { KFH_FIO_CLOSE_HANDLE, KFH_FIO_CLOSE_AGAIN, KFH_FIO_CLOSE_NULL, KFH_FIO_CLOSE_FOREIGN, KFH_FIO_CLOSE_OBJECT,
+       KFH_FIO_CLOSE_COUNT };
+/* The routine an I/O operation calls: FltReadFile, FltWriteFile, FltQueryInformationFile
+ * (FileStandardInformation), FltSetInformationFile (FileEndOfFileInformation, to the offset),
+ * FltQueryVolumeInformation (FileFsDeviceInformation; a: the volume), FltFlushBuffers,
+ * FltQueryDirectoryFile (FileNamesInformation, one entry, from the start). */
+enum { KFH_FIO_IO_READ, KFH_FIO_IO_WRITE, KFH_FIO_IO_QUERY, KFH_FIO_IO_SET_EOF, KFH_FIO_IO_VOLUME, KFH_FIO_IO_FLUSH,
+       KFH_FIO_IO_DIRECTORY, KFH_FIO_IO_COUNT };
+#define KFH_FIO_ASYNC 8 /* a read or write with a CallbackRoutine */
+/* The argument an I/O operation gets wrong (FI-3, FI-7): none, FileObject NULL, the instance of
+ * another volume than the file's, Flags with a bit the routine does not know. */
+enum { KFH_FIO_MIS_NONE, KFH_FIO_MIS_NULL_OBJECT, KFH_FIO_MIS_WRONG_VOLUME, KFH_FIO_MIS_FLAGS, KFH_FIO_MIS_COUNT };
 
 /* Generic work item operand tables (version 14). */
 #define KFH_WI_SLOTS 4
@@ -976,7 +1013,9 @@ typedef struct kfh_config {
                          * hands the message callback one input byte less than the client sent,
                          * 12 it keeps one object reference less than the runner records, 13 an
                          * enumeration lists one object less than it counts,
-                         * 16 it keeps an ECP the runner records as freed, 17 it forgets an acknowledgement */
+                         * 14 it keeps a handle FltClose closed, 15 a read returns one byte less
+                         * than the file holds, 16 it keeps an ECP the runner records as freed, 17
+                         * it forgets an acknowledgement */
     kfh_reach *reach;   /* when set, every run adds what it reached to it */
 } kfh_config;
 
@@ -1280,6 +1319,94 @@ ULONG kfh_ecp_size_at(int i);
 const char *kfh_ecp_size_name(int i);
 /* The GUID of ECP type t (types 0 to 3 are the runner's own). */
 const GUID *kfh_ecp_type_at(int t);
+
+/* ==== Filter-initiated file I/O (version 15, harness/oracle_fltio.c, SEMANTICS.md FI-*, FS-*, FX-24 to FX-27) ==== */
+/* The bytes of a file the runner keeps: reads and writes reach offset 255 + length 255. */
+#define KFH_FIO_SHADOW 512
+/* Files, directories and streams per volume: the file table's names and their parents. */
+#define KFH_FIO_NODES 40
+/* The Flags bit no read or write knows (FI-7). */
+#define KFH_FIO_BAD_FLAG 0x100u
+/* The runner's record of the file system below its filter, per volume: what `file` put there
+ * (with the directories above it) and what the creates made; the path is a prefix of a name of
+ * the file table (kfh_file_name_at). */
+typedef struct kfh_fio_node {
+    const WCHAR *s;
+    uint16_t len;
+    uint8_t dir, readonly;
+    uint32_t size;
+    uint8_t data[KFH_FIO_SHADOW];
+} kfh_fio_node;
+typedef struct kfh_fio_fs {
+    kfh_fio_node node[4][KFH_FIO_NODES];
+    int n[4];
+} kfh_fio_fs;
+/* The state of a slot's file object for an I/O operation (FI-3): open, or cleaned up (its handle
+ * closed, the reference kept). */
+enum { KFH_FIO_FO_OPEN, KFH_FIO_FO_CLEANED };
+typedef struct kfh_fio_pred {
+    kfh_stop_pred stop;
+    NTSTATUS status;
+    ULONG_PTR information;  /* IoStatusBlock.Information, BytesRead / BytesWritten or LengthReturned */
+    int iosb;               /* IoStatusBlock (Iosb) written: the request reached the layers below */
+    kf_site sites[3];       /* the consultations, in order */
+    int n_sites;
+    int callback;           /* an asynchronous read or write: its CallbackRoutine runs once */
+    int handle;             /* a create: a handle (and a file object for Ex and Ex2) */
+    uint32_t end_of_file;   /* FileStandardInformation.EndOfFile */
+    const char *rule;
+} kfh_fio_pred;
+typedef struct kfh_fio_create_in {
+    KIRQL irql;
+    int routine, misuse;    /* KFH_FIO_CR_*, KFH_FIO_CMIS_* */
+    unsigned volume, name;  /* the name's volume and index in the file table */
+    unsigned volumes;       /* the volumes modeled (flt_start's count) */
+    int any_instance;       /* Instance NULL */
+    int instance_going;     /* the Instance passed is marked for teardown */
+    ULONG disposition;
+    int dir, nondir, write; /* FILE_DIRECTORY_FILE, FILE_NON_DIRECTORY_FILE, write access asked */
+} kfh_fio_create_in;
+typedef struct kfh_fio_io_in {
+    KIRQL irql;
+    int routine, async, misuse; /* KFH_FIO_IO_*, KFH_FIO_MIS_* */
+    unsigned volume, name;  /* the file's */
+    unsigned other_volume;  /* KFH_FIO_MIS_WRONG_VOLUME: the instance's */
+    int fo_state;           /* KFH_FIO_FO_* */
+    int instance_going;     /* the instance is marked for teardown */
+    int deferred;           /* an asynchronous request completes deferred (kf_flt_set_async_mode) */
+    ULONG offset, length;
+} kfh_fio_io_in;
+/* The record of name index `name` on a volume, or NULL when it does not exist. */
+kfh_fio_node *kfh_fio_lookup(kfh_fio_fs *fs, unsigned volume, unsigned name);
+/* What FS-1 makes of `file` on volume `volume` (a file op): 0 and the record updated, or -1. */
+int kfh_oracle_fio_put(kfh_fio_fs *fs, unsigned volume, const kfh_op *op);
+/* A create (FI-1, FI-2, FS-2 to FS-4, FS-10); kinds: the decisions of the sites consulted so far
+ * (n of them; the missing ones are taken as granted). When apply, the record takes the create's
+ * effect (a file made, a stream overwritten). */
+void kfh_oracle_fio_create(const kfh_fio_create_in *in, const kf_fault_kind *kinds, int n, kfh_fio_fs *fs, int apply,
+                           kfh_fio_pred *out);
+/* A read, write, query, set, volume query, flush or directory query (FI-3, FI-7 to FI-15, FS-7,
+ * FS-12, FS-14, FS-17, FS-19, FS-21); the same conventions. A write's bytes are kfh_fio_byte's. */
+void kfh_oracle_fio_io(const kfh_fio_io_in *in, const kf_fault_kind *kinds, int n, kfh_fio_fs *fs, int apply,
+                       kfh_fio_pred *out);
+/* FltClose (FI-5) of a handle in the state the variant gives: KFH_FIO_CLOSE_HANDLE an open handle
+ * of a create, AGAIN one FltClose closed (handle: its value), NULL, FOREIGN an open handle no create
+ * returned (handle: its value). */
+void kfh_oracle_fio_close(KIRQL irql, int variant, ULONG_PTR handle, kfh_fio_pred *out);
+/* The deferred completion of a read or write `in` started (FI-10, F-20): the layers below answer
+ * now; lower: flt.io.lower's decision. */
+void kfh_oracle_fio_complete(const kfh_fio_io_in *in, kf_fault_kind lower, kfh_fio_fs *fs, int apply,
+                             kfh_fio_pred *out);
+/* Byte i of a write at offset off. */
+uint8_t kfh_fio_byte(ULONG off, ULONG i);
+/* The operand and status texts. */
+const char *kfh_fio_routine_name(int routine);
+const char *kfh_fio_create_misuse_name(int misuse);
+const char *kfh_fio_io_name(int routine);
+const char *kfh_fio_io_misuse_name(int misuse);
+const char *kfh_fio_close_name(int variant);
+const char *kfh_fio_disposition_name(int disposition);
+const char *kfh_fio_status_name(NTSTATUS s, char *buf, size_t len);
 
 #ifdef __cplusplus
 }
