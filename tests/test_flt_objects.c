@@ -504,7 +504,7 @@ TEST(aligned_pool_misuse_is_seen)
 static void call_unmodeled(void *a)
 {
     (void)a;
-    NTSTATUS(FLTAPI * fn)(PFLT_FILTER) = (NTSTATUS(FLTAPI *)(PFLT_FILTER))FltGetRoutineAddress("FltCreateSectionForDataScan");
+    NTSTATUS(FLTAPI * fn)(PFLT_FILTER) = (NTSTATUS(FLTAPI *)(PFLT_FILTER))FltGetRoutineAddress("FltCancelIo");
     (void)fn(NULL);
 }
 static void routine_null(void *a)
@@ -522,7 +522,7 @@ TEST(routine_address)
     CHECK(FltGetRoutineAddress("IoCreateDevice") == NULL); /* ntoskrnl's, not FltMgr's */
     CHECK(FltGetRoutineAddress("FsRtlIsNtstatusExpected") == NULL);
     /* Declared, not modeled: its stub, which stops when called. */
-    CHECK(FltGetRoutineAddress("FltCreateSectionForDataScan") != NULL);
+    CHECK(FltGetRoutineAddress("FltCancelIo") != NULL);
     CHECK(fx_violation(call_unmodeled, NULL, KF_VIOL_NOT_MODELED));
     CHECK(fx_violation(routine_null, NULL, KF_VIOL_FLT_NULL_ARGUMENT));
     /* By OS: FltAllocateCallbackDataEx from Windows 8. */
@@ -641,11 +641,10 @@ static void is_directory(void *a)
     (void)a;
     (void)FltIsDirectory(NULL, NULL, &d);
 }
-static void open_process(void *a)
+static void is_32bit_process(void *a)
 {
-    HANDLE h;
     (void)a;
-    (void)ZwOpenProcess(&h, PROCESS_ALL_ACCESS, NULL, NULL);
+    (void)IoIs32bitProcess(NULL);
 }
 
 TEST(sample_declarations)
@@ -661,8 +660,8 @@ TEST(sample_declarations)
     /* Declared, not modeled: a call stops naming the routine. */
     CHECK(fx_violation(is_directory, NULL, KF_VIOL_NOT_MODELED));
     CHECK(!strcmp(fx_stop.routine, "FltIsDirectory"));
-    CHECK(fx_violation(open_process, NULL, KF_VIOL_NOT_MODELED));
-    CHECK(!strcmp(fx_stop.routine, "ZwOpenProcess"));
+    CHECK(fx_violation(is_32bit_process, NULL, KF_VIOL_NOT_MODELED));
+    CHECK(!strcmp(fx_stop.routine, "IoIs32bitProcess"));
 }
 
 /* ---- Misuse of the object routines (FO-3 .. FO-7) --------------------------------------------------- */

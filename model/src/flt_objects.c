@@ -681,6 +681,8 @@ static const flt_export exports[] = {
     X(FltCommitComplete, VISTA), X(FltCommitFinalizeComplete, VISTA), X(FltRollbackComplete, VISTA),
     X(FltPrepareComplete, VISTA), X(FltPrePrepareComplete, VISTA), X(FltSetTransactionContext, VISTA),
     X(FltGetTransactionContext, VISTA), X(FltDeleteTransactionContext, VISTA),
+    /* Data-scan sections (DS-1). */
+    X(FltRegisterForDataScan, WIN8), X(FltCreateSectionForDataScan, WIN8), X(FltCloseSectionForDataScan, WIN8),
 };
 #undef X
 
