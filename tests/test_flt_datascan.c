@@ -529,3 +529,91 @@ TEST(sections_and_views_left_are_counted)
     CHECK_EQ(open_sections, 0);
     CHECK_EQ(mapped, 0);
 }
+
+/* ---- FO-11 FltIsDirectory (avscan asks it before scanning) ------------------------------------------- */
+
+static void is_directory_unopened(void *arg)
+{
+    (void)arg;
+    BOOLEAN d;
+    PFILE_OBJECT unopened = kf_flt_new_file_object(0, L"\\docs", NULL);
+    (void)FltIsDirectory(unopened, inst, &d);
+}
+
+static void is_directory_null_out(void *arg) { (void)FltIsDirectory((PFILE_OBJECT)arg, inst, NULL); }
+
+static void is_directory_at_dispatch(void *arg)
+{
+    BOOLEAN d;
+    KIRQL old;
+    KeRaiseIrql(DISPATCH_LEVEL, &old);
+    (void)FltIsDirectory((PFILE_OBJECT)arg, inst, &d);
+}
+
+TEST(is_directory)
+{
+    start();
+    HANDLE fh, dh;
+    PFILE_OBJECT fo = open_read(VOL1 L"\\docs\\hello.txt", &fh);
+    PFILE_OBJECT dir = open_read(VOL1 L"\\docs", &dh);
+    BOOLEAN d = 2;
+    CHECK_EQ(FltIsDirectory(fo, inst, &d), STATUS_SUCCESS);
+    CHECK_EQ(d, FALSE);
+    d = 2;
+    CHECK_EQ(FltIsDirectory(dir, inst, &d), STATUS_SUCCESS);
+    CHECK_EQ(d, TRUE);
+    CHECK(fx_violation(is_directory_unopened, NULL, KF_VIOL_FLT_FILEIO_NOT_OPEN));
+    CHECK(fx_violation(is_directory_null_out, fo, KF_VIOL_FLT_NULL_ARGUMENT));
+    CHECK(fx_bugcheck(is_directory_at_dispatch, fo, IRQL_NOT_LESS_OR_EQUAL, APC_LEVEL, DISPATCH_LEVEL));
+    CHECK(FltGetRoutineAddress("FltIsDirectory") == (PVOID)&FltIsDirectory);
+    done_with(fh, fo);
+    done_with(dh, dir);
+}
+
+/* ---- FD-34 FltDetachVolume ------------------------------------------------------------------------- */
+
+static void detach_unknown_volume(void *arg)
+{
+    (void)arg;
+    (void)FltDetachVolume(fx_filter, NULL, NULL);
+}
+
+TEST(detach_volume)
+{
+    fx_fresh();
+    CHECK_EQ(kf_flt_set_volumes(2, NULL), 0);
+    inst = fx_start();
+    PFLT_VOLUME v0 = NULL, v1 = NULL;
+    CHECK_EQ(FltGetVolumeFromInstance(inst, &v0), STATUS_SUCCESS);
+    PFLT_INSTANCE inst1 = kf_flt_instance(fx_filter, 1);
+    CHECK_EQ(FltGetVolumeFromInstance(inst1, &v1), STATUS_SUCCESS);
+    UNICODE_STRING other;
+    RtlInitUnicodeString(&other, L"Another Instance");
+    CHECK_EQ(FltDetachVolume(fx_filter, v0, &other), STATUS_FLT_INSTANCE_NOT_FOUND);
+    CHECK(kf_flt_instance(fx_filter, 0) == inst);
+    /* A manual detach: the query callback is asked, then the instance is torn down with the manual reason. */
+    fx_trace[0] = 0;
+    CHECK_EQ(FltDetachVolume(fx_filter, v0, NULL), STATUS_SUCCESS);
+    CHECK(strstr(fx_trace, "query(v0)") != NULL);
+    CHECK(strstr(fx_trace, "tstart(v0,r1)") != NULL); /* FLTFL_INSTANCE_TEARDOWN_MANUAL */
+    CHECK(kf_flt_instance(fx_filter, 0) == NULL);
+    CHECK_EQ(FltDetachVolume(fx_filter, v0, NULL), STATUS_FLT_INSTANCE_NOT_FOUND);
+    /* Marked for teardown: being torn down already. */
+    CHECK_EQ(kf_flt_set_instance_teardown(inst1, TRUE), 0);
+    CHECK_EQ(FltDetachVolume(fx_filter, v1, NULL), STATUS_FLT_DELETING_OBJECT);
+    CHECK_EQ(kf_flt_set_instance_teardown(inst1, FALSE), 0);
+    /* Without an InstanceQueryTeardownCallback the filter cannot be detached manually. */
+    fx_registration.InstanceQueryTeardownCallback = NULL;
+    CHECK(fx_violation(detach_unknown_volume, NULL, KF_VIOL_FLT_INVALID_VOLUME));
+    FltObjectDereference(v0);
+    FltObjectDereference(v1);
+    FltUnregisterFilter(fx_filter);
+    fx_fresh();
+    fx_registration.InstanceQueryTeardownCallback = NULL;
+    inst = fx_start();
+    CHECK_EQ(FltGetVolumeFromInstance(inst, &v0), STATUS_SUCCESS);
+    CHECK_EQ(FltDetachVolume(fx_filter, v0, NULL), STATUS_FLT_DO_NOT_DETACH);
+    CHECK(kf_flt_instance(fx_filter, 0) == inst);
+    FltObjectDereference(v0);
+    FltUnregisterFilter(fx_filter);
+}

@@ -635,11 +635,10 @@ static int guid_is(const GUID *g, ULONG d1, USHORT d2, USHORT d3, UCHAR last)
 {
     return g->Data1 == d1 && g->Data2 == d2 && g->Data3 == d3 && g->Data4[7] == last;
 }
-static void is_directory(void *a)
+static void svi_folder(void *a)
 {
-    BOOLEAN d;
     (void)a;
-    (void)FltIsDirectory(NULL, NULL, &d);
+    (void)FltCreateSystemVolumeInformationFolder(NULL);
 }
 static void is_32bit_process(void *a)
 {
@@ -658,8 +657,8 @@ TEST(sample_declarations)
     CHECK(TmTransactionObjectType != NULL && *TmTransactionObjectType != NULL);
     CHECK(*TmTransactionObjectType != *IoFileObjectType);
     /* Declared, not modeled: a call stops naming the routine. */
-    CHECK(fx_violation(is_directory, NULL, KF_VIOL_NOT_MODELED));
-    CHECK(!strcmp(fx_stop.routine, "FltIsDirectory"));
+    CHECK(fx_violation(svi_folder, NULL, KF_VIOL_NOT_MODELED));
+    CHECK(!strcmp(fx_stop.routine, "FltCreateSystemVolumeInformationFolder"));
     CHECK(fx_violation(is_32bit_process, NULL, KF_VIOL_NOT_MODELED));
     CHECK(!strcmp(fx_stop.routine, "IoIs32bitProcess"));
 }

@@ -296,6 +296,7 @@ static const exempt_site sites_exempt[] = {
     {"flt.fileio", LATER " (filter-initiated I/O)"}, {"flt.ecp", LATER " (extra create parameters)"},
     {"flt.txn", LATER " (transactions)"}, {"flt.safe.post", LATER " (the dispatch of I/O to a filter)"},
     {"flt.opstatus", LATER " (the dispatch of I/O to a filter)"},
+    {"flt.section", LATER " (data-scan sections)"},
 };
 
 typedef struct exempt_codes {
@@ -313,6 +314,7 @@ static const exempt_codes codes_exempt[] = {
     {0x3C00, 0x3CFF, LATER " (filter-initiated I/O)"},
     {0x3D00, 0x3DFF, LATER " (the dispatch of I/O to a filter's callbacks: the minifilter fuzzer's)"},
     {0x3E00, 0x3E3F, LATER " (extra create parameters, transactions)"},
+    {0x3E40, 0x3E5F, LATER " (data-scan sections)"},
 };
 
 static const char *const targets[] = {"expand_fuzz", "flt_fuzz", "mixed_fuzz", "systematic_fuzz"};

@@ -218,6 +218,8 @@ static const routine_entry modeled_routines[] = {
     R(ObReferenceObjectByPointerWithTag, WIN7), R(ObOpenObjectByPointer, WS03), R(ZwClose, WS03), R(NtClose, WS03),
     /* Processes and views of sections (DS-6 to DS-9). */
     R(ZwOpenProcess, WS03), R(ZwMapViewOfSection, WS03), R(ZwUnmapViewOfSection, WS03),
+    /* Transactions (FT-15): from Vista. */
+    R(ZwQueryInformationTransaction, VISTA),
     /* The registry: ZwOpenKeyEx from Windows 7, IoOpenDriverRegistryKey from Windows 10 (2004). */
     R(ZwOpenKey, WS03), R(ZwOpenKeyEx, WIN7), R(ZwCreateKey, WS03), R(ZwDeleteKey, WS03), R(ZwFlushKey, WS03),
     R(ZwQueryKey, WS03), R(ZwEnumerateKey, WS03), R(ZwQueryValueKey, WS03), R(ZwEnumerateValueKey, WS03),

@@ -828,7 +828,7 @@ typedef struct _TRANSACTION_BASIC_INFORMATION {
     ULONG Outcome;
 } TRANSACTION_BASIC_INFORMATION, *PTRANSACTION_BASIC_INFORMATION;
 
-/* Not modeled (not_modeled.def): kfault has no transaction objects yet. */
+/* TransactionBasicInformation only (SEMANTICS.md FT-15). */
 NTSYSAPI NTSTATUS NTAPI ZwQueryInformationTransaction(_In_ HANDLE TransactionHandle,
                                                       _In_ TRANSACTION_INFORMATION_CLASS TransactionInformationClass,
                                                       _Out_ PVOID TransactionInformation,
