@@ -617,3 +617,27 @@ TEST(detach_volume)
     FltObjectDereference(v0);
     FltUnregisterFilter(fx_filter);
 }
+
+/* ---- DS-8 a read-only view is read-only memory ---------------------------------------------------------- */
+
+static void write_through_read_only_view(void)
+{
+    start();
+    CHECK_EQ(FltRegisterForDataScan(inst), STATUS_SUCCESS);
+    HANDLE fh;
+    PFILE_OBJECT fo = open_read(VOL1 L"\\docs\\hello.txt", &fh);
+    PFLT_CONTEXT c = section_context();
+    HANDLE sh;
+    PVOID so;
+    CHECK_EQ(create(c, fo, PAGE_READONLY, SEC_COMMIT, &sh, &so, NULL), STATUS_SUCCESS);
+    PVOID base = NULL;
+    SIZE_T view = 0;
+    CHECK_EQ(ZwMapViewOfSection(sh, ZwCurrentProcess(), &base, 0, 0, NULL, &view, ViewUnmap, 0, PAGE_READONLY),
+             STATUS_SUCCESS);
+    ((volatile UCHAR *)base)[3] = 'X'; /* an access violation, as on Windows */
+}
+
+TEST(read_only_view_faults_on_write)
+{
+    CHECK(kft_expect_death(write_through_read_only_view, "SEGV"));
+}
