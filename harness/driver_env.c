@@ -832,8 +832,8 @@ static void judge(kfh_drv_run *run, int stopped, const kf_stop *st)
      * section (DS-10): both are named with the kind they are counted in. */
     char sections[96] = "", views[96] = "";
     if (l.flt_sections)
-        snprintf(sections, sizeof sections, "; %zu of them data-scan section(s) not closed (FltCloseSectionForDataScan)",
-                 l.flt_sections);
+        snprintf(sections, sizeof sections,
+                 "; %zu of them data-scan section(s) not closed (FltCloseSectionForDataScan)", l.flt_sections);
     if (l.flt_views)
         snprintf(views, sizeof views, "; %zu view(s) of sections not unmapped (ZwUnmapViewOfSection)", l.flt_views);
     if (l.handles)

@@ -67,8 +67,9 @@ static void enter(const char *routine)
     const kf_profile *p = kf_current_profile();
     if (p->os < KF_OS_WIN8) {
         char prof[32];
-        kf_violation_stop(KF_VIOL_ROUTINE_UNAVAILABLE, routine, 0, 0, 0, "%s does not exist on %s (Windows 8 and later)",
-                          routine, kf_profile_name(p, prof, sizeof prof));
+        kf_violation_stop(KF_VIOL_ROUTINE_UNAVAILABLE, routine, 0, 0, 0,
+                          "%s does not exist on %s (Windows 8 and later)", routine,
+                          kf_profile_name(p, prof, sizeof prof));
     }
     kf__flt_require_irql(routine, APC_LEVEL);
 }
@@ -135,9 +136,10 @@ void kf__flt_datascan_instance_gone(const struct _FLT_INSTANCE *inst)
 
 /* ---- DS-3, DS-4 creating a section -------------------------------------------------------------- */
 
-NTSTATUS FLTAPI FltCreateSectionForDataScan(PFLT_INSTANCE Instance, PFILE_OBJECT FileObject, PFLT_CONTEXT SectionContext,
-                                            ACCESS_MASK DesiredAccess, POBJECT_ATTRIBUTES ObjectAttributes,
-                                            PLARGE_INTEGER MaximumSize, ULONG SectionPageProtection,
+NTSTATUS FLTAPI FltCreateSectionForDataScan(PFLT_INSTANCE Instance, PFILE_OBJECT FileObject,
+                                            PFLT_CONTEXT SectionContext, ACCESS_MASK DesiredAccess,
+                                            POBJECT_ATTRIBUTES ObjectAttributes, PLARGE_INTEGER MaximumSize,
+                                            ULONG SectionPageProtection,
                                             ULONG AllocationAttributes, ULONG Flags, PHANDLE SectionHandle,
                                             PVOID *SectionObject, PLARGE_INTEGER SectionFileSize)
 {

@@ -468,7 +468,8 @@ __attribute__((constructor)) static void txn_register(void) { kf__register_reset
 
 /* ---- FT-15 ZwQueryInformationTransaction (the basic information a scanner asks for the outcome) ---- */
 
-NTSTATUS NTAPI ZwQueryInformationTransaction(HANDLE TransactionHandle, TRANSACTION_INFORMATION_CLASS TransactionInformationClass,
+NTSTATUS NTAPI ZwQueryInformationTransaction(HANDLE TransactionHandle,
+                                             TRANSACTION_INFORMATION_CLASS TransactionInformationClass,
                                              PVOID TransactionInformation, ULONG TransactionInformationLength,
                                              PULONG ReturnLength)
 {
