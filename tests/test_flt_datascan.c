@@ -329,6 +329,9 @@ TEST(data_scan_misuse_stops)
     CHECK(fx_violation(create_with, stream, KF_VIOL_FLT_CONTEXT_WRONG_TYPE));
     CHECK(fx_violation(close_stream_context, stream, KF_VIOL_FLT_CONTEXT_WRONG_TYPE));
     CHECK(fx_violation(create_with, NULL, KF_VIOL_FLT_CONTEXT_INVALID));
+    PFLT_CONTEXT gone = section_context();
+    FltReleaseContext(gone);
+    CHECK(fx_violation(create_with, gone, KF_VIOL_FLT_CONTEXT_USE_AFTER_FREE));
     HANDLE sh;
     PVOID so;
     CHECK_EQ(create(m_ctx, m_fo, PAGE_READONLY, SEC_COMMIT, &sh, &so, NULL), STATUS_SUCCESS);
@@ -640,4 +643,151 @@ static void write_through_read_only_view(void)
 TEST(read_only_view_faults_on_write)
 {
     CHECK(kft_expect_death(write_through_read_only_view, "SEGV"));
+}
+
+/* ---- A scanner in the style of an antivirus minifilter: after each create it maps the file and looks
+ * for a signature (DS-2 to DS-9 from inside Filter Manager's callbacks) -------------------------------- */
+
+static const char signature[] = "X5O!P%@AP";
+static int scans, infected;
+static BOOLEAN forget_unmap;
+
+static BOOLEAN find_signature(const UCHAR *p, SIZE_T n)
+{
+    SIZE_T k = sizeof signature - 1;
+    for (SIZE_T i = 0; i + k <= n; i++)
+        if (!memcmp(p + i, signature, k))
+            return TRUE;
+    return FALSE;
+}
+
+static NTSTATUS scan_file(PCFLT_RELATED_OBJECTS objs)
+{
+    BOOLEAN dir = FALSE;
+    NTSTATUS st = FltIsDirectory(objs->FileObject, objs->Instance, &dir);
+    if (!NT_SUCCESS(st) || dir)
+        return st;
+    PFLT_CONTEXT ctx = NULL;
+    st = FltAllocateContext(objs->Filter, FLT_SECTION_CONTEXT, 32, NonPagedPoolNx, &ctx);
+    if (!NT_SUCCESS(st))
+        return st;
+    OBJECT_ATTRIBUTES soa;
+    InitializeObjectAttributes(&soa, NULL, OBJ_KERNEL_HANDLE, NULL, NULL);
+    HANDLE section = NULL;
+    PVOID object = NULL;
+    LARGE_INTEGER size;
+    st = FltCreateSectionForDataScan(objs->Instance, objs->FileObject, ctx, SECTION_MAP_READ, &soa, NULL, PAGE_READONLY,
+                                     SEC_COMMIT, 0, &section, &object, &size);
+    if (!NT_SUCCESS(st)) {
+        FltReleaseContext(ctx);
+        return st;
+    }
+    CLIENT_ID cid = {PsGetCurrentProcessId(), NULL};
+    OBJECT_ATTRIBUTES poa;
+    InitializeObjectAttributes(&poa, NULL, OBJ_KERNEL_HANDLE, NULL, NULL);
+    HANDLE process = NULL;
+    st = ZwOpenProcess(&process, PROCESS_ALL_ACCESS, &poa, &cid);
+    if (NT_SUCCESS(st)) {
+        PVOID view = NULL;
+        SIZE_T view_size = 0;
+        st = ZwMapViewOfSection(section, process, &view, 0, 0, NULL, &view_size, ViewUnmap, 0, PAGE_READONLY);
+        if (NT_SUCCESS(st)) {
+            scans++;
+            infected += find_signature(view, (SIZE_T)size.QuadPart < view_size ? (SIZE_T)size.QuadPart : view_size);
+            if (!forget_unmap)
+                ZwUnmapViewOfSection(process, view);
+        }
+        ZwClose(process);
+    }
+    ObDereferenceObject(object);
+    FltCloseSectionForDataScan(ctx);
+    FltReleaseContext(ctx);
+    return st;
+}
+
+static FLT_POSTOP_CALLBACK_STATUS FLTAPI scanner_post_create(PFLT_CALLBACK_DATA data, PCFLT_RELATED_OBJECTS objs,
+                                                             PVOID context, FLT_POST_OPERATION_FLAGS flags)
+{
+    (void)context;
+    if (NT_SUCCESS(data->IoStatus.Status) && !(flags & FLTFL_POST_OPERATION_DRAINING))
+        (void)scan_file(objs);
+    return FLT_POSTOP_FINISHED_PROCESSING;
+}
+
+static const FLT_OPERATION_REGISTRATION scanner_ops[] = {
+    {IRP_MJ_CREATE, 0, NULL, scanner_post_create, NULL},
+    {IRP_MJ_OPERATION_END, 0, NULL, NULL, NULL},
+};
+
+static void scanner_setup(PCFLT_RELATED_OBJECTS objs)
+{
+    CHECK_EQ(FltRegisterForDataScan(objs->Instance), STATUS_SUCCESS);
+}
+
+static PFILE_OBJECT open_through_filters(const WCHAR *name, NTSTATUS *st)
+{
+    USHORT n = 0;
+    while (name[n])
+        n++;
+    PFILE_OBJECT fo = kf_flt_io_file_object(0, name, n, NULL);
+    CHECK(fo != NULL);
+    kf_flt_io io;
+    memset(&io, 0, sizeof io);
+    io.major = IRP_MJ_CREATE;
+    io.requestor_mode = UserMode;
+    io.desired_access = FILE_READ_DATA | SYNCHRONIZE;
+    io.irp_flags = IRP_CREATE_OPERATION | IRP_SYNCHRONOUS_API;
+    io.parameters.Create.Options = FILE_OPEN << 24;
+    io.parameters.Create.ShareAccess = FILE_SHARE_READ | FILE_SHARE_WRITE;
+    *st = kf_flt_send_io(fo, &io, NULL, NULL, NULL);
+    return fo;
+}
+
+static void start_scanner(void)
+{
+    fx_fresh();
+    scans = infected = 0;
+    forget_unmap = FALSE;
+    fx_registration.ContextRegistration = regs;
+    fx_registration.OperationRegistration = scanner_ops;
+    fx_on_setup = scanner_setup;
+    inst = fx_start();
+    static const kf_flt_file_spec clean = {L"\\clean.txt", 0, "nothing to see here", 19};
+    static const kf_flt_file_spec bad = {L"\\bad.com", 0, "header X5O!P%@AP trailer", 24};
+    CHECK_EQ(kf_flt_add_file(0, &clean), 0);
+    CHECK_EQ(kf_flt_add_file(0, &bad), 0);
+}
+
+TEST(scanner_maps_each_opened_file)
+{
+    start_scanner();
+    NTSTATUS st;
+    PFILE_OBJECT a = open_through_filters(L"\\clean.txt", &st);
+    CHECK_EQ(st, STATUS_SUCCESS);
+    PFILE_OBJECT b = open_through_filters(L"\\bad.com", &st);
+    CHECK_EQ(st, STATUS_SUCCESS);
+    CHECK_EQ(scans, 2);
+    CHECK_EQ(infected, 1);
+    CHECK_EQ(kf_flt_io_close(a), 0);
+    CHECK_EQ(kf_flt_io_close(b), 0);
+    FltUnregisterFilter(fx_filter);
+    no_leaks();
+}
+
+/* The same scanner forgetting ZwUnmapViewOfSection: each view is left behind, holding its section. */
+TEST(scanner_that_forgets_to_unmap_leaves_views)
+{
+    start_scanner();
+    forget_unmap = TRUE;
+    NTSTATUS st;
+    PFILE_OBJECT a = open_through_filters(L"\\clean.txt", &st);
+    CHECK_EQ(st, STATUS_SUCCESS);
+    CHECK_EQ(kf_flt_io_close(a), 0);
+    FltUnregisterFilter(fx_filter);
+    kf_leak_report l;
+    kf_leaks(&l);
+    CHECK_EQ(l.flt_views, 1);
+    CHECK_EQ(l.flt_sections, 0);
+    CHECK_EQ(l.objects, 1);
+    CHECK_EQ(l.handles, 0);
 }
