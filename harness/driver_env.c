@@ -828,14 +828,22 @@ static void judge(kfh_drv_run *run, int stopped, const kf_stop *st)
     /* A file the driver opened and left: its name (FI-19). */
     char file[160];
     int named = kf_flt_first_open_file(file, sizeof file);
+    /* A data-scan section not closed keeps its handle; a view not unmapped keeps a reference on its
+     * section (DS-10): both are named with the kind they are counted in. */
+    char sections[96] = "", views[96] = "";
+    if (l.flt_sections)
+        snprintf(sections, sizeof sections,
+                 "; %zu of them data-scan section(s) not closed (FltCloseSectionForDataScan)", l.flt_sections);
+    if (l.flt_views)
+        snprintf(views, sizeof views, "; %zu view(s) of sections not unmapped (ZwUnmapViewOfSection)", l.flt_views);
     if (l.handles)
         kfh_drv_fail(run, KFH_INV_DRIVER_NO_HANDLE_LEAK, t->name, "every handle closed",
-                     "%zu handle(s) still open%s%s", l.handles, named ? "; the oldest file left open is " : "",
-                     named ? file : "");
+                     "%zu handle(s) still open%s%s%s", l.handles, named ? "; the oldest file left open is " : "",
+                     named ? file : "", sections);
     if (l.objects)
         kfh_drv_fail(run, KFH_INV_DRIVER_NO_OBJECT_LEAK, t->name, "every object reference released",
-                     "%zu object reference(s) taken and not released%s%s", l.objects,
-                     named ? "; the oldest file object left is " : "", named ? file : "");
+                     "%zu object reference(s) taken and not released%s%s%s", l.objects,
+                     named ? "; the oldest file object left is " : "", named ? file : "", views);
     if (l.lookaside_lists)
         kfh_drv_fail(run, KFH_INV_DRIVER_NO_LOOKASIDE_LEAK, t->name, "every lookaside list deleted",
                      "%zu lookaside list(s) not deleted", l.lookaside_lists);

@@ -504,7 +504,7 @@ TEST(aligned_pool_misuse_is_seen)
 static void call_unmodeled(void *a)
 {
     (void)a;
-    NTSTATUS(FLTAPI * fn)(PFLT_FILTER) = (NTSTATUS(FLTAPI *)(PFLT_FILTER))FltGetRoutineAddress("FltCreateSectionForDataScan");
+    NTSTATUS(FLTAPI * fn)(PFLT_FILTER) = (NTSTATUS(FLTAPI *)(PFLT_FILTER))FltGetRoutineAddress("FltCancelIo");
     (void)fn(NULL);
 }
 static void routine_null(void *a)
@@ -522,7 +522,7 @@ TEST(routine_address)
     CHECK(FltGetRoutineAddress("IoCreateDevice") == NULL); /* ntoskrnl's, not FltMgr's */
     CHECK(FltGetRoutineAddress("FsRtlIsNtstatusExpected") == NULL);
     /* Declared, not modeled: its stub, which stops when called. */
-    CHECK(FltGetRoutineAddress("FltCreateSectionForDataScan") != NULL);
+    CHECK(FltGetRoutineAddress("FltCancelIo") != NULL);
     CHECK(fx_violation(call_unmodeled, NULL, KF_VIOL_NOT_MODELED));
     CHECK(fx_violation(routine_null, NULL, KF_VIOL_FLT_NULL_ARGUMENT));
     /* By OS: FltAllocateCallbackDataEx from Windows 8. */
@@ -635,17 +635,15 @@ static int guid_is(const GUID *g, ULONG d1, USHORT d2, USHORT d3, UCHAR last)
 {
     return g->Data1 == d1 && g->Data2 == d2 && g->Data3 == d3 && g->Data4[7] == last;
 }
-static void is_directory(void *a)
+static void svi_folder(void *a)
 {
-    BOOLEAN d;
     (void)a;
-    (void)FltIsDirectory(NULL, NULL, &d);
+    (void)FltCreateSystemVolumeInformationFolder(NULL);
 }
-static void open_process(void *a)
+static void is_32bit_process(void *a)
 {
-    HANDLE h;
     (void)a;
-    (void)ZwOpenProcess(&h, PROCESS_ALL_ACCESS, NULL, NULL);
+    (void)IoIs32bitProcess(NULL);
 }
 
 TEST(sample_declarations)
@@ -659,10 +657,10 @@ TEST(sample_declarations)
     CHECK(TmTransactionObjectType != NULL && *TmTransactionObjectType != NULL);
     CHECK(*TmTransactionObjectType != *IoFileObjectType);
     /* Declared, not modeled: a call stops naming the routine. */
-    CHECK(fx_violation(is_directory, NULL, KF_VIOL_NOT_MODELED));
-    CHECK(!strcmp(fx_stop.routine, "FltIsDirectory"));
-    CHECK(fx_violation(open_process, NULL, KF_VIOL_NOT_MODELED));
-    CHECK(!strcmp(fx_stop.routine, "ZwOpenProcess"));
+    CHECK(fx_violation(svi_folder, NULL, KF_VIOL_NOT_MODELED));
+    CHECK(!strcmp(fx_stop.routine, "FltCreateSystemVolumeInformationFolder"));
+    CHECK(fx_violation(is_32bit_process, NULL, KF_VIOL_NOT_MODELED));
+    CHECK(!strcmp(fx_stop.routine, "IoIs32bitProcess"));
 }
 
 /* ---- Misuse of the object routines (FO-3 .. FO-7) --------------------------------------------------- */

@@ -771,3 +771,57 @@ TEST(reset_forgets_transactions)
     CHECK_EQ(kf_flt_transaction_enlistments(t), 0);
     CHECK_EQ(cleanups, 0u); /* the driver is not called back at reset */
 }
+
+/* ---- FT-15 ZwQueryInformationTransaction ----------------------------------------------------------------- */
+
+static void query_properties(void *arg)
+{
+    UCHAR buf[64];
+    (void)ZwQueryInformationTransaction((HANDLE)arg, TransactionPropertiesInformation, buf, sizeof buf, NULL);
+}
+
+TEST(query_information_transaction_outcome)
+{
+    PFLT_INSTANCE inst = start();
+    PKTRANSACTION t = kf_flt_new_transaction();
+    enlist(inst, t, TRANSACTION_NOTIFY_COMMIT);
+    HANDLE h = NULL;
+    CHECK_EQ(ObOpenObjectByPointer(t, OBJ_KERNEL_HANDLE, NULL, GENERIC_READ, *TmTransactionObjectType, KernelMode, &h),
+             STATUS_SUCCESS);
+    TRANSACTION_BASIC_INFORMATION info;
+    memset(&info, 0xCC, sizeof info);
+    ULONG len = 0;
+    CHECK_EQ(ZwQueryInformationTransaction(h, TransactionBasicInformation, &info, sizeof info, &len), STATUS_SUCCESS);
+    CHECK_EQ(len, sizeof info);
+    CHECK_EQ(info.Outcome, TransactionOutcomeUndetermined);
+    CHECK_EQ(info.State, TransactionStateNormal);
+    CHECK_EQ(ZwQueryInformationTransaction(h, TransactionBasicInformation, &info, sizeof info - 1, NULL),
+             STATUS_INFO_LENGTH_MISMATCH);
+    CHECK_EQ(ZwQueryInformationTransaction(h, (TRANSACTION_INFORMATION_CLASS)9, &info, sizeof info, NULL),
+             STATUS_INVALID_INFO_CLASS);
+    CHECK(fx_violation(query_properties, h, KF_VIOL_NOT_MODELED));
+    CHECK_EQ(kf_flt_transaction_end(t, KF_FLT_TXN_COMMIT), TransactionOutcomeCommitted);
+    CHECK_EQ(ZwQueryInformationTransaction(h, TransactionBasicInformation, &info, sizeof info, NULL), STATUS_SUCCESS);
+    CHECK_EQ(info.Outcome, TransactionOutcomeCommitted);
+    CHECK_EQ(info.State, TransactionStateCommittedNotify);
+    /* The handle must allow TRANSACTION_QUERY_INFORMATION. */
+    HANDLE w = NULL;
+    CHECK_EQ(ObOpenObjectByPointer(t, OBJ_KERNEL_HANDLE, NULL, TRANSACTION_COMMIT, *TmTransactionObjectType, KernelMode,
+                                   &w),
+             STATUS_SUCCESS);
+    CHECK_EQ(ZwQueryInformationTransaction(w, TransactionBasicInformation, &info, sizeof info, NULL),
+             STATUS_ACCESS_DENIED);
+    PFILE_OBJECT not_txn = kf_flt_new_file_object(0, L"\\x", NULL);
+    HANDLE fh = NULL;
+    CHECK_EQ(ObOpenObjectByPointer(not_txn, OBJ_KERNEL_HANDLE, NULL, 0, NULL, KernelMode, &fh), STATUS_SUCCESS);
+    CHECK_EQ(ZwQueryInformationTransaction(fh, TransactionBasicInformation, &info, sizeof info, NULL),
+             STATUS_OBJECT_TYPE_MISMATCH);
+    CHECK_EQ(ZwClose(fh), STATUS_SUCCESS);
+    ObDereferenceObject(not_txn);
+    CHECK_EQ(ZwClose(w), STATUS_SUCCESS);
+    CHECK_EQ(ZwClose(h), STATUS_SUCCESS);
+    UNICODE_STRING u;
+    RtlInitUnicodeString(&u, L"ZwQueryInformationTransaction");
+    CHECK(MmGetSystemRoutineAddress(&u) == (PVOID)&ZwQueryInformationTransaction);
+    FltUnregisterFilter(fx_filter);
+}

@@ -606,6 +606,7 @@ static const exempt_site sites_exempt[] = {
     {"io.device", BASE}, {"io.symlink", BASE}, {"fsrtl.expression", BASE}, {"io.irp", BASE},
     {"flt.txn", LATER " (transactions)"}, {"flt.safe.post", LATER " (the dispatch of I/O to a filter)"},
     {"flt.opstatus", LATER " (the dispatch of I/O to a filter)"},
+    {"flt.section", LATER " (data-scan sections)"},
 };
 
 typedef struct exempt_codes {
@@ -620,6 +621,7 @@ static const exempt_codes codes_exempt[] = {
     {0x3A00, 0x3A3F, BASE " (device objects, symbolic links, IRPs)"},
     {0x3D00, 0x3DFF, LATER " (the dispatch of I/O to a filter's callbacks: the minifilter fuzzer's)"},
     {0x3E0D, 0x3E3F, LATER " (transactions; extra create parameters' 0x3E01-0x3E0C are checked)"},
+    {0x3E40, 0x3E5F, LATER " (data-scan sections)"},
 };
 
 static const char *const targets[] = {"expand_fuzz", "flt_fuzz", "mixed_fuzz", "systematic_fuzz"};

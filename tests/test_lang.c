@@ -258,7 +258,7 @@ TEST(fsctl_codes)
 static void call_status_callback(void *p)
 {
     (void)p;
-    (void)FltCloseSectionForDataScan(NULL);
+    (void)FltCancelIo(NULL);
 }
 
 /* FltGetIrpName and FltRequestOperationStatusCallback, the routines of L-18, are modeled since
@@ -270,5 +270,5 @@ TEST(sample_routines_not_modeled)
     CHECK(kft_stops(call_status_callback, NULL, &st));
     CHECK_EQ(st.code, DRIVER_VERIFIER_DETECTED_VIOLATION);
     CHECK_EQ(st.param[0], 0x1009);
-    CHECK(st.routine && !strcmp(st.routine, "FltCloseSectionForDataScan"));
+    CHECK(st.routine && !strcmp(st.routine, "FltCancelIo"));
 }

@@ -43,6 +43,7 @@ typedef struct ctx_rec {
     const void *owner;                        /* volume or instance */
     const void *key;                          /* FsContext (file, stream) or file object (handle) */
     const char *taker;                        /* the routine that last took a reference */
+    UCHAR section;                            /* DS-*: 1 its section is open, 2 closed, 0 never created */
 } ctx_rec;
 
 static ctx_filter *registrations;
@@ -361,6 +362,10 @@ VOID FLTAPI FltDeleteContext(PFLT_CONTEXT Context)
     kf__flt_require_irql(routine, APC_LEVEL);
     drain_deferred();
     ctx_rec *c = require_context(routine, Context);
+    if (c->section == 1)
+        kf_violation_stop(KF_VIOL_FLT_SECTION_CONTEXT_DELETED, routine, 0, 0, 0,
+                          "FltDeleteContext on a section context whose section is open (DS-5: only "
+                          "FltCloseSectionForDataScan removes it)");
     if (!c->attached)
         return; /* FC-10: nothing to unlink (never set, or replaced / deleted already) */
     detach(c);
@@ -683,6 +688,7 @@ static void detach_all(const struct _FLT_FILTER *filter, const void *owner)
 void kf__flt_context_instance_gone(const struct _FLT_INSTANCE *inst)
 {
     kf__flt_txn_instance_gone(inst); /* transactions (FT-9): the instance's enlistments end first */
+    kf__flt_datascan_instance_gone(inst); /* DS-2: no longer registered for data scans */
     detach_all(NULL, inst);
 }
 
@@ -851,3 +857,50 @@ void *kf__flt_context_of_transaction(const struct _FLT_FILTER *f, const void *t)
 
 void kf__flt_context_transaction_gone(const void *t) { detach_all(NULL, t); }
 /* ---- end of the transaction contexts block */
+
+/* ---- Section contexts (SEMANTICS.md DS-*; the sections are flt_datascan.c's) ---------------------
+ * A section context is attached to its instance while its section is open: Filter Manager holds a
+ * reference on it, the instance's teardown detaches it like the instance's other contexts. */
+void kf__flt_context_require_section(const char *routine, const void *c, const struct _FLT_FILTER *f)
+{
+    ctx_rec *r = require_context(routine, c);
+    if (r->type != FLT_SECTION_CONTEXT)
+        kf_violation_stop(KF_VIOL_FLT_CONTEXT_WRONG_TYPE, routine, r->type, FLT_SECTION_CONTEXT, 0,
+                          "%s: SectionContext is a %s context, not a section context", routine,
+                          type_names[type_index(r->type)]);
+    if (f && r->filter != f)
+        kf_violation_stop(KF_VIOL_FLT_CONTEXT_FOREIGN, routine, r->type, 0, 0,
+                          "%s: SectionContext was allocated by another filter than the instance's", routine);
+}
+
+int kf__flt_context_section_state(const void *c)
+{
+    ctx_rec *r = find_live(c);
+    return r ? r->section : 0;
+}
+
+void kf__flt_context_section_open(const void *c, const struct _FLT_INSTANCE *inst)
+{
+    ctx_rec *r = find_live(c);
+    r->section = 1;
+    if (!r->attached) {
+        r->attached = TRUE;
+        r->owner = inst;
+        r->key = NULL;
+        r->refs++; /* Filter Manager's, until the section is closed */
+        r->taker = "FltCreateSectionForDataScan";
+    }
+}
+
+void kf__flt_context_section_closed(const void *c)
+{
+    ctx_rec *r = find_live(c);
+    if (!r)
+        return;
+    r->section = 2;
+    if (r->attached) {
+        detach(r);
+        drop(r);
+    }
+}
+/* ---- end of the section contexts block */

@@ -757,6 +757,19 @@ void kf__flt_fs_mark_flt_open(const void *fo, PFLT_INSTANCE instance, BOOLEAN ig
 
 BOOLEAN kf_flt_is_modeled_file_object(const void *file_object) { return find_fo(file_object) != NULL; }
 
+int kf__flt_fs_stream(const void *fo, const void **stream, const UCHAR **data, ULONG *size, BOOLEAN *directory)
+{
+    int state = kf__flt_fs_open_state(fo);
+    fo_rec *r = find_fo(fo);
+    fs_node *n = r ? r->node : NULL;
+    *stream = n;
+    *data = n ? n->data : NULL;
+    *size = n ? n->size : 0;
+    *directory = n ? is_dir(n) : FALSE;
+    return state;
+}
+
+
 /* The full name a create opens: the related file object's name, a separator, then its own. */
 static WCHAR *full_name(const fo_rec *r, USHORT *chars)
 {

@@ -180,6 +180,25 @@ void *kf__flt_context_of_transaction(const struct _FLT_FILTER *f, const void *t)
 /* The transaction ended: every context attached to it is detached and Filter Manager's reference
  * dropped (FT-11). */
 void kf__flt_context_transaction_gone(const void *t);
+/* ---- Data-scan sections (flt_datascan.c, the section block of flt_context.c, flt_file.c; DS-*) ---- */
+/* Stops unless c is a live section context (of filter f when f is not NULL): flt-context-invalid,
+ * -use-after-free, -wrong-type, -foreign-filter. */
+void kf__flt_context_require_section(const char *routine, const void *c, const struct _FLT_FILTER *f);
+/* The section state of live context c: 0 never given a section, 1 its section open, 2 closed. */
+int kf__flt_context_section_state(const void *c);
+/* The section of live context c is open: attached to inst with Filter Manager's reference. */
+void kf__flt_context_section_open(const void *c, const struct _FLT_INSTANCE *inst);
+/* The section of c is closed: detached (when the instance's teardown did not already) and Filter
+ * Manager's reference dropped. */
+void kf__flt_context_section_closed(const void *c);
+/* flt_file.c: the stream a file object of the modeled file system opened: its FsContext, bytes and
+ * size, whether it is a directory. KF__FO_UNKNOWN (not the file system's), KF__FO_NOT_OPEN (no
+ * create succeeded), or KF__FO_OPEN / KF__FO_CLEANED_UP with *stream NULL when a layer below
+ * opened it without the file system (FS-24). */
+int kf__flt_fs_stream(const void *fo, const void **stream, const UCHAR **data, ULONG *size, BOOLEAN *directory);
+/* flt_datascan.c, from kf__flt_context_instance_gone: the instance is no longer registered for
+ * data scans (its sections stay open until the driver closes them). */
+void kf__flt_datascan_instance_gone(const struct _FLT_INSTANCE *inst);
 /* ---- Filter Manager's dispatch of I/O to the filters' callbacks (flt_dispatch.c; FD-*) ---- */
 /* flt_io.c: the layers below answer one I/O into d->IoStatus: site flt.io.lower, then the file
  * system (kf__flt_fs_answer) or the documented defaults, then the harness's lower hook. */

@@ -245,6 +245,55 @@ NTSTATUS FLTAPI FltGetVolumeInstanceFromName(PFLT_FILTER Filter, PFLT_VOLUME Vol
     return STATUS_FLT_INSTANCE_NOT_FOUND;
 }
 
+/* ---- FltDetachVolume (FD-34) and FltIsDirectory (FO-11) ------------------------------------------ */
+
+NTSTATUS FLTAPI FltDetachVolume(PFLT_FILTER Filter, PFLT_VOLUME Volume, PCUNICODE_STRING InstanceName)
+{
+    static const char routine[] = "FltDetachVolume";
+    kf__flt_require_irql(routine, APC_LEVEL);
+    struct _FLT_FILTER *f = require_filter(routine, Filter);
+    struct _FLT_VOLUME *v = require_volume(routine, Volume);
+    if (InstanceName)
+        kf__check_unicode_string(routine, (PCUNICODE_STRING)InstanceName, "InstanceName");
+    struct _FLT_INSTANCE *inst = f->instances[v->index];
+    if (!inst)
+        return STATUS_FLT_INSTANCE_NOT_FOUND;
+    if (InstanceName) {
+        WCHAR name[NAME_MAX_W];
+        USHORT len = instance_name(inst, name);
+        if (!wide_eq_nocase(name, len, InstanceName->Buffer, InstanceName->Length / sizeof(WCHAR)))
+            return STATUS_FLT_INSTANCE_NOT_FOUND;
+    }
+    if (instance_deleting(inst))
+        return STATUS_FLT_DELETING_OBJECT;
+    if (inst->state != FLT_INST_ATTACHED)
+        return STATUS_FLT_INSTANCE_NOT_FOUND; /* still being set up: not attached yet */
+    /* A manual detach: the filter's InstanceQueryTeardownCallback decides first (FD-28). */
+    return kf_flt_detach(Filter, v->index, FLTFL_INSTANCE_TEARDOWN_MANUAL);
+}
+
+NTSTATUS FLTAPI FltIsDirectory(PFILE_OBJECT FileObject, PFLT_INSTANCE Instance, PBOOLEAN IsDirectory)
+{
+    static const char routine[] = "FltIsDirectory";
+    kf__flt_require_irql(routine, APC_LEVEL);
+    require_out(routine, FileObject, "FileObject");
+    require_out(routine, IsDirectory, "IsDirectory");
+    (void)require_instance(routine, Instance);
+    const void *stream;
+    const UCHAR *data;
+    ULONG size;
+    BOOLEAN directory = FALSE;
+    int state = kf__flt_fs_stream(FileObject, &stream, &data, &size, &directory);
+    if (state == KF__FO_UNKNOWN || state == KF__FO_NOT_OPEN)
+        kf_violation_stop(KF_VIOL_FLT_FILEIO_NOT_OPEN, routine, 0, 0, 0,
+                          "FltIsDirectory on a file object that is not open (the routine is for opened file objects "
+                          "only)");
+    if (!stream)
+        return STATUS_NOT_SUPPORTED; /* opened below the file system's knowledge (FS-24): nothing to tell */
+    *IsDirectory = directory;
+    return STATUS_SUCCESS;
+}
+
 /* ---- FltGetInstanceInformation (FO-4) ------------------------------------------------------ */
 
 NTSTATUS FLTAPI FltGetInstanceInformation(PFLT_INSTANCE Instance, INSTANCE_INFORMATION_CLASS InformationClass,
@@ -639,7 +688,8 @@ static const flt_export exports[] = {
     X(FltObjectReference, WS03), X(FltObjectDereference, WS03), X(FltGetVolumeName, WS03),
     X(FltGetVolumeGuidName, WS03), X(FltGetVolumeProperties, WS03), X(FltGetFileSystemType, WS03),
     X(FltIsVolumeWritable, VISTA), X(FltIsVolumeSnapshot, VISTA), X(FltGetVolumeFromFileObject, WS03),
-    X(FltGetVolumeFromName, WS03), X(FltGetVolumeInstanceFromName, WS03), X(FltGetTopInstance, WS03),
+    X(FltGetVolumeFromName, WS03), X(FltGetVolumeInstanceFromName, WS03), X(FltDetachVolume, WS03),
+    X(FltIsDirectory, WS03), X(FltGetTopInstance, WS03),
     X(FltGetBottomInstance, WS03), X(FltGetLowerInstance, WS03), X(FltGetUpperInstance, WS03),
     X(FltGetInstanceInformation, WS03), X(FltEnumerateInstances, WS03), X(FltEnumerateVolumes, WS03),
     X(FltEnumerateFilters, WS03), X(FltGetDiskDeviceObject, WS03), X(FltGetDeviceObject, WS03),
@@ -682,6 +732,8 @@ static const flt_export exports[] = {
     X(FltCommitComplete, VISTA), X(FltCommitFinalizeComplete, VISTA), X(FltRollbackComplete, VISTA),
     X(FltPrepareComplete, VISTA), X(FltPrePrepareComplete, VISTA), X(FltSetTransactionContext, VISTA),
     X(FltGetTransactionContext, VISTA), X(FltDeleteTransactionContext, VISTA),
+    /* Data-scan sections (DS-1). */
+    X(FltRegisterForDataScan, WIN8), X(FltCreateSectionForDataScan, WIN8), X(FltCloseSectionForDataScan, WIN8),
 };
 #undef X
 

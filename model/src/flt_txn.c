@@ -465,3 +465,43 @@ static void txn_reset(void)
 }
 
 __attribute__((constructor)) static void txn_register(void) { kf__register_reset(txn_reset); }
+
+/* ---- FT-15 ZwQueryInformationTransaction (the basic information a scanner asks for the outcome) ---- */
+
+NTSTATUS NTAPI ZwQueryInformationTransaction(HANDLE TransactionHandle,
+                                             TRANSACTION_INFORMATION_CLASS TransactionInformationClass,
+                                             PVOID TransactionInformation, ULONG TransactionInformationLength,
+                                             PULONG ReturnLength)
+{
+    static const char routine[] = "ZwQueryInformationTransaction";
+    kf__irql_passive(routine);
+    void *object = NULL;
+    NTSTATUS st = kf__handle_lookup(routine, TransactionHandle, TRANSACTION_QUERY_INFORMATION, *TmTransactionObjectType,
+                                    KernelMode, 1, &object, NULL);
+    if (!NT_SUCCESS(st))
+        return st;
+    if (TransactionInformationClass != TransactionBasicInformation) {
+        if ((unsigned)TransactionInformationClass <= (unsigned)TransactionSuperiorEnlistmentInformation)
+            kf_violation_stop(KF_VIOL_NOT_MODELED, routine, 0, 0, 0,
+                              "%s: information class %d is not modeled (only TransactionBasicInformation is)",
+                              routine, (int)TransactionInformationClass);
+        return STATUS_INVALID_INFO_CLASS;
+    }
+    if (TransactionInformationLength < sizeof(TRANSACTION_BASIC_INFORMATION))
+        return STATUS_INFO_LENGTH_MISMATCH;
+    if (!TransactionInformation)
+        kf_violation_stop(KF_VIOL_OB_NULL_ARGUMENT, routine, 3, 0, 0, "%s: TransactionInformation is NULL", routine);
+    txn *t = find_txn(object);
+    TRANSACTION_BASIC_INFORMATION info;
+    memset(&info, 0, sizeof info);
+    /* A GUID of the model's own: the transaction's serial in the first field, a fixed tail. */
+    info.TransactionId.Data1 = t ? t->serial : 0;
+    info.TransactionId.Data2 = 0x4B46;
+    info.TransactionId.Data3 = 0x5458;
+    info.Outcome = t ? (ULONG)t->outcome : (ULONG)TransactionOutcomeUndetermined;
+    info.State = info.Outcome == TransactionOutcomeCommitted ? TransactionStateCommittedNotify : TransactionStateNormal;
+    memcpy(TransactionInformation, &info, sizeof info);
+    if (ReturnLength)
+        *ReturnLength = sizeof info;
+    return STATUS_SUCCESS;
+}

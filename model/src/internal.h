@@ -121,6 +121,12 @@ void kf__object_deref(void *object);
 void kf__object_give(void *object);
 /* The object's type, or NULL for an address the model did not create. */
 struct _OBJECT_TYPE *kf__object_type(const void *object);
+/* The user process's id (PsGetCurrentProcessId in a user process's context; the System process is 4). */
+#define KF__USER_PROCESS_ID 0x1A4u
+/* The modeled process of that id, or NULL (data-scan sections' ZwOpenProcess). */
+void *kf__process_of_id(ULONG_PTR id);
+/* Closes every open handle to object (its owner closing them, no stop); returns how many. */
+size_t kf__object_close_handles(void *object);
 /* The modeled current process and thread (permanent objects at modeled addresses). */
 void *kf__current_process(void);
 void *kf__current_thread(void);
@@ -228,6 +234,8 @@ extern size_t (*kf__flt_object_refs_outstanding)(void);
 /* Extra create parameters (flt_ecp.c sets it; kf_leaks reads): ECP lists, ECPs and ECP lookaside
  * lists the driver still owns. */
 extern size_t (*kf__flt_ecps_outstanding)(void);
+extern size_t (*kf__flt_sections_outstanding)(void);
+extern size_t (*kf__flt_views_outstanding)(void);
 
 /* ---- Device objects (device.c) and Filter Manager objects (flt_objects.c) ---------------------- */
 /* Set by device.c: device objects and symbolic links not deleted, IRPs pended and not completed. */

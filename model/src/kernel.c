@@ -57,6 +57,8 @@ size_t (*kf__io_devices_outstanding)(void);
 size_t (*kf__io_symbolic_links_outstanding)(void);
 size_t (*kf__io_irps_pending)(void);
 size_t (*kf__flt_ecps_outstanding)(void);
+size_t (*kf__flt_sections_outstanding)(void);
+size_t (*kf__flt_views_outstanding)(void);
 
 void kf__register_reset(kf_reset_fn fn)
 {
@@ -111,6 +113,8 @@ void kf_leaks(kf_leak_report *out)
     out->symbolic_links = kf__io_symbolic_links_outstanding ? kf__io_symbolic_links_outstanding() : 0;
     out->irps_pending = kf__io_irps_pending ? kf__io_irps_pending() : 0;
     out->flt_ecps = kf__flt_ecps_outstanding ? kf__flt_ecps_outstanding() : 0;
+    out->flt_sections = kf__flt_sections_outstanding ? kf__flt_sections_outstanding() : 0;
+    out->flt_views = kf__flt_views_outstanding ? kf__flt_views_outstanding() : 0;
 }
 
 void kf_reset(void)

@@ -581,6 +581,37 @@ NTSTATUS NTAPI ZwClose(HANDLE Handle) { return close_handle("ZwClose", Handle, K
  * request that came from a user process. */
 NTSTATUS NTAPI NtClose(HANDLE Handle) { return close_handle("NtClose", Handle, user_context ? UserMode : KernelMode); }
 
+/* ---- What the data-scan sections ask (flt_datascan.c, SEMANTICS.md DS-*) ---------------------- */
+
+/* The modeled process whose id is `id` (4: the System process; the user process's id), or NULL. */
+void *kf__process_of_id(ULONG_PTR id)
+{
+    if (id == 4u)
+        return (void *)SYSTEM_PROCESS;
+    if (id == KF__USER_PROCESS_ID)
+        return (void *)USER_PROCESS;
+    return NULL;
+}
+
+/* Closes every open handle to `object`, in any table, as the owner of the object closes its own
+ * handles (no stop: the caller knows the object); returns how many it closed. */
+size_t kf__object_close_handles(void *object)
+{
+    size_t n = 0;
+    obrec *r = find((ULONG_PTR)object);
+    for (int k = 0; r && k < TABLES; k++)
+        for (size_t i = 0; i < tables[k].n && r->handles > 0; i++) {
+            hentry *e = &tables[k].e[i];
+            if (e->open && e->obj == r) {
+                e->open = 0;
+                r->handles--;
+                n++;
+                drop(r);
+            }
+        }
+    return n;
+}
+
 /* ---- Leaks and reset ---------------------------------------------------------------------------- */
 
 KF__NO_COVERAGE void kf__object_leaks(size_t *handles, size_t *objects)

@@ -46,7 +46,7 @@ VOID ExInitializeDriverRuntime(ULONG RuntimeFlags)
  * process of kf_set_user_process_context, so that ObReferenceObject and ObOpenObjectByPointer
  * accept what PsGetCurrentProcess returns. Its id follows it: 4 for the System process, a
  * modeled id (0x1A4) for the user process. */
-#define USER_PROCESS_ID 0x1A4u
+#define USER_PROCESS_ID KF__USER_PROCESS_ID
 HANDLE PsGetCurrentProcessId(VOID) { return (HANDLE)(ULONG_PTR)(kf__user_context() ? USER_PROCESS_ID : 4u); }
 PEPROCESS PsGetCurrentProcess(VOID) { return (PEPROCESS)kf__current_process(); }
 PEPROCESS IoGetCurrentProcess(VOID) { return (PEPROCESS)kf__current_process(); }
@@ -216,6 +216,10 @@ static const routine_entry modeled_routines[] = {
     R(ObDereferenceObjectDeferDeleteWithTag, WIN7), R(ObReferenceObjectByHandle, WS03),
     R(ObReferenceObjectByHandleWithTag, WIN7), R(ObReferenceObjectByPointer, WS03),
     R(ObReferenceObjectByPointerWithTag, WIN7), R(ObOpenObjectByPointer, WS03), R(ZwClose, WS03), R(NtClose, WS03),
+    /* Processes and views of sections (DS-6 to DS-9). */
+    R(ZwOpenProcess, WS03), R(ZwMapViewOfSection, WS03), R(ZwUnmapViewOfSection, WS03),
+    /* Transactions (FT-15): from Vista. */
+    R(ZwQueryInformationTransaction, VISTA),
     /* The registry: ZwOpenKeyEx from Windows 7, IoOpenDriverRegistryKey from Windows 10 (2004). */
     R(ZwOpenKey, WS03), R(ZwOpenKeyEx, WIN7), R(ZwCreateKey, WS03), R(ZwDeleteKey, WS03), R(ZwFlushKey, WS03),
     R(ZwQueryKey, WS03), R(ZwEnumerateKey, WS03), R(ZwQueryValueKey, WS03), R(ZwEnumerateValueKey, WS03),

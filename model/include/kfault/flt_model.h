@@ -226,6 +226,9 @@ void kf_flt_ports_left(size_t *server_ports, size_t *client_ports, size_t *secur
 /* Generic and deferred I/O work items not freed (their sum is kf_leak_report.flt_work_items), and
  * how many of them are still queued. */
 void kf_flt_work_items_left(size_t *generic, size_t *deferred, size_t *queued);
+/* Data-scan sections still open (not closed with FltCloseSectionForDataScan) and views still mapped
+ * (not unmapped with ZwUnmapViewOfSection): SEMANTICS.md DS-10. */
+void kf_flt_sections_left(size_t *open_sections, size_t *mapped_views);
 /* ---- Objects and volumes (model/src/flt_objects.c, SEMANTICS.md FO-) ------------------------- */
 /* Marks volume `index` as a snapshot volume (FltIsVolumeSnapshot answers TRUE) or not (the
  * default). Kept across kf_flt_set_volumes; kf_reset clears it. Returns 0, or -1 when index is not

@@ -234,6 +234,11 @@ typedef struct kf_leak_report {
     /* Extra create parameters (model/src/flt_ecp.c): ECP lists and ECPs the driver allocated and still
      * owns (not handed to a create), and ECP lookaside lists not deleted. */
     size_t flt_ecps;
+    /* Data-scan sections (model/src/flt_datascan.c, SEMANTICS.md DS-10): sections not closed with
+     * FltCloseSectionForDataScan (each keeps its handle open, counted in handles too) and views not
+     * unmapped with ZwUnmapViewOfSection (each keeps a reference on its section, counted in objects). */
+    size_t flt_sections;
+    size_t flt_views;
 } kf_leak_report;
 void kf_leaks(kf_leak_report *out);
 

@@ -202,6 +202,11 @@ typedef ULONG DEVICE_TYPE;
 
 /* ---- Page protections, section attributes and section rights ---------------------------- */
 #define PAGE_NOACCESS          0x01
+#ifndef MEM_RESERVE
+#define MEM_RESERVE     0x00002000
+#define MEM_TOP_DOWN    0x00100000
+#define MEM_LARGE_PAGES 0x20000000
+#endif
 #define PAGE_READONLY          0x02
 #define PAGE_READWRITE         0x04
 #define PAGE_WRITECOPY         0x08
@@ -823,7 +828,7 @@ typedef struct _TRANSACTION_BASIC_INFORMATION {
     ULONG Outcome;
 } TRANSACTION_BASIC_INFORMATION, *PTRANSACTION_BASIC_INFORMATION;
 
-/* Not modeled (not_modeled.def): kfault has no transaction objects yet. */
+/* TransactionBasicInformation only (SEMANTICS.md FT-15). */
 NTSYSAPI NTSTATUS NTAPI ZwQueryInformationTransaction(_In_ HANDLE TransactionHandle,
                                                       _In_ TRANSACTION_INFORMATION_CLASS TransactionInformationClass,
                                                       _Out_ PVOID TransactionInformation,
@@ -975,14 +980,15 @@ NTKERNELAPI PDEVICE_OBJECT IoGetAttachedDeviceReference(_In_ PDEVICE_OBJECT Devi
 #endif /* KFAULT_WDK_IO_DEVICE_H */
 
 /* ---- Processes, views of sections, transactions: what the sample minifilters name from wdm.h and
- * ntddk.h. The routines are declared, not modeled (kfault/not_modeled.def); the object type is
- * the object manager's (model/src/object.c). ----------------------------------------------------- */
+ * ntddk.h. ZwOpenProcess and the views are modeled with the data-scan sections (model/src/flt_datascan.c,
+ * SEMANTICS.md DS-6 to DS-9); the object type is the object manager's (model/src/object.c). ------- */
 #ifndef KFAULT_WDK_IO_SAMPLES_H
 #define KFAULT_WDK_IO_SAMPLES_H
 #ifdef __cplusplus
 extern "C" {
 #endif
-#ifndef PROCESS_ALL_ACCESS
+/* Guarded by the first right, not by PROCESS_ALL_ACCESS, which kfault/wdk_ob.h defines alone. */
+#ifndef PROCESS_TERMINATE
 #define PROCESS_TERMINATE                  0x0001
 #define PROCESS_CREATE_THREAD              0x0002
 #define PROCESS_SET_SESSIONID              0x0004
@@ -996,7 +1002,9 @@ extern "C" {
 #define PROCESS_QUERY_INFORMATION          0x0400
 #define PROCESS_SUSPEND_RESUME             0x0800
 #define PROCESS_QUERY_LIMITED_INFORMATION  0x1000
+#ifndef PROCESS_ALL_ACCESS
 #define PROCESS_ALL_ACCESS (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0xFFFF)
+#endif
 #endif
 
 /* Transaction objects (ktmtypes.h): access rights and the object type. */
