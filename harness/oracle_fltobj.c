@@ -238,7 +238,7 @@ void kfh_oracle_obj_query(KIRQL irql, int query, int buf, int is, unsigned vol, 
          * "Filter" since the runner's driver object has no service key), then for the full class
          * the altitude (FO-3: the only filter registered, 100000), the volume's name and the
          * filter's name. */
-        char vname[40];
+        char vname[33]; /* the longest name (ten digits) and its NUL: the text below then fits */
         snprintf(vname, sizeof vname, "\\Device\\HarddiskVolume%u", vol + 1);
         if (query == KFH_OBJ_Q_BASIC) {
             snprintf(out->text, sizeof out->text, "Filter Instance");
