@@ -2309,6 +2309,38 @@ static void wi_begin(int how, const kfh_op *op)
     R.wi_depth = op->depth;
 }
 
+/* FltAllocateGenericWorkItem or FltAllocateDeferredIoWorkItem (FW-1), predicted and checked the
+ * same way: the flt.workitem consultation and an item exactly when it was granted. Returns the
+ * item or NULL; *over is set when the operation ends here (a stop the oracle predicted did not
+ * come, or the run is aborting). */
+static PVOID work_item_alloc(const char *routine, kfh_inv inv, PVOID (*allocate)(void), int *over)
+{
+    *over = 1;
+    kfh_wi_pred pred;
+    kfh_oracle_wi_alloc(R.sh.irql, KF_FAULT_NONE, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    int from = R.log_n;
+    PVOID item = allocate();
+    if (R.expect.stops) {
+        missed_stop(routine);
+        return NULL;
+    }
+    kfh_oracle_wi_alloc(R.sh.irql, R.log_n > from && from < LOG_MAX ? R.log_kind[from] : KF_FAULT_NONE, &pred);
+    if (R.log_n - from != pred.n_sites || (from < LOG_MAX && R.log_site[from] != KF_SITE_FLT_WORKITEM))
+        simple_finding(inv, routine, "flt.workitem", "flt.workitem consulted once (FW-1)", "%d consultation(s)",
+                       R.log_n - from);
+    else if ((item != NULL) != pred.allocated)
+        simple_finding(inv, routine, "flt.workitem",
+                       pred.allocated ? "an item (the site was granted)" : "NULL (the site was failed)", "%s",
+                       item ? "an item" : "NULL");
+    *over = R.aborting;
+    return item;
+}
+
+static PVOID allocate_generic(void) { return FltAllocateGenericWorkItem(); }
+static PVOID allocate_deferred(void) { return FltAllocateDeferredIoWorkItem(); }
+
 static void exec_wi_alloc(const kfh_op *op)
 {
     int k = op->a % KFH_WI_SLOTS;
@@ -2316,25 +2348,10 @@ static void exec_wi_alloc(const kfh_op *op)
         skip_event("%*s  skipped: the item slot holds an item", IND(op));
         return;
     }
-    kfh_wi_pred pred;
-    kfh_oracle_wi_alloc(R.sh.irql, KF_FAULT_NONE, &pred);
-    if (pred.stop.stops)
-        R.expect = pred.stop;
-    int from = R.log_n;
-    PFLT_GENERIC_WORKITEM item = FltAllocateGenericWorkItem();
-    if (R.expect.stops) {
-        missed_stop("FltAllocateGenericWorkItem");
-        return;
-    }
-    kfh_oracle_wi_alloc(R.sh.irql, R.log_n > from && from < LOG_MAX ? R.log_kind[from] : KF_FAULT_NONE, &pred);
-    if (R.log_n - from != pred.n_sites || (from < LOG_MAX && R.log_site[from] != KF_SITE_FLT_WORKITEM))
-        simple_finding(KFH_INV_FLT_WORK_STATUS, "FltAllocateGenericWorkItem", "flt.workitem",
-                       "flt.workitem consulted once (FW-1)", "%d consultation(s)", R.log_n - from);
-    else if ((item != NULL) != pred.allocated)
-        simple_finding(KFH_INV_FLT_WORK_STATUS, "FltAllocateGenericWorkItem", "flt.workitem",
-                       pred.allocated ? "an item (the site was granted)" : "NULL (the site was failed)", "%s",
-                       item ? "an item" : "NULL");
-    if (R.aborting)
+    int over;
+    PFLT_GENERIC_WORKITEM item =
+        work_item_alloc("FltAllocateGenericWorkItem", KFH_INV_FLT_WORK_STATUS, allocate_generic, &over);
+    if (over)
         return;
     if (item) {
         struct wi_rec keep = R.wi[k]; /* what the slot freed last stays for wi_free again */
@@ -2611,25 +2628,10 @@ static void exec_dw_alloc(const kfh_op *op)
         skip_event("%*s  skipped: the item slot holds an item", IND(op));
         return;
     }
-    kfh_wi_pred pred;
-    kfh_oracle_wi_alloc(R.sh.irql, KF_FAULT_NONE, &pred);
-    if (pred.stop.stops)
-        R.expect = pred.stop;
-    int from = R.log_n;
-    PFLT_DEFERRED_IO_WORKITEM item = FltAllocateDeferredIoWorkItem();
-    if (R.expect.stops) {
-        missed_stop("FltAllocateDeferredIoWorkItem");
-        return;
-    }
-    kfh_oracle_wi_alloc(R.sh.irql, R.log_n > from && from < LOG_MAX ? R.log_kind[from] : KF_FAULT_NONE, &pred);
-    if (R.log_n - from != pred.n_sites || (from < LOG_MAX && R.log_site[from] != KF_SITE_FLT_WORKITEM))
-        simple_finding(KFH_INV_FLT_DEFERRED_STATUS, "FltAllocateDeferredIoWorkItem", "flt.workitem",
-                       "flt.workitem consulted once (FW-1)", "%d consultation(s)", R.log_n - from);
-    else if ((item != NULL) != pred.allocated)
-        simple_finding(KFH_INV_FLT_DEFERRED_STATUS, "FltAllocateDeferredIoWorkItem", "flt.workitem",
-                       pred.allocated ? "an item (the site was granted)" : "NULL (the site was failed)", "%s",
-                       item ? "an item" : "NULL");
-    if (R.aborting)
+    int over;
+    PFLT_DEFERRED_IO_WORKITEM item =
+        work_item_alloc("FltAllocateDeferredIoWorkItem", KFH_INV_FLT_DEFERRED_STATUS, allocate_deferred, &over);
+    if (over)
         return;
     if (item) {
         struct dw_rec keep = R.dw[k];
