@@ -324,30 +324,15 @@ TEST(ecp_runner_fault_and_owned_at_the_end)
     CHECK_EQ(r->model_stats.consulted[KF_SITE_FLT_ECP], 2);
 }
 
-static kfh_result *run_lying(const char *text, int lie)
-{
-    static kfh_scenario s;
-    static kfh_result r;
-    char err[256];
-    kfh_config cfg;
-    memset(&r, 0, sizeof r);
-    CHECK_EQ(kfh_scenario_parse(text, &s, err, sizeof err), 0);
-    CHECK_EQ(kfh_config_from_options(&cfg, err, sizeof err), 0);
-    cfg.capture = 1;
-    cfg.model_lie = lie;
-    kfh_run(&s, &cfg, &r);
-    return &r;
-}
-
 TEST(ecp_invariants_fire)
 {
     static const char text[] = "version 15\nflt_start 1\necp_alloc 0 type=0 size=16\necp_mark 0 ack\n"
                                "ecp_mark 0 is_ack\necp_free 0\n";
-    kfh_result *r = run_lying(text, 16);
+    kfh_result *r = th_run_lying(text, 16);
     CHECK(th_has_finding(r, KFH_INV_FLT_ECP_COUNT));
-    r = run_lying(text, 17);
+    r = th_run_lying(text, 17);
     CHECK(th_has_finding(r, KFH_INV_FLT_ECP_STATUS));
-    r = run_lying(text, 0);
+    r = th_run_lying(text, 0);
     CHECK_EQ(r->n_findings, 0);
 }
 

@@ -455,29 +455,14 @@ TEST(fio_runner_faults_enumerated)
     CHECK(er.runs >= 12);
 }
 
-static kfh_result *run_lying(const char *text, int lie)
-{
-    static kfh_scenario s;
-    static kfh_result r;
-    char err[256];
-    kfh_config cfg;
-    memset(&r, 0, sizeof r);
-    CHECK_EQ(kfh_scenario_parse(text, &s, err, sizeof err), 0);
-    CHECK_EQ(kfh_config_from_options(&cfg, err, sizeof err), 0);
-    cfg.capture = 1;
-    cfg.model_lie = lie;
-    kfh_run(&s, &cfg, &r);
-    return &r;
-}
-
 TEST(fio_invariants_fire)
 {
     static const char text[] = "version 15\nflt_start 1\nfile 0 volume=0 size=16 data=0x1\n"
                                "fio_create 0 volume=0 name=0 open ex\nfio_io 0 read length=8\nfio_close 0\n";
-    kfh_result *r = run_lying(text, 14);
+    kfh_result *r = th_run_lying(text, 14);
     CHECK(th_has_finding(r, KFH_INV_FLT_FIO_HELD));
-    r = run_lying(text, 15);
+    r = th_run_lying(text, 15);
     CHECK(th_has_finding(r, KFH_INV_FLT_FIO_STATUS));
-    r = run_lying(text, 0);
+    r = th_run_lying(text, 0);
     CHECK_EQ(r->n_findings, 0);
 }

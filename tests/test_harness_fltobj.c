@@ -325,29 +325,14 @@ TEST(obj_runner_skips_what_it_cannot_do)
     CHECK(th_trace_has("skipped: a site was consulted since the slot's buffer was freed"));
 }
 
-static kfh_result *run_lying(const char *text, int lie)
-{
-    static kfh_scenario s;
-    static kfh_result r;
-    char err[256];
-    kfh_config cfg;
-    memset(&r, 0, sizeof r);
-    CHECK_EQ(kfh_scenario_parse(text, &s, err, sizeof err), 0);
-    CHECK_EQ(kfh_config_from_options(&cfg, err, sizeof err), 0);
-    cfg.capture = 1;
-    cfg.model_lie = lie;
-    kfh_run(&s, &cfg, &r);
-    return &r;
-}
-
 TEST(obj_invariants_fire)
 {
     static const char text[] = "version 15\nflt_start 2\nobj_get 0 volume 0\nobj_ref 0\nobj_enum 1 instances 2\n"
                                "obj_deref 0\n";
-    kfh_result *r = run_lying(text, 12);
+    kfh_result *r = th_run_lying(text, 12);
     CHECK(th_has_finding(r, KFH_INV_FLT_OBJ_COUNT));
-    r = run_lying(text, 13);
+    r = th_run_lying(text, 13);
     CHECK(th_has_finding(r, KFH_INV_FLT_OBJ_STATUS));
-    r = run_lying(text, 0);
+    r = th_run_lying(text, 0);
     CHECK_EQ(r->n_findings, 0);
 }

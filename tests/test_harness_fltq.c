@@ -338,21 +338,6 @@ TEST(q_runner_skips_what_it_cannot_do)
     CHECK(th_trace_has("skipped: the I/O manager cancels at or below DISPATCH_LEVEL"));
 }
 
-static kfh_result *run_lying(const char *text, int lie)
-{
-    static kfh_scenario s;
-    static kfh_result r;
-    char err[256];
-    kfh_config cfg;
-    memset(&r, 0, sizeof r);
-    CHECK_EQ(kfh_scenario_parse(text, &s, err, sizeof err), 0);
-    CHECK_EQ(kfh_config_from_options(&cfg, err, sizeof err), 0);
-    cfg.capture = 1;
-    cfg.model_lie = lie;
-    kfh_run(&s, &cfg, &r);
-    return &r;
-}
-
 TEST(q_invariants_fire)
 {
     static const char dw[] = "version 15\nflt_start 1\ncbd_alloc 0 volume=0 flags=0x0\ndw_alloc 0\n"
@@ -360,14 +345,14 @@ TEST(q_invariants_fire)
     static const char cq[] = "version 15\nflt_start 1\ncbd_alloc 0 volume=0 flags=0x0\ncq_init 0 volume=0\n"
                              "cbd_alloc 1 volume=0 flags=0x0\ncq_insert 0 cbd=0 context\ncq_insert 0 cbd=1\n"
                              "cq_remove 0 cbd=0\n";
-    kfh_result *r = run_lying(dw, 8);
+    kfh_result *r = th_run_lying(dw, 8);
     CHECK(th_has_finding(r, KFH_INV_FLT_DEFERRED_STATUS));
-    r = run_lying(cq, 8);
+    r = th_run_lying(cq, 8);
     CHECK(th_has_finding(r, KFH_INV_FLT_CBDQ_STATUS));
-    r = run_lying(cq, 9);
+    r = th_run_lying(cq, 9);
     CHECK(th_has_finding(r, KFH_INV_FLT_CBDQ_COUNT));
-    r = run_lying(dw, 0);
+    r = th_run_lying(dw, 0);
     CHECK_EQ(r->n_findings, 0);
-    r = run_lying(cq, 0);
+    r = th_run_lying(cq, 0);
     CHECK_EQ(r->n_findings, 0);
 }

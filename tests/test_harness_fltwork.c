@@ -200,29 +200,14 @@ TEST(wi_runner_skips_what_it_cannot_do)
     CHECK(th_trace_has("skipped: the item slot holds an item"));
 }
 
-static kfh_result *run_lying(const char *text, int lie)
-{
-    static kfh_scenario s;
-    static kfh_result r;
-    char err[256];
-    kfh_config cfg;
-    memset(&r, 0, sizeof r);
-    CHECK_EQ(kfh_scenario_parse(text, &s, err, sizeof err), 0);
-    CHECK_EQ(kfh_config_from_options(&cfg, err, sizeof err), 0);
-    cfg.capture = 1;
-    cfg.model_lie = lie;
-    kfh_run(&s, &cfg, &r);
-    return &r;
-}
-
 TEST(wi_invariants_fire)
 {
     static const char text[] = "version 14\nflt_start 1\nwi_alloc 0\nwi_queue 0 filter then=return\nwi_run\n"
                                "wi_free 0\n";
-    kfh_result *r = run_lying(text, 6);
+    kfh_result *r = th_run_lying(text, 6);
     CHECK(th_has_finding(r, KFH_INV_FLT_WORK_COUNT));
-    r = run_lying(text, 7);
+    r = th_run_lying(text, 7);
     CHECK(th_has_finding(r, KFH_INV_FLT_WORK_STATUS));
-    r = run_lying(text, 0);
+    r = th_run_lying(text, 0);
     CHECK_EQ(r->n_findings, 0);
 }

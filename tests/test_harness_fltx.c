@@ -341,32 +341,17 @@ TEST(ctx_runner_skips_what_it_cannot_hold)
 }
 
 /* Runs text with kfh_config.model_lie set. */
-static kfh_result *run_lying(const char *text, int lie)
-{
-    static kfh_scenario s;
-    static kfh_result r;
-    char err[256];
-    kfh_config cfg;
-    memset(&r, 0, sizeof r);
-    CHECK_EQ(kfh_scenario_parse(text, &s, err, sizeof err), 0);
-    CHECK_EQ(kfh_config_from_options(&cfg, err, sizeof err), 0);
-    cfg.capture = 1;
-    cfg.model_lie = lie;
-    kfh_run(&s, &cfg, &r);
-    return &r;
-}
-
 TEST(ctx_invariants_fire)
 {
     static const char text[] = "version 7\nflt_start 1\nctx_alloc 0 instance pool=paged size=registered\n"
                                "ctx_release 0\n";
-    kfh_result *r = run_lying(text, 1);
+    kfh_result *r = th_run_lying(text, 1);
     CHECK(th_has_finding(r, KFH_INV_FLT_CTX_CLEANUP));
-    r = run_lying(text, 2);
+    r = th_run_lying(text, 2);
     CHECK(th_has_finding(r, KFH_INV_FLT_CTX_STATUS));
-    r = run_lying(text, 3);
+    r = th_run_lying(text, 3);
     CHECK(th_has_finding(r, KFH_INV_FLT_CTX_COUNT));
-    r = run_lying(text, 0);
+    r = th_run_lying(text, 0);
     CHECK_EQ(r->n_findings, 0);
 }
 
@@ -525,11 +510,11 @@ TEST(name_invariants_fire)
 {
     static const char text[] = "version 7\nflt_start 1\ncbd_alloc 0 file volume=0 flags=0x0\n"
                                "name_get 0 0 format=opened method=default name=1\nname_parse 0\ncbd_free 0\n";
-    kfh_result *r = run_lying(text, 4);
+    kfh_result *r = th_run_lying(text, 4);
     CHECK(th_has_finding(r, KFH_INV_FLT_NAME_STATUS));
-    r = run_lying(text, 5);
+    r = th_run_lying(text, 5);
     CHECK(th_has_finding(r, KFH_INV_FLT_NAME_COUNT));
-    r = run_lying(text, 0);
+    r = th_run_lying(text, 0);
     CHECK_EQ(r->n_findings, 0);
 }
 

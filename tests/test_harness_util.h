@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Parses text (failing the test on a parse error), runs it with the options in force and
- * returns the result (static storage). */
-static inline kfh_result *th_run(const char *text)
+/* Parses text (failing the test on a parse error), runs it with the options in force and the
+ * model lie `lie` (kfh_config.model_lie: 0 none) and returns the result (static storage). */
+static inline kfh_result *th_run_lying(const char *text, int lie)
 {
     static kfh_scenario s;
     static kfh_result r;
@@ -31,9 +31,13 @@ static inline kfh_result *th_run(const char *text)
         return &r;
     }
     cfg.capture = 1;
+    cfg.model_lie = lie;
     kfh_run(&s, &cfg, &r);
     return &r;
 }
+
+/* The same without a lie. */
+static inline kfh_result *th_run(const char *text) { return th_run_lying(text, 0); }
 
 static inline int th_trace_has(const char *needle) { return strstr(kfh_trace_text(), needle) != NULL; }
 
