@@ -16,8 +16,9 @@
 
 #include <string.h>
 
-static const char *const ack_names[KFH_TXN_ACK_COUNT] = {"preprepare", "prepare", "commit", "commit_finalize",
-                                                         "rollback", "rollback_enlistment"};
+static const char *const ack_names[KFH_TXN_ACK_COUNT] = {"preprepare",          "prepare",     "commit",
+                                                         "commit_finalize",     "rollback",    "rollback_enlistment",
+                                                         "get_context",         "delete_context", "foreign"};
 static const char *const end_names[KFH_TXN_END_COUNT] = {"commit", "rollback"};
 
 const char *kfh_txn_ack_name(int routine) { return ack_names[(unsigned)routine % KFH_TXN_ACK_COUNT]; }
@@ -58,6 +59,7 @@ static void start(kfh_txn_pred *out, const char *rule)
 void kfh_oracle_txn_enlist(KIRQL irql, kfh_txn_rec *rec, unsigned mask, unsigned pending, const kf_fault_kind *kinds,
                            int n, int apply, kfh_txn_pred *out)
 {
+    int bad = (pending & KFH_TXN_BAD_ANSWER) != 0;
     start(out, "FT-3");
     if (irql > APC_LEVEL) {
         kfh_pred_irql(&out->stop, "FT-1", APC_LEVEL, irql);
@@ -97,6 +99,8 @@ void kfh_oracle_txn_enlist(KIRQL irql, kfh_txn_rec *rec, unsigned mask, unsigned
         rec->enlisted = 1;
         rec->mask = bits;
         rec->pending = pending & bits;
+        rec->bad_answer = bad;
+        rec->context_freed = 0;
     }
 }
 
@@ -106,11 +110,18 @@ static void deliver(kfh_txn_rec *r, int phase, kfh_txn_pred *out)
 {
     unsigned bit = phase_bit(phase);
     r->phase = phase;
-    if (!r->enlisted || !(r->mask & bit))
+    if (!r->enlisted || !(r->mask & bit) || out->stop.stops)
         return;
+    if (r->context_freed) { /* FT-12: before the callback would receive the freed memory */
+        kfh_pred_violation(&out->stop, "FT-12", KF_VIOL_FLT_TXN_CONTEXT_FREED, 2, kfh_txn_notification(bit), 0);
+        return;
+    }
     if (out->n_notified < (int)(sizeof out->notified / sizeof out->notified[0]))
         out->notified[out->n_notified++] = bit;
-    if (r->pending & bit)
+    if ((r->pending & bit) && r->bad_answer) /* FT-8 */
+        kfh_pred_stop(&out->stop, "FT-8", DRIVER_VERIFIER_DETECTED_VIOLATION, 3, KF_VIOL_FLT_TXN_CALLBACK_STATUS,
+                      (ULONG_PTR)(ULONG)STATUS_UNSUCCESSFUL, kfh_txn_notification(bit));
+    else if (r->pending & bit)
         r->owed = bit;
 }
 
@@ -126,6 +137,8 @@ void kfh_oracle_txn_end(KIRQL irql, kfh_txn_rec *rec, int how, int apply, kfh_tx
     if (r.phase == KFH_TXN_PH_ACTIVE)
         deliver(&r, how == KFH_TXN_END_ROLLBACK || r.rollback_asked ? KFH_TXN_PH_ROLLBACK : KFH_TXN_PH_PREPREPARE, out);
     for (;;) {
+        if (out->stop.stops)
+            break;
         if (r.owed) { /* FT-6: the phase waits for its acknowledgement */
             out->outcome = TransactionOutcomeUndetermined;
             out->rule = "FT-6";
@@ -166,8 +179,26 @@ void kfh_oracle_txn_ack(KIRQL irql, kfh_txn_rec *rec, int routine, int apply, kf
         kfh_pred_irql(&out->stop, "FT-1", max, irql);
         return;
     }
-    if (!rec->has_context) {
+    if (routine == KFH_TXN_ACK_FOREIGN) { /* FT-2: after the instance, before anything else */
+        kfh_pred_violation(&out->stop, "FT-2", KF_VIOL_FLT_TXN_INVALID, 2, 1, 0);
+        return;
+    }
+    if (!rec->has_context) { /* FT-6, FT-7; FC-7 and FC-10 for the context routines (FT-10) */
         out->status = STATUS_NOT_FOUND;
+        if (routine >= KFH_TXN_ACK_GET_CONTEXT)
+            out->rule = "FT-10";
+        return;
+    }
+    if (routine == KFH_TXN_ACK_GET_CONTEXT) {
+        out->rule = "FT-10";
+        return;
+    }
+    if (routine == KFH_TXN_ACK_DELETE_CONTEXT) { /* FC-10: detached; an enlistment keeps the pointer (FT-4) */
+        out->rule = "FT-10";
+        if (apply) {
+            rec->has_context = 0;
+            rec->context_freed = rec->enlisted;
+        }
         return;
     }
     if (routine == KFH_TXN_ACK_ENLISTMENT) {

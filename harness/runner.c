@@ -301,7 +301,10 @@ static struct runner {
         PKTRANSACTION obj;
         PFLT_CONTEXT ctx;
         kfh_txn_rec rec;
+        int stuck; /* a stop interrupted its end: the model leaves it there */
     } txn[KFH_TXN_SLOTS];
+    unsigned txn_orphans; /* contexts still attached to stuck transactions the slots let go of */
+    PFLT_CONTEXT txn_orphan_ctx[4];
     unsigned txn_seen[8];
     int txn_n_seen, txn_bad_call;
     unsigned txn_cleanups, txn_contexts;
@@ -1591,6 +1594,7 @@ static void exec_unregister(const kfh_op *op)
         R.txn[k].rec.owed = 0;
         R.txn[k].rec.has_context = 0;
     }
+    R.txn_orphans = 0;
     R.pend_head = R.pend_tail;
     /* FW-9: Filter Manager forgets the filter's queues. */
     memset(R.cq, 0, sizeof R.cq);
@@ -5945,14 +5949,14 @@ static size_t txn_contexts_kept(void)
     size_t n = 0;
     for (int k = 0; k < KFH_TXN_SLOTS; k++)
         n += R.txn[k].rec.live && R.txn[k].rec.has_context;
-    return n;
+    return n + R.txn_orphans;
 }
 
 /* The notification one of the transaction slots owes an acknowledgement of (0: none). */
 static ULONG txn_owed(void)
 {
     for (int k = 0; k < KFH_TXN_SLOTS; k++)
-        if (R.txn[k].rec.live && R.txn[k].rec.enlisted && R.txn[k].rec.owed)
+        if (R.txn[k].rec.live && !R.txn[k].stuck && R.txn[k].rec.enlisted && R.txn[k].rec.owed)
             return kfh_txn_notification(R.txn[k].rec.owed);
     return 0;
 }
@@ -5976,7 +5980,9 @@ static NTSTATUS FLTAPI runner_txn_notify(PCFLT_RELATED_OBJECTS objs, PFLT_CONTEX
         R.txn_seen[R.txn_n_seen++] = bit;
     kfh_trace_event("%*stransaction notification %s", 2 * (int)(R.sh.depth + 2), "",
                     bit ? kfh_txn_ack_name(__builtin_ctz(bit)) : "unknown");
-    return k >= 0 && (R.txn[k].rec.pending & bit) ? STATUS_PENDING : STATUS_SUCCESS;
+    if (k >= 0 && (R.txn[k].rec.pending & bit))
+        return R.txn[k].rec.bad_answer ? STATUS_UNSUCCESSFUL : STATUS_PENDING; /* FT-8 when bad */
+    return STATUS_SUCCESS;
 }
 
 static VOID FLTAPI runner_txn_ctx_cleanup(PFLT_CONTEXT context, FLT_CONTEXT_TYPE type)
@@ -5984,6 +5990,8 @@ static VOID FLTAPI runner_txn_ctx_cleanup(PFLT_CONTEXT context, FLT_CONTEXT_TYPE
     int known = 0;
     for (int k = 0; k < KFH_TXN_SLOTS; k++)
         known |= R.txn[k].ctx == context;
+    for (unsigned k = 0; k < R.txn_orphans; k++)
+        known |= R.txn_orphan_ctx[k] == context;
     R.txn_cleanups++;
     if (!R.aborting && (!known || type != FLT_TRANSACTION_CONTEXT))
         simple_finding(KFH_INV_FLT_TXN_STATUS, "ContextCleanupCallback", "-",
@@ -6000,6 +6008,8 @@ static const char *txn_unusable(int k, int need_instance)
         return "the runner meets transactions at PASSIVE_LEVEL only";
     if (!R.txn[k].rec.live)
         return "the slot holds no transaction";
+    if (R.txn[k].stuck)
+        return "a stop interrupted the end of the slot's transaction";
     if (R.flt_state == 2)
         return "the filter's state is unknown after a stop in FltUnregisterFilter";
     if (need_instance && (R.flt_state != 1 || !R.inst[0] || (R.teardown & 1u)))
@@ -6025,7 +6035,7 @@ static void txn_sites_status(const char *routine, const kfh_txn_pred *pred, int 
 static void exec_txn_new(const kfh_op *op)
 {
     int k = op->a % KFH_TXN_SLOTS;
-    if (R.txn[k].rec.live && R.txn[k].rec.phase != KFH_TXN_PH_DONE) {
+    if (R.txn[k].rec.live && R.txn[k].rec.phase != KFH_TXN_PH_DONE && !R.txn[k].stuck) {
         skip_event("%*s  skipped: the slot's transaction has not ended", IND(op));
         return;
     }
@@ -6035,6 +6045,13 @@ static void exec_txn_new(const kfh_op *op)
         simple_finding(KFH_INV_FLT_TXN_STATUS, "kf_flt_new_transaction", "-", "a transaction, no site consulted (FT-2)",
                        "%s, %d consultation(s)", t ? "a transaction" : "NULL", R.log_n - from);
         return;
+    }
+    if (R.txn[k].stuck && R.txn[k].rec.has_context) {
+        if (R.txn_orphans == sizeof R.txn_orphan_ctx / sizeof R.txn_orphan_ctx[0]) {
+            skip_event("%*s  skipped: the runner keeps no more contexts of stuck transactions", IND(op));
+            return;
+        }
+        R.txn_orphan_ctx[R.txn_orphans++] = R.txn[k].ctx;
     }
     memset(&R.txn[k], 0, sizeof R.txn[k]);
     R.txn[k].obj = t;
@@ -6054,7 +6071,7 @@ static void exec_txn_enlist(const kfh_op *op)
         skip_event("%*s  skipped: %s", IND(op), why);
         return;
     }
-    unsigned mask = op->b & KFH_TXN_N_ALL, pending = op->c & KFH_TXN_N_ALL;
+    unsigned mask = op->b & KFH_TXN_N_ALL, pending = op->c & (KFH_TXN_N_ALL | KFH_TXN_BAD_ANSWER);
     NOTIFICATION_MASK nm = 0;
     for (unsigned b = 1; b <= KFH_TXN_N_ROLLBACK; b <<= 1)
         if (mask & b)
@@ -6113,6 +6130,10 @@ static void exec_txn_end(const kfh_op *op)
     kfh_txn_rec before = R.txn[k].rec;
     kfh_txn_pred pred;
     kfh_oracle_txn_end(R.sh.irql, &R.txn[k].rec, how, 1, &pred);
+    if (pred.stop.stops) {
+        R.expect = pred.stop;
+        R.txn[k].stuck = 1;
+    }
     R.txn_n_seen = 0;
     R.txn_bad_call = 0;
     unsigned cleanups = R.txn_cleanups;
@@ -6121,6 +6142,10 @@ static void exec_txn_end(const kfh_op *op)
         kf_flt_transaction_end(R.txn[k].obj, how == KFH_TXN_END_ROLLBACK ? KF_FLT_TXN_ROLLBACK : KF_FLT_TXN_COMMIT);
     if (R.aborting)
         return;
+    if (R.expect.stops) {
+        missed_stop("kf_flt_transaction_end");
+        return;
+    }
     if (R.cfg->model_lie == 18 && R.txn_n_seen)
         R.txn_n_seen--; /* as if the model had left out the last notification: FT-5 */
     unsigned deleted = before.has_context && !R.txn[k].rec.has_context;
@@ -6153,8 +6178,10 @@ static void exec_txn_end(const kfh_op *op)
 static void exec_txn_ack(const kfh_op *op)
 {
     static const char *const routines[KFH_TXN_ACK_COUNT] = {
-        "FltPrePrepareComplete", "FltPrepareComplete", "FltCommitComplete", "FltCommitFinalizeComplete",
-        "FltRollbackComplete", "FltRollbackEnlistment"};
+        "FltPrePrepareComplete",     "FltPrepareComplete",          "FltCommitComplete",
+        "FltCommitFinalizeComplete", "FltRollbackComplete",         "FltRollbackEnlistment",
+        "FltGetTransactionContext",  "FltDeleteTransactionContext", "FltCommitComplete"};
+    static char foreign[64]; /* no transaction of the model */
     int k = op->a % KFH_TXN_SLOTS, which = op->b % KFH_TXN_ACK_COUNT;
     const char *why = txn_unusable(k, 1);
     if (why) {
@@ -6170,6 +6197,8 @@ static void exec_txn_ack(const kfh_op *op)
     PKTRANSACTION t = R.txn[k].obj;
     PFLT_CONTEXT c = R.txn[k].ctx;
     int from = R.log_n;
+    unsigned cleanups = R.txn_cleanups;
+    PFLT_CONTEXT got = NULL;
     NTSTATUS st;
     switch (which) {
     case KFH_TXN_ACK_PREPREPARE: st = FltPrePrepareComplete(inst, t, c); break;
@@ -6177,13 +6206,28 @@ static void exec_txn_ack(const kfh_op *op)
     case KFH_TXN_ACK_COMMIT: st = FltCommitComplete(inst, t, c); break;
     case KFH_TXN_ACK_COMMIT_FINALIZE: st = FltCommitFinalizeComplete(inst, t, c); break;
     case KFH_TXN_ACK_ROLLBACK: st = FltRollbackComplete(inst, t, c); break;
-    default: st = FltRollbackEnlistment(inst, t, c); break;
+    case KFH_TXN_ACK_ENLISTMENT: st = FltRollbackEnlistment(inst, t, c); break;
+    case KFH_TXN_ACK_GET_CONTEXT: st = FltGetTransactionContext(inst, t, &got); break;
+    case KFH_TXN_ACK_DELETE_CONTEXT: st = FltDeleteTransactionContext(inst, t, NULL); break;
+    default: st = FltCommitComplete(inst, (PKTRANSACTION)foreign, c); break;
     }
+    if (got && !R.expect.stops)
+        FltReleaseContext(got);
     if (R.expect.stops) {
         missed_stop(routines[which]);
         return;
     }
     txn_sites_status(routines[which], &pred, from, st);
+    if (R.aborting)
+        return;
+    /* FC-7: the slot's context, referenced; FC-10: deleted, Filter Manager's reference (the only one) dropped. */
+    unsigned deleted = which == KFH_TXN_ACK_DELETE_CONTEXT && st == STATUS_SUCCESS;
+    if (which == KFH_TXN_ACK_GET_CONTEXT && got != (st == STATUS_SUCCESS ? c : NULL))
+        simple_finding(KFH_INV_FLT_TXN_STATUS, routines[which], "-", "the context the runner set (FC-7, FT-10)",
+                       "another pointer");
+    else if (R.txn_cleanups - cleanups != deleted)
+        simple_finding(KFH_INV_FLT_TXN_STATUS, routines[which], "-", "one cleanup for a deleted context (FC-10)",
+                       "%u cleanup(s), %u predicted", R.txn_cleanups - cleanups, deleted);
     if (R.aborting)
         return;
     kfh_oracle_txn_ack(R.sh.irql, &R.txn[k].rec, which, 1, &pred);

@@ -823,7 +823,7 @@ int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, cha
         case KFH_OP_TXN_ENLIST:
             op.a = rd8(&r) % KFH_TXN_SLOTS;
             op.b = (uint8_t)(rd8(&r) & KFH_TXN_N_ALL);
-            op.c = (uint8_t)(rd8(&r) & KFH_TXN_N_ALL);
+            op.c = (uint8_t)(rd8(&r) & (KFH_TXN_N_ALL | KFH_TXN_BAD_ANSWER));
             break;
         case KFH_OP_TXN_END:
             op.a = rd8(&r) % KFH_TXN_SLOTS;

@@ -68,7 +68,7 @@ TEST(txn_bytes_clamped)
     CHECK_EQ(s.n, 4);
     CHECK_EQ(s.ops[0].a, 0xFF % KFH_TXN_SLOTS);
     CHECK_EQ(s.ops[1].b, KFH_TXN_N_ALL);
-    CHECK_EQ(s.ops[1].c, KFH_TXN_N_ALL);
+    CHECK_EQ(s.ops[1].c, KFH_TXN_N_ALL | KFH_TXN_BAD_ANSWER);
     CHECK_EQ(s.ops[2].b, 0xFF % KFH_TXN_END_COUNT);
     CHECK_EQ(s.ops[3].b, 0xFF % KFH_TXN_ACK_COUNT);
 }
@@ -279,4 +279,50 @@ TEST(txn_invariant_fires)
     CHECK(th_has_finding(r, KFH_INV_FLT_TXN_STATUS));
     r = run_lying(text, 0);
     CHECK_EQ(r->n_findings, 0);
+}
+
+TEST(txn_runner_context_misuse_predicted)
+{
+    /* FT-10 (FC-7, FC-10), FT-12, FT-8, FT-2: every stop predicted, the stuck transaction's
+     * context counted until the filter deletes it. */
+    kfh_result *r = th_run("version 15\nflt_start 1\ntxn_new 0\ntxn_ack 0 get_context\n"
+                           "txn_enlist 0 mask=31 pending=0\ntxn_ack 0 get_context\ntxn_ack 0 delete_context\n"
+                           "txn_end 0 commit\ntxn_new 1\ntxn_enlist 1 mask=2 pending=2 bad_answer\n"
+                           "txn_ack 1 foreign\ntxn_end 1 commit\ntxn_new 1\nflt_unregister\n");
+    CHECK_EQ(r->n_findings, 0);
+    CHECK_EQ(r->stops, 3);
+    CHECK(th_trace_has("-> STATUS_NOT_FOUND [FT-10]"));
+    CHECK(th_trace_has("flt-txn-context-freed P1=0x3e25 P2=0x1 in TransactionNotificationCallback [predicted]"));
+    CHECK(th_trace_has("flt-txn-invalid P1=0x3e21 P2=0x1 in FltCommitComplete [predicted]"));
+    CHECK(th_trace_has("flt-txn-callback-status P1=0x3e24 P2=0xc0000001 in TransactionNotificationCallback [predicted]"));
+}
+
+TEST(txn_oracle_context_routines)
+{
+    kfh_txn_rec r = active();
+    kfh_txn_pred p;
+    kfh_oracle_txn_ack(PASSIVE_LEVEL, &r, KFH_TXN_ACK_DELETE_CONTEXT, 1, &p);
+    CHECK_EQ(p.status, STATUS_NOT_FOUND);
+    r.has_context = r.enlisted = 1;
+    r.mask = KFH_TXN_N_ALL;
+    kfh_oracle_txn_ack(PASSIVE_LEVEL, &r, KFH_TXN_ACK_GET_CONTEXT, 1, &p);
+    CHECK(p.status == STATUS_SUCCESS && r.has_context);
+    kfh_oracle_txn_ack(PASSIVE_LEVEL, &r, KFH_TXN_ACK_DELETE_CONTEXT, 1, &p);
+    CHECK(p.status == STATUS_SUCCESS && !r.has_context && r.context_freed);
+    /* FT-12: the first notification due stops, before any callback. */
+    kfh_oracle_txn_end(PASSIVE_LEVEL, &r, KFH_TXN_END_COMMIT, 1, &p);
+    CHECK(p.stop.stops && p.stop.param[0] == KF_VIOL_FLT_TXN_CONTEXT_FREED);
+    CHECK_EQ(p.stop.param[1], TRANSACTION_NOTIFY_PREPREPARE);
+    CHECK_EQ(p.n_notified, 0);
+    /* FT-8: a callback answering STATUS_UNSUCCESSFUL where STATUS_PENDING was asked for. */
+    r = active();
+    r.has_context = r.enlisted = r.bad_answer = 1;
+    r.mask = r.pending = KFH_TXN_N_ROLLBACK;
+    kfh_oracle_txn_end(PASSIVE_LEVEL, &r, KFH_TXN_END_ROLLBACK, 1, &p);
+    CHECK(p.stop.stops && p.stop.param[0] == KF_VIOL_FLT_TXN_CALLBACK_STATUS);
+    CHECK(p.stop.param[1] == (ULONG_PTR)(ULONG)STATUS_UNSUCCESSFUL && p.stop.param[2] == TRANSACTION_NOTIFY_ROLLBACK);
+    /* FT-2: a pointer that is no transaction, whatever the record says. */
+    r = active();
+    kfh_oracle_txn_ack(PASSIVE_LEVEL, &r, KFH_TXN_ACK_FOREIGN, 1, &p);
+    CHECK(p.stop.stops && p.stop.param[0] == KF_VIOL_FLT_TXN_INVALID && p.stop.param[1] == 1);
 }

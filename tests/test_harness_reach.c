@@ -548,6 +548,13 @@ static const outcome documented[] = {
     {"FltRollbackEnlistment: STATUS_NOT_FOUND", "FT-7"},
     {"FltUnregisterFilter: violation 0x3E23 flt-txn-not-acknowledged", "FT-9"},
     {"FltUnregisterFilter: transaction contexts deleted", "FT-11, FC-14"},
+    {"FltCommitComplete: violation 0x3E21 flt-txn-invalid", "FT-2"},
+    {"TransactionNotificationCallback: violation 0x3E24 flt-txn-callback-status", "FT-8"},
+    {"TransactionNotificationCallback: violation 0x3E25 flt-txn-context-freed", "FT-12"},
+    {"FltGetTransactionContext: STATUS_SUCCESS", "FT-10, FC-7"},
+    {"FltGetTransactionContext: STATUS_NOT_FOUND", "FT-10, FC-7"},
+    {"FltDeleteTransactionContext: STATUS_SUCCESS", "FT-10, FC-10"},
+    {"FltDeleteTransactionContext: STATUS_NOT_FOUND", "FT-10, FC-10"},
 };
 
 /* Outcomes of the rules that no scenario can produce, and why. */
@@ -585,11 +592,6 @@ static const unreachable cannot[] = {
      "the conformance runner registers one filter: no instance of another"},
     {0x3C07, "flt-fileio-apcs-disabled (FI-4)", "the runner enters no critical or guarded region around its file I/O"},
     {0x3C08, "flt-fileio-top-level-irp (FI-4)", "the runner never sets a top-level IRP"},
-    {0x3E21, "flt-txn-invalid (FT-2)", "the runner passes only the transactions kf_flt_new_transaction made"},
-    {0x3E24, "flt-txn-callback-status (FT-8)",
-     "the runner's TransactionNotificationCallback answers STATUS_SUCCESS or STATUS_PENDING only"},
-    {0x3E25, "flt-txn-context-freed (FT-12)",
-     "the runner never deletes or releases its transaction context while it is enlisted with it"},
     {0x3C09, "flt-callback-data-owned-by-filter-manager (FI-10)",
      "the runner's completion routine for its file I/O only records what it saw; callback data slots are its own"},
     {0, "FltAllocateContext / FltSet*Context: STATUS_FLT_DELETING_OBJECT for an unregistering filter (FC-2, FC-4)",

@@ -329,9 +329,14 @@ typedef enum kfh_opcode {
 enum { KFH_TXN_N_PREPREPARE = 1, KFH_TXN_N_PREPARE = 2, KFH_TXN_N_COMMIT = 4, KFH_TXN_N_COMMIT_FINALIZE = 8,
        KFH_TXN_N_ROLLBACK = 16, KFH_TXN_N_ALL = 31 };
 enum { KFH_TXN_END_COMMIT, KFH_TXN_END_ROLLBACK, KFH_TXN_END_COUNT };
-/* The acknowledgement routines, in the order of the notification bits, then FltRollbackEnlistment. */
+/* A txn_enlist whose callback answers STATUS_UNSUCCESSFUL where `pending` says STATUS_PENDING. */
+#define KFH_TXN_BAD_ANSWER 32
+/* The acknowledgement routines, in the order of the notification bits, then FltRollbackEnlistment,
+ * FltGetTransactionContext, FltDeleteTransactionContext, and FltCommitComplete with a pointer that is
+ * no transaction. */
 enum { KFH_TXN_ACK_PREPREPARE, KFH_TXN_ACK_PREPARE, KFH_TXN_ACK_COMMIT, KFH_TXN_ACK_COMMIT_FINALIZE,
-       KFH_TXN_ACK_ROLLBACK, KFH_TXN_ACK_ENLISTMENT, KFH_TXN_ACK_COUNT };
+       KFH_TXN_ACK_ROLLBACK, KFH_TXN_ACK_ENLISTMENT, KFH_TXN_ACK_GET_CONTEXT, KFH_TXN_ACK_DELETE_CONTEXT,
+       KFH_TXN_ACK_FOREIGN, KFH_TXN_ACK_COUNT };
 
 /* Deferred I/O work item and cancel-safe queue operand tables (version 15). */
 #define KFH_DW_SLOTS 4
@@ -1437,6 +1442,8 @@ typedef struct kfh_txn_rec {
     unsigned owed;          /* the KFH_TXN_N_* bit owed an acknowledgement, 0 none */
     int rollback_asked;     /* FltRollbackEnlistment succeeded */
     int outcome;            /* TRANSACTION_OUTCOME once ended */
+    int bad_answer;         /* the callback answers STATUS_UNSUCCESSFUL instead of STATUS_PENDING */
+    int context_freed;      /* the enlistment's context was deleted while it was enlisted */
 } kfh_txn_rec;
 enum { KFH_TXN_PH_ACTIVE, KFH_TXN_PH_PREPREPARE, KFH_TXN_PH_PREPARE, KFH_TXN_PH_COMMIT, KFH_TXN_PH_COMMIT_FINALIZE,
        KFH_TXN_PH_ROLLBACK, KFH_TXN_PH_DONE };
