@@ -451,7 +451,7 @@ static size_t names_held(void)
 
 static size_t obj_held(void);
 static size_t txn_contexts_kept(void);
-static ULONG txn_owed(void);
+static ULONG txn_owed(int *several);
 static int obj_refs_on(const void *p);
 static void obj_finish(void);
 
@@ -1511,7 +1511,8 @@ static void exec_unregister(const kfh_op *op)
     /* FT-9: an instance going away with an acknowledgement still owed stops the unregistration
      * when its enlistments end, after the work items ran and before its contexts go; the runner
      * does not predict which of two such stops comes first, so it leaves that case out. */
-    ULONG owed = R.sh.irql <= APC_LEVEL ? txn_owed() : 0;
+    int several = 0;
+    ULONG owed = R.sh.irql <= APC_LEVEL ? txn_owed(&several) : 0;
     if (owed && R.expect.stops) {
         memset(&R.expect, 0, sizeof R.expect);
         R.ctx_after = NULL;
@@ -1520,6 +1521,8 @@ static void exec_unregister(const kfh_op *op)
     }
     if (owed) {
         kfh_oracle_txn_unacknowledged(owed, &R.expect);
+        if (several)
+            R.expect.n_params = 1; /* the code only: which transaction's enlistment ends first is not the rules' */
         ctx_checked = 0;
     }
     unsigned txn_cleanups = R.txn_cleanups, txn_deleted = (unsigned)txn_contexts_kept();
@@ -5952,13 +5955,19 @@ static size_t txn_contexts_kept(void)
     return n + R.txn_orphans;
 }
 
-/* The notification one of the transaction slots owes an acknowledgement of (0: none). */
-static ULONG txn_owed(void)
+/* The notification the transaction slots owe an acknowledgement of (0: none); *several set when
+ * two transactions owe different ones (FT-9 does not say which one's end comes first). */
+static ULONG txn_owed(int *several)
 {
+    ULONG n = 0;
+    *several = 0;
     for (int k = 0; k < KFH_TXN_SLOTS; k++)
-        if (R.txn[k].rec.live && !R.txn[k].stuck && R.txn[k].rec.enlisted && R.txn[k].rec.owed)
-            return kfh_txn_notification(R.txn[k].rec.owed);
-    return 0;
+        if (R.txn[k].rec.live && !R.txn[k].stuck && R.txn[k].rec.enlisted && R.txn[k].rec.owed) {
+            ULONG this_one = kfh_txn_notification(R.txn[k].rec.owed);
+            *several |= n && n != this_one;
+            n = this_one;
+        }
+    return n;
 }
 
 /* The callback checks what it is called with (FT-5) and answers as the enlistment asked (FX-34). */

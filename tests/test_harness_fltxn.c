@@ -326,3 +326,14 @@ TEST(txn_oracle_context_routines)
     kfh_oracle_txn_ack(PASSIVE_LEVEL, &r, KFH_TXN_ACK_FOREIGN, 1, &p);
     CHECK(p.stop.stops && p.stop.param[0] == KF_VIOL_FLT_TXN_INVALID && p.stop.param[1] == 1);
 }
+
+TEST(txn_runner_two_owed_at_unregister)
+{
+    /* FT-9 orders no two transactions: with two owing different acknowledgements the stop's code
+     * is predicted, not which notification it names. */
+    kfh_result *r = th_run("version 15\nflt_start 1\ntxn_new 0\ntxn_enlist 0 mask=2 pending=2\ntxn_end 0 commit\n"
+                           "txn_new 1\ntxn_enlist 1 mask=1 pending=1\ntxn_end 1 commit\nflt_unregister\n");
+    CHECK_EQ(r->n_findings, 0);
+    CHECK_EQ(r->stops, 1);
+    CHECK(th_trace_has("flt-txn-not-acknowledged P1=0x3e23"));
+}
