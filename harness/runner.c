@@ -6035,7 +6035,8 @@ static void txn_sites_status(const char *routine, const kfh_txn_pred *pred, int 
         same = sites[i] == pred->sites[i];
     char b1[48], b2[48];
     if (!same)
-        simple_finding(KFH_INV_FLT_TXN_STATUS, routine, "flt.txn", "the sites FC-2 and FT-13 consult", "%d consultation(s), %d predicted", n, pred->n_sites);
+        simple_finding(KFH_INV_FLT_TXN_STATUS, routine, "flt.txn", "the sites FC-2 and FT-13 consult",
+                       "%d consultation(s), %d predicted", n, pred->n_sites);
     else if (st != pred->status)
         simple_finding(KFH_INV_FLT_TXN_STATUS, routine, n ? "flt.txn" : "-", pred->rule, "%s, expected %s",
                        txn_st(st, b1, sizeof b1), txn_st(pred->status, b2, sizeof b2));

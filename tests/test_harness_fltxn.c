@@ -294,7 +294,8 @@ TEST(txn_runner_context_misuse_predicted)
     CHECK(th_trace_has("-> STATUS_NOT_FOUND [FT-10]"));
     CHECK(th_trace_has("flt-txn-context-freed P1=0x3e25 P2=0x1 in TransactionNotificationCallback [predicted]"));
     CHECK(th_trace_has("flt-txn-invalid P1=0x3e21 P2=0x1 in FltCommitComplete [predicted]"));
-    CHECK(th_trace_has("flt-txn-callback-status P1=0x3e24 P2=0xc0000001 in TransactionNotificationCallback [predicted]"));
+    CHECK(th_trace_has("flt-txn-callback-status P1=0x3e24 P2=0xc0000001 in TransactionNotificationCallback "
+                       "[predicted]"));
 }
 
 TEST(txn_oracle_context_routines)
