@@ -293,6 +293,21 @@ static struct runner {
     NTSTATUS fio_cb_status;
     ULONG_PTR fio_cb_info;
     KIRQL fio_cb_irql;
+    /* Transactions (version 15): each slot's transaction, the transaction context the runner's
+     * filter set on it (Filter Manager holds its only reference), the runner's record of both,
+     * the notifications its callback received during the operation in progress, and the cleanups
+     * of transaction contexts. */
+    struct txn_slot {
+        PKTRANSACTION obj;
+        PFLT_CONTEXT ctx;
+        kfh_txn_rec rec;
+        int stuck; /* a stop interrupted its end: the model leaves it there */
+    } txn[KFH_TXN_SLOTS];
+    unsigned txn_orphans; /* contexts still attached to stuck transactions the slots let go of */
+    PFLT_CONTEXT txn_orphan_ctx[4];
+    unsigned txn_seen[8];
+    int txn_n_seen, txn_bad_call;
+    unsigned txn_cleanups, txn_contexts;
     /* Last, and not cleared between runs (two thirds of the structure): entries are read
      * only below log_n, and a run writes each one before log_n passes it. */
     kf_site log_site[LOG_MAX];
@@ -435,6 +450,8 @@ static size_t names_held(void)
 }
 
 static size_t obj_held(void);
+static size_t txn_contexts_kept(void);
+static ULONG txn_owed(int *several);
 static int obj_refs_on(const void *p);
 static void obj_finish(void);
 
@@ -543,6 +560,7 @@ static void check_leaks(const char *when)
             size_t kept = 0;
             for (int k = 0; k < R.ctx.n; k++)
                 kept += !R.ctx.rec[k].cleaned;
+            kept += txn_contexts_kept();
             if (l.flt_contexts != kept)
                 simple_finding(KFH_INV_FLT_CTX_COUNT, "-", "flt.context",
                                "the contexts the scenario's references and Filter Manager's attachments keep",
@@ -844,6 +862,24 @@ static const FLT_REGISTRATION flt_registration = {
     sizeof(FLT_REGISTRATION), FLT_REGISTRATION_VERSION, 0, flt_contexts, flt_operations, NULL, NULL, NULL, NULL, NULL,
     NULL, NULL, NULL, NULL, NULL, NULL,
 };
+/* From version 15 the filter also has a transaction context type and a TransactionNotificationCallback
+ * (FX-32); older scenarios keep the registration above, so that their traces stay what they were. */
+static NTSTATUS FLTAPI runner_txn_notify(PCFLT_RELATED_OBJECTS objs, PFLT_CONTEXT ctx, ULONG notification);
+static VOID FLTAPI runner_txn_ctx_cleanup(PFLT_CONTEXT context, FLT_CONTEXT_TYPE type);
+#define TXN_CTX_SIZE 24
+static const FLT_CONTEXT_REGISTRATION flt_contexts_v15[] = {
+    {FLT_VOLUME_CONTEXT, 0, runner_ctx_cleanup, KFH_CTX_VOLUME_SIZE, 0x7643484bu, NULL, NULL, NULL},
+    {FLT_INSTANCE_CONTEXT, 0, runner_ctx_cleanup, KFH_CTX_INSTANCE_SIZE, 0x6943484bu, NULL, NULL, NULL},
+    {FLT_STREAM_CONTEXT, 0, runner_ctx_cleanup, FLT_VARIABLE_SIZED_CONTEXTS, 0x7343484bu, NULL, NULL, NULL},
+    {FLT_STREAMHANDLE_CONTEXT, FLTFL_CONTEXT_REGISTRATION_NO_EXACT_SIZE_MATCH, runner_ctx_cleanup,
+     KFH_CTX_HANDLE_SIZE, 0x6843484bu, NULL, NULL, NULL},
+    {FLT_TRANSACTION_CONTEXT, 0, runner_txn_ctx_cleanup, TXN_CTX_SIZE, 0x7443484bu, NULL, NULL, NULL},
+    {FLT_CONTEXT_END, 0, NULL, 0, 0, NULL, NULL, NULL},
+};
+static const FLT_REGISTRATION flt_registration_v15 = {
+    sizeof(FLT_REGISTRATION), FLT_REGISTRATION_VERSION, 0, flt_contexts_v15, flt_operations, NULL, NULL, NULL, NULL,
+    NULL, NULL, NULL, NULL, runner_txn_notify, NULL, NULL,
+};
 
 #define IND(op) 2 * (int)(op)->depth, ""
 
@@ -912,7 +948,7 @@ static void exec_flt_start(const kfh_op *op)
         R.expect = pred.stop;
     int from = R.log_n;
     PFLT_FILTER f = NULL;
-    NTSTATUS st = FltRegisterFilter(&flt_driver, &flt_registration, &f);
+    NTSTATUS st = FltRegisterFilter(&flt_driver, R.s->version >= 15 ? &flt_registration_v15 : &flt_registration, &f);
     if (R.expect.stops) {
         missed_stop("FltRegisterFilter");
         return;
@@ -1472,6 +1508,24 @@ static void exec_unregister(const kfh_op *op)
                 R.expect = cp.stop;
         }
     }
+    /* FT-9: an instance going away with an acknowledgement still owed stops the unregistration
+     * when its enlistments end, after the work items ran and before its contexts go; the runner
+     * does not predict which of two such stops comes first, so it leaves that case out. */
+    int several = 0;
+    ULONG owed = R.sh.irql <= APC_LEVEL ? txn_owed(&several) : 0;
+    if (owed && R.expect.stops) {
+        memset(&R.expect, 0, sizeof R.expect);
+        R.ctx_after = NULL;
+        skip_event("%*s  skipped: an acknowledgement is owed and another stop is predicted too", IND(op));
+        return;
+    }
+    if (owed) {
+        kfh_oracle_txn_unacknowledged(owed, &R.expect);
+        if (several)
+            R.expect.n_params = 1; /* the code only: which transaction's enlistment ends first is not the rules' */
+        ctx_checked = 0;
+    }
+    unsigned txn_cleanups = R.txn_cleanups, txn_deleted = (unsigned)txn_contexts_kept();
     /* FP-8 comes first: the connections the application holds are disconnected, then ports
      * still open stop the unregistration before anything else is torn down. */
     kfh_stop_pred port_stop;
@@ -1531,6 +1585,19 @@ static void exec_unregister(const kfh_op *op)
         if (freed)
             reach("FltUnregisterFilter: attached contexts freed");
     }
+    /* FT-9, FT-11: the enlistments ended, the transaction contexts went with the filter (FC-14). */
+    if (R.txn_cleanups - txn_cleanups != txn_deleted && !R.aborting)
+        simple_finding(KFH_INV_FLT_TXN_STATUS, "FltUnregisterFilter", "-",
+                       "the filter's transaction contexts deleted with it (FT-11)", "%u cleanup(s), %u predicted",
+                       R.txn_cleanups - txn_cleanups, txn_deleted);
+    else if (txn_deleted)
+        reach("FltUnregisterFilter: transaction contexts deleted");
+    for (int k = 0; k < KFH_TXN_SLOTS; k++) {
+        R.txn[k].rec.enlisted = 0;
+        R.txn[k].rec.owed = 0;
+        R.txn[k].rec.has_context = 0;
+    }
+    R.txn_orphans = 0;
     R.pend_head = R.pend_tail;
     /* FW-9: Filter Manager forgets the filter's queues. */
     memset(R.cq, 0, sizeof R.cq);
@@ -5862,6 +5929,325 @@ static void exec_fio_io(const kfh_op *op)
     reach("%s: %s%s", rname, sn, async ? " (asynchronous)" : "");
 }
 
+/* ---- Transactions (version 15; harness/oracle_fltxn.c, SEMANTICS.md FT-*, FX-32 to FX-35) ---------- */
+
+/* Status names, with the transaction manager's that older traces never print (kept out of the
+ * shared table so that no older trace changes). */
+static const char *txn_st(NTSTATUS s, char *buf, size_t len)
+{
+    const char *n = s == STATUS_TRANSACTION_NOT_ACTIVE          ? "STATUS_TRANSACTION_NOT_ACTIVE"
+                    : s == STATUS_FLT_ALREADY_ENLISTED          ? "STATUS_FLT_ALREADY_ENLISTED"
+                    : s == STATUS_TRANSACTION_REQUEST_NOT_VALID ? "STATUS_TRANSACTION_REQUEST_NOT_VALID"
+                    : s == STATUS_NOT_FOUND                     ? "STATUS_NOT_FOUND"
+                    : s == STATUS_INVALID_PARAMETER_4           ? "STATUS_INVALID_PARAMETER_4"
+                                                                : NULL;
+    return n ? n : st_name(s, buf, len);
+}
+
+static const char *const outcome_names[] = {"0", "undetermined", "committed", "aborted"};
+
+static const char *txn_outcome_name(int o) { return o >= 0 && o <= 3 ? outcome_names[o] : "?"; }
+
+/* The transaction contexts Filter Manager keeps for the runner's filter (FC-12 counts them). */
+static size_t txn_contexts_kept(void)
+{
+    size_t n = 0;
+    for (int k = 0; k < KFH_TXN_SLOTS; k++)
+        n += R.txn[k].rec.live && R.txn[k].rec.has_context;
+    return n + R.txn_orphans;
+}
+
+/* The notification the transaction slots owe an acknowledgement of (0: none); *several set when
+ * two transactions owe different ones (FT-9 does not say which one's end comes first). */
+static ULONG txn_owed(int *several)
+{
+    ULONG n = 0;
+    *several = 0;
+    for (int k = 0; k < KFH_TXN_SLOTS; k++)
+        if (R.txn[k].rec.live && !R.txn[k].stuck && R.txn[k].rec.enlisted && R.txn[k].rec.owed) {
+            ULONG this_one = kfh_txn_notification(R.txn[k].rec.owed);
+            *several |= n && n != this_one;
+            n = this_one;
+        }
+    return n;
+}
+
+/* The callback checks what it is called with (FT-5) and answers as the enlistment asked (FX-34). */
+static NTSTATUS FLTAPI runner_txn_notify(PCFLT_RELATED_OBJECTS objs, PFLT_CONTEXT ctx, ULONG notification)
+{
+    int k = -1;
+    for (int i = 0; i < KFH_TXN_SLOTS; i++)
+        if (R.txn[i].rec.live && objs && objs->Transaction == R.txn[i].obj)
+            k = i;
+    unsigned bit = 0;
+    for (unsigned b = 1; b <= KFH_TXN_N_ROLLBACK; b <<= 1)
+        if (kfh_txn_notification(b) == notification)
+            bit = b;
+    if (k < 0 || !bit || objs->Size != sizeof(FLT_RELATED_OBJECTS) || objs->Filter != R.filter ||
+        objs->Instance != R.inst[0] || objs->FileObject != NULL || ctx != R.txn[k].ctx ||
+        KeGetCurrentIrql() != PASSIVE_LEVEL)
+        R.txn_bad_call = 1;
+    if (R.txn_n_seen < (int)(sizeof R.txn_seen / sizeof R.txn_seen[0]))
+        R.txn_seen[R.txn_n_seen++] = bit;
+    kfh_trace_event("%*stransaction notification %s", 2 * (int)(R.sh.depth + 2), "",
+                    bit ? kfh_txn_ack_name(__builtin_ctz(bit)) : "unknown");
+    if (k >= 0 && (R.txn[k].rec.pending & bit))
+        return R.txn[k].rec.bad_answer ? STATUS_UNSUCCESSFUL : STATUS_PENDING; /* FT-8 when bad */
+    return STATUS_SUCCESS;
+}
+
+static VOID FLTAPI runner_txn_ctx_cleanup(PFLT_CONTEXT context, FLT_CONTEXT_TYPE type)
+{
+    int known = 0;
+    for (int k = 0; k < KFH_TXN_SLOTS; k++)
+        known |= R.txn[k].ctx == context;
+    for (unsigned k = 0; k < R.txn_orphans; k++)
+        known |= R.txn_orphan_ctx[k] == context;
+    R.txn_cleanups++;
+    if (!R.aborting && (!known || type != FLT_TRANSACTION_CONTEXT))
+        simple_finding(KFH_INV_FLT_TXN_STATUS, "ContextCleanupCallback", "-",
+                       "the cleanup of a transaction context the runner set (FT-11)", "context %s, type 0x%x",
+                       known ? "known" : "unknown", (unsigned)type);
+}
+
+/* Why a transaction operation on slot k cannot run, or NULL. */
+static const char *txn_unusable(int k, int need_instance)
+{
+    if (kf_current_profile()->os < KF_OS_VISTA)
+        return "the profile has no transactions (FT-1)";
+    if (R.sh.irql != PASSIVE_LEVEL)
+        return "the runner meets transactions at PASSIVE_LEVEL only";
+    if (!R.txn[k].rec.live)
+        return "the slot holds no transaction";
+    if (R.txn[k].stuck)
+        return "a stop interrupted the end of the slot's transaction";
+    if (R.flt_state == 2)
+        return "the filter's state is unknown after a stop in FltUnregisterFilter";
+    if (need_instance && (R.flt_state != 1 || !R.inst[0] || (R.teardown & 1u)))
+        return "no instance of the runner's filter on volume 0 outside its teardown";
+    return NULL;
+}
+
+static void txn_sites_status(const char *routine, const kfh_txn_pred *pred, int from, NTSTATUS st)
+{
+    kf_site sites[4];
+    int n = logged(from, sites, NULL, 4);
+    int same = n == pred->n_sites;
+    for (int i = 0; same && i < n; i++)
+        same = sites[i] == pred->sites[i];
+    char b1[48], b2[48];
+    if (!same)
+        simple_finding(KFH_INV_FLT_TXN_STATUS, routine, "flt.txn", "the sites FC-2 and FT-13 consult",
+                       "%d consultation(s), %d predicted", n, pred->n_sites);
+    else if (st != pred->status)
+        simple_finding(KFH_INV_FLT_TXN_STATUS, routine, n ? "flt.txn" : "-", pred->rule, "%s, expected %s",
+                       txn_st(st, b1, sizeof b1), txn_st(pred->status, b2, sizeof b2));
+}
+
+static void exec_txn_new(const kfh_op *op)
+{
+    int k = op->a % KFH_TXN_SLOTS;
+    if (R.txn[k].rec.live && R.txn[k].rec.phase != KFH_TXN_PH_DONE && !R.txn[k].stuck) {
+        skip_event("%*s  skipped: the slot's transaction has not ended", IND(op));
+        return;
+    }
+    int from = R.log_n;
+    PKTRANSACTION t = kf_flt_new_transaction();
+    if (!t || R.log_n != from) {
+        simple_finding(KFH_INV_FLT_TXN_STATUS, "kf_flt_new_transaction", "-", "a transaction, no site consulted (FT-2)",
+                       "%s, %d consultation(s)", t ? "a transaction" : "NULL", R.log_n - from);
+        return;
+    }
+    if (R.txn[k].stuck && R.txn[k].rec.has_context) {
+        if (R.txn_orphans == sizeof R.txn_orphan_ctx / sizeof R.txn_orphan_ctx[0]) {
+            skip_event("%*s  skipped: the runner keeps no more contexts of stuck transactions", IND(op));
+            return;
+        }
+        R.txn_orphan_ctx[R.txn_orphans++] = R.txn[k].ctx;
+    }
+    memset(&R.txn[k], 0, sizeof R.txn[k]);
+    R.txn[k].obj = t;
+    R.txn[k].rec.live = 1;
+    kfh_trace_event("%*s  -> active [FT-2]", IND(op));
+    reach("kf_flt_new_transaction: active");
+}
+
+static void exec_txn_enlist(const kfh_op *op)
+{
+    static const char routine[] = "FltEnlistInTransaction";
+    int k = op->a % KFH_TXN_SLOTS;
+    const char *why = txn_unusable(k, 1);
+    if (!why && !R.txn[k].rec.has_context && R.txn[k].rec.phase != KFH_TXN_PH_ACTIVE)
+        why = "the transaction has ended: no context can be set on it (FT-10)";
+    if (why) {
+        skip_event("%*s  skipped: %s", IND(op), why);
+        return;
+    }
+    unsigned mask = op->b & KFH_TXN_N_ALL, pending = op->c & (KFH_TXN_N_ALL | KFH_TXN_BAD_ANSWER);
+    NOTIFICATION_MASK nm = 0;
+    for (unsigned b = 1; b <= KFH_TXN_N_ROLLBACK; b <<= 1)
+        if (mask & b)
+            nm |= kfh_txn_notification(b);
+    int from = R.log_n;
+    NTSTATUS st = STATUS_SUCCESS;
+    const char *called = routine;
+    if (!R.txn[k].rec.has_context) {
+        PFLT_CONTEXT c = NULL;
+        called = "FltAllocateContext";
+        st = FltAllocateContext(R.filter, FLT_TRANSACTION_CONTEXT, TXN_CTX_SIZE, NonPagedPool, &c);
+        if (st == STATUS_SUCCESS) {
+            R.txn[k].ctx = c;
+            NTSTATUS set = FltSetTransactionContext(R.inst[0], R.txn[k].obj, FLT_SET_CONTEXT_KEEP_IF_EXISTS, c, NULL);
+            FltReleaseContext(c); /* Filter Manager's reference keeps it while it is attached (FT-11) */
+            if (set != STATUS_SUCCESS) {
+                char b1[48];
+                simple_finding(KFH_INV_FLT_TXN_STATUS, "FltSetTransactionContext", "-",
+                               "STATUS_SUCCESS for the first context of an active transaction (FT-10)", "%s",
+                               txn_st(set, b1, sizeof b1));
+                return;
+            }
+        }
+    }
+    if (st == STATUS_SUCCESS) {
+        called = routine;
+        st = FltEnlistInTransaction(R.inst[0], R.txn[k].obj, R.txn[k].ctx, nm);
+    }
+    kf_site sites[4];
+    kf_fault_kind kinds[4];
+    int n = logged(from, sites, kinds, 4);
+    kfh_txn_pred pred;
+    kfh_oracle_txn_enlist(R.sh.irql, &R.txn[k].rec, mask, pending, kinds, n, 1, &pred);
+    txn_sites_status(called, &pred, from, st);
+    if (R.aborting)
+        return;
+    char b1[48];
+    kfh_trace_event("%*s  -> %s %s [%s]", IND(op), called, txn_st(st, b1, sizeof b1), pred.rule);
+    reach("%s: %s", called, txn_st(st, b1, sizeof b1));
+}
+
+static void exec_txn_end(const kfh_op *op)
+{
+    int k = op->a % KFH_TXN_SLOTS;
+    const char *why = txn_unusable(k, 0);
+    /* A phase waiting for an acknowledgement runs the model's pending work (FT-6): the runner's
+     * other families' work is predicted by their own operations, so it must be idle then. */
+    if (!why && R.txn[k].rec.enlisted && R.txn[k].rec.pending &&
+        (R.n_wq || fio_pending() || R.pend_tail > R.pend_head))
+        why = "other work of the runner is pending, which a waiting phase would run";
+    if (why) {
+        skip_event("%*s  skipped: %s", IND(op), why);
+        return;
+    }
+    int how = op->b % KFH_TXN_END_COUNT;
+    kfh_txn_rec before = R.txn[k].rec;
+    kfh_txn_pred pred;
+    kfh_oracle_txn_end(R.sh.irql, &R.txn[k].rec, how, 1, &pred);
+    if (pred.stop.stops) {
+        R.expect = pred.stop;
+        R.txn[k].stuck = 1;
+    }
+    R.txn_n_seen = 0;
+    R.txn_bad_call = 0;
+    unsigned cleanups = R.txn_cleanups;
+    int from = R.log_n;
+    TRANSACTION_OUTCOME o =
+        kf_flt_transaction_end(R.txn[k].obj, how == KFH_TXN_END_ROLLBACK ? KF_FLT_TXN_ROLLBACK : KF_FLT_TXN_COMMIT);
+    if (R.aborting)
+        return;
+    if (R.expect.stops) {
+        missed_stop("kf_flt_transaction_end");
+        return;
+    }
+    if (R.cfg->model_lie == 18 && R.txn_n_seen)
+        R.txn_n_seen--; /* as if the model had left out the last notification: FT-5 */
+    unsigned deleted = before.has_context && !R.txn[k].rec.has_context;
+    int same = R.txn_n_seen == pred.n_notified;
+    for (int i = 0; same && i < R.txn_n_seen; i++)
+        same = R.txn_seen[i] == pred.notified[i];
+    if (R.log_n != from)
+        simple_finding(KFH_INV_FLT_TXN_STATUS, "kf_flt_transaction_end", "-", "no site consulted",
+                       "%d consultation(s)", R.log_n - from);
+    else if (R.txn_bad_call)
+        simple_finding(KFH_INV_FLT_TXN_STATUS, "TransactionNotificationCallback", "-",
+                       "the enlistment's instance, context and transaction at PASSIVE_LEVEL (FT-5)", "other arguments");
+    else if (!same)
+        simple_finding(KFH_INV_FLT_TXN_STATUS, "kf_flt_transaction_end", "-", "the notifications FT-5 to FT-7 send",
+                       "%d notification(s), %d predicted", R.txn_n_seen, pred.n_notified);
+    else if ((int)o != pred.outcome)
+        simple_finding(KFH_INV_FLT_TXN_STATUS, "kf_flt_transaction_end", "-", pred.rule, "outcome %s, expected %s",
+                       txn_outcome_name((int)o), txn_outcome_name(pred.outcome));
+    else if (R.txn_cleanups - cleanups != deleted)
+        simple_finding(KFH_INV_FLT_TXN_STATUS, "kf_flt_transaction_end", "-",
+                       "the transaction's context deleted when it ends (FT-11)", "%u cleanup(s), %u predicted",
+                       R.txn_cleanups - cleanups, deleted);
+    if (R.aborting)
+        return;
+    kfh_trace_event("%*s  -> %d notification(s), %s [%s]", IND(op), R.txn_n_seen, txn_outcome_name((int)o), pred.rule);
+    reach("kf_flt_transaction_end: %s%s", txn_outcome_name((int)o),
+          R.txn[k].rec.owed ? " (an acknowledgement owed)" : "");
+}
+
+static void exec_txn_ack(const kfh_op *op)
+{
+    static const char *const routines[KFH_TXN_ACK_COUNT] = {
+        "FltPrePrepareComplete",     "FltPrepareComplete",          "FltCommitComplete",
+        "FltCommitFinalizeComplete", "FltRollbackComplete",         "FltRollbackEnlistment",
+        "FltGetTransactionContext",  "FltDeleteTransactionContext", "FltCommitComplete"};
+    static char foreign[64]; /* no transaction of the model */
+    int k = op->a % KFH_TXN_SLOTS, which = op->b % KFH_TXN_ACK_COUNT;
+    const char *why = txn_unusable(k, 1);
+    if (why) {
+        skip_event("%*s  skipped: %s", IND(op), why);
+        return;
+    }
+    kfh_txn_pred pred;
+    kfh_txn_rec rec = R.txn[k].rec;
+    kfh_oracle_txn_ack(R.sh.irql, &rec, which, 0, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    PFLT_INSTANCE inst = R.inst[0];
+    PKTRANSACTION t = R.txn[k].obj;
+    PFLT_CONTEXT c = R.txn[k].ctx;
+    int from = R.log_n;
+    unsigned cleanups = R.txn_cleanups;
+    PFLT_CONTEXT got = NULL;
+    NTSTATUS st;
+    switch (which) {
+    case KFH_TXN_ACK_PREPREPARE: st = FltPrePrepareComplete(inst, t, c); break;
+    case KFH_TXN_ACK_PREPARE: st = FltPrepareComplete(inst, t, c); break;
+    case KFH_TXN_ACK_COMMIT: st = FltCommitComplete(inst, t, c); break;
+    case KFH_TXN_ACK_COMMIT_FINALIZE: st = FltCommitFinalizeComplete(inst, t, c); break;
+    case KFH_TXN_ACK_ROLLBACK: st = FltRollbackComplete(inst, t, c); break;
+    case KFH_TXN_ACK_ENLISTMENT: st = FltRollbackEnlistment(inst, t, c); break;
+    case KFH_TXN_ACK_GET_CONTEXT: st = FltGetTransactionContext(inst, t, &got); break;
+    case KFH_TXN_ACK_DELETE_CONTEXT: st = FltDeleteTransactionContext(inst, t, NULL); break;
+    default: st = FltCommitComplete(inst, (PKTRANSACTION)foreign, c); break;
+    }
+    if (got && !R.expect.stops)
+        FltReleaseContext(got);
+    if (R.expect.stops) {
+        missed_stop(routines[which]);
+        return;
+    }
+    txn_sites_status(routines[which], &pred, from, st);
+    if (R.aborting)
+        return;
+    /* FC-7: the slot's context, referenced; FC-10: deleted, Filter Manager's reference (the only one) dropped. */
+    unsigned deleted = which == KFH_TXN_ACK_DELETE_CONTEXT && st == STATUS_SUCCESS;
+    if (which == KFH_TXN_ACK_GET_CONTEXT && got != (st == STATUS_SUCCESS ? c : NULL))
+        simple_finding(KFH_INV_FLT_TXN_STATUS, routines[which], "-", "the context the runner set (FC-7, FT-10)",
+                       "another pointer");
+    else if (R.txn_cleanups - cleanups != deleted)
+        simple_finding(KFH_INV_FLT_TXN_STATUS, routines[which], "-", "one cleanup for a deleted context (FC-10)",
+                       "%u cleanup(s), %u predicted", R.txn_cleanups - cleanups, deleted);
+    if (R.aborting)
+        return;
+    kfh_oracle_txn_ack(R.sh.irql, &R.txn[k].rec, which, 1, &pred);
+    char b1[48];
+    kfh_trace_event("%*s  -> %s [%s]", IND(op), txn_st(st, b1, sizeof b1), pred.rule);
+    reach("%s: %s", routines[which], txn_st(st, b1, sizeof b1));
+}
+
 static void exec_op(uint16_t i)
 {
     const kfh_op *op = &R.s->ops[i];
@@ -6138,6 +6524,18 @@ static void exec_op(uint16_t i)
         break;
     case KFH_OP_FIO_IO:
         exec_fio_io(op);
+        break;
+    case KFH_OP_TXN_NEW:
+        exec_txn_new(op);
+        break;
+    case KFH_OP_TXN_ENLIST:
+        exec_txn_enlist(op);
+        break;
+    case KFH_OP_TXN_END:
+        exec_txn_end(op);
+        break;
+    case KFH_OP_TXN_ACK:
+        exec_txn_ack(op);
         break;
     default:
         break;

@@ -66,6 +66,8 @@ static const char *const op_names[KFH_OP_COUNT] = {
     [KFH_OP_ECP_MARK] = "ecp_mark", [KFH_OP_ECP_LOOKASIDE] = "ecp_lookaside", [KFH_OP_ECP_GET] = "ecp_get",
     [KFH_OP_ECP_SET] = "ecp_set", [KFH_OP_ECP_DONE] = "ecp_done", [KFH_OP_ECP_ATTACH] = "ecp_attach",
     [KFH_OP_FIO_CREATE] = "fio_create", [KFH_OP_FIO_CLOSE] = "fio_close", [KFH_OP_FIO_IO] = "fio_io",
+    [KFH_OP_TXN_NEW] = "txn_new", [KFH_OP_TXN_ENLIST] = "txn_enlist", [KFH_OP_TXN_END] = "txn_end",
+    [KFH_OP_TXN_ACK] = "txn_ack",
 };
 
 const char *kfh_op_name(int code)
@@ -106,6 +108,7 @@ static const uint8_t op_width[KFH_OP_COUNT] = {
     [KFH_OP_ECP_MARK] = 2, [KFH_OP_ECP_LOOKASIDE] = 2, [KFH_OP_ECP_GET] = 2, [KFH_OP_ECP_SET] = 2,
     [KFH_OP_ECP_DONE] = 1, [KFH_OP_ECP_ATTACH] = 2,
     [KFH_OP_FIO_CREATE] = 4, [KFH_OP_FIO_CLOSE] = 2, [KFH_OP_FIO_IO] = 4,
+    [KFH_OP_TXN_NEW] = 1, [KFH_OP_TXN_ENLIST] = 3, [KFH_OP_TXN_END] = 2, [KFH_OP_TXN_ACK] = 2,
 };
 
 /* How many opcodes each version knows; an opcode byte is taken modulo this count, so
@@ -814,6 +817,22 @@ int kfh_scenario_decode(const uint8_t *data, size_t size, kfh_scenario *out, cha
             op.size_sel = rd8(&r);
             break;
         }
+        case KFH_OP_TXN_NEW:
+            op.a = rd8(&r) % KFH_TXN_SLOTS;
+            break;
+        case KFH_OP_TXN_ENLIST:
+            op.a = rd8(&r) % KFH_TXN_SLOTS;
+            op.b = (uint8_t)(rd8(&r) & KFH_TXN_N_ALL);
+            op.c = (uint8_t)(rd8(&r) & (KFH_TXN_N_ALL | KFH_TXN_BAD_ANSWER));
+            break;
+        case KFH_OP_TXN_END:
+            op.a = rd8(&r) % KFH_TXN_SLOTS;
+            op.b = rd8(&r) % KFH_TXN_END_COUNT;
+            break;
+        case KFH_OP_TXN_ACK:
+            op.a = rd8(&r) % KFH_TXN_SLOTS;
+            op.b = rd8(&r) % KFH_TXN_ACK_COUNT;
+            break;
         case KFH_OP_PORT_CONNECT:
             op.a = rd8(&r) % KFH_CLIENT_SLOTS;
             op.b = rd8(&r) % KFH_CLIENT_PORTS;
@@ -1094,6 +1113,19 @@ size_t kfh_scenario_encode(const kfh_scenario *s, uint8_t *buf, size_t cap)
             wr8(&w, op->size_sel);
             break;
         case KFH_OP_FIO_CLOSE:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            break;
+        case KFH_OP_TXN_NEW:
+            wr8(&w, op->a);
+            break;
+        case KFH_OP_TXN_ENLIST:
+            wr8(&w, op->a);
+            wr8(&w, op->b);
+            wr8(&w, op->c);
+            break;
+        case KFH_OP_TXN_END:
+        case KFH_OP_TXN_ACK:
             wr8(&w, op->a);
             wr8(&w, op->b);
             break;

@@ -503,6 +503,19 @@ static void format_op(out *o, const kfh_op *op)
         if ((op->b >> 4) & 7)
             put(o, " %s", kfh_fio_io_misuse_name((op->b >> 4) & 7));
         break;
+    case KFH_OP_TXN_NEW:
+        put(o, " %u", op->a);
+        break;
+    case KFH_OP_TXN_ENLIST:
+        put(o, " %u mask=%u pending=%u%s", op->a, op->b, op->c & KFH_TXN_N_ALL,
+            (op->c & KFH_TXN_BAD_ANSWER) ? " bad_answer" : "");
+        break;
+    case KFH_OP_TXN_END:
+        put(o, " %u %s", op->a, kfh_txn_end_name(op->b));
+        break;
+    case KFH_OP_TXN_ACK:
+        put(o, " %u %s", op->a, kfh_txn_ack_name(op->b));
+        break;
     default:
         break;
     }
@@ -1984,6 +1997,55 @@ static int parse_fio_op(parser *p, tok *t, int nt, kfh_op *op)
     }
 }
 
+/* The transaction operations of version 15. */
+static int parse_txn_op(parser *p, tok *t, int nt, kfh_op *op)
+{
+    static const char *const usage[] = {
+        "txn_new takes a transaction slot",
+        ("txn_enlist takes SLOT mask=N pending=N (N from 0 to 31: 1 preprepare, 2 prepare, 4 commit, "
+         "8 commit_finalize, 16 rollback) and optionally bad_answer"),
+        "txn_end takes SLOT commit or SLOT rollback",
+        ("txn_ack takes SLOT and preprepare, prepare, commit, commit_finalize, rollback, rollback_enlistment, "
+         "get_context, delete_context or foreign"),
+    };
+    static const int arity[] = {2, 4, 3, 3};
+    int which = op->code - KFH_OP_TXN_NEW;
+    int bad = op->code == KFH_OP_TXN_ENLIST && nt == 5 && tok_is(&t[4], "bad_answer");
+    if (nt - bad != arity[which])
+        return perr(p, t[0].col, "%s", usage[which]);
+    if (parse_small(p, &t[1], KFH_TXN_SLOTS - 1, "a transaction slot", &op->a))
+        return -1;
+    tok v;
+    unsigned long long x;
+    switch (op->code) {
+    case KFH_OP_TXN_ENLIST:
+        if (!key_value(&t[2], "mask", &v) || parse_number(&v, KFH_TXN_N_ALL, &x))
+            return perr(p, t[2].col, "expected mask=N (0 to 31)");
+        op->b = (uint8_t)x;
+        if (!key_value(&t[3], "pending", &v) || parse_number(&v, KFH_TXN_N_ALL, &x))
+            return perr(p, t[3].col, "expected pending=N (0 to 31)");
+        op->c = (uint8_t)(x | (bad ? KFH_TXN_BAD_ANSWER : 0));
+        return 0;
+    case KFH_OP_TXN_END:
+        for (int i = 0; i < KFH_TXN_END_COUNT; i++)
+            if (tok_is(&t[2], kfh_txn_end_name(i))) {
+                op->b = (uint8_t)i;
+                return 0;
+            }
+        return perr(p, t[2].col, "expected commit or rollback");
+    case KFH_OP_TXN_ACK:
+        for (int i = 0; i < KFH_TXN_ACK_COUNT; i++)
+            if (tok_is(&t[2], kfh_txn_ack_name(i))) {
+                op->b = (uint8_t)i;
+                return 0;
+            }
+        return perr(p, t[2].col, "expected preprepare, prepare, commit, commit_finalize, rollback, "
+                    "rollback_enlistment, get_context, delete_context or foreign");
+    default:
+        return 0;
+    }
+}
+
 /* Parses one operation line (tokens after the name in t[1..nt-1]); *opens is set when the
  * line ends with '{'. */
 static int parse_op(parser *p, tok *t, int nt, kfh_op *op, int *opens)
@@ -2010,6 +2072,8 @@ static int parse_op(parser *p, tok *t, int nt, kfh_op *op, int *opens)
         return parse_small(p, &t[1], KFH_MF_VOLUMES - 1, "a volume", &op->a);
     }
     /* Version 15's families, each from its first opcode on (the newest first). */
+    if (code >= KFH_OP_TXN_NEW)
+        return parse_txn_op(p, t, nt, op);
     if (code >= KFH_OP_FIO_CREATE)
         return parse_fio_op(p, t, nt, op);
     if (code >= KFH_OP_ECP_LIST_ALLOC)

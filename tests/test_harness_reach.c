@@ -525,6 +525,36 @@ static const outcome documented[] = {
     {"FltFlushBuffers: STATUS_SUCCESS", "FI-15, FS-21"},
     {"FltQueryDirectoryFile: STATUS_SUCCESS", "FI-13, FS-17"},
     {"FltQueryDirectoryFile: STATUS_INVALID_PARAMETER", "FS-17 (a file)"},
+    /* Transactions (version 15). */
+    {"kf_flt_new_transaction: active", "FT-2"},
+    {"FltEnlistInTransaction: STATUS_SUCCESS", "FT-3"},
+    {"FltEnlistInTransaction: STATUS_INVALID_PARAMETER_4", "FT-3 (no notification asked for)"},
+    {"FltEnlistInTransaction: STATUS_TRANSACTION_NOT_ACTIVE", "FT-3"},
+    {"FltEnlistInTransaction: STATUS_FLT_ALREADY_ENLISTED", "FT-3"},
+    {"FltEnlistInTransaction: STATUS_INSUFFICIENT_RESOURCES", "FT-13"},
+    {"kf_flt_transaction_end: committed", "FT-5"},
+    {"kf_flt_transaction_end: aborted", "FT-5, FT-7"},
+    {"kf_flt_transaction_end: undetermined (an acknowledgement owed)", "FT-6"},
+    {"FltPrePrepareComplete: STATUS_SUCCESS", "FT-6"},
+    {"FltPrepareComplete: STATUS_SUCCESS", "FT-6"},
+    {"FltCommitComplete: STATUS_SUCCESS", "FT-6"},
+    {"FltCommitFinalizeComplete: STATUS_SUCCESS", "FT-6"},
+    {"FltRollbackComplete: STATUS_SUCCESS", "FT-6"},
+    {"FltCommitComplete: STATUS_NOT_FOUND", "FT-6 (no context set)"},
+    {"FltPrePrepareComplete: violation 0x3E22 flt-txn-complete-unexpected", "FT-6"},
+    {"FltPrepareComplete: violation 0x3E22 flt-txn-complete-unexpected", "FT-6 (never sent)"},
+    {"FltRollbackEnlistment: STATUS_SUCCESS", "FT-7"},
+    {"FltRollbackEnlistment: STATUS_TRANSACTION_REQUEST_NOT_VALID", "FT-7"},
+    {"FltRollbackEnlistment: STATUS_NOT_FOUND", "FT-7"},
+    {"FltUnregisterFilter: violation 0x3E23 flt-txn-not-acknowledged", "FT-9"},
+    {"FltUnregisterFilter: transaction contexts deleted", "FT-11, FC-14"},
+    {"FltCommitComplete: violation 0x3E21 flt-txn-invalid", "FT-2"},
+    {"TransactionNotificationCallback: violation 0x3E24 flt-txn-callback-status", "FT-8"},
+    {"TransactionNotificationCallback: violation 0x3E25 flt-txn-context-freed", "FT-12"},
+    {"FltGetTransactionContext: STATUS_SUCCESS", "FT-10, FC-7"},
+    {"FltGetTransactionContext: STATUS_NOT_FOUND", "FT-10, FC-7"},
+    {"FltDeleteTransactionContext: STATUS_SUCCESS", "FT-10, FC-10"},
+    {"FltDeleteTransactionContext: STATUS_NOT_FOUND", "FT-10, FC-10"},
 };
 
 /* Outcomes of the rules that no scenario can produce, and why. */
@@ -604,7 +634,7 @@ static const exempt_site sites_exempt[] = {
     {"ob.handle", BASE}, {"ob.object", BASE}, {"cm.key", BASE}, {"cm.value", BASE}, {"ex.lookaside", BASE},
     {"io.mdl", BASE}, {"mm.lock", BASE}, {"mm.map", BASE}, {"io.workitem", BASE}, {"rtl.string", BASE},
     {"io.device", BASE}, {"io.symlink", BASE}, {"fsrtl.expression", BASE}, {"io.irp", BASE},
-    {"flt.txn", LATER " (transactions)"}, {"flt.safe.post", LATER " (the dispatch of I/O to a filter)"},
+    {"flt.safe.post", LATER " (the dispatch of I/O to a filter)"},
     {"flt.opstatus", LATER " (the dispatch of I/O to a filter)"},
     {"flt.section", LATER " (data-scan sections)"},
 };
@@ -620,7 +650,8 @@ static const exempt_codes codes_exempt[] = {
     {0x3926, 0x39FF, LATER " (the rest of the block after the cancel-safe queues' 0x3920-0x3925, checked here)"},
     {0x3A00, 0x3A3F, BASE " (device objects, symbolic links, IRPs)"},
     {0x3D00, 0x3DFF, LATER " (the dispatch of I/O to a filter's callbacks: the minifilter fuzzer's)"},
-    {0x3E0D, 0x3E3F, LATER " (transactions; extra create parameters' 0x3E01-0x3E0C are checked)"},
+    {0x3E0D, 0x3E20, LATER " (the rest of the extra create parameters' block: no violation is defined there)"},
+    {0x3E26, 0x3E3F, LATER " (the rest of the transactions' block after their 0x3E21-0x3E25, checked here)"},
     {0x3E40, 0x3E5F, LATER " (data-scan sections)"},
 };
 
@@ -784,7 +815,7 @@ TEST(reach_systematic_fails_the_flt_family_sites)
     static const kf_site sites[] = {KF_SITE_FLT_CONTEXT,     KF_SITE_FLT_NAME, KF_SITE_FLT_WORKITEM,
                                     KF_SITE_FLT_PORT_SD,     KF_SITE_FLT_PORT, KF_SITE_FLT_MESSAGE,
                                     KF_SITE_FLT_VOLUME_GUID, KF_SITE_FLT_POOL_ALIGNED, KF_SITE_FLT_ECP,
-                                    KF_SITE_FLT_CREATE,      KF_SITE_FLT_FILEIO};
+                                    KF_SITE_FLT_CREATE,      KF_SITE_FLT_FILEIO,       KF_SITE_FLT_TXN};
     for (size_t i = 0; i < sizeof sites / sizeof *sites; i++) {
         if (sys_injected[sites[i]])
             kft_pass();

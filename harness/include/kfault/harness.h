@@ -310,10 +310,33 @@ typedef enum kfh_opcode {
     KFH_OP_FIO_CLOSE,    /* a: handle slot; b: KFH_FIO_CLOSE_*. FltClose, ObDereferenceObject */
     KFH_OP_FIO_IO,       /* a: handle slot (volume for `volume`); b: routine (bits 0-2, KFH_FIO_IO_*), KFH_FIO_ASYNC,
                           * misuse (bits 4-6, KFH_FIO_MIS_*); c: offset; size_sel: length */
+    /* Version 15, continued: Filter Manager transactions met by the conformance runner's own
+     * filter (harness/oracle_fltxn.c). */
+    KFH_OP_TXN_NEW,      /* a: transaction slot. kf_flt_new_transaction */
+    KFH_OP_TXN_ENLIST,   /* a: transaction slot; b: notification mask (KFH_TXN_N_* bits); c: the notifications
+                          * the callback answers STATUS_PENDING. FltAllocateContext + FltSetTransactionContext
+                          * (once per transaction), FltEnlistInTransaction */
+    KFH_OP_TXN_END,      /* a: transaction slot; b: KFH_TXN_END_*. kf_flt_transaction_end */
+    KFH_OP_TXN_ACK,      /* a: transaction slot; b: KFH_TXN_ACK_*. Flt*Complete, FltRollbackEnlistment */
     KFH_OP_COUNT_V15
 } kfh_opcode;
 /* The newest version's opcode count (tables indexed by opcode). */
 #define KFH_OP_COUNT KFH_OP_COUNT_V15
+
+/* Transaction operand tables (version 15). The notification bits of a scenario, in phase order;
+ * each stands for one TRANSACTION_NOTIFY_* value (kfh_txn_notification). */
+#define KFH_TXN_SLOTS 2
+enum { KFH_TXN_N_PREPREPARE = 1, KFH_TXN_N_PREPARE = 2, KFH_TXN_N_COMMIT = 4, KFH_TXN_N_COMMIT_FINALIZE = 8,
+       KFH_TXN_N_ROLLBACK = 16, KFH_TXN_N_ALL = 31 };
+enum { KFH_TXN_END_COMMIT, KFH_TXN_END_ROLLBACK, KFH_TXN_END_COUNT };
+/* A txn_enlist whose callback answers STATUS_UNSUCCESSFUL where `pending` says STATUS_PENDING. */
+#define KFH_TXN_BAD_ANSWER 32
+/* The acknowledgement routines, in the order of the notification bits, then FltRollbackEnlistment,
+ * FltGetTransactionContext, FltDeleteTransactionContext, and FltCommitComplete with a pointer that is
+ * no transaction. */
+enum { KFH_TXN_ACK_PREPREPARE, KFH_TXN_ACK_PREPARE, KFH_TXN_ACK_COMMIT, KFH_TXN_ACK_COMMIT_FINALIZE,
+       KFH_TXN_ACK_ROLLBACK, KFH_TXN_ACK_ENLISTMENT, KFH_TXN_ACK_GET_CONTEXT, KFH_TXN_ACK_DELETE_CONTEXT,
+       KFH_TXN_ACK_FOREIGN, KFH_TXN_ACK_COUNT };
 
 /* Deferred I/O work item and cancel-safe queue operand tables (version 15). */
 #define KFH_DW_SLOTS 4
@@ -1407,6 +1430,47 @@ const char *kfh_fio_io_misuse_name(int misuse);
 const char *kfh_fio_close_name(int variant);
 const char *kfh_fio_disposition_name(int disposition);
 const char *kfh_fio_status_name(NTSTATUS s, char *buf, size_t len);
+
+/* ---- Filter Manager transactions of the runner's filter (FT-*, FX-32 to FX-35) ---------------------- */
+/* The runner's record of one transaction, as the scenario made it. */
+typedef struct kfh_txn_rec {
+    int live;               /* made by txn_new */
+    int phase;              /* KFH_TXN_PH_* */
+    int has_context;        /* the runner's filter set its transaction context */
+    int enlisted;           /* the runner's instance is enlisted */
+    unsigned mask, pending; /* KFH_TXN_N_* bits: asked for; answered STATUS_PENDING */
+    unsigned owed;          /* the KFH_TXN_N_* bit owed an acknowledgement, 0 none */
+    int rollback_asked;     /* FltRollbackEnlistment succeeded */
+    int outcome;            /* TRANSACTION_OUTCOME once ended */
+    int bad_answer;         /* the callback answers STATUS_UNSUCCESSFUL instead of STATUS_PENDING */
+    int context_freed;      /* the enlistment's context was deleted while it was enlisted */
+} kfh_txn_rec;
+enum { KFH_TXN_PH_ACTIVE, KFH_TXN_PH_PREPREPARE, KFH_TXN_PH_PREPARE, KFH_TXN_PH_COMMIT, KFH_TXN_PH_COMMIT_FINALIZE,
+       KFH_TXN_PH_ROLLBACK, KFH_TXN_PH_DONE };
+typedef struct kfh_txn_pred {
+    kfh_stop_pred stop;
+    NTSTATUS status;
+    int n_sites;
+    kf_site sites[2];
+    unsigned notified[8];   /* KFH_TXN_N_* bits, in delivery order (kfh_oracle_txn_end) */
+    int n_notified;
+    int outcome;            /* TRANSACTION_OUTCOME after kf_flt_transaction_end */
+    const char *rule;
+} kfh_txn_pred;
+/* The TRANSACTION_NOTIFY_* value of one KFH_TXN_N_* bit. */
+ULONG kfh_txn_notification(unsigned bit);
+/* FltAllocateContext + FltSetTransactionContext of the first enlistment, then FltEnlistInTransaction
+ * (FT-3, FT-10, FT-13), with the decisions of the sites consulted so far (n of them); apply updates rec. */
+void kfh_oracle_txn_enlist(KIRQL irql, kfh_txn_rec *rec, unsigned mask, unsigned pending, const kf_fault_kind *kinds,
+                           int n, int apply, kfh_txn_pred *out);
+/* kf_flt_transaction_end (FT-5, FT-6, FT-7, FT-11, FT-14): the notifications delivered and the outcome. */
+void kfh_oracle_txn_end(KIRQL irql, kfh_txn_rec *rec, int how, int apply, kfh_txn_pred *out);
+/* An acknowledgement routine or FltRollbackEnlistment (FT-1, FT-6, FT-7). */
+void kfh_oracle_txn_ack(KIRQL irql, kfh_txn_rec *rec, int routine, int apply, kfh_txn_pred *out);
+/* FltUnregisterFilter while the runner's instance owes the acknowledgement of `notification` (FT-9). */
+void kfh_oracle_txn_unacknowledged(ULONG notification, kfh_stop_pred *out);
+const char *kfh_txn_ack_name(int routine);
+const char *kfh_txn_end_name(int how);
 
 #ifdef __cplusplus
 }
