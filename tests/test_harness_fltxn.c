@@ -256,28 +256,13 @@ TEST(txn_runner_faults_enumerated)
     CHECK(er.runs >= 5);
 }
 
-static kfh_result *run_lying(const char *text, int lie)
-{
-    static kfh_scenario s;
-    static kfh_result r;
-    char err[256];
-    kfh_config cfg;
-    memset(&r, 0, sizeof r);
-    CHECK_EQ(kfh_scenario_parse(text, &s, err, sizeof err), 0);
-    CHECK_EQ(kfh_config_from_options(&cfg, err, sizeof err), 0);
-    cfg.capture = 1;
-    cfg.model_lie = lie;
-    kfh_run(&s, &cfg, &r);
-    return &r;
-}
-
 TEST(txn_invariant_fires)
 {
     static const char text[] = "version 15\nflt_start 1\ntxn_new 0\ntxn_enlist 0 mask=31 pending=0\n"
                                "txn_end 0 commit\n";
-    kfh_result *r = run_lying(text, 18);
+    kfh_result *r = th_run_lying(text, 18);
     CHECK(th_has_finding(r, KFH_INV_FLT_TXN_STATUS));
-    r = run_lying(text, 0);
+    r = th_run_lying(text, 0);
     CHECK_EQ(r->n_findings, 0);
 }
 
