@@ -2408,6 +2408,29 @@ static PVOID work_item_alloc(const char *routine, kfh_inv inv, PVOID (*allocate)
 static PVOID allocate_generic(void) { return FltAllocateGenericWorkItem(); }
 static PVOID allocate_deferred(void) { return FltAllocateDeferredIoWorkItem(); }
 
+/* FltFreeGenericWorkItem or FltFreeDeferredIoWorkItem (FW-4) of `item`, whose state the record
+ * gives (KFH_WI_ITEM_*): the stop predicted, no site consulted. Returns 1 when the operation ends
+ * here (a stop came or was missed, or the run is aborting). */
+static int work_item_free(const char *routine, kfh_inv inv, void (*release)(PVOID), PVOID item, int item_state)
+{
+    kfh_wi_pred pred;
+    kfh_oracle_wi_free(R.sh.irql, item_state, &pred);
+    if (pred.stop.stops)
+        R.expect = pred.stop;
+    int from = R.log_n;
+    release(item);
+    if (R.expect.stops) {
+        missed_stop(routine);
+        return 1;
+    }
+    if (R.log_n != from)
+        simple_finding(inv, routine, "-", "no site consulted", "%d consultation(s)", R.log_n - from);
+    return R.aborting;
+}
+
+static void free_generic(PVOID item) { FltFreeGenericWorkItem(item); }
+static void free_deferred(PVOID item) { FltFreeDeferredIoWorkItem(item); }
+
 static void exec_wi_alloc(const kfh_op *op)
 {
     int k = op->a % KFH_WI_SLOTS;
@@ -2504,20 +2527,7 @@ static void exec_wi_free(const kfh_op *op)
     PFLT_GENERIC_WORKITEM item = variant == KFH_WI_FREE_SLOT    ? R.wi[k].mem
                                  : variant == KFH_WI_FREE_AGAIN ? R.wi[k].stale
                                                                 : (PFLT_GENERIC_WORKITEM)wi_foreign;
-    kfh_wi_pred pred;
-    kfh_oracle_wi_free(R.sh.irql, item_state, &pred);
-    if (pred.stop.stops)
-        R.expect = pred.stop;
-    int from = R.log_n;
-    FltFreeGenericWorkItem(item);
-    if (R.expect.stops) {
-        missed_stop("FltFreeGenericWorkItem");
-        return;
-    }
-    if (R.log_n != from)
-        simple_finding(KFH_INV_FLT_WORK_STATUS, "FltFreeGenericWorkItem", "-", "no site consulted",
-                       "%d consultation(s)", R.log_n - from);
-    if (R.aborting)
+    if (work_item_free("FltFreeGenericWorkItem", KFH_INV_FLT_WORK_STATUS, free_generic, item, item_state))
         return;
     wi_freed(k);
     if (R.cfg->model_lie == 6 && variant == KFH_WI_FREE_SLOT)
@@ -2793,20 +2803,7 @@ static void exec_dw_free(const kfh_op *op)
                                      : variant == KFH_DW_FREE_AGAIN   ? R.dw[k].stale
                                      : variant == KFH_DW_FREE_GENERIC ? (PFLT_DEFERRED_IO_WORKITEM)R.wi[k].mem
                                                                       : (PFLT_DEFERRED_IO_WORKITEM)wi_foreign;
-    kfh_wi_pred pred;
-    kfh_oracle_wi_free(R.sh.irql, item_state, &pred);
-    if (pred.stop.stops)
-        R.expect = pred.stop;
-    int from = R.log_n;
-    FltFreeDeferredIoWorkItem(item);
-    if (R.expect.stops) {
-        missed_stop("FltFreeDeferredIoWorkItem");
-        return;
-    }
-    if (R.log_n != from)
-        simple_finding(KFH_INV_FLT_DEFERRED_STATUS, "FltFreeDeferredIoWorkItem", "-", "no site consulted",
-                       "%d consultation(s)", R.log_n - from);
-    if (R.aborting)
+    if (work_item_free("FltFreeDeferredIoWorkItem", KFH_INV_FLT_DEFERRED_STATUS, free_deferred, item, item_state))
         return;
     dw_freed(k);
     kfh_trace_event("%*s  -> freed [FW-4]", IND(op));

@@ -33,19 +33,7 @@ static const char doc_example[] = "version 15\n"
 
 TEST(ecp_text_round_trip)
 {
-    static kfh_scenario s, t;
-    static char text[4096];
-    static uint8_t bytes[512];
-    char err[256];
-    CHECK_EQ(kfh_scenario_parse(doc_example, &s, err, sizeof err), 0);
-    CHECK_EQ(s.version, 15);
-    CHECK_EQ(s.n, 21);
-    kfh_scenario_format(&s, text, sizeof text);
-    CHECK(strcmp(text, doc_example) == 0);
-    size_t n = kfh_scenario_encode(&s, bytes, sizeof bytes);
-    CHECK_EQ(bytes[0], 15);
-    CHECK_EQ(kfh_scenario_decode(bytes, n, &t, err, sizeof err), 0);
-    CHECK(kfh_scenario_equal(&s, &t, err, sizeof err));
+    th_doc_round_trip(doc_example, 15, 21);
     CHECK_EQ(kfh_op_min_version(KFH_OP_ECP_LIST_ALLOC), 15);
     CHECK_EQ(kfh_op_min_version(KFH_OP_ECP_ATTACH), 15);
     CHECK_EQ(kfh_op_min_version(KFH_OP_WI_RUN), 14);

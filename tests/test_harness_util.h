@@ -36,6 +36,25 @@ static inline kfh_result *th_run_lying(const char *text, int lie)
     return &r;
 }
 
+/* The printed example of a format section: it parses to `n_ops` operations of `version`, prints
+ * back to the same text, and its canonical bytes (version first) decode to the same scenario. */
+static inline void th_doc_round_trip(const char *doc, int version, int n_ops)
+{
+    static kfh_scenario s, t;
+    static char text[4096];
+    static uint8_t bytes[512];
+    char err[256];
+    CHECK_EQ(kfh_scenario_parse(doc, &s, err, sizeof err), 0);
+    CHECK_EQ(s.version, version);
+    CHECK_EQ(s.n, n_ops);
+    kfh_scenario_format(&s, text, sizeof text);
+    CHECK(strcmp(text, doc) == 0);
+    size_t n = kfh_scenario_encode(&s, bytes, sizeof bytes);
+    CHECK_EQ(bytes[0], version);
+    CHECK_EQ(kfh_scenario_decode(bytes, n, &t, err, sizeof err), 0);
+    CHECK(kfh_scenario_equal(&s, &t, err, sizeof err));
+}
+
 /* The same without a lie. */
 static inline kfh_result *th_run(const char *text) { return th_run_lying(text, 0); }
 
